@@ -1,0 +1,818 @@
+package io.pgregent.dcs.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.cluster.Failover;
+import io.pgregent.core.cluster.Member;
+import io.pgregent.core.cluster.SyncState;
+import io.pgregent.core.cluster.TimelineHistory;
+import io.pgregent.core.dcs.ClusterCodec;
+import io.pgregent.core.dcs.ClusterKey;
+import io.pgregent.core.dcs.ClusterPath;
+import io.pgregent.core.dcs.ClusterViewAssembler;
+import io.pgregent.core.dcs.Dcs;
+import io.pgregent.core.dcs.DcsTimings;
+import io.pgregent.core.dcs.DcsUnreachableException;
+import io.pgregent.testsupport.FaultProxy;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The contract every {@link Dcs} must honour, run against a real server. A store's test class
+ * extends this and supplies the hooks; every case works in a cluster path of its own, so cases do
+ * not see each other's keys.
+ *
+ * <p>Timings: cases use a short ttl ({@link #ttl()}) so that expiry cases stay fast. Waits are
+ * bounded only to catch hangs and broken guarantees; speed is measured by benchmarks.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+public abstract class DcsConformanceTests {
+
+  private static final AtomicInteger CLUSTERS = new AtomicInteger();
+
+  // ---- hooks ----
+
+  /** {@code host:port} of the running server, where a client or a {@link FaultProxy} connects. */
+  protected abstract String serverAddress();
+
+  /**
+   * A new client for {@code member} of the cluster at {@code path}, connecting to {@code address}
+   * ({@code host:port}: the server itself or a proxy in front of it).
+   */
+  protected abstract Dcs connect(
+      String member, ClusterPath path, DcsTimings timings, String address);
+
+  /** Stops the server and starts it again with the same data, on the same address. */
+  protected abstract void restartServer();
+
+  /** Writes a key (absolute path) directly, as an operator or another tool would. */
+  protected abstract void writeRaw(String key, String value);
+
+  /** Reads a key (absolute path) directly. */
+  protected abstract Optional<String> readRaw(String key);
+
+  /**
+   * How late after ttl the store may expire a lease: its expiry-check granularity plus a margin for
+   * a loaded machine.
+   */
+  protected Duration expiryGranularity() {
+    return Duration.ofSeconds(2);
+  }
+
+  /** The ttl the expiry cases use. */
+  protected Duration ttl() {
+    return Duration.ofSeconds(4);
+  }
+
+  protected Duration retryTimeout() {
+    return Duration.ofSeconds(2);
+  }
+
+  // ---- fixture ----
+
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  protected ClusterPath path;
+
+  @BeforeEach
+  void newCluster() {
+    path = ClusterPath.of("/service", "tck" + CLUSTERS.incrementAndGet() + "x" + System.nanoTime());
+  }
+
+  @AfterEach
+  void closeAll() {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      try {
+        closeables.get(i).close();
+      } catch (Exception e) {
+        // the next case gets a fresh cluster path anyway
+      }
+    }
+    closeables.clear();
+  }
+
+  protected DcsTimings timings() {
+    return new DcsTimings(ttl(), retryTimeout());
+  }
+
+  protected Dcs member(String name) {
+    return track(connect(name, path, timings(), serverAddress()));
+  }
+
+  protected Dcs memberVia(String name, FaultProxy proxy) {
+    return track(connect(name, path, timings(), proxy.hostAndPort()));
+  }
+
+  protected FaultProxy proxy() {
+    String[] hostPort = serverAddress().split(":");
+    return track(FaultProxy.to(hostPort[0], Integer.parseInt(hostPort[1])));
+  }
+
+  protected <T extends AutoCloseable> T track(T closeable) {
+    closeables.add(closeable);
+    return closeable;
+  }
+
+  protected static Member memberDoc(String name, String role, long lsn) {
+    ObjectNode data = ClusterCodec.nodes().objectNode();
+    data.put("conn_url", "postgres://127.0.0.1:5432/postgres");
+    data.put("api_url", "http://127.0.0.1:8008/patroni");
+    data.put("state", "running");
+    data.put("role", role);
+    data.put("version", "4.1.4");
+    data.put("xlog_location", lsn);
+    data.put("timeline", 1);
+    return Member.of(name, data);
+  }
+
+  private static Duration bound(Duration d) {
+    return d.plusSeconds(10);
+  }
+
+  // ---- reading ----
+
+  @Test
+  void anEmptyClusterReadsAsEmpty() {
+    ClusterView view = member("a").read();
+    assertThat(view.leader()).isEmpty();
+    assertThat(view.members()).isEmpty();
+    assertThat(view.config()).isEmpty();
+    assertThat(view.initialize()).isEmpty();
+    assertThat(view.malformedKeys()).isEmpty();
+  }
+
+  @Test
+  void keysLiveUnderNamespaceAndScope() {
+    ClusterPath custom = ClusterPath.of("my-ns/", "scope" + System.nanoTime());
+    Dcs a = track(connect("a", custom, timings(), serverAddress()));
+    a.renewSession();
+    assertThat(a.tryAcquire()).isTrue();
+    assertThat(readRaw(custom.prefix() + "leader")).contains("a");
+    assertThat(custom.prefix()).startsWith("/my-ns/scope");
+    assertThat(readRaw(path.key(ClusterKey.LEADER))).isEmpty();
+  }
+
+  // ---- leader lock ----
+
+  @Test
+  void theLeaderKeyHoldsThePlainMemberName() {
+    Dcs a = member("pg0");
+    a.renewSession();
+    assertThat(a.tryAcquire()).isTrue();
+    assertThat(readRaw(path.key(ClusterKey.LEADER))).contains("pg0");
+    assertThat(a.read().leader()).hasValueSatisfying(l -> assertThat(l.name()).isEqualTo("pg0"));
+    assertThat(a.read().isLockedBy("pg0")).isTrue();
+  }
+
+  @Test
+  void ofConcurrentAcquirersExactlyOneWins() throws Exception {
+    int n = 5;
+    List<Dcs> members = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Dcs m = member("m" + i);
+      m.renewSession();
+      members.add(m);
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<Boolean>> results = new ArrayList<>();
+      for (Dcs m : members) {
+        Callable<Boolean> race =
+            () -> {
+              start.await();
+              return m.tryAcquire();
+            };
+        results.add(pool.submit(race));
+      }
+      start.countDown();
+      int winners = 0;
+      String winner = null;
+      for (int i = 0; i < n; i++) {
+        if (results.get(i).get(30, TimeUnit.SECONDS)) {
+          winners++;
+          winner = "m" + i;
+        }
+      }
+      assertThat(winners).isEqualTo(1);
+      assertThat(readRaw(path.key(ClusterKey.LEADER))).contains(winner);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aHeldLockCannotBeAcquiredByAnother() {
+    Dcs a = member("a");
+    Dcs b = member("b");
+    a.renewSession();
+    b.renewSession();
+    assertThat(a.tryAcquire()).isTrue();
+    assertThat(b.tryAcquire()).isFalse();
+    assertThat(readRaw(path.key(ClusterKey.LEADER))).contains("a");
+  }
+
+  @Test
+  void theHolderRefreshesItsLock() {
+    Dcs a = member("a");
+    a.renewSession();
+    assertThat(a.tryAcquire()).isTrue();
+    for (int i = 0; i < 3; i++) {
+      assertThat(a.renewSession()).isTrue();
+      assertThat(a.refresh()).isTrue();
+    }
+    assertThat(readRaw(path.key(ClusterKey.LEADER))).contains("a");
+  }
+
+  @Test
+  void refreshNeverTakesAnotherMembersLock() {
+    Dcs a = member("a");
+    Dcs b = member("b");
+    b.renewSession();
+    assertThat(b.tryAcquire()).isTrue();
+    a.renewSession();
+    assertThat(a.refresh()).isFalse();
+    assertThat(readRaw(path.key(ClusterKey.LEADER))).contains("b");
+  }
+
+  @Test
+  void refreshFailsOnceAnotherMemberTookTheExpiredLock() {
+    Dcs a = member("a");
+    Dcs b = member("b");
+    a.renewSession();
+    assertThat(a.tryAcquire()).isTrue();
+    // a's loop stalls: no renewal. b takes the lock once it expired.
+    await()
+        .atMost(bound(ttl().plus(expiryGranularity())))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> b.read().leader().isEmpty());
+    b.renewSession();
+    assertThat(b.tryAcquire()).isTrue();
+    assertThat(a.renewSession()).isFalse();
+    assertThat(a.refresh()).isFalse();
+    assertThat(readRaw(path.key(ClusterKey.LEADER))).contains("b");
+  }
+
+  @Test
+  void theHolderReleasesItsLock() {
+    Dcs a = member("a");
+    a.renewSession();
+    a.tryAcquire();
+    assertThat(a.release()).isTrue();
+    assertThat(readRaw(path.key(ClusterKey.LEADER))).isEmpty();
+    assertThat(a.read().leader()).isEmpty();
+  }
+
+  @Test
+  void releaseByANonHolderLeavesTheLock() {
+    Dcs a = member("a");
+    Dcs b = member("b");
+    a.renewSession();
+    a.tryAcquire();
+    assertThat(b.release()).isFalse();
+    assertThat(readRaw(path.key(ClusterKey.LEADER))).contains("a");
+  }
+
+  @Test
+  void anUnrefreshedLockOutlivesHalfItsTtlAndExpiresWithinTtl() {
+    Dcs a = member("a");
+    Dcs observer = member("observer");
+    a.renewSession();
+    long renewedAt = System.nanoTime();
+    assertThat(a.tryAcquire()).isTrue();
+    // Safety: the lock is not lost early...
+    await()
+        .during(ttl().dividedBy(2))
+        .atMost(ttl())
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> observer.read().leader().isPresent());
+    // ...and liveness: it is gone within ttl plus the store's granularity.
+    await()
+        .atMost(bound(ttl().plus(expiryGranularity())))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> observer.read().leader().isEmpty());
+    Duration gone = Duration.ofNanos(System.nanoTime() - renewedAt);
+    assertThat(gone).isLessThanOrEqualTo(ttl().plus(expiryGranularity()));
+  }
+
+  @Test
+  void aWatcherLearnsOfTheExpiryWithinOneSecond() throws Exception {
+    Dcs a = member("a");
+    Dcs watcher = member("watcher");
+    a.renewSession();
+    assertThat(a.tryAcquire()).isTrue();
+    watcher.read();
+    long renewedAt = System.nanoTime();
+    // Wait on the watch alone (no polling) until the lock is gone.
+    long deadline = renewedAt + bound(ttl().plus(expiryGranularity())).toNanos();
+    boolean gone = false;
+    while (!gone && System.nanoTime() < deadline) {
+      long since = watcher.changeCount();
+      gone = watcher.read().leader().isEmpty();
+      if (!gone) {
+        watcher.awaitChange(since, Duration.ofNanos(deadline - System.nanoTime()));
+      }
+    }
+    assertThat(gone).as("watcher saw the lock expire").isTrue();
+    Duration seen = Duration.ofNanos(System.nanoTime() - renewedAt);
+    assertThat(seen)
+        .as("expiry (ttl + granularity) plus 1 s for the watch to deliver it")
+        .isLessThanOrEqualTo(ttl().plus(expiryGranularity()).plusSeconds(1));
+  }
+
+  @Test
+  void aNewLeaderWakesAWaitingWatcher() throws Exception {
+    Dcs a = member("a");
+    Dcs watcher = member("watcher");
+    watcher.read();
+    long since = watcher.changeCount();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    track(pool::shutdownNow);
+    Future<Boolean> woke = pool.submit(() -> watcher.awaitChange(since, Duration.ofSeconds(30)));
+    a.renewSession();
+    a.tryAcquire();
+    assertThat(woke.get(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(watcher.read().isLockedBy("a")).isTrue();
+  }
+
+  @Test
+  void awaitChangeTimesOutWithoutAChange() throws Exception {
+    Dcs a = member("a");
+    a.read();
+    long since = a.changeCount();
+    assertThat(a.awaitChange(since, Duration.ofMillis(300))).isFalse();
+  }
+
+  @Test
+  void theSessionRenewedByTheLoopKeepsTheLockBeyondTtl() {
+    Dcs a = member("a");
+    Dcs observer = member("observer");
+    a.renewSession();
+    a.tryAcquire();
+    // The loop renews every ttl/4 for two ttls: the lock must hold throughout.
+    await()
+        .during(ttl().multipliedBy(2))
+        .atMost(ttl().multipliedBy(3))
+        .pollInterval(ttl().dividedBy(4))
+        .until(() -> a.renewSession() && a.refresh() && observer.read().isLockedBy("a"));
+  }
+
+  @Test
+  void theLockCanBeTakenAgainAfterItsLeaseLapsedWhenNobodyElseDid() {
+    Dcs a = member("a");
+    Dcs observer = member("observer");
+    a.renewSession();
+    a.tryAcquire();
+    await()
+        .atMost(bound(ttl().plus(expiryGranularity())))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> observer.read().leader().isEmpty());
+    assertThat(a.renewSession()).isFalse();
+    assertThat(a.refresh()).isTrue();
+    assertThat(observer.read().isLockedBy("a")).isTrue();
+  }
+
+  // ---- members ----
+
+  @Test
+  void aMemberKeyIsWrittenAndReadBack() {
+    Dcs a = member("pg0");
+    a.renewSession();
+    a.touchMember(memberDoc("pg0", "primary", 33554432));
+    Member m = member("other").read().member("pg0").orElseThrow();
+    assertThat(m.role()).contains("primary");
+    assertThat(m.xlogLocation()).contains(33554432L);
+    assertThat(m.apiUrl()).contains("http://127.0.0.1:8008/patroni");
+    assertThat(m.patroniVersion()).contains("4.1.4");
+  }
+
+  @Test
+  void aMemberKeyFollowsItsOwnersChanges() {
+    Dcs a = member("pg0");
+    a.renewSession();
+    a.touchMember(memberDoc("pg0", "replica", 1));
+    a.touchMember(memberDoc("pg0", "primary", 2));
+    Member m = a.read().member("pg0").orElseThrow();
+    assertThat(m.role()).contains("primary");
+    assertThat(m.xlogLocation()).contains(2L);
+  }
+
+  @Test
+  void memberKeysExpireWithTheirOwnersLease() {
+    Dcs a = member("a");
+    Dcs b = member("b");
+    a.renewSession();
+    b.renewSession();
+    a.touchMember(memberDoc("a", "replica", 1));
+    b.touchMember(memberDoc("b", "replica", 1));
+    // Only b's loop keeps running.
+    await()
+        .atMost(bound(ttl().plus(expiryGranularity())))
+        .pollInterval(ttl().dividedBy(4))
+        .until(
+            () -> {
+              assertThat(b.renewSession()).isTrue();
+              return b.read().member("a").isEmpty();
+            });
+    assertThat(b.read().members()).containsOnlyKeys("b");
+  }
+
+  @Test
+  void aMemberKeyIsWrittenAgainAfterItsLeaseLapsed() {
+    Dcs a = member("a");
+    Dcs observer = member("observer");
+    a.renewSession();
+    a.touchMember(memberDoc("a", "replica", 1));
+    await()
+        .atMost(bound(ttl().plus(expiryGranularity())))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> observer.read().member("a").isEmpty());
+    assertThat(a.renewSession()).isFalse();
+    a.touchMember(memberDoc("a", "replica", 1));
+    assertThat(observer.read().member("a")).isPresent();
+  }
+
+  @Test
+  void deleteMemberRemovesOnlyOurKey() {
+    Dcs a = member("a");
+    Dcs b = member("b");
+    a.renewSession();
+    b.renewSession();
+    a.touchMember(memberDoc("a", "replica", 1));
+    b.touchMember(memberDoc("b", "replica", 1));
+    a.deleteMember();
+    assertThat(b.read().members()).containsOnlyKeys("b");
+  }
+
+  // ---- compare-and-set ----
+
+  @Test
+  void createOnlySucceedsWhenAbsentAndFailsWhenPresent() {
+    Dcs a = member("a");
+    assertThat(a.compareAndSet(ClusterKey.CONFIG, 0, "{\"ttl\":30}")).isTrue();
+    assertThat(a.compareAndSet(ClusterKey.CONFIG, 0, "{\"ttl\":99}")).isFalse();
+    assertThat(readRaw(path.key(ClusterKey.CONFIG))).contains("{\"ttl\":30}");
+  }
+
+  @Test
+  void aCompareAndSetWithTheCurrentVersionSucceeds() {
+    Dcs a = member("a");
+    a.compareAndSet(ClusterKey.CONFIG, 0, "{\"ttl\":30}");
+    long v1 = a.read().config().orElseThrow().version();
+    assertThat(a.compareAndSet(ClusterKey.CONFIG, v1, "{\"ttl\":20}")).isTrue();
+    var config = a.read().config().orElseThrow();
+    assertThat(config.ttl()).isEqualTo(20);
+    assertThat(config.version()).isGreaterThan(v1);
+  }
+
+  @Test
+  void aCompareAndSetWithAStaleVersionFailsAndLeavesTheValue() {
+    Dcs a = member("a");
+    Dcs b = member("b");
+    a.compareAndSet(ClusterKey.CONFIG, 0, "{\"ttl\":30}");
+    long seen = a.read().config().orElseThrow().version();
+    assertThat(b.compareAndSet(ClusterKey.CONFIG, seen, "{\"ttl\":25}")).isTrue();
+    assertThat(a.compareAndSet(ClusterKey.CONFIG, seen, "{\"ttl\":20}")).isFalse();
+    assertThat(a.read().config().orElseThrow().ttl()).isEqualTo(25);
+  }
+
+  @Test
+  void initializeIsCreateIfAbsentAndExactlyOneMemberWinsTheRace() throws Exception {
+    List<Dcs> members = List.of(member("a"), member("b"), member("c"));
+    ExecutorService pool = Executors.newFixedThreadPool(members.size());
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<Boolean>> results = new ArrayList<>();
+      for (Dcs m : members) {
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return m.compareAndSet(ClusterKey.INITIALIZE, 0, "");
+                }));
+      }
+      start.countDown();
+      int winners = 0;
+      for (Future<Boolean> r : results) {
+        winners += r.get(30, TimeUnit.SECONDS) ? 1 : 0;
+      }
+      assertThat(winners).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+    Dcs a = members.get(0);
+    var init = a.read().initialize().orElseThrow();
+    assertThat(init.completed()).isEmpty();
+    assertThat(a.compareAndSet(ClusterKey.INITIALIZE, init.version(), "7710782928459690229"))
+        .isTrue();
+    assertThat(a.read().initialize().orElseThrow().completed()).contains("7710782928459690229");
+    assertThat(readRaw(path.key(ClusterKey.INITIALIZE))).contains("7710782928459690229");
+  }
+
+  @Test
+  void compareAndDeleteNeedsTheCurrentVersion() {
+    Dcs a = member("a");
+    a.compareAndSet(ClusterKey.FAILOVER, 0, "{\"leader\":\"pg0\",\"member\":\"pg1\"}");
+    long v = a.read().failover().orElseThrow().version();
+    a.put(ClusterKey.FAILOVER, "{\"leader\":\"pg0\",\"member\":\"pg2\"}");
+    assertThat(a.compareAndDelete(ClusterKey.FAILOVER, v)).isFalse();
+    assertThat(a.read().failover()).isPresent();
+    long current = a.read().failover().orElseThrow().version();
+    assertThat(a.compareAndDelete(ClusterKey.FAILOVER, current)).isTrue();
+    assertThat(a.read().failover()).isEmpty();
+  }
+
+  // ---- formats ----
+
+  @Test
+  void valuesWeWriteHavePatronisShapes() {
+    Dcs a = member("pg1");
+    a.renewSession();
+    a.tryAcquire();
+    a.touchMember(memberDoc("pg1", "primary", 67109536));
+    a.put(ClusterKey.STATUS, ClusterCodec.encodeStatus(67109536, Map.of(), List.of()));
+    a.compareAndSet(
+        ClusterKey.HISTORY,
+        0,
+        ClusterCodec.encode(
+            new TimelineHistory(
+                List.of(
+                    new TimelineHistory.Entry(
+                        1,
+                        67109256,
+                        "no recovery target specified",
+                        "2026-11-22T00:16:34.883479+00:00",
+                        "pg1")),
+                0)));
+    a.compareAndSet(
+        ClusterKey.FAILOVER, 0, ClusterCodec.encode(new Failover("pg0", "pg1", null, 0)));
+    a.compareAndSet(
+        ClusterKey.SYNC, 0, ClusterCodec.encode(new SyncState("pg1", List.of("pg2"), null, 0)));
+
+    assertThat(readRaw(path.key(ClusterKey.LEADER))).contains("pg1");
+    assertThat(readRaw(path.memberKey("pg1")))
+        .contains(
+            "{\"conn_url\":\"postgres://127.0.0.1:5432/postgres\","
+                + "\"api_url\":\"http://127.0.0.1:8008/patroni\",\"state\":\"running\","
+                + "\"role\":\"primary\",\"version\":\"4.1.4\",\"xlog_location\":67109536,"
+                + "\"timeline\":1}");
+    assertThat(readRaw(path.key(ClusterKey.STATUS))).contains("{\"optime\":67109536}");
+    assertThat(readRaw(path.key(ClusterKey.HISTORY)))
+        .contains(
+            "[[1,67109256,\"no recovery target specified\","
+                + "\"2026-11-22T00:16:34.883479+00:00\",\"pg1\"]]");
+    assertThat(readRaw(path.key(ClusterKey.FAILOVER)))
+        .contains("{\"leader\":\"pg0\",\"member\":\"pg1\"}");
+    assertThat(readRaw(path.key(ClusterKey.SYNC)))
+        .contains("{\"leader\":\"pg1\",\"sync_standby\":\"pg2\"}");
+  }
+
+  @Test
+  void aPatroniClustersKeysParseInOurModel() {
+    // Values as a Patroni 3.0.2 cluster wrote them (reference capture, after one switchover).
+    writeRaw(
+        path.key(ClusterKey.CONFIG),
+        "{\"ttl\": 30, \"loop_wait\": 10, \"retry_timeout\": 10, \"maximum_lag_on_failover\":"
+            + " 1048576, \"synchronous_mode\": true, \"postgresql\": {\"use_pg_rewind\": true,"
+            + " \"use_slots\": true, \"parameters\": {\"wal_level\": \"replica\"}}}");
+    writeRaw(path.key(ClusterKey.FAILOVER), "{}");
+    writeRaw(
+        path.key(ClusterKey.HISTORY),
+        "[[1,67109256,\"no recovery target specified\",\"2026-11-22T00:16:34.883479+00:00\","
+            + "\"pg1\"]]");
+    writeRaw(path.key(ClusterKey.INITIALIZE), "7710782928459690229");
+    writeRaw(path.key(ClusterKey.LEADER), "pg1");
+    writeRaw(
+        path.memberKey("pg0"),
+        "{\"conn_url\":\"postgres://127.0.0.1:5432/postgres\",\"api_url\":"
+            + "\"http://127.0.0.1:8008/patroni\",\"state\":\"running\",\"role\":\"replica\","
+            + "\"version\":\"3.0.2\",\"xlog_location\":67109632,\"timeline\":2}");
+    writeRaw(
+        path.memberKey("pg1"),
+        "{\"conn_url\":\"postgres://127.0.0.1:5433/postgres\",\"api_url\":"
+            + "\"http://127.0.0.1:8009/patroni\",\"state\":\"running\",\"role\":\"master\","
+            + "\"version\":\"3.0.2\",\"xlog_location\":67109632,\"timeline\":2}");
+    writeRaw(path.key(ClusterKey.STATUS), "{\"optime\":67109632}");
+    writeRaw(path.key(ClusterKey.SYNC), "{\"leader\":\"pg1\",\"sync_standby\":\"pg2\"}");
+
+    ClusterView view = member("reader").read();
+    assertThat(view.malformedKeys()).isEmpty();
+    assertThat(view.config().orElseThrow().ttl()).isEqualTo(30);
+    assertThat(view.config().orElseThrow().maximumLagOnFailover()).isEqualTo(1048576);
+    assertThat(view.failover().orElseThrow().isEmpty()).isTrue();
+    assertThat(view.history().orElseThrow().entries())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.timeline()).isEqualTo(1);
+              assertThat(e.switchLsn()).isEqualTo(67109256);
+              assertThat(e.newLeader()).isEqualTo("pg1");
+            });
+    assertThat(view.initialize().orElseThrow().completed()).contains("7710782928459690229");
+    assertThat(view.leader().orElseThrow().name()).isEqualTo("pg1");
+    assertThat(view.leaderMember().orElseThrow().role()).contains("primary");
+    assertThat(view.members()).containsOnlyKeys("pg0", "pg1");
+    assertThat(view.member("pg0").orElseThrow().timeline()).contains(2L);
+    assertThat(view.status().orElseThrow().optime()).isEqualTo(67109632);
+    assertThat(view.sync().orElseThrow().isSyncStandby("PG2")).isTrue();
+  }
+
+  // ---- malformed values ----
+
+  @Test
+  void aMalformedMemberIsReadAsAbsentWithAWarningNamingTheKey() {
+    ListAppender<ILoggingEvent> logs = captureWarnings();
+    writeRaw(path.memberKey("broken"), "{not json");
+    Dcs a = member("a");
+    a.renewSession();
+    a.touchMember(memberDoc("a", "replica", 1));
+    ClusterView view = a.read();
+    assertThat(view.members()).containsOnlyKeys("a");
+    assertThat(view.malformedKeys()).containsExactly("members/broken");
+    assertThat(logs.list)
+        .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains(path.memberKey("broken")));
+  }
+
+  @Test
+  void malformedLeaderHistorySyncAndFailoverValuesReadAsAbsent() {
+    writeRaw(path.key(ClusterKey.LEADER), "");
+    writeRaw(path.key(ClusterKey.HISTORY), "{\"not\":\"a list\"}");
+    writeRaw(path.key(ClusterKey.SYNC), "[1,2]");
+    writeRaw(path.key(ClusterKey.FAILOVER), "{\"scheduled_at\":\"tomorrow\"}");
+    writeRaw(path.key(ClusterKey.STATUS), "\"fast\"");
+    ClusterView view = member("a").read();
+    assertThat(view.leader()).isEmpty();
+    assertThat(view.history()).isEmpty();
+    assertThat(view.sync()).isEmpty();
+    assertThat(view.failover()).isEmpty();
+    assertThat(view.status()).isEmpty();
+    assertThat(view.malformedKeys())
+        .containsExactlyInAnyOrder("leader", "history", "sync", "failover", "status");
+  }
+
+  @Test
+  void aMalformedConfigKeepsTheLastGoodOne() {
+    ListAppender<ILoggingEvent> logs = captureWarnings();
+    Dcs a = member("a");
+    a.compareAndSet(ClusterKey.CONFIG, 0, "{\"ttl\":25,\"loop_wait\":5}");
+    assertThat(a.read().config().orElseThrow().ttl()).isEqualTo(25);
+    writeRaw(path.key(ClusterKey.CONFIG), "{\"ttl\":");
+    ClusterView view = a.read();
+    assertThat(view.config().orElseThrow().ttl()).isEqualTo(25);
+    assertThat(view.config().orElseThrow().loopWait()).isEqualTo(5);
+    assertThat(view.malformedKeys()).containsExactly("config");
+    assertThat(logs.list)
+        .anySatisfy(
+            e ->
+                assertThat(e.getFormattedMessage())
+                    .contains(path.key(ClusterKey.CONFIG))
+                    .contains("keeping"));
+  }
+
+  // ---- faults ----
+
+  @Test
+  void aWatchSurvivesARestartOfTheServer() throws Exception {
+    Dcs a = member("a");
+    Dcs watcher = member("watcher");
+    watcher.read();
+    watcher.awaitChange(watcher.changeCount(), Duration.ofMillis(10));
+    restartServer();
+    // The restart may itself wake the watcher; what matters is that a later change still does.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              watcher.read();
+              return true;
+            });
+    a.renewSession();
+    long since = watcher.changeCount();
+    watcher.awaitChange(since, Duration.ofMillis(10));
+    long before = watcher.changeCount();
+    assertThat(a.tryAcquire()).isTrue();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> watcher.awaitChange(before, Duration.ofMillis(500)));
+    assertThat(watcher.read().isLockedBy("a")).isTrue();
+  }
+
+  @Test
+  void aWatchResumesAfterTheConnectionWasCut() throws Exception {
+    FaultProxy proxy = proxy();
+    Dcs a = member("a");
+    Dcs watcher = memberVia("watcher", proxy);
+    watcher.read();
+    watcher.awaitChange(watcher.changeCount(), Duration.ofMillis(10));
+    proxy.cut();
+    a.renewSession();
+    a.touchMember(memberDoc("a", "replica", 1));
+    proxy.restore();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(() -> watcher.read().member("a").isPresent());
+    long before = watcher.changeCount();
+    assertThat(a.tryAcquire()).isTrue();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> watcher.awaitChange(before, Duration.ofMillis(500)));
+    assertThat(watcher.read().isLockedBy("a")).isTrue();
+  }
+
+  @Test
+  void aCutConnectionSurfacesAsUnreachableWithinRetryTimeout() {
+    FaultProxy proxy = proxy();
+    Dcs a = memberVia("a", proxy);
+    a.read();
+    proxy.cut();
+    long start = System.nanoTime();
+    assertThatThrownBy(a::read).isInstanceOf(DcsUnreachableException.class);
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    assertThat(took).isLessThanOrEqualTo(retryTimeout().plusSeconds(1));
+  }
+
+  @Test
+  void aSilentServerSurfacesAsUnreachableWithinRetryTimeout() {
+    FaultProxy proxy = proxy();
+    Dcs a = memberVia("a", proxy);
+    a.renewSession();
+    a.read();
+    proxy.blackhole();
+    long start = System.nanoTime();
+    assertThatThrownBy(a::tryAcquire).isInstanceOf(DcsUnreachableException.class);
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    assertThat(took).isLessThanOrEqualTo(retryTimeout().plusSeconds(1));
+  }
+
+  @Test
+  void theClientRecoversOnceTheStoreIsBack() {
+    FaultProxy proxy = proxy();
+    Dcs a = memberVia("a", proxy);
+    a.renewSession();
+    proxy.cut();
+    assertThatThrownBy(a::read).isInstanceOf(DcsUnreachableException.class);
+    proxy.restore();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              a.renewSession();
+              return a.tryAcquire();
+            });
+    assertThat(readRaw(path.key(ClusterKey.LEADER))).contains("a");
+  }
+
+  @Test
+  void theUnreachableErrorNamesTheEndpoint() {
+    FaultProxy proxy = proxy();
+    Dcs a = memberVia("a", proxy);
+    proxy.cut();
+    assertThatThrownBy(a::read)
+        .isInstanceOf(DcsUnreachableException.class)
+        .hasMessageContaining(String.valueOf(proxy.port()));
+  }
+
+  @Test
+  void aScheduledFailoverRoundTrips() {
+    Dcs a = member("a");
+    OffsetDateTime at = OffsetDateTime.parse("2026-11-22T10:00:00+01:00");
+    a.compareAndSet(ClusterKey.FAILOVER, 0, ClusterCodec.encode(new Failover("pg0", null, at, 0)));
+    Failover f = member("b").read().failover().orElseThrow();
+    assertThat(f.leader()).isEqualTo("pg0");
+    assertThat(f.candidate()).isNull();
+    assertThat(f.scheduledAt()).isEqualTo(at);
+  }
+
+  private static ListAppender<ILoggingEvent> captureWarnings() {
+    Logger logger = (Logger) LoggerFactory.getLogger(ClusterViewAssembler.class);
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    appender.start();
+    logger.addAppender(appender);
+    return appender;
+  }
+}

@@ -1,0 +1,166 @@
+package io.pgregent.testsupport;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real single-member etcd (Debian's {@code etcd-server}) on free loopback ports with its data in
+ * a temp directory, stopped by PID. {@link #restart()} keeps the data and the ports.
+ */
+public final class EtcdServer implements AutoCloseable {
+
+  private final Path dir;
+  private final int clientPort;
+  private final int peerPort;
+  private final String binary;
+  private ManagedProcess process;
+
+  private EtcdServer(Path dir) {
+    this.dir = dir;
+    this.clientPort = FreePorts.next();
+    this.peerPort = FreePorts.next();
+    this.binary = locate();
+  }
+
+  /** Starts a fresh etcd and waits until it answers its health check. */
+  public static EtcdServer start() {
+    try {
+      EtcdServer s = new EtcdServer(Files.createTempDirectory("regent-etcd-"));
+      s.launch();
+      return s;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String locate() {
+    String env = System.getenv("ETCD_BIN");
+    if (env != null && Files.isExecutable(Path.of(env))) {
+      return env;
+    }
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+      Path p = Path.of(dir, "etcd");
+      if (Files.isExecutable(p)) {
+        return p.toString();
+      }
+    }
+    throw new IllegalStateException(
+        "no etcd binary on PATH (or ETCD_BIN): install it with 'apt-get install -y etcd-server'"
+            + " or run ./test.sh, which does");
+  }
+
+  private void launch() {
+    String peer = "http://127.0.0.1:" + peerPort;
+    List<String> cmd =
+        List.of(
+            binary,
+            "--name",
+            "regent-test",
+            "--data-dir",
+            dir.resolve("data").toString(),
+            "--listen-client-urls",
+            clientUrl(),
+            "--advertise-client-urls",
+            clientUrl(),
+            "--listen-peer-urls",
+            peer,
+            "--initial-advertise-peer-urls",
+            peer,
+            "--initial-cluster",
+            "regent-test=" + peer,
+            "--logger",
+            "zap",
+            "--log-outputs",
+            "stderr");
+    process =
+        ManagedProcess.start(
+            "etcd:" + clientPort,
+            cmd,
+            dir,
+            Map.of("ETCD_UNSUPPORTED_ARCH", ""),
+            dir.resolve("etcd.log"));
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                if (!process.isAlive()) {
+                  throw new IllegalStateException("etcd exited: " + process.logTail(20));
+                }
+                HttpResponse<String> r =
+                    http.send(
+                        HttpRequest.newBuilder(URI.create(clientUrl() + "/health"))
+                            .timeout(Duration.ofSeconds(1))
+                            .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return r.statusCode() == 200 && r.body().contains("true");
+              });
+    } catch (RuntimeException e) {
+      String tail = process.logTail(30);
+      process.kill();
+      throw new IllegalStateException("etcd did not become healthy:\n" + tail, e);
+    }
+  }
+
+  public String clientUrl() {
+    return "http://127.0.0.1:" + clientPort;
+  }
+
+  public int clientPort() {
+    return clientPort;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Stops the server gracefully (SIGTERM) and waits for its exit. */
+  public void stop() {
+    process.stop(Duration.ofSeconds(10));
+  }
+
+  /** Stops and starts the server on the same ports with the same data. */
+  public void restart() {
+    stop();
+    launch();
+  }
+
+  @Override
+  public void close() {
+    if (process != null) {
+      process.stop(Duration.ofSeconds(10));
+    }
+    deleteTree(dir);
+  }
+
+  static void deleteTree(Path root) {
+    try (var paths = Files.walk(root)) {
+      paths
+          .sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  // best effort on a temp dir
+                }
+              });
+    } catch (IOException e) {
+      // best effort on a temp dir
+    }
+  }
+}
