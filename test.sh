@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test of Regent: installs what the tests need when it is missing, then `./mvnw -B verify`.
+# Extra arguments go to Maven (e.g. ./test.sh -pl dcs-etcd-starter -am).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
+compgen -G "/usr/lib/postgresql/*/bin/pg_rewind" >/dev/null || missing+=(postgresql)
+command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+
+if ((${#missing[@]})); then
+  echo "test.sh: installing ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo apt-get update
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  else
+    echo "test.sh: missing ${missing[*]}; install them (apt-get install -y ${missing[*]}) and run again" >&2
+    exit 1
+  fi
+fi
+
+exec ./mvnw -B verify "$@"
