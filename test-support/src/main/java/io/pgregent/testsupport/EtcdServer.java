@@ -128,6 +128,36 @@ public final class EtcdServer implements AutoCloseable {
     return process.pid();
   }
 
+  /**
+   * Turns on etcd authentication with a {@code root} user (etcdctl from Debian's {@code
+   * etcd-client}).
+   */
+  public void enableAuth(String rootPassword) {
+    etcdctl("user", "add", "root", "--interactive=false", "--new-user-password=" + rootPassword);
+    etcdctl("user", "grant-role", "root", "root");
+    etcdctl("auth", "enable");
+  }
+
+  private void etcdctl(String... args) {
+    List<String> cmd = new java.util.ArrayList<>(List.of("etcdctl", "--endpoints=" + clientUrl()));
+    cmd.addAll(List.of(args));
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        throw new IllegalStateException("etcdctl " + String.join(" ", args) + " failed: " + out);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "etcdctl not found: install it with 'apt-get install -y etcd-client'", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Stops the server gracefully (SIGTERM) and waits for its exit. */
   public void stop() {
     process.stop(Duration.ofSeconds(10));

@@ -160,6 +160,9 @@ public final class DcsRetry {
 
   /** One line: the exception's class and message, and its root cause's if different. */
   public static String describe(Throwable t) {
+    if (t instanceof java.util.concurrent.TimeoutException && t.getMessage() == null) {
+      return "no answer in time (TimeoutException)";
+    }
     Throwable root = t;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

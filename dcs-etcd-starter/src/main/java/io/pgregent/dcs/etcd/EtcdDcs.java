@@ -105,11 +105,11 @@ public final class EtcdDcs implements Dcs {
         Client.builder()
             .endpoints(settings.endpoints().toArray(new java.net.URI[0]))
             .connectTimeout(min(timings.retryTimeout(), Duration.ofSeconds(2)))
-            // gRPC pings find a dead long-lived connection (the watch) well within ttl;
-            // etcd refuses pings more often than every 5 s.
-            .keepaliveTime(Duration.ofSeconds(5))
-            .keepaliveTimeout(Duration.ofSeconds(2))
-            .keepaliveWithoutCalls(true)
+            // gRPC pings find a dead long-lived connection (the watch) within 13 s; etcd
+            // answers pings without an open stream, or more often than every 5 s, with GOAWAY.
+            .keepaliveTime(Duration.ofSeconds(10))
+            .keepaliveTimeout(Duration.ofSeconds(3))
+            .keepaliveWithoutCalls(false)
             // DcsRetry owns retries and their deadline; the client's own stay short.
             .retryMaxAttempts(1)
             .retryDelay(100)
@@ -507,18 +507,28 @@ public final class EtcdDcs implements Dcs {
   }
 
   private void dropWatch() {
-    synchronized (watchLock) {
-      if (watcher != null) {
-        try {
-          watcher.close();
-        } catch (RuntimeException e) {
-          log.debug("closing etcd3 watcher: {}", e.toString());
-        }
-        watcher = null;
-      }
-    }
+    closeWatcher();
     // Wake the loop: it re-reads, and its next wait re-creates the watch.
     changes.bump();
+  }
+
+  /**
+   * Closes the current watcher outside our lock: jetcd calls our listener while holding its own
+   * lock, and its close() takes that lock.
+   */
+  private void closeWatcher() {
+    Watch.Watcher old;
+    synchronized (watchLock) {
+      old = watcher;
+      watcher = null;
+    }
+    if (old != null) {
+      try {
+        old.close();
+      } catch (RuntimeException e) {
+        log.debug("closing etcd3 watcher: {}", e.toString());
+      }
+    }
   }
 
   // ---- lifecycle ----
@@ -537,42 +547,36 @@ public final class EtcdDcs implements Dcs {
   @Override
   public void close() {
     closed = true;
-    synchronized (watchLock) {
-      if (watcher != null) {
-        watcher.close();
-        watcher = null;
-      }
-    }
+    closeWatcher();
     client.close();
   }
 
   // ---- helpers ----
 
+  /**
+   * Outages are retried; a refusal of our credentials or certificates is not, and surfaces as a
+   * {@link DcsConfigurationException} naming the settings to fix.
+   */
   private static boolean retryable(Throwable t) {
-    if (t instanceof EtcdException ee) {
-      return switch (ee.getErrorCode()) {
-        case UNAVAILABLE,
-            DEADLINE_EXCEEDED,
-            UNKNOWN,
-            CANCELLED,
-            ABORTED,
-            INTERNAL,
-            RESOURCE_EXHAUSTED ->
-            true;
-        case UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT -> {
-          throw new DcsConfigurationException(
-              "etcd3 refused our credentials (check etcd3.username and etcd3.password): "
-                  + ee.getMessage(),
-              ee);
-        }
-        default -> false;
-      };
-    }
-    if (t instanceof javax.net.ssl.SSLException) {
-      throw new DcsConfigurationException(
-          "etcd3 TLS handshake failed (check etcd3.cacert, etcd3.cert, etcd3.key and etcd3.protocol): "
-              + t.getMessage(),
-          t);
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      String m = String.valueOf(c.getMessage());
+      if (m.contains("authentication failed")
+          || m.contains("permission denied")
+          || m.contains("user name is empty")
+          || m.contains("user name not found")
+          || (c instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.PERMISSION_DENIED)) {
+        throw new DcsConfigurationException(
+            "etcd3 refused our credentials (check etcd3.username and etcd3.password): "
+                + DcsRetry.describe(t),
+            t);
+      }
+      if (c instanceof javax.net.ssl.SSLException) {
+        throw new DcsConfigurationException(
+            "etcd3 TLS handshake failed (check etcd3.cacert, etcd3.cert, etcd3.key and"
+                + " etcd3.protocol): "
+                + DcsRetry.describe(t),
+            t);
+      }
     }
     return !(t instanceof DcsException);
   }

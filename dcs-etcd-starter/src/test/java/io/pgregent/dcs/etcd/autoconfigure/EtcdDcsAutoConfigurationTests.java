@@ -7,10 +7,12 @@ import io.pgregent.core.dcs.Dcs;
 import io.pgregent.dcs.etcd.EtcdDcs;
 import io.pgregent.testsupport.EtcdServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
+@Timeout(60)
 class EtcdDcsAutoConfigurationTests {
 
   private final ApplicationContextRunner runner =

@@ -1,0 +1,53 @@
+package io.pgregent.core.dcs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgregent.core.cluster.ClusterView;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ClusterViewAssemblerTests {
+
+  private final ClusterViewAssembler assembler =
+      new ClusterViewAssembler(ClusterPath.of(null, "demo"));
+
+  @Test
+  void theLegacyOptimeKeyServesWhenStatusIsAbsent() {
+    ClusterView view = assembler.assemble(List.of(new RawNode("optime/leader", "4242", 3)));
+    assertThat(view.status().orElseThrow().optime()).isEqualTo(4242);
+  }
+
+  @Test
+  void statusWinsOverTheLegacyOptimeKey() {
+    ClusterView view =
+        assembler.assemble(
+            List.of(
+                new RawNode("optime/leader", "1", 3), new RawNode("status", "{\"optime\":2}", 4)));
+    assertThat(view.status().orElseThrow().optime()).isEqualTo(2);
+  }
+
+  @Test
+  void aMalformedConfigWithNoEarlierOneIsAbsent() {
+    ClusterView view = assembler.assemble(List.of(new RawNode("config", "nope", 3)));
+    assertThat(view.config()).isEmpty();
+    assertThat(view.malformedKeys()).containsExactly("config");
+  }
+
+  @Test
+  void aDeletedConfigIsNotReplacedByTheLastGoodOne() {
+    assembler.assemble(List.of(new RawNode("config", "{\"ttl\":20}", 3)));
+    assertThat(assembler.assemble(List.of()).config()).isEmpty();
+  }
+
+  @Test
+  void keysOutsideTheLayoutAreIgnored() {
+    ClusterView view =
+        assembler.assemble(
+            List.of(
+                new RawNode("members/a/extra", "x", 3),
+                new RawNode("something", "x", 4),
+                new RawNode("members/b", "{\"role\":\"replica\"}", 5)));
+    assertThat(view.members()).containsOnlyKeys("b");
+    assertThat(view.malformedKeys()).isEmpty();
+  }
+}

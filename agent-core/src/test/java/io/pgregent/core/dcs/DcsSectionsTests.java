@@ -1,0 +1,54 @@
+package io.pgregent.core.dcs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DcsSectionsTests {
+
+  @Test
+  void theSectionPresentPicksTheStore() {
+    List<String> names = List.of("scope", "etcd3.hosts", "postgresql.data_dir");
+    assertThat(DcsSections.selects("etcd3", names)).isTrue();
+    assertThat(DcsSections.selects("zookeeper", names)).isFalse();
+  }
+
+  @Test
+  void twoSectionsAreAnErrorNamingBoth() {
+    assertThatThrownBy(
+            () -> DcsSections.selects("etcd3", List.of("etcd3.host", "consul.host", "scope")))
+        .hasMessageContaining("consul and etcd3");
+  }
+
+  @Test
+  void identityComesFromTopLevelKeys() {
+    Map<String, String> props =
+        Map.of("scope", "batman", "name", "pg0", "bootstrap.dcs.ttl", "12", "namespace", "/x");
+    DcsSections.Identity id = DcsSections.identity(props::get);
+    assertThat(id.path().prefix()).isEqualTo("/x/batman/");
+    assertThat(id.member()).isEqualTo("pg0");
+    assertThat(id.timings().ttl().toSeconds()).isEqualTo(12);
+    assertThat(id.timings().retryTimeout().toSeconds()).isEqualTo(10);
+  }
+
+  @Test
+  void missingOrInvalidKeysAreNamed() {
+    assertThatThrownBy(() -> DcsSections.identity(Map.of("name", "pg0")::get))
+        .hasMessageStartingWith("scope");
+    assertThatThrownBy(() -> DcsSections.identity(Map.of("scope", "s")::get))
+        .hasMessageStartingWith("name");
+    assertThatThrownBy(
+            () ->
+                DcsSections.identity(
+                    Map.of("scope", "s", "name", "n", "bootstrap.dcs.ttl", "soon")::get))
+        .hasMessageStartingWith("bootstrap.dcs.ttl");
+    assertThatThrownBy(
+            () ->
+                DcsSections.identity(
+                    Map.of("scope", "s", "name", "n", "bootstrap.dcs.ttl", "1")::get))
+        .hasMessageStartingWith("bootstrap.dcs.ttl");
+  }
+}
