@@ -105,9 +105,9 @@ public final class EtcdDcs implements Dcs {
         Client.builder()
             .endpoints(settings.endpoints().toArray(new java.net.URI[0]))
             .connectTimeout(min(timings.retryTimeout(), Duration.ofSeconds(2)))
-            // gRPC pings find a dead long-lived connection (the watch) within 13 s; etcd
-            // answers pings without an open stream, or more often than every 5 s, with GOAWAY.
-            .keepaliveTime(Duration.ofSeconds(10))
+            // gRPC pings find a dead long-lived connection (the watch) within ttl; etcd answers
+            // pings without an open stream, or more often than every 5 s, with GOAWAY.
+            .keepaliveTime(keepaliveTime(timings))
             .keepaliveTimeout(Duration.ofSeconds(3))
             .keepaliveWithoutCalls(false)
             // DcsRetry owns retries and their deadline; the client's own stay short.
@@ -137,6 +137,12 @@ public final class EtcdDcs implements Dcs {
       }
     }
     return b.build();
+  }
+
+  /** Ping often enough to find a dead connection within ttl, never more often than etcd allows. */
+  static Duration keepaliveTime(DcsTimings timings) {
+    Duration third = timings.ttl().dividedBy(3);
+    return third.compareTo(Duration.ofSeconds(6)) < 0 ? Duration.ofSeconds(6) : third;
   }
 
   private static File file(File f, String setting) {
