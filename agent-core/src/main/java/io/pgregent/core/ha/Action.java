@@ -1,0 +1,74 @@
+package io.pgregent.core.ha;
+
+/** The one thing a decision asks the executor to do next. */
+public sealed interface Action
+    permits Action.None,
+        Action.RaceInitialize,
+        Action.Bootstrap,
+        Action.CloneFromLeader,
+        Action.StartPostgres,
+        Action.RefreshLock,
+        Action.AcquireLock,
+        Action.Promote,
+        Action.Demote,
+        Action.FollowLeader,
+        Action.ReleaseLock,
+        Action.QueryPeers,
+        Action.QueryFailsafe,
+        Action.Halt {
+
+  /** Nothing to do until the next cycle. */
+  record None() implements Action {}
+
+  /** Create {@code initialize} if absent, to win the right to bootstrap. */
+  record RaceInitialize() implements Action {}
+
+  /** Run initdb (or the bootstrap method), start as primary, take the lock, seed the store. */
+  record Bootstrap() implements Action {}
+
+  /** Create a replica from the leader (pg_basebackup or the configured methods). */
+  record CloneFromLeader(String leader) implements Action {}
+
+  /**
+   * Start PostgreSQL.
+   *
+   * @param asReplica start as a standby (of {@code leader} when known)
+   * @param leader the member to stream from, or null
+   */
+  record StartPostgres(boolean asReplica, String leader) implements Action {}
+
+  /** Renew our lease and the leader lock. */
+  record RefreshLock() implements Action {}
+
+  /** Take the free leader lock (create-if-absent). */
+  record AcquireLock() implements Action {}
+
+  /** Promote the local standby. */
+  record Promote() implements Action {}
+
+  /** Stop being primary, the way {@code mode} says. */
+  record Demote(DemoteMode mode) implements Action {}
+
+  /** Stream from {@code leader}: reconfigure, rewind or re-clone as needed, restart. */
+  record FollowLeader(String leader) implements Action {}
+
+  /** Delete the leader lock we hold. */
+  record ReleaseLock() implements Action {}
+
+  /** Ask every other member's REST API for its status, for the leader race. */
+  record QueryPeers() implements Action {}
+
+  /** With the store down in failsafe mode: ask every member to accept us as primary. */
+  record QueryFailsafe() implements Action {}
+
+  /** Stop the agent: continuing could harm the data (e.g. a foreign data directory). */
+  record Halt() implements Action {}
+
+  /** How a primary steps down. */
+  enum DemoteMode {
+    /** Another member holds the lock: stop at once, then follow it. */
+    IMMEDIATE_NOLOCK,
+    /** The store is unreachable: stop at once and wait, read-only, for it to return. */
+    OFFLINE
+  }
+}

@@ -1,0 +1,54 @@
+package io.pgregent.core.ha;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the current cycle has learnt from the actions already executed in it. A fresh cycle knows
+ * nothing; each action's outcome is recorded so that the next decision of the same cycle builds on
+ * it.
+ *
+ * @param lockRefreshed outcome of {@link Action.RefreshLock}
+ * @param lockAcquired outcome of {@link Action.AcquireLock}
+ * @param initializeWon outcome of {@link Action.RaceInitialize}
+ * @param peers answers of {@link Action.QueryPeers}, by member name
+ * @param failsafeAccepted outcome of {@link Action.QueryFailsafe}: every member accepted
+ */
+public record CycleFacts(
+    Optional<Boolean> lockRefreshed,
+    Optional<Boolean> lockAcquired,
+    Optional<Boolean> initializeWon,
+    Optional<Map<String, PeerStatus>> peers,
+    Optional<Boolean> failsafeAccepted) {
+
+  public static CycleFacts fresh() {
+    return new CycleFacts(
+        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  public CycleFacts withLockRefreshed(boolean value) {
+    return new CycleFacts(Optional.of(value), lockAcquired, initializeWon, peers, failsafeAccepted);
+  }
+
+  public CycleFacts withLockAcquired(boolean value) {
+    return new CycleFacts(
+        lockRefreshed, Optional.of(value), initializeWon, peers, failsafeAccepted);
+  }
+
+  public CycleFacts withInitializeWon(boolean value) {
+    return new CycleFacts(lockRefreshed, lockAcquired, Optional.of(value), peers, failsafeAccepted);
+  }
+
+  public CycleFacts withPeers(Map<String, PeerStatus> value) {
+    return new CycleFacts(
+        lockRefreshed,
+        lockAcquired,
+        initializeWon,
+        Optional.of(Map.copyOf(value)),
+        failsafeAccepted);
+  }
+
+  public CycleFacts withFailsafeAccepted(boolean value) {
+    return new CycleFacts(lockRefreshed, lockAcquired, initializeWon, peers, Optional.of(value));
+  }
+}

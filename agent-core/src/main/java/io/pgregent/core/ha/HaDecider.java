@@ -1,0 +1,220 @@
+package io.pgregent.core.ha;
+
+import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.cluster.Leader;
+import java.util.Optional;
+
+/**
+ * The HA decision: a pure function of what the agent knows, returning one action and the reason. No
+ * IO, no clock reads, no threads: the loop calls it again after each action that changed something,
+ * with the outcome recorded in {@link CycleFacts}.
+ *
+ * <p>When in doubt it demotes, never promotes: a primary that cannot prove it holds the lock stops
+ * being writable before the lock could pass to another member.
+ */
+public final class HaDecider {
+
+  private HaDecider() {}
+
+  public static Decision decide(HaInput in) {
+    LocalState local = in.local();
+    HaSettings s = in.settings();
+    if (local.task().isPresent()) {
+      return Decision.of(new Action.None(), Reason.TASK_RUNNING, local.task().get());
+    }
+    if (in.view().isEmpty()) {
+      return storeUnreachable(in);
+    }
+    ClusterView view = in.view().get();
+    Optional<String> clusterId = view.initialize().flatMap(i -> i.completed());
+    if (clusterId.isPresent()
+        && local.systemIdentifier().isPresent()
+        && !clusterId.get().equals(local.systemIdentifier().get())
+        && !s.paused()) {
+      return Decision.of(
+          new Action.Halt(),
+          Reason.SYSTEM_ID_MISMATCH,
+          local.systemIdentifier().get(),
+          clusterId.get());
+    }
+    Optional<Leader> leader = view.leader();
+    if (leader.isPresent() && leader.get().name().equals(s.member())) {
+      return holdingLock(in, view);
+    }
+    if (leader.isPresent()) {
+      return otherLeader(in, view, leader.get().name());
+    }
+    return noLeader(in, view);
+  }
+
+  // ---- the store is down ----
+
+  private static Decision storeUnreachable(HaInput in) {
+    LocalState local = in.local();
+    if (!local.isRunningPrimary() || in.settings().paused()) {
+      return Decision.of(new Action.None(), Reason.DCS_UNREACHABLE);
+    }
+    if (in.settings().failsafeMode() && in.memory().wasLeader()) {
+      Optional<Boolean> accepted = in.cycle().failsafeAccepted();
+      if (accepted.isEmpty()) {
+        return Decision.of(new Action.QueryFailsafe(), Reason.FAILSAFE_CHECK);
+      }
+      if (accepted.get()) {
+        return Decision.of(new Action.None(), Reason.FAILSAFE_KEEPS_PRIMARY);
+      }
+    }
+    return Decision.of(
+        new Action.Demote(Action.DemoteMode.OFFLINE), Reason.DEMOTING_DCS_UNREACHABLE);
+  }
+
+  // ---- we hold the lock ----
+
+  private static Decision holdingLock(HaInput in, ClusterView view) {
+    LocalState local = in.local();
+    HaSettings s = in.settings();
+    Optional<Boolean> refreshed = in.cycle().lockRefreshed();
+    if (refreshed.isEmpty()) {
+      return Decision.of(new Action.RefreshLock(), Reason.REFRESHING_LOCK);
+    }
+    if (!refreshed.get()) {
+      if (local.isRunningPrimary() && !s.paused()) {
+        return Decision.of(
+            new Action.Demote(Action.DemoteMode.IMMEDIATE_NOLOCK), Reason.DEMOTED_LOCK_NOT_UPDATED);
+      }
+      return Decision.of(new Action.None(), Reason.LOCK_NOT_UPDATED);
+    }
+    if (s.paused()) {
+      return Decision.of(new Action.None(), Reason.PAUSED_LEADER, s.member());
+    }
+    switch (local.run()) {
+      case RUNNING:
+        if (local.inRecovery()) {
+          return Decision.of(new Action.Promote(), Reason.PROMOTED_BECAUSE_HAD_LOCK);
+        }
+        return Decision.of(new Action.None(), Reason.LEADER_WITH_LOCK, s.member());
+      case NO_DATA:
+        return Decision.of(new Action.ReleaseLock(), Reason.NO_DATA_RELEASING_LOCK);
+      case STARTING:
+      case STOPPED:
+      case CRASHED:
+      default:
+        if (primaryStartTimedOut(in)) {
+          return Decision.of(new Action.ReleaseLock(), Reason.PRIMARY_START_TIMED_OUT);
+        }
+        if (local.run() == PostgresRunState.STARTING) {
+          return Decision.of(new Action.None(), Reason.WAITING_FOR_POSTGRES);
+        }
+        return Decision.of(
+            new Action.StartPostgres(false, null), Reason.STARTING_PRIMARY_AFTER_FAILURE);
+    }
+  }
+
+  private static boolean primaryStartTimedOut(HaInput in) {
+    return in.memory().primaryDownSinceNanos().stream()
+        .anyMatch(
+            since ->
+                in.nowNanos() - since >= in.settings().primaryStartTimeoutMillis() * 1_000_000L);
+  }
+
+  // ---- another member holds the lock ----
+
+  private static Decision otherLeader(HaInput in, ClusterView view, String leader) {
+    LocalState local = in.local();
+    HaSettings s = in.settings();
+    if (local.isRunningPrimary()) {
+      if (s.paused()) {
+        return Decision.of(new Action.None(), Reason.PAUSED_PRIMARY_WITHOUT_LOCK);
+      }
+      return Decision.of(
+          new Action.Demote(Action.DemoteMode.IMMEDIATE_NOLOCK), Reason.DEMOTING_NO_LOCK);
+    }
+    switch (local.run()) {
+      case NO_DATA:
+        return Decision.of(new Action.CloneFromLeader(leader), Reason.CLONING_FROM_LEADER, leader);
+      case STOPPED:
+      case CRASHED:
+        if (s.paused()) {
+          return Decision.of(new Action.None(), Reason.PAUSED_POSTGRES_NOT_RUNNING);
+        }
+        return Decision.of(new Action.StartPostgres(true, leader), Reason.STARTING_AS_SECONDARY);
+      case STARTING:
+        return Decision.of(new Action.None(), Reason.WAITING_FOR_POSTGRES);
+      case RUNNING:
+      default:
+        if (!local.upstream().map(leader::equals).orElse(false) && !s.paused()) {
+          return Decision.of(new Action.FollowLeader(leader), Reason.FOLLOWING_NEW_LEADER, leader);
+        }
+        return Decision.of(
+            new Action.None(),
+            s.paused() ? Reason.PAUSED_SECONDARY : Reason.FOLLOWING_LEADER,
+            s.member(),
+            leader);
+    }
+  }
+
+  // ---- nobody holds the lock ----
+
+  private static Decision noLeader(HaInput in, ClusterView view) {
+    LocalState local = in.local();
+    HaSettings s = in.settings();
+    CycleFacts cycle = in.cycle();
+    if (local.run() == PostgresRunState.NO_DATA) {
+      return emptyDataDirectory(in, view);
+    }
+    if (s.paused()) {
+      return Decision.of(new Action.None(), Reason.PAUSED_NO_LEADER, s.member());
+    }
+    if (local.run() == PostgresRunState.STOPPED || local.run() == PostgresRunState.CRASHED) {
+      // Never start writable without the lock: start read-only and race once running.
+      return Decision.of(new Action.StartPostgres(true, null), Reason.STARTING_AS_SECONDARY);
+    }
+    if (local.run() == PostgresRunState.STARTING) {
+      return Decision.of(new Action.None(), Reason.WAITING_FOR_POSTGRES);
+    }
+    if (cycle.lockAcquired().isPresent()) {
+      if (!cycle.lockAcquired().get()) {
+        return Decision.of(new Action.None(), Reason.LOST_LOCK_RACE);
+      }
+      return local.inRecovery()
+          ? Decision.of(new Action.Promote(), Reason.PROMOTED_BY_ACQUIRING_LOCK)
+          : Decision.of(new Action.None(), Reason.ACQUIRED_LOCK);
+    }
+    Optional<Decision> rejected = FailoverEligibility.rejection(view, local, s);
+    if (rejected.isPresent()) {
+      return rejected.get();
+    }
+    if (cycle.peers().isEmpty()) {
+      return Decision.of(new Action.QueryPeers(), Reason.QUERYING_PEERS);
+    }
+    boolean healthiest =
+        CandidateRanking.isHealthiest(
+            local.walPosition(),
+            s.failoverPriority(),
+            cycle.peers().get().values().stream()
+                .filter(p -> !p.name().equals(s.member()))
+                .toList());
+    if (!healthiest) {
+      return Decision.of(new Action.None(), Reason.NOT_HEALTHIEST);
+    }
+    return Decision.of(new Action.AcquireLock(), Reason.ACQUIRING_LOCK);
+  }
+
+  private static Decision emptyDataDirectory(HaInput in, ClusterView view) {
+    if (in.memory().bootstrapping()) {
+      return Decision.of(new Action.Bootstrap(), Reason.BOOTSTRAPPING);
+    }
+    if (view.initialize().isPresent()) {
+      return Decision.of(new Action.None(), Reason.WAITING_FOR_BOOTSTRAP);
+    }
+    if (!in.settings().mayPromote()) {
+      return Decision.of(new Action.None(), Reason.WAITING_FOR_BOOTSTRAP);
+    }
+    Optional<Boolean> won = in.cycle().initializeWon();
+    if (won.isEmpty()) {
+      return Decision.of(new Action.RaceInitialize(), Reason.TRYING_TO_BOOTSTRAP);
+    }
+    return won.get()
+        ? Decision.of(new Action.Bootstrap(), Reason.BOOTSTRAPPING)
+        : Decision.of(new Action.None(), Reason.INITIALIZE_RACE_LOST);
+  }
+}

@@ -1,0 +1,68 @@
+package io.pgregent.core.ha;
+
+/**
+ * Why a decision was taken, with the status message an operator reads (Patroni's wording where
+ * Patroni has one). Arguments fill the {@code %s} placeholders in order.
+ */
+public enum Reason {
+  LEADER_WITH_LOCK("no action. I am (%s), the leader with the lock"),
+  FOLLOWING_LEADER("no action. I am (%s), a secondary, and following a leader (%s)"),
+  REFRESHING_LOCK("refreshing the leader lock"),
+  ACQUIRING_LOCK("trying to acquire the leader lock: I am the healthiest node"),
+  ACQUIRED_LOCK("acquired session lock as a leader"),
+  PROMOTED_BY_ACQUIRING_LOCK("promoted self to leader by acquiring session lock"),
+  PROMOTED_BECAUSE_HAD_LOCK("promoted self to leader because I had the session lock"),
+  LOST_LOCK_RACE("following new leader after trying and failing to obtain lock"),
+  DEMOTED_LOCK_NOT_UPDATED("demoted self because failed to update leader lock in DCS"),
+  LOCK_NOT_UPDATED("failed to update leader lock in DCS"),
+  DEMOTING_NO_LOCK("demoting self because i do not have the lock and i was a leader"),
+  DEMOTING_DCS_UNREACHABLE("demoting self because DCS is not accessible and I was a leader"),
+  DCS_UNREACHABLE("DCS is not accessible"),
+  FAILSAFE_CHECK("DCS is not accessible: asking every member to accept me as the primary"),
+  FAILSAFE_KEEPS_PRIMARY(
+      "continue to run as a leader because failsafe mode is enabled and all members are"
+          + " accessible"),
+  TRYING_TO_BOOTSTRAP("trying to bootstrap a new cluster"),
+  BOOTSTRAPPING("bootstrapping a new cluster"),
+  INITIALIZE_RACE_LOST("failed to acquire initialize lock"),
+  WAITING_FOR_BOOTSTRAP("waiting for leader to bootstrap"),
+  CLONING_FROM_LEADER("trying to bootstrap from leader '%s'"),
+  STARTING_AS_SECONDARY("starting as a secondary"),
+  STARTING_PRIMARY_AFTER_FAILURE("starting primary after failure"),
+  WAITING_FOR_POSTGRES("waiting for PostgreSQL to start"),
+  PRIMARY_START_TIMED_OUT("primary start has timed out, releasing the leader lock"),
+  NO_DATA_RELEASING_LOCK("releasing the leader lock: no data directory to run as the leader"),
+  FOLLOWING_NEW_LEADER("following a new leader (%s)"),
+  QUERYING_PEERS("checking whether I am the healthiest node"),
+  NOT_HEALTHIEST("following a different leader because i am not the healthiest node"),
+  NOT_ALLOWED_TO_PROMOTE("following a different leader because I am not allowed to promote"),
+  LAG_TOO_HIGH("my wal position exceeds maximum replication lag"),
+  TIMELINE_BEHIND("My timeline %s is behind last known cluster timeline %s"),
+  SYSTEM_ID_MISMATCH(
+      "data directory belongs to another cluster: system identifier %s, the store says %s"),
+  TASK_RUNNING("%s in progress"),
+  PAUSED_LEADER("PAUSE: no action. I am (%s), the leader with the lock"),
+  PAUSED_SECONDARY("PAUSE: no action. I am (%s), a secondary, and following a leader (%s)"),
+  PAUSED_NO_LEADER("PAUSE: no action. I am (%s), the cluster has no leader"),
+  PAUSED_PRIMARY_WITHOUT_LOCK("PAUSE: continue to run as primary without lock"),
+  PAUSED_POSTGRES_NOT_RUNNING("PAUSE: PostgreSQL is not running, no action");
+
+  private final String template;
+
+  Reason(String template) {
+    this.template = template;
+  }
+
+  public String template() {
+    return template;
+  }
+
+  /** The number of {@code %s} placeholders. */
+  public int arity() {
+    int n = 0;
+    for (int i = template.indexOf("%s"); i >= 0; i = template.indexOf("%s", i + 2)) {
+      n++;
+    }
+    return n;
+  }
+}
