@@ -69,6 +69,7 @@ public final class PostgresController implements AutoCloseable {
   private volatile DynamicPostgresConfig dynamic = DynamicPostgresConfig.EMPTY;
   private volatile StandbySettings standby;
   private volatile boolean expectRunning;
+  private final Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * Resolves the OS user and the binaries; fails at once on bad input.
@@ -222,6 +223,9 @@ public final class PostgresController implements AutoCloseable {
    * @return whether {@code postgresql.conf} changed
    */
   public boolean configure(DynamicPostgresConfig config) {
+    if (!config.equals(dynamic)) {
+      warned.clear();
+    }
     this.dynamic = config;
     if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
       return false;
@@ -236,7 +240,13 @@ public final class PostgresController implements AutoCloseable {
 
   /** The parameters Regent writes with the current configuration. */
   public Map<String, String> effectiveParameters() {
-    return ParameterMerger.merge(settings, dynamic, catalog());
+    return ParameterMerger.merge(settings, dynamic, catalog(), this::warnOnce);
+  }
+
+  private void warnOnce(String message) {
+    if (warned.add(message)) {
+      log.warn(message);
+    }
   }
 
   private boolean writeConfig(List<String> pgHba) {
@@ -1090,6 +1100,9 @@ public final class PostgresController implements AutoCloseable {
   // ---------------------------------------------------------------- checks
 
   private void checkDataDirectory() {
+    if (Files.exists(dataDir)) {
+      checkOwner(dataDir);
+    }
     if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
       throw new PostgresSetupException(
           "the data directory "
@@ -1097,7 +1110,6 @@ public final class PostgresController implements AutoCloseable {
               + " (postgresql.data_dir) holds no PostgreSQL cluster: bootstrap one or create a"
               + " replica first");
     }
-    checkOwner(dataDir);
   }
 
   private void checkOwner(Path dir) {

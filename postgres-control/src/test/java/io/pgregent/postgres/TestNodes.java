@@ -24,7 +24,8 @@ final class TestNodes {
 
   /** Cluster-wide parameters every test member shares. */
   static final DynamicPostgresConfig DYNAMIC =
-      DynamicPostgresConfig.withParameters(Map.of("max_connections", 30, "max_wal_senders", 5));
+      DynamicPostgresConfig.withParameters(
+          Map.of("max_connections", 30, "max_wal_senders", 5, "wal_keep_size", "64MB"));
 
   static final List<String> PG_HBA =
       List.of(
@@ -50,7 +51,6 @@ final class TestNodes {
         .parameter("unix_socket_directories", base.resolve(name + "-sock").toString())
         .parameter("shared_buffers", "16MB")
         .parameter("fsync", "off")
-        .parameter("wal_keep_size", "64MB")
         .pgCtlTimeout(Duration.ofSeconds(60))
         .connectTimeout(Duration.ofSeconds(3))
         .queryTimeout(Duration.ofSeconds(2));

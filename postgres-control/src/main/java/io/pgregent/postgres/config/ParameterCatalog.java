@@ -81,13 +81,19 @@ public final class ParameterCatalog {
    *     postgresql.parameters})
    */
   public Map<String, String> validate(Map<String, ?> parameters, String source) {
+    return validate(parameters, source, log::warn);
+  }
+
+  /** As {@link #validate(Map, String)}, reporting each dropped entry to {@code warn}. */
+  public Map<String, String> validate(
+      Map<String, ?> parameters, String source, java.util.function.Consumer<String> warn) {
     Map<String, String> valid = new LinkedHashMap<>();
     for (Map.Entry<String, ?> e : parameters.entrySet()) {
       String name = e.getKey();
       Object value = e.getValue();
       Optional<String> problem = problem(name, value);
       if (problem.isPresent()) {
-        log.warn("{}: ignoring parameter {}={}: {}", source, name, value, problem.get());
+        warn.accept(source + ": ignoring parameter " + name + "=" + value + ": " + problem.get());
         continue;
       }
       String canonical = find(name).map(ParameterSpec::name).orElse(name);

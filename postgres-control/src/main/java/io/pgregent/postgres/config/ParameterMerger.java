@@ -62,15 +62,27 @@ public final class ParameterMerger {
    */
   public static Map<String, String> merge(
       PostgresSettings settings, DynamicPostgresConfig dynamic, ParameterCatalog catalog) {
+    return merge(settings, dynamic, catalog, log::warn);
+  }
+
+  /**
+   * As {@link #merge(PostgresSettings, DynamicPostgresConfig, ParameterCatalog)}, reporting each
+   * ignored parameter to {@code warn}.
+   */
+  public static Map<String, String> merge(
+      PostgresSettings settings,
+      DynamicPostgresConfig dynamic,
+      ParameterCatalog catalog,
+      java.util.function.Consumer<String> warn) {
     Map<String, Object> merged = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     Map<String, String> clusterWide = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     CLUSTER_WIDE.forEach((k, v) -> clusterWide.put(k, ParameterCatalog.render(v.defaultValue())));
     for (Map.Entry<String, Object> e : dynamic.parameters().entrySet()) {
       String key = e.getKey().toLowerCase(Locale.ROOT);
       if (OWNED.contains(key)) {
-        log.warn("/config postgresql.parameters: ignoring {}, Regent sets it", e.getKey());
+        warn.accept("/config postgresql.parameters: ignoring " + e.getKey() + ", Regent sets it");
       } else if (CLUSTER_WIDE.containsKey(key)) {
-        acceptClusterWide(key, e.getValue(), catalog).ifPresent(v -> clusterWide.put(key, v));
+        acceptClusterWide(key, e.getValue(), catalog, warn).ifPresent(v -> clusterWide.put(key, v));
       } else {
         merged.put(e.getKey(), e.getValue());
       }
@@ -78,20 +90,20 @@ public final class ParameterMerger {
     for (Map.Entry<String, Object> e : settings.parameters().entrySet()) {
       String key = e.getKey().toLowerCase(Locale.ROOT);
       if (OWNED.contains(key)) {
-        log.warn("postgresql.parameters: ignoring {}, Regent sets it", e.getKey());
+        warn.accept("postgresql.parameters: ignoring " + e.getKey() + ", Regent sets it");
       } else if (CLUSTER_WIDE.containsKey(key)) {
-        log.warn(
-            "postgresql.parameters: ignoring {}, it must be the same on every member: set it in"
-                + " the cluster-wide configuration (bootstrap.dcs / /config"
-                + " postgresql.parameters)",
-            e.getKey());
+        warn.accept(
+            "postgresql.parameters: ignoring "
+                + e.getKey()
+                + ", it must be the same on every member: set it in the cluster-wide"
+                + " configuration (bootstrap.dcs / /config postgresql.parameters)");
       } else {
         merged.remove(e.getKey());
         merged.put(e.getKey(), e.getValue());
       }
     }
     Map<String, String> result = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    result.putAll(catalog.validate(merged, "postgresql.parameters"));
+    result.putAll(catalog.validate(merged, "postgresql.parameters", warn));
     clusterWide.forEach(
         (k, v) -> {
           if (catalog.find(k).isPresent()) {
@@ -107,7 +119,10 @@ public final class ParameterMerger {
   }
 
   private static java.util.Optional<String> acceptClusterWide(
-      String key, Object value, ParameterCatalog catalog) {
+      String key,
+      Object value,
+      ParameterCatalog catalog,
+      java.util.function.Consumer<String> warn) {
     java.util.Optional<String> problem = catalog.problem(key, value);
     ClusterWide cw = CLUSTER_WIDE.get(key);
     if (problem.isEmpty() && cw.min() != null) {
@@ -120,12 +135,15 @@ public final class ParameterMerger {
       }
     }
     if (problem.isPresent()) {
-      log.warn(
-          "/config postgresql.parameters: ignoring {}={}: {}; using {}",
-          key,
-          value,
-          problem.get(),
-          cw.defaultValue());
+      warn.accept(
+          "/config postgresql.parameters: ignoring "
+              + key
+              + "="
+              + value
+              + ": "
+              + problem.get()
+              + "; using "
+              + cw.defaultValue());
       return java.util.Optional.empty();
     }
     return java.util.Optional.of(ParameterCatalog.render(value));
