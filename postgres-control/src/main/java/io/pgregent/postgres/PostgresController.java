@@ -29,7 +29,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -357,7 +356,7 @@ public final class PostgresController implements AutoCloseable {
     List<String> hba =
         settings.bootstrap().pgHba().isEmpty() ? settings.pgHba() : settings.bootstrap().pgHba();
     writeConfig(hba);
-    start();
+    startInternal(true, hba);
     createRoles();
     if (!settings.bootstrap().pgHba().isEmpty()) {
       writeConfig(settings.pgHba());
@@ -435,6 +434,9 @@ public final class PostgresController implements AutoCloseable {
           try (var st = c.createStatement()) {
             st.execute("SET log_statement TO 'none'");
             st.execute("SET log_min_duration_statement TO -1");
+            if (su.password() != null) {
+              st.execute(roleSql(c, su, "SUPERUSER LOGIN"));
+            }
             if (!repl.username().equals(su.username())) {
               st.execute(roleSql(c, repl, "REPLICATION LOGIN"));
             }
@@ -656,6 +658,8 @@ public final class PostgresController implements AutoCloseable {
 
   /** What {@link #rewind} did. */
   public enum RewindOutcome {
+    /** The timelines had not diverged: nothing was changed besides the configuration. */
+    NOT_NEEDED,
     REWOUND,
     RECLONED
   }
@@ -671,43 +675,18 @@ public final class PostgresController implements AutoCloseable {
    * @param timeout bound of pg_rewind (and of a re-clone)
    */
   public RewindOutcome rewind(LeaderConnection leader, Duration timeout) {
-    if (isRunning()) {
-      throw new PostgresException("pg_rewind needs a stopped server: stop it first");
-    }
-    ControlData control = controlData();
-    if (!control.cleanShutdown()) {
-      finishCrashRecovery();
-    }
-    writePgpass();
-    Credentials rewindUser = settings.rewindCredentials();
-    try {
-      PostgresClient.once(
-          leader.host(),
-          leader.port(),
-          rewindUser,
-          settings.connectTimeout(),
-          settings.pgCtlTimeout(),
-          c -> {
-            try (var st = c.createStatement()) {
-              st.execute("CHECKPOINT");
-            }
-            return null;
-          });
-    } catch (PostgresQueryException ex) {
-      log.warn("CHECKPOINT on {} before pg_rewind failed: {}", leader.name(), ex.getMessage());
-    }
-    List<String> cmd = new ArrayList<>();
-    cmd.add(binaries.pgRewind().toString());
-    cmd.add("--target-pgdata=" + dataDir);
-    cmd.add("--source-server=" + conninfo(leader, rewindUser, true));
-    if (binaries.majorVersion() >= 13 && restoreCommandConfigured()) {
-      cmd.add("--restore-target-wal");
-    }
+    prepareRewind(leader);
+    List<String> cmd = pgRewindCommand(leader, false);
     CommandResult r;
     try {
       r = runner.run(cmd, Map.of("PGPASSFILE", settings.pgpass().toString()), timeout);
     } catch (PostgresException ex) {
       r = new CommandResult(cmd, -1, ex.getMessage());
+    }
+    if (r.succeeded() && r.output().contains("no rewind required")) {
+      log.info("no rewind onto {} required", leader.name());
+      followConfig(leader);
+      return RewindOutcome.NOT_NEEDED;
     }
     if (r.succeeded()) {
       log.info("pg_rewind onto {} done", leader.name());
@@ -729,6 +708,61 @@ public final class PostgresController implements AutoCloseable {
     removeDataDirectory("remove_data_directory_on_rewind_failure");
     createReplica(leader, timeout);
     return RewindOutcome.RECLONED;
+  }
+
+  /**
+   * Whether this stopped server's timeline diverged from {@code leader}'s, so that it cannot follow
+   * it without pg_rewind ({@code pg_rewind --dry-run}: nothing is changed). An unclean shutdown is
+   * first finished by crash recovery in single-user mode.
+   */
+  public boolean rewindRequired(LeaderConnection leader, Duration timeout) {
+    prepareRewind(leader);
+    List<String> cmd = pgRewindCommand(leader, true);
+    CommandResult r = runner.run(cmd, Map.of("PGPASSFILE", settings.pgpass().toString()), timeout);
+    if (!r.succeeded()) {
+      throw new PostgresException("pg_rewind --dry-run failed: " + r.outputTail(5));
+    }
+    return !r.output().contains("no rewind required");
+  }
+
+  private void prepareRewind(LeaderConnection leader) {
+    if (isRunning()) {
+      throw new PostgresException("pg_rewind needs a stopped server: stop it first");
+    }
+    if (!controlData().cleanShutdown()) {
+      finishCrashRecovery();
+    }
+    writePgpass();
+    try {
+      PostgresClient.once(
+          leader.host(),
+          leader.port(),
+          settings.rewindCredentials(),
+          settings.connectTimeout(),
+          settings.pgCtlTimeout(),
+          c -> {
+            try (var st = c.createStatement()) {
+              st.execute("CHECKPOINT");
+            }
+            return null;
+          });
+    } catch (PostgresQueryException ex) {
+      log.warn("CHECKPOINT on {} before pg_rewind failed: {}", leader.name(), ex.getMessage());
+    }
+  }
+
+  private List<String> pgRewindCommand(LeaderConnection leader, boolean dryRun) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(binaries.pgRewind().toString());
+    cmd.add("--target-pgdata=" + dataDir);
+    cmd.add("--source-server=" + conninfo(leader, settings.rewindCredentials(), true));
+    if (binaries.majorVersion() >= 13 && restoreCommandConfigured()) {
+      cmd.add("--restore-target-wal");
+    }
+    if (dryRun) {
+      cmd.add("--dry-run");
+    }
+    return cmd;
   }
 
   /**
@@ -793,10 +827,14 @@ public final class PostgresController implements AutoCloseable {
    * instead (never a second one).
    */
   public void start() {
-    startInternal(true);
+    startInternal(true, settings.pgHba());
   }
 
   private void startInternal(boolean callback) {
+    startInternal(callback, settings.pgHba());
+  }
+
+  private void startInternal(boolean callback, List<String> pgHba) {
     checkDataDirectory();
     Optional<PostmasterPid> pid = PostmasterPid.read(dataDir);
     if (pid.isPresent() && pid.get().isAlive()) {
@@ -805,7 +843,7 @@ public final class PostgresController implements AutoCloseable {
       return;
     }
     checkPortFree();
-    writeConfig(settings.pgHba());
+    writeConfig(pgHba);
     try {
       Path logDir = logFile().getParent();
       Files.createDirectories(logDir);
@@ -854,7 +892,17 @@ public final class PostgresController implements AutoCloseable {
     boolean accepting =
         waiter.await(
             () -> {
-              client.execute("SELECT 1");
+              try {
+                client.execute("SELECT 1");
+              } catch (PostgresQueryException ex) {
+                // An authentication or authorization error comes from a server that answers.
+                if (!(ex.getCause() instanceof java.sql.SQLException sql)
+                    || sql.getSQLState() == null
+                    || !sql.getSQLState().startsWith("28")) {
+                  throw ex;
+                }
+                warnOnce("PostgreSQL runs but refuses Regent's superuser: " + ex.getMessage());
+              }
               return true;
             },
             timeout);
@@ -1281,9 +1329,5 @@ public final class PostgresController implements AutoCloseable {
   public void close() {
     client.close();
     callbacks.close();
-  }
-
-  Map<String, String> environment() {
-    return new HashMap<>();
   }
 }

@@ -60,6 +60,7 @@ class ReplicationLifecycleTests {
         new PostgresController(
             TestNodes.node(base, "lifecycle", "node1")
                 .usePgRewind(true)
+                .pgIdent(List.of("regent_map root postgres"))
                 .bootstrap(
                     new BootstrapSettings(
                         List.of("data-checksums", Map.of("encoding", "UTF8")),
@@ -122,6 +123,8 @@ class ReplicationLifecycleTests {
         .contains("include 'postgresql.base.conf'");
     assertThat(dataDir.resolve("postgresql.base.conf")).exists();
     assertThat(Files.readAllLines(dataDir.resolve("pg_hba.conf"))).isEqualTo(TestNodes.PG_HBA);
+    assertThat(Files.readAllLines(dataDir.resolve("pg_ident.conf")))
+        .containsExactly("regent_map root postgres");
     assertThat(node1.osUser().owns(dataDir)).isTrue();
     String postBootstrap = Files.readString(out.resolve("post_bootstrap"), StandardCharsets.UTF_8);
     assertThat(postBootstrap)
@@ -206,6 +209,9 @@ class ReplicationLifecycleTests {
     node2.syncReplicationSlots(Set.of("node1", "node-2.b"));
     assertThat(node2.physicalSlots()).containsExactly("node1");
 
+    // The old primary stopped cleanly before the promotion: no rewind is needed to follow.
+    assertThat(node1.rewindRequired(leaderOf(node2), LONG)).isFalse();
+
     node1.followLeader(leaderOf(node2));
 
     await()
@@ -233,6 +239,8 @@ class ReplicationLifecycleTests {
     node2.client().execute("INSERT INTO t VALUES ('kept on node2')");
     node2.client().execute("CHECKPOINT");
     node1.stop(StopMode.FAST, LONG);
+
+    assertThat(node1.rewindRequired(leaderOf(node2), LONG)).isTrue();
 
     PostgresController.RewindOutcome outcome = node1.rewind(leaderOf(node2), LONG);
     assertThat(outcome).isEqualTo(PostgresController.RewindOutcome.REWOUND);

@@ -12,7 +12,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -278,10 +277,5 @@ public final class PostgresClient implements AutoCloseable {
   @Override
   public String toString() {
     return "PostgresClient[" + host + ":" + port + " as " + credentials.username() + "]";
-  }
-
-  /** Instant conversion for callers reading timestamps. */
-  static Instant instant(Timestamp t) {
-    return t == null ? null : t.toInstant();
   }
 }
