@@ -552,7 +552,7 @@ public final class PostgresController implements AutoCloseable {
       }
       failures.add(method + ": " + r.outputTail(5));
       log.warn("replica method {} failed: {}", method, r.outputTail(5));
-      emptyDataDirCreatedByUs();
+      emptyDataDirectory();
     }
     throw new PostgresException("could not create a replica: " + String.join("; ", failures));
   }
@@ -596,7 +596,7 @@ public final class PostgresController implements AutoCloseable {
    */
   public void followLeader(LeaderConnection leader) {
     boolean running = isRunning();
-    PostgresRole before = running ? state().role() : fileRole(true);
+    PostgresRole before = fileRole(true);
     followConfig(leader);
     if (!running) {
       start();
@@ -871,6 +871,8 @@ public final class PostgresController implements AutoCloseable {
       r = new CommandResult(cmd, -1, ex.getMessage());
     }
     if (!r.succeeded()) {
+      // pg_ctl gives up waiting but leaves a slow postmaster running: remember it.
+      expectRunning = isRunning();
       String tail = logTail(15);
       if (tail.contains("could not bind") || tail.contains("Address already in use")) {
         throw new PostgresSetupException(
@@ -914,7 +916,7 @@ public final class PostgresController implements AutoCloseable {
               + logTail(5));
     }
     if (callback) {
-      callbacks.call(CallbackAction.ON_START, state().role());
+      callbacks.call(CallbackAction.ON_START, fileRole(true));
     }
   }
 
@@ -933,7 +935,7 @@ public final class PostgresController implements AutoCloseable {
     if (pid.isEmpty()) {
       return;
     }
-    PostgresRole role = state().role();
+    PostgresRole role = fileRole(true);
     runBeforeStop(timeout);
     client.reset();
     for (StopMode m : mode.escalation()) {
@@ -985,7 +987,7 @@ public final class PostgresController implements AutoCloseable {
 
   /** Stops (fast) and starts again; calls {@code on_restart}. */
   public void restart() {
-    PostgresRole role = state().role();
+    PostgresRole role = fileRole(true);
     stopInternal(StopMode.FAST, settings.pgCtlTimeout(), false);
     startInternal(false);
     callbacks.call(CallbackAction.ON_RESTART, role);
@@ -995,7 +997,7 @@ public final class PostgresController implements AutoCloseable {
   public void reload() {
     writeConfig(settings.pgHba());
     reloadServer();
-    callbacks.call(CallbackAction.ON_RELOAD, state().role());
+    callbacks.call(CallbackAction.ON_RELOAD, fileRole(true));
   }
 
   private void reloadServer() {
@@ -1214,8 +1216,9 @@ public final class PostgresController implements AutoCloseable {
     }
   }
 
-  private void emptyDataDirCreatedByUs() {
-    // Only called by createReplica, which required an empty directory before it wrote anything.
+  private void emptyDataDirectory() {
+    // Called after a failed replica method (the directory was empty before it) and when
+    // remove_data_directory_on_rewind_failure / ..._on_diverged_timelines allow it.
     try (Stream<Path> s = Files.list(dataDir)) {
       for (Path p : s.toList()) {
         deleteTree(p);
@@ -1228,7 +1231,7 @@ public final class PostgresController implements AutoCloseable {
 
   private void removeDataDirectory(String allowedBy) {
     log.warn("removing the contents of {} ({} is set)", dataDir, allowedBy);
-    emptyDataDirCreatedByUs();
+    emptyDataDirectory();
   }
 
   private static void deleteTree(Path p) throws IOException {
