@@ -136,8 +136,9 @@ public final class PostgresController implements AutoCloseable {
   // ---------------------------------------------------------------- state
 
   /**
-   * A snapshot of the local server. Bounded: the status queries fail after the configured query
-   * timeout, and the snapshot then carries the error.
+   * A snapshot of the local server. Bounded: even against a hung server it returns within about
+   * {@code connectTimeout + 2 × queryTimeout} (getting a pooled connection, then the query), and
+   * the snapshot then carries the error in {@link LocalPostgresState#queryError()}.
    */
   public LocalPostgresState state() {
     boolean initialized = Files.exists(dataDir.resolve("PG_VERSION"));
@@ -235,6 +236,12 @@ public final class PostgresController implements AutoCloseable {
       callbacks.call(CallbackAction.ON_RELOAD, fileRole(true));
     }
     return changed;
+  }
+
+  /** {@code use_pg_rewind}: the cluster-wide value when set there, else the local one. */
+  public boolean usePgRewind() {
+    Boolean dynamicValue = dynamic.usePgRewind();
+    return dynamicValue != null ? dynamicValue : settings.usePgRewind();
   }
 
   /** The parameters Regent writes with the current configuration. */
@@ -675,6 +682,12 @@ public final class PostgresController implements AutoCloseable {
    * @param timeout bound of pg_rewind (and of a re-clone)
    */
   public RewindOutcome rewind(LeaderConnection leader, Duration timeout) {
+    if (!usePgRewind()) {
+      throw new PostgresSetupException(
+          "pg_rewind is not enabled: set postgresql.use_pg_rewind (locally or in the cluster-wide"
+              + " configuration), or allow re-cloning with"
+              + " postgresql.remove_data_directory_on_diverged_timelines");
+    }
     prepareRewind(leader);
     List<String> cmd = pgRewindCommand(leader, false);
     CommandResult r;

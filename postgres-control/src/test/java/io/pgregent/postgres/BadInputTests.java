@@ -38,7 +38,7 @@ class BadInputTests {
   static void setUp() {
     base = PostgresTestEnvironment.newBaseDir("regent-badinput");
     scheduler = Executors.newSingleThreadScheduledExecutor();
-    settingsA = TestNodes.node(base, "bad", "a").build();
+    settingsA = TestNodes.node(base, "bad", "a").usePgRewind(true).build();
     a = new PostgresController(settingsA, scheduler);
     b = new PostgresController(TestNodes.node(base, "other", "b").build(), scheduler);
     a.configure(TestNodes.DYNAMIC);
@@ -161,6 +161,21 @@ class BadInputTests {
         .hasMessageContaining(sysidA)
         .hasMessageContaining(sysidB)
         .hasMessageContaining("postgresql.data_dir");
+  }
+
+  @Test
+  void rewindIsRefusedUnlessEnabled() {
+    PostgresSettings noRewind = settingsA.toBuilder().usePgRewind(false).build();
+    try (PostgresController c = new PostgresController(noRewind, scheduler)) {
+      assertThatThrownBy(() -> c.rewind(TestNodes.leaderOf(b), LONG))
+          .isInstanceOf(PostgresSetupException.class)
+          .hasMessageContaining("postgresql.use_pg_rewind");
+      c.configure(
+          new io.pgregent.postgres.config.DynamicPostgresConfig(
+              TestNodes.DYNAMIC.parameters(), true, true, java.util.Set.of()));
+      assertThat(c.usePgRewind()).isTrue();
+    }
+    assertThat(a.dataDir().resolve("PG_VERSION")).exists();
   }
 
   @Test

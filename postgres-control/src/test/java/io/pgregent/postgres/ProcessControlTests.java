@@ -214,6 +214,10 @@ class ProcessControlTests {
     LocalPostgresState crashed = node.state();
     assertThat(crashed.runState()).isEqualTo(RunState.CRASHED);
     assertThat(crashed.postmasterPid()).isZero();
+    // An agent started after the crash sees the stale postmaster.pid.
+    try (PostgresController fresh = new PostgresController(settings, scheduler)) {
+      assertThat(fresh.state().runState()).isEqualTo(RunState.CRASHED);
+    }
 
     node.start();
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.pgregent.postgres.config.BootstrapSettings;
+import io.pgregent.postgres.config.Callbacks;
 import io.pgregent.postgres.config.ReplicaMethod;
 import io.pgregent.postgres.status.ReplicationRow;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
@@ -53,6 +54,8 @@ class ReplicationLifecycleTests {
             base,
             "post_bootstrap.sh",
             "echo \"$1 $PGPASSFILE\" > " + out.resolve("post_bootstrap"));
+    Path callback =
+        TestNodes.script(base, "callback.sh", "echo \"$1 $2 $3\" >> " + out.resolve("callbacks"));
     Path failingMethod =
         TestNodes.script(
             base, "failing_method.sh", "echo \"$@\" > " + out.resolve("method") + "; exit 1");
@@ -73,6 +76,7 @@ class ReplicationLifecycleTests {
         new PostgresController(
             TestNodes.node(base, "lifecycle", "node-2.b")
                 .usePgRewind(true)
+                .callbacks(new Callbacks(null, null, null, null, callback.toString()))
                 .createReplicaMethods(List.of("failing", "basebackup"))
                 .replicaMethods(
                     Map.of("failing", ReplicaMethod.of("failing", failingMethod.toString())))
@@ -179,6 +183,8 @@ class ReplicationLifecycleTests {
     assertThat(replica.server().orElseThrow().receiveLsn()).isPositive();
     assertThat(replica.server().orElseThrow().replayLsn()).isPositive();
     assertThat(replica.systemIdentifier()).isEqualTo(node1.state().systemIdentifier());
+    // Parameters a standby must not have lower come from the cluster-wide configuration.
+    assertThat(node2.client().queryStrings("SHOW max_connections")).containsExactly("30");
     assertThat(
             node1
                 .client()
@@ -201,6 +207,12 @@ class ReplicationLifecycleTests {
     assertThat(state.timeline()).contains(2);
     node2.client().execute("INSERT INTO t VALUES ('on node2')");
     assertThat(node2.dataDir().resolve("standby.signal")).doesNotExist();
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () ->
+                assertThat(Files.readAllLines(out.resolve("callbacks")))
+                    .containsExactly("on_role_change primary lifecycle"));
   }
 
   @Test

@@ -33,7 +33,10 @@ class RewindFailureRecloneTests {
     scheduler = Executors.newSingleThreadScheduledExecutor();
     leader = new PostgresController(TestNodes.node(base, "reclone", "leader").build(), scheduler);
     PostgresSettings straySettings =
-        TestNodes.node(base, "reclone", "stray").removeDataDirectoryOnRewindFailure(true).build();
+        TestNodes.node(base, "reclone", "stray")
+            .usePgRewind(true)
+            .removeDataDirectoryOnRewindFailure(true)
+            .build();
     stray = new PostgresController(straySettings, scheduler);
     leader.configure(TestNodes.DYNAMIC);
     stray.configure(TestNodes.DYNAMIC);
