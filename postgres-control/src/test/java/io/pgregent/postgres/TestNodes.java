@@ -100,10 +100,13 @@ final class TestNodes {
     }
   }
 
-  /** Sends a signal to a pid with kill(1). */
+  /** Sends a signal to a pid with the shell's {@code kill} builtin (no procps needed). */
   static void signal(String sig, long pid) {
     try {
-      Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).start();
+      Process p =
+          new ProcessBuilder("sh", "-c", "kill -" + sig + " " + pid)
+              .redirectErrorStream(true)
+              .start();
       if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
         throw new IllegalStateException("kill -" + sig + " " + pid + " failed");
       }
