@@ -745,7 +745,8 @@ public final class PostgresController implements AutoCloseable {
     if (!controlData().cleanShutdown()) {
       finishCrashRecovery();
     }
-    writePgpass();
+    writeConfig(settings.pgHba());
+    archiveReadyWal();
     try {
       PostgresClient.once(
           leader.host(),
@@ -762,6 +763,77 @@ public final class PostgresController implements AutoCloseable {
     } catch (PostgresQueryException ex) {
       log.warn("CHECKPOINT on {} before pg_rewind failed: {}", leader.name(), ex.getMessage());
     }
+  }
+
+  /**
+   * Archives the WAL segments still marked {@code .ready} with the configured {@code
+   * archive_command} (as Patroni does before pg_rewind), so that WAL only this former primary has
+   * is not lost when pg_rewind removes it. Does nothing unless {@code archive_mode} is on.
+   */
+  void archiveReadyWal() {
+    String mode = serverSetting("archive_mode");
+    String command = serverSetting("archive_command");
+    if (!(mode.equals("on") || mode.equals("always"))
+        || command.isBlank()
+        || command.equals("(disabled)")) {
+      return;
+    }
+    Path statusDir = dataDir.resolve("pg_wal").resolve("archive_status");
+    List<String> ready;
+    try (Stream<Path> s = Files.list(statusDir)) {
+      ready =
+          s.map(p -> p.getFileName().toString())
+              .filter(n -> n.matches("[0-9A-F]{24}(\\.partial)?\\.ready"))
+              .map(n -> n.substring(0, n.length() - ".ready".length()))
+              .sorted()
+              .toList();
+    } catch (IOException ex) {
+      log.warn("cannot list {}: {}", statusDir, ex.getMessage());
+      return;
+    }
+    for (String wal : ready) {
+      if (!Files.isRegularFile(dataDir.resolve("pg_wal").resolve(wal))) {
+        continue;
+      }
+      String cmd =
+          command
+              .replace("%%", "\u0000")
+              .replace("%p", "pg_wal/" + wal)
+              .replace("%f", wal)
+              .replace("\u0000", "%");
+      CommandResult r =
+          runner.run(
+              List.of("sh", "-c", "cd " + shellQuote(dataDir.toString()) + " && " + cmd),
+              Map.of(),
+              settings.pgCtlTimeout());
+      if (!r.succeeded()) {
+        log.warn("archiving {} before pg_rewind failed: {}", wal, r.outputTail(3));
+        return;
+      }
+      try {
+        Path readyFile = statusDir.resolve(wal + ".ready");
+        Path doneFile = statusDir.resolve(wal + ".done");
+        Files.move(readyFile, doneFile);
+        runner.user().chown(doneFile);
+      } catch (IOException ex) {
+        log.warn("cannot mark {} archived: {}", wal, ex.getMessage());
+      }
+      log.info("archived {} before pg_rewind", wal);
+    }
+  }
+
+  /** A setting as the stopped server would read it ({@code postgres -C}). */
+  private String serverSetting(String name) {
+    CommandResult r =
+        runner.run(
+            List.of(binaries.postgres().toString(), "-D", dataDir.toString(), "-C", name),
+            Map.of("LC_ALL", "C"),
+            settings.pgCtlTimeout());
+    return r.succeeded() ? r.output().strip() : "";
+  }
+
+  private static String shellQuote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
   }
 
   private List<String> pgRewindCommand(LeaderConnection leader, boolean dryRun) {
