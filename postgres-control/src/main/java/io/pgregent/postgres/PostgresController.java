@@ -279,8 +279,11 @@ public final class PostgresController implements AutoCloseable {
 
   private StandbySettings readStandbySettings() {
     Path conf = files.postgresqlConf();
-    if (!files.standbySignal() || !Files.exists(conf)) {
+    if (!files.standbySignal()) {
       return null;
+    }
+    if (!Files.exists(conf)) {
+      return new StandbySettings("", null);
     }
     try {
       String conninfo = null;
@@ -292,9 +295,9 @@ public final class PostgresController implements AutoCloseable {
           slot = unquote(line.substring("primary_slot_name = ".length()));
         }
       }
-      return conninfo == null ? null : new StandbySettings(conninfo, slot);
+      return new StandbySettings(conninfo == null ? "" : conninfo, slot);
     } catch (IOException ex) {
-      return null;
+      return new StandbySettings("", null);
     }
   }
 
@@ -362,14 +365,30 @@ public final class PostgresController implements AutoCloseable {
     standby = null;
     List<String> hba =
         settings.bootstrap().pgHba().isEmpty() ? settings.pgHba() : settings.bootstrap().pgHba();
-    writeConfig(hba);
-    startInternal(true, hba);
-    createRoles();
-    if (!settings.bootstrap().pgHba().isEmpty()) {
-      writeConfig(settings.pgHba());
-      reloadServer();
+    try {
+      writeConfig(hba);
+      startInternal(true, hba);
+      createRoles();
+      if (!settings.bootstrap().pgHba().isEmpty()) {
+        writeConfig(settings.pgHba());
+        reloadServer();
+      }
+      runPostBootstrap();
+    } catch (RuntimeException ex) {
+      // Never leave a half-bootstrapped primary running; the directory is kept for inspection.
+      try {
+        stopInternal(StopMode.IMMEDIATE, settings.pgCtlTimeout(), false);
+      } catch (RuntimeException stopFailure) {
+        ex.addSuppressed(stopFailure);
+      }
+      throw new PostgresException(
+          "bootstrap failed and PostgreSQL was stopped; the data directory "
+              + dataDir
+              + " is kept: move it away before bootstrapping again ("
+              + ex.getMessage()
+              + ")",
+          ex);
     }
-    runPostBootstrap();
     log.info("bootstrapped a new cluster in {}", dataDir);
   }
 
@@ -620,13 +639,18 @@ public final class PostgresController implements AutoCloseable {
 
   /**
    * Demotes a primary: stops it (fast, escalating) and, when {@code newLeader} is known, starts it
-   * again as its replica; otherwise leaves it stopped, configured as a replica.
+   * again as its replica; otherwise leaves it stopped, configured as a standby without upstream (so
+   * that a later {@link #start()} cannot bring back a second primary).
    */
   public void demote(Optional<LeaderConnection> newLeader) {
     stopInternal(StopMode.FAST, settings.pgCtlTimeout(), true);
     if (newLeader.isPresent()) {
       followConfig(newLeader.get());
       startInternal(false);
+    } else {
+      // A standby without an upstream: a later start() never comes up as a second primary.
+      standby = new StandbySettings("", null);
+      writeConfig(settings.pgHba());
     }
     callbacks.call(CallbackAction.ON_ROLE_CHANGE, PostgresRole.REPLICA);
   }

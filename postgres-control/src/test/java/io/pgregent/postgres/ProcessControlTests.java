@@ -237,4 +237,21 @@ class ProcessControlTests {
         .hasMessageContaining("pre_promote exited with 3");
     assertThat(node.state().role()).isEqualTo(PostgresRole.PRIMARY);
   }
+
+  @Test
+  @Order(8)
+  void aDemotionWithoutANewLeaderNeverComesBackAsAPrimary() {
+    node.demote(java.util.Optional.empty());
+
+    LocalPostgresState stopped = node.state();
+    assertThat(stopped.runState()).isEqualTo(RunState.STOPPED);
+    assertThat(stopped.role()).isEqualTo(PostgresRole.REPLICA);
+    assertThat(node.dataDir().resolve("standby.signal")).exists();
+
+    node.start();
+
+    assertThat(node.state().role()).isEqualTo(PostgresRole.REPLICA);
+    assertThat(node.client().queryStrings("SELECT pg_is_in_recovery()::text"))
+        .containsExactly("true");
+  }
 }

@@ -66,7 +66,9 @@ public final class ConfigFileWriter {
     conf.append('\n');
     parameters.forEach((k, v) -> conf.append(k).append(" = ").append(quote(v)).append('\n'));
     if (standby != null) {
-      conf.append("primary_conninfo = ").append(quote(standby.primaryConninfo())).append('\n');
+      if (!standby.primaryConninfo().isEmpty()) {
+        conf.append("primary_conninfo = ").append(quote(standby.primaryConninfo())).append('\n');
+      }
       if (standby.primarySlotName() != null) {
         conf.append("primary_slot_name = ").append(quote(standby.primarySlotName())).append('\n');
       }
