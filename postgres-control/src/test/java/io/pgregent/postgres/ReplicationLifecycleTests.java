@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.pgregent.postgres.config.BootstrapSettings;
 import io.pgregent.postgres.config.Callbacks;
+import io.pgregent.postgres.config.DynamicPostgresConfig;
 import io.pgregent.postgres.config.ReplicaMethod;
 import io.pgregent.postgres.status.ReplicationRow;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
@@ -139,6 +140,13 @@ class ReplicationLifecycleTests {
   @Test
   @Order(2)
   void aClonedReplicaStreamsFromThePrimaryThroughItsSlot() throws Exception {
+    // A permanent slot from the cluster-wide configuration is created, and dropped once removed.
+    node1.configure(
+        new DynamicPostgresConfig(DYNAMIC.parameters(), null, true, Set.of("archiver")));
+    node1.syncReplicationSlots(Set.of("node1", "node-2.b"));
+    assertThat(node1.physicalSlots()).containsExactly("archiver", "node_2_b");
+    node1.configure(DYNAMIC);
+
     Set<String> slots = node1.syncReplicationSlots(Set.of("node1", "node-2.b"));
     assertThat(slots).containsExactly("node_2_b");
     assertThat(node1.physicalSlots()).containsExactly("node_2_b");
