@@ -749,8 +749,9 @@ public final class PostgresController implements AutoCloseable {
 
   /**
    * Whether this stopped server's timeline diverged from {@code leader}'s, so that it cannot follow
-   * it without pg_rewind ({@code pg_rewind --dry-run}: nothing is changed). An unclean shutdown is
-   * first finished by crash recovery in single-user mode.
+   * it without pg_rewind ({@code pg_rewind --dry-run}: the data is not changed). Like {@link
+   * #rewind}, it first finishes an unclean shutdown by crash recovery in single-user mode, rewrites
+   * the configuration files and archives WAL still marked ready.
    */
   public boolean rewindRequired(LeaderConnection leader, Duration timeout) {
     prepareRewind(leader);
@@ -1328,13 +1329,20 @@ public final class PostgresController implements AutoCloseable {
   private void emptyDataDirectory() {
     // Called after a failed replica method (the directory was empty before it) and when
     // remove_data_directory_on_rewind_failure / ..._on_diverged_timelines allow it.
-    try (Stream<Path> s = Files.list(dataDir)) {
-      for (Path p : s.toList()) {
-        deleteTree(p);
+    try {
+      if (Files.isDirectory(dataDir)) {
+        try (Stream<Path> s = Files.list(dataDir)) {
+          for (Path p : s.toList()) {
+            deleteTree(p);
+          }
+        }
+      } else {
+        Files.createDirectories(dataDir);
       }
+      runner.user().chown(dataDir);
+      Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
     } catch (IOException ex) {
-      throw new UncheckedIOException(
-          "cannot clean up " + dataDir + " after a failed replica method", ex);
+      throw new UncheckedIOException("cannot empty the data directory " + dataDir, ex);
     }
   }
 

@@ -258,9 +258,12 @@ class ReplicationLifecycleTests {
     node1.client().execute("INSERT INTO t VALUES ('lost on node1')");
     node2.client().execute("INSERT INTO t VALUES ('kept on node2')");
     node2.client().execute("CHECKPOINT");
-    node1.stop(StopMode.FAST, LONG);
+    // An immediate stop is unclean: crash recovery in single-user mode runs before pg_rewind.
+    node1.stop(StopMode.IMMEDIATE, LONG);
+    assertThat(node1.controlData().cleanShutdown()).isFalse();
 
     assertThat(node1.rewindRequired(leaderOf(node2), LONG)).isTrue();
+    assertThat(node1.controlData().cleanShutdown()).isTrue();
 
     PostgresController.RewindOutcome outcome = node1.rewind(leaderOf(node2), LONG);
     assertThat(outcome).isEqualTo(PostgresController.RewindOutcome.REWOUND);

@@ -113,8 +113,9 @@ public final class ParameterMerger {
     result.put("listen_addresses", settings.listenAddresses());
     result.put("port", Integer.toString(settings.port()));
     result.put("cluster_name", settings.scope());
-    result.put("hba_file", settings.dataDir().resolve("pg_hba.conf").toString());
-    result.put("ident_file", settings.dataDir().resolve("pg_ident.conf").toString());
+    java.nio.file.Path dataDir = settings.dataDir().toAbsolutePath().normalize();
+    result.put("hba_file", dataDir.resolve("pg_hba.conf").toString());
+    result.put("ident_file", dataDir.resolve("pg_ident.conf").toString());
     return result;
   }
 
