@@ -1,0 +1,281 @@
+package io.pgregent.postgres.status;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.pgregent.postgres.config.Credentials;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * JDBC access to one PostgreSQL server through a HikariCP pool of at most two connections, created
+ * lazily and never failing at creation ({@code initializationFailTimeout=-1}). Every call is
+ * bounded: the connect timeout bounds opening a connection, the socket timeout (at least one
+ * second, rounded up) bounds every query, so a hung (e.g. SIGSTOPped) server makes calls fail
+ * instead of blocking.
+ */
+public final class PostgresClient implements AutoCloseable {
+
+  /** Work done on one connection. */
+  @FunctionalInterface
+  public interface ConnectionWork<T> {
+    T apply(Connection connection) throws SQLException;
+  }
+
+  private static final String STATUS_SQL =
+      "SELECT pg_is_in_recovery(), pg_postmaster_start_time(),"
+          + " (SELECT system_identifier FROM pg_control_system())::text,"
+          + " CASE WHEN pg_is_in_recovery() THEN COALESCE((SELECT received_tli FROM"
+          + " pg_stat_wal_receiver WHERE received_tli > 0), (SELECT timeline_id FROM"
+          + " pg_control_checkpoint()))"
+          + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,"
+          + " CASE WHEN pg_is_in_recovery() THEN -1 ELSE (pg_current_wal_lsn() - '0/0')::bigint"
+          + " END,"
+          + " COALESCE((pg_last_wal_receive_lsn() - '0/0')::bigint, -1),"
+          + " COALESCE((pg_last_wal_replay_lsn() - '0/0')::bigint, -1),"
+          + " ARRAY(SELECT name FROM pg_settings WHERE pending_restart ORDER BY name)";
+
+  private static final String REPLICATION_SQL =
+      "SELECT pid, usename, application_name, client_addr::text, state, sync_state,"
+          + " COALESCE((sent_lsn - '0/0')::bigint, -1), COALESCE((write_lsn - '0/0')::bigint, -1),"
+          + " COALESCE((flush_lsn - '0/0')::bigint, -1), COALESCE((replay_lsn - '0/0')::bigint,"
+          + " -1) FROM pg_stat_replication ORDER BY application_name";
+
+  private final String host;
+  private final int port;
+  private final Credentials credentials;
+  private final Duration connectTimeout;
+  private final Duration queryTimeout;
+  private final String poolName;
+  private HikariDataSource pool;
+
+  /**
+   * @param credentials the role to connect as (the superuser for the local server)
+   * @param connectTimeout bound of opening one connection
+   * @param queryTimeout bound of one query
+   */
+  public PostgresClient(
+      String host,
+      int port,
+      Credentials credentials,
+      Duration connectTimeout,
+      Duration queryTimeout,
+      String poolName) {
+    this.host = host;
+    this.port = port;
+    this.credentials = credentials;
+    this.connectTimeout = connectTimeout;
+    this.queryTimeout = queryTimeout;
+    this.poolName = poolName;
+  }
+
+  /** Reads this server's status in one round trip (two on a server with standbys). */
+  public ServerStatus status() {
+    return withConnection(
+        c -> {
+          try (Statement st = c.createStatement();
+              ResultSet rs = st.executeQuery(STATUS_SQL)) {
+            rs.next();
+            boolean inRecovery = rs.getBoolean(1);
+            Timestamp started = rs.getTimestamp(2);
+            String sysid = rs.getString(3);
+            int timeline = rs.getInt(4);
+            long current = rs.getLong(5);
+            long receive = rs.getLong(6);
+            long replay = rs.getLong(7);
+            Array pending = rs.getArray(8);
+            Set<String> pendingRestart =
+                new HashSet<>(Arrays.asList((String[]) pending.getArray()));
+            List<ReplicationRow> rows = inRecovery ? List.of() : replication(c);
+            return new ServerStatus(
+                inRecovery,
+                started == null ? null : started.toInstant(),
+                sysid,
+                timeline,
+                current,
+                receive,
+                replay,
+                pendingRestart,
+                rows);
+          }
+        });
+  }
+
+  private static List<ReplicationRow> replication(Connection c) throws SQLException {
+    List<ReplicationRow> rows = new ArrayList<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(REPLICATION_SQL)) {
+      while (rs.next()) {
+        rows.add(
+            new ReplicationRow(
+                rs.getInt(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getString(6),
+                rs.getLong(7),
+                rs.getLong(8),
+                rs.getLong(9),
+                rs.getLong(10)));
+      }
+    }
+    return rows;
+  }
+
+  /** Runs one statement that returns nothing. */
+  public void execute(String sql) {
+    withConnection(
+        c -> {
+          try (Statement st = c.createStatement()) {
+            st.execute(sql);
+          }
+          return null;
+        });
+  }
+
+  /** Runs one parameterized statement that returns nothing. */
+  public void execute(String sql, Object... args) {
+    withConnection(
+        c -> {
+          try (PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+              st.setObject(i + 1, args[i]);
+            }
+            st.execute();
+          }
+          return null;
+        });
+  }
+
+  /** The first column of every row of {@code sql}. */
+  public List<String> queryStrings(String sql, Object... args) {
+    return withConnection(
+        c -> {
+          try (PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+              st.setObject(i + 1, args[i]);
+            }
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+              while (rs.next()) {
+                out.add(rs.getString(1));
+              }
+            }
+            return out;
+          }
+        });
+  }
+
+  /** Runs {@code work} on a pooled connection; every failure becomes a query exception. */
+  public synchronized <T> T withConnection(ConnectionWork<T> work) {
+    try (Connection c = pool().getConnection()) {
+      return work.apply(c);
+    } catch (SQLException ex) {
+      throw new PostgresQueryException(
+          "query on " + host + ":" + port + " failed: " + ex.getMessage(), ex);
+    }
+  }
+
+  /**
+   * Runs {@code work} on a fresh connection outside the pool (for another server, or while the pool
+   * must not hold sessions).
+   */
+  public static <T> T once(
+      String host,
+      int port,
+      Credentials credentials,
+      Duration connectTimeout,
+      Duration queryTimeout,
+      ConnectionWork<T> work) {
+    Properties props = properties(credentials, connectTimeout, queryTimeout);
+    try (Connection c = DriverManager.getConnection(url(host, port), props)) {
+      return work.apply(c);
+    } catch (SQLException ex) {
+      throw new PostgresQueryException(
+          "query on " + host + ":" + port + " failed: " + ex.getMessage(), ex);
+    }
+  }
+
+  /** Closes the pool's connections (e.g. before the server stops); the next call reopens it. */
+  public synchronized void reset() {
+    if (pool != null) {
+      pool.close();
+      pool = null;
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    reset();
+  }
+
+  private HikariDataSource pool() {
+    if (pool == null) {
+      HikariConfig cfg = new HikariConfig();
+      cfg.setPoolName(poolName);
+      cfg.setJdbcUrl(url(host, port));
+      cfg.setDataSourceProperties(properties(credentials, connectTimeout, queryTimeout));
+      cfg.setUsername(credentials.username());
+      if (credentials.password() != null) {
+        cfg.setPassword(credentials.password());
+      }
+      cfg.setMaximumPoolSize(2);
+      cfg.setMinimumIdle(0);
+      cfg.setInitializationFailTimeout(-1);
+      long connectMillis = Math.max(250, connectTimeout.plus(queryTimeout).toMillis());
+      cfg.setConnectionTimeout(connectMillis);
+      cfg.setValidationTimeout(Math.max(250, Math.min(queryTimeout.toMillis(), connectMillis - 1)));
+      cfg.setIdleTimeout(Duration.ofMinutes(2).toMillis());
+      cfg.setMaxLifetime(Duration.ofMinutes(30).toMillis());
+      cfg.setAutoCommit(true);
+      pool = new HikariDataSource(cfg);
+    }
+    return pool;
+  }
+
+  private static String url(String host, int port) {
+    String h = host.contains(":") ? "[" + host + "]" : host;
+    return "jdbc:postgresql://" + h + ":" + port + "/postgres";
+  }
+
+  private static Properties properties(
+      Credentials credentials, Duration connectTimeout, Duration queryTimeout) {
+    Properties p = new Properties();
+    p.setProperty("user", credentials.username());
+    if (credentials.password() != null) {
+      p.setProperty("password", credentials.password());
+    }
+    if (credentials.sslmode() != null) {
+      p.setProperty("sslmode", credentials.sslmode());
+    }
+    p.setProperty("connectTimeout", Long.toString(seconds(connectTimeout)));
+    p.setProperty("loginTimeout", Long.toString(seconds(connectTimeout.plus(queryTimeout))));
+    p.setProperty("socketTimeout", Long.toString(seconds(queryTimeout)));
+    p.setProperty("ApplicationName", "regent");
+    p.setProperty("tcpKeepAlive", "true");
+    p.setProperty("options", "-c statement_timeout=" + queryTimeout.toMillis());
+    return p;
+  }
+
+  private static long seconds(Duration d) {
+    return Math.max(1, (d.toMillis() + 999) / 1000);
+  }
+
+  @Override
+  public String toString() {
+    return "PostgresClient[" + host + ":" + port + " as " + credentials.username() + "]";
+  }
+}

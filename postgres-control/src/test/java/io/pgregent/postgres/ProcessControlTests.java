@@ -1,0 +1,257 @@
+package io.pgregent.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.pgregent.postgres.config.Callbacks;
+import io.pgregent.postgres.config.DynamicPostgresConfig;
+import io.pgregent.postgres.config.PostgresSettings;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Process control on one primary: reload vs pending restart, adopting a running postmaster, a hung
+ * server, stop escalation, crash detection, callbacks and pre_promote.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(180)
+class ProcessControlTests {
+
+  private static final Duration LONG = Duration.ofSeconds(60);
+
+  static Path base;
+  static Path out;
+  static ScheduledExecutorService scheduler;
+  static PostgresSettings settings;
+  static PostgresController node;
+
+  @BeforeAll
+  static void setUp() {
+    base = PostgresTestEnvironment.newBaseDir("regent-process");
+    out = TestNodes.sharedDir(base, "out");
+    scheduler = Executors.newSingleThreadScheduledExecutor();
+    Path callback =
+        TestNodes.script(base, "callback.sh", "echo \"$1 $2 $3\" >> " + out.resolve("callbacks"));
+    Path prePromote = TestNodes.script(base, "pre_promote.sh", "exit 3");
+    Path beforeStop =
+        TestNodes.script(base, "before_stop.sh", "echo stopping >> " + out.resolve("before_stop"));
+    String cb = callback.toString();
+    settings =
+        TestNodes.node(base, "pgctl", "solo")
+            .callbacks(new Callbacks(cb, cb, cb, cb, cb))
+            .prePromote(prePromote.toString())
+            .beforeStop(beforeStop.toString())
+            .build();
+    node = new PostgresController(settings, scheduler);
+    node.configure(TestNodes.DYNAMIC);
+    node.bootstrap();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    TestNodes.stopQuietly(node);
+    scheduler.shutdownNow();
+    PostgresTestEnvironment.deleteTree(base);
+  }
+
+  private static List<String> callbacks() throws Exception {
+    Path f = out.resolve("callbacks");
+    return Files.exists(f) ? Files.readAllLines(f, StandardCharsets.UTF_8) : List.of();
+  }
+
+  private static DynamicPostgresConfig dynamicWith(Map<String, Object> extra) {
+    Map<String, Object> p = new HashMap<>(TestNodes.DYNAMIC.parameters());
+    p.putAll(extra);
+    return DynamicPostgresConfig.withParameters(p);
+  }
+
+  @Test
+  @Order(1)
+  void aReloadableChangeAppliesWithoutRestartAndInvalidParametersAreDropped() {
+    boolean changed =
+        node.configure(
+            dynamicWith(
+                Map.of(
+                    "Work_Mem", "8MB",
+                    "no_such_parameter", "1",
+                    "statement_timeout", "soon",
+                    "shared_buffers", "1GB")));
+
+    assertThat(changed).isTrue();
+    Map<String, String> effective = node.effectiveParameters();
+    assertThat(effective).containsEntry("work_mem", "8MB");
+    assertThat(effective.keySet()).doesNotContain("no_such_parameter", "statement_timeout");
+    // The local value wins over the cluster-wide one for ordinary parameters.
+    assertThat(effective).containsEntry("shared_buffers", "16MB");
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () -> assertThat(node.client().queryStrings("SHOW work_mem")).containsExactly("8MB"));
+    assertThat(node.state().pendingRestart()).isFalse();
+    await()
+        .atMost(LONG)
+        .untilAsserted(() -> assertThat(callbacks()).contains("on_reload primary pgctl"));
+  }
+
+  @Test
+  @Order(2)
+  void aChangeThatNeedsARestartIsPendingUntilTheRestart() {
+    Instant startedBefore = node.state().postmasterStartTime().orElseThrow();
+
+    node.configure(dynamicWith(Map.of("max_connections", 40)));
+
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () -> assertThat(node.state().pendingRestartParameters()).contains("max_connections"));
+    assertThat(node.client().queryStrings("SHOW max_connections")).containsExactly("30");
+
+    node.restart();
+
+    LocalPostgresState state = node.state();
+    assertThat(state.pendingRestart()).isFalse();
+    assertThat(state.postmasterStartTime().orElseThrow()).isAfter(startedBefore);
+    assertThat(node.client().queryStrings("SHOW max_connections")).containsExactly("40");
+    await()
+        .atMost(LONG)
+        .untilAsserted(() -> assertThat(callbacks()).contains("on_restart primary pgctl"));
+  }
+
+  @Test
+  @Order(3)
+  void aSecondControllerAdoptsTheRunningPostmasterInsteadOfStartingAnother() {
+    long pid = node.state().postmasterPid();
+    try (PostgresController again = new PostgresController(settings, scheduler)) {
+      again.configure(dynamicWith(Map.of("max_connections", 40)));
+      assertThat(again.state().runState()).isEqualTo(RunState.RUNNING);
+      assertThat(again.state().postmasterPid()).isEqualTo(pid);
+
+      again.start();
+
+      assertThat(again.state().postmasterPid()).isEqualTo(pid);
+      assertThat(node.state().postmasterPid()).isEqualTo(pid);
+    }
+  }
+
+  @Test
+  @Order(4)
+  void aHungServerMakesStatusCallsFailWithinTheirBound() {
+    assertThat(node.state().isHealthy()).isTrue();
+    long pid = node.state().postmasterPid();
+    List<Long> pids = new java.util.ArrayList<>();
+    pids.add(pid);
+    ProcessHandle.of(pid).orElseThrow().descendants().forEach(h -> pids.add(h.pid()));
+    pids.forEach(p -> TestNodes.signal("STOP", p));
+    try {
+      Duration bound = settings.connectTimeout().plus(settings.queryTimeout().multipliedBy(2));
+      long t0 = System.nanoTime();
+      LocalPostgresState state = node.state();
+      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+
+      assertThat(took).isLessThan(bound.plusSeconds(2));
+      assertThat(state.runState()).isEqualTo(RunState.RUNNING);
+      assertThat(state.server()).isEmpty();
+      assertThat(state.queryError()).isPresent();
+    } finally {
+      pids.forEach(p -> TestNodes.signal("CONT", p));
+    }
+    await().atMost(LONG).until(() -> node.state().isHealthy());
+  }
+
+  @Test
+  @Order(5)
+  void aSmartStopThatWaitsForClientsEscalatesWithinItsBound() throws Exception {
+    try (Connection held =
+        DriverManager.getConnection(
+            "jdbc:postgresql://127.0.0.1:" + settings.port() + "/postgres",
+            TestNodes.SUPERUSER.username(),
+            TestNodes.SUPERUSER.password())) {
+      assertThat(held.isValid(2)).isTrue();
+      long t0 = System.nanoTime();
+
+      node.stop(StopMode.SMART, Duration.ofSeconds(2));
+
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
+    }
+    assertThat(node.state().runState()).isEqualTo(RunState.STOPPED);
+    assertThat(node.controlData().cleanShutdown()).isTrue();
+    assertThat(Files.readString(out.resolve("before_stop"))).contains("stopping");
+    await()
+        .atMost(LONG)
+        .untilAsserted(() -> assertThat(callbacks()).contains("on_stop primary pgctl"));
+    node.start();
+    assertThat(node.state().isHealthy()).isTrue();
+  }
+
+  @Test
+  @Order(6)
+  void aKilledPostmasterIsReportedCrashedAndStartsAgain() {
+    long pid = node.state().postmasterPid();
+    ProcessHandle handle = ProcessHandle.of(pid).orElseThrow();
+
+    TestNodes.signal("KILL", pid);
+
+    await().atMost(LONG).until(() -> !handle.isAlive());
+    LocalPostgresState crashed = node.state();
+    assertThat(crashed.runState()).isEqualTo(RunState.CRASHED);
+    assertThat(crashed.postmasterPid()).isZero();
+    // An agent started after the crash sees the stale postmaster.pid.
+    try (PostgresController fresh = new PostgresController(settings, scheduler)) {
+      assertThat(fresh.state().runState()).isEqualTo(RunState.CRASHED);
+    }
+
+    node.start();
+
+    LocalPostgresState state = node.state();
+    assertThat(state.isHealthy()).isTrue();
+    assertThat(state.postmasterPid()).isNotEqualTo(pid);
+    await()
+        .atMost(LONG)
+        .untilAsserted(() -> assertThat(callbacks()).contains("on_start primary pgctl"));
+  }
+
+  @Test
+  @Order(7)
+  void aFailingPrePromoteAbortsThePromotion() {
+    assertThatThrownBy(() -> node.promote(Duration.ofSeconds(10)))
+        .isInstanceOf(PromotionAbortedException.class)
+        .hasMessageContaining("pre_promote exited with 3");
+    assertThat(node.state().role()).isEqualTo(PostgresRole.PRIMARY);
+  }
+
+  @Test
+  @Order(8)
+  void aDemotionWithoutANewLeaderNeverComesBackAsAPrimary() {
+    node.demote(java.util.Optional.empty());
+
+    LocalPostgresState stopped = node.state();
+    assertThat(stopped.runState()).isEqualTo(RunState.STOPPED);
+    assertThat(stopped.role()).isEqualTo(PostgresRole.REPLICA);
+    assertThat(node.dataDir().resolve("standby.signal")).exists();
+
+    node.start();
+
+    assertThat(node.state().role()).isEqualTo(PostgresRole.REPLICA);
+    assertThat(node.client().queryStrings("SELECT pg_is_in_recovery()::text"))
+        .containsExactly("true");
+  }
+}

@@ -1,0 +1,290 @@
+package io.pgregent.postgres;
+
+import static io.pgregent.postgres.TestNodes.DYNAMIC;
+import static io.pgregent.postgres.TestNodes.leaderOf;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgregent.postgres.config.BootstrapSettings;
+import io.pgregent.postgres.config.Callbacks;
+import io.pgregent.postgres.config.DynamicPostgresConfig;
+import io.pgregent.postgres.config.ReplicaMethod;
+import io.pgregent.postgres.status.ReplicationRow;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * One two-member cluster through its life: bootstrap, a replica cloned and streaming, promotion,
+ * the old primary demoted to follow the new one, and pg_rewind after a forced timeline split. The
+ * steps build on each other, so they run in order on shared members.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(180)
+class ReplicationLifecycleTests {
+
+  private static final Duration LONG = Duration.ofSeconds(60);
+
+  static Path base;
+  static Path out;
+  static ScheduledExecutorService scheduler;
+  static PostgresController node1;
+  static PostgresController node2;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    base = PostgresTestEnvironment.newBaseDir("regent-lifecycle");
+    out = TestNodes.sharedDir(base, "out");
+    scheduler = Executors.newSingleThreadScheduledExecutor();
+    Path postBootstrap =
+        TestNodes.script(
+            base,
+            "post_bootstrap.sh",
+            "echo \"$1 $PGPASSFILE\" > " + out.resolve("post_bootstrap"));
+    Path callback =
+        TestNodes.script(base, "callback.sh", "echo \"$1 $2 $3\" >> " + out.resolve("callbacks"));
+    Path failingMethod =
+        TestNodes.script(
+            base, "failing_method.sh", "echo \"$@\" > " + out.resolve("method") + "; exit 1");
+    node1 =
+        new PostgresController(
+            TestNodes.node(base, "lifecycle", "node1")
+                .usePgRewind(true)
+                .pgIdent(List.of("regent_map root postgres"))
+                .bootstrap(
+                    new BootstrapSettings(
+                        List.of("data-checksums", Map.of("encoding", "UTF8")),
+                        List.of(),
+                        postBootstrap.toString(),
+                        null))
+                .build(),
+            scheduler);
+    node2 =
+        new PostgresController(
+            TestNodes.node(base, "lifecycle", "node-2.b")
+                .usePgRewind(true)
+                .callbacks(new Callbacks(null, null, null, null, callback.toString()))
+                .createReplicaMethods(List.of("failing", "basebackup"))
+                .replicaMethods(
+                    Map.of("failing", ReplicaMethod.of("failing", failingMethod.toString())))
+                .build(),
+            scheduler);
+    node1.configure(DYNAMIC);
+    node2.configure(DYNAMIC);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    TestNodes.stopQuietly(node2);
+    TestNodes.stopQuietly(node1);
+    scheduler.shutdownNow();
+    PostgresTestEnvironment.deleteTree(base);
+  }
+
+  @Test
+  @Order(1)
+  void bootstrapCreatesARunningPrimaryWithUsersAndConfiguration() throws Exception {
+    node1.bootstrap();
+
+    LocalPostgresState state = node1.state();
+    assertThat(state.runState()).isEqualTo(RunState.RUNNING);
+    assertThat(state.role()).isEqualTo(PostgresRole.PRIMARY);
+    assertThat(state.timeline()).contains(1);
+    assertThat(state.systemIdentifier()).contains(node1.controlData().systemIdentifier());
+    assertThat(state.server().orElseThrow().currentLsn()).isPositive();
+    assertThat(node1.client().queryStrings("SHOW data_checksums")).containsExactly("on");
+    assertThat(node1.client().queryStrings("SHOW max_connections")).containsExactly("30");
+    assertThat(node1.client().queryStrings("SHOW cluster_name")).containsExactly("lifecycle");
+    assertThat(
+            node1
+                .client()
+                .queryStrings(
+                    "SELECT rolname::text FROM pg_roles WHERE rolreplication AND rolname = ?",
+                    "replicator"))
+        .containsExactly("replicator");
+    assertThat(
+            node1
+                .client()
+                .queryStrings(
+                    "SELECT rolname::text FROM pg_roles WHERE rolname = ?", "rewind_user"))
+        .containsExactly("rewind_user");
+    Path dataDir = node1.dataDir();
+    assertThat(Files.readString(dataDir.resolve("postgresql.conf")))
+        .startsWith("# Do not edit this file manually!")
+        .contains("include 'postgresql.base.conf'");
+    assertThat(dataDir.resolve("postgresql.base.conf")).exists();
+    assertThat(Files.readAllLines(dataDir.resolve("pg_hba.conf"))).isEqualTo(TestNodes.PG_HBA);
+    assertThat(Files.readAllLines(dataDir.resolve("pg_ident.conf")))
+        .containsExactly("regent_map root postgres");
+    assertThat(node1.osUser().owns(dataDir)).isTrue();
+    String postBootstrap = Files.readString(out.resolve("post_bootstrap"), StandardCharsets.UTF_8);
+    assertThat(postBootstrap)
+        .contains("postgres://postgres@127.0.0.1:" + node1.settings().port() + "/postgres")
+        .contains(node1.settings().pgpass().toString());
+  }
+
+  @Test
+  @Order(2)
+  void aClonedReplicaStreamsFromThePrimaryThroughItsSlot() throws Exception {
+    // A permanent slot from the cluster-wide configuration is created, and dropped once removed.
+    node1.configure(
+        new DynamicPostgresConfig(DYNAMIC.parameters(), null, true, Set.of("archiver")));
+    node1.syncReplicationSlots(Set.of("node1", "node-2.b"));
+    assertThat(node1.physicalSlots()).containsExactly("archiver", "node_2_b");
+    node1.configure(DYNAMIC);
+
+    Set<String> slots = node1.syncReplicationSlots(Set.of("node1", "node-2.b"));
+    assertThat(slots).containsExactly("node_2_b");
+    assertThat(node1.physicalSlots()).containsExactly("node_2_b");
+    node1.client().execute("CREATE TABLE t (v text)");
+    node1.client().execute("INSERT INTO t VALUES ('before clone')");
+
+    node2.createReplica(leaderOf(node1), LONG);
+    // The failing method ran first with Patroni's parameters, then basebackup took over.
+    String methodArgs = Files.readString(out.resolve("method"), StandardCharsets.UTF_8);
+    assertThat(methodArgs)
+        .contains("--scope=lifecycle")
+        .contains("--role=replica")
+        .contains("--datadir=" + node2.dataDir())
+        .contains("--connstring=host=127.0.0.1 port=" + node1.settings().port());
+    assertThat(node2.dataDir().resolve("standby.signal")).exists();
+    assertThat(Files.readString(node2.dataDir().resolve("postgresql.conf")))
+        .contains("application_name=node-2.b")
+        .contains("primary_slot_name = 'node_2_b'")
+        .doesNotContain("rep-secret");
+    node2.start();
+    node1.client().execute("INSERT INTO t VALUES ('after clone')");
+
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () -> {
+              List<ReplicationRow> rows = node1.state().replication();
+              assertThat(rows).hasSize(1);
+              assertThat(rows.get(0).applicationName()).isEqualTo("node-2.b");
+              assertThat(rows.get(0).state()).isEqualTo("streaming");
+              assertThat(rows.get(0).usename()).isEqualTo("replicator");
+            });
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () ->
+                assertThat(node2.client().queryStrings("SELECT v FROM t ORDER BY v"))
+                    .containsExactly("after clone", "before clone"));
+    LocalPostgresState replica = node2.state();
+    assertThat(replica.role()).isEqualTo(PostgresRole.REPLICA);
+    assertThat(replica.timeline()).contains(1);
+    assertThat(replica.server().orElseThrow().receiveLsn()).isPositive();
+    assertThat(replica.server().orElseThrow().replayLsn()).isPositive();
+    assertThat(replica.systemIdentifier()).isEqualTo(node1.state().systemIdentifier());
+    // Parameters a standby must not have lower come from the cluster-wide configuration.
+    assertThat(node2.client().queryStrings("SHOW max_connections")).containsExactly("30");
+    assertThat(
+            node1
+                .client()
+                .queryStrings(
+                    "SELECT active::text FROM pg_replication_slots WHERE slot_name = 'node_2_b'"))
+        .containsExactly("true");
+  }
+
+  @Test
+  @Order(3)
+  void promotionMakesTheReplicaAWritablePrimaryOnANewTimeline() {
+    // A switchover: the old primary stops first, so the replica has all of its WAL.
+    node1.stop(StopMode.FAST, LONG);
+    assertThat(node1.state().runState()).isEqualTo(RunState.STOPPED);
+
+    node2.promote(LONG);
+
+    LocalPostgresState state = node2.state();
+    assertThat(state.role()).isEqualTo(PostgresRole.PRIMARY);
+    assertThat(state.timeline()).contains(2);
+    node2.client().execute("INSERT INTO t VALUES ('on node2')");
+    assertThat(node2.dataDir().resolve("standby.signal")).doesNotExist();
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () ->
+                assertThat(Files.readAllLines(out.resolve("callbacks")))
+                    .containsExactly("on_role_change primary lifecycle"));
+  }
+
+  @Test
+  @Order(4)
+  void theDemotedOldPrimaryFollowsTheNewLeader() {
+    node2.syncReplicationSlots(Set.of("node1", "node-2.b"));
+    assertThat(node2.physicalSlots()).containsExactly("node1");
+
+    // The old primary stopped cleanly before the promotion: no rewind is needed to follow.
+    assertThat(node1.rewindRequired(leaderOf(node2), LONG)).isFalse();
+
+    node1.followLeader(leaderOf(node2));
+
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () -> {
+              assertThat(node2.state().replication())
+                  .extracting(ReplicationRow::applicationName, ReplicationRow::state)
+                  .containsExactly(org.assertj.core.groups.Tuple.tuple("node1", "streaming"));
+              assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
+                  .contains("on node2");
+            });
+    LocalPostgresState state = node1.state();
+    assertThat(state.role()).isEqualTo(PostgresRole.REPLICA);
+    assertThat(state.timeline()).contains(2);
+  }
+
+  @Test
+  @Order(5)
+  void pgRewindBringsBackAFormerPrimaryAfterATimelineSplit() {
+    // Split: node1 is promoted while node2 stays primary, and both take writes.
+    node1.promote(LONG);
+    assertThat(node1.state().timeline()).contains(3);
+    node1.client().execute("INSERT INTO t VALUES ('lost on node1')");
+    node2.client().execute("INSERT INTO t VALUES ('kept on node2')");
+    node2.client().execute("CHECKPOINT");
+    // An immediate stop is unclean: crash recovery in single-user mode runs before pg_rewind.
+    node1.stop(StopMode.IMMEDIATE, LONG);
+    assertThat(node1.controlData().cleanShutdown()).isFalse();
+
+    assertThat(node1.rewindRequired(leaderOf(node2), LONG)).isTrue();
+    assertThat(node1.controlData().cleanShutdown()).isTrue();
+
+    PostgresController.RewindOutcome outcome = node1.rewind(leaderOf(node2), LONG);
+    assertThat(outcome).isEqualTo(PostgresController.RewindOutcome.REWOUND);
+    node1.start();
+
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () ->
+                assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
+                    .contains("kept on node2")
+                    .doesNotContain("lost on node1"));
+    LocalPostgresState state = node1.state();
+    assertThat(state.role()).isEqualTo(PostgresRole.REPLICA);
+    assertThat(state.timeline()).contains(2);
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () ->
+                assertThat(node2.state().replication())
+                    .extracting(ReplicationRow::applicationName)
+                    .containsExactly("node1"));
+  }
+}

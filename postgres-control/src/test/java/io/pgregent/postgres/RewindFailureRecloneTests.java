@@ -1,0 +1,70 @@
+package io.pgregent.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgregent.postgres.config.PostgresSettings;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * With {@code remove_data_directory_on_rewind_failure}, a pg_rewind that cannot work (the source is
+ * another cluster) is followed by a fresh clone of the leader.
+ */
+@Timeout(180)
+class RewindFailureRecloneTests {
+
+  private static final Duration LONG = Duration.ofSeconds(60);
+
+  static Path base;
+  static ScheduledExecutorService scheduler;
+  static PostgresController leader;
+  static PostgresController stray;
+
+  @BeforeAll
+  static void setUp() {
+    base = PostgresTestEnvironment.newBaseDir("regent-reclone");
+    scheduler = Executors.newSingleThreadScheduledExecutor();
+    leader = new PostgresController(TestNodes.node(base, "reclone", "leader").build(), scheduler);
+    PostgresSettings straySettings =
+        TestNodes.node(base, "reclone", "stray")
+            .usePgRewind(true)
+            .removeDataDirectoryOnRewindFailure(true)
+            .build();
+    stray = new PostgresController(straySettings, scheduler);
+    leader.configure(TestNodes.DYNAMIC);
+    stray.configure(TestNodes.DYNAMIC);
+    leader.bootstrap();
+    stray.bootstrap();
+    stray.stop(StopMode.FAST, LONG);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    TestNodes.stopQuietly(stray);
+    TestNodes.stopQuietly(leader);
+    scheduler.shutdownNow();
+    PostgresTestEnvironment.deleteTree(base);
+  }
+
+  @Test
+  void aFailedRewindReclonesWhenConfiguredTo() {
+    String leaderSysid = leader.state().systemIdentifier().orElseThrow();
+    assertThat(stray.controlData().systemIdentifier()).isNotEqualTo(leaderSysid);
+
+    PostgresController.RewindOutcome outcome = stray.rewind(TestNodes.leaderOf(leader), LONG);
+
+    assertThat(outcome).isEqualTo(PostgresController.RewindOutcome.RECLONED);
+    assertThat(stray.controlData().systemIdentifier()).isEqualTo(leaderSysid);
+    stray.start();
+    LocalPostgresState state = stray.state();
+    assertThat(state.role()).isEqualTo(PostgresRole.REPLICA);
+    assertThat(state.systemIdentifier()).contains(leaderSysid);
+  }
+}

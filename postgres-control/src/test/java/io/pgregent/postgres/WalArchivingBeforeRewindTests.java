@@ -1,0 +1,94 @@
+package io.pgregent.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgregent.postgres.config.PostgresSettings;
+import io.pgregent.testsupport.FreePorts;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * With archiving on, WAL a former primary could not archive yet is archived before pg_rewind runs,
+ * even when the rewind itself then fails.
+ */
+@Timeout(180)
+class WalArchivingBeforeRewindTests {
+
+  private static final Duration LONG = Duration.ofSeconds(60);
+
+  static Path base;
+  static Path archive;
+  static ScheduledExecutorService scheduler;
+  static PostgresSettings failingArchive;
+  static PostgresController node;
+
+  @BeforeAll
+  static void setUp() {
+    base = PostgresTestEnvironment.newBaseDir("regent-archive");
+    archive = TestNodes.sharedDir(base, "archive");
+    scheduler = Executors.newSingleThreadScheduledExecutor();
+    failingArchive =
+        TestNodes.node(base, "archiving", "old-primary")
+            .usePgRewind(true)
+            .parameter("archive_mode", "on")
+            .parameter("archive_command", "false")
+            .build();
+    node = new PostgresController(failingArchive, scheduler);
+    node.configure(TestNodes.DYNAMIC);
+    node.bootstrap();
+    node.client().execute("CREATE TABLE t AS SELECT generate_series(1, 1000) AS v");
+    node.client().queryStrings("SELECT pg_switch_wal()::text");
+    node.client().execute("INSERT INTO t VALUES (0)");
+    node.client().queryStrings("SELECT pg_switch_wal()::text");
+    node.stop(StopMode.FAST, LONG);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    TestNodes.stopQuietly(node);
+    scheduler.shutdownNow();
+    PostgresTestEnvironment.deleteTree(base);
+  }
+
+  private static List<String> statusFiles(String suffix) throws Exception {
+    try (Stream<Path> s = Files.list(node.dataDir().resolve("pg_wal").resolve("archive_status"))) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(suffix)).toList();
+    }
+  }
+
+  @Test
+  void readyWalIsArchivedBeforeTheRewind() throws Exception {
+    List<String> ready = statusFiles(".ready");
+    assertThat(ready).isNotEmpty();
+    PostgresSettings working =
+        failingArchive.toBuilder().parameter("archive_command", "cp %p " + archive + "/%f").build();
+    LeaderConnection nobodyListens = new LeaderConnection("gone", "127.0.0.1", FreePorts.next());
+    try (PostgresController c = new PostgresController(working, scheduler)) {
+      c.configure(TestNodes.DYNAMIC);
+
+      assertThatThrownBy(() -> c.rewind(nobodyListens, LONG))
+          .hasMessageContaining("pg_rewind failed");
+    }
+
+    List<String> archived;
+    try (Stream<Path> s = Files.list(archive)) {
+      archived = s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+    List<String> expected =
+        ready.stream().map(n -> n.substring(0, n.length() - ".ready".length())).sorted().toList();
+    assertThat(archived).containsExactlyElementsOf(expected);
+    assertThat(statusFiles(".ready")).isEmpty();
+    assertThat(statusFiles(".done")).containsAll(expected.stream().map(w -> w + ".done").toList());
+  }
+}

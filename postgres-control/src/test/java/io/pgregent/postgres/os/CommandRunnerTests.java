@@ -1,0 +1,49 @@
+package io.pgregent.postgres.os;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class CommandRunnerTests {
+
+  final CommandRunner runner = new CommandRunner(OsUser.resolve(PostgresTestEnvironment.osUser()));
+
+  @Test
+  void runsAsThePostgresUserWithOutputAndExitCode() {
+    CommandResult r =
+        runner.run(
+            List.of("sh", "-c", "id -u; echo oops >&2; exit 4"), Map.of(), Duration.ofSeconds(10));
+
+    assertThat(r.exitCode()).isEqualTo(4);
+    assertThat(r.succeeded()).isFalse();
+    assertThat(r.output()).contains("oops");
+    int uid = Integer.parseInt(r.output().strip().split("\n")[0]);
+    assertThat(uid).isEqualTo(runner.user().uid()).isNotZero();
+  }
+
+  @Test
+  void passesOnlyTheGivenLibpqVariables() {
+    CommandResult r =
+        runner.run(
+            List.of("sh", "-c", "echo \"[$PGPASSFILE][$PGDATA]\""),
+            Map.of("PGPASSFILE", "/x/pgpass"),
+            Duration.ofSeconds(10));
+    assertThat(r.output().strip()).isEqualTo("[/x/pgpass][]");
+  }
+
+  @Test
+  void aCommandRunningOverItsBoundIsKilled() {
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> runner.run(List.of("sleep", "30"), Map.of(), Duration.ofMillis(500)))
+        .isInstanceOf(CommandTimeoutException.class)
+        .hasMessageContaining("sleep did not finish within 500 ms");
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+  }
+}
