@@ -1,0 +1,435 @@
+package io.pgregent.core.ha;
+
+import static io.pgregent.core.ha.HaInputs.ME;
+import static io.pgregent.core.ha.HaInputs.busy;
+import static io.pgregent.core.ha.HaInputs.downSince;
+import static io.pgregent.core.ha.HaInputs.foreign;
+import static io.pgregent.core.ha.HaInputs.inState;
+import static io.pgregent.core.ha.HaInputs.input;
+import static io.pgregent.core.ha.HaInputs.leaderMemory;
+import static io.pgregent.core.ha.HaInputs.paused;
+import static io.pgregent.core.ha.HaInputs.peers;
+import static io.pgregent.core.ha.HaInputs.primary;
+import static io.pgregent.core.ha.HaInputs.primaryStartTimeout;
+import static io.pgregent.core.ha.HaInputs.replicaOf;
+import static io.pgregent.core.ha.HaInputs.replicaPeer;
+import static io.pgregent.core.ha.HaInputs.settings;
+import static io.pgregent.core.ha.HaInputs.withTimeline;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgregent.core.ha.Action.DemoteMode;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every branch of the decision, one row each: the situation, the action, the reason. */
+class HaDeciderTests {
+
+  static Stream<Arguments> table() {
+    PeerStatus aheadPeer = replicaPeer("pg2", 200);
+    return Stream.of(
+        // a long action is running
+        row(
+            "task running",
+            input().local(busy("basebackup")),
+            new Action.None(),
+            Reason.TASK_RUNNING),
+        // the store is down
+        row(
+            "store down, replica",
+            input().storeDown().local(replicaOf("pg0", 1)),
+            new Action.None(),
+            Reason.DCS_UNREACHABLE),
+        row(
+            "store down, primary",
+            input().storeDown().local(primary(10)).memory(leaderMemory()),
+            new Action.Demote(DemoteMode.OFFLINE),
+            Reason.DEMOTING_DCS_UNREACHABLE),
+        row(
+            "store down, primary, paused",
+            input().storeDown().local(primary(10)).settings(paused()),
+            new Action.None(),
+            Reason.DCS_UNREACHABLE),
+        row(
+            "store down, failsafe: ask members",
+            input()
+                .storeDown()
+                .local(primary(10))
+                .memory(leaderMemory())
+                .settings(settings(false, false, 1, true, false)),
+            new Action.QueryFailsafe(),
+            Reason.FAILSAFE_CHECK),
+        row(
+            "store down, failsafe: all accepted",
+            input()
+                .storeDown()
+                .local(primary(10))
+                .memory(leaderMemory())
+                .settings(settings(false, false, 1, true, false))
+                .cycle(CycleFacts.fresh().withFailsafeAccepted(true)),
+            new Action.None(),
+            Reason.FAILSAFE_KEEPS_PRIMARY),
+        row(
+            "store down, failsafe: one refused",
+            input()
+                .storeDown()
+                .local(primary(10))
+                .memory(leaderMemory())
+                .settings(settings(false, false, 1, true, false))
+                .cycle(CycleFacts.fresh().withFailsafeAccepted(false)),
+            new Action.Demote(DemoteMode.OFFLINE),
+            Reason.DEMOTING_DCS_UNREACHABLE),
+        row(
+            "store down, failsafe, but we were not the leader",
+            input().storeDown().local(primary(10)).settings(settings(false, false, 1, true, false)),
+            new Action.Demote(DemoteMode.OFFLINE),
+            Reason.DEMOTING_DCS_UNREACHABLE),
+        // foreign data
+        row(
+            "system identifier differs",
+            input().leader("pg0").local(foreign()),
+            new Action.Halt(),
+            Reason.SYSTEM_ID_MISMATCH),
+        // holding the lock
+        row(
+            "leader: refresh first",
+            input().leader(ME).local(primary(10)),
+            new Action.RefreshLock(),
+            Reason.REFRESHING_LOCK),
+        row(
+            "leader: refreshed, running primary",
+            input().leader(ME).local(primary(10)).cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.None(),
+            Reason.LEADER_WITH_LOCK),
+        row(
+            "leader: refresh failed",
+            input()
+                .leader(ME)
+                .local(primary(10))
+                .cycle(CycleFacts.fresh().withLockRefreshed(false)),
+            new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK),
+            Reason.DEMOTED_LOCK_NOT_UPDATED),
+        row(
+            "leader: refresh failed, not running as primary",
+            input()
+                .leader(ME)
+                .local(replicaOf("pg0", 10))
+                .cycle(CycleFacts.fresh().withLockRefreshed(false)),
+            new Action.None(),
+            Reason.LOCK_NOT_UPDATED),
+        row(
+            "leader: holds the lock as a standby",
+            input()
+                .leader(ME)
+                .local(replicaOf("pg0", 10))
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.Promote(),
+            Reason.PROMOTED_BECAUSE_HAD_LOCK),
+        row(
+            "leader: paused",
+            input()
+                .leader(ME)
+                .local(inState(PostgresRunState.STOPPED))
+                .settings(paused())
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.None(),
+            Reason.PAUSED_LEADER),
+        row(
+            "leader: PostgreSQL crashed",
+            input()
+                .leader(ME)
+                .local(inState(PostgresRunState.CRASHED))
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.StartPostgres(false, null),
+            Reason.STARTING_PRIMARY_AFTER_FAILURE),
+        row(
+            "leader: PostgreSQL starting",
+            input()
+                .leader(ME)
+                .local(inState(PostgresRunState.STARTING))
+                .memory(downSince(1_000_000_000_000L))
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.None(),
+            Reason.WAITING_FOR_POSTGRES),
+        row(
+            "leader: down past primary_start_timeout",
+            input()
+                .leader(ME)
+                .local(inState(PostgresRunState.STARTING))
+                .settings(primaryStartTimeout(5_000))
+                .memory(downSince(0))
+                .now(5_000_000_000L)
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.ReleaseLock(),
+            Reason.PRIMARY_START_TIMED_OUT),
+        row(
+            "leader: primary_start_timeout 0 fails over at once",
+            input()
+                .leader(ME)
+                .local(inState(PostgresRunState.CRASHED))
+                .settings(primaryStartTimeout(0))
+                .memory(downSince(7))
+                .now(7)
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.ReleaseLock(),
+            Reason.PRIMARY_START_TIMED_OUT),
+        row(
+            "leader: data directory gone",
+            input()
+                .leader(ME)
+                .local(inState(PostgresRunState.NO_DATA))
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.ReleaseLock(),
+            Reason.NO_DATA_RELEASING_LOCK),
+        // another member holds the lock
+        row(
+            "follower: streaming from the leader",
+            input().leader("pg0").local(replicaOf("pg0", 10)),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
+            "follower: streaming from a former leader",
+            input().leader("pg2").local(replicaOf("pg0", 10)),
+            new Action.FollowLeader("pg2"),
+            Reason.FOLLOWING_NEW_LEADER),
+        row(
+            "follower: paused, streaming from a former leader",
+            input().leader("pg2").local(replicaOf("pg0", 10)).settings(paused()),
+            new Action.None(),
+            Reason.PAUSED_SECONDARY),
+        row(
+            "primary without the lock",
+            input().leader("pg0").local(primary(10)),
+            new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK),
+            Reason.DEMOTING_NO_LOCK),
+        row(
+            "primary without the lock, paused",
+            input().leader("pg0").local(primary(10)).settings(paused()),
+            new Action.None(),
+            Reason.PAUSED_PRIMARY_WITHOUT_LOCK),
+        row(
+            "empty data directory, a leader exists",
+            input().leader("pg0").local(inState(PostgresRunState.NO_DATA)),
+            new Action.CloneFromLeader("pg0"),
+            Reason.CLONING_FROM_LEADER),
+        row(
+            "stopped, a leader exists",
+            input().leader("pg0").local(inState(PostgresRunState.STOPPED)),
+            new Action.StartPostgres(true, "pg0"),
+            Reason.STARTING_AS_SECONDARY),
+        row(
+            "stopped, a leader exists, paused",
+            input().leader("pg0").local(inState(PostgresRunState.STOPPED)).settings(paused()),
+            new Action.None(),
+            Reason.PAUSED_POSTGRES_NOT_RUNNING),
+        row(
+            "starting, a leader exists",
+            input().leader("pg0").local(inState(PostgresRunState.STARTING)),
+            new Action.None(),
+            Reason.WAITING_FOR_POSTGRES),
+        // bootstrap
+        row(
+            "new cluster: race for initialize",
+            input().uninitialized().local(inState(PostgresRunState.NO_DATA)),
+            new Action.RaceInitialize(),
+            Reason.TRYING_TO_BOOTSTRAP),
+        row(
+            "new cluster: won the race",
+            input()
+                .uninitialized()
+                .local(inState(PostgresRunState.NO_DATA))
+                .cycle(CycleFacts.fresh().withInitializeWon(true)),
+            new Action.Bootstrap(),
+            Reason.BOOTSTRAPPING),
+        row(
+            "new cluster: lost the race",
+            input()
+                .uninitialized()
+                .local(inState(PostgresRunState.NO_DATA))
+                .cycle(CycleFacts.fresh().withInitializeWon(false)),
+            new Action.None(),
+            Reason.INITIALIZE_RACE_LOST),
+        row(
+            "new cluster: bootstrap continues",
+            input()
+                .local(inState(PostgresRunState.NO_DATA))
+                .memory(AgentMemory.initial().withBootstrapping(true)),
+            new Action.Bootstrap(),
+            Reason.BOOTSTRAPPING),
+        row(
+            "new cluster: someone else bootstraps",
+            input().local(inState(PostgresRunState.NO_DATA)),
+            new Action.None(),
+            Reason.WAITING_FOR_BOOTSTRAP),
+        row(
+            "new cluster: nofailover members never bootstrap",
+            input()
+                .uninitialized()
+                .local(inState(PostgresRunState.NO_DATA))
+                .settings(settings(false, true, 1, false, false)),
+            new Action.None(),
+            Reason.WAITING_FOR_BOOTSTRAP),
+        // leader race
+        row(
+            "no leader: paused",
+            input().local(replicaOf("pg0", 10)).settings(paused()),
+            new Action.None(),
+            Reason.PAUSED_NO_LEADER),
+        row(
+            "no leader: stopped, start read-only first",
+            input().local(inState(PostgresRunState.STOPPED)),
+            new Action.StartPostgres(true, null),
+            Reason.STARTING_AS_SECONDARY),
+        row(
+            "no leader: starting",
+            input().local(inState(PostgresRunState.STARTING)),
+            new Action.None(),
+            Reason.WAITING_FOR_POSTGRES),
+        row(
+            "no leader: nofailover",
+            input().local(replicaOf("pg0", 10)).settings(settings(false, true, 1, false, false)),
+            new Action.None(),
+            Reason.NOT_ALLOWED_TO_PROMOTE),
+        row(
+            "no leader: failover_priority 0",
+            input().local(replicaOf("pg0", 10)).settings(settings(false, false, 0, false, false)),
+            new Action.None(),
+            Reason.NOT_ALLOWED_TO_PROMOTE),
+        row(
+            "no leader: lagging past maximum_lag_on_failover",
+            input().local(replicaOf("pg0", 10)).optime(10 + 1_048_577),
+            new Action.None(),
+            Reason.LAG_TOO_HIGH),
+        row(
+            "no leader: lag exactly at the limit may race",
+            input().local(replicaOf("pg0", 10)).optime(10 + 1_048_576),
+            new Action.QueryPeers(),
+            Reason.QUERYING_PEERS),
+        row(
+            "no leader: check_timeline and behind",
+            input()
+                .local(withTimeline(replicaOf("pg0", 10), 1))
+                .historyUpTo(2)
+                .settings(settings(false, false, 1, false, true)),
+            new Action.None(),
+            Reason.TIMELINE_BEHIND),
+        row(
+            "no leader: a stale primary is never re-crowned",
+            input().local(withTimeline(primary(10), 1)).historyUpTo(3),
+            new Action.None(),
+            Reason.TIMELINE_BEHIND),
+        row(
+            "no leader: ask the peers",
+            input().local(replicaOf("pg0", 10)),
+            new Action.QueryPeers(),
+            Reason.QUERYING_PEERS),
+        row(
+            "no leader: a peer is ahead",
+            input()
+                .local(replicaOf("pg0", 10))
+                .cycle(CycleFacts.fresh().withPeers(peers(aheadPeer))),
+            new Action.None(),
+            Reason.NOT_HEALTHIEST),
+        row(
+            "no leader: healthiest",
+            input()
+                .local(replicaOf("pg0", 300))
+                .cycle(CycleFacts.fresh().withPeers(peers(aheadPeer))),
+            new Action.AcquireLock(),
+            Reason.ACQUIRING_LOCK),
+        row(
+            "no leader: won the lock",
+            input()
+                .local(replicaOf("pg0", 300))
+                .cycle(CycleFacts.fresh().withPeers(peers(aheadPeer)).withLockAcquired(true)),
+            new Action.Promote(),
+            Reason.PROMOTED_BY_ACQUIRING_LOCK),
+        row(
+            "no leader: running primary adopted by taking the lock",
+            input()
+                .uninitialized()
+                .local(primary(300))
+                .cycle(CycleFacts.fresh().withLockAcquired(true)),
+            new Action.None(),
+            Reason.ACQUIRED_LOCK),
+        row(
+            "no leader: lost the lock race",
+            input()
+                .local(replicaOf("pg0", 300))
+                .cycle(CycleFacts.fresh().withPeers(peers(aheadPeer)).withLockAcquired(false)),
+            new Action.None(),
+            Reason.LOST_LOCK_RACE));
+  }
+
+  private static Arguments row(String name, HaInputs.Builder input, Action action, Reason reason) {
+    return Arguments.of(name, input, action, reason);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("table")
+  void decides(String name, HaInputs.Builder input, Action action, Reason reason) {
+    Decision d = input.decide();
+    assertThat(d.action()).as(name).isEqualTo(action);
+    assertThat(d.reason()).as(name).isEqualTo(reason);
+    assertThat(d.message()).doesNotContain("%s");
+  }
+
+  @org.junit.jupiter.api.Test
+  void everyReasonIsReachedByTheTable() {
+    var reached =
+        table().map(a -> ((HaInputs.Builder) a.get()[1]).decide().reason()).distinct().toList();
+    var notReached = Stream.of(Reason.values()).filter(r -> !reached.contains(r)).toList();
+    assertThat(notReached).isEmpty();
+  }
+
+  @org.junit.jupiter.api.Test
+  void everyActionIsDecidedSomewhere() {
+    java.util.List<Class<?>> decided =
+        table()
+            .<Class<?>>map(a -> ((HaInputs.Builder) a.get()[1]).decide().action().getClass())
+            .distinct()
+            .toList();
+    assertThat(decided).containsExactlyInAnyOrder(Action.class.getPermittedSubclasses());
+  }
+
+  @org.junit.jupiter.api.Test
+  void theWordingIsPatronis() {
+    assertThat(
+            input()
+                .leader(ME)
+                .local(primary(1))
+                .cycle(CycleFacts.fresh().withLockRefreshed(true))
+                .decide()
+                .message())
+        .isEqualTo("no action. I am (pg1), the leader with the lock");
+    assertThat(input().leader("pg0").local(replicaOf("pg0", 1)).decide().message())
+        .isEqualTo("no action. I am (pg1), a secondary, and following a leader (pg0)");
+    assertThat(input().leader("pg0").local(inState(PostgresRunState.NO_DATA)).decide().message())
+        .isEqualTo("trying to bootstrap from leader 'pg0'");
+    assertThat(
+            input()
+                .local(replicaOf("pg0", 300))
+                .cycle(CycleFacts.fresh().withPeers(peers()).withLockAcquired(true))
+                .decide()
+                .message())
+        .isEqualTo("promoted self to leader by acquiring session lock");
+    assertThat(input().leader("pg0").local(primary(1)).decide().message())
+        .isEqualTo("demoting self because i do not have the lock and i was a leader");
+  }
+
+  @org.junit.jupiter.api.Test
+  void aLeaderNeverStaysWritableWithoutProvingItHoldsTheLock() {
+    // Whatever the cycle knows, a running primary that has not refreshed successfully this cycle
+    // either refreshes, demotes or is paused: never "no action" as leader.
+    for (Optional<Boolean> refreshed :
+        java.util.List.of(Optional.<Boolean>empty(), Optional.of(false))) {
+      CycleFacts facts =
+          refreshed.map(r -> CycleFacts.fresh().withLockRefreshed(r)).orElse(CycleFacts.fresh());
+      Decision d = input().leader(ME).local(primary(1)).cycle(facts).decide();
+      assertThat(d.action())
+          .isIn(new Action.RefreshLock(), new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK));
+    }
+  }
+}

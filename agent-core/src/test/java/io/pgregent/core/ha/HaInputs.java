@@ -1,0 +1,241 @@
+package io.pgregent.core.ha;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.cluster.Initialize;
+import io.pgregent.core.cluster.Leader;
+import io.pgregent.core.cluster.Member;
+import io.pgregent.core.cluster.Status;
+import io.pgregent.core.cluster.TimelineHistory;
+import io.pgregent.core.dcs.ClusterCodec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+
+/** Builders for decision inputs, so that each table row states only what matters to it. */
+final class HaInputs {
+
+  static final String ME = "pg1";
+  static final String SYSID = "7710782928459690229";
+
+  private HaInputs() {}
+
+  static final class Builder {
+    private boolean storeReachable = true;
+    private String leader;
+    private boolean initialized = true;
+    private Long optime;
+    private final List<TimelineHistory.Entry> history = new ArrayList<>();
+    private LocalState local = running(true, 100, Optional.of("pg0"));
+    private CycleFacts cycle = CycleFacts.fresh();
+    private HaSettings settings = HaInputs.settings(false, false, 1, false, false);
+    private AgentMemory memory = AgentMemory.initial();
+    private long now = 1_000_000_000_000L;
+
+    Builder storeDown() {
+      storeReachable = false;
+      return this;
+    }
+
+    Builder leader(String name) {
+      leader = name;
+      return this;
+    }
+
+    Builder uninitialized() {
+      initialized = false;
+      return this;
+    }
+
+    Builder optime(long lsn) {
+      optime = lsn;
+      return this;
+    }
+
+    Builder historyUpTo(long timeline) {
+      for (long t = 1; t < timeline; t++) {
+        history.add(
+            new TimelineHistory.Entry(t, t * 100, "no recovery target specified", null, null));
+      }
+      return this;
+    }
+
+    Builder local(LocalState value) {
+      local = value;
+      return this;
+    }
+
+    Builder cycle(CycleFacts value) {
+      cycle = value;
+      return this;
+    }
+
+    Builder settings(HaSettings value) {
+      settings = value;
+      return this;
+    }
+
+    Builder memory(AgentMemory value) {
+      memory = value;
+      return this;
+    }
+
+    Builder now(long nanos) {
+      now = nanos;
+      return this;
+    }
+
+    HaInput build() {
+      Optional<ClusterView> view = Optional.empty();
+      if (storeReachable) {
+        TreeMap<String, Member> members = new TreeMap<>();
+        for (String name : List.of("pg0", "pg1", "pg2")) {
+          ObjectNode data = ClusterCodec.nodes().objectNode();
+          data.put("conn_url", "postgres://127.0.0.1:5432/postgres");
+          data.put("role", name.equals(leader) ? "primary" : "replica");
+          members.put(name, Member.of(name, data));
+        }
+        view =
+            Optional.of(
+                new ClusterView(
+                    initialized ? Optional.of(new Initialize(SYSID, 1)) : Optional.empty(),
+                    Optional.empty(),
+                    Optional.ofNullable(leader).map(l -> new Leader(l, 5)),
+                    members,
+                    Optional.ofNullable(optime).map(Status::ofOptime),
+                    history.isEmpty()
+                        ? Optional.empty()
+                        : Optional.of(new TimelineHistory(history, 3)),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    List.of()));
+      }
+      return new HaInput(view, local, cycle, settings, memory, now);
+    }
+
+    Decision decide() {
+      return HaDecider.decide(build());
+    }
+  }
+
+  static Builder input() {
+    return new Builder();
+  }
+
+  static LocalState running(boolean inRecovery, long wal, Optional<String> upstream) {
+    return new LocalState(
+        PostgresRunState.RUNNING,
+        inRecovery,
+        Optional.of(SYSID),
+        1,
+        wal,
+        upstream,
+        inRecovery,
+        Optional.empty());
+  }
+
+  static LocalState primary(long wal) {
+    return running(false, wal, Optional.empty());
+  }
+
+  static LocalState replicaOf(String upstream, long wal) {
+    return running(true, wal, Optional.of(upstream));
+  }
+
+  static LocalState withTimeline(LocalState l, long timeline) {
+    return new LocalState(
+        l.run(),
+        l.inRecovery(),
+        l.systemIdentifier(),
+        timeline,
+        l.walPosition(),
+        l.upstream(),
+        l.streaming(),
+        l.task());
+  }
+
+  static LocalState inState(PostgresRunState run) {
+    return new LocalState(
+        run,
+        false,
+        run == PostgresRunState.NO_DATA ? Optional.empty() : Optional.of(SYSID),
+        0,
+        0,
+        Optional.empty(),
+        false,
+        Optional.empty());
+  }
+
+  static LocalState busy(String task) {
+    return new LocalState(
+        PostgresRunState.NO_DATA,
+        false,
+        Optional.empty(),
+        0,
+        0,
+        Optional.empty(),
+        false,
+        Optional.of(task));
+  }
+
+  static LocalState foreign() {
+    return new LocalState(
+        PostgresRunState.RUNNING,
+        true,
+        Optional.of("1234"),
+        1,
+        0,
+        Optional.empty(),
+        false,
+        Optional.empty());
+  }
+
+  static HaSettings settings(
+      boolean paused, boolean nofailover, int priority, boolean failsafe, boolean checkTimeline) {
+    return new HaSettings(
+        ME,
+        30_000,
+        10_000,
+        10_000,
+        1_048_576,
+        checkTimeline,
+        300_000,
+        paused,
+        failsafe,
+        nofailover,
+        priority);
+  }
+
+  static HaSettings paused() {
+    return settings(true, false, 1, false, false);
+  }
+
+  static HaSettings primaryStartTimeout(long millis) {
+    return new HaSettings(
+        ME, 30_000, 10_000, 10_000, 1_048_576, false, millis, false, false, false, 1);
+  }
+
+  static Map<String, PeerStatus> peers(PeerStatus... statuses) {
+    Map<String, PeerStatus> map = new TreeMap<>();
+    for (PeerStatus p : statuses) {
+      map.put(p.name(), p);
+    }
+    return map;
+  }
+
+  static PeerStatus replicaPeer(String name, long wal) {
+    return new PeerStatus(name, true, false, wal, 1, false, 1);
+  }
+
+  static AgentMemory leaderMemory() {
+    return AgentMemory.initial().withWasLeader(true);
+  }
+
+  static AgentMemory downSince(long nanos) {
+    return AgentMemory.initial().withPrimaryDownSince(OptionalLong.of(nanos));
+  }
+}
