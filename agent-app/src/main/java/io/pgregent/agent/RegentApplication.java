@@ -1,0 +1,46 @@
+package io.pgregent.agent;
+
+import io.pgregent.agent.config.AgentConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.ComponentScan;
+import org.springframework.core.env.MapPropertySource;
+
+/**
+ * The agent's Spring application. The configuration is loaded before Spring starts (Patroni's YAML
+ * with its keys at the root) and handed over as the highest-precedence property source; {@code
+ * restapi.listen} decides where the REST API listens. Only the agent's own packages are scanned:
+ * stores come in through their starters' auto-configuration.
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration
+@ComponentScan(basePackages = {"io.pgregent.agent.loop", "io.pgregent.agent.rest"})
+public class RegentApplication {
+
+  /** The name of the property source holding the user's configuration. */
+  public static final String CONFIG_SOURCE = "regentConfig";
+
+  /** Starts the agent with a loaded configuration. */
+  public static ConfigurableApplicationContext run(AgentConfig config, String... args) {
+    Map<String, Object> properties = new LinkedHashMap<>(config.properties());
+    properties.put("server.address", config.restapi().listenHost());
+    properties.put("server.port", config.restapi().listenPort());
+    properties.put("spring.application.name", "regent-" + config.name());
+    properties.putIfAbsent("spring.main.banner-mode", "off");
+    return new SpringApplicationBuilder(RegentApplication.class)
+        .web(WebApplicationType.SERVLET)
+        .initializers(
+            ctx -> {
+              ctx.getEnvironment()
+                  .getPropertySources()
+                  .addFirst(new MapPropertySource(CONFIG_SOURCE, properties));
+              ctx.getBeanFactory().registerSingleton("agentConfig", config);
+            })
+        .run(args);
+  }
+}

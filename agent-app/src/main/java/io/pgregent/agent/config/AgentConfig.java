@@ -1,0 +1,42 @@
+package io.pgregent.agent.config;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.postgres.config.PostgresSettings;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The agent's local configuration, loaded from Patroni's YAML (and {@code PATRONI_*} variables) and
+ * validated.
+ *
+ * @param scope the cluster name
+ * @param namespace the key prefix in the store, null for the default
+ * @param name this member's name
+ * @param restapi the {@code restapi:} section
+ * @param postgresql the {@code postgresql:} section with the bootstrap parts that concern it
+ * @param bootstrapDcs {@code bootstrap.dcs}: the dynamic configuration a new cluster starts with,
+ *     as it will be written to the store ({@code {}} when absent)
+ * @param tags the {@code tags:} section
+ * @param properties every setting as a flat {@code a.b.c} key, for Spring's property binding (the
+ *     store starters bind their section from these)
+ */
+public record AgentConfig(
+    String scope,
+    String namespace,
+    String name,
+    RestApiSettings restapi,
+    PostgresSettings postgresql,
+    ObjectNode bootstrapDcs,
+    Tags tags,
+    Map<String, Object> properties) {
+
+  public AgentConfig {
+    Objects.requireNonNull(scope, "scope");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(restapi, "restapi");
+    Objects.requireNonNull(postgresql, "postgresql");
+    Objects.requireNonNull(bootstrapDcs, "bootstrapDcs");
+    Objects.requireNonNull(tags, "tags");
+    properties = Map.copyOf(properties);
+  }
+}
