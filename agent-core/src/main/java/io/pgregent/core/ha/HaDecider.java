@@ -130,6 +130,9 @@ public final class HaDecider {
     }
     switch (local.run()) {
       case NO_DATA:
+        if (view.member(leader).flatMap(m -> m.connUrl()).isEmpty()) {
+          return Decision.of(new Action.None(), Reason.WAITING_FOR_LEADER_ADDRESS, leader);
+        }
         return Decision.of(new Action.CloneFromLeader(leader), Reason.CLONING_FROM_LEADER, leader);
       case STOPPED:
       case CRASHED:

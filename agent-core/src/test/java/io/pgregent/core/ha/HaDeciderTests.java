@@ -215,6 +215,11 @@ class HaDeciderTests {
             new Action.CloneFromLeader("pg0"),
             Reason.CLONING_FROM_LEADER),
         row(
+            "empty data directory, the leader has not published its address yet",
+            input().leaderWithoutMemberKey("pg0").local(inState(PostgresRunState.NO_DATA)),
+            new Action.None(),
+            Reason.WAITING_FOR_LEADER_ADDRESS),
+        row(
             "stopped, a leader exists",
             input().leader("pg0").local(inState(PostgresRunState.STOPPED)),
             new Action.StartPostgres(true, "pg0"),

@@ -25,6 +25,7 @@ final class HaInputs {
 
   static final class Builder {
     private boolean storeReachable = true;
+    private boolean leaderPublished = true;
     private String leader;
     private boolean initialized = true;
     private Long optime;
@@ -42,6 +43,12 @@ final class HaInputs {
 
     Builder leader(String name) {
       leader = name;
+      return this;
+    }
+
+    Builder leaderWithoutMemberKey(String name) {
+      leader = name;
+      leaderPublished = false;
       return this;
     }
 
@@ -93,6 +100,9 @@ final class HaInputs {
       if (storeReachable) {
         TreeMap<String, Member> members = new TreeMap<>();
         for (String name : List.of("pg0", "pg1", "pg2")) {
+          if (name.equals(leader) && !leaderPublished) {
+            continue;
+          }
           ObjectNode data = ClusterCodec.nodes().objectNode();
           data.put("conn_url", "postgres://127.0.0.1:5432/postgres");
           data.put("role", name.equals(leader) ? "primary" : "replica");

@@ -1,0 +1,35 @@
+package io.pgregent.agent.loop;
+
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.core.dcs.Dcs;
+import io.pgregent.postgres.PostgresController;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The agent's beans: PostgreSQL control and the HA loop over the configured store. */
+@Configuration(proxyBeanMethods = false)
+public class AgentConfiguration {
+
+  @Bean(destroyMethod = "shutdownNow")
+  ScheduledExecutorService regentScheduler() {
+    return Executors.newScheduledThreadPool(
+        2,
+        r -> {
+          Thread t = new Thread(r, "regent-scheduler");
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  @Bean(destroyMethod = "close")
+  PostgresController postgresController(AgentConfig config, ScheduledExecutorService scheduler) {
+    return new PostgresController(config.postgresql(), scheduler);
+  }
+
+  @Bean
+  HaLoop haLoop(Dcs dcs, PostgresController postgres, AgentConfig config) {
+    return new HaLoop(dcs, postgres, config);
+  }
+}

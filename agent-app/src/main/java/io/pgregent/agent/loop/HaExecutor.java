@@ -1,0 +1,270 @@
+package io.pgregent.agent.loop;
+
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.cluster.Member;
+import io.pgregent.core.cluster.TimelineHistory;
+import io.pgregent.core.dcs.ClusterCodec;
+import io.pgregent.core.dcs.ClusterKey;
+import io.pgregent.core.dcs.Dcs;
+import io.pgregent.core.dcs.DcsException;
+import io.pgregent.core.ha.Action;
+import io.pgregent.core.ha.CycleFacts;
+import io.pgregent.postgres.LeaderConnection;
+import io.pgregent.postgres.LocalPostgresState;
+import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.StopMode;
+import java.net.URI;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out the decider's actions against the store and PostgreSQL. Thin: every choice was made
+ * by the decider; this only does IO and reports what happened.
+ */
+final class HaExecutor {
+
+  private static final Logger log = LoggerFactory.getLogger(HaExecutor.class);
+  private static final Duration LONG_TASK = Duration.ofMinutes(30);
+
+  /**
+   * What executing an action changed.
+   *
+   * @param facts the cycle's facts with the action's outcome
+   * @param gathering the action only gathered facts: decide again in this cycle
+   */
+  record Outcome(CycleFacts facts, boolean gathering) {}
+
+  private final Dcs dcs;
+  private final PostgresController postgres;
+  private final AgentConfig config;
+  private final PeerClient peers;
+  private final LoopState state;
+
+  HaExecutor(
+      Dcs dcs, PostgresController postgres, AgentConfig config, PeerClient peers, LoopState state) {
+    this.dcs = dcs;
+    this.postgres = postgres;
+    this.config = config;
+    this.peers = peers;
+    this.state = state;
+  }
+
+  Outcome execute(Action action, Optional<ClusterView> view, CycleFacts facts) {
+    if (action instanceof Action.RefreshLock) {
+      return new Outcome(facts.withLockRefreshed(refreshLock()), true);
+    }
+    if (action instanceof Action.AcquireLock) {
+      return new Outcome(facts.withLockAcquired(acquireLock()), true);
+    }
+    if (action instanceof Action.RaceInitialize) {
+      boolean won = dcs.compareAndSet(ClusterKey.INITIALIZE, 0, "");
+      if (won) {
+        state.memory = state.memory.withBootstrapping(true);
+      }
+      return new Outcome(facts.withInitializeWon(won), true);
+    }
+    if (action instanceof Action.QueryPeers) {
+      ClusterView v = view.orElseThrow();
+      List<Member> others =
+          v.members().values().stream().filter(m -> !m.name().equals(config.name())).toList();
+      return new Outcome(facts.withPeers(peers.query(others)), true);
+    }
+    if (action instanceof Action.QueryFailsafe) {
+      // No member can be asked to vouch for us without the failsafe endpoint: refuse, demote.
+      return new Outcome(facts.withFailsafeAccepted(false), true);
+    }
+    if (action instanceof Action.Bootstrap) {
+      bootstrap(view);
+    } else if (action instanceof Action.CloneFromLeader a) {
+      LeaderConnection leader = connection(view.orElseThrow(), a.leader());
+      postgres.createReplica(leader, LONG_TASK);
+      postgres.start();
+      state.following = a.leader();
+    } else if (action instanceof Action.StartPostgres a) {
+      start(a, view);
+    } else if (action instanceof Action.Promote) {
+      promote(view);
+    } else if (action instanceof Action.Demote a) {
+      demote(a, view);
+    } else if (action instanceof Action.FollowLeader a) {
+      postgres.followLeader(connection(view.orElseThrow(), a.leader()));
+      state.following = a.leader();
+    } else if (action instanceof Action.ReleaseLock) {
+      dcs.release();
+      state.holdsLock = false;
+    } else if (action instanceof Action.Halt) {
+      state.halted = true;
+    } else if (!(action instanceof Action.None)) {
+      throw new IllegalStateException("no handler for " + action);
+    }
+    return new Outcome(facts, false);
+  }
+
+  // ---- the lock ----
+
+  private boolean refreshLock() {
+    try {
+      dcs.renewSession();
+      state.sessionRenewed = true;
+      boolean held = dcs.refresh();
+      state.holdsLock = held;
+      return held;
+    } catch (DcsException e) {
+      log.warn("could not refresh the leader lock: {}", e.getMessage());
+      state.holdsLock = false;
+      return false;
+    }
+  }
+
+  private boolean acquireLock() {
+    try {
+      dcs.renewSession();
+      state.sessionRenewed = true;
+      boolean won = dcs.tryAcquire();
+      state.holdsLock = won;
+      return won;
+    } catch (DcsException e) {
+      log.warn("could not acquire the leader lock: {}", e.getMessage());
+      return false;
+    }
+  }
+
+  // ---- PostgreSQL ----
+
+  private void bootstrap(Optional<ClusterView> view) {
+    try {
+      postgres.bootstrap();
+      dcs.renewSession();
+      state.sessionRenewed = true;
+      if (!dcs.tryAcquire()) {
+        throw new IllegalStateException("another member took the leader lock during bootstrap");
+      }
+      state.holdsLock = true;
+      dcs.compareAndSet(ClusterKey.CONFIG, 0, ClusterCodec.json(config.bootstrapDcs()));
+      String sysid =
+          postgres
+              .state()
+              .systemIdentifier()
+              .orElseGet(() -> postgres.controlData().systemIdentifier());
+      long version = dcs.read().initialize().map(i -> i.version()).orElse(0L);
+      dcs.compareAndSet(ClusterKey.INITIALIZE, version, sysid);
+      state.memory = state.memory.withBootstrapping(false);
+      log.info("initialized a new cluster {} with system identifier {}", config.scope(), sysid);
+    } catch (RuntimeException e) {
+      state.memory = state.memory.withBootstrapping(false);
+      try {
+        dcs.read()
+            .initialize()
+            .filter(i -> i.completed().isEmpty())
+            .ifPresent(i -> dcs.compareAndDelete(ClusterKey.INITIALIZE, i.version()));
+        if (state.holdsLock) {
+          dcs.release();
+          state.holdsLock = false;
+        }
+      } catch (DcsException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+  }
+
+  private void start(Action.StartPostgres a, Optional<ClusterView> view) {
+    if (!a.asReplica()) {
+      postgres.start();
+      return;
+    }
+    if (a.leader() != null) {
+      rejoin(connection(view.orElseThrow(), a.leader()));
+      state.following = a.leader();
+      return;
+    }
+    // No leader to follow: come up read-only, never as a second primary.
+    if (postgres.state().role() == io.pgregent.postgres.PostgresRole.PRIMARY) {
+      postgres.demote(Optional.empty());
+    }
+    postgres.start();
+    state.following = null;
+  }
+
+  /** A stopped member joins the leader: rewound first when it may have diverged. */
+  private void rejoin(LeaderConnection leader) {
+    boolean wasPrimary =
+        postgres.state().role() == io.pgregent.postgres.PostgresRole.PRIMARY
+            || state.mayHaveDiverged;
+    if (wasPrimary && postgres.usePgRewind()) {
+      io.pgregent.postgres.PostgresController.RewindOutcome outcome =
+          postgres.rewind(leader, LONG_TASK);
+      log.info("rejoining {}: {}", leader.name(), outcome);
+      postgres.start();
+    } else {
+      postgres.followLeader(leader);
+    }
+    state.mayHaveDiverged = false;
+  }
+
+  private void promote(Optional<ClusterView> view) {
+    LocalPostgresState before = postgres.state();
+    long oldTimeline = before.timeline().orElse(0);
+    long switchLsn = before.server().map(s -> Math.max(s.receiveLsn(), s.replayLsn())).orElse(0L);
+    postgres.promote(
+        Duration.ofSeconds(Math.max(10, postgres.settings().pgCtlTimeout().toSeconds())));
+    state.following = null;
+    view.ifPresent(v -> recordHistory(v, oldTimeline, switchLsn));
+  }
+
+  private void recordHistory(ClusterView view, long oldTimeline, long switchLsn) {
+    if (oldTimeline <= 0) {
+      return;
+    }
+    try {
+      List<TimelineHistory.Entry> entries =
+          new ArrayList<>(view.history().map(TimelineHistory::entries).orElse(List.of()));
+      entries.add(
+          new TimelineHistory.Entry(
+              oldTimeline,
+              switchLsn,
+              "no recovery target specified",
+              OffsetDateTime.now(ZoneOffset.UTC).toString(),
+              config.name()));
+      long version = view.history().map(TimelineHistory::version).orElse(0L);
+      dcs.compareAndSet(
+          ClusterKey.HISTORY, version, ClusterCodec.encode(new TimelineHistory(entries, 0)));
+    } catch (DcsException e) {
+      log.warn("could not record the timeline switch in history: {}", e.getMessage());
+    }
+  }
+
+  private void demote(Action.Demote a, Optional<ClusterView> view) {
+    // Stop accepting writes first, whatever follows.
+    postgres.stop(StopMode.IMMEDIATE, postgres.settings().pgCtlTimeout());
+    state.holdsLock = false;
+    state.mayHaveDiverged = true;
+    Optional<String> leader =
+        view.flatMap(v -> v.leader()).map(l -> l.name()).filter(n -> !n.equals(config.name()));
+    if (a.mode() == Action.DemoteMode.IMMEDIATE_NOLOCK && leader.isPresent()) {
+      rejoin(connection(view.get(), leader.get()));
+      state.following = leader.get();
+    } else {
+      postgres.demote(Optional.empty());
+      state.following = null;
+    }
+  }
+
+  /** Where to reach a member's PostgreSQL, from its {@code conn_url}. */
+  static LeaderConnection connection(ClusterView view, String member) {
+    Member m =
+        view.member(member)
+            .orElseThrow(() -> new IllegalStateException("no member key for " + member));
+    String url =
+        m.connUrl().orElseThrow(() -> new IllegalStateException(member + " has no conn_url"));
+    URI uri = URI.create(url);
+    return new LeaderConnection(member, uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort());
+  }
+}

@@ -1,0 +1,400 @@
+package io.pgregent.agent.loop;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.cluster.Member;
+import io.pgregent.core.dcs.ClusterCodec;
+import io.pgregent.core.dcs.ClusterKey;
+import io.pgregent.core.dcs.Dcs;
+import io.pgregent.core.dcs.DcsException;
+import io.pgregent.core.dcs.DcsTimings;
+import io.pgregent.core.ha.Action;
+import io.pgregent.core.ha.CycleFacts;
+import io.pgregent.core.ha.Decision;
+import io.pgregent.core.ha.HaDecider;
+import io.pgregent.core.ha.HaInput;
+import io.pgregent.core.ha.HaSettings;
+import io.pgregent.core.ha.LocalState;
+import io.pgregent.core.ha.PostgresRunState;
+import io.pgregent.postgres.LocalPostgresState;
+import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.RunState;
+import io.pgregent.postgres.StopMode;
+import io.pgregent.postgres.status.ServerStatus;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * The HA loop, on one thread: read the cluster, sample PostgreSQL, decide, execute, publish, then
+ * wait for {@code loop_wait} or until the store's watch signals a change. Decisions that only
+ * gather facts (refresh or take the lock, ask the peers) are followed by another decision in the
+ * same cycle; any other action ends the cycle.
+ */
+public final class HaLoop implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(HaLoop.class);
+
+  /** Patroni's version, which other agents and tools branch on. */
+  public static final String PATRONI_VERSION = "4.1.4";
+
+  private static final int MAX_DECISIONS_PER_CYCLE = 8;
+
+  private final Dcs dcs;
+  private final PostgresController postgres;
+  private final AgentConfig config;
+  private final LoopState state = new LoopState();
+  private final HaExecutor executor;
+  private final AtomicReference<AgentSnapshot> snapshot = new AtomicReference<>();
+  private volatile DynamicConfig dynamic;
+  private volatile boolean running;
+  private volatile Thread thread;
+  private long dcsLastSeenEpochSeconds;
+  private String lastMessage = "";
+  private final java.util.Map<String, Long> membersSeen = new java.util.HashMap<>();
+
+  public HaLoop(Dcs dcs, PostgresController postgres, AgentConfig config) {
+    this.dcs = dcs;
+    this.postgres = postgres;
+    this.config = config;
+    this.dynamic = new DynamicConfig(config.bootstrapDcs().deepCopy());
+    this.executor =
+        new HaExecutor(dcs, postgres, config, new PeerClient(Duration.ofSeconds(2)), state);
+  }
+
+  /** The last published snapshot, empty before the first cycle completed. */
+  public Optional<AgentSnapshot> snapshot() {
+    return Optional.ofNullable(snapshot.get());
+  }
+
+  public AgentConfig config() {
+    return config;
+  }
+
+  public int ttlSeconds() {
+    return dynamic.ttl();
+  }
+
+  // ---- lifecycle ----
+
+  @Override
+  public void start() {
+    running = true;
+    Thread t = new Thread(this::run, "ha-loop-" + config.name());
+    t.setDaemon(false);
+    thread = t;
+    t.start();
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    Thread t = thread;
+    if (t != null) {
+      t.interrupt();
+      try {
+        t.join(Duration.ofSeconds(30).toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    shutdown();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** Start after the web server, so that peers can reach our REST API once we are in the race. */
+  @Override
+  public int getPhase() {
+    return Integer.MAX_VALUE - 100;
+  }
+
+  private void run() {
+    while (running && !state.halted) {
+      long since = dcs.changeCount();
+      boolean acted;
+      try {
+        acted = cycle();
+      } catch (RuntimeException e) {
+        log.error("HA cycle failed: {}", e.toString(), e);
+        acted = false;
+      }
+      if (state.halted) {
+        log.error("stopping the HA loop: {}", lastMessage);
+        break;
+      }
+      try {
+        // After an action that changed something, look again at once; else wait for a change.
+        dcs.awaitChange(since, acted ? Duration.ZERO : Duration.ofSeconds(dynamic.loopWait()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** One cycle. Returns true if an action changed something (the next cycle starts at once). */
+  boolean cycle() {
+    state.sessionRenewed = false;
+    Optional<ClusterView> view = readView();
+    view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(new DynamicConfig(c.data())));
+    HaSettings settings = dynamic.haSettings(config.name(), config.tags());
+    LocalPostgresState pg = postgres.state();
+    CycleFacts facts = CycleFacts.fresh();
+    Decision decision = null;
+    boolean acted = false;
+    for (int i = 0; i < MAX_DECISIONS_PER_CYCLE; i++) {
+      LocalState local = local(pg);
+      trackPrimaryDown(view, local);
+      decision =
+          HaDecider.decide(
+              new HaInput(view, local, facts, settings, state.memory, System.nanoTime()));
+      // The same status every loop is logged once; changes and actions always.
+      if (!decision.message().equals(lastMessage)) {
+        log.info("{}", decision.message());
+      } else {
+        log.debug("{}", decision.message());
+      }
+      if (!(decision.action() instanceof Action.RefreshLock)) {
+        lastMessage = decision.message();
+      }
+      HaExecutor.Outcome outcome;
+      try {
+        outcome = executor.execute(decision.action(), view, facts);
+      } catch (RuntimeException e) {
+        log.error("{} failed: {}", decision.action().getClass().getSimpleName(), e.getMessage());
+        pg = postgres.state();
+        break;
+      }
+      facts = outcome.facts();
+      if (!outcome.gathering()) {
+        acted = !(decision.action() instanceof Action.None);
+        if (acted) {
+          pg = postgres.state();
+        }
+        break;
+      }
+    }
+    if (view.isPresent()) {
+      state.memory = state.memory.withWasLeader(state.holdsLock);
+    }
+    publishMember(view, pg);
+    snapshot.set(
+        new AgentSnapshot(
+            pg,
+            view,
+            state.holdsLock,
+            stateName(pg),
+            dcsLastSeenEpochSeconds,
+            settings.paused(),
+            decision == null ? "" : decision.message(),
+            System.nanoTime()));
+    return acted;
+  }
+
+  private Optional<ClusterView> readView() {
+    try {
+      ClusterView view = dcs.read();
+      dcsLastSeenEpochSeconds = System.currentTimeMillis() / 1000;
+      if (view.leader().map(l -> !l.name().equals(config.name())).orElse(true)) {
+        state.holdsLock = false;
+      }
+      return Optional.of(view);
+    } catch (DcsException e) {
+      log.warn("store read failed: {}", e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private void applyDynamic(DynamicConfig next) {
+    if (next.data().equals(dynamic.data())) {
+      return;
+    }
+    dynamic = next;
+    dcs.setTimings(
+        new DcsTimings(Duration.ofSeconds(next.ttl()), Duration.ofSeconds(next.retryTimeout())));
+    try {
+      if (postgres.configure(next.postgres())) {
+        log.info("applied the cluster-wide PostgreSQL configuration");
+      }
+    } catch (RuntimeException e) {
+      log.warn("could not apply the cluster-wide PostgreSQL configuration: {}", e.getMessage());
+    }
+  }
+
+  private void trackPrimaryDown(Optional<ClusterView> view, LocalState local) {
+    boolean leader = view.map(v -> v.isLockedBy(config.name())).orElse(false);
+    if (leader && local.run() != PostgresRunState.RUNNING) {
+      if (state.memory.primaryDownSinceNanos().isEmpty()) {
+        state.memory = state.memory.withPrimaryDownSince(OptionalLong.of(System.nanoTime()));
+      }
+    } else if (state.memory.primaryDownSinceNanos().isPresent()) {
+      state.memory = state.memory.withPrimaryDownSince(OptionalLong.empty());
+    }
+  }
+
+  LocalState local(LocalPostgresState pg) {
+    PostgresRunState run;
+    if (!pg.dataDirectoryInitialized()) {
+      run = PostgresRunState.NO_DATA;
+    } else if (pg.runState() == RunState.RUNNING) {
+      run = pg.server().isPresent() ? PostgresRunState.RUNNING : PostgresRunState.STARTING;
+    } else if (pg.runState() == RunState.CRASHED) {
+      run = PostgresRunState.CRASHED;
+    } else {
+      run = PostgresRunState.STOPPED;
+    }
+    Optional<ServerStatus> s = pg.server();
+    boolean inRecovery =
+        s.map(ServerStatus::inRecovery)
+            .orElse(pg.role() == io.pgregent.postgres.PostgresRole.REPLICA);
+    long wal =
+        s.map(x -> x.inRecovery() ? Math.max(x.receiveLsn(), x.replayLsn()) : x.currentLsn())
+            .orElse(0L);
+    Optional<String> sysid = pg.systemIdentifier();
+    if (sysid.isEmpty() && pg.dataDirectoryInitialized() && run != PostgresRunState.RUNNING) {
+      try {
+        String id = postgres.controlData().systemIdentifier();
+        sysid = id.isEmpty() ? Optional.empty() : Optional.of(id);
+      } catch (RuntimeException e) {
+        sysid = Optional.empty();
+      }
+    }
+    return new LocalState(
+        run,
+        inRecovery,
+        sysid,
+        s.map(ServerStatus::timeline).orElse(0),
+        wal,
+        Optional.ofNullable(state.following),
+        s.map(x -> x.inRecovery() && x.receiveLsn() > 0).orElse(false),
+        Optional.empty());
+  }
+
+  // ---- what we publish ----
+
+  private void publishMember(Optional<ClusterView> view, LocalPostgresState pg) {
+    if (view.isEmpty()) {
+      return;
+    }
+    try {
+      if (!state.sessionRenewed) {
+        dcs.renewSession();
+      }
+      dcs.touchMember(Member.of(config.name(), memberDocument(pg)));
+      rememberMembers(view.get());
+      if (state.holdsLock && pg.server().map(s -> !s.inRecovery()).orElse(false)) {
+        syncSlots();
+        long optime = pg.server().get().currentLsn();
+        if (view.get().status().map(st -> st.optime() != optime).orElse(true)) {
+          dcs.put(
+              ClusterKey.STATUS,
+              ClusterCodec.encodeStatus(optime, java.util.Map.of(), java.util.List.of()));
+        }
+      }
+    } catch (DcsException e) {
+      log.warn("could not publish member state: {}", e.getMessage());
+    }
+  }
+
+  /** Members seen lately keep their replication slot, so that a restarted one can catch up. */
+  private void rememberMembers(ClusterView view) {
+    long now = System.nanoTime();
+    view.members().keySet().forEach(m -> membersSeen.put(m, now));
+    long keep = Duration.ofSeconds(dynamic.memberSlotsTtl()).toNanos();
+    membersSeen.values().removeIf(seen -> now - seen > keep);
+  }
+
+  private void syncSlots() {
+    try {
+      postgres.syncReplicationSlots(java.util.Set.copyOf(membersSeen.keySet()));
+    } catch (RuntimeException e) {
+      log.warn("could not manage replication slots: {}", e.getMessage());
+    }
+  }
+
+  ObjectNode memberDocument(LocalPostgresState pg) {
+    ObjectNode doc = ClusterCodec.nodes().objectNode();
+    doc.put("conn_url", "postgres://" + config.postgresql().connectAddress() + "/postgres");
+    doc.put("api_url", config.restapi().apiUrl());
+    doc.put("state", stateName(pg));
+    String role =
+        pg.server()
+            .map(s -> s.inRecovery() ? "replica" : "primary")
+            .orElse(pg.dataDirectoryInitialized() ? pg.role().patroniName() : "uninitialized");
+    doc.put("role", role.equals("unknown") ? "uninitialized" : role);
+    doc.put("version", PATRONI_VERSION);
+    doc.put("regent_version", RegentVersion.current());
+    pg.server()
+        .ifPresent(
+            s -> {
+              if (s.inRecovery()) {
+                long position = Math.max(s.receiveLsn(), s.replayLsn());
+                doc.put("xlog_location", position);
+                if (s.replayLsn() >= 0) {
+                  doc.put("replay_lsn", s.replayLsn());
+                }
+                if (s.receiveLsn() >= 0) {
+                  doc.put("receive_lsn", s.receiveLsn());
+                }
+                doc.put(
+                    "replication_state", s.receiveLsn() > 0 ? "streaming" : "in archive recovery");
+              } else {
+                doc.put("xlog_location", s.currentLsn());
+              }
+              doc.put("timeline", s.timeline());
+            });
+    if (!config.tags().all().isEmpty()) {
+      ObjectNode tags = doc.putObject("tags");
+      config.tags().all().forEach((k, v) -> tags.putPOJO(k, v));
+    }
+    if (pg.pendingRestart()) {
+      doc.put("pending_restart", true);
+    }
+    if (dynamic.paused()) {
+      doc.put("pause", true);
+    }
+    return doc;
+  }
+
+  static String stateName(LocalPostgresState pg) {
+    if (!pg.dataDirectoryInitialized()) {
+      return "stopped";
+    }
+    return switch (pg.runState()) {
+      case RUNNING -> pg.server().isPresent() ? "running" : "starting";
+      case CRASHED -> "crashed";
+      default -> "stopped";
+    };
+  }
+
+  // ---- shutdown ----
+
+  /** On SIGTERM: stop PostgreSQL and, as leader, release the lock so failover starts at once. */
+  private void shutdown() {
+    try {
+      if (postgres.isRunning()) {
+        postgres.stop(StopMode.FAST, postgres.settings().pgCtlTimeout());
+      }
+    } catch (RuntimeException e) {
+      log.warn("stopping PostgreSQL at shutdown failed: {}", e.getMessage());
+    }
+    try {
+      if (state.holdsLock) {
+        dcs.release();
+        log.info("released the leader lock at shutdown");
+      }
+      dcs.deleteMember();
+    } catch (DcsException e) {
+      log.warn("could not clean up the store at shutdown: {}", e.getMessage());
+    }
+  }
+}

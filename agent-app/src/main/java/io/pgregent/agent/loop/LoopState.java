@@ -1,0 +1,23 @@
+package io.pgregent.agent.loop;
+
+import io.pgregent.core.ha.AgentMemory;
+
+/** The HA loop's mutable state. Owned by the loop thread; the executor updates it. */
+final class LoopState {
+  AgentMemory memory = AgentMemory.initial();
+
+  /** The member we configured PostgreSQL to stream from, or null. */
+  String following;
+
+  /** We hold the leader lock as of our last refresh or acquisition. */
+  boolean holdsLock;
+
+  /** Our lease was renewed in this cycle already. */
+  boolean sessionRenewed;
+
+  /** We stopped being primary: the next rejoin checks whether pg_rewind is needed. */
+  boolean mayHaveDiverged;
+
+  /** The decider asked us to stop. */
+  boolean halted;
+}

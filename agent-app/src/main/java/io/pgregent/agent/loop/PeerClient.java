@@ -1,0 +1,119 @@
+package io.pgregent.agent.loop;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgregent.core.cluster.Member;
+import io.pgregent.core.ha.PeerStatus;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Asks other members' REST APIs for their status during the leader race: {@code GET <api_url>}, all
+ * in parallel, each bounded (2 s, no retries, as Patroni does).
+ */
+public final class PeerClient {
+
+  private static final Logger log = LoggerFactory.getLogger(PeerClient.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpClient http;
+  private final Duration timeout;
+
+  public PeerClient(Duration timeout) {
+    this.timeout = timeout;
+    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+  }
+
+  /** The answers of {@code members}; a member that does not answer in time is unreachable. */
+  public Map<String, PeerStatus> query(Collection<Member> members) {
+    Map<String, CompletableFuture<PeerStatus>> pending = new HashMap<>();
+    for (Member m : members) {
+      if (m.apiUrl().isEmpty()) {
+        pending.put(m.name(), CompletableFuture.completedFuture(PeerStatus.unreachable(m.name())));
+        continue;
+      }
+      HttpRequest request;
+      try {
+        request =
+            HttpRequest.newBuilder(URI.create(m.apiUrl().get())).timeout(timeout).GET().build();
+      } catch (IllegalArgumentException e) {
+        pending.put(m.name(), CompletableFuture.completedFuture(PeerStatus.unreachable(m.name())));
+        continue;
+      }
+      pending.put(
+          m.name(),
+          http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+              .thenApply(r -> parse(m.name(), r.body()))
+              .exceptionally(
+                  e -> {
+                    log.info(
+                        "member {} did not answer at {}: {}",
+                        m.name(),
+                        m.apiUrl().get(),
+                        e.getMessage());
+                    return PeerStatus.unreachable(m.name());
+                  }));
+    }
+    Map<String, PeerStatus> answers = new HashMap<>();
+    long deadline = System.nanoTime() + timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(200);
+    for (var e : pending.entrySet()) {
+      try {
+        answers.put(
+            e.getKey(),
+            e.getValue().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+      } catch (Exception ex) {
+        if (ex instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        e.getValue().cancel(true);
+        answers.put(e.getKey(), PeerStatus.unreachable(e.getKey()));
+      }
+    }
+    return answers;
+  }
+
+  /** Reads the fields the leader race uses from a {@code /patroni} document. */
+  static PeerStatus parse(String name, String body) {
+    try {
+      JsonNode json = JSON.readTree(body);
+      JsonNode xlog = json.path("xlog");
+      String role = json.path("role").asText("");
+      boolean primary = xlog.has("location") || role.equals("primary") || role.equals("master");
+      long wal =
+          xlog.has("location")
+              ? xlog.path("location").asLong()
+              : Math.max(
+                  xlog.path("received_location").asLong(0),
+                  xlog.path("replayed_location").asLong(0));
+      JsonNode tags = json.path("tags");
+      boolean nofailover = tags.path("nofailover").asBoolean(false);
+      int priority = tags.has("failover_priority") ? tags.path("failover_priority").asInt(1) : 1;
+      boolean running = json.path("state").asText("").equals("running");
+      return new PeerStatus(
+          name,
+          running,
+          primary && running,
+          wal,
+          json.path("timeline").asLong(0),
+          nofailover,
+          priority);
+    } catch (Exception e) {
+      return PeerStatus.unreachable(name);
+    }
+  }
+
+  static List<String> names(Collection<Member> members) {
+    return members.stream().map(Member::name).toList();
+  }
+}

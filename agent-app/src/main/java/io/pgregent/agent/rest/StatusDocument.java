@@ -1,0 +1,78 @@
+package io.pgregent.agent.rest;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.agent.loop.AgentSnapshot;
+import io.pgregent.agent.loop.HaLoop;
+import io.pgregent.agent.loop.RegentVersion;
+import io.pgregent.core.dcs.ClusterCodec;
+import io.pgregent.postgres.status.ReplicationRow;
+import io.pgregent.postgres.status.ServerStatus;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/** Patroni's member status document ({@code GET /patroni}), rendered from the loop's snapshot. */
+final class StatusDocument {
+
+  private static final DateTimeFormatter START_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx");
+
+  private StatusDocument() {}
+
+  static ObjectNode render(AgentSnapshot s, AgentConfig config) {
+    ObjectNode doc = ClusterCodec.nodes().objectNode();
+    doc.put("state", s.state());
+    s.postgres()
+        .postmasterStartTime()
+        .ifPresent(
+            t -> doc.put("postmaster_start_time", START_TIME.format(t.atOffset(ZoneOffset.UTC))));
+    doc.put("role", s.role());
+    s.postgres().server().ifPresent(server -> renderServer(doc, server));
+    if (s.clusterUnlocked()) {
+      doc.put("cluster_unlocked", true);
+    }
+    doc.put("dcs_last_seen", s.dcsLastSeenEpochSeconds());
+    s.postgres().systemIdentifier().ifPresent(id -> doc.put("database_system_identifier", id));
+    if (!config.tags().all().isEmpty()) {
+      ObjectNode tags = doc.putObject("tags");
+      config.tags().all().forEach(tags::putPOJO);
+    }
+    if (s.postgres().pendingRestart()) {
+      doc.put("pending_restart", true);
+    }
+    if (s.paused()) {
+      doc.put("pause", true);
+    }
+    ObjectNode patroni = doc.putObject("patroni");
+    patroni.put("version", HaLoop.PATRONI_VERSION);
+    patroni.put("scope", config.scope());
+    patroni.put("name", config.name());
+    doc.put("regent_version", RegentVersion.current());
+    return doc;
+  }
+
+  private static void renderServer(ObjectNode doc, ServerStatus server) {
+    ObjectNode xlog = doc.putObject("xlog");
+    if (server.inRecovery()) {
+      xlog.put("received_location", Math.max(0, server.receiveLsn()));
+      xlog.put("replayed_location", Math.max(0, server.replayLsn()));
+      doc.put("replication_state", server.receiveLsn() > 0 ? "streaming" : "in archive recovery");
+    } else {
+      xlog.put("location", server.currentLsn());
+    }
+    doc.put("timeline", server.timeline());
+    if (!server.replication().isEmpty()) {
+      ArrayNode rows = doc.putArray("replication");
+      for (ReplicationRow r : server.replication()) {
+        ObjectNode row = rows.addObject();
+        row.put("usename", r.usename());
+        row.put("application_name", r.applicationName());
+        row.put("client_addr", r.clientAddr());
+        row.put("state", r.state());
+        row.put("sync_state", r.syncState());
+        row.put("sync_priority", 0);
+      }
+    }
+  }
+}

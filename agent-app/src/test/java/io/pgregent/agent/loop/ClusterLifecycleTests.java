@@ -1,0 +1,180 @@
+package io.pgregent.agent.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgregent.agent.RegentApplication;
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.agent.config.Tags;
+import io.pgregent.testsupport.EtcdServer;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Three agents in one JVM, each with its own real PostgreSQL, through a real etcd: bootstrap,
+ * replication, and a clean hand-over when the leader's agent stops. (Crashes, with agents as
+ * separate processes, are the e2e module's.)
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(300)
+class ClusterLifecycleTests {
+
+  private static EtcdServer etcd;
+  private static Path base;
+  private static final Map<String, AgentConfig> configs = new LinkedHashMap<>();
+  private static final Map<String, ConfigurableApplicationContext> agents = new LinkedHashMap<>();
+  private static final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  @BeforeAll
+  static void startCluster() {
+    etcd = EtcdServer.start();
+    base = PostgresTestEnvironment.newBaseDir("regent-cluster");
+    for (String name : List.of("pg0", "pg1", "pg2")) {
+      AgentConfig c =
+          TestMembers.member(
+              base, "lifecycle", name, "127.0.0.1:" + etcd.clientPort(), Tags.none());
+      configs.put(name, c);
+      agents.put(name, RegentApplication.run(c));
+    }
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    try {
+      for (ConfigurableApplicationContext ctx : agents.values()) {
+        try {
+          ctx.close();
+        } catch (RuntimeException e) {
+          // keep closing the others
+        }
+      }
+    } finally {
+      etcd.close();
+      PostgresTestEnvironment.deleteTree(base);
+    }
+  }
+
+  static int status(String member, String path) {
+    AgentConfig c = configs.get(member);
+    try {
+      return http.send(
+              HttpRequest.newBuilder(URI.create("http://" + c.restapi().connectAddress() + path))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  static List<String> running() {
+    return agents.entrySet().stream()
+        .filter(e -> e.getValue().isActive())
+        .map(Map.Entry::getKey)
+        .toList();
+  }
+
+  static Optional<String> leader() {
+    List<String> leaders = new ArrayList<>();
+    for (String m : running()) {
+      if (status(m, "/primary") == 200) {
+        leaders.add(m);
+      }
+    }
+    assertThat(leaders).as("members answering 200 on /primary").hasSizeLessThanOrEqualTo(1);
+    return leaders.stream().findFirst();
+  }
+
+  static Connection connect(String member) throws Exception {
+    String address = configs.get(member).postgresql().connectAddress();
+    return DriverManager.getConnection(
+        "jdbc:postgresql://" + address + "/postgres?connectTimeout=3&socketTimeout=5",
+        "postgres",
+        "su-secret");
+  }
+
+  static long count(String member) {
+    try (Connection c = connect(member);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(*) FROM regent_test")) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  @Test
+  @Order(1)
+  void bootstrapsOneLeaderAndTwoStreamingReplicas() {
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                leader().isPresent()
+                    && running().stream().filter(m -> status(m, "/replica") == 200).count() == 2);
+    String leader = leader().orElseThrow();
+    for (String m : running()) {
+      assertThat(status(m, "/health")).isEqualTo(200);
+      assertThat(status(m, "/replica")).isEqualTo(m.equals(leader) ? 503 : 200);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void aRowWrittenOnTheLeaderReachesBothReplicas() throws Exception {
+    String leader = leader().orElseThrow();
+    try (Connection c = connect(leader);
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE regent_test (id int primary key)");
+      st.execute("INSERT INTO regent_test SELECT generate_series(1, 100)");
+    }
+    for (String m : running()) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(m) == 100);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void stoppingTheLeadersAgentHandsOverToAReplica() throws Exception {
+    String old = leader().orElseThrow();
+    agents.get(old).close();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> leader().filter(l -> !l.equals(old)).isPresent());
+    String next = leader().orElseThrow();
+    String other = running().stream().filter(m -> !m.equals(next)).findFirst().orElseThrow();
+    try (Connection c = connect(next);
+        Statement st = c.createStatement()) {
+      st.execute("INSERT INTO regent_test VALUES (101)");
+    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> count(other) == 101);
+    assertThat(status(other, "/replica")).isEqualTo(200);
+  }
+}
