@@ -157,15 +157,7 @@ public final class HaLoop implements SmartLifecycle {
       decision =
           HaDecider.decide(
               new HaInput(view, local, facts, settings, state.memory, System.nanoTime()));
-      // The same status every loop is logged once; changes and actions always.
-      if (!decision.message().equals(lastMessage)) {
-        log.info("{}", decision.message());
-      } else {
-        log.debug("{}", decision.message());
-      }
-      if (!(decision.action() instanceof Action.RefreshLock)) {
-        lastMessage = decision.message();
-      }
+      logDecision(decision);
       HaExecutor.Outcome outcome;
       try {
         outcome = executor.execute(decision.action(), view, facts);
@@ -198,6 +190,24 @@ public final class HaLoop implements SmartLifecycle {
             decision == null ? "" : decision.message(),
             System.nanoTime()));
     return acted;
+  }
+
+  /**
+   * Steps that only gather facts log at debug; a cycle's outcome logs once at info, and again only
+   * when it changes, so a steady cluster does not repeat itself every loop.
+   */
+  private void logDecision(Decision decision) {
+    boolean gathering =
+        decision.action() instanceof Action.RefreshLock
+            || decision.action() instanceof Action.QueryPeers
+            || decision.action() instanceof Action.QueryFailsafe
+            || decision.action() instanceof Action.RaceInitialize;
+    if (gathering || decision.message().equals(lastMessage)) {
+      log.debug("{}", decision.message());
+      return;
+    }
+    log.info("{}", decision.message());
+    lastMessage = decision.message();
   }
 
   private Optional<ClusterView> readView() {
@@ -387,6 +397,20 @@ public final class HaLoop implements SmartLifecycle {
     } catch (RuntimeException e) {
       log.warn("stopping PostgreSQL at shutdown failed: {}", e.getMessage());
     }
+    // Peers racing for the lock ask our REST API: it must no longer say "primary".
+    snapshot()
+        .ifPresent(
+            s ->
+                snapshot.set(
+                    new AgentSnapshot(
+                        postgres.state(),
+                        s.view(),
+                        false,
+                        "stopped",
+                        s.dcsLastSeenEpochSeconds(),
+                        s.paused(),
+                        "shutting down",
+                        System.nanoTime())));
     try {
       if (state.holdsLock) {
         dcs.release();
