@@ -725,6 +725,11 @@ public final class ZooKeeperDcs implements Dcs {
     }
   }
 
+  /** The live ZooKeeper handle, for tests that need to know which server it is connected to. */
+  org.apache.zookeeper.ZooKeeper zooKeeperForTests() throws Exception {
+    return currentSession().client.getZookeeperClient().getZooKeeper();
+  }
+
   // ---- one ZooKeeper session ----
 
   /** One Curator client, hence one ZooKeeper session, with the watch on the cluster path. */
