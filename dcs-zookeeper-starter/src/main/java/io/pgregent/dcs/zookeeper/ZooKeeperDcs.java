@@ -344,6 +344,7 @@ public final class ZooKeeperDcs implements Dcs {
         || s.sessionId() == 0) {
       throw new NotConnectedException("not connected to " + settings.connectString());
     }
+    s.checkNegotiatedTimeout();
     return s;
   }
 
@@ -739,6 +740,7 @@ public final class ZooKeeperDcs implements Dcs {
     final PersistentWatcher watch;
     final CountDownLatch watching = new CountDownLatch(1);
     final AtomicBoolean missedEvents = new AtomicBoolean();
+    final AtomicBoolean timeoutChecked = new AtomicBoolean();
     volatile long lastSessionId;
 
     ZooKeeperSession(int timeoutMs) {
@@ -791,6 +793,23 @@ public final class ZooKeeperDcs implements Dcs {
 
     long lastSessionId() {
       return lastSessionId;
+    }
+
+    /** The servers bound session timeouts (2 to 20 ticks by default): say so when ttl is cut. */
+    void checkNegotiatedTimeout() throws Exception {
+      if (timeoutChecked.compareAndSet(false, true)) {
+        int negotiated = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
+        if (negotiated > 0 && negotiated != timeoutMs) {
+          log.warn(
+              "zookeeper at {} gave session 0x{} a timeout of {} ms instead of ttl = {} ms: the"
+                  + " leader znode outlives a dead agent by that long (set the servers'"
+                  + " minSessionTimeout/maxSessionTimeout to allow the ttl)",
+              settings.connectString(),
+              Long.toHexString(lastSessionId),
+              negotiated,
+              timeoutMs);
+        }
+      }
     }
 
     void awaitWatch(long deadline) throws Exception {
