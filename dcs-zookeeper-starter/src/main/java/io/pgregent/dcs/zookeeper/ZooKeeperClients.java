@@ -79,20 +79,22 @@ final class ZooKeeperClients {
     config.setProperty(
         ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, "org.apache.zookeeper.ClientCnxnSocketNetty");
     config.setProperty("zookeeper.ssl.hostnameVerification", String.valueOf(settings.verify()));
-    if (settings.cacert() != null) {
-      config.setProperty(
-          "zookeeper.ssl.trustStore.location",
-          readable(settings.cacert(), "zookeeper.cacert").toString());
-      config.setProperty("zookeeper.ssl.trustStore.type", "PEM");
-    }
-    if (settings.cert() != null) {
-      Path pem = combinedPem(settings);
-      config.setProperty("zookeeper.ssl.keyStore.location", pem.toString());
-      config.setProperty("zookeeper.ssl.keyStore.type", "PEM");
-      if (settings.keyPassword() != null) {
-        config.setProperty("zookeeper.ssl.keyStore.password", settings.keyPassword());
-      }
-    }
+    // Every TLS setting is set here, so that none comes from JVM-wide zookeeper.ssl.* properties.
+    // An empty location means the JVM's default trust (no cacert) or no client certificate.
+    config.setProperty(
+        "zookeeper.ssl.trustStore.location",
+        settings.cacert() == null
+            ? ""
+            : readable(settings.cacert(), "zookeeper.cacert").toString());
+    config.setProperty("zookeeper.ssl.trustStore.type", "PEM");
+    config.setProperty("zookeeper.ssl.trustStore.password", "");
+    config.setProperty(
+        "zookeeper.ssl.keyStore.location",
+        settings.cert() == null ? "" : combinedPem(settings).toString());
+    config.setProperty("zookeeper.ssl.keyStore.type", "PEM");
+    config.setProperty(
+        "zookeeper.ssl.keyStore.password",
+        settings.keyPassword() == null ? "" : settings.keyPassword());
     return config;
   }
 
