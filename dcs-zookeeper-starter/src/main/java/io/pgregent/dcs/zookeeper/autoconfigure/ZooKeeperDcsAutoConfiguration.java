@@ -4,7 +4,6 @@ import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsSections;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.dcs.zookeeper.ZooKeeperDcs;
-import org.apache.curator.framework.CuratorFramework;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -18,7 +17,7 @@ import org.springframework.core.env.Environment;
  * is built here but connects only when the HA loop first uses it.
  */
 @AutoConfiguration
-@ConditionalOnClass(CuratorFramework.class)
+@ConditionalOnClass(name = "org.apache.curator.framework.CuratorFramework")
 @Conditional(OnZooKeeperSectionCondition.class)
 @EnableConfigurationProperties(ZooKeeperProperties.class)
 public class ZooKeeperDcsAutoConfiguration {
