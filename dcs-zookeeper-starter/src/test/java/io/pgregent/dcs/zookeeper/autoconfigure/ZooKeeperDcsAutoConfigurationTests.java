@@ -1,0 +1,212 @@
+package io.pgregent.dcs.zookeeper.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgregent.core.dcs.Dcs;
+import io.pgregent.dcs.zookeeper.ZooKeeperDcs;
+import io.pgregent.dcs.zookeeper.ZooKeeperSettings;
+import java.util.List;
+import java.util.Map;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.MapPropertySource;
+
+class ZooKeeperDcsAutoConfigurationTests {
+
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(AutoConfigurations.of(ZooKeeperDcsAutoConfiguration.class))
+          .withPropertyValues("scope=demo", "name=pg0");
+
+  @Test
+  void aZooKeeperSectionPicksZooKeeper() {
+    runner
+        .withPropertyValues("zookeeper.hosts=127.0.0.1:2181,127.0.0.2:2182")
+        .run(
+            ctx -> {
+              assertThat(ctx).hasSingleBean(Dcs.class).hasSingleBean(ZooKeeperDcs.class);
+              Dcs dcs = ctx.getBean(Dcs.class);
+              assertThat(dcs.memberName()).isEqualTo("pg0");
+              assertThat(dcs.path().prefix()).isEqualTo("/service/demo/");
+              assertThat(ctx.getBean(ZooKeeperProperties.class).toSettings().connectString())
+                  .isEqualTo("127.0.0.1:2181,127.0.0.2:2182");
+            });
+  }
+
+  @Test
+  void hostsBindAsAListAndTakeTheDefaultPort() {
+    runner
+        .withPropertyValues("zookeeper.hosts[0]=zk1", "zookeeper.hosts[1]=zk2:2191")
+        .run(
+            ctx ->
+                assertThat(ctx.getBean(ZooKeeperProperties.class).toSettings().connectString())
+                    .isEqualTo("zk1:2181,zk2:2191"));
+  }
+
+  @Test
+  void withoutAZooKeeperSectionThereIsNoZooKeeperStore() {
+    runner.run(ctx -> assertThat(ctx).doesNotHaveBean(Dcs.class));
+  }
+
+  @Test
+  void withoutCuratorOnTheClasspathThereIsNoZooKeeperStore() {
+    runner
+        .withPropertyValues("zookeeper.hosts=127.0.0.1:2181")
+        .withClassLoader(new FilteredClassLoader(CuratorFramework.class))
+        .run(ctx -> assertThat(ctx).doesNotHaveBean(Dcs.class));
+  }
+
+  @Test
+  void patronisSnakeCaseKeysAndTimingsBind() {
+    runner
+        .withPropertyValues(
+            "zookeeper.hosts=127.0.0.1:2181",
+            "zookeeper.connect_timeout=3",
+            "zookeeper.use_ssl=true",
+            "zookeeper.verify=false",
+            "zookeeper.key_password=s3cret",
+            "zookeeper.auth_data.digest=user:pw",
+            "namespace=/regent/",
+            "bootstrap.dcs.ttl=20",
+            "bootstrap.dcs.retry_timeout=5")
+        .withInitializer(
+            patroniYaml(
+                Map.of(
+                    "zookeeper.set_acls[CN=principal1]", "CREATE,READ",
+                    "zookeeper.set_acls[CN=principal2][0]", "ALL")))
+        .run(
+            ctx -> {
+              Dcs dcs = ctx.getBean(Dcs.class);
+              assertThat(dcs.path().prefix()).isEqualTo("/regent/demo/");
+              assertThat(dcs.timings().ttl().toSeconds()).isEqualTo(20);
+              assertThat(dcs.timings().retryTimeout().toSeconds()).isEqualTo(5);
+              ZooKeeperSettings s = ctx.getBean(ZooKeeperProperties.class).toSettings();
+              assertThat(s.connectTimeout().toSeconds()).isEqualTo(3);
+              assertThat(s.useSsl()).isTrue();
+              assertThat(s.verify()).isFalse();
+              assertThat(s.keyPassword()).isEqualTo("s3cret");
+              assertThat(s.setAcls())
+                  .containsEntry("CN=principal1", List.of("CREATE", "READ"))
+                  .containsEntry("CN=principal2", List.of("ALL"));
+              assertThat(s.authData()).containsEntry("digest", "user:pw");
+            });
+  }
+
+  @Test
+  void aRetryTimeoutInTheSectionOverridesTheBootstrapOne() {
+    runner
+        .withPropertyValues("zookeeper.hosts=127.0.0.1:2181", "zookeeper.retry_timeout=3")
+        .run(
+            ctx ->
+                assertThat(ctx.getBean(Dcs.class).timings().retryTimeout().toSeconds())
+                    .isEqualTo(3));
+  }
+
+  @Test
+  void twoStoreSectionsFailStartupNamingBoth() {
+    runner
+        .withPropertyValues("etcd3.host=127.0.0.1:2379", "zookeeper.hosts=127.0.0.1:2181")
+        .run(
+            ctx ->
+                assertThat(ctx)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("etcd3 and zookeeper"));
+  }
+
+  @Test
+  void aMissingNameFailsStartupNamingTheKey() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(ZooKeeperDcsAutoConfiguration.class))
+        .withPropertyValues("scope=demo", "zookeeper.hosts=127.0.0.1:2181")
+        .run(ctx -> assertThat(ctx).getFailure().rootCause().hasMessageContaining("name"));
+  }
+
+  @Test
+  void anInvalidHostFailsStartupNamingTheKey() {
+    runner
+        .withPropertyValues("zookeeper.hosts=not a host:x")
+        .run(
+            ctx ->
+                assertThat(ctx).getFailure().rootCause().hasMessageContaining("zookeeper.hosts"));
+  }
+
+  @Test
+  void anUnknownAclPermissionFailsStartupNamingTheKey() {
+    runner
+        .withPropertyValues("zookeeper.hosts=127.0.0.1:2181")
+        .withInitializer(patroniYaml(Map.of("zookeeper.set_acls[CN=p]", "FLY")))
+        .run(
+            ctx ->
+                assertThat(ctx)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("zookeeper.set_acls")
+                    .hasMessageContaining("FLY"));
+  }
+
+  @Test
+  void aCertWithoutKeyFailsStartupNamingBothKeys() {
+    runner
+        .withPropertyValues(
+            "zookeeper.hosts=127.0.0.1:2181", "zookeeper.use_ssl=true", "zookeeper.cert=/tmp/c.pem")
+        .run(
+            ctx ->
+                assertThat(ctx)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("zookeeper.cert")
+                    .hasMessageContaining("zookeeper.key"));
+  }
+
+  @Test
+  void aBadConnectTimeoutFailsStartupNamingTheKey() {
+    runner
+        .withPropertyValues("zookeeper.hosts=127.0.0.1:2181", "zookeeper.connect_timeout=soon")
+        .run(
+            ctx ->
+                assertThat(ctx).getFailure().hasStackTraceContaining("zookeeper.connect-timeout"));
+  }
+
+  @Test
+  void theConfiguredStoreWorksAgainstARealZooKeeper() throws Exception {
+    try (TestingServer zk = new TestingServer(true)) {
+      runner
+          .withPropertyValues("zookeeper.hosts=127.0.0.1:" + zk.getPort(), "bootstrap.dcs.ttl=10")
+          .run(
+              ctx -> {
+                Dcs dcs = ctx.getBean(Dcs.class);
+                dcs.renewSession();
+                assertThat(dcs.tryAcquire()).isTrue();
+                assertThat(dcs.read().isLockedBy("pg0")).isTrue();
+              });
+    }
+  }
+
+  /** Property names as a YAML loader produces them, with keys that hold '=' bracketed. */
+  private static ApplicationContextInitializer<ConfigurableApplicationContext> patroniYaml(
+      Map<String, Object> properties) {
+    return ctx ->
+        ctx.getEnvironment()
+            .getPropertySources()
+            .addFirst(new MapPropertySource("patroni-yaml", properties));
+  }
+
+  @Test
+  void secretsStayOutOfToString() {
+    ZooKeeperProperties p = new ZooKeeperProperties();
+    p.setHosts(List.of("127.0.0.1:2181"));
+    p.setUseSsl(true);
+    p.setKeyPassword("s3cret");
+    p.setAuthData(Map.of("digest", "user:s3cret"));
+    p.setSetAcls(Map.of("digest:user:s3cret", List.of("ALL")));
+    assertThat(p.toString()).doesNotContain("s3cret");
+    assertThat(p.toSettings().toString()).doesNotContain("s3cret").contains("digest:user:****");
+  }
+}
