@@ -138,7 +138,18 @@ public final class EtcdServer implements AutoCloseable {
     etcdctl("auth", "enable");
   }
 
-  private void etcdctl(String... args) {
+  /** Writes a key as an operator would ({@code etcdctl put}). */
+  public void put(String key, String value) {
+    etcdctl("put", key, value);
+  }
+
+  /** Reads a key's value ({@code etcdctl get --print-value-only}), empty when absent. */
+  public java.util.Optional<String> get(String key) {
+    String out = etcdctl("get", key, "--print-value-only").strip();
+    return out.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(out);
+  }
+
+  private String etcdctl(String... args) {
     List<String> cmd = new java.util.ArrayList<>(List.of("etcdctl", "--endpoints=" + clientUrl()));
     cmd.addAll(List.of(args));
     try {
@@ -149,6 +160,7 @@ public final class EtcdServer implements AutoCloseable {
         p.destroyForcibly();
         throw new IllegalStateException("etcdctl " + String.join(" ", args) + " failed: " + out);
       }
+      return out;
     } catch (IOException e) {
       throw new UncheckedIOException(
           "etcdctl not found: install it with 'apt-get install -y etcd-client'", e);
