@@ -101,6 +101,7 @@ public final class AgentConfigLoader {
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> normalized = (Map<String, Object>) ConfigValues.normalize(tree, false);
+    LegacyLayout.rewrite(normalized, problems);
     return normalized;
   }
 

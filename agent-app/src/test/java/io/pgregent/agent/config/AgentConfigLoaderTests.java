@@ -301,6 +301,42 @@ class AgentConfigLoaderTests {
   }
 
   @Test
+  void oldPostgresqlLayoutWithoutAuthenticationIsAcceptedWithDeprecationWarnings() {
+    String old =
+        ConfigFixtures.MINIMAL.replace(
+            """
+              authentication:
+                superuser:
+                  username: postgres
+                  password: super-pass
+                replication:
+                  username: replicator
+                  password: repl-pass
+            """,
+            """
+              replication:
+                username: replicator
+                password: repl-pass
+              pg_rewind:
+                username: rewinder
+                password: rw-pass
+            """);
+    LoadedConfig loaded =
+        new AgentConfigLoader(Map.of()).load(ConfigFixtures.write(dir, "old.yml", old));
+
+    assertThat(loaded.warnings())
+        .extracting(ConfigProblem::key)
+        .containsExactly(
+            "postgresql.replication", "postgresql.pg_rewind", "postgresql.authentication.rewind");
+    assertThat(loaded.warnings().subList(0, 2))
+        .allSatisfy(p -> assertThat(p.message()).startsWith("deprecated"));
+    PostgresSettings pg = loaded.config().postgresql();
+    assertThat(pg.replication()).isEqualTo(new Credentials("replicator", "repl-pass", null));
+    assertThat(pg.superuser()).isEqualTo(new Credentials("rewinder", "rw-pass", null));
+    assertThat(pg.usePgRewind()).isTrue();
+  }
+
+  @Test
   void passwordsNeverAppearInToStringOrMessages() {
     LoadedConfig loaded = loadPatroni302(Map.of("PATRONI_ETCD3_PASSWORD", "etcd-pass"));
     String text = loaded.config().toString() + loaded.problems();
