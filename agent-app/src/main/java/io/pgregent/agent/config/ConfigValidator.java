@@ -303,7 +303,12 @@ final class ConfigValidator {
     if (ttl >= 5 && ttl < PATRONI_MIN_TTL) {
       warn(
           "bootstrap.dcs.ttl",
-          ttl + " is below " + PATRONI_MIN_TTL + " (Patroni's minimum, which Patroni raises to)");
+          ttl
+              + " is below Patroni's minimum of "
+              + PATRONI_MIN_TTL
+              + " (Patroni would raise it to "
+              + PATRONI_MIN_TTL
+              + "; Regent uses it as written)");
     }
     if (loopWait + 2 * retry > ttl) {
       error(
