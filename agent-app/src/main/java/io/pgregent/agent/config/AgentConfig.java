@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.postgres.config.PostgresSettings;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * The agent's local configuration, loaded from Patroni's YAML (and {@code PATRONI_*} variables) and
@@ -38,5 +39,29 @@ public record AgentConfig(
     Objects.requireNonNull(bootstrapDcs, "bootstrapDcs");
     Objects.requireNonNull(tags, "tags");
     properties = Map.copyOf(properties);
+  }
+
+  /** Every field, with secret property values (passwords, tokens) masked. */
+  @Override
+  public String toString() {
+    Map<String, Object> shown = new TreeMap<>();
+    properties.forEach((k, v) -> shown.put(k, Secrets.isSecret(k) ? Secrets.MASK : v));
+    return "AgentConfig[scope="
+        + scope
+        + ", namespace="
+        + namespace
+        + ", name="
+        + name
+        + ", restapi="
+        + restapi
+        + ", postgresql="
+        + postgresql
+        + ", bootstrapDcs="
+        + bootstrapDcs
+        + ", tags="
+        + tags
+        + ", properties="
+        + shown
+        + "]";
   }
 }

@@ -1,0 +1,180 @@
+package io.pgregent.agent;
+
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.agent.config.AgentConfigLoader;
+import io.pgregent.agent.config.ConfigProblem;
+import io.pgregent.agent.config.LoadedConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code bin/regent}: starts the agent from Patroni's YAML, validates a configuration, or prints
+ * the version.
+ *
+ * <pre>
+ * regent FILE|DIR                    start the agent
+ * regent                             start from PATRONI_CONFIGURATION or PATRONI_* variables
+ * regent --validate-config FILE|DIR  print every problem; exit 1 if any is an error
+ * regent --version                   Regent's version and the Patroni version it implements
+ * regent demo                        the local demo (not available yet)
+ * </pre>
+ */
+public final class RegentMain {
+
+  /** The Patroni version whose behaviour Regent implements (published as {@code version}). */
+  public static final String PATRONI_VERSION = "4.1.4";
+
+  /** Exit code of a usage error, and of a command that is not available. */
+  public static final int EXIT_USAGE = 2;
+
+  private static final Logger log = LoggerFactory.getLogger(RegentMain.class);
+
+  private static final String USAGE =
+      """
+      Usage: regent FILE|DIR                    start the agent with a Patroni configuration
+             regent                             start from PATRONI_CONFIGURATION or PATRONI_* variables
+             regent --validate-config FILE|DIR  check a configuration: print every problem
+             regent --version                   print the version
+             regent demo                        start a local demo cluster""";
+
+  private final Map<String, String> environment;
+  private final PrintStream out;
+  private final PrintStream err;
+  private final BiConsumer<AgentConfig, String[]> starter;
+
+  /**
+   * @param environment the process environment
+   * @param out standard output
+   * @param err standard error
+   * @param starter starts the agent with a valid configuration and the remaining arguments
+   */
+  public RegentMain(
+      Map<String, String> environment,
+      PrintStream out,
+      PrintStream err,
+      BiConsumer<AgentConfig, String[]> starter) {
+    this.environment = Map.copyOf(environment);
+    this.out = out;
+    this.err = err;
+    this.starter = starter;
+  }
+
+  public static void main(String[] args) {
+    RegentMain main =
+        new RegentMain(
+            System.getenv(), System.out, System.err, (c, a) -> RegentApplication.run(c, a));
+    int code = main.execute(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+    // 0: either a command that finished (the JVM exits) or the agent, which keeps running.
+  }
+
+  /** Runs the command line and returns the exit code; 0 after starting the agent. */
+  public int execute(String... args) {
+    if (args.length == 0) {
+      if (environment.keySet().stream().noneMatch(k -> k.startsWith("PATRONI_"))) {
+        err.println("regent: no configuration given");
+        err.println(USAGE);
+        return EXIT_USAGE;
+      }
+      return start(null, args);
+    }
+    switch (args[0]) {
+      case "--version", "-V" -> {
+        out.println("regent " + regentVersion() + " (implements Patroni " + PATRONI_VERSION + ")");
+        return 0;
+      }
+      case "--help", "-h" -> {
+        out.println(USAGE);
+        return 0;
+      }
+      case "--validate-config" -> {
+        if (args.length != 2) {
+          err.println("regent: --validate-config takes one FILE or DIR");
+          err.println(USAGE);
+          return EXIT_USAGE;
+        }
+        return validate(Path.of(args[1]));
+      }
+      case "demo" -> {
+        err.println(
+            "regent demo is not available yet: it arrives with a later issue. Start an agent with"
+                + " 'bin/regent patroni.yml'.");
+        return EXIT_USAGE;
+      }
+      default -> {
+        if (args[0].startsWith("-")) {
+          err.println("regent: unknown option " + args[0]);
+          err.println(USAGE);
+          return EXIT_USAGE;
+        }
+        return start(Path.of(args[0]), Arrays.copyOfRange(args, 1, args.length));
+      }
+    }
+  }
+
+  private int validate(Path path) {
+    LoadedConfig loaded = new AgentConfigLoader(environment).read(path);
+    for (ConfigProblem p : loaded.problems()) {
+      out.println((p.isError() ? "ERROR   " : "WARNING ") + p);
+    }
+    if (loaded.hasErrors()) {
+      out.println(
+          "Configuration is invalid: "
+              + loaded.errors().size()
+              + " error(s), "
+              + loaded.warnings().size()
+              + " warning(s)");
+      return 1;
+    }
+    out.println(
+        "Configuration is valid"
+            + (loaded.warnings().isEmpty()
+                ? ""
+                : " (" + loaded.warnings().size() + " warning(s))"));
+    return 0;
+  }
+
+  private int start(Path path, String[] rest) {
+    LoadedConfig loaded = new AgentConfigLoader(environment).read(path);
+    if (loaded.hasErrors()) {
+      for (ConfigProblem p : loaded.errors()) {
+        err.println(p);
+      }
+      err.println("regent: the configuration is invalid; nothing was started");
+      return 1;
+    }
+    for (ConfigProblem p : loaded.warnings()) {
+      log.warn("{}", p);
+    }
+    starter.accept(loaded.config(), rest);
+    return 0;
+  }
+
+  /** Regent's own version, from the build. */
+  public static String regentVersion() {
+    try (InputStream in = RegentMain.class.getResourceAsStream("/regent-version.properties")) {
+      if (in != null) {
+        Properties p = new Properties();
+        p.load(in);
+        String v = p.getProperty("version");
+        if (v != null && !v.isBlank() && !v.startsWith("@")) {
+          return v;
+        }
+      }
+    } catch (IOException e) {
+      // fall through
+    }
+    String v = RegentMain.class.getPackage().getImplementationVersion();
+    return v == null ? "unknown" : v;
+  }
+}

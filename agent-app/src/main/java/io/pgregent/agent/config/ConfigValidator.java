@@ -1,0 +1,403 @@
+package io.pgregent.agent.config;
+
+import io.pgregent.agent.config.ConfigKeys.Kind;
+import io.pgregent.agent.config.ConfigKeys.Spec;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks a configuration tree against {@link ConfigKeys} and Patroni's rules, collecting every
+ * problem: invalid values and missing required keys are errors, unknown, unsupported, deprecated
+ * and risky keys are warnings.
+ */
+final class ConfigValidator {
+
+  /** Patroni raises a ttl below this; Regent accepts down to 5 with a warning. */
+  static final int PATRONI_MIN_TTL = 20;
+
+  private static final Set<String> WILDCARD_HOSTS = Set.of("", "*", "0.0.0.0", "::");
+  private static final Set<String> LOOPBACK_HOSTS = Set.of("127.0.0.1", "localhost", "::1");
+
+  private final Map<String, Object> tree;
+  private final List<ConfigProblem> problems;
+
+  private ConfigValidator(Map<String, Object> tree, List<ConfigProblem> problems) {
+    this.tree = tree;
+    this.problems = problems;
+  }
+
+  /** Validates {@code tree}, adding to {@code problems}. */
+  static void validate(Map<String, Object> tree, List<ConfigProblem> problems) {
+    ConfigValidator v = new ConfigValidator(tree, problems);
+    v.walk("", tree);
+    v.required();
+    v.stores();
+    v.timing();
+    v.replicaMethods();
+    v.bootstrapMethod();
+    v.tags();
+    v.rewindUser();
+  }
+
+  // ---- the key table ----
+
+  @SuppressWarnings("unchecked")
+  private void walk(String prefix, Map<String, Object> map) {
+    for (Map.Entry<String, Object> e : map.entrySet()) {
+      String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+      Object value = e.getValue();
+      Spec spec = ConfigKeys.lookup(key);
+      if (spec == null) {
+        if (isCustomMethod(prefix, e.getKey())) {
+          if (!(value instanceof Map<?, ?>)) {
+            error(key, "expected a map (command: …), not " + describe(key, value));
+          }
+          continue;
+        }
+        warn(key, "unknown key; ignored");
+        continue;
+      }
+      switch (spec.status()) {
+        case UNSUPPORTED -> {
+          warn(key, "not supported by Regent yet; ignored" + note(spec));
+          continue;
+        }
+        case DEPRECATED -> warn(key, "deprecated: " + spec.note());
+        case DYNAMIC_AT_ROOT -> {
+          warn(key, spec.note());
+          continue;
+        }
+        case SUPPORTED -> {
+          // checked below
+        }
+      }
+      if (check(key, value, spec) && spec.kind() == Kind.SECTION) {
+        walk(key, (Map<String, Object>) value);
+      }
+    }
+  }
+
+  /** {@code postgresql.<m>} named in create_replica_methods, {@code bootstrap.<method>}. */
+  private boolean isCustomMethod(String prefix, String name) {
+    if (prefix.equals("postgresql")) {
+      return ConfigValues.strings(tree, "postgresql.create_replica_methods").contains(name);
+    }
+    if (prefix.equals("bootstrap")) {
+      return name.equals(ConfigValues.string(tree, "bootstrap.method"));
+    }
+    return false;
+  }
+
+  private static String note(Spec spec) {
+    return spec.note() == null ? "" : " (" + spec.note() + ")";
+  }
+
+  /** True when the value has the expected shape. */
+  private boolean check(String key, Object value, Spec spec) {
+    switch (spec.kind()) {
+      case STRING -> {
+        return expect(ConfigValues.isScalar(value), key, value, "a string");
+      }
+      case INT -> {
+        Long n = ConfigValues.parseLong(value);
+        if (n == null || value instanceof Boolean) {
+          return expect(false, key, value, "a whole number");
+        }
+        if (n < spec.min()) {
+          error(key, "must be at least " + spec.min() + ", not " + n);
+          return false;
+        }
+        if (n > spec.max()) {
+          error(key, "must be at most " + spec.max() + ", not " + n);
+          return false;
+        }
+        return true;
+      }
+      case BOOL -> {
+        return expect(ConfigValues.parseBool(value) != null, key, value, "true or false");
+      }
+      case CONNECT_ADDRESS -> {
+        return hostPort(key, value, false);
+      }
+      case LISTEN -> {
+        return hostPort(key, value, true);
+      }
+      case STRING_LIST -> {
+        return expect(
+            value instanceof List<?> l && l.stream().allMatch(ConfigValues::isScalar),
+            key,
+            value,
+            "a list of strings");
+      }
+      case HOSTS -> {
+        return expect(
+            value instanceof String
+                || value instanceof List<?> l && l.stream().allMatch(ConfigValues::isScalar),
+            key,
+            value,
+            "a list of host:port or one comma-separated string");
+      }
+      case OPTIONS -> {
+        return options(key, value);
+      }
+      case OPTIONS_OR_MAP -> {
+        return value instanceof Map<?, ?> || options(key, value);
+      }
+      case MAP, SECTION -> {
+        return expect(value instanceof Map<?, ?>, key, value, "a map of key: value");
+      }
+      case INT_OR_STRING -> {
+        return expect(ConfigValues.isScalar(value), key, value, "a number or a string");
+      }
+      case ENUM -> {
+        boolean ok =
+            ConfigValues.isScalar(value)
+                && spec.values().stream().anyMatch(v -> v.equalsIgnoreCase(String.valueOf(value)));
+        return expect(ok, key, value, "one of " + String.join(", ", spec.values()));
+      }
+      case SYNC_MODE -> {
+        boolean ok =
+            ConfigValues.parseBool(value) != null
+                || value instanceof String s && s.strip().equalsIgnoreCase("quorum");
+        return expect(ok, key, value, "on, off or quorum");
+      }
+      case ANY -> {
+        return true;
+      }
+    }
+    return true;
+  }
+
+  private boolean options(String key, Object value) {
+    if (!(value instanceof List<?> list)) {
+      return expect(false, key, value, "a list of options");
+    }
+    boolean ok = true;
+    for (int i = 0; i < list.size(); i++) {
+      Object item = list.get(i);
+      boolean good =
+          ConfigValues.isScalar(item)
+              || item instanceof Map<?, ?> m
+                  && m.size() == 1
+                  && ConfigValues.isScalar(m.values().iterator().next());
+      if (!good) {
+        error(key + "[" + i + "]", "expected an option (a string or one key: value)");
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  private boolean hostPort(String key, Object value, boolean listen) {
+    if (!(value instanceof String s)) {
+      return expect(false, key, value, "host:port");
+    }
+    int colon = s.lastIndexOf(':');
+    if (colon < 0 || s.endsWith("]")) {
+      error(key, "'" + s + "' has no port: write it as host:port");
+      return false;
+    }
+    String portText = s.substring(colon + 1).strip();
+    int port;
+    try {
+      port = Integer.parseInt(portText);
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535) {
+      error(key, "'" + s + "' has an invalid port: write it as host:port (port 1-65535)");
+      return false;
+    }
+    String host = s.substring(0, colon).strip();
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    if (!listen) {
+      if (WILDCARD_HOSTS.contains(host) || host.contains(",")) {
+        error(key, "'" + s + "' must name one host other members can reach, not a wildcard");
+        return false;
+      }
+      if (LOOPBACK_HOSTS.contains(host.toLowerCase(Locale.ROOT))) {
+        warn(key, "'" + s + "' is a loopback address: members on other hosts cannot reach it");
+      }
+    }
+    return true;
+  }
+
+  private boolean expect(boolean ok, String key, Object value, String what) {
+    if (!ok) {
+      error(key, "expected " + what + ", not " + describe(key, value));
+    }
+    return ok;
+  }
+
+  private static String describe(String key, Object value) {
+    if (value instanceof Map<?, ?>) {
+      return "a map";
+    }
+    if (value instanceof List<?>) {
+      return "a list";
+    }
+    return Secrets.show(key, value);
+  }
+
+  // ---- rules across keys ----
+
+  private void required() {
+    for (String key :
+        List.of(
+            "scope",
+            "name",
+            "restapi.listen",
+            "restapi.connect_address",
+            "postgresql.listen",
+            "postgresql.connect_address",
+            "postgresql.data_dir",
+            "postgresql.authentication.superuser.username",
+            "postgresql.authentication.replication.username")) {
+      Object v = ConfigValues.get(tree, key);
+      if (v == null || v instanceof String s && s.isBlank()) {
+        error(key, "required but not set");
+      }
+    }
+  }
+
+  private void stores() {
+    List<String> present = new ArrayList<>();
+    for (String s : io.pgregent.core.dcs.DcsSections.KNOWN) {
+      if (tree.containsKey(s)) {
+        present.add(s);
+      }
+    }
+    if (present.size() > 1) {
+      error(
+          String.join(", ", present),
+          "more than one store section ("
+              + String.join(" and ", present)
+              + "): keep exactly one of them");
+    } else if (present.isEmpty()) {
+      error(
+          "etcd3",
+          "no store section: add one of "
+              + String.join(", ", ConfigKeys.SUPPORTED_STORES)
+              + " (e.g. etcd3: {hosts: 10.0.0.1:2379})");
+    } else if (!ConfigKeys.SUPPORTED_STORES.contains(present.get(0))) {
+      error(
+          present.get(0),
+          "this store is not supported by Regent: use one of "
+              + String.join(", ", ConfigKeys.SUPPORTED_STORES));
+    }
+  }
+
+  private void timing() {
+    Long ttl = validNumber("bootstrap.dcs.ttl", 30);
+    Long loopWait = validNumber("bootstrap.dcs.loop_wait", 10);
+    Long retry = validNumber("bootstrap.dcs.retry_timeout", 10);
+    if (ttl == null || loopWait == null || retry == null || ttl < 5 || loopWait < 1 || retry < 3) {
+      return; // already reported
+    }
+    if (ttl >= 5 && ttl < PATRONI_MIN_TTL) {
+      warn(
+          "bootstrap.dcs.ttl",
+          ttl
+              + " is below Patroni's minimum of "
+              + PATRONI_MIN_TTL
+              + " (Patroni would raise it to "
+              + PATRONI_MIN_TTL
+              + "; Regent uses it as written)");
+    }
+    if (loopWait + 2 * retry > ttl) {
+      error(
+          "bootstrap.dcs.ttl",
+          "loop_wait ("
+              + loopWait
+              + ") + 2 × retry_timeout ("
+              + retry
+              + ") = "
+              + (loopWait + 2 * retry)
+              + " exceeds ttl ("
+              + ttl
+              + "): the leader could lose its lock while still retrying");
+    }
+    if (ConfigValues.get(tree, "bootstrap.dcs.master_start_timeout") != null
+        && ConfigValues.get(tree, "bootstrap.dcs.primary_start_timeout") != null) {
+      warn("bootstrap.dcs.master_start_timeout", "ignored: primary_start_timeout is also set");
+    }
+  }
+
+  /** The number at {@code key} (or the default when unset), null when it is invalid. */
+  private Long validNumber(String key, long fallback) {
+    Object v = ConfigValues.get(tree, key);
+    if (v == null) {
+      return fallback;
+    }
+    return v instanceof Boolean ? null : ConfigValues.parseLong(v);
+  }
+
+  private void replicaMethods() {
+    Set<String> seen = new HashSet<>();
+    for (String m : ConfigValues.strings(tree, "postgresql.create_replica_methods")) {
+      if (m.equals("basebackup") || !seen.add(m)) {
+        continue;
+      }
+      String key = "postgresql." + m;
+      if (ConfigValues.string(tree, key + ".command") == null) {
+        error(key + ".command", "required: create_replica_methods names '" + m + "'");
+      }
+    }
+  }
+
+  private void bootstrapMethod() {
+    String m = ConfigValues.string(tree, "bootstrap.method");
+    if (m == null || m.equals("initdb")) {
+      return;
+    }
+    if (ConfigValues.string(tree, "bootstrap." + m + ".command") == null) {
+      error("bootstrap." + m + ".command", "required: bootstrap.method is '" + m + "'");
+    }
+    for (String k : List.of("recovery_conf")) {
+      if (ConfigValues.get(tree, "bootstrap." + m + "." + k) != null) {
+        warn("bootstrap." + m + "." + k, "not supported by Regent yet; ignored");
+      }
+    }
+  }
+
+  private void tags() {
+    if (ConfigValues.get(tree, "tags.nofailover") != null
+        && ConfigValues.get(tree, "tags.failover_priority") != null) {
+      warn(
+          "tags.failover_priority",
+          "set together with tags.nofailover, which wins (Patroni treats them as exclusive)");
+    }
+    if (ConfigValues.get(tree, "tags.nosync") != null
+        && ConfigValues.get(tree, "tags.sync_priority") != null) {
+      warn("tags.sync_priority", "set together with tags.nosync, which wins");
+    }
+  }
+
+  private void rewindUser() {
+    boolean rewind =
+        ConfigValues.bool(tree, "postgresql.use_pg_rewind", false)
+            || ConfigValues.bool(tree, "bootstrap.dcs.postgresql.use_pg_rewind", false);
+    if (rewind
+        && ConfigValues.get(tree, "postgresql.authentication.superuser") != null
+        && ConfigValues.get(tree, "postgresql.authentication.rewind") == null) {
+      warn(
+          "postgresql.authentication.rewind",
+          "not set: pg_rewind runs as the superuser (Patroni recommends a dedicated rewind user on"
+              + " PostgreSQL 11+)");
+    }
+  }
+
+  private void error(String key, String message) {
+    problems.add(ConfigProblem.error(key, message));
+  }
+
+  private void warn(String key, String message) {
+    problems.add(ConfigProblem.warning(key, message));
+  }
+}

@@ -1,0 +1,55 @@
+package io.pgregent.agent.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Configuration texts for the tests. */
+final class ConfigFixtures {
+
+  /** The smallest valid configuration. */
+  static final String MINIMAL =
+      """
+      scope: batman
+      name: pg1
+      restapi:
+        listen: 127.0.0.1:8008
+        connect_address: 10.0.0.11:8008
+      etcd3:
+        hosts: 10.0.0.1:2379
+      postgresql:
+        listen: 127.0.0.1:5432
+        connect_address: 10.0.0.11:5432
+        data_dir: /data/pg1
+        authentication:
+          superuser:
+            username: postgres
+            password: super-pass
+          replication:
+            username: replicator
+            password: repl-pass
+      """;
+
+  private ConfigFixtures() {}
+
+  static String resource(String name) {
+    try (InputStream in = ConfigFixtures.class.getResourceAsStream("/config/" + name)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static Path write(Path dir, String fileName, String text) {
+    try {
+      Path p = dir.resolve(fileName);
+      Files.writeString(p, text);
+      return p;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

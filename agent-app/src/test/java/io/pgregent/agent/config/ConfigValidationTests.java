@@ -1,0 +1,285 @@
+package io.pgregent.agent.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigValidationTests {
+
+  @TempDir Path dir;
+
+  private LoadedConfig read(String yaml) {
+    return new AgentConfigLoader(Map.of()).read(ConfigFixtures.write(dir, "p.yml", yaml));
+  }
+
+  /** MINIMAL with the line starting with {@code find} replaced (or {@code extra} appended). */
+  private LoadedConfig readWith(String find, String replacement) {
+    String text = ConfigFixtures.MINIMAL;
+    if (find.isEmpty()) {
+      return read(text + replacement.replace("\\n", "\n") + "\n");
+    }
+    assertThat(text).contains(find);
+    return read(text.replace(find, replacement.replace("\\n", "\n")));
+  }
+
+  @Test
+  void minimalConfigurationHasNoProblem() {
+    LoadedConfig loaded = read(ConfigFixtures.MINIMAL);
+    assertThat(loaded.problems()).isEmpty();
+    assertThat(loaded.config()).isNotNull();
+  }
+
+  @ParameterizedTest(name = "{2}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "listen: 127.0.0.1:8008|listen: 127.0.0.1|restapi.listen|has no port",
+        "listen: 127.0.0.1:8008|listen: 127.0.0.1:99999|restapi.listen|invalid port",
+        "listen: 127.0.0.1:8008|listen: host:http|restapi.listen|invalid port",
+        "connect_address: 10.0.0.11:8008|connect_address: 0.0.0.0:8008|restapi.connect_address|wildcard",
+        "connect_address: 10.0.0.11:8008|connect_address: '*:8008'|restapi.connect_address|wildcard",
+        "connect_address: 10.0.0.11:5432|connect_address: 10.0.0.11|postgresql.connect_address|no port",
+        "listen: 127.0.0.1:5432|listen: 5432|postgresql.listen|expected host:port",
+        "hosts: 10.0.0.1:2379|hosts: {a: b}|etcd3.hosts|expected a list of host:port",
+        "hosts: 10.0.0.1:2379|protocol: gopher|etcd3.protocol|one of http, https",
+        "scope: batman|scope: [a, b]|scope|expected a string, not a list",
+        "data_dir: /data/pg1|data_dir: {x: 1}|postgresql.data_dir|expected a string, not a map",
+        "|postgresql_extra: 1\\npostgresql2: 1|postgresql2|unknown",
+        "|bootstrap:\\n  dcs:\\n    ttl: thirty|bootstrap.dcs.ttl|expected a whole number, not 'thirty'",
+        "|bootstrap:\\n  dcs:\\n    ttl: 4|bootstrap.dcs.ttl|at least 5, not 4",
+        "|bootstrap:\\n  dcs:\\n    loop_wait: 0|bootstrap.dcs.loop_wait|at least 1",
+        "|bootstrap:\\n  dcs:\\n    retry_timeout: 2|bootstrap.dcs.retry_timeout|at least 3",
+        "|bootstrap:\\n  dcs:\\n    maximum_lag_on_failover: -5|bootstrap.dcs.maximum_lag_on_failover|at least 0",
+        "|bootstrap:\\n  dcs:\\n    synchronous_mode: sometimes|bootstrap.dcs.synchronous_mode|on, off or quorum",
+        "|bootstrap:\\n  dcs:\\n    failsafe_mode: maybe|bootstrap.dcs.failsafe_mode|true or false",
+        "|bootstrap:\\n  dcs: [1]|bootstrap.dcs|expected a map",
+        "|bootstrap:\\n  initdb: [[1, 2]]|bootstrap.initdb[0]|expected an option",
+        "|bootstrap:\\n  initdb: data-checksums|bootstrap.initdb|expected a list of options",
+        "|bootstrap:\\n  pg_hba: host all all|bootstrap.pg_hba|expected a list of strings",
+        "|tags:\\n  nofailover: perhaps|tags.nofailover|true or false",
+        "|tags:\\n  failover_priority: -1|tags.failover_priority|at least 0",
+        "|consul:\\n  port: 70000|consul.port|at most 65535",
+        "|postgresql_pg_ctl: 1\\nregent:\\n  connect_timeout: 0|regent.connect_timeout|at least 1",
+      })
+  void invalidValueIsAnErrorNamingItsKey(
+      String find, String replacement, String key, String message) {
+    LoadedConfig loaded = readWith(find == null ? "" : find, replacement);
+
+    assertThat(loaded.problems())
+        .anySatisfy(
+            p -> {
+              assertThat(p.key()).isEqualTo(key);
+              assertThat(p.message()).contains(message);
+            });
+    if (!message.equals("unknown")) {
+      assertThat(loaded.config()).isNull();
+      assertThat(loaded.errors()).extracting(ConfigProblem::key).contains(key);
+    }
+  }
+
+  @Test
+  void unknownKeysWarnNamingTheKeyAndTheConfigurationStillLoads() {
+    LoadedConfig loaded =
+        readWith(
+            "",
+            "colour: blue\nrestapi_x: 1\nregent:\n  nope: 1\nbootstrap:\n  dcs:\n"
+                + "    postgresql:\n      strange: 1\n    unheard_of: 2");
+
+    assertThat(loaded.hasErrors()).isFalse();
+    assertThat(loaded.warnings())
+        .extracting(ConfigProblem::toString)
+        .contains(
+            "colour: unknown key; ignored",
+            "restapi_x: unknown key; ignored",
+            "regent.nope: unknown key; ignored",
+            "bootstrap.dcs.postgresql.strange: unknown key; ignored",
+            "bootstrap.dcs.unheard_of: unknown key; ignored");
+  }
+
+  @Test
+  void unsupportedPatroniKeysWarnAndAreIgnored() {
+    LoadedConfig merged =
+        read(
+            ConfigFixtures.MINIMAL.replace(
+                    "  connect_address: 10.0.0.11:8008\n",
+                    "  connect_address: 10.0.0.11:8008\n  certfile: /etc/ssl/a.pem\n")
+                + "watchdog:\n  mode: required\ncitus:\n  group: 0\nttl: 30\n"
+                + "log:\n  type: json\n  level: DEBUG\n");
+    assertThat(merged.hasErrors()).isFalse();
+    assertThat(merged.warnings())
+        .extracting(ConfigProblem::key)
+        .containsExactlyInAnyOrder("watchdog", "citus", "restapi.certfile", "ttl", "log.type");
+    assertThat(merged.warnings())
+        .filteredOn(p -> p.key().equals("restapi.certfile"))
+        .singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("not supported by Regent yet"));
+    assertThat(merged.warnings())
+        .filteredOn(p -> p.key().equals("ttl"))
+        .singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("bootstrap.dcs"));
+  }
+
+  @Test
+  void twoStoreSectionsAreAnErrorNamingBoth() {
+    LoadedConfig loaded = readWith("", "zookeeper:\n  hosts: [10.0.0.1:2181]");
+
+    assertThat(loaded.errors())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.key()).isEqualTo("etcd3, zookeeper");
+              assertThat(p.message()).contains("etcd3 and zookeeper");
+            });
+  }
+
+  @Test
+  void aStoreSectionIsRequiredAndUnsupportedStoresAreNamed() {
+    LoadedConfig none =
+        read(ConfigFixtures.MINIMAL.replace("etcd3:\n  hosts: 10.0.0.1:2379\n", ""));
+    assertThat(none.errors())
+        .singleElement()
+        .satisfies(p -> assertThat(p.message()).startsWith("no store section"));
+
+    LoadedConfig k8s =
+        read(
+            ConfigFixtures.MINIMAL.replace(
+                "etcd3:\n  hosts: 10.0.0.1:2379\n", "kubernetes:\n  namespace: default\n"));
+    assertThat(k8s.errors())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.key()).isEqualTo("kubernetes");
+              assertThat(p.message()).contains("not supported");
+            });
+    assertThat(k8s.warnings()).extracting(ConfigProblem::key).containsExactly("kubernetes");
+  }
+
+  @Test
+  void missingRequiredKeysAreAllReported() {
+    LoadedConfig loaded = read("etcd3:\n  host: 127.0.0.1:2379\n");
+
+    assertThat(loaded.errors())
+        .extracting(ConfigProblem::toString)
+        .containsExactly(
+            "scope: required but not set",
+            "name: required but not set",
+            "restapi.listen: required but not set",
+            "restapi.connect_address: required but not set",
+            "postgresql.listen: required but not set",
+            "postgresql.connect_address: required but not set",
+            "postgresql.data_dir: required but not set",
+            "postgresql.authentication.superuser.username: required but not set",
+            "postgresql.authentication.replication.username: required but not set");
+  }
+
+  @Test
+  void loopWaitPlusTwiceRetryTimeoutMustNotExceedTtl() {
+    LoadedConfig loaded =
+        readWith("", "bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 10\n    retry_timeout: 6");
+
+    assertThat(loaded.errors())
+        .extracting(ConfigProblem::toString)
+        .containsExactly(
+            "bootstrap.dcs.ttl: loop_wait (10) + 2 × retry_timeout (6) = 22 exceeds ttl (20):"
+                + " the leader could lose its lock while still retrying");
+  }
+
+  @Test
+  void ttlBelowTwentyIsAcceptedWithAWarning() {
+    LoadedConfig loaded =
+        readWith("", "bootstrap:\n  dcs:\n    ttl: 10\n    loop_wait: 2\n    retry_timeout: 4");
+
+    assertThat(loaded.hasErrors()).isFalse();
+    assertThat(loaded.warnings())
+        .extracting(ConfigProblem::key)
+        .containsExactly("bootstrap.dcs.ttl");
+    assertThat(loaded.config().bootstrapDcs().get("ttl").intValue()).isEqualTo(10);
+  }
+
+  @Test
+  void loopbackConnectAddressWarns() {
+    LoadedConfig loaded =
+        readWith("connect_address: 10.0.0.11:8008", "connect_address: 127.0.0.1:8008");
+
+    assertThat(loaded.hasErrors()).isFalse();
+    assertThat(loaded.warnings())
+        .extracting(ConfigProblem::key)
+        .containsExactly("restapi.connect_address");
+  }
+
+  @Test
+  void customReplicaAndBootstrapMethodsAreRecognisedAndNeedACommand() {
+    LoadedConfig ok =
+        read(
+            ConfigFixtures.MINIMAL.replace(
+                    "  data_dir: /data/pg1\n",
+                    "  data_dir: /data/pg1\n  create_replica_methods: [wal_g, basebackup]\n"
+                        + "  wal_g:\n    command: wal-g backup-fetch\n    no_leader: true\n"
+                        + "    retries: 3\n")
+                + "bootstrap:\n  method: restore\n  restore:\n    command: /bin/restore\n"
+                + "    keep_existing_recovery_conf: true\n    target: latest\n");
+    assertThat(ok.problems()).isEmpty();
+    var pg = ok.config().postgresql();
+    assertThat(pg.createReplicaMethods()).containsExactly("wal_g", "basebackup");
+    assertThat(pg.replicaMethods().get("wal_g").command()).isEqualTo("wal-g backup-fetch");
+    assertThat(pg.replicaMethods().get("wal_g").noLeader()).isTrue();
+    assertThat(pg.replicaMethods().get("wal_g").extraParams()).containsEntry("retries", "3");
+    assertThat(pg.bootstrap().method().name()).isEqualTo("restore");
+    assertThat(pg.bootstrap().method().command()).isEqualTo("/bin/restore");
+    assertThat(pg.bootstrap().method().keepExistingRecoveryConf()).isTrue();
+    assertThat(pg.bootstrap().method().extraParams()).containsEntry("target", "latest");
+
+    LoadedConfig missing =
+        read(
+            ConfigFixtures.MINIMAL.replace(
+                    "  data_dir: /data/pg1\n",
+                    "  data_dir: /data/pg1\n  create_replica_methods: [pgbackrest]\n")
+                + "bootstrap:\n  method: restore\n");
+    assertThat(missing.errors())
+        .extracting(ConfigProblem::key)
+        .containsExactly("postgresql.pgbackrest.command", "bootstrap.restore.command");
+  }
+
+  @Test
+  void loadingWithErrorsThrowsOneLinePerError() {
+    Path file =
+        ConfigFixtures.write(
+            dir,
+            "bad.yml",
+            ConfigFixtures.MINIMAL.replace("listen: 127.0.0.1:8008", "listen: nowhere")
+                + "bootstrap:\n  dcs:\n    ttl: 2\ncolour: blue\n");
+
+    assertThatThrownBy(() -> new AgentConfigLoader(Map.of()).load(file))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> {
+              assertThat(e.getMessage().lines().toList())
+                  .containsExactly(
+                      "restapi.listen: 'nowhere' has no port: write it as host:port",
+                      "bootstrap.dcs.ttl: must be at least 5, not 2");
+              assertThat(e.errors()).hasSize(2);
+              assertThat(e.problems()).extracting(ConfigProblem::key).contains("colour");
+            });
+  }
+
+  @Test
+  void everyTableKeyHasAValidShape() {
+    assertThat(ConfigKeys.all()).isNotEmpty();
+    ConfigKeys.all()
+        .forEach(
+            (k, spec) -> {
+              assertThat(k).doesNotStartWith(".").doesNotEndWith(".");
+              assertThat(ConfigKeys.lookup(k)).isSameAs(spec);
+            });
+    assertThat(ConfigKeys.lookup("tags.my_custom_tag")).isNotNull();
+    assertThat(ConfigKeys.lookup("nothing.here")).isNull();
+    assertThat(List.copyOf(ConfigKeys.SUPPORTED_STORES)).contains("etcd3");
+  }
+}
