@@ -1,0 +1,223 @@
+package io.pgregent.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgregent.testsupport.FreePorts;
+import io.pgregent.testsupport.ManagedProcess;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * One Regent agent as a separate process (the packaged jar, started as {@code bin/regent} would),
+ * with its own PostgreSQL on free ports, configured by a Patroni-style YAML file.
+ */
+final class RegentAgent implements AutoCloseable {
+
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  final String name;
+  final int apiPort;
+  final int pgPort;
+  final Path dataDir;
+  private final Path base;
+  private final Path configFile;
+  private ManagedProcess process;
+
+  RegentAgent(Path base, String scope, String name, String etcdHostPort, Map<String, Object> tags) {
+    this.name = name;
+    this.base = base;
+    this.apiPort = FreePorts.next();
+    this.pgPort = FreePorts.next();
+    this.dataDir = base.resolve(name);
+    this.configFile = base.resolve(name + ".yml");
+    write(scope, etcdHostPort, tags);
+  }
+
+  private void write(String scope, String etcdHostPort, Map<String, Object> tags) {
+    StringBuilder y = new StringBuilder();
+    y.append("scope: ").append(scope).append('\n');
+    y.append("name: ").append(name).append('\n');
+    y.append("restapi:\n");
+    y.append("  listen: 127.0.0.1:").append(apiPort).append('\n');
+    y.append("  connect_address: 127.0.0.1:").append(apiPort).append('\n');
+    y.append("etcd3:\n");
+    y.append("  hosts: ").append(etcdHostPort).append('\n');
+    y.append(
+        """
+        bootstrap:
+          dcs:
+            ttl: 10
+            loop_wait: 2
+            retry_timeout: 3
+            maximum_lag_on_failover: 1048576
+            postgresql:
+              use_pg_rewind: true
+              use_slots: true
+              parameters:
+                max_connections: 30
+                max_wal_senders: 10
+                max_replication_slots: 10
+                wal_keep_size: 64MB
+                wal_log_hints: 'on'
+          initdb:
+          - encoding: UTF8
+          - data-checksums
+        """);
+    y.append("postgresql:\n");
+    y.append("  listen: 127.0.0.1:").append(pgPort).append('\n');
+    y.append("  connect_address: 127.0.0.1:").append(pgPort).append('\n');
+    y.append("  data_dir: ").append(dataDir).append('\n');
+    y.append("  pgpass: ").append(base.resolve(name + ".pgpass")).append('\n');
+    y.append(
+        """
+          authentication:
+            superuser:
+              username: postgres
+              password: su-secret
+            replication:
+              username: replicator
+              password: rep-secret
+          pg_hba:
+          - local all all trust
+          - host all all 127.0.0.1/32 scram-sha-256
+          - host replication all 127.0.0.1/32 scram-sha-256
+          parameters:
+            shared_buffers: 16MB
+            fsync: 'off'
+        """);
+    y.append("    unix_socket_directories: ").append(base.resolve(name + "-sock")).append('\n');
+    if (!tags.isEmpty()) {
+      y.append("tags:\n");
+      tags.forEach((k, v) -> y.append("  ").append(k).append(": ").append(v).append('\n'));
+    }
+    y.append("regent:\n  postgres_user: ").append(PostgresTestEnvironment.osUser()).append('\n');
+    try {
+      Files.writeString(configFile, y.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static Path jar() {
+    Path dir = Path.of(System.getProperty("regent.jar.dir", "../agent-app/target"));
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().matches("agent-app-.*\\.jar"))
+          .findFirst()
+          .orElseThrow(() -> new IllegalStateException("no agent-app jar in " + dir));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  void start() {
+    process =
+        ManagedProcess.start(
+            "regent-" + name,
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx160m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-jar",
+                jar().toString(),
+                configFile.toString()),
+            base,
+            Map.of(),
+            base.resolve(name + "-agent.log"));
+  }
+
+  boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  /** SIGTERM, as a service manager stops the agent. */
+  void stop() {
+    if (process != null) {
+      process.stop(Duration.ofSeconds(60));
+    }
+  }
+
+  /** kill -9 of the agent and of its postmaster: the machine died. */
+  void crash() {
+    Optional<Long> postmaster = postmasterPid();
+    if (process != null) {
+      process.kill();
+    }
+    postmaster.flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+  }
+
+  Optional<Long> postmasterPid() {
+    try {
+      List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
+      return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).trim()));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  String logTail() {
+    return process == null ? "" : process.logTail(40);
+  }
+
+  int status(String path) {
+    try {
+      return HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  Optional<JsonNode> patroni() {
+    try {
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/patroni"))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return Optional.of(JSON.readTree(r.body()));
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  Connection connect() throws Exception {
+    return DriverManager.getConnection(
+        "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres?connectTimeout=3&socketTimeout=5",
+        "postgres",
+        "su-secret");
+  }
+
+  @Override
+  public void close() {
+    if (process != null && process.isAlive()) {
+      process.stop(Duration.ofSeconds(30));
+    }
+    // A postmaster left behind by a crash test is ours to stop.
+    postmasterPid()
+        .flatMap(ProcessHandle::of)
+        .filter(ProcessHandle::isAlive)
+        .ifPresent(ProcessHandle::destroyForcibly);
+  }
+}

@@ -1,0 +1,236 @@
+package io.pgregent.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.testsupport.EtcdServer;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Three agents as separate processes, each with its own PostgreSQL, through a real etcd. {@code
+ * pg2} is tagged nofailover. The cases run in order on one cluster: bootstrap, replication, a crash
+ * of the leader's machine (agent and postmaster killed), the crashed member's rejoin, pause, and a
+ * SIGTERM hand-over.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(600)
+class ThreeMemberClusterIT {
+
+  private static final String SCOPE = "e2e";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static EtcdServer etcd;
+  private static Path base;
+  private static final Map<String, RegentAgent> agents = new LinkedHashMap<>();
+  private static int rows;
+
+  @BeforeAll
+  static void startCluster() {
+    etcd = EtcdServer.start();
+    base = PostgresTestEnvironment.newBaseDir("regent-e2e");
+    String etcdAddress = "127.0.0.1:" + etcd.clientPort();
+    agents.put("pg0", new RegentAgent(base, SCOPE, "pg0", etcdAddress, Map.of()));
+    agents.put("pg1", new RegentAgent(base, SCOPE, "pg1", etcdAddress, Map.of()));
+    agents.put("pg2", new RegentAgent(base, SCOPE, "pg2", etcdAddress, Map.of("nofailover", true)));
+    agents.values().forEach(RegentAgent::start);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    try {
+      agents.values().forEach(RegentAgent::close);
+    } finally {
+      etcd.close();
+      PostgresTestEnvironment.deleteTree(base);
+    }
+  }
+
+  // ---- helpers ----
+
+  static List<String> primaries() {
+    List<String> leaders = new ArrayList<>();
+    agents.forEach(
+        (name, a) -> {
+          if (a.isAlive() && a.status("/primary") == 200) {
+            leaders.add(name);
+          }
+        });
+    return leaders;
+  }
+
+  static Optional<String> leader() {
+    List<String> leaders = primaries();
+    assertThat(leaders).as("members answering 200 on /primary").hasSizeLessThanOrEqualTo(1);
+    return leaders.stream().findFirst();
+  }
+
+  static boolean streaming(String member) {
+    return agents.get(member).status("/replica") == 200
+        && agents
+            .get(member)
+            .patroni()
+            .map(j -> j.path("replication_state").asText().equals("streaming"))
+            .orElse(false);
+  }
+
+  static long count(String member) {
+    try (Connection c = agents.get(member).connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(*) FROM regent_e2e")) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  static void write(String leader, int n) throws Exception {
+    try (Connection c = agents.get(leader).connect();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE IF NOT EXISTS regent_e2e (id int primary key)");
+      for (int i = 0; i < n; i++) {
+        st.execute("INSERT INTO regent_e2e VALUES (" + (++rows) + ")");
+      }
+    }
+  }
+
+  static void awaitLeaderAndStreaming(List<String> replicas) {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> leader().isPresent() && replicas.stream().allMatch(r -> streaming(r)));
+  }
+
+  static String describe() {
+    StringBuilder sb = new StringBuilder();
+    agents.forEach((n, a) -> sb.append("\n--- ").append(n).append(" ---\n").append(a.logTail()));
+    return sb.toString();
+  }
+
+  // ---- cases ----
+
+  @Test
+  @Order(1)
+  void bootstrapsOneLeaderAndTwoStreamingReplicas() throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> leader().isPresent());
+    String leader = leader().orElseThrow();
+    assertThat(leader).as("a nofailover member never bootstraps").isNotEqualTo("pg2");
+    List<String> replicas = agents.keySet().stream().filter(n -> !n.equals(leader)).toList();
+    awaitLeaderAndStreaming(replicas);
+    // The store holds Patroni's layout.
+    assertThat(etcd.get("/service/e2e/leader")).contains(leader);
+    assertThat(etcd.get("/service/e2e/initialize"))
+        .hasValueSatisfying(v -> assertThat(v).matches("\\d+"));
+    ObjectNode member =
+        (ObjectNode) JSON.readTree(etcd.get("/service/e2e/members/" + leader).orElseThrow());
+    assertThat(member.path("role").asText()).isEqualTo("primary");
+    assertThat(member.path("version").asText()).isEqualTo("4.1.4");
+    assertThat(member.path("api_url").asText())
+        .isEqualTo("http://127.0.0.1:" + agents.get(leader).apiPort + "/patroni");
+  }
+
+  @Test
+  @Order(2)
+  void aRowWrittenOnTheLeaderReachesBothReplicas() throws Exception {
+    String leader = leader().orElseThrow();
+    write(leader, 10);
+    for (String m : agents.keySet()) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(m) == rows);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aCrashedLeaderIsReplacedAndRejoinsAsAReplica() throws Exception {
+    String old = leader().orElseThrow();
+    String next = old.equals("pg0") ? "pg1" : "pg0";
+    agents.get(old).crash();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200))
+        .failFast(
+            "the nofailover member was promoted", () -> agents.get("pg2").status("/primary") == 200)
+        .until(() -> leader().map(next::equals).orElse(false));
+    write(next, 5);
+    await().atMost(Duration.ofSeconds(60)).until(() -> count("pg2") == rows);
+    assertThat(streaming("pg2")).isTrue();
+    // The crashed member comes back as a replica of the new leader.
+    agents.get(old).start();
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> streaming(old));
+    write(next, 5);
+    await().atMost(Duration.ofSeconds(60)).until(() -> count(old) == rows);
+    assertThat(leader()).contains(next);
+  }
+
+  @Test
+  @Order(4)
+  void pauseStopsFailover() throws Exception {
+    String current = leader().orElseThrow();
+    String other = current.equals("pg0") ? "pg1" : "pg0";
+    ObjectNode config = (ObjectNode) JSON.readTree(etcd.get("/service/e2e/config").orElseThrow());
+    config.put("pause", true);
+    etcd.put("/service/e2e/config", JSON.writeValueAsString(config));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> agents.get(other).patroni().map(j -> j.path("pause").asBoolean()).orElse(false));
+    agents.get(current).crash();
+    // Well past the lock's ttl, nobody is promoted.
+    await()
+        .during(Duration.ofSeconds(20))
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> primaries().isEmpty());
+    // Resume: the other eligible member takes over.
+    config.remove("pause");
+    etcd.put("/service/e2e/config", JSON.writeValueAsString(config));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> leader().map(other::equals).orElse(false));
+    agents.get(current).start();
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> streaming(current));
+  }
+
+  @Test
+  @Order(5)
+  void sigtermOfTheLeadersAgentHandsOverAtOnce() throws Exception {
+    String current = leader().orElseThrow();
+    String other = current.equals("pg0") ? "pg1" : "pg0";
+    agents.get(current).stop();
+    // The lock is released at shutdown: no waiting for the ttl.
+    await()
+        .atMost(Duration.ofSeconds(8))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> leader().map(other::equals).orElse(false));
+    write(other, 1);
+    await().atMost(Duration.ofSeconds(60)).until(() -> count("pg2") == rows);
+  }
+}
