@@ -41,6 +41,7 @@ final class ConfigValidator {
     v.bootstrapMethod();
     v.tags();
     v.rewindUser();
+    v.pairs();
   }
 
   // ---- the key table ----
@@ -390,6 +391,23 @@ final class ConfigValidator {
           "postgresql.authentication.rewind",
           "not set: pg_rewind runs as the superuser (Patroni recommends a dedicated rewind user on"
               + " PostgreSQL 11+)");
+    }
+  }
+
+  /** Sections whose keys only make sense together. */
+  private void pairs() {
+    if (ConfigValues.get(tree, "restapi.authentication") instanceof Map<?, ?> auth) {
+      for (String k : List.of("username", "password")) {
+        if (auth.get(k) == null) {
+          error("restapi.authentication." + k, "required when restapi.authentication is set");
+        }
+      }
+    }
+    if (ConfigValues.get(tree, "postgresql.authentication.rewind") instanceof Map<?, ?> rewind
+        && rewind.get("username") == null) {
+      error(
+          "postgresql.authentication.rewind.username",
+          "required when postgresql.authentication.rewind is set");
     }
   }
 
