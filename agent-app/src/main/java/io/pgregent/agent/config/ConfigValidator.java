@@ -398,17 +398,21 @@ final class ConfigValidator {
   private void pairs() {
     if (ConfigValues.get(tree, "restapi.authentication") instanceof Map<?, ?> auth) {
       for (String k : List.of("username", "password")) {
-        if (auth.get(k) == null) {
+        if (blank(auth.get(k))) {
           error("restapi.authentication." + k, "required when restapi.authentication is set");
         }
       }
     }
     if (ConfigValues.get(tree, "postgresql.authentication.rewind") instanceof Map<?, ?> rewind
-        && rewind.get("username") == null) {
+        && blank(rewind.get("username"))) {
       error(
           "postgresql.authentication.rewind.username",
           "required when postgresql.authentication.rewind is set");
     }
+  }
+
+  private static boolean blank(Object v) {
+    return v == null || String.valueOf(v).isBlank();
   }
 
   private void error(String key, String message) {
