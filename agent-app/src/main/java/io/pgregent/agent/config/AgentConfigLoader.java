@@ -76,7 +76,13 @@ public final class AgentConfigLoader {
     if (problems.stream().anyMatch(ConfigProblem::isError)) {
       return new LoadedConfig(null, problems);
     }
-    return new LoadedConfig(bind(tree), problems);
+    try {
+      return new LoadedConfig(bind(tree), problems);
+    } catch (RuntimeException e) {
+      // Validation should have caught it; still one line, never a stack trace.
+      problems.add(ConfigProblem.error("configuration", "cannot be used: " + e.getMessage()));
+      return new LoadedConfig(null, problems);
+    }
   }
 
   /** The merged configuration tree before validation, or null when a source cannot be read. */

@@ -41,6 +41,7 @@ final class ConfigValidator {
     v.bootstrapMethod();
     v.tags();
     v.rewindUser();
+    v.pairs();
   }
 
   // ---- the key table ----
@@ -391,6 +392,27 @@ final class ConfigValidator {
           "not set: pg_rewind runs as the superuser (Patroni recommends a dedicated rewind user on"
               + " PostgreSQL 11+)");
     }
+  }
+
+  /** Sections whose keys only make sense together. */
+  private void pairs() {
+    if (ConfigValues.get(tree, "restapi.authentication") instanceof Map<?, ?> auth) {
+      for (String k : List.of("username", "password")) {
+        if (blank(auth.get(k))) {
+          error("restapi.authentication." + k, "required when restapi.authentication is set");
+        }
+      }
+    }
+    if (ConfigValues.get(tree, "postgresql.authentication.rewind") instanceof Map<?, ?> rewind
+        && blank(rewind.get("username"))) {
+      error(
+          "postgresql.authentication.rewind.username",
+          "required when postgresql.authentication.rewind is set");
+    }
+  }
+
+  private static boolean blank(Object v) {
+    return v == null || String.valueOf(v).isBlank();
   }
 
   private void error(String key, String message) {

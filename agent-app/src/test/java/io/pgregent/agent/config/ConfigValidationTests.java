@@ -180,6 +180,25 @@ class ConfigValidationTests {
   }
 
   @Test
+  void credentialsMustBeComplete() {
+    LoadedConfig loaded =
+        read(
+            ConfigFixtures.MINIMAL
+                .replace(
+                    "  connect_address: 10.0.0.11:8008\n",
+                    "  connect_address: 10.0.0.11:8008\n  authentication:\n    username: patroni\n")
+                .replace(
+                    "    replication:\n", "    rewind:\n      password: x\n    replication:\n"));
+
+    assertThat(loaded.errors())
+        .extracting(ConfigProblem::toString)
+        .containsExactly(
+            "restapi.authentication.password: required when restapi.authentication is set",
+            "postgresql.authentication.rewind.username: required when"
+                + " postgresql.authentication.rewind is set");
+  }
+
+  @Test
   void loopWaitPlusTwiceRetryTimeoutMustNotExceedTtl() {
     LoadedConfig loaded =
         readWith("", "bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 10\n    retry_timeout: 6");
