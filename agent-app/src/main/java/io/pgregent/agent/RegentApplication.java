@@ -3,6 +3,7 @@ package io.pgregent.agent;
 import io.pgregent.agent.config.AgentConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.springframework.boot.Banner;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -31,8 +32,8 @@ public class RegentApplication {
     properties.put("server.address", config.restapi().listenHost());
     properties.put("server.port", config.restapi().listenPort());
     properties.put("spring.application.name", "regent-" + config.name());
-    properties.putIfAbsent("spring.main.banner-mode", "off");
     return new SpringApplicationBuilder(RegentApplication.class)
+        .bannerMode(Banner.Mode.OFF)
         .web(WebApplicationType.SERVLET)
         .initializers(
             ctx -> {
