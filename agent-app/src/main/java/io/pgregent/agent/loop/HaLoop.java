@@ -302,6 +302,7 @@ public final class HaLoop implements SmartLifecycle {
       dcs.touchMember(Member.of(config.name(), memberDocument(pg)));
       rememberMembers(view.get());
       if (state.holdsLock && pg.server().map(s -> !s.inRecovery()).orElse(false)) {
+        adoptCluster(view.get(), pg.server().get().systemIdentifier());
         syncSlots();
         long optime = pg.server().get().currentLsn();
         if (view.get().status().map(st -> st.optime() != optime).orElse(true)) {
@@ -312,6 +313,21 @@ public final class HaLoop implements SmartLifecycle {
       }
     } catch (DcsException e) {
       log.warn("could not publish member state: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * A running primary that took the lock of a cluster the store does not know yet (an existing
+   * primary adopted as it is): record its system identifier and the initial configuration, as a
+   * bootstrap would have.
+   */
+  private void adoptCluster(ClusterView view, String systemIdentifier) {
+    if (view.initialize().isEmpty()
+        && dcs.compareAndSet(ClusterKey.INITIALIZE, 0, systemIdentifier)) {
+      log.info("adopted the running cluster with system identifier {}", systemIdentifier);
+    }
+    if (view.config().isEmpty() && view.malformedKeys().stream().noneMatch("config"::equals)) {
+      dcs.compareAndSet(ClusterKey.CONFIG, 0, ClusterCodec.json(config.bootstrapDcs()));
     }
   }
 

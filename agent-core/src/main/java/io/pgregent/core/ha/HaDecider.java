@@ -168,6 +168,17 @@ public final class HaDecider {
       return Decision.of(new Action.None(), Reason.PAUSED_NO_LEADER, s.member());
     }
     if (local.run() == PostgresRunState.STOPPED || local.run() == PostgresRunState.CRASHED) {
+      if (!local.inRecovery() && view.initialize().isEmpty() && s.mayPromote()) {
+        // An existing primary and a store that knows no cluster: adopt it as it is, lock first.
+        if (cycle.lockAcquired().isEmpty()) {
+          return Decision.of(new Action.AcquireLock(), Reason.ADOPTING_PRIMARY);
+        }
+        if (cycle.lockAcquired().get()) {
+          return Decision.of(
+              new Action.StartPostgres(false, null), Reason.STARTING_ADOPTED_PRIMARY);
+        }
+        return Decision.of(new Action.None(), Reason.LOST_LOCK_RACE);
+      }
       // Never start writable without the lock: start read-only and race once running.
       return Decision.of(new Action.StartPostgres(true, null), Reason.STARTING_AS_SECONDARY);
     }

@@ -29,6 +29,9 @@ public enum Reason {
   CLONING_FROM_LEADER("trying to bootstrap from leader '%s'"),
   WAITING_FOR_LEADER_ADDRESS("waiting for leader '%s' to publish its address"),
   STARTING_AS_SECONDARY("starting as a secondary"),
+  ADOPTING_PRIMARY(
+      "taking the leader lock to start the existing primary: the store knows no cluster"),
+  STARTING_ADOPTED_PRIMARY("starting the existing primary as the leader"),
   STARTING_PRIMARY_AFTER_FAILURE("starting primary after failure"),
   WAITING_FOR_POSTGRES("waiting for PostgreSQL to start"),
   PRIMARY_START_TIMED_OUT("primary start has timed out, releasing the leader lock"),

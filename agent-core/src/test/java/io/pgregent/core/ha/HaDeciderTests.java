@@ -14,6 +14,8 @@ import static io.pgregent.core.ha.HaInputs.primaryStartTimeout;
 import static io.pgregent.core.ha.HaInputs.replicaOf;
 import static io.pgregent.core.ha.HaInputs.replicaPeer;
 import static io.pgregent.core.ha.HaInputs.settings;
+import static io.pgregent.core.ha.HaInputs.stoppedPrimary;
+import static io.pgregent.core.ha.HaInputs.stoppedStandby;
 import static io.pgregent.core.ha.HaInputs.withTimeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -285,6 +287,32 @@ class HaDeciderTests {
         row(
             "no leader: stopped, start read-only first",
             input().local(inState(PostgresRunState.STOPPED)),
+            new Action.StartPostgres(true, null),
+            Reason.STARTING_AS_SECONDARY),
+        row(
+            "no cluster in the store, a stopped primary: lock first",
+            input().uninitialized().local(stoppedPrimary()),
+            new Action.AcquireLock(),
+            Reason.ADOPTING_PRIMARY),
+        row(
+            "no cluster in the store, a stopped primary, lock taken: start it as it is",
+            input()
+                .uninitialized()
+                .local(stoppedPrimary())
+                .cycle(CycleFacts.fresh().withLockAcquired(true)),
+            new Action.StartPostgres(false, null),
+            Reason.STARTING_ADOPTED_PRIMARY),
+        row(
+            "no cluster in the store, a stopped primary, lock lost",
+            input()
+                .uninitialized()
+                .local(stoppedPrimary())
+                .cycle(CycleFacts.fresh().withLockAcquired(false)),
+            new Action.None(),
+            Reason.LOST_LOCK_RACE),
+        row(
+            "no cluster in the store, a stopped standby starts read-only",
+            input().uninitialized().local(stoppedStandby()),
             new Action.StartPostgres(true, null),
             Reason.STARTING_AS_SECONDARY),
         row(

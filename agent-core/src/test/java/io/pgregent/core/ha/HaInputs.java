@@ -180,6 +180,30 @@ final class HaInputs {
         Optional.empty());
   }
 
+  static LocalState stoppedPrimary() {
+    return new LocalState(
+        PostgresRunState.STOPPED,
+        false,
+        Optional.of(SYSID),
+        0,
+        0,
+        Optional.empty(),
+        false,
+        Optional.empty());
+  }
+
+  static LocalState stoppedStandby() {
+    return new LocalState(
+        PostgresRunState.STOPPED,
+        true,
+        Optional.of(SYSID),
+        0,
+        0,
+        Optional.empty(),
+        false,
+        Optional.empty());
+  }
+
   static LocalState busy(String task) {
     return new LocalState(
         PostgresRunState.NO_DATA,
