@@ -84,11 +84,14 @@ class AdoptionTests {
         st.execute("INSERT INTO precious VALUES (43)");
       }
       await().atMost(Duration.ofSeconds(60)).until(() -> count(pg1) == 43);
+      // Agents stop before the store does.
+      standbyAgent.close();
+      primaryAgent.close();
     } finally {
-      if (standbyAgent != null) {
+      if (standbyAgent != null && standbyAgent.isActive()) {
         standbyAgent.close();
       }
-      if (primaryAgent != null) {
+      if (primaryAgent != null && primaryAgent.isActive()) {
         primaryAgent.close();
       }
       scheduler.shutdownNow();
