@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.testsupport.EtcdServer;
+import io.pgregent.testsupport.FaultProxy;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -24,6 +25,9 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Three agents as separate processes, each with its own PostgreSQL, through a real etcd. {@code
@@ -35,21 +39,37 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(600)
 class ThreeMemberClusterIT {
 
+  /** On a failure, the agents' last log lines say what they were doing. */
+  @RegisterExtension
+  static final TestWatcher LOGS_ON_FAILURE =
+      new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+          System.err.println("agent logs after " + context.getDisplayName() + ":" + describe());
+        }
+      };
+
   private static final String SCOPE = "e2e";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static EtcdServer etcd;
   private static Path base;
   private static final Map<String, RegentAgent> agents = new LinkedHashMap<>();
+
+  /** Each agent reaches etcd through its own proxy, so one member can be cut off. */
+  private static final Map<String, FaultProxy> proxies = new LinkedHashMap<>();
+
   private static int rows;
 
   @BeforeAll
   static void startCluster() {
     etcd = EtcdServer.start();
     base = PostgresTestEnvironment.newBaseDir("regent-e2e");
-    String etcdAddress = "127.0.0.1:" + etcd.clientPort();
-    agents.put("pg0", new RegentAgent(base, SCOPE, "pg0", etcdAddress, Map.of()));
-    agents.put("pg1", new RegentAgent(base, SCOPE, "pg1", etcdAddress, Map.of()));
-    agents.put("pg2", new RegentAgent(base, SCOPE, "pg2", etcdAddress, Map.of("nofailover", true)));
+    for (String name : List.of("pg0", "pg1", "pg2")) {
+      FaultProxy proxy = FaultProxy.to("127.0.0.1", etcd.clientPort());
+      proxies.put(name, proxy);
+      Map<String, Object> tags = name.equals("pg2") ? Map.of("nofailover", true) : Map.of();
+      agents.put(name, new RegentAgent(base, SCOPE, name, proxy.hostAndPort(), tags));
+    }
     agents.values().forEach(RegentAgent::start);
   }
 
@@ -57,6 +77,7 @@ class ThreeMemberClusterIT {
   static void stopCluster() {
     try {
       agents.values().forEach(RegentAgent::close);
+      proxies.values().forEach(FaultProxy::close);
     } finally {
       etcd.close();
       PostgresTestEnvironment.deleteTree(base);
@@ -117,6 +138,18 @@ class ThreeMemberClusterIT {
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))
         .until(() -> leader().isPresent() && replicas.stream().allMatch(r -> streaming(r)));
+  }
+
+  /** Whether the member's PostgreSQL accepts connections and is not in recovery. */
+  static boolean writable(String member) {
+    try (Connection c = agents.get(member).connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+      rs.next();
+      return !rs.getBoolean(1);
+    } catch (Exception e) {
+      return false;
+    }
   }
 
   static String describe() {
@@ -232,5 +265,57 @@ class ThreeMemberClusterIT {
         .until(() -> leader().map(other::equals).orElse(false));
     write(other, 1);
     await().atMost(Duration.ofSeconds(60)).until(() -> count("pg2") == rows);
+  }
+
+  @Test
+  @Order(6)
+  void aLeaderCutOffFromTheStoreStopsBeingWritableBeforeAnotherIsPromoted() throws Exception {
+    String stopped =
+        agents.entrySet().stream()
+            .filter(e -> !e.getValue().isAlive())
+            .map(Map.Entry::getKey)
+            .findFirst()
+            .orElseThrow();
+    agents.get(stopped).start();
+    String current = leader().orElseThrow();
+    String other = current.equals("pg0") ? "pg1" : "pg0";
+    awaitLeaderAndStreaming(List.of(other, "pg2"));
+
+    proxies.get(current).cut();
+    long cutAt = System.nanoTime();
+    long[] oldStoppedWritingAt = {0};
+    long[] newWritableAt = {0};
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              boolean oldWritable = writable(current);
+              boolean newWritable = writable(other);
+              assertThat(oldWritable && newWritable)
+                  .as(() -> "two writable primaries at once" + describe())
+                  .isFalse();
+              if (!oldWritable && oldStoppedWritingAt[0] == 0) {
+                oldStoppedWritingAt[0] = System.nanoTime();
+              }
+              if (newWritable && newWritableAt[0] == 0) {
+                newWritableAt[0] = System.nanoTime();
+              }
+              return newWritable && leader().map(other::equals).orElse(false);
+            });
+    assertThat(oldStoppedWritingAt[0]).isPositive().isLessThan(newWritableAt[0]);
+    assertThat(Duration.ofNanos(oldStoppedWritingAt[0] - cutAt))
+        .as("the cut-off leader demotes within ttl, before its lock can expire")
+        .isLessThan(Duration.ofSeconds(10));
+    write(other, 1);
+    await().atMost(Duration.ofSeconds(60)).until(() -> count("pg2") == rows);
+
+    // Back in touch with the store, the old leader rejoins as a replica.
+    proxies.get(current).restore();
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> streaming(current));
+    await().atMost(Duration.ofSeconds(60)).until(() -> count(current) == rows);
   }
 }
