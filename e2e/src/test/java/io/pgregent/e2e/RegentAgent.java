@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * One Regent agent as a separate process (the packaged jar, started as {@code bin/regent} would),
  * with its own PostgreSQL on free ports, configured by a Patroni-style YAML file.
  */
-final class RegentAgent implements AutoCloseable {
+public final class RegentAgent implements AutoCloseable {
 
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -40,16 +40,35 @@ final class RegentAgent implements AutoCloseable {
   private ManagedProcess process;
 
   RegentAgent(Path base, String scope, String name, String etcdHostPort, Map<String, Object> tags) {
+    this(base, scope, name, etcdHostPort, tags, 10, 2, 3);
+  }
+
+  /** An agent with the given {@code ttl}, {@code loop_wait} and {@code retry_timeout} (seconds). */
+  RegentAgent(
+      Path base,
+      String scope,
+      String name,
+      String etcdHostPort,
+      Map<String, Object> tags,
+      int ttl,
+      int loopWait,
+      int retryTimeout) {
     this.name = name;
     this.base = base;
     this.apiPort = FreePorts.next();
     this.pgPort = FreePorts.next();
     this.dataDir = base.resolve(name);
     this.configFile = base.resolve(name + ".yml");
-    write(scope, etcdHostPort, tags);
+    write(scope, etcdHostPort, tags, ttl, loopWait, retryTimeout);
   }
 
-  private void write(String scope, String etcdHostPort, Map<String, Object> tags) {
+  private void write(
+      String scope,
+      String etcdHostPort,
+      Map<String, Object> tags,
+      int ttl,
+      int loopWait,
+      int retryTimeout) {
     StringBuilder y = new StringBuilder();
     y.append("scope: ").append(scope).append('\n');
     y.append("name: ").append(name).append('\n');
@@ -62,9 +81,9 @@ final class RegentAgent implements AutoCloseable {
         """
         bootstrap:
           dcs:
-            ttl: 10
-            loop_wait: 2
-            retry_timeout: 3
+            ttl: %d
+            loop_wait: %d
+            retry_timeout: %d
             maximum_lag_on_failover: 1048576
             postgresql:
               use_pg_rewind: true
@@ -78,7 +97,8 @@ final class RegentAgent implements AutoCloseable {
           initdb:
           - encoding: UTF8
           - data-checksums
-        """);
+        """
+            .formatted(ttl, loopWait, retryTimeout));
     y.append("postgresql:\n");
     y.append("  listen: 127.0.0.1:").append(pgPort).append('\n');
     y.append("  connect_address: 127.0.0.1:").append(pgPort).append('\n');
@@ -125,7 +145,7 @@ final class RegentAgent implements AutoCloseable {
     }
   }
 
-  void start() {
+  public void start() {
     process =
         ManagedProcess.start(
             "regent-" + name,
@@ -142,19 +162,23 @@ final class RegentAgent implements AutoCloseable {
             base.resolve(name + "-agent.log"));
   }
 
-  boolean isAlive() {
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
     return process != null && process.isAlive();
   }
 
   /** SIGTERM, as a service manager stops the agent. */
-  void stop() {
+  public void stop() {
     if (process != null) {
       process.stop(Duration.ofSeconds(60));
     }
   }
 
   /** kill -9 of the agent and of its postmaster: the machine died. */
-  void crash() {
+  public void crash() {
     Optional<Long> postmaster = postmasterPid();
     if (process != null) {
       process.kill();
@@ -175,7 +199,7 @@ final class RegentAgent implements AutoCloseable {
     return process == null ? "" : process.logTail(40);
   }
 
-  int status(String path) {
+  public int status(String path) {
     try {
       return HTTP.send(
               HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path))
@@ -188,7 +212,7 @@ final class RegentAgent implements AutoCloseable {
     }
   }
 
-  Optional<JsonNode> patroni() {
+  public Optional<JsonNode> patroni() {
     try {
       HttpResponse<String> r =
           HTTP.send(
@@ -202,7 +226,7 @@ final class RegentAgent implements AutoCloseable {
     }
   }
 
-  Connection connect() throws Exception {
+  public Connection connect() throws Exception {
     return DriverManager.getConnection(
         "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres?connectTimeout=3&socketTimeout=5",
         "postgres",
