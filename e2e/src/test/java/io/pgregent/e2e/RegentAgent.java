@@ -139,6 +139,7 @@ public final class RegentAgent implements AutoCloseable {
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(p -> p.getFileName().toString().matches("agent-app-.*\\.jar"))
           .findFirst()
+          .map(Path::toAbsolutePath)
           .orElseThrow(() -> new IllegalStateException("no agent-app jar in " + dir));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

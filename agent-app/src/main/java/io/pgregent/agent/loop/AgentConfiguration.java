@@ -29,7 +29,13 @@ public class AgentConfiguration {
   }
 
   @Bean
-  HaLoop haLoop(Dcs dcs, PostgresController postgres, AgentConfig config) {
-    return new HaLoop(dcs, postgres, config);
+  FailsafeHeartbeats failsafeHeartbeats() {
+    return new FailsafeHeartbeats();
+  }
+
+  @Bean
+  HaLoop haLoop(
+      Dcs dcs, PostgresController postgres, AgentConfig config, FailsafeHeartbeats heartbeats) {
+    return new HaLoop(dcs, postgres, config, heartbeats);
   }
 }

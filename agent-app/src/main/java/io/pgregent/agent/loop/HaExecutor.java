@@ -45,6 +45,7 @@ final class HaExecutor {
   private final PostgresController postgres;
   private final AgentConfig config;
   private final PeerClient peers;
+  private final FailsafeClient failsafe;
   private final LoopState state;
 
   HaExecutor(
@@ -54,6 +55,9 @@ final class HaExecutor {
     this.config = config;
     this.peers = peers;
     this.state = state;
+    this.failsafe =
+        new FailsafeClient(
+            Duration.ofSeconds(2), config.restapi().username(), config.restapi().password());
   }
 
   Outcome execute(Action action, Optional<ClusterView> view, CycleFacts facts) {
@@ -77,8 +81,15 @@ final class HaExecutor {
       return new Outcome(facts.withPeers(peers.query(others)), true);
     }
     if (action instanceof Action.QueryFailsafe) {
-      // No member can be asked to vouch for us without the failsafe endpoint: refuse, demote.
-      return new Outcome(facts.withFailsafeAccepted(false), true);
+      // With nobody known to ask, nobody vouches for us: demote.
+      boolean accepted =
+          !state.failsafeMembers.isEmpty()
+              && failsafe.allAccept(
+                  config.name(),
+                  "postgres://" + config.postgresql().connectAddress() + "/postgres",
+                  config.restapi().apiUrl(),
+                  state.failsafeMembers);
+      return new Outcome(facts.withFailsafeAccepted(accepted), true);
     }
     if (action instanceof Action.Bootstrap) {
       bootstrap(view);

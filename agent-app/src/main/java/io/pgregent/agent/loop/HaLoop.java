@@ -49,6 +49,7 @@ public final class HaLoop implements SmartLifecycle {
   private final PostgresController postgres;
   private final AgentConfig config;
   private final LoopState state = new LoopState();
+  private final FailsafeHeartbeats heartbeats;
   private final HaExecutor executor;
   private final AtomicReference<AgentSnapshot> snapshot = new AtomicReference<>();
   private volatile DynamicConfig dynamic;
@@ -58,7 +59,9 @@ public final class HaLoop implements SmartLifecycle {
   private String lastMessage = "";
   private final java.util.Map<String, Long> membersSeen = new java.util.HashMap<>();
 
-  public HaLoop(Dcs dcs, PostgresController postgres, AgentConfig config) {
+  public HaLoop(
+      Dcs dcs, PostgresController postgres, AgentConfig config, FailsafeHeartbeats heartbeats) {
+    this.heartbeats = heartbeats;
     this.dcs = dcs;
     this.postgres = postgres;
     this.config = config;
@@ -78,6 +81,11 @@ public final class HaLoop implements SmartLifecycle {
 
   public int ttlSeconds() {
     return dynamic.ttl();
+  }
+
+  /** Whether the cluster-wide configuration turns DCS failsafe mode on. */
+  public boolean failsafeMode() {
+    return dynamic.failsafeMode();
   }
 
   // ---- lifecycle ----
@@ -148,6 +156,7 @@ public final class HaLoop implements SmartLifecycle {
     view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(new DynamicConfig(c.data())));
     HaSettings settings = dynamic.haSettings(config.name(), config.tags());
     LocalPostgresState pg = postgres.state();
+    state.memory = state.memory.withFailsafeHeartbeat(heartbeats.last());
     CycleFacts facts = CycleFacts.fresh();
     Decision decision = null;
     boolean acted = false;
@@ -304,6 +313,7 @@ public final class HaLoop implements SmartLifecycle {
       if (state.holdsLock && pg.server().map(s -> !s.inRecovery()).orElse(false)) {
         adoptCluster(view.get(), pg.server().get().systemIdentifier());
         syncSlots();
+        publishFailsafe(view.get());
         long optime = pg.server().get().currentLsn();
         if (view.get().status().map(st -> st.optime() != optime).orElse(true)) {
           dcs.put(
@@ -329,6 +339,29 @@ public final class HaLoop implements SmartLifecycle {
     if (view.config().isEmpty() && view.malformedKeys().stream().noneMatch("config"::equals)) {
       dcs.compareAndSet(ClusterKey.CONFIG, 0, ClusterCodec.json(config.bootstrapDcs()));
     }
+  }
+
+  /**
+   * In failsafe mode the leader keeps every member's REST address in the store, and remembers them:
+   * cut off from the store, these are the members it must hear from to stay primary.
+   */
+  private void publishFailsafe(ClusterView view) {
+    if (!dynamic.failsafeMode()) {
+      state.failsafeMembers = java.util.Map.of();
+      return;
+    }
+    java.util.Map<String, String> all = new java.util.TreeMap<>();
+    view.members().values().forEach(m -> m.apiUrl().ifPresent(u -> all.put(m.name(), u)));
+    all.put(config.name(), config.restapi().apiUrl());
+    java.util.Map<String, String> current =
+        view.failsafe().map(f -> f.members()).orElse(java.util.Map.of());
+    if (!current.equals(all)) {
+      dcs.put(
+          ClusterKey.FAILSAFE, ClusterCodec.encode(new io.pgregent.core.cluster.Failsafe(all, 0)));
+    }
+    java.util.Map<String, String> others = new java.util.TreeMap<>(all);
+    others.remove(config.name());
+    state.failsafeMembers = java.util.Map.copyOf(others);
   }
 
   /** Members seen lately keep their replication slot, so that a restarted one can catch up. */

@@ -18,6 +18,9 @@ final class LoopState {
   /** We stopped being primary: the next rejoin checks whether pg_rewind is needed. */
   boolean mayHaveDiverged;
 
+  /** The members a failsafe primary must hear from: name to api_url (ourselves excluded). */
+  java.util.Map<String, String> failsafeMembers = java.util.Map.of();
+
   /** The decider asked us to stop. */
   boolean halted;
 }

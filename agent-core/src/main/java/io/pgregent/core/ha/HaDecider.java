@@ -185,6 +185,10 @@ public final class HaDecider {
     if (local.run() == PostgresRunState.STARTING) {
       return Decision.of(new Action.None(), Reason.WAITING_FOR_POSTGRES);
     }
+    if (s.failsafeMode() && failsafeHeartbeatFresh(in)) {
+      // The old primary runs on in failsafe mode and we vouched for it: racing would make two.
+      return Decision.of(new Action.None(), Reason.FAILSAFE_LEADER_ALIVE, s.member());
+    }
     if (cycle.lockAcquired().isPresent()) {
       if (!cycle.lockAcquired().get()) {
         return Decision.of(new Action.None(), Reason.LOST_LOCK_RACE);
@@ -211,6 +215,11 @@ public final class HaDecider {
       return Decision.of(new Action.None(), Reason.NOT_HEALTHIEST);
     }
     return Decision.of(new Action.AcquireLock(), Reason.ACQUIRING_LOCK);
+  }
+
+  private static boolean failsafeHeartbeatFresh(HaInput in) {
+    return in.memory().failsafeHeartbeatNanos().stream()
+        .anyMatch(at -> in.nowNanos() - at < in.settings().ttlMillis() * 1_000_000L);
   }
 
   private static Decision emptyDataDirectory(HaInput in, ClusterView view) {

@@ -22,6 +22,8 @@ public enum Reason {
   FAILSAFE_KEEPS_PRIMARY(
       "continue to run as a leader because failsafe mode is enabled and all members are"
           + " accessible"),
+  FAILSAFE_LEADER_ALIVE(
+      "no action. I am (%s), a secondary: the primary is alive in failsafe mode, no leader race"),
   TRYING_TO_BOOTSTRAP("trying to bootstrap a new cluster"),
   BOOTSTRAPPING("bootstrapping a new cluster"),
   INITIALIZE_RACE_LOST("failed to acquire initialize lock"),

@@ -21,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgregent.core.ha.Action.DemoteMode;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -353,6 +354,25 @@ class HaDeciderTests {
             input().local(withTimeline(primary(10), 1)).historyUpTo(3),
             new Action.None(),
             Reason.TIMELINE_BEHIND),
+        row(
+            "no leader: the old primary is alive in failsafe mode",
+            input()
+                .local(replicaOf("pg0", 10))
+                .settings(settings(false, false, 1, true, false))
+                .memory(
+                    AgentMemory.initial().withFailsafeHeartbeat(OptionalLong.of(999_000_000_000L)))
+                .now(1_000_000_000_000L),
+            new Action.None(),
+            Reason.FAILSAFE_LEADER_ALIVE),
+        row(
+            "no leader: the failsafe heartbeat is older than ttl",
+            input()
+                .local(replicaOf("pg0", 10))
+                .settings(settings(false, false, 1, true, false))
+                .memory(AgentMemory.initial().withFailsafeHeartbeat(OptionalLong.of(1)))
+                .now(1_000_000_000_000L),
+            new Action.QueryPeers(),
+            Reason.QUERYING_PEERS),
         row(
             "no leader: ask the peers",
             input().local(replicaOf("pg0", 10)),
