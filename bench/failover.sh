@@ -10,5 +10,5 @@ cd "$(dirname "$0")/.."
 cp="$(mktemp)"
 trap 'rm -f "$cp"' EXIT
 ./mvnw -q -B -pl e2e dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp"
-exec java -cp "e2e/target/test-classes:$(cat "$cp")" -Dregent.jar.dir=agent-app/target \
+exec java -cp "e2e/target/test-classes:$(cat "$cp")" -Dregent.jar.dir=agent-app/target -Dregent.bin=bin/regent \
   io.pgregent.e2e.bench.FailoverBenchmark "$@"

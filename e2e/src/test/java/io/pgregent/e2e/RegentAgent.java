@@ -147,20 +147,26 @@ public final class RegentAgent implements AutoCloseable {
   }
 
   public void start() {
+    // Through the launcher, with its default JVM settings, as an operator runs it.
     process =
         ManagedProcess.start(
             "regent-" + name,
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx160m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-jar",
-                jar().toString(),
-                configFile.toString()),
+            List.of(launcher().toString(), configFile.toString()),
             base,
-            Map.of(),
+            Map.of("REGENT_JAR", jar().toString(), "JAVA_HOME", System.getProperty("java.home")),
             base.resolve(name + "-agent.log"));
+  }
+
+  static Path launcher() {
+    Path bin = Path.of(System.getProperty("regent.bin", "../bin/regent")).toAbsolutePath();
+    if (!Files.isExecutable(bin)) {
+      throw new IllegalStateException("no executable launcher at " + bin);
+    }
+    return bin;
+  }
+
+  public int pgPort() {
+    return pgPort;
   }
 
   public long pid() {
@@ -180,11 +186,20 @@ public final class RegentAgent implements AutoCloseable {
 
   /** kill -9 of the agent and of its postmaster: the machine died. */
   public void crash() {
-    Optional<Long> postmaster = postmasterPid();
+    // The whole tree at once: postmaster and backends, as when the machine dies. A backend left
+    // alive would keep serving its connection for a moment.
+    List<ProcessHandle> postgres = new java.util.ArrayList<>();
+    postmasterPid()
+        .flatMap(ProcessHandle::of)
+        .ifPresent(
+            pm -> {
+              postgres.add(pm);
+              pm.descendants().forEach(postgres::add);
+            });
     if (process != null) {
       process.kill();
     }
-    postmaster.flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+    postgres.forEach(ProcessHandle::destroyForcibly);
   }
 
   Optional<Long> postmasterPid() {

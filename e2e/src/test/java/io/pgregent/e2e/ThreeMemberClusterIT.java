@@ -80,7 +80,11 @@ class ThreeMemberClusterIT {
       proxies.values().forEach(FaultProxy::close);
     } finally {
       etcd.close();
-      PostgresTestEnvironment.deleteTree(base);
+      if (System.getenv("REGENT_E2E_KEEP") == null) {
+        PostgresTestEnvironment.deleteTree(base);
+      } else {
+        System.err.println("kept the e2e files in " + base);
+      }
     }
   }
 
@@ -317,5 +321,46 @@ class ThreeMemberClusterIT {
         .pollInterval(Duration.ofMillis(250))
         .until(() -> streaming(current));
     await().atMost(Duration.ofSeconds(60)).until(() -> count(current) == rows);
+  }
+
+  @Test
+  @Order(7)
+  void inFailsafeModeTheLeaderOutlivesTheStoreOnlyWhileEveryMemberAgrees() throws Exception {
+    String current = leader().orElseThrow();
+    String other = current.equals("pg0") ? "pg1" : "pg0";
+    awaitLeaderAndStreaming(List.of(other, "pg2"));
+    ObjectNode config = (ObjectNode) JSON.readTree(etcd.get("/service/e2e/config").orElseThrow());
+    config.put("failsafe_mode", true);
+    etcd.put("/service/e2e/config", JSON.writeValueAsString(config));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                etcd.get("/service/e2e/failsafe")
+                    .map(v -> v.contains("pg0") && v.contains("pg1") && v.contains("pg2"))
+                    .orElse(false));
+
+    // The store goes away for everyone: every member vouches for the leader, which stays.
+    proxies.values().forEach(FaultProxy::cut);
+    await()
+        .during(Duration.ofSeconds(15))
+        .atMost(Duration.ofSeconds(25))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> writable(current) && !writable(other) && !writable("pg2"));
+
+    // One member stops answering: the leader can no longer prove it is alone, and demotes.
+    agents.get("pg2").stop();
+    await().atMost(Duration.ofSeconds(30)).until(() -> !writable(current));
+    assertThat(writable(other)).isFalse();
+
+    // The store returns: one leader again, and the stopped member rejoins.
+    proxies.values().forEach(FaultProxy::restore);
+    agents.get("pg2").start();
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> leader().isPresent() && streaming("pg2"));
+    config.remove("failsafe_mode");
+    etcd.put("/service/e2e/config", JSON.writeValueAsString(config));
   }
 }

@@ -8,6 +8,7 @@ import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
+import io.pgregent.core.dcs.DcsUnreachableException;
 import io.pgregent.core.ha.Action;
 import io.pgregent.core.ha.CycleFacts;
 import io.pgregent.postgres.LeaderConnection;
@@ -38,8 +39,13 @@ final class HaExecutor {
    *
    * @param facts the cycle's facts with the action's outcome
    * @param gathering the action only gathered facts: decide again in this cycle
+   * @param storeLost the store stopped answering: decide again as without a view
    */
-  record Outcome(CycleFacts facts, boolean gathering) {}
+  record Outcome(CycleFacts facts, boolean gathering, boolean storeLost) {
+    Outcome(CycleFacts facts, boolean gathering) {
+      this(facts, gathering, false);
+    }
+  }
 
   private final Dcs dcs;
   private final PostgresController postgres;
@@ -62,7 +68,13 @@ final class HaExecutor {
 
   Outcome execute(Action action, Optional<ClusterView> view, CycleFacts facts) {
     if (action instanceof Action.RefreshLock) {
-      return new Outcome(facts.withLockRefreshed(refreshLock()), true);
+      try {
+        return new Outcome(facts.withLockRefreshed(refreshLock()), true);
+      } catch (DcsUnreachableException e) {
+        // Not a lost lock but a lost store: that is failsafe mode's case, not a demotion by CAS.
+        log.warn("could not refresh the leader lock: {}", e.getMessage());
+        return new Outcome(facts, true, true);
+      }
     }
     if (action instanceof Action.AcquireLock) {
       return new Outcome(facts.withLockAcquired(acquireLock()), true);
@@ -89,6 +101,7 @@ final class HaExecutor {
                   "postgres://" + config.postgresql().connectAddress() + "/postgres",
                   config.restapi().apiUrl(),
                   state.failsafeMembers);
+      state.failsafeActive = accepted;
       return new Outcome(facts.withFailsafeAccepted(accepted), true);
     }
     if (action instanceof Action.Bootstrap) {
@@ -127,6 +140,9 @@ final class HaExecutor {
       boolean held = dcs.refresh();
       state.holdsLock = held;
       return held;
+    } catch (DcsUnreachableException e) {
+      state.holdsLock = false;
+      throw e;
     } catch (DcsException e) {
       log.warn("could not refresh the leader lock: {}", e.getMessage());
       state.holdsLock = false;
@@ -192,7 +208,7 @@ final class HaExecutor {
       return;
     }
     if (a.leader() != null) {
-      rejoin(connection(view.orElseThrow(), a.leader()));
+      rejoin(view.orElseThrow(), connection(view.orElseThrow(), a.leader()));
       state.following = a.leader();
       return;
     }
@@ -204,12 +220,20 @@ final class HaExecutor {
     state.following = null;
   }
 
-  /** A stopped member joins the leader: rewound first when it may have diverged. */
-  private void rejoin(LeaderConnection leader) {
+  /**
+   * A stopped member joins the leader, rewound first when it may have diverged: it was a primary,
+   * or the leader is on a later timeline than our last checkpoint (a standby can have received WAL
+   * past the point where the new leader's timeline forked off). pg_rewind itself says when nothing
+   * needs rewinding.
+   */
+  private void rejoin(ClusterView view, LeaderConnection leader) {
     boolean wasPrimary =
         postgres.state().role() == io.pgregent.postgres.PostgresRole.PRIMARY
             || state.mayHaveDiverged;
-    if (wasPrimary && postgres.usePgRewind()) {
+    long leaderTimeline = view.member(leader.name()).flatMap(Member::timeline).orElse(0L);
+    long ourTimeline = postgres.controlData().checkpointTimeline();
+    boolean timelineMoved = leaderTimeline > ourTimeline;
+    if ((wasPrimary || timelineMoved) && postgres.usePgRewind()) {
       io.pgregent.postgres.PostgresController.RewindOutcome outcome =
           postgres.rewind(leader, LONG_TASK);
       log.info("rejoining {}: {}", leader.name(), outcome);
@@ -260,7 +284,7 @@ final class HaExecutor {
     Optional<String> leader =
         view.flatMap(v -> v.leader()).map(l -> l.name()).filter(n -> !n.equals(config.name()));
     if (a.mode() == Action.DemoteMode.IMMEDIATE_NOLOCK && leader.isPresent()) {
-      rejoin(connection(view.get(), leader.get()));
+      rejoin(view.get(), connection(view.get(), leader.get()));
       state.following = leader.get();
     } else {
       postgres.demote(Optional.empty());

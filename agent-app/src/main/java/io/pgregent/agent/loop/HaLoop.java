@@ -152,6 +152,7 @@ public final class HaLoop implements SmartLifecycle {
   /** One cycle. Returns true if an action changed something (the next cycle starts at once). */
   boolean cycle() {
     state.sessionRenewed = false;
+    state.failsafeActive = false;
     Optional<ClusterView> view = readView();
     view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(new DynamicConfig(c.data())));
     HaSettings settings = dynamic.haSettings(config.name(), config.tags());
@@ -176,6 +177,9 @@ public final class HaLoop implements SmartLifecycle {
         break;
       }
       facts = outcome.facts();
+      if (outcome.storeLost()) {
+        view = Optional.empty();
+      }
       if (!outcome.gathering()) {
         acted = !(decision.action() instanceof Action.None);
         if (acted) {
@@ -192,7 +196,7 @@ public final class HaLoop implements SmartLifecycle {
         new AgentSnapshot(
             pg,
             view,
-            state.holdsLock,
+            state.holdsLock || state.failsafeActive,
             stateName(pg),
             dcsLastSeenEpochSeconds,
             settings.paused(),

@@ -21,6 +21,9 @@ final class LoopState {
   /** The members a failsafe primary must hear from: name to api_url (ourselves excluded). */
   java.util.Map<String, String> failsafeMembers = java.util.Map.of();
 
+  /** Every member vouched for us this cycle while the store was unreachable. */
+  boolean failsafeActive;
+
   /** The decider asked us to stop. */
   boolean halted;
 }

@@ -301,4 +301,18 @@ class ConfigValidationTests {
     assertThat(ConfigKeys.lookup("nothing.here")).isNull();
     assertThat(List.copyOf(ConfigKeys.SUPPORTED_STORES)).contains("etcd3");
   }
+
+  @Test
+  void aConsulSectionIsRefusedUntilRegentSupportsIt() {
+    Path file =
+        ConfigFixtures.write(
+            dir,
+            "consul.yml",
+            ConfigFixtures.MINIMAL.replace(
+                "etcd3:\n  hosts: 10.0.0.1:2379\n", "consul:\n  host: 127.0.0.1:8500\n"));
+    LoadedConfig loaded = new AgentConfigLoader(Map.of()).read(file);
+    assertThat(loaded.errors())
+        .anySatisfy(
+            p -> assertThat(p.toString()).startsWith("consul").contains("not supported by Regent"));
+  }
 }
