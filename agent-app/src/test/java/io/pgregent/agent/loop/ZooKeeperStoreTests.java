@@ -1,0 +1,79 @@
+package io.pgregent.agent.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgregent.agent.RegentApplication;
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.agent.config.Tags;
+import io.pgregent.core.dcs.Dcs;
+import io.pgregent.dcs.zookeeper.ZooKeeperDcs;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/** The same agent runs on ZooKeeper when its configuration has a {@code zookeeper:} section. */
+@Timeout(180)
+class ZooKeeperStoreTests {
+
+  @Test
+  void aZooKeeperSectionRunsTheAgentOnZooKeeper() throws Exception {
+    Path base = PostgresTestEnvironment.newBaseDir("regent-zk-agent");
+    try (TestingServer zk = new TestingServer(true);
+        CuratorFramework admin =
+            CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
+      admin.start();
+      AgentConfig etcdShaped = TestMembers.member(base, "zkdemo", "pg0", "unused:1", Tags.none());
+      Map<String, Object> props = new LinkedHashMap<>(etcdShaped.properties());
+      props.remove("etcd3.hosts");
+      props.put("zookeeper.hosts", zk.getConnectString());
+      AgentConfig config =
+          new AgentConfig(
+              etcdShaped.scope(),
+              etcdShaped.namespace(),
+              etcdShaped.name(),
+              etcdShaped.restapi(),
+              etcdShaped.postgresql(),
+              etcdShaped.bootstrapDcs(),
+              etcdShaped.tags(),
+              props);
+      ConfigurableApplicationContext agent = RegentApplication.run(config);
+      try {
+        assertThat(agent.getBean(Dcs.class)).isInstanceOf(ZooKeeperDcs.class);
+        await()
+            .atMost(Duration.ofSeconds(120))
+            .ignoreExceptions()
+            .until(
+                () ->
+                    new String(
+                            admin.getData().forPath("/service/zkdemo/leader"),
+                            StandardCharsets.UTF_8)
+                        .equals("pg0"));
+        assertThat(admin.checkExists().forPath("/service/zkdemo/initialize")).isNotNull();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .ignoreExceptions()
+            .until(
+                () ->
+                    new String(
+                            admin.getData().forPath("/service/zkdemo/members/pg0"),
+                            StandardCharsets.UTF_8)
+                        .contains("\"role\":\"primary\""));
+      } finally {
+        agent.close();
+      }
+    } finally {
+      PostgresTestEnvironment.deleteTree(base);
+    }
+  }
+}
