@@ -53,6 +53,7 @@ public final class HaLoop implements SmartLifecycle {
   private final HaExecutor executor;
   private final AtomicReference<AgentSnapshot> snapshot = new AtomicReference<>();
   private volatile DynamicConfig dynamic;
+  private boolean dynamicApplied;
   private volatile boolean running;
   private volatile Thread thread;
   private long dcsLastSeenEpochSeconds;
@@ -154,6 +155,11 @@ public final class HaLoop implements SmartLifecycle {
     state.sessionRenewed = false;
     state.failsafeActive = false;
     Optional<ClusterView> view = readView();
+    if (!dynamicApplied) {
+      // PostgreSQL gets the cluster-wide parameters before anything starts it, bootstrap included.
+      applyPostgres(dynamic);
+      dynamicApplied = true;
+    }
     view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(new DynamicConfig(c.data())));
     HaSettings settings = dynamic.haSettings(config.name(), config.tags());
     LocalPostgresState pg = postgres.state();
@@ -244,8 +250,12 @@ public final class HaLoop implements SmartLifecycle {
     dynamic = next;
     dcs.setTimings(
         new DcsTimings(Duration.ofSeconds(next.ttl()), Duration.ofSeconds(next.retryTimeout())));
+    applyPostgres(next);
+  }
+
+  private void applyPostgres(DynamicConfig config) {
     try {
-      if (postgres.configure(next.postgres())) {
+      if (postgres.configure(config.postgres())) {
         log.info("applied the cluster-wide PostgreSQL configuration");
       }
     } catch (RuntimeException e) {
@@ -298,7 +308,7 @@ public final class HaLoop implements SmartLifecycle {
         s.map(ServerStatus::timeline).orElse(0),
         wal,
         Optional.ofNullable(state.following),
-        s.map(x -> x.inRecovery() && x.receiveLsn() > 0).orElse(false),
+        s.map(ServerStatus::streaming).orElse(false),
         Optional.empty());
   }
 
@@ -408,8 +418,7 @@ public final class HaLoop implements SmartLifecycle {
                 if (s.receiveLsn() >= 0) {
                   doc.put("receive_lsn", s.receiveLsn());
                 }
-                doc.put(
-                    "replication_state", s.receiveLsn() > 0 ? "streaming" : "in archive recovery");
+                doc.put("replication_state", s.streaming() ? "streaming" : "in archive recovery");
               } else {
                 doc.put("xlog_location", s.currentLsn());
               }

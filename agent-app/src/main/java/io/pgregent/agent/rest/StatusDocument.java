@@ -57,7 +57,7 @@ final class StatusDocument {
     if (server.inRecovery()) {
       xlog.put("received_location", Math.max(0, server.receiveLsn()));
       xlog.put("replayed_location", Math.max(0, server.replayLsn()));
-      doc.put("replication_state", server.receiveLsn() > 0 ? "streaming" : "in archive recovery");
+      doc.put("replication_state", server.streaming() ? "streaming" : "in archive recovery");
     } else {
       xlog.put("location", server.currentLsn());
     }

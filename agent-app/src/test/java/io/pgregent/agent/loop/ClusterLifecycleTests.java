@@ -130,7 +130,7 @@ class ClusterLifecycleTests {
 
   @Test
   @Order(1)
-  void bootstrapsOneLeaderAndTwoStreamingReplicas() {
+  void bootstrapsOneLeaderAndTwoStreamingReplicas() throws Exception {
     await()
         .atMost(Duration.ofSeconds(180))
         .pollInterval(Duration.ofMillis(500))
@@ -142,6 +142,19 @@ class ClusterLifecycleTests {
     for (String m : running()) {
       assertThat(status(m, "/health")).isEqualTo(200);
       assertThat(status(m, "/replica")).isEqualTo(m.equals(leader) ? 503 : 200);
+    }
+    // bootstrap.dcs parameters are in force from the first start: no restart pending anywhere.
+    for (String m : running()) {
+      try (Connection c = connect(m);
+          Statement st = c.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT current_setting('max_connections'),"
+                      + " (SELECT count(*) FROM pg_settings WHERE pending_restart)")) {
+        rs.next();
+        assertThat(rs.getString(1)).as(m).isEqualTo("30");
+        assertThat(rs.getLong(2)).as(m).isZero();
+      }
     }
   }
 

@@ -54,6 +54,8 @@ public final class FailoverBenchmark {
     try (EtcdServer etcd = EtcdServer.start();
         RegentAgents cluster = RegentAgents.start(base, etcd, "bench", ttl, loopWait, retry);
         Client watcher = Client.builder().endpoints(etcd.clientUrl()).build()) {
+      // Interrupted (Ctrl-C), the agents still stop their PostgreSQL.
+      Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "bench-cleanup"));
       cluster.awaitHealthy(Duration.ofMinutes(3));
       List<Double> rto = new ArrayList<>();
       List<Double> afterExpiry = new ArrayList<>();
@@ -131,7 +133,11 @@ public final class FailoverBenchmark {
         }
       }
     } finally {
-      PostgresTestEnvironment.deleteTree(base);
+      if (System.getenv("REGENT_E2E_KEEP") == null) {
+        PostgresTestEnvironment.deleteTree(base);
+      } else {
+        System.out.println("kept the benchmark's files in " + base);
+      }
     }
   }
 

@@ -45,7 +45,8 @@ public final class PostgresClient implements AutoCloseable {
           + " END,"
           + " COALESCE((pg_last_wal_receive_lsn() - '0/0')::bigint, -1),"
           + " COALESCE((pg_last_wal_replay_lsn() - '0/0')::bigint, -1),"
-          + " ARRAY(SELECT name FROM pg_settings WHERE pending_restart ORDER BY name)";
+          + " ARRAY(SELECT name FROM pg_settings WHERE pending_restart ORDER BY name),"
+          + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1)";
 
   private static final String REPLICATION_SQL =
       "SELECT pid, usename, application_name, client_addr::text, state, sync_state,"
@@ -96,6 +97,7 @@ public final class PostgresClient implements AutoCloseable {
             long receive = rs.getLong(6);
             long replay = rs.getLong(7);
             Array pending = rs.getArray(8);
+            String walReceiver = rs.getString(9);
             Set<String> pendingRestart =
                 new HashSet<>(Arrays.asList((String[]) pending.getArray()));
             List<ReplicationRow> rows = inRecovery ? List.of() : replication(c);
@@ -108,7 +110,8 @@ public final class PostgresClient implements AutoCloseable {
                 receive,
                 replay,
                 pendingRestart,
-                rows);
+                rows,
+                walReceiver);
           }
         });
   }
