@@ -20,7 +20,13 @@ import org.springframework.core.env.MapPropertySource;
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@ComponentScan(basePackages = {"io.pgregent.agent.loop", "io.pgregent.agent.rest"})
+@ComponentScan(
+    basePackages = {
+      "io.pgregent.agent.loop",
+      "io.pgregent.agent.rest",
+      "io.pgregent.agent.health",
+      "io.pgregent.agent.metrics"
+    })
 public class RegentApplication {
 
   /** The name of the property source holding the user's configuration. */

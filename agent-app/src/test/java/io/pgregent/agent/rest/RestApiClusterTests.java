@@ -637,6 +637,73 @@ class RestApiClusterTests {
             });
   }
 
+  // ---- metrics and Actuator ----
+
+  @Test
+  @Order(8)
+  void patroniMetricsActuatorGroupsAndPrometheus() throws Exception {
+    RawHttp.Response lm = get(leader, "/metrics");
+    assertThat(lm.status()).isEqualTo(200);
+    assertThat(lm.headers().get("content-type")).startsWith("text/plain");
+    String labels = "{scope=\"rest\",name=\"" + leader + "\"}";
+    assertThat(lm.text())
+        .contains("# TYPE patroni_version gauge\npatroni_version" + labels + " 040104\n")
+        .contains("patroni_postgres_running" + labels + " 1\n")
+        .contains("patroni_primary" + labels + " 1\n")
+        .contains("patroni_replica" + labels + " 0\n")
+        .contains("# TYPE patroni_xlog_location counter")
+        .contains("patroni_cluster_unlocked" + labels + " 0\n")
+        .contains("patroni_failsafe_mode_is_active" + labels + " 0\n")
+        .contains("patroni_is_paused" + labels + " 0\n")
+        .contains("# TYPE patroni_postgres_timeline gauge")
+        .contains("patroni_postgres_state" + labels + " 5\n")
+        .containsPattern("patroni_postmaster_start_time\\{[^}]*} \\d+\\.\\d{6}\n")
+        .containsPattern("patroni_xlog_location\\{[^}]*} [1-9]\\d*\n")
+        .containsPattern("patroni_postgres_server_version\\{[^}]*} 1\\d{5}\n");
+    String rm = get(replica, "/metrics").text();
+    String rl = "{scope=\"rest\",name=\"" + replica + "\"}";
+    assertThat(rm)
+        .contains("patroni_primary" + rl + " 0\n")
+        .contains("patroni_replica" + rl + " 1\n")
+        .contains("patroni_sync_standby" + rl + " 0\n")
+        .contains("patroni_postgres_streaming" + rl + " 1\n")
+        .contains("patroni_xlog_location" + rl + " 0\n")
+        .containsPattern("patroni_xlog_replayed_location\\{[^}]*} [1-9]\\d*\n");
+
+    // Actuator health groups answer like /primary, /replica, /liveness, /readiness
+    assertThat(code(leader, "GET", "/actuator/health")).isEqualTo(200);
+    assertThat(code(replica, "GET", "/actuator/health")).isEqualTo(200);
+    assertThat(code(leader, "GET", "/actuator/health/primary")).isEqualTo(200);
+    assertThat(code(replica, "GET", "/actuator/health/primary")).isEqualTo(503);
+    assertThat(code(leader, "GET", "/actuator/health/replica")).isEqualTo(503);
+    assertThat(code(replica, "GET", "/actuator/health/replica")).isEqualTo(200);
+    for (String m : List.of(leader, replica)) {
+      assertThat(code(m, "GET", "/actuator/health/liveness")).isEqualTo(200);
+      assertThat(code(m, "GET", "/actuator/health/readiness")).isEqualTo(200);
+    }
+    assertThat(json(get(replica, "/actuator/health/primary")).get("status").asText())
+        .isEqualTo("NOT_PRIMARY");
+
+    // Micrometer meters
+    String prom = get(leader, "/actuator/prometheus").text();
+    assertThat(prom)
+        .contains("regent_ha_leader ")
+        .containsPattern("regent_postgres_role\\{role=\"primary\"} 1\\.0")
+        .containsPattern("regent_postgres_timeline \\d")
+        .contains("regent_postgres_wal_position ")
+        .contains("regent_postgres_pending_restart ")
+        .contains("regent_ha_paused 0.0")
+        .contains("regent_ha_lock_ttl_remaining")
+        .contains("regent_dcs_requests_seconds_count{operation=\"read\",outcome=\"success\"}")
+        .contains("regent_replication_lag_bytes{member=\"" + replica + "\"}");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(get(leader, "/actuator/prometheus").text())
+                    .containsPattern("regent_ha_loop_duration_seconds_count [1-9]"));
+  }
+
   static List<String> fieldNames(JsonNode node) {
     List<String> names = new ArrayList<>();
     node.fieldNames().forEachRemaining(names::add);

@@ -184,7 +184,7 @@ final class RestFuzz {
   }
 
   static boolean isHealthCheck(String path) {
-    return HEALTH_PATHS.contains(path);
+    return HEALTH_PATHS.contains(path) || path.startsWith("/actuator/health");
   }
 
   Request next() {
