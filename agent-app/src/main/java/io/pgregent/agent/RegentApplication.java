@@ -1,6 +1,7 @@
 package io.pgregent.agent;
 
 import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.agent.rest.RestTls;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.Banner;
@@ -33,8 +34,22 @@ public class RegentApplication {
   public static final String CONFIG_SOURCE = "regentConfig";
 
   /** Starts the agent with a loaded configuration. */
-  public static ConfigurableApplicationContext run(AgentConfig config, String... args) {
+  public static ConfigurableApplicationContext run(AgentConfig loaded, String... args) {
+    Map<String, Object> tls = RestTls.serverSslProperties(loaded.properties());
+    AgentConfig config =
+        tls.isEmpty()
+            ? loaded
+            : new AgentConfig(
+                loaded.scope(),
+                loaded.namespace(),
+                loaded.name(),
+                loaded.restapi().withTls(true),
+                loaded.postgresql(),
+                loaded.bootstrapDcs(),
+                loaded.tags(),
+                loaded.properties());
     Map<String, Object> properties = new LinkedHashMap<>(config.properties());
+    properties.putAll(tls);
     properties.put("server.address", config.restapi().listenHost());
     properties.put("server.port", config.restapi().listenPort());
     properties.put("spring.application.name", "regent-" + config.name());
