@@ -1,6 +1,8 @@
 package io.pgregent.agent;
 
 import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.agent.loop.HaLoop;
+import io.pgregent.agent.loop.RegentVersion;
 import io.pgregent.agent.rest.RestTls;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,6 +52,9 @@ public class RegentApplication {
                 loaded.properties());
     Map<String, Object> properties = new LinkedHashMap<>(config.properties());
     properties.putAll(tls);
+    properties.put(
+        "server.server-header",
+        RestTls.serverHeader(config.properties(), HaLoop.PATRONI_VERSION, RegentVersion.current()));
     properties.put("server.address", config.restapi().listenHost());
     properties.put("server.port", config.restapi().listenPort());
     properties.put("spring.application.name", "regent-" + config.name());

@@ -132,11 +132,11 @@ final class ConfigKeys {
     put("restapi.verify_client", enumOf("none", "optional", "required"));
     put("restapi.allowlist", any());
     put("restapi.allowlist_include_members", bool());
-    put("restapi.http_extra_headers", map().unsupported(null));
-    put("restapi.https_extra_headers", map().unsupported(null));
+    put("restapi.http_extra_headers", map());
+    put("restapi.https_extra_headers", map());
     put("restapi.request_queue_size", integer(0).unsupported(null));
     put("restapi.thread_pool_size", integer(1).unsupported(null));
-    put("restapi.server_tokens", str().unsupported(null));
+    put("restapi.server_tokens", enumOf("Original", "Minimal", "ProductOnly"));
 
     // ctl: used by the command-line tool and for member-to-member TLS.
     put("ctl", any().unsupported("regentctl does not read it yet"));

@@ -48,6 +48,21 @@ public final class RestTls {
     return ssl;
   }
 
+  /**
+   * Patroni's {@code restapi.server_tokens} as the {@code Server} header: {@code Original} (the
+   * default; Regent's own version beside Patroni's), {@code Minimal}, {@code ProductOnly}.
+   */
+  public static String serverHeader(Map<String, Object> props, String patroni, String regent) {
+    String tokens = text(props, "restapi.server_tokens");
+    if (tokens != null && tokens.equalsIgnoreCase("ProductOnly")) {
+      return "Patroni";
+    }
+    if (tokens != null && tokens.equalsIgnoreCase("Minimal")) {
+      return "Patroni/" + patroni;
+    }
+    return "Patroni/" + patroni + " Regent/" + regent;
+  }
+
   private static String location(String path) {
     return path.startsWith("file:") || path.startsWith("classpath:") ? path : "file:" + path;
   }

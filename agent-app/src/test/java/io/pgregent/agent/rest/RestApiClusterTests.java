@@ -62,6 +62,7 @@ class RestApiClusterTests {
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("management.endpoints.web.exposure.include", "health,prometheus");
     extra.put("regent.restapi.switchover_timeout", 3);
+    extra.put("restapi.http_extra_headers.X-Frame-Options", "SAMEORIGIN");
     for (String name : List.of("pg0", "pg1")) {
       AgentConfig c =
           RestTestConfigs.member(
@@ -212,6 +213,8 @@ class RestApiClusterTests {
     RawHttp.Response lr = get(leader, "/patroni");
     assertThat(lr.status()).isEqualTo(200);
     assertThat(lr.headers().get("content-type")).startsWith("application/json");
+    assertThat(lr.headers().get("server")).startsWith("Patroni/4.1.4 Regent/");
+    assertThat(lr.headers().get("x-frame-options")).isEqualTo("SAMEORIGIN");
     JsonNode l = json(lr);
     // the 3.0.2 capture's fields, in its order
     assertThat(fieldNames(l))
