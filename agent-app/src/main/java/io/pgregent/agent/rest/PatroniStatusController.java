@@ -1,11 +1,14 @@
 package io.pgregent.agent.rest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.agent.loop.AgentSnapshot;
 import io.pgregent.agent.loop.HaLoop;
 import io.pgregent.agent.rest.HealthRules.Check;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -24,8 +27,15 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 public class PatroniStatusController {
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private final HaLoop loop;
   private final ServerVersion serverVersion;
+
+  /** The status document of the last snapshot, serialized once: it changes once per cycle. */
+  private record Rendered(AgentSnapshot snapshot, byte[] json) {}
+
+  private final AtomicReference<Rendered> rendered = new AtomicReference<>();
 
   public PatroniStatusController(HaLoop loop, ServerVersion serverVersion) {
     this.loop = loop;
@@ -35,29 +45,28 @@ public class PatroniStatusController {
   @RequestMapping(
       path = "/patroni",
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> status(HttpMethod method, @RequestParam Map<String, String> q) {
+  public ResponseEntity<byte[]> status(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.STATUS, method, q);
   }
 
   @RequestMapping(
       path = {"/", "/primary", "/master", "/read-write"},
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> primary(
-      HttpMethod method, @RequestParam Map<String, String> q) {
+  public ResponseEntity<byte[]> primary(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.PRIMARY, method, q);
   }
 
   @RequestMapping(
       path = "/leader",
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> leader(HttpMethod method, @RequestParam Map<String, String> q) {
+  public ResponseEntity<byte[]> leader(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.LEADER, method, q);
   }
 
   @RequestMapping(
       path = {"/standby-leader", "/standby_leader"},
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> standbyLeader(
+  public ResponseEntity<byte[]> standbyLeader(
       HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.STANDBY_LEADER, method, q);
   }
@@ -65,44 +74,42 @@ public class PatroniStatusController {
   @RequestMapping(
       path = "/replica",
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> replica(
-      HttpMethod method, @RequestParam Map<String, String> q) {
+  public ResponseEntity<byte[]> replica(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.REPLICA, method, q);
   }
 
   @RequestMapping(
       path = "/read-only",
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> readOnly(
-      HttpMethod method, @RequestParam Map<String, String> q) {
+  public ResponseEntity<byte[]> readOnly(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.READ_ONLY, method, q);
   }
 
   @RequestMapping(
       path = {"/synchronous", "/sync"},
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> sync(HttpMethod method, @RequestParam Map<String, String> q) {
+  public ResponseEntity<byte[]> sync(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.SYNC, method, q);
   }
 
   @RequestMapping(
       path = "/quorum",
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> quorum(HttpMethod method, @RequestParam Map<String, String> q) {
+  public ResponseEntity<byte[]> quorum(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.QUORUM, method, q);
   }
 
   @RequestMapping(
       path = {"/asynchronous", "/async"},
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> async(HttpMethod method, @RequestParam Map<String, String> q) {
+  public ResponseEntity<byte[]> async(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.ASYNC, method, q);
   }
 
   @RequestMapping(
       path = {"/read-only-sync", "/read-only-synchronous"},
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> readOnlySync(
+  public ResponseEntity<byte[]> readOnlySync(
       HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.READ_ONLY_SYNC, method, q);
   }
@@ -110,7 +117,7 @@ public class PatroniStatusController {
   @RequestMapping(
       path = "/read-only-quorum",
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> readOnlyQuorum(
+  public ResponseEntity<byte[]> readOnlyQuorum(
       HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.READ_ONLY_QUORUM, method, q);
   }
@@ -118,7 +125,7 @@ public class PatroniStatusController {
   @RequestMapping(
       path = "/health",
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> health(HttpMethod method, @RequestParam Map<String, String> q) {
+  public ResponseEntity<byte[]> health(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.HEALTH, method, q);
   }
 
@@ -144,7 +151,8 @@ public class PatroniStatusController {
     return new HealthRules.Facts(s, loop.config().name(), loop.config().tags());
   }
 
-  private ResponseEntity<ObjectNode> check(Check check, HttpMethod method, Map<String, String> q) {
+  /** The answer to a health check: the status code, and for GET the status document. */
+  ResponseEntity<byte[]> check(Check check, HttpMethod method, Map<String, String> q) {
     Optional<AgentSnapshot> snapshot = loop.snapshot();
     if (snapshot.isEmpty()) {
       return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).build();
@@ -155,8 +163,22 @@ public class PatroniStatusController {
     if (method != HttpMethod.GET) {
       return ResponseEntity.status(status).build();
     }
-    return ResponseEntity.status(status)
-        .contentType(MediaType.APPLICATION_JSON)
-        .body(StatusDocument.render(facts, loop.config(), serverVersion.number()));
+    return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(json(facts));
+  }
+
+  private byte[] json(HealthRules.Facts facts) {
+    Rendered r = rendered.get();
+    if (r != null && r.snapshot() == facts.snapshot()) {
+      return r.json();
+    }
+    ObjectNode doc = StatusDocument.render(facts, loop.config(), serverVersion.number());
+    byte[] bytes;
+    try {
+      bytes = JSON.writeValueAsBytes(doc);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    rendered.set(new Rendered(facts.snapshot(), bytes));
+    return bytes;
   }
 }
