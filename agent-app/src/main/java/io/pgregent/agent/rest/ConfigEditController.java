@@ -64,7 +64,9 @@ public class ConfigEditController {
         return Responses.text(409, "the configuration changed meanwhile; read it and retry");
       }
       if (changed) {
-        log.info("dynamic configuration changed through the REST API: {}", request.fieldNames());
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        request.fieldNames().forEachRemaining(keys::add);
+        log.info("dynamic configuration changed through the REST API: {}", keys);
       }
       return json(merged);
     } catch (JsonBodies.Rejected e) {
