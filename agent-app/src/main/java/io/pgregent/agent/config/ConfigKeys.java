@@ -97,6 +97,8 @@ final class ConfigKeys {
     put("regent.postgres_user", str());
     put("regent.connect_timeout", integer(1));
     put("regent.query_timeout", integer(1));
+    put("regent.restapi", section());
+    put("regent.restapi.switchover_timeout", integer(1));
 
     // log: only the level is used.
     put("log", section());
