@@ -63,6 +63,10 @@ class RestApiClusterTests {
     extra.put("management.endpoints.web.exposure.include", "health,prometheus");
     extra.put("regent.restapi.switchover_timeout", 3);
     extra.put("restapi.http_extra_headers.X-Frame-Options", "SAMEORIGIN");
+    // only members may call unsafe methods: the tests reach them from 127.0.0.1, the members'
+    // api_url host (allowlist_include_members), not from the listed address
+    extra.put("restapi.allowlist[0]", "10.9.9.9");
+    extra.put("restapi.allowlist_include_members", true);
     for (String name : List.of("pg0", "pg1")) {
       AgentConfig c =
           RestTestConfigs.member(
