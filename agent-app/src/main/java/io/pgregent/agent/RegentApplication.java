@@ -1,6 +1,9 @@
 package io.pgregent.agent;
 
 import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.agent.loop.HaLoop;
+import io.pgregent.agent.loop.RegentVersion;
+import io.pgregent.agent.rest.RestTls;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.Banner;
@@ -20,15 +23,38 @@ import org.springframework.core.env.MapPropertySource;
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@ComponentScan(basePackages = {"io.pgregent.agent.loop", "io.pgregent.agent.rest"})
+@ComponentScan(
+    basePackages = {
+      "io.pgregent.agent.loop",
+      "io.pgregent.agent.rest",
+      "io.pgregent.agent.health",
+      "io.pgregent.agent.metrics"
+    })
 public class RegentApplication {
 
   /** The name of the property source holding the user's configuration. */
   public static final String CONFIG_SOURCE = "regentConfig";
 
   /** Starts the agent with a loaded configuration. */
-  public static ConfigurableApplicationContext run(AgentConfig config, String... args) {
+  public static ConfigurableApplicationContext run(AgentConfig loaded, String... args) {
+    Map<String, Object> tls = RestTls.serverSslProperties(loaded.properties());
+    AgentConfig config =
+        tls.isEmpty()
+            ? loaded
+            : new AgentConfig(
+                loaded.scope(),
+                loaded.namespace(),
+                loaded.name(),
+                loaded.restapi().withTls(true),
+                loaded.postgresql(),
+                loaded.bootstrapDcs(),
+                loaded.tags(),
+                loaded.properties());
     Map<String, Object> properties = new LinkedHashMap<>(config.properties());
+    properties.putAll(tls);
+    properties.put(
+        "server.server-header",
+        RestTls.serverHeader(config.properties(), HaLoop.PATRONI_VERSION, RegentVersion.current()));
     properties.put("server.address", config.restapi().listenHost());
     properties.put("server.port", config.restapi().listenPort());
     properties.put("spring.application.name", "regent-" + config.name());

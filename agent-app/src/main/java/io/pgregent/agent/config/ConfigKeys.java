@@ -82,7 +82,8 @@ final class ConfigKeys {
 
   private static final Map<String, Spec> TABLE = new LinkedHashMap<>();
 
-  private static final String NO_TLS = "the REST API has no TLS yet";
+  private static final String NO_CIPHERS =
+      "OpenSSL cipher strings do not apply to Java; the JVM's default ciphers are used";
 
   static {
     // Identity.
@@ -97,6 +98,8 @@ final class ConfigKeys {
     put("regent.postgres_user", str());
     put("regent.connect_timeout", integer(1));
     put("regent.query_timeout", integer(1));
+    put("regent.restapi", section());
+    put("regent.restapi.switchover_timeout", integer(1));
 
     // log: only the level is used.
     put("log", section());
@@ -125,17 +128,18 @@ final class ConfigKeys {
     put("restapi.authentication", section());
     put("restapi.authentication.username", str());
     put("restapi.authentication.password", str());
-    for (String k : List.of("certfile", "keyfile", "keyfile_password", "cafile", "ciphers")) {
-      put("restapi." + k, str().unsupported(NO_TLS));
+    for (String k : List.of("certfile", "keyfile", "keyfile_password", "cafile")) {
+      put("restapi." + k, str());
     }
-    put("restapi.verify_client", str().unsupported(NO_TLS));
-    put("restapi.allowlist", any().unsupported(null));
-    put("restapi.allowlist_include_members", bool().unsupported(null));
-    put("restapi.http_extra_headers", map().unsupported(null));
-    put("restapi.https_extra_headers", map().unsupported(NO_TLS));
+    put("restapi.ciphers", str().unsupported(NO_CIPHERS));
+    put("restapi.verify_client", enumOf("none", "optional", "required"));
+    put("restapi.allowlist", any());
+    put("restapi.allowlist_include_members", bool());
+    put("restapi.http_extra_headers", map());
+    put("restapi.https_extra_headers", map());
     put("restapi.request_queue_size", integer(0).unsupported(null));
     put("restapi.thread_pool_size", integer(1).unsupported(null));
-    put("restapi.server_tokens", str().unsupported(null));
+    put("restapi.server_tokens", enumOf("Original", "Minimal", "ProductOnly"));
 
     // ctl: used by the command-line tool and for member-to-member TLS.
     put("ctl", any().unsupported("regentctl does not read it yet"));

@@ -11,18 +11,35 @@ import java.util.Objects;
  *     restapi.connect_address})
  * @param username {@code restapi.authentication.username}, or null
  * @param password {@code restapi.authentication.password}, or null
+ * @param tls the REST API serves HTTPS ({@code restapi.certfile} is set)
  */
 public record RestApiSettings(
-    String listenHost, int listenPort, String connectAddress, String username, String password) {
+    String listenHost,
+    int listenPort,
+    String connectAddress,
+    String username,
+    String password,
+    boolean tls) {
 
   public RestApiSettings {
     Objects.requireNonNull(listenHost, "listenHost");
     Objects.requireNonNull(connectAddress, "connectAddress");
   }
 
+  /** Plain HTTP. */
+  public RestApiSettings(
+      String listenHost, int listenPort, String connectAddress, String username, String password) {
+    this(listenHost, listenPort, connectAddress, username, password, false);
+  }
+
+  /** The same settings, serving HTTPS or not. */
+  public RestApiSettings withTls(boolean tls) {
+    return new RestApiSettings(listenHost, listenPort, connectAddress, username, password, tls);
+  }
+
   /** The {@code api_url} published in the member key. */
   public String apiUrl() {
-    return "http://" + connectAddress + "/patroni";
+    return (tls ? "https://" : "http://") + connectAddress + "/patroni";
   }
 
   @Override
@@ -37,6 +54,8 @@ public record RestApiSettings(
         + username
         + ", password="
         + (password == null ? "-" : "****")
+        + ", tls="
+        + tls
         + "]";
   }
 }

@@ -1,104 +1,184 @@
 package io.pgregent.agent.rest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.agent.loop.AgentSnapshot;
 import io.pgregent.agent.loop.HaLoop;
+import io.pgregent.agent.rest.HealthRules.Check;
+import java.util.Map;
 import java.util.Optional;
-import java.util.function.Predicate;
+import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Patroni's status and health-check endpoints. Every answer comes from the HA loop's last snapshot:
  * a health check never waits on PostgreSQL or the store. HEAD and OPTIONS answer with the same
- * status code as GET and no body, so a load balancer checking with either routes the same way.
+ * status code as GET and no body, so a load balancer checking with either routes the same way
+ * (mapped explicitly: Spring's default OPTIONS answer would be 200 everywhere).
  */
 @RestController
 public class PatroniStatusController {
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private final HaLoop loop;
+  private final ServerVersion serverVersion;
 
-  public PatroniStatusController(HaLoop loop) {
+  /** The status document of the last snapshot, serialized once: it changes once per cycle. */
+  private record Rendered(AgentSnapshot snapshot, byte[] json) {}
+
+  private final AtomicReference<Rendered> rendered = new AtomicReference<>();
+
+  public PatroniStatusController(HaLoop loop, ServerVersion serverVersion) {
     this.loop = loop;
+    this.serverVersion = serverVersion;
   }
 
   @RequestMapping(
-      path = {"/", "/patroni"},
+      path = "/patroni",
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> status(HttpMethod method) {
-    return check(method, s -> true);
+  public ResponseEntity<byte[]> status(HttpMethod method, @RequestParam Map<String, String> q) {
+    return check(Check.STATUS, method, q);
   }
 
   @RequestMapping(
-      path = {"/primary", "/leader", "/master", "/read-write"},
+      path = {"/", "/primary", "/master", "/read-write"},
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> primary(HttpMethod method) {
-    return check(method, s -> s.holdsLock() && s.runningPrimary());
+  public ResponseEntity<byte[]> primary(HttpMethod method, @RequestParam Map<String, String> q) {
+    return check(Check.PRIMARY, method, q);
+  }
+
+  @RequestMapping(
+      path = "/leader",
+      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  public ResponseEntity<byte[]> leader(HttpMethod method, @RequestParam Map<String, String> q) {
+    return check(Check.LEADER, method, q);
+  }
+
+  @RequestMapping(
+      path = {"/standby-leader", "/standby_leader"},
+      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  public ResponseEntity<byte[]> standbyLeader(
+      HttpMethod method, @RequestParam Map<String, String> q) {
+    return check(Check.STANDBY_LEADER, method, q);
   }
 
   @RequestMapping(
       path = "/replica",
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> replica(HttpMethod method) {
-    boolean noloadbalance = loop.config().tags().noloadbalance();
-    return check(method, s -> s.runningReplica() && !noloadbalance);
+  public ResponseEntity<byte[]> replica(HttpMethod method, @RequestParam Map<String, String> q) {
+    return check(Check.REPLICA, method, q);
   }
 
   @RequestMapping(
       path = "/read-only",
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> readOnly(HttpMethod method) {
-    return check(method, s -> s.runningReplica() || (s.holdsLock() && s.runningPrimary()));
+  public ResponseEntity<byte[]> readOnly(HttpMethod method, @RequestParam Map<String, String> q) {
+    return check(Check.READ_ONLY, method, q);
+  }
+
+  @RequestMapping(
+      path = {"/synchronous", "/sync"},
+      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  public ResponseEntity<byte[]> sync(HttpMethod method, @RequestParam Map<String, String> q) {
+    return check(Check.SYNC, method, q);
+  }
+
+  @RequestMapping(
+      path = "/quorum",
+      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  public ResponseEntity<byte[]> quorum(HttpMethod method, @RequestParam Map<String, String> q) {
+    return check(Check.QUORUM, method, q);
+  }
+
+  @RequestMapping(
+      path = {"/asynchronous", "/async"},
+      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  public ResponseEntity<byte[]> async(HttpMethod method, @RequestParam Map<String, String> q) {
+    return check(Check.ASYNC, method, q);
+  }
+
+  @RequestMapping(
+      path = {"/read-only-sync", "/read-only-synchronous"},
+      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  public ResponseEntity<byte[]> readOnlySync(
+      HttpMethod method, @RequestParam Map<String, String> q) {
+    return check(Check.READ_ONLY_SYNC, method, q);
+  }
+
+  @RequestMapping(
+      path = "/read-only-quorum",
+      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  public ResponseEntity<byte[]> readOnlyQuorum(
+      HttpMethod method, @RequestParam Map<String, String> q) {
+    return check(Check.READ_ONLY_QUORUM, method, q);
   }
 
   @RequestMapping(
       path = "/health",
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<ObjectNode> health(HttpMethod method) {
-    return check(method, s -> s.state().equals("running"));
+  public ResponseEntity<byte[]> health(HttpMethod method, @RequestParam Map<String, String> q) {
+    return check(Check.HEALTH, method, q);
   }
 
-  /** The loop completed a cycle recently: within ttl as primary, 2 × ttl as replica. */
+  /** The loop completed a cycle recently: within ttl as leader, 2 × ttl otherwise. No body. */
   @RequestMapping(
       path = "/liveness",
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
   public ResponseEntity<Void> liveness() {
-    Optional<AgentSnapshot> s = loop.snapshot();
-    long budget =
-        loop.ttlSeconds()
-            * 1_000_000_000L
-            * (s.map(AgentSnapshot::holdsLock).orElse(false) ? 1 : 2);
-    boolean live = s.map(x -> System.nanoTime() - x.completedAtNanos() <= budget).orElse(true);
+    boolean live = HealthRules.live(loop.snapshot(), loop.ttlSeconds(), System.nanoTime());
     return ResponseEntity.status(live ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).build();
   }
 
   @RequestMapping(
       path = "/readiness",
       method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
-  public ResponseEntity<Void> readiness() {
-    boolean ready =
-        loop.snapshot()
-            .map(s -> (s.holdsLock() && s.runningPrimary()) || s.runningReplica())
-            .orElse(false);
+  public ResponseEntity<Void> readiness(@RequestParam Map<String, String> q) {
+    Optional<AgentSnapshot> s = loop.snapshot();
+    boolean ready = s.isPresent() && HealthRules.ready(s, facts(s.get()), q);
     return ResponseEntity.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).build();
   }
 
-  private ResponseEntity<ObjectNode> check(HttpMethod method, Predicate<AgentSnapshot> rule) {
+  HealthRules.Facts facts(AgentSnapshot s) {
+    return new HealthRules.Facts(s, loop.config().name(), loop.config().tags());
+  }
+
+  /** The answer to a health check: the status code, and for GET the status document. */
+  ResponseEntity<byte[]> check(Check check, HttpMethod method, Map<String, String> q) {
     Optional<AgentSnapshot> snapshot = loop.snapshot();
     if (snapshot.isEmpty()) {
       return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).build();
     }
-    HttpStatus status = rule.test(snapshot.get()) ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE;
+    HealthRules.Facts facts = facts(snapshot.get());
+    HttpStatus status =
+        HealthRules.passes(check, facts, q) ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE;
     if (method != HttpMethod.GET) {
       return ResponseEntity.status(status).build();
     }
-    return ResponseEntity.status(status)
-        .contentType(MediaType.APPLICATION_JSON)
-        .body(StatusDocument.render(snapshot.get(), loop.config()));
+    return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(json(facts));
+  }
+
+  private byte[] json(HealthRules.Facts facts) {
+    Rendered r = rendered.get();
+    if (r != null && r.snapshot() == facts.snapshot()) {
+      return r.json();
+    }
+    ObjectNode doc = StatusDocument.render(facts, loop.config(), serverVersion.number());
+    byte[] bytes;
+    try {
+      bytes = JSON.writeValueAsBytes(doc);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    rendered.set(new Rendered(facts.snapshot(), bytes));
+    return bytes;
   }
 }

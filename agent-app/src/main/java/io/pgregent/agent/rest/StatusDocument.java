@@ -11,6 +11,7 @@ import io.pgregent.postgres.status.ReplicationRow;
 import io.pgregent.postgres.status.ServerStatus;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.OptionalInt;
 
 /** Patroni's member status document ({@code GET /patroni}), rendered from the loop's snapshot. */
 final class StatusDocument {
@@ -21,13 +22,20 @@ final class StatusDocument {
   private StatusDocument() {}
 
   static ObjectNode render(AgentSnapshot s, AgentConfig config) {
+    return render(
+        new HealthRules.Facts(s, config.name(), config.tags()), config, OptionalInt.empty());
+  }
+
+  static ObjectNode render(HealthRules.Facts facts, AgentConfig config, OptionalInt serverVersion) {
+    AgentSnapshot s = facts.snapshot();
     ObjectNode doc = ClusterCodec.nodes().objectNode();
     doc.put("state", s.state());
     s.postgres()
         .postmasterStartTime()
         .ifPresent(
             t -> doc.put("postmaster_start_time", START_TIME.format(t.atOffset(ZoneOffset.UTC))));
-    doc.put("role", s.role());
+    doc.put("role", facts.role());
+    serverVersion.ifPresent(v -> doc.put("server_version", v));
     s.postgres().server().ifPresent(server -> renderServer(doc, server));
     if (s.clusterUnlocked()) {
       doc.put("cluster_unlocked", true);
@@ -40,9 +48,17 @@ final class StatusDocument {
     }
     if (s.postgres().pendingRestart()) {
       doc.put("pending_restart", true);
+      ObjectNode reason = doc.putObject("pending_restart_reason");
+      s.postgres().pendingRestartParameters().stream().sorted().forEach(reason::putObject);
     }
     if (s.paused()) {
       doc.put("pause", true);
+    }
+    if (facts.syncStandby()) {
+      doc.put("sync_standby", true);
+    }
+    if (facts.quorumStandby()) {
+      doc.put("quorum_standby", true);
     }
     ObjectNode patroni = doc.putObject("patroni");
     patroni.put("version", HaLoop.PATRONI_VERSION);
@@ -57,6 +73,8 @@ final class StatusDocument {
     if (server.inRecovery()) {
       xlog.put("received_location", Math.max(0, server.receiveLsn()));
       xlog.put("replayed_location", Math.max(0, server.replayLsn()));
+      xlog.putNull("replayed_timestamp");
+      xlog.put("paused", false);
       doc.put("replication_state", server.streaming() ? "streaming" : "in archive recovery");
     } else {
       xlog.put("location", server.currentLsn());

@@ -109,15 +109,15 @@ class ConfigValidationTests {
         read(
             ConfigFixtures.MINIMAL.replace(
                     "  connect_address: 10.0.0.11:8008\n",
-                    "  connect_address: 10.0.0.11:8008\n  certfile: /etc/ssl/a.pem\n")
+                    "  connect_address: 10.0.0.11:8008\n  ciphers: HIGH\n")
                 + "watchdog:\n  mode: required\ncitus:\n  group: 0\nttl: 30\n"
                 + "log:\n  type: json\n  level: DEBUG\n");
     assertThat(merged.hasErrors()).isFalse();
     assertThat(merged.warnings())
         .extracting(ConfigProblem::key)
-        .containsExactlyInAnyOrder("watchdog", "citus", "restapi.certfile", "ttl", "log.type");
+        .containsExactlyInAnyOrder("watchdog", "citus", "restapi.ciphers", "ttl", "log.type");
     assertThat(merged.warnings())
-        .filteredOn(p -> p.key().equals("restapi.certfile"))
+        .filteredOn(p -> p.key().equals("restapi.ciphers"))
         .singleElement()
         .satisfies(p -> assertThat(p.message()).contains("not supported by Regent yet"));
     assertThat(merged.warnings())

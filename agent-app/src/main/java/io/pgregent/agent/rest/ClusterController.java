@@ -1,0 +1,189 @@
+package io.pgregent.agent.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.agent.loop.HaLoop;
+import io.pgregent.core.cluster.ClusterConfig;
+import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.cluster.Failover;
+import io.pgregent.core.cluster.Member;
+import io.pgregent.core.cluster.Status;
+import io.pgregent.core.cluster.TimelineHistory;
+import io.pgregent.core.dcs.ClusterCodec;
+import io.pgregent.core.dcs.Dcs;
+import io.pgregent.core.dcs.DcsException;
+import java.net.URI;
+import java.util.Optional;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code GET /cluster}, {@code /history} and {@code /config}: fresh reads of the store. */
+@RestController
+public class ClusterController {
+
+  private final Dcs dcs;
+  private final HaLoop loop;
+
+  public ClusterController(Dcs dcs, HaLoop loop) {
+    this.dcs = dcs;
+    this.loop = loop;
+  }
+
+  @GetMapping(path = "/cluster")
+  public ResponseEntity<?> cluster() {
+    Optional<ClusterView> view = read();
+    if (view.isEmpty()) {
+      return Responses.text(HttpStatus.SERVICE_UNAVAILABLE, "DCS is not available");
+    }
+    return json(HttpStatus.OK, render(view.get(), loop.config().scope()));
+  }
+
+  @GetMapping(path = "/history")
+  public ResponseEntity<?> history() {
+    Optional<ClusterView> view = read();
+    if (view.isEmpty()) {
+      return Responses.text(HttpStatus.SERVICE_UNAVAILABLE, "DCS is not available");
+    }
+    ArrayNode lines = ClusterCodec.nodes().arrayNode();
+    for (TimelineHistory.Entry e :
+        view.get().history().map(TimelineHistory::entries).orElse(java.util.List.of())) {
+      ArrayNode line = lines.addArray().add(e.timeline()).add(e.switchLsn()).add(e.reason());
+      if (e.timestamp() != null) {
+        line.add(e.timestamp());
+        if (e.newLeader() != null) {
+          line.add(e.newLeader());
+        }
+      }
+    }
+    return json(HttpStatus.OK, lines);
+  }
+
+  /** The dynamic configuration; 502 when the key is missing, as Patroni 4 answers. */
+  @GetMapping(path = "/config")
+  public ResponseEntity<?> config() {
+    Optional<ClusterView> view = read();
+    if (view.isEmpty()) {
+      return Responses.text(HttpStatus.SERVICE_UNAVAILABLE, "DCS is not available");
+    }
+    Optional<ClusterConfig> config = view.get().config();
+    if (config.isEmpty()) {
+      return Responses.text(HttpStatus.BAD_GATEWAY, "");
+    }
+    return json(HttpStatus.OK, config.get().data());
+  }
+
+  private Optional<ClusterView> read() {
+    try {
+      return Optional.of(dcs.read());
+    } catch (DcsException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static ResponseEntity<JsonNode> json(HttpStatus status, JsonNode body) {
+    return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(body);
+  }
+
+  /** Patroni's {@code cluster_as_json}, with 4.1's receive/replay fields. */
+  static ObjectNode render(ClusterView view, String scope) {
+    ObjectNode doc = ClusterCodec.nodes().objectNode();
+    ArrayNode members = doc.putArray("members");
+    String leaderName = view.leader().map(l -> l.name()).orElse(null);
+    JsonNode dynamic =
+        view.config().map(ClusterConfig::data).orElse(ClusterCodec.nodes().objectNode());
+    boolean standbyCluster =
+        dynamic.path("standby_cluster").isObject() && dynamic.path("standby_cluster").size() > 0;
+    JsonNode syncMode = dynamic.path("synchronous_mode");
+    boolean quorum = syncMode.isTextual() && syncMode.asText().equalsIgnoreCase("quorum");
+    boolean syncOn = quorum || syncMode.asBoolean(false);
+    long clusterLsn =
+        view.status()
+            .map(Status::optime)
+            .filter(o -> o > 0)
+            .or(() -> view.leaderMember().flatMap(Member::xlogLocation))
+            .orElse(0L);
+    for (Member m : view.members().values()) {
+      ObjectNode out = members.addObject();
+      out.put("name", m.name());
+      String role;
+      if (m.name().equals(leaderName)) {
+        role = standbyCluster ? "standby_leader" : "leader";
+      } else if (syncOn && view.sync().map(s -> s.isSyncStandby(m.name())).orElse(false)) {
+        role = quorum ? "quorum_standby" : "sync_standby";
+      } else {
+        role = "replica";
+      }
+      out.put("role", role);
+      String state = role.equals("leader") ? "" : m.data().path("replication_state").asText("");
+      out.put("state", state.isEmpty() ? m.state().orElse("") : state);
+      m.apiUrl().ifPresent(u -> out.put("api_url", u));
+      m.connUrl().ifPresent(u -> hostPort(u, out));
+      for (String attr :
+          new String[] {
+            "timeline", "pending_restart", "pending_restart_reason", "scheduled_restart", "tags"
+          }) {
+        if (m.data().has(attr)) {
+          out.set(attr, m.data().get(attr));
+        }
+      }
+      if (!m.name().equals(leaderName)) {
+        lsnAndLag(out, "receive_", m.data().get("receive_lsn"), clusterLsn);
+        lsnAndLag(out, "replay_", m.data().get("replay_lsn"), clusterLsn);
+        lsnAndLag(out, "", m.data().get("xlog_location"), clusterLsn);
+      }
+    }
+    if (dynamic.path("pause").asBoolean(false)) {
+      doc.put("pause", true);
+    }
+    Optional<Failover> failover = view.failover().filter(f -> f.scheduledAt() != null);
+    failover.ifPresent(
+        f -> {
+          ObjectNode s = doc.putObject("scheduled_switchover");
+          s.put("at", f.scheduledAt().toString());
+          if (f.leader() != null) {
+            s.put("from", f.leader());
+          }
+          if (f.candidate() != null) {
+            s.put("to", f.candidate());
+          }
+        });
+    doc.put("scope", scope);
+    return doc;
+  }
+
+  private static void lsnAndLag(ObjectNode out, String prefix, JsonNode lsn, long clusterLsn) {
+    if (lsn == null || !lsn.canConvertToLong() || clusterLsn <= 0) {
+      out.put(prefix + "lag", "unknown");
+      if (lsn != null && lsn.canConvertToLong()) {
+        out.put(prefix + "lsn", formatLsn(lsn.asLong()));
+      }
+      return;
+    }
+    out.put(prefix + "lsn", formatLsn(lsn.asLong()));
+    out.put(prefix + "lag", Math.max(0, clusterLsn - lsn.asLong()));
+  }
+
+  static String formatLsn(long lsn) {
+    return Long.toHexString(lsn >>> 32).toUpperCase()
+        + "/"
+        + Long.toHexString(lsn & 0xffffffffL).toUpperCase();
+  }
+
+  private static void hostPort(String connUrl, ObjectNode out) {
+    try {
+      URI uri = URI.create(connUrl);
+      if (uri.getHost() != null) {
+        out.put("host", uri.getHost());
+      }
+      if (uri.getPort() > 0) {
+        out.put("port", uri.getPort());
+      }
+    } catch (IllegalArgumentException e) {
+      // a member's conn_url we cannot read: no host and port, as Patroni
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package io.pgregent.agent.rest;
+
+import io.micrometer.observation.ObservationPredicate;
+import java.util.Set;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.server.observation.ServerRequestObservationContext;
+
+/**
+ * Load balancers call the health checks many times a second: those requests are not observed
+ * ({@code http.server.requests}), which keeps their cost and allocation low. Every other request
+ * is.
+ */
+@Configuration(proxyBeanMethods = false)
+public class HealthCheckObservations {
+
+  static final Set<String> HEALTH_CHECKS =
+      Set.of(
+          "/",
+          "/primary",
+          "/master",
+          "/read-write",
+          "/leader",
+          "/standby-leader",
+          "/standby_leader",
+          "/replica",
+          "/read-only",
+          "/synchronous",
+          "/sync",
+          "/asynchronous",
+          "/async",
+          "/quorum",
+          "/read-only-sync",
+          "/read-only-synchronous",
+          "/read-only-quorum",
+          "/health",
+          "/liveness",
+          "/readiness",
+          "/patroni");
+
+  @Bean
+  ObservationPredicate patroniHealthChecksNotObserved() {
+    return (name, context) ->
+        !(context instanceof ServerRequestObservationContext server
+            && HEALTH_CHECKS.contains(server.getCarrier().getRequestURI()));
+  }
+}

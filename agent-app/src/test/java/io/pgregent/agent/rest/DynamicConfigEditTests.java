@@ -1,0 +1,88 @@
+package io.pgregent.agent.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+
+/** Patroni's {@code patch_config} merge and Regent's validation of the dynamic configuration. */
+class DynamicConfigEditTests {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static ObjectNode json(String text) throws Exception {
+    return (ObjectNode) JSON.readTree(text.replace('\'', '"'));
+  }
+
+  @Test
+  void patchMergesObjectsReplacesValuesAndNullDeletes() throws Exception {
+    ObjectNode config =
+        json(
+            "{'ttl': 30, 'postgresql': {'use_slots': true, 'parameters': {'work_mem': '4MB',"
+                + " 'max_connections': 100}}, 'pause': true}");
+    boolean changed =
+        ConfigEditController.patch(
+            config,
+            json(
+                "{'ttl': 20, 'pause': null, 'postgresql': {'parameters': {'work_mem': null,"
+                    + " 'shared_buffers': '1GB'}}, 'standby_cluster': {'host': 'h', 'port': null}}"));
+    assertThat(changed).isTrue();
+    assertThat(config)
+        .isEqualTo(
+            json(
+                "{'ttl': 20, 'postgresql': {'use_slots': true, 'parameters': {'max_connections':"
+                    + " 100, 'shared_buffers': '1GB'}}, 'standby_cluster': {'host': 'h'}}"));
+    assertThat(ConfigEditController.patch(config, json("{'ttl': 20, 'nothing': null}"))).isFalse();
+  }
+
+  @Test
+  void validationNamesTheKey() throws Exception {
+    assertThat(DynamicConfigValidator.validate(json("{'ttl': 'abc'}")))
+        .get()
+        .asString()
+        .startsWith("ttl:");
+    assertThat(DynamicConfigValidator.validate(json("{'ttl': 10, 'loop_wait': 5}")))
+        .get()
+        .asString()
+        .contains("must not exceed ttl");
+    assertThat(
+            DynamicConfigValidator.validate(
+                json("{'ttl': 10, 'loop_wait': 2, 'retry_timeout': 4}")))
+        .isEmpty();
+    assertThat(DynamicConfigValidator.validate(json("{'synchronous_mode': 'quorum'}"))).isEmpty();
+    assertThat(DynamicConfigValidator.validate(json("{'synchronous_mode': 'QUORUM'}"))).isEmpty();
+    assertThat(DynamicConfigValidator.validate(json("{'synchronous_mode': 1}"))).isPresent();
+    assertThat(DynamicConfigValidator.validate(json("{'ttl': '30'}"))).isEmpty();
+    assertThat(DynamicConfigValidator.validate(json("{'member_slots_ttl': '30min'}"))).isEmpty();
+    assertThat(
+            DynamicConfigValidator.validate(
+                json("{'postgresql': {'pg_hba': ['host all all 0/0 md5', 3]}}")))
+        .get()
+        .asString()
+        .startsWith("postgresql.pg_hba");
+    assertThat(DynamicConfigValidator.unknownKeys(json("{'ttl': 30, 'tll': 30}")))
+        .hasValue("unknown configuration key: tll");
+    // the configuration a Patroni 3.0.2 cluster stores (reference capture) is valid
+    assertThat(
+            DynamicConfigValidator.validate(
+                json(
+                    "{'ttl':30,'loop_wait':10,'retry_timeout':10,'maximum_lag_on_failover':1048576,"
+                        + "'synchronous_mode':false,'postgresql':{'use_pg_rewind':true,"
+                        + "'use_slots':true,'parameters':{'wal_level':'replica','hot_standby':'on',"
+                        + "'max_wal_senders':10,'max_replication_slots':10,"
+                        + "'wal_keep_size':'128MB'}}}")))
+        .isEmpty();
+  }
+
+  @Test
+  void scheduleAndVersionParsingFollowPatroni() {
+    assertThat(ActionsController.postgresVersion("15.2")).hasValue(150002);
+    assertThat(ActionsController.postgresVersion("9.6.24")).hasValue(90624);
+    assertThat(ActionsController.postgresVersion("15")).isEmpty();
+    assertThat(ServerVersion.parse("postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"))
+        .hasValue(150018);
+    assertThat(PatroniMetrics.versionNumber()).isEqualTo("040104");
+    assertThat(ClusterController.formatLsn(0x1_0000_00A0L)).isEqualTo("1/A0");
+  }
+}

@@ -1,0 +1,719 @@
+package io.pgregent.agent.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.agent.RegentApplication;
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.agent.config.Tags;
+import io.pgregent.core.cluster.ClusterConfig;
+import io.pgregent.core.cluster.Failover;
+import io.pgregent.core.dcs.ClusterCodec;
+import io.pgregent.core.dcs.ClusterKey;
+import io.pgregent.core.dcs.Dcs;
+import io.pgregent.postgres.config.Credentials;
+import io.pgregent.testsupport.EtcdServer;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Two agents with real PostgreSQL through a real etcd; the REST API checked against the Patroni
+ * 3.0.2 captures in {@code shared/reference} (with Patroni 4.1's differences: role {@code primary},
+ * {@code patroni.name}, {@code replication_state}).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(300)
+class RestApiClusterTests {
+
+  static final Credentials REST_AUTH = Credentials.of("admin", "rest-secret");
+  static final String AUTH = RawHttp.basic("admin", "rest-secret");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static EtcdServer etcd;
+  static Path base;
+  static final Map<String, AgentConfig> configs = new LinkedHashMap<>();
+  static final Map<String, ConfigurableApplicationContext> agents = new LinkedHashMap<>();
+  static String leader;
+  static String replica;
+
+  @BeforeAll
+  static void startCluster() {
+    etcd = EtcdServer.start();
+    base = PostgresTestEnvironment.newBaseDir("regent-rest");
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("management.endpoints.web.exposure.include", "health,prometheus");
+    extra.put("regent.restapi.switchover_timeout", 3);
+    extra.put("restapi.http_extra_headers.X-Frame-Options", "SAMEORIGIN");
+    // only members may call unsafe methods: the tests reach them from 127.0.0.1, the members'
+    // api_url host (allowlist_include_members), not from the listed address
+    extra.put("restapi.allowlist[0]", "10.9.9.9");
+    extra.put("restapi.allowlist_include_members", true);
+    for (String name : List.of("pg0", "pg1")) {
+      AgentConfig c =
+          RestTestConfigs.member(
+              base,
+              "rest",
+              name,
+              "127.0.0.1:" + etcd.clientPort(),
+              new Tags(false, 1, false, false, false, null, Map.of("zone", "eu-1")),
+              extra,
+              REST_AUTH);
+      configs.put(name, c);
+      agents.put(name, RegentApplication.run(c));
+    }
+    await()
+        .atMost(Duration.ofSeconds(150))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              for (String m : configs.keySet()) {
+                String other = m.equals("pg0") ? "pg1" : "pg0";
+                if (code(m, "GET", "/primary") == 200 && code(other, "GET", "/replica") == 200) {
+                  leader = m;
+                  replica = other;
+                  return true;
+                }
+              }
+              return false;
+            });
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    try {
+      for (ConfigurableApplicationContext ctx : agents.values()) {
+        try {
+          ctx.close();
+        } catch (RuntimeException e) {
+          // keep closing the others
+        }
+      }
+    } finally {
+      if (etcd != null) {
+        etcd.close();
+      }
+      if (base != null) {
+        PostgresTestEnvironment.deleteTree(base);
+      }
+    }
+  }
+
+  static int port(String member) {
+    return configs.get(member).restapi().listenPort();
+  }
+
+  static int code(String member, String method, String target) {
+    try {
+      return RawHttp.send(port(member), method, target, null, null).status();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  static RawHttp.Response get(String member, String target) throws IOException {
+    return RawHttp.send(port(member), "GET", target, null, null);
+  }
+
+  static RawHttp.Response send(String member, String method, String target, String body)
+      throws IOException {
+    return RawHttp.send(port(member), method, target, AUTH, body);
+  }
+
+  static JsonNode json(RawHttp.Response r) throws IOException {
+    return JSON.readTree(r.body());
+  }
+
+  static Dcs dcs() {
+    return agents.get(leader).getBean(Dcs.class);
+  }
+
+  static ClusterConfig storedConfig() {
+    return dcs().read().config().orElseThrow();
+  }
+
+  // ---- health checks ----
+
+  @Test
+  @Order(1)
+  void healthChecksAnswerAsPatroniPerRoleWithGetHeadAndOptions() throws IOException {
+    Map<String, Integer> leaderCodes = new LinkedHashMap<>();
+    Map<String, Integer> replicaCodes = new LinkedHashMap<>();
+    expect(leaderCodes, replicaCodes, "/", 200, 503);
+    expect(leaderCodes, replicaCodes, "/primary", 200, 503);
+    expect(leaderCodes, replicaCodes, "/master", 200, 503);
+    expect(leaderCodes, replicaCodes, "/read-write", 200, 503);
+    expect(leaderCodes, replicaCodes, "/leader", 200, 503);
+    expect(leaderCodes, replicaCodes, "/standby-leader", 503, 503);
+    expect(leaderCodes, replicaCodes, "/standby_leader", 503, 503);
+    expect(leaderCodes, replicaCodes, "/replica", 503, 200);
+    expect(leaderCodes, replicaCodes, "/replica?lag=1GB", 503, 200);
+    expect(leaderCodes, replicaCodes, "/replica?tag_zone=eu-1", 503, 200);
+    expect(leaderCodes, replicaCodes, "/replica?tag_zone=us-1", 503, 503);
+    expect(leaderCodes, replicaCodes, "/replica?tag_rack=r1", 503, 503);
+    expect(leaderCodes, replicaCodes, "/read-only", 200, 200);
+    expect(leaderCodes, replicaCodes, "/synchronous", 503, 503);
+    expect(leaderCodes, replicaCodes, "/sync", 503, 503);
+    expect(leaderCodes, replicaCodes, "/asynchronous", 503, 200);
+    expect(leaderCodes, replicaCodes, "/async", 503, 200);
+    expect(leaderCodes, replicaCodes, "/quorum", 503, 503);
+    expect(leaderCodes, replicaCodes, "/read-only-sync", 200, 503);
+    expect(leaderCodes, replicaCodes, "/health", 200, 200);
+    expect(leaderCodes, replicaCodes, "/liveness", 200, 200);
+    expect(leaderCodes, replicaCodes, "/readiness", 200, 200);
+    expect(leaderCodes, replicaCodes, "/patroni", 200, 200);
+    for (String method : List.of("GET", "HEAD", "OPTIONS")) {
+      Map<String, Integer> seenLeader = new LinkedHashMap<>();
+      Map<String, Integer> seenReplica = new LinkedHashMap<>();
+      for (String path : leaderCodes.keySet()) {
+        RawHttp.Response l = RawHttp.send(port(leader), method, path, null, null);
+        RawHttp.Response r = RawHttp.send(port(replica), method, path, null, null);
+        seenLeader.put(path, l.status());
+        seenReplica.put(path, r.status());
+        if (!method.equals("GET")) {
+          assertThat(l.body()).as(method + " " + path).isEmpty();
+          assertThat(r.body()).as(method + " " + path).isEmpty();
+        }
+      }
+      assertThat(seenLeader).as(method + " on the leader").isEqualTo(leaderCodes);
+      assertThat(seenReplica).as(method + " on the replica").isEqualTo(replicaCodes);
+    }
+    // /liveness and /readiness: the status line only
+    assertThat(get(leader, "/liveness").body()).isEmpty();
+    assertThat(get(replica, "/readiness").body()).isEmpty();
+  }
+
+  private static void expect(
+      Map<String, Integer> l,
+      Map<String, Integer> r,
+      String path,
+      int leaderCode,
+      int replicaCode) {
+    l.put(path, leaderCode);
+    r.put(path, replicaCode);
+  }
+
+  @Test
+  @Order(2)
+  void statusDocumentsHaveThePatroniShapes() throws IOException {
+    RawHttp.Response lr = get(leader, "/patroni");
+    assertThat(lr.status()).isEqualTo(200);
+    assertThat(lr.headers().get("content-type")).startsWith("application/json");
+    assertThat(lr.headers().get("server")).startsWith("Patroni/4.1.4 Regent/");
+    assertThat(lr.headers().get("x-frame-options")).isEqualTo("SAMEORIGIN");
+    JsonNode l = json(lr);
+    // the 3.0.2 capture's fields, in its order
+    assertThat(fieldNames(l))
+        .containsSubsequence(
+            "state",
+            "postmaster_start_time",
+            "role",
+            "server_version",
+            "xlog",
+            "timeline",
+            "replication",
+            "dcs_last_seen",
+            "database_system_identifier",
+            "patroni");
+    assertThat(l.get("state").asText()).isEqualTo("running");
+    assertThat(l.get("role").asText()).isEqualTo("primary");
+    assertThat(l.get("server_version").asInt()).isGreaterThan(90000);
+    assertThat(l.get("postmaster_start_time").asText())
+        .matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6}\\+00:00");
+    assertThat(fieldNames(l.get("xlog"))).containsExactly("location");
+    assertThat(l.get("xlog").get("location").isIntegralNumber()).isTrue();
+    assertThat(l.get("timeline").isInt()).isTrue();
+    JsonNode row = l.get("replication").get(0);
+    assertThat(fieldNames(row))
+        .containsExactly(
+            "usename", "application_name", "client_addr", "state", "sync_state", "sync_priority");
+    assertThat(row.get("application_name").asText()).isEqualTo(replica);
+    assertThat(l.get("database_system_identifier").asText()).matches("\\d+");
+    assertThat(l.get("dcs_last_seen").isIntegralNumber()).isTrue();
+    assertThat(fieldNames(l.get("patroni"))).containsExactly("version", "scope", "name");
+    assertThat(l.get("patroni").get("name").asText()).isEqualTo(leader);
+    assertThat(l.get("patroni").get("scope").asText()).isEqualTo("rest");
+    assertThat(l.get("tags").get("zone").asText()).isEqualTo("eu-1");
+    assertThat(l.has("cluster_unlocked")).isFalse();
+
+    JsonNode r = json(get(replica, "/patroni"));
+    assertThat(r.get("role").asText()).isEqualTo("replica");
+    assertThat(fieldNames(r.get("xlog")))
+        .containsExactly("received_location", "replayed_location", "replayed_timestamp", "paused");
+    assertThat(r.get("replication_state").asText()).isEqualTo("streaming");
+    assertThat(r.has("replication")).isFalse();
+    assertThat(r.get("database_system_identifier")).isEqualTo(l.get("database_system_identifier"));
+    // a failing check still carries the document
+    RawHttp.Response failing = get(replica, "/primary");
+    assertThat(failing.status()).isEqualTo(503);
+    assertThat(json(failing).get("role").asText()).isEqualTo("replica");
+  }
+
+  @Test
+  @Order(3)
+  void clusterHistoryAndConfig() throws IOException {
+    RawHttp.Response cr = get(replica, "/cluster");
+    assertThat(cr.status()).isEqualTo(200);
+    JsonNode cluster = json(cr);
+    assertThat(cluster.get("scope").asText()).isEqualTo("rest");
+    List<JsonNode> members = new ArrayList<>();
+    cluster.get("members").forEach(members::add);
+    assertThat(members).extracting(m -> m.get("name").asText()).containsExactly("pg0", "pg1");
+    JsonNode lm =
+        members.stream().filter(m -> m.get("name").asText().equals(leader)).findFirst().get();
+    JsonNode rm =
+        members.stream().filter(m -> m.get("name").asText().equals(replica)).findFirst().get();
+    assertThat(lm.get("role").asText()).isEqualTo("leader");
+    assertThat(lm.get("state").asText()).isEqualTo("running");
+    assertThat(lm.has("lag")).isFalse();
+    assertThat(fieldNames(lm))
+        .containsSubsequence("name", "role", "state", "api_url", "host", "port", "timeline");
+    assertThat(lm.get("api_url").asText())
+        .isEqualTo("http://127.0.0.1:" + port(leader) + "/patroni");
+    assertThat(lm.get("port").asInt())
+        .isEqualTo(
+            Integer.parseInt(configs.get(leader).postgresql().connectAddress().split(":")[1]));
+    assertThat(rm.get("role").asText()).isEqualTo("replica");
+    assertThat(rm.get("state").asText()).isEqualTo("streaming");
+    assertThat(rm.get("lag").isIntegralNumber() || rm.get("lag").asText().equals("unknown"))
+        .isTrue();
+    assertThat(rm.get("replay_lsn").asText()).matches("[0-9A-F]+/[0-9A-F]+");
+
+    RawHttp.Response hr = get(leader, "/history");
+    assertThat(hr.status()).isEqualTo(200);
+    assertThat(json(hr).isArray()).isTrue();
+
+    RawHttp.Response config = get(replica, "/config");
+    assertThat(config.status()).isEqualTo(200);
+    assertThat(json(config)).isEqualTo(storedConfig().data());
+    assertThat(json(config).get("ttl").asInt()).isEqualTo(10);
+  }
+
+  // ---- configuration edits ----
+
+  @Test
+  @Order(4)
+  void patchAndPutConfigAreAuthenticatedValidatedAndCompareAndSet() throws Exception {
+    ClusterConfig before = storedConfig();
+    // authentication
+    RawHttp.Response noAuth =
+        RawHttp.send(port(leader), "PATCH", "/config", null, "{\"maximum_lag_on_failover\": 5}");
+    assertThat(noAuth.status()).isEqualTo(401);
+    assertThat(noAuth.headers().get("www-authenticate")).isEqualTo("Basic realm=\"Patroni\"");
+    RawHttp.Response wrong =
+        RawHttp.send(
+            port(leader),
+            "PATCH",
+            "/config",
+            RawHttp.basic("admin", "guess"),
+            "{\"maximum_lag_on_failover\": 5}");
+    assertThat(wrong.status()).isEqualTo(401);
+    assertThat(wrong.text()).doesNotContain("rest-secret").doesNotContain("guess");
+    // invalid edits: 400 naming the key, nothing written
+    for (String[] bad :
+        new String[][] {
+          {"{\"ttl\": \"abc\"}", "ttl"},
+          {"{\"ttl\": 4}", "ttl"},
+          {"{\"loop_wait\": 5}", "ttl"},
+          {"{\"retry_timeout\": 0}", "retry_timeout"},
+          {"{\"maximum_lag_on_failover\": -1}", "maximum_lag_on_failover"},
+          {"{\"maximum_lag_on_failover\": 1.5}", "maximum_lag_on_failover"},
+          {"{\"primary_start_timeout\": \"soon\"}", "primary_start_timeout"},
+          {"{\"pause\": \"yes\"}", "pause"},
+          {"{\"check_timeline\": 1}", "check_timeline"},
+          {"{\"failsafe_mode\": \"on\"}", "failsafe_mode"},
+          {"{\"synchronous_mode\": \"sometimes\"}", "synchronous_mode"},
+          {"{\"postgresql\": {\"parameters\": [\"work_mem\"]}}", "postgresql.parameters"},
+          {"{\"postgresql\": {\"use_pg_rewind\": \"true\"}}", "postgresql.use_pg_rewind"},
+          {"{\"postgresql\": {\"use_slots\": 1}}", "postgresql.use_slots"},
+          {"{\"tll\": 30}", "tll"},
+        }) {
+      RawHttp.Response r = send(leader, "PATCH", "/config", bad[0]);
+      assertThat(r.status()).as(bad[0]).isEqualTo(400);
+      assertThat(r.text()).as(bad[0]).contains(bad[1]);
+      if (!bad[0].contains("loop_wait")) {
+        // alone (with defaults for the rest), loop_wait 5 is valid: not a PUT case
+        RawHttp.Response p = send(leader, "PUT", "/config", bad[0]);
+        assertThat(p.status()).as("PUT " + bad[0]).isEqualTo(400);
+      }
+    }
+    assertThat(send(leader, "PATCH", "/config", "{\"ttl\": ").status()).isEqualTo(400);
+    assertThat(send(leader, "PATCH", "/config", "[1]").status()).isEqualTo(400);
+    assertThat(send(leader, "PATCH", "/config", "{}").status()).isEqualTo(400);
+    assertThat(
+            RawHttp.send(
+                    port(leader), "PATCH", "/config", Map.of("Authorization", AUTH), null, false)
+                .status())
+        .isEqualTo(411);
+    assertThat(storedConfig()).isEqualTo(before);
+
+    // a valid merge: changed keys replaced, nested objects merged, null deletes
+    RawHttp.Response ok =
+        send(
+            leader,
+            "PATCH",
+            "/config",
+            "{\"maximum_lag_on_failover\": 2097152, \"postgresql\": {\"parameters\":"
+                + " {\"work_mem\": \"8MB\"}}}");
+    assertThat(ok.status()).as(ok.text()).isEqualTo(200);
+    JsonNode merged = json(ok);
+    assertThat(merged.get("maximum_lag_on_failover").asLong()).isEqualTo(2097152);
+    assertThat(merged.at("/postgresql/parameters/work_mem").asText()).isEqualTo("8MB");
+    assertThat(merged.at("/postgresql/parameters/max_connections").asInt()).isEqualTo(30);
+    assertThat(storedConfig().data()).isEqualTo(merged);
+    RawHttp.Response deleted =
+        send(
+            leader, "PATCH", "/config", "{\"postgresql\": {\"parameters\": {\"work_mem\": null}}}");
+    assertThat(deleted.status()).isEqualTo(200);
+    assertThat(storedConfig().data().at("/postgresql/parameters").has("work_mem")).isFalse();
+
+    // compare-and-set: a write between our read and our write makes the PATCH fail with 409
+    Dcs real = dcs();
+    ConfigEditController racing = new ConfigEditController(new ConcurrentWriter(real));
+    byte[] body = "{\"maximum_lag_on_failover\": 3145728}".getBytes();
+    var answer = racing.patch(String.valueOf(body.length), body);
+    assertThat(answer.getStatusCode().value()).isEqualTo(409);
+    assertThat(storedConfig().maximumLagOnFailover()).isEqualTo(2097152);
+
+    // PUT replaces the whole document
+    ObjectNode replacement = before.data().deepCopy();
+    replacement.put("maximum_lag_on_failover", 1048576);
+    RawHttp.Response put = send(leader, "PUT", "/config", replacement.toString());
+    assertThat(put.status()).isEqualTo(200);
+    assertThat(storedConfig().data()).isEqualTo(replacement);
+    // a replica answers the same way: the store holds the configuration
+    assertThat(json(get(replica, "/config"))).isEqualTo(replacement);
+  }
+
+  /** The real store, with another writer changing the config key just before our write. */
+  static final class ConcurrentWriter extends DelegatingDcs {
+    ConcurrentWriter(Dcs real) {
+      super(real);
+    }
+
+    @Override
+    public boolean compareAndSet(ClusterKey key, long expectedVersion, String value) {
+      if (key == ClusterKey.CONFIG) {
+        ClusterConfig current = delegate.read().config().orElseThrow();
+        delegate.compareAndSet(key, current.version(), ClusterCodec.encode(current));
+      }
+      return delegate.compareAndSet(key, expectedVersion, value);
+    }
+  }
+
+  // ---- fuzz ----
+
+  @Test
+  @Order(5)
+  void fuzzNeverAnswers5xxAndNeverChangesTheConfiguration() throws Exception {
+    ClusterConfig before = storedConfig();
+    Optional<Failover> failoverBefore = dcs().read().failover();
+    RestFuzz fuzz = new RestFuzz(20261122L);
+    List<String> problems = new ArrayList<>();
+    int requests = 1200;
+    for (int i = 0; i < requests; i++) {
+      RestFuzz.Request req = fuzz.next();
+      String target = i % 2 == 0 ? leader : replica;
+      RawHttp.Response r;
+      try {
+        r =
+            RawHttp.send(
+                port(target),
+                req.method(),
+                req.target(),
+                req.headers(),
+                req.body(),
+                req.contentLength());
+      } catch (IOException e) {
+        // the server may close a connection on a request it cannot parse; that is no 5xx
+        continue;
+      }
+      boolean healthCheck =
+          RestFuzz.isHealthCheck(req.path())
+              && List.of("GET", "HEAD", "OPTIONS").contains(req.method());
+      if (r.status() >= 500 && !(healthCheck && r.status() == 503)) {
+        problems.add(req.describe() + " -> " + r.status() + " " + r.text());
+      }
+    }
+    assertThat(problems).as("seed 20261122").isEmpty();
+    assertThat(storedConfig()).isEqualTo(before);
+    assertThat(dcs().read().failover()).isEqualTo(failoverBefore);
+    assertThat(code(leader, "GET", "/primary")).isEqualTo(200);
+  }
+
+  // ---- actions ----
+
+  @Test
+  @Order(6)
+  void switchoverAndFailoverAreValidatedAndHandedOverThroughTheFailoverKey() throws Exception {
+    assertThat(send(leader, "POST", "/switchover", "{\"candidate\": \"" + replica + "\"}").text())
+        .isEqualTo("Switchover could be performed only from a specific leader");
+    RawHttp.Response noCandidate =
+        send(leader, "POST", "/failover", "{\"leader\": \"" + leader + "\"}");
+    assertThat(noCandidate.status()).isEqualTo(400);
+    assertThat(noCandidate.text())
+        .isEqualTo("Failover could be performed only to a specific candidate");
+    RawHttp.Response mismatch = send(leader, "POST", "/switchover", "{\"leader\": \"nobody\"}");
+    assertThat(mismatch.status()).isEqualTo(412);
+    assertThat(mismatch.text()).isEqualTo("leader name does not match");
+    RawHttp.Response ghost =
+        send(
+            replica,
+            "POST",
+            "/switchover",
+            "{\"leader\": \"" + leader + "\", \"candidate\": \"ghost\"}");
+    assertThat(ghost.status()).isEqualTo(412);
+    assertThat(ghost.text()).isEqualTo("candidate does not exists");
+    RawHttp.Response same =
+        send(
+            leader,
+            "POST",
+            "/switchover",
+            "{\"leader\": \"" + leader + "\", \"candidate\": \"" + leader + "\"}");
+    assertThat(same.status()).isEqualTo(400);
+    assertThat(same.text()).isEqualTo("Switchover target and source are the same");
+    RawHttp.Response scheduledFailover =
+        send(
+            leader,
+            "POST",
+            "/failover",
+            "{\"candidate\": \""
+                + replica
+                + "\", \"scheduled_at\": \"2099-01-01T00:00:00+00:00\"}");
+    assertThat(scheduledFailover.text()).isEqualTo("Failover can't be scheduled");
+    RawHttp.Response past =
+        send(
+            leader,
+            "POST",
+            "/switchover",
+            "{\"leader\": \"" + leader + "\", \"scheduled_at\": \"2020-01-01T00:00:00+00:00\"}");
+    assertThat(past.status()).isEqualTo(422);
+    assertThat(past.text()).isEqualTo("Cannot schedule switchover in the past");
+    RawHttp.Response noZone =
+        send(
+            leader,
+            "POST",
+            "/switchover",
+            "{\"leader\": \"" + leader + "\", \"scheduled_at\": \"2099-01-01T00:00:00\"}");
+    assertThat(noZone.status()).isEqualTo(400);
+    assertThat(noZone.text())
+        .isEqualTo("Timezone information is mandatory for the scheduled switchover");
+    assertThat(send(leader, "POST", "/switchover", "{\"leader\": 7}").status()).isEqualTo(400);
+    assertThat(send(leader, "POST", "/switchover", "{\"leader\": \"x\", \"force\": true}").status())
+        .isEqualTo(400);
+    assertThat(dcs().read().failover().filter(f -> !f.isEmpty())).isEmpty();
+
+    // scheduled: stored as Patroni stores it, and deletable
+    OffsetDateTime at = OffsetDateTime.parse("2099-01-01T00:00:00+00:00");
+    RawHttp.Response scheduled =
+        send(
+            leader,
+            "POST",
+            "/switchover",
+            "{\"leader\": \""
+                + leader
+                + "\", \"candidate\": \""
+                + replica
+                + "\", \"scheduled_at\": \""
+                + at
+                + "\"}");
+    assertThat(scheduled.status()).isEqualTo(202);
+    assertThat(scheduled.text()).isEqualTo("Switchover scheduled");
+    Failover stored = dcs().read().failover().orElseThrow();
+    assertThat(stored.leader()).isEqualTo(leader);
+    assertThat(stored.candidate()).isEqualTo(replica);
+    assertThat(stored.scheduledAt()).isEqualTo(at);
+    JsonNode cluster = json(get(replica, "/cluster"));
+    assertThat(cluster.at("/scheduled_switchover/from").asText()).isEqualTo(leader);
+    assertThat(cluster.at("/scheduled_switchover/to").asText()).isEqualTo(replica);
+    assertThat(send(leader, "DELETE", "/switchover", null).status()).isEqualTo(200);
+    assertThat(dcs().read().failover().map(Failover::isEmpty).orElse(true)).isTrue();
+    RawHttp.Response none = send(leader, "DELETE", "/switchover", null);
+    assertThat(none.status()).isEqualTo(404);
+    assertThat(none.text()).isEqualTo("no switchover is scheduled");
+
+    // now: the key is written; the answer reports only what the store shows (bounded wait)
+    RawHttp.Response now =
+        send(
+            replica,
+            "POST",
+            "/switchover",
+            "{\"leader\": \"" + leader + "\", \"candidate\": \"" + replica + "\"}");
+    String currentLeader = dcs().read().leader().orElseThrow().name();
+    if (now.status() == 200) {
+      assertThat(currentLeader).isEqualTo(replica);
+      assertThat(now.text()).isEqualTo("Successfully switched over to \"" + replica + "\"");
+    } else {
+      assertThat(now.status()).isEqualTo(503);
+      assertThat(now.text())
+          .isIn(
+              "Switchover failed",
+              "Switchover status unknown after 3 seconds; operation may still be in progress");
+      if (now.text().startsWith("Switchover status unknown")) {
+        assertThat(currentLeader).isEqualTo(leader);
+        Failover handedOver = dcs().read().failover().orElseThrow();
+        assertThat(handedOver.leader()).isEqualTo(leader);
+        assertThat(handedOver.candidate()).isEqualTo(replica);
+        assertThat(handedOver.scheduledAt()).isNull();
+        // clear it: the HA loop does not act on it yet, and the next tests need this leader
+        assertThat(
+                dcs()
+                    .compareAndSet(
+                        ClusterKey.FAILOVER,
+                        handedOver.version(),
+                        ClusterCodec.encode(new Failover(null, null, null, 0))))
+            .isTrue();
+      }
+    }
+  }
+
+  @Test
+  @Order(7)
+  void restartReinitializeAndReload() throws Exception {
+    assertThat(send(leader, "POST", "/restart", "{\"role\": \"boss\"}").text())
+        .isEqualTo("PostgreSQL role should be either primary, standby_leader, or replica");
+    assertThat(send(leader, "POST", "/restart", "{\"timeout\": -1}").text())
+        .isEqualTo("Timeout should be a positive number of seconds");
+    assertThat(send(leader, "POST", "/restart", "{\"postgres_version\": \"abc\"}").text())
+        .isEqualTo("PostgreSQL version should be in the first.major.minor format");
+    RawHttp.Response unknown = send(leader, "POST", "/restart", "{\"when\": \"now\"}");
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.text()).isEqualTo("Unknown filter for the scheduled restart: when");
+    RawHttp.Response scheduled =
+        send(leader, "POST", "/restart", "{\"schedule\": \"2099-01-01T00:00:00+00:00\"}");
+    assertThat(scheduled.status()).isEqualTo(409);
+    assertThat(scheduled.text()).contains("not supported");
+    RawHttp.Response wrongRole = send(leader, "POST", "/restart", "{\"role\": \"replica\"}");
+    assertThat(wrongRole.status()).isEqualTo(503);
+    assertThat(wrongRole.text()).isEqualTo("restart conditions are not satisfied");
+    assertThat(send(leader, "POST", "/restart", "{\"postgres_version\": \"9.6.0\"}").text())
+        .isEqualTo("restart conditions are not satisfied");
+    if (!json(get(leader, "/patroni")).has("pending_restart")) {
+      assertThat(send(leader, "POST", "/restart", "{\"restart_pending\": true}").text())
+          .isEqualTo("restart conditions are not satisfied");
+    }
+    RawHttp.Response noRestart = send(leader, "DELETE", "/restart", null);
+    assertThat(noRestart.status()).isEqualTo(404);
+    assertThat(noRestart.text()).isEqualTo("no restarts are scheduled");
+    assertThat(RawHttp.send(port(leader), "POST", "/restart", null, "{}").status()).isEqualTo(401);
+
+    RawHttp.Response onLeader = send(leader, "POST", "/reinitialize", "{\"force\": true}");
+    assertThat(onLeader.status()).isEqualTo(503);
+    assertThat(onLeader.text()).isEqualTo("I am the leader, can not reinitialize");
+    assertThat(send(replica, "POST", "/reinitialize", "{\"force\": \"yes\"}").status())
+        .isEqualTo(400);
+    RawHttp.Response reinit = send(replica, "POST", "/reinitialize", "{}");
+    assertThat(reinit.status()).isEqualTo(409);
+    assertThat(reinit.text()).contains("not supported");
+
+    RawHttp.Response reload = send(replica, "POST", "/reload", null);
+    assertThat(reload.status()).isEqualTo(202);
+    assertThat(reload.text()).isEqualTo("reload scheduled");
+
+    // a real restart of the leader (it also applies the cluster's pending parameters)
+    String startedBefore = json(get(leader, "/patroni")).get("postmaster_start_time").asText();
+    RawHttp.Response restarted = send(leader, "POST", "/restart", "{\"role\": \"primary\"}");
+    assertThat(restarted.status()).as(restarted.text()).isEqualTo(200);
+    assertThat(restarted.text()).isEqualTo("restarted successfully");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              JsonNode doc = json(get(leader, "/patroni"));
+              assertThat(doc.get("postmaster_start_time").asText()).isNotEqualTo(startedBefore);
+              assertThat(code(leader, "GET", "/primary")).isEqualTo(200);
+              assertThat(code(replica, "GET", "/replica")).isEqualTo(200);
+            });
+  }
+
+  // ---- metrics and Actuator ----
+
+  @Test
+  @Order(8)
+  void patroniMetricsActuatorGroupsAndPrometheus() throws Exception {
+    RawHttp.Response lm = get(leader, "/metrics");
+    assertThat(lm.status()).isEqualTo(200);
+    assertThat(lm.headers().get("content-type")).startsWith("text/plain");
+    String labels = "{scope=\"rest\",name=\"" + leader + "\"}";
+    assertThat(lm.text())
+        .contains("# TYPE patroni_version gauge\npatroni_version" + labels + " 040104\n")
+        .contains("patroni_postgres_running" + labels + " 1\n")
+        .contains("patroni_primary" + labels + " 1\n")
+        .contains("patroni_replica" + labels + " 0\n")
+        .contains("# TYPE patroni_xlog_location counter")
+        .contains("patroni_cluster_unlocked" + labels + " 0\n")
+        .contains("patroni_failsafe_mode_is_active" + labels + " 0\n")
+        .contains("patroni_is_paused" + labels + " 0\n")
+        .contains("# TYPE patroni_postgres_timeline gauge")
+        .contains("patroni_postgres_state" + labels + " 5\n")
+        .containsPattern("patroni_postmaster_start_time\\{[^}]*} \\d+\\.\\d{6}\n")
+        .containsPattern("patroni_xlog_location\\{[^}]*} [1-9]\\d*\n")
+        .containsPattern("patroni_postgres_server_version\\{[^}]*} 1\\d{5}\n");
+    String rm = get(replica, "/metrics").text();
+    String rl = "{scope=\"rest\",name=\"" + replica + "\"}";
+    assertThat(rm)
+        .contains("patroni_primary" + rl + " 0\n")
+        .contains("patroni_replica" + rl + " 1\n")
+        .contains("patroni_sync_standby" + rl + " 0\n")
+        .contains("patroni_postgres_streaming" + rl + " 1\n")
+        .contains("patroni_xlog_location" + rl + " 0\n")
+        .containsPattern("patroni_xlog_replayed_location\\{[^}]*} [1-9]\\d*\n");
+
+    // Actuator health groups answer like /primary, /replica, /liveness, /readiness
+    assertThat(code(leader, "GET", "/actuator/health")).isEqualTo(200);
+    assertThat(code(replica, "GET", "/actuator/health")).isEqualTo(200);
+    assertThat(code(leader, "GET", "/actuator/health/primary")).isEqualTo(200);
+    assertThat(code(replica, "GET", "/actuator/health/primary")).isEqualTo(503);
+    assertThat(code(leader, "GET", "/actuator/health/replica")).isEqualTo(503);
+    assertThat(code(replica, "GET", "/actuator/health/replica")).isEqualTo(200);
+    for (String m : List.of(leader, replica)) {
+      assertThat(code(m, "GET", "/actuator/health/liveness")).isEqualTo(200);
+      assertThat(code(m, "GET", "/actuator/health/readiness")).isEqualTo(200);
+    }
+    assertThat(json(get(replica, "/actuator/health/primary")).get("status").asText())
+        .isEqualTo("NOT_PRIMARY");
+
+    // Micrometer meters
+    String prom = get(leader, "/actuator/prometheus").text();
+    assertThat(prom)
+        .contains("regent_ha_leader ")
+        .containsPattern("regent_postgres_role\\{role=\"primary\"} 1\\.0")
+        .containsPattern("regent_postgres_timeline \\d")
+        .contains("regent_postgres_wal_position ")
+        .contains("regent_postgres_pending_restart ")
+        .contains("regent_ha_paused 0.0")
+        .contains("regent_ha_lock_ttl_remaining")
+        .contains("regent_dcs_requests_seconds_count{operation=\"read\",outcome=\"success\"}")
+        .contains("regent_replication_lag_bytes{member=\"" + replica + "\"}");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(get(leader, "/actuator/prometheus").text())
+                    .containsPattern("regent_ha_loop_duration_seconds_count [1-9]"));
+  }
+
+  static List<String> fieldNames(JsonNode node) {
+    List<String> names = new ArrayList<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+}
