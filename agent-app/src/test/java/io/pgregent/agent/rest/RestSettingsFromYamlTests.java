@@ -72,7 +72,10 @@ class RestSettingsFromYamlTests {
         .containsEntry("X-Frame-Options", "SAMEORIGIN")
         .containsEntry("Strict-Transport-Security", "max-age=31536000");
 
-    UnsafeMethodGuard guard = new UnsafeMethodGuard(new HaLoop(null, null, config), config);
+    UnsafeMethodGuard guard =
+        new UnsafeMethodGuard(
+            new HaLoop(null, null, config, new io.pgregent.agent.loop.FailsafeHeartbeats()),
+            config);
     assertThat(post(guard, "192.168.7.7")).isEqualTo(403); // allowed address, but no certificate
     assertThat(post(guard, "172.16.0.1")).isEqualTo(403);
   }

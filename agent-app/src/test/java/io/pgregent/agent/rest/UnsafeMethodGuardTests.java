@@ -31,7 +31,8 @@ class UnsafeMethodGuardTests {
             base.tags(),
             all);
     // the loop is never started: the guard only reads its (empty) snapshot
-    return new UnsafeMethodGuard(new HaLoop(null, null, config), config);
+    return new UnsafeMethodGuard(
+        new HaLoop(null, null, config, new io.pgregent.agent.loop.FailsafeHeartbeats()), config);
   }
 
   private static int status(UnsafeMethodGuard g, String method, String remote, String auth)
