@@ -130,12 +130,9 @@ public final class HealthRules {
       return snapshot.view().flatMap(ClusterView::status).map(Status::optime).orElse(0L);
     }
 
+    /** The WAL receiver streams from its upstream. */
     public boolean streaming() {
-      return snapshot
-          .postgres()
-          .server()
-          .map(s -> s.inRecovery() && s.receiveLsn() > 0)
-          .orElse(false);
+      return snapshot.postgres().server().map(ServerStatus::streaming).orElse(false);
     }
   }
 

@@ -667,8 +667,16 @@ class RestApiClusterTests {
         .containsPattern("patroni_postmaster_start_time\\{[^}]*} \\d+\\.\\d{6}\n")
         .containsPattern("patroni_xlog_location\\{[^}]*} [1-9]\\d*\n")
         .containsPattern("patroni_postgres_server_version\\{[^}]*} 1\\d{5}\n");
-    String rm = get(replica, "/metrics").text();
     String rl = "{scope=\"rest\",name=\"" + replica + "\"}";
+    // The WAL receiver may still be connecting after an earlier case's restart.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                get(replica, "/metrics")
+                    .text()
+                    .contains("patroni_postgres_streaming" + rl + " 1\n"));
+    String rm = get(replica, "/metrics").text();
     assertThat(rm)
         .contains("patroni_primary" + rl + " 0\n")
         .contains("patroni_replica" + rl + " 1\n")

@@ -40,6 +40,7 @@ final class Snapshots {
         List.of());
   }
 
+  /** A replica whose WAL receiver streams when it has received anything. */
   static ServerStatus replicaServer(long received, long replayed) {
     return new ServerStatus(
         true,
@@ -50,7 +51,8 @@ final class Snapshots {
         received,
         replayed,
         Set.of(),
-        List.of());
+        List.of(),
+        received > 0 ? "streaming" : null);
   }
 
   static LocalPostgresState running(ServerStatus s) {

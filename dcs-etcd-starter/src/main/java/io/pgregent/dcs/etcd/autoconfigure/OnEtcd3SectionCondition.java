@@ -8,10 +8,16 @@ import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.EnumerablePropertySource;
+import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /** Matches when the configuration has an {@code etcd3:} section and no other store section. */
 class OnEtcd3SectionCondition extends SpringBootCondition {
+
+  private static final java.util.Set<String> IGNORED =
+      java.util.Set.of(
+          StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME,
+          StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME);
 
   @Override
   public ConditionOutcome getMatchOutcome(
@@ -21,7 +27,10 @@ class OnEtcd3SectionCondition extends SpringBootCondition {
       env.getPropertySources()
           .forEach(
               source -> {
-                if (source instanceof EnumerablePropertySource<?> e) {
+                // JVM system properties and the environment are not configuration sections:
+                // ZooKeeper's own libraries read -Dzookeeper.* properties, for one.
+                if (source instanceof EnumerablePropertySource<?> e
+                    && !IGNORED.contains(source.getName())) {
                   names.addAll(List.of(e.getPropertyNames()));
                 }
               });
