@@ -55,6 +55,7 @@ public final class HaLoop implements SmartLifecycle {
   private volatile DynamicConfig dynamic;
   private boolean dynamicApplied;
   private volatile boolean running;
+  private volatile boolean waiting;
   private volatile Thread thread;
   private long dcsLastSeenEpochSeconds;
   private String lastMessage = "";
@@ -105,9 +106,13 @@ public final class HaLoop implements SmartLifecycle {
     running = false;
     Thread t = thread;
     if (t != null) {
-      t.interrupt();
+      // Wake the loop only while it waits: an interrupt in the middle of a store or PostgreSQL
+      // call would turn into a failed action, and the loop must not act on that.
+      if (waiting) {
+        t.interrupt();
+      }
       try {
-        t.join(Duration.ofSeconds(30).toMillis());
+        t.join(Duration.ofSeconds(60).toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -140,12 +145,18 @@ public final class HaLoop implements SmartLifecycle {
         log.error("stopping the HA loop: {}", lastMessage);
         break;
       }
+      // Set before checking running: stop() clears running, then interrupts only a waiting loop.
+      waiting = true;
       try {
+        if (!running) {
+          return;
+        }
         // After an action that changed something, look again at once; else wait for a change.
         dcs.awaitChange(since, acted ? Duration.ZERO : Duration.ofSeconds(dynamic.loopWait()));
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
         return;
+      } finally {
+        waiting = false;
       }
     }
   }
@@ -167,7 +178,7 @@ public final class HaLoop implements SmartLifecycle {
     CycleFacts facts = CycleFacts.fresh();
     Decision decision = null;
     boolean acted = false;
-    for (int i = 0; i < MAX_DECISIONS_PER_CYCLE; i++) {
+    for (int i = 0; i < MAX_DECISIONS_PER_CYCLE && running; i++) {
       LocalState local = local(pg);
       trackPrimaryDown(view, local);
       decision =
@@ -474,8 +485,12 @@ public final class HaLoop implements SmartLifecycle {
                         "shutting down",
                         System.nanoTime())));
     try {
-      if (state.holdsLock) {
-        dcs.release();
+      // Release only once PostgreSQL is down, whatever the loop last knew of the lock: release()
+      // deletes the key only if it holds our name.
+      if (postgres.isRunning()) {
+        log.error(
+            "PostgreSQL is still running at shutdown: keeping the leader lock until it expires");
+      } else if (dcs.release()) {
         log.info("released the leader lock at shutdown");
       }
       dcs.deleteMember();
