@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -174,6 +175,30 @@ class ClusterLifecycleTests {
 
   @Test
   @Order(3)
+  void theLeaderRestartsItsCrashedPostgresAndKeepsTheLock() throws Exception {
+    String leader = leader().orElseThrow();
+    Path pidFile = configs.get(leader).postgresql().dataDir().resolve("postmaster.pid");
+    long postmaster = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+    ProcessHandle.of(postmaster).orElseThrow().destroyForcibly();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> ProcessHandle.of(postmaster).map(p -> !p.isAlive()).orElse(true));
+    // Within primary_start_timeout the agent restarts it, and nobody else is promoted.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              Optional<String> now = leader();
+              assertThat(now.map(leader::equals).orElse(true)).as("leader kept").isTrue();
+              return now.isPresent() && count(leader) == 100;
+            });
+    long restarted = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+    assertThat(restarted).isNotEqualTo(postmaster);
+  }
+
+  @Test
+  @Order(4)
   void stoppingTheLeadersAgentHandsOverToAReplica() throws Exception {
     String old = leader().orElseThrow();
     agents.get(old).close();
