@@ -480,12 +480,20 @@ public final class EtcdDcs implements Dcs {
 
   private void onWatch(WatchResponse response) {
     long max = lastRevision;
+    boolean wake = false;
     for (WatchEvent e : response.getEvents()) {
-      max = Math.max(max, e.getKeyValue().getModRevision());
+      KeyValue kv = e.getKeyValue();
+      max = Math.max(max, kv.getModRevision());
+      String relative = path.relative(kv.getKey().toString(StandardCharsets.UTF_8));
+      boolean createdOrDeleted =
+          e.getEventType() == WatchEvent.EventType.DELETE || kv.getVersion() == 1;
+      wake |= relative != null && ClusterKey.wakesTheLoop(relative, createdOrDeleted);
     }
     if (!response.getEvents().isEmpty()) {
       lastRevision = max;
-      changes.bump();
+      if (wake) {
+        changes.bump();
+      }
     }
   }
 

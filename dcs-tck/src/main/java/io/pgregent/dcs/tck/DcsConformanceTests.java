@@ -358,6 +358,27 @@ public abstract class DcsConformanceTests {
   }
 
   @Test
+  void routineWritesDoNotWakeTheLoopButANewMemberDoes() throws Exception {
+    Dcs a = member("a");
+    Dcs watcher = member("watcher");
+    a.renewSession();
+    a.touchMember(memberDoc("a", "replica", 1));
+    watcher.read();
+    // Let the watch deliver what came before, then watch the routine writes.
+    watcher.awaitChange(watcher.changeCount(), Duration.ofMillis(300));
+    long since = watcher.changeCount();
+    a.touchMember(memberDoc("a", "replica", 2));
+    a.put(ClusterKey.STATUS, ClusterCodec.encodeStatus(2, Map.of(), List.of()));
+    assertThat(watcher.awaitChange(since, Duration.ofMillis(700)))
+        .as("a member's WAL position and the leader's status wake nobody")
+        .isFalse();
+    Dcs b = member("b");
+    b.renewSession();
+    b.touchMember(memberDoc("b", "replica", 1));
+    assertThat(watcher.awaitChange(since, Duration.ofSeconds(10))).as("a new member").isTrue();
+  }
+
+  @Test
   void awaitChangeTimesOutWithoutAChange() throws Exception {
     Dcs a = member("a");
     a.read();

@@ -749,7 +749,19 @@ public final class ZooKeeperDcs implements Dcs {
       client.getConnectionStateListenable().addListener((c, state) -> onState(state));
       client.start();
       watch = new PersistentWatcher(client, basePath, true);
-      watch.getListenable().addListener(event -> changes.bump());
+      watch
+          .getListenable()
+          .addListener(
+              event -> {
+                String relative = event.getPath() == null ? null : path.relative(event.getPath());
+                boolean createdOrDeleted =
+                    event.getType() == org.apache.zookeeper.Watcher.Event.EventType.NodeCreated
+                        || event.getType()
+                            == org.apache.zookeeper.Watcher.Event.EventType.NodeDeleted;
+                if (relative == null || ClusterKey.wakesTheLoop(relative, createdOrDeleted)) {
+                  changes.bump();
+                }
+              });
       watch
           .getResetListenable()
           .addListener(
