@@ -60,7 +60,12 @@ public final class FailoverBenchmark {
       List<Double> rto = new ArrayList<>();
       List<Double> afterExpiry = new ArrayList<>();
       List<Double> rejoin = new ArrayList<>();
+      // The kill lands at a random point of the leader's loop, not right after a renewal that a
+      // member's rejoin woke: settle one loop_wait, then a further random part of one.
+      java.util.Random phase = new java.util.Random(42);
       for (int run = 1; run <= runs; run++) {
+        LockSupport.parkNanos(
+            Duration.ofMillis(loopWait * 1000L + phase.nextInt(loopWait * 1000)).toNanos());
         String leader = cluster.leader().orElseThrow();
         AtomicLong leaderGoneAt = new AtomicLong();
         Watch.Watcher w =
