@@ -11,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -111,9 +110,5 @@ public final class PeerClient {
     } catch (Exception e) {
       return PeerStatus.unreachable(name);
     }
-  }
-
-  static List<String> names(Collection<Member> members) {
-    return members.stream().map(Member::name).toList();
   }
 }
