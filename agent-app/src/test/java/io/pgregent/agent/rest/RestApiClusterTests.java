@@ -87,7 +87,14 @@ class RestApiClusterTests {
             () -> {
               for (String m : configs.keySet()) {
                 String other = m.equals("pg0") ? "pg1" : "pg0";
-                if (code(m, "GET", "/primary") == 200 && code(other, "GET", "/replica") == 200) {
+                // The shape cases below need the standby streaming and listed by the leader.
+                if (code(m, "GET", "/primary") == 200
+                    && code(other, "GET", "/replica") == 200
+                    && json(get(m, "/patroni")).has("replication")
+                    && json(get(other, "/patroni"))
+                        .path("replication_state")
+                        .asText()
+                        .equals("streaming")) {
                   leader = m;
                   replica = other;
                   return true;
