@@ -15,7 +15,9 @@ public sealed interface Action
         Action.ReleaseLock,
         Action.QueryPeers,
         Action.QueryFailsafe,
-        Action.Halt {
+        Action.Halt,
+        Action.StepDown,
+        Action.ClearFailover {
 
   /** Nothing to do until the next cycle. */
   record None() implements Action {}
@@ -63,6 +65,22 @@ public sealed interface Action
 
   /** Stop the agent: continuing could harm the data (e.g. a foreign data directory). */
   record Halt() implements Action {}
+
+  /**
+   * Hand the leadership over for a requested switchover: checkpoint, stop cleanly once one of
+   * {@code candidates} streams from us (so it receives the shutdown checkpoint and the old primary
+   * can follow it without a rewind), record the final position, release the lock.
+   *
+   * @param candidates the healthy members the request allows, by name
+   */
+  record StepDown(java.util.List<String> candidates) implements Action {
+    public StepDown {
+      candidates = java.util.List.copyOf(candidates);
+    }
+  }
+
+  /** Empty the store's {@code failover} key (compare-and-set on the version we read). */
+  record ClearFailover() implements Action {}
 
   /** How a primary steps down. */
   enum DemoteMode {
