@@ -71,7 +71,10 @@ final class HaExecutor {
     this.state = state;
     this.failsafe =
         new FailsafeClient(
-            Duration.ofSeconds(2), config.restapi().username(), config.restapi().password());
+            Duration.ofSeconds(2),
+            peers.http(),
+            config.restapi().username(),
+            config.restapi().password());
   }
 
   Outcome execute(Action action, Optional<ClusterView> view, CycleFacts facts) {

@@ -79,7 +79,9 @@ public final class HaLoop implements SmartLifecycle {
             dcs,
             postgres,
             config,
-            new PeerClient(Duration.ofSeconds(2)),
+            new PeerClient(
+                Duration.ofSeconds(2),
+                MemberHttp.client(config.properties(), Duration.ofSeconds(2))),
             state,
             this::publishSteppingDown);
   }

@@ -58,7 +58,7 @@ public class ActionsController {
   private final HaLoop loop;
   private final PostgresController postgres;
   private final ServerVersion serverVersion;
-  private final PeerClient peers = new PeerClient(Duration.ofSeconds(2));
+  private final PeerClient peers;
   private final Duration pollTimeout;
 
   public ActionsController(
@@ -71,6 +71,11 @@ public class ActionsController {
     this.loop = loop;
     this.postgres = postgres;
     this.serverVersion = serverVersion;
+    this.peers =
+        new PeerClient(
+            Duration.ofSeconds(2),
+            io.pgregent.agent.loop.MemberHttp.client(
+                loop.config().properties(), Duration.ofSeconds(2)));
     this.pollTimeout =
         switchoverTimeoutSeconds > 0 ? Duration.ofSeconds(switchoverTimeoutSeconds) : null;
     loop.onScheduledRestart(this::runScheduledRestart);

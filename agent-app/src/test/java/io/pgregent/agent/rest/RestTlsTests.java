@@ -150,4 +150,38 @@ class RestTlsTests {
         .hasValue("https://127.0.0.1:" + config.restapi().listenPort() + "/patroni");
     assertThat(List.of(config.restapi().listenPort())).isNotEmpty();
   }
+
+  @Test
+  void membersReachEachOtherOverTlsWithTheConfiguredCaAndCertificate() throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .ignoreExceptions()
+        .until(() -> get(context(true), "https", "/primary") == 200);
+    io.pgregent.core.cluster.Member self =
+        agent.getBean(Dcs.class).read().member("pg0").orElseThrow();
+    // What the leader race and the switchover checks use: restapi.cafile to trust the peer,
+    // restapi.certfile/keyfile as the client certificate the peer requires.
+    io.pgregent.agent.loop.PeerClient peers =
+        new io.pgregent.agent.loop.PeerClient(
+            Duration.ofSeconds(2),
+            io.pgregent.agent.loop.MemberHttp.client(config.properties(), Duration.ofSeconds(2)));
+    io.pgregent.core.ha.PeerStatus status = peers.query(List.of(self)).get("pg0");
+    assertThat(status.reachable()).isTrue();
+    assertThat(status.primary()).isTrue();
+    // Without them (the JVM's default trust) the same peer is unreachable.
+    io.pgregent.core.ha.PeerStatus untrusted =
+        new io.pgregent.agent.loop.PeerClient(Duration.ofSeconds(2))
+            .query(List.of(self))
+            .get("pg0");
+    assertThat(untrusted.reachable()).isFalse();
+    // ctl.insecure skips verification, but the peer still wants our certificate.
+    io.pgregent.core.ha.PeerStatus insecure =
+        new io.pgregent.agent.loop.PeerClient(
+                Duration.ofSeconds(2),
+                io.pgregent.agent.loop.MemberHttp.client(
+                    Map.of("ctl.insecure", true), Duration.ofSeconds(2)))
+            .query(List.of(self))
+            .get("pg0");
+    assertThat(insecure.reachable()).isFalse();
+  }
 }
