@@ -82,9 +82,6 @@ final class ConfigKeys {
 
   private static final Map<String, Spec> TABLE = new LinkedHashMap<>();
 
-  private static final String NO_CIPHERS =
-      "OpenSSL cipher strings do not apply to Java; the JVM's default ciphers are used";
-
   static {
     // Identity.
     put("scope", str());
@@ -131,7 +128,7 @@ final class ConfigKeys {
     for (String k : List.of("certfile", "keyfile", "keyfile_password", "cafile")) {
       put("restapi." + k, str());
     }
-    put("restapi.ciphers", str().unsupported(NO_CIPHERS));
+    put("restapi.ciphers", str());
     put("restapi.verify_client", enumOf("none", "optional", "required"));
     put("restapi.allowlist", any());
     put("restapi.allowlist_include_members", bool());

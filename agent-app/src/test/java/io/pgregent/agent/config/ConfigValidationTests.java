@@ -115,9 +115,9 @@ class ConfigValidationTests {
     assertThat(merged.hasErrors()).isFalse();
     assertThat(merged.warnings())
         .extracting(ConfigProblem::key)
-        .containsExactlyInAnyOrder("watchdog", "citus", "restapi.ciphers", "ttl", "log.type");
+        .containsExactlyInAnyOrder("watchdog", "citus", "ttl", "log.type");
     assertThat(merged.warnings())
-        .filteredOn(p -> p.key().equals("restapi.ciphers"))
+        .filteredOn(p -> p.key().equals("watchdog"))
         .singleElement()
         .satisfies(p -> assertThat(p.message()).contains("not supported by Regent yet"));
     assertThat(merged.warnings())
