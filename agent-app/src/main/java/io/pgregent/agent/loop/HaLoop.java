@@ -63,6 +63,8 @@ public final class HaLoop implements SmartLifecycle {
   private final java.util.concurrent.locks.ReentrantLock actionLock =
       new java.util.concurrent.locks.ReentrantLock();
   private volatile String task;
+  private volatile long sampledAtNanos;
+  private final Object sampleLock = new Object();
   private volatile boolean wakeRequested;
   private volatile ScheduledRestart scheduledRestart;
   private volatile java.util.function.Consumer<ScheduledRestart> restartRunner;
@@ -89,6 +91,47 @@ public final class HaLoop implements SmartLifecycle {
   /** The last published snapshot, empty before the first cycle completed. */
   public Optional<AgentSnapshot> snapshot() {
     return Optional.ofNullable(snapshot.get());
+  }
+
+  /**
+   * The last snapshot with a PostgreSQL sample no older than {@code maxAge}, sampling again if it
+   * is: members racing for the lock compare WAL positions, which must be current (a replica's loop
+   * may last have run a loop_wait ago).
+   */
+  public Optional<AgentSnapshot> freshSnapshot(Duration maxAge) {
+    AgentSnapshot s = snapshot.get();
+    if (s == null || System.nanoTime() - sampledAtNanos <= maxAge.toNanos()) {
+      return Optional.ofNullable(s);
+    }
+    synchronized (sampleLock) {
+      s = snapshot.get();
+      if (System.nanoTime() - sampledAtNanos <= maxAge.toNanos()) {
+        return Optional.of(s);
+      }
+      long at = System.nanoTime();
+      LocalPostgresState pg;
+      try {
+        pg = postgres.state();
+      } catch (RuntimeException e) {
+        return Optional.of(s);
+      }
+      AgentSnapshot fresh =
+          new AgentSnapshot(
+              pg,
+              s.view(),
+              s.holdsLock(),
+              s.state().equals("stopping") ? s.state() : stateName(pg),
+              s.dcsLastSeenEpochSeconds(),
+              s.paused(),
+              s.message(),
+              s.completedAtNanos());
+      // The loop may have published meanwhile: its snapshot wins.
+      if (snapshot.compareAndSet(s, fresh)) {
+        sampledAtNanos = at;
+        return Optional.of(fresh);
+      }
+      return Optional.of(snapshot.get());
+    }
   }
 
   public AgentConfig config() {
@@ -355,6 +398,7 @@ public final class HaLoop implements SmartLifecycle {
   }
 
   private boolean decideAndAct(Optional<ClusterView> view, HaSettings settings) {
+    long sampledAt = System.nanoTime();
     LocalPostgresState pg = postgres.state();
     state.memory = state.memory.withFailsafeHeartbeat(heartbeats.last());
     CycleFacts facts = CycleFacts.fresh();
@@ -379,6 +423,7 @@ public final class HaLoop implements SmartLifecycle {
         outcome = executor.execute(decision.action(), view, facts);
       } catch (RuntimeException e) {
         log.error("{} failed: {}", decision.action().getClass().getSimpleName(), e.getMessage());
+        sampledAt = System.nanoTime();
         pg = postgres.state();
         break;
       }
@@ -389,6 +434,7 @@ public final class HaLoop implements SmartLifecycle {
       if (!outcome.gathering()) {
         acted = !(decision.action() instanceof Action.None);
         if (acted) {
+          sampledAt = System.nanoTime();
           pg = postgres.state();
         }
         break;
@@ -398,6 +444,7 @@ public final class HaLoop implements SmartLifecycle {
       state.memory = state.memory.withWasLeader(state.holdsLock);
     }
     publishMember(view, pg);
+    sampledAtNanos = sampledAt;
     snapshot.set(
         new AgentSnapshot(
             pg,

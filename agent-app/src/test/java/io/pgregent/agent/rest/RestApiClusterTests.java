@@ -760,6 +760,45 @@ class RestApiClusterTests {
                     .containsPattern("regent_ha_loop_duration_seconds_count [1-9]"));
   }
 
+  @Test
+  @Order(9)
+  void theStatusDocumentSamplesPostgresFreshWhileTheLoopWaits() throws Exception {
+    // A long loop_wait: the loops publish again only in 40 s (routine WAL writes wake none).
+    RawHttp.Response slow =
+        send(leader, "PATCH", "/config", "{\"ttl\": 90, \"loop_wait\": 40, \"retry_timeout\": 10}");
+    assertThat(slow.status()).as(slow.text()).isEqualTo(200);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  agents.values().stream()
+                      .allMatch(
+                          a -> a.getBean(io.pgregent.agent.loop.HaLoop.class).ttlSeconds() == 90));
+      io.pgregent.postgres.PostgresController pg =
+          agents.get(leader).getBean(io.pgregent.postgres.PostgresController.class);
+      pg.client().execute("CREATE TABLE IF NOT EXISTS fresh_status (id int)");
+      pg.client().execute("INSERT INTO fresh_status SELECT generate_series(1, 5000)");
+      long lsn = pg.client().status().currentLsn();
+      // What racing members read in GET /patroni is PostgreSQL's position of now, not the last
+      // cycle's: well within the 40 s loop_wait.
+      await()
+          .atMost(Duration.ofSeconds(8))
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () -> {
+                assertThat(json(get(leader, "/patroni")).at("/xlog/location").asLong())
+                    .isGreaterThanOrEqualTo(lsn);
+                assertThat(json(get(replica, "/patroni")).at("/xlog/received_location").asLong())
+                    .isGreaterThanOrEqualTo(lsn);
+              });
+    } finally {
+      RawHttp.Response back =
+          send(leader, "PATCH", "/config", "{\"ttl\": 10, \"loop_wait\": 2, \"retry_timeout\": 3}");
+      assertThat(back.status()).as(back.text()).isEqualTo(200);
+    }
+  }
+
   static List<String> fieldNames(JsonNode node) {
     List<String> names = new ArrayList<>();
     node.fieldNames().forEachRemaining(names::add);
