@@ -98,24 +98,30 @@ final class ConfigKeys {
     put("regent.restapi", section());
     put("regent.restapi.switchover_timeout", integer(1));
 
-    // log: only the level is used.
+    // log: Patroni's section; Regent logs through Logback (Spring Boot).
     put("log", section());
     put("log.level", enumOf("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL"));
+    put("log.type", enumOf("plain", "json"));
+    // A string (plain); with log.type json Patroni also takes a list of fields, not used here.
+    put("log.format", any());
+    put("log.dateformat", str());
+    put("log.loggers", map());
     for (String k :
         List.of(
-            "type",
             "traceback_level",
-            "format",
-            "dateformat",
             "static_fields",
             "max_queue_size",
             "dir",
             "mode",
             "file_num",
             "file_size",
-            "loggers",
             "deduplicate_heartbeat_logs")) {
-      put("log." + k, any().unsupported("Regent logs through Logback; only log.level is used"));
+      put(
+          "log." + k,
+          any()
+              .unsupported(
+                  "Regent logs to standard output through Logback; log.level, log.type,"
+                      + " log.format, log.dateformat and log.loggers are used"));
     }
 
     // restapi:
