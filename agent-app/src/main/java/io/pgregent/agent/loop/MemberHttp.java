@@ -21,14 +21,25 @@ import org.springframework.boot.ssl.pem.PemSslStoreDetails;
  */
 public final class MemberHttp {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MemberHttp.class);
+
   private MemberHttp() {}
 
   /** A client for the configuration's member-to-member calls. */
   public static HttpClient client(Map<String, Object> props, Duration connectTimeout) {
     HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout);
-    SSLContext ssl = sslContext(props);
-    if (ssl != null) {
-      b.sslContext(ssl);
+    try {
+      SSLContext ssl = sslContext(props);
+      if (ssl != null) {
+        b.sslContext(ssl);
+      }
+    } catch (IllegalStateException e) {
+      // The REST API's own TLS start fails on the same files with its error; peers then get the
+      // JVM's defaults rather than no client at all.
+      log.warn(
+          "ctl.cacert/certfile or restapi.cafile/certfile/keyfile cannot be used for calls to"
+              + " other members: {}",
+          e.getMessage());
     }
     return b.build();
   }
