@@ -420,8 +420,9 @@ class ConsulDcsRequestTests {
     ConsulDcs dcs = dcs(server);
     assertThatThrownBy(dcs::read)
         .isInstanceOf(DcsUnreachableException.class)
-        .hasMessageContaining(String.valueOf(server.port()))
-        .hasMessageContaining("No cluster leader");
+        .hasMessageContaining(String.valueOf(server.port()));
+    // The last attempt gets only what is left of retry_timeout, so its own failure may be a
+    // timeout; what matters is that the 500s were retried rather than surfaced at once.
     assertThat(server.requests().size()).as("retried").isGreaterThan(1);
   }
 
