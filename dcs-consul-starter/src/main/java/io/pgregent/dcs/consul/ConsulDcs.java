@@ -423,7 +423,8 @@ public final class ConsulDcs implements Dcs {
   /**
    * Waits for a change that matters (see {@link ClusterKey#wakesTheLoop}) since the last {@link
    * #read()}, through blocking queries on the cluster prefix run by the waiting thread. A failed
-   * query counts as a change, so that the loop re-reads and learns whether the store is down.
+   * query counts as a change, so that the loop re-reads and learns whether the store is down. An
+   * interrupt is seen when the current query returns: within the timeout plus Consul's jitter.
    */
   @Override
   public boolean awaitChange(long since, Duration timeout) throws InterruptedException {
