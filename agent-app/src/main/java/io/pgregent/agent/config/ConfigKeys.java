@@ -77,8 +77,7 @@ final class ConfigKeys {
   }
 
   /** The store sections Regent can use. */
-  // Consul joins once its starter exists; until then a consul: section is refused up front.
-  static final List<String> SUPPORTED_STORES = List.of("etcd3", "zookeeper");
+  static final List<String> SUPPORTED_STORES = List.of("etcd3", "zookeeper", "consul");
 
   private static final Map<String, Spec> TABLE = new LinkedHashMap<>();
 

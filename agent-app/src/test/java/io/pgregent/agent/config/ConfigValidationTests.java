@@ -303,16 +303,17 @@ class ConfigValidationTests {
   }
 
   @Test
-  void aConsulSectionIsRefusedUntilRegentSupportsIt() {
+  void aConsulSectionIsAValidStore() {
     Path file =
         ConfigFixtures.write(
             dir,
             "consul.yml",
             ConfigFixtures.MINIMAL.replace(
-                "etcd3:\n  hosts: 10.0.0.1:2379\n", "consul:\n  host: 127.0.0.1:8500\n"));
+                "etcd3:\n  hosts: 10.0.0.1:2379\n",
+                "consul:\n  host: 127.0.0.1:8500\n  register_service: true\n"
+                    + "  service_tags: [eu]\n  checks: []\n"));
     LoadedConfig loaded = new AgentConfigLoader(Map.of()).read(file);
-    assertThat(loaded.errors())
-        .anySatisfy(
-            p -> assertThat(p.toString()).startsWith("consul").contains("not supported by Regent"));
+    assertThat(loaded.errors()).isEmpty();
+    assertThat(List.copyOf(ConfigKeys.SUPPORTED_STORES)).contains("consul");
   }
 }
