@@ -14,6 +14,10 @@ final class Ctl {
   private Ctl() {}
 
   static Result withInput(String input, String... args) {
+    return withEnv(Map.of(), input, args);
+  }
+
+  static Result withEnv(Map<String, String> env, String input, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     Terminal t =
@@ -21,7 +25,7 @@ final class Ctl {
             new BufferedReader(new StringReader(input)),
             new PrintWriter(out),
             new PrintWriter(err),
-            Map.of());
+            env);
     int code = RegentCtl.run(args, t);
     return new Result(code, out.toString(), err.toString());
   }

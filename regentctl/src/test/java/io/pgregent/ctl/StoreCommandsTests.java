@@ -298,6 +298,51 @@ class StoreCommandsTests {
     assertThat(stored.at("/postgresql/parameters/max_wal_senders").asInt()).isEqualTo(10);
   }
 
+  /** An editor that changes loop_wait to 7 and, when asked, rewrites the key meanwhile. */
+  private static Path editor(String scope, boolean concurrentWrite) throws IOException {
+    Path script = dir.resolve("editor-" + scope + ".sh");
+    String race =
+        concurrentWrite
+            ? "etcdctl --endpoints="
+                + etcd.clientUrl()
+                + " put /service/"
+                + scope
+                + "/config '{\"ttl\":30,\"loop_wait\":3}' >/dev/null\n"
+            : "";
+    Files.writeString(
+        script, "#!/bin/sh\nsed -i 's/^loop_wait: 10$/loop_wait: 7/' \"$1\"\n" + race);
+    script.toFile().setExecutable(true);
+    return script;
+  }
+
+  @Test
+  void editConfigOpensTheEditorAndWritesWithCompareAndSet() throws IOException {
+    Captures.write(etcd, "edited", Captures.section("2."));
+    Map<String, String> env = Map.of("EDITOR", editor("edited", false).toString());
+
+    Ctl.Result r = Ctl.withEnv(env, "y\n", "-c", config("edited"), "edit-config");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("-loop_wait: 10\n+loop_wait: 7\n")
+        .contains("Apply these changes? [y/N]");
+    JsonNode stored = JSON.readTree(etcd.get("/service/edited/config").orElseThrow());
+    assertThat(stored.get("loop_wait").asInt()).isEqualTo(7);
+  }
+
+  @Test
+  void editConfigWritesNothingWhenTheKeyChangedMeanwhile() throws IOException {
+    Captures.write(etcd, "raced", Captures.section("2."));
+    Map<String, String> env = Map.of("EDITOR", editor("raced", true).toString());
+
+    Ctl.Result r = Ctl.withEnv(env, "", "-c", config("raced"), "edit-config", "--force");
+
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("changed in the store while it was edited; nothing written");
+    assertThat(JSON.readTree(etcd.get("/service/raced/config").orElseThrow()))
+        .isEqualTo(JSON.readTree("{\"ttl\":30,\"loop_wait\":3}"));
+  }
+
   @Test
   void removeDeletesTheClusterOnlyAfterTheConfirmations() throws IOException {
     Map<String, String> keys = synchronous();
