@@ -182,6 +182,40 @@ class RestCommandsTests {
   }
 
   @Test
+  void statusUnknownFromTheLeaderEndsWithWhatTheStoreShows() {
+    pg1.answer =
+        r -> {
+          etcd.put("/service/" + scope + "/leader", "pg0");
+          return new FakeMember.Reply(
+              503,
+              "Switchover status unknown after 20 seconds; operation may still be in progress");
+        };
+
+    Ctl.Result r = Ctl.run("-c", cfg, "switchover", "--force");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("Switchover reply: 503, Switchover status unknown");
+    assertThat(r.out()).contains("The store shows pg0 as the leader");
+  }
+
+  @Test
+  void switchoverThatNeverHappensIsReportedAfterTheStatedBound() {
+    pg1.answer =
+        r ->
+            new FakeMember.Reply(
+                503,
+                "Switchover status unknown after 20 seconds; operation may still be in progress");
+
+    Ctl.Result r = Ctl.run("-c", cfg, "switchover", "--candidate", "pg2", "--force");
+
+    assertThat(r.code()).isEqualTo(1);
+    // loop_wait is 10 in the stored configuration: Patroni's own bound, 2 × max(10, loop_wait)
+    assertThat(r.out()).contains("Waiting up to 20 s for the store to show the new leader");
+    assertThat(r.out()).contains("| pg1    | 127.0.0.1:5433 | Leader  |");
+    assertThat(r.err()).isEqualTo("regentctl: After 20 s the store shows pg1 still the leader\n");
+  }
+
+  @Test
   void switchoverAsksBeforeActing() {
     Ctl.Result r = Ctl.withInput("\npg2\nnow\nn\n", "-c", cfg, "switchover");
 
