@@ -3,6 +3,8 @@ package io.pgregent.ctl;
 import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsTimings;
+import io.pgregent.dcs.consul.ConsulDcs;
+import io.pgregent.dcs.consul.autoconfigure.ConsulProperties;
 import io.pgregent.dcs.etcd.EtcdDcs;
 import io.pgregent.dcs.etcd.autoconfigure.EtcdProperties;
 import io.pgregent.dcs.zookeeper.ZooKeeperDcs;
@@ -39,7 +41,7 @@ final class Stores {
     Dcs open(Map<String, Object> section, ClusterPath path, String member, DcsTimings timings);
   }
 
-  static final List<StoreType> TYPES = List.of(new Etcd3(), new ZooKeeper());
+  static final List<StoreType> TYPES = List.of(new Etcd3(), new ZooKeeper(), new Consul());
 
   private Stores() {}
 
@@ -133,6 +135,46 @@ final class Stores {
         p.setConnectTimeout(Duration.ofSeconds(Long.parseLong(connect.trim())));
       }
       return new ZooKeeperDcs(p.toSettings(), path, member, timings);
+    }
+  }
+
+  private static final class Consul implements StoreType {
+    @Override
+    public String section() {
+      return "consul";
+    }
+
+    @Override
+    public Map<String, Object> sectionFromUrl(URI url) {
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("host", hostPort(url).contains(":") ? hostPort(url) : hostPort(url) + ":8500");
+      return s;
+    }
+
+    @Override
+    public Dcs open(Map<String, Object> s, ClusterPath path, String member, DcsTimings timings) {
+      ConsulProperties p = new ConsulProperties();
+      p.setHost(str(s, "host"));
+      p.setUrl(str(s, "url"));
+      String port = str(s, "port");
+      if (port != null) {
+        p.setPort(Integer.parseInt(port.trim()));
+      }
+      if (str(s, "scheme") != null) {
+        p.setScheme(str(s, "scheme"));
+      }
+      p.setToken(str(s, "token"));
+      if (s.containsKey("verify")) {
+        p.setVerify(Trees.bool(s, "verify"));
+      }
+      p.setCacert(file(s, "cacert"));
+      p.setCert(file(s, "cert"));
+      p.setKey(file(s, "key"));
+      p.setDc(str(s, "dc"));
+      if (str(s, "consistency") != null) {
+        p.setConsistency(str(s, "consistency"));
+      }
+      return new ConsulDcs(p.toSettings(), path, member, timings);
     }
   }
 

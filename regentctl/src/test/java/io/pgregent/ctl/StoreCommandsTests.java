@@ -409,11 +409,24 @@ class StoreCommandsTests {
 
   @Test
   void unknownStoreIsRefusedClearly() {
-    Ctl.Result r = Ctl.run("-d", "consul://127.0.0.1:8500", "list", "x");
+    Ctl.Result r = Ctl.run("-d", "kubernetes://127.0.0.1:8500", "list", "x");
 
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err())
         .isEqualTo(
-            "regentctl: consul: regentctl cannot open this store (known: etcd3, zookeeper)\n");
+            "regentctl: kubernetes: regentctl cannot open this store (known: etcd3, zookeeper,"
+                + " consul)\n");
+  }
+
+  @Test
+  void unreachableConsulIsOneLineNamingTheEndpoint() {
+    int closed = FreePorts.next();
+
+    Ctl.Result r = Ctl.run("-d", "consul://127.0.0.1:" + closed, "list", "somewhere");
+
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err().lines()).hasSize(1);
+    assertThat(r.err()).startsWith("regentctl: ").contains("127.0.0.1:" + closed);
   }
 }
