@@ -73,7 +73,9 @@ public final class RegentMain {
         new RegentMain(
             System.getenv(), System.out, System.err, (c, a) -> RegentApplication.run(c, a));
     int code = main.execute(args);
-    if (code != 0) {
+    // The demo exits when it has stopped its cluster, whatever threads its embedded ZooKeeper
+    // left behind.
+    if (code != 0 || (args.length > 0 && args[0].equals("demo"))) {
       System.exit(code);
     }
     // 0: either a command that finished (the JVM exits) or the agent, which keeps running.
