@@ -92,6 +92,25 @@ public final class PeerClient {
     return answers;
   }
 
+  /** One member's {@code /patroni} document, empty when it does not answer in time. */
+  public java.util.Optional<JsonNode> document(Member m) {
+    if (m.apiUrl().isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    try {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(m.apiUrl().get())).timeout(timeout).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
+      return java.util.Optional.of(JSON.readTree(r.body()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.Optional.empty();
+    } catch (Exception e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   /** Reads the fields the leader race uses from a {@code /patroni} document. */
   static PeerStatus parse(String name, String body) {
     try {

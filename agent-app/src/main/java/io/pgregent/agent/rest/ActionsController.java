@@ -252,8 +252,12 @@ public class ActionsController {
     if (!st.eligible()) {
       return "candidate " + candidate + " is tagged nofailover";
     }
+    // Its own answer, not its member key: that is only as fresh as its last loop.
     String replication =
-        view.member(candidate).map(m -> m.data().path("replication_state").asText("")).orElse("");
+        view.member(candidate)
+            .flatMap(peers::document)
+            .map(d -> d.path("replication_state").asText(""))
+            .orElse("");
     if (st.primary() || !replication.equals("streaming")) {
       return "candidate " + candidate + " is not streaming from the leader";
     }
