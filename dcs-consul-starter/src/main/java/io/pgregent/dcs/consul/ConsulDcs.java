@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,8 +66,22 @@ public final class ConsulDcs implements Dcs {
   private String lastMemberSession;
   private boolean warnedShortTtl;
 
-  /** Guards the blocking query: one thread polls, others wait on {@link #changes}. */
-  private final ReentrantLock pollLock = new ReentrantLock();
+  /**
+   * Runs the blocking queries, so that a thread waiting in {@link #awaitChange} waits on {@link
+   * #changes} and sees an interrupt at once (a blocking HTTP read would not).
+   */
+  private final java.util.concurrent.ExecutorService watcher =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "consul-watch");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** Guarded by {@link #watchState}: a poll task runs, until this deadline (nanoTime). */
+  private boolean polling;
+
+  private long pollUntilNanos;
 
   private final Object watchState = new Object();
   private long watchIndex;
@@ -422,32 +435,53 @@ public final class ConsulDcs implements Dcs {
 
   /**
    * Waits for a change that matters (see {@link ClusterKey#wakesTheLoop}) since the last {@link
-   * #read()}, through blocking queries on the cluster prefix run by the waiting thread. A failed
-   * query counts as a change, so that the loop re-reads and learns whether the store is down. An
-   * interrupt is seen when the current query returns: within the timeout plus Consul's jitter.
+   * #read()}, through blocking queries on the cluster prefix run by the watch thread until a change
+   * or the latest waiter's deadline. A failed query counts as a change, so that the loop re-reads
+   * and learns whether the store is down. The wait itself is interruptible at once.
    */
   @Override
   public boolean awaitChange(long since, Duration timeout) throws InterruptedException {
+    if (changes.changeCount() > since) {
+      return true;
+    }
+    if (timeout.isZero() || timeout.isNegative() || closed) {
+      return false;
+    }
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      if (changes.changeCount() > since) {
-        return true;
+    synchronized (watchState) {
+      if (!polling || deadline - pollUntilNanos > 0) {
+        pollUntilNanos = deadline;
       }
-      long remaining = deadline - System.nanoTime();
-      if (remaining <= 0 || closed) {
-        return false;
+      if (!polling) {
+        polling = true;
+        try {
+          watcher.execute(this::pollUntilChange);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          polling = false;
+          return false;
+        }
       }
-      if (!pollLock.tryLock()) {
-        // Another thread is polling; it bumps the counter for us.
-        return changes.awaitChange(since, Duration.ofNanos(remaining));
-      }
-      try {
+    }
+    return changes.awaitChange(since, timeout);
+  }
+
+  /** Blocking queries one after the other until one sees a change or the deadline passes. */
+  private void pollUntilChange() {
+    long start = changes.changeCount();
+    try {
+      while (!closed && changes.changeCount() == start) {
+        long remaining;
+        synchronized (watchState) {
+          remaining = pollUntilNanos - System.nanoTime();
+        }
+        if (remaining <= 0) {
+          return;
+        }
         poll(Duration.ofNanos(remaining));
-      } finally {
-        pollLock.unlock();
       }
-      if (Thread.interrupted()) {
-        throw new InterruptedException();
+    } finally {
+      synchronized (watchState) {
+        polling = false;
       }
     }
   }
@@ -554,6 +588,7 @@ public final class ConsulDcs implements Dcs {
     try {
       registrar.deregister();
     } finally {
+      watcher.shutdownNow();
       http.close();
     }
   }

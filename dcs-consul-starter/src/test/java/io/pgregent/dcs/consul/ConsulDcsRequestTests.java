@@ -412,6 +412,49 @@ class ConsulDcsRequestTests {
     assertThat(dcs.awaitChange(dcs.changeCount(), Duration.ofSeconds(20))).isTrue();
   }
 
+  @Test
+  void aThreadWaitingForAChangeSeesAnInterruptWhileTheBlockingQueryIsOpen() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch queried = new java.util.concurrent.CountDownLatch(1);
+    RecordingHttpServer server =
+        server(
+            r -> {
+              if (r.params().stream().anyMatch(p -> p.startsWith("index="))) {
+                // Consul holds a blocking query open until something changes.
+                queried.countDown();
+                try {
+                  release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+              return Answer.ok("[]", 9);
+            });
+    closeables.add(release::countDown);
+    ConsulDcs dcs = dcs(server);
+    dcs.read();
+    java.util.concurrent.atomic.AtomicReference<Throwable> outcome =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread loop =
+        new Thread(
+            () -> {
+              try {
+                dcs.awaitChange(dcs.changeCount(), Duration.ofSeconds(25));
+                outcome.set(new AssertionError("returned without an interrupt"));
+              } catch (Throwable t) {
+                outcome.set(t);
+              }
+            });
+    loop.start();
+    assertThat(queried.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    loop.interrupt();
+    // Seen while the query is still open: a stopping agent does not wait for it.
+    loop.join(Duration.ofSeconds(5).toMillis());
+    assertThat(loop.isAlive()).isFalse();
+    assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
+    assertThat(release.getCount()).isEqualTo(1);
+  }
+
   // ---- failures ----
 
   @Test
