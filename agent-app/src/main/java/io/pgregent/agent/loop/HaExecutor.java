@@ -134,6 +134,8 @@ final class HaExecutor {
     } else if (action instanceof Action.ReleaseLock) {
       dcs.release();
       state.holdsLock = false;
+    } else if (action instanceof Action.Rejoin a) {
+      rejoinDiverged(view.orElseThrow(), a.leader());
     } else if (action instanceof Action.StepDown a) {
       stepDown(a, view.orElseThrow());
     } else if (action instanceof Action.ClearFailover) {
@@ -257,6 +259,21 @@ final class HaExecutor {
       postgres.followLeader(leader);
     }
     state.mayHaveDiverged = false;
+  }
+
+  /** A running standby that diverged from the leader: stop it, then rejoin as a stopped one. */
+  private void rejoinDiverged(ClusterView view, String leader) {
+    LeaderConnection conn = connection(view, leader);
+    postgres.stop(StopMode.FAST, postgres.settings().pgCtlTimeout());
+    if (postgres.usePgRewind()) {
+      state.mayHaveDiverged = true;
+      rejoin(view, conn);
+    } else {
+      // Throws, keeping the data, unless remove_data_directory_on_diverged_timelines allows it.
+      postgres.recloneOnDivergedTimelines(conn, LONG_TASK);
+      postgres.start();
+    }
+    state.following = leader;
   }
 
   private void promote(Optional<ClusterView> view) {

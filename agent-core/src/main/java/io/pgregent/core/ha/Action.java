@@ -17,7 +17,8 @@ public sealed interface Action
         Action.QueryFailsafe,
         Action.Halt,
         Action.StepDown,
-        Action.ClearFailover {
+        Action.ClearFailover,
+        Action.Rejoin {
 
   /** Nothing to do until the next cycle. */
   record None() implements Action {}
@@ -81,6 +82,13 @@ public sealed interface Action
 
   /** Empty the store's {@code failover} key (compare-and-set on the version we read). */
   record ClearFailover() implements Action {}
+
+  /**
+   * A running standby whose WAL went past the point where {@code leader}'s timeline forked off:
+   * stop it and rejoin through pg_rewind (or a re-clone when configured), as a stopped former
+   * primary would.
+   */
+  record Rejoin(String leader) implements Action {}
 
   /** How a primary steps down. */
   enum DemoteMode {

@@ -2,6 +2,7 @@ package io.pgregent.core.ha;
 
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Leader;
+import io.pgregent.core.cluster.TimelineHistory;
 import java.util.Optional;
 
 /**
@@ -173,6 +174,15 @@ public final class HaDecider {
         return Decision.of(new Action.None(), Reason.WAITING_FOR_POSTGRES);
       case RUNNING:
       default:
+        Optional<Long> forkedAt = divergedFrom(view, leader, local);
+        if (forkedAt.isPresent() && !s.paused()) {
+          return Decision.of(
+              new Action.Rejoin(leader),
+              Reason.DIVERGED_FROM_LEADER,
+              Long.toString(local.timeline()),
+              lsn(forkedAt.get()),
+              leader);
+        }
         if (!local.upstream().map(leader::equals).orElse(false) && !s.paused()) {
           return Decision.of(new Action.FollowLeader(leader), Reason.FOLLOWING_NEW_LEADER, leader);
         }
@@ -182,6 +192,35 @@ public final class HaDecider {
             s.member(),
             leader);
     }
+  }
+
+  /**
+   * Where the leader's timeline forked off ours, if this standby's WAL went past it: it can then
+   * never stream from the leader (the cluster's history records each switch point). Empty while it
+   * is behind the switch point, or on the leader's timeline.
+   */
+  static Optional<Long> divergedFrom(ClusterView view, String leader, LocalState local) {
+    if (!local.isRunningReplica() || local.timeline() <= 0) {
+      return Optional.empty();
+    }
+    long leaderTimeline = view.member(leader).flatMap(m -> m.timeline()).orElse(0L);
+    if (leaderTimeline <= local.timeline()) {
+      return Optional.empty();
+    }
+    return view.history()
+        .flatMap(
+            h ->
+                h.entries().stream()
+                    .filter(e -> e.timeline() == local.timeline())
+                    .map(TimelineHistory.Entry::switchLsn)
+                    .findFirst())
+        .filter(switchLsn -> local.walPosition() > switchLsn);
+  }
+
+  private static String lsn(long value) {
+    return Long.toHexString(value >>> 32).toUpperCase(java.util.Locale.ROOT)
+        + "/"
+        + Long.toHexString(value & 0xffffffffL).toUpperCase(java.util.Locale.ROOT);
   }
 
   // ---- nobody holds the lock ----

@@ -65,7 +65,10 @@ public enum Reason {
   WAITING_FOR_CANDIDATE("manual failover: waiting for the candidate %s to take the leader lock"),
   FORMER_LEADER_STANDS_ASIDE(
       "manual failover: I am the former leader and a healthy member can take over"),
-  TASK_RUNNING_LEADER("%s in progress, the leader lock is held");
+  TASK_RUNNING_LEADER("%s in progress, the leader lock is held"),
+  DIVERGED_FROM_LEADER(
+      "my WAL on timeline %s went past %s, where the leader's timeline forked off: rejoining %s"
+          + " through pg_rewind");
 
   private final String template;
 

@@ -414,6 +414,34 @@ class HaDeciderTests {
                 .cycle(CycleFacts.fresh().withPeers(peers(aheadPeer)).withLockAcquired(false)),
             new Action.None(),
             Reason.LOST_LOCK_RACE),
+        // a standby whose WAL went past the leader's fork point
+        row(
+            "a standby past the leader's fork point rejoins through pg_rewind",
+            input()
+                .leader("pg0")
+                .leaderTimeline(2)
+                .historyUpTo(2)
+                .local(withTimeline(replicaOf("pg0", 150), 1)),
+            new Action.Rejoin("pg0"),
+            Reason.DIVERGED_FROM_LEADER),
+        row(
+            "a standby behind the leader's fork point just follows",
+            input()
+                .leader("pg0")
+                .leaderTimeline(2)
+                .historyUpTo(2)
+                .local(withTimeline(replicaOf("pg0", 100), 1)),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
+            "a standby on the leader's timeline just follows",
+            input()
+                .leader("pg0")
+                .leaderTimeline(2)
+                .historyUpTo(2)
+                .local(withTimeline(replicaOf("pg0", 150), 2)),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
         // a task runs outside the loop
         row(
             "task running on the leader: keep the lock",

@@ -39,6 +39,7 @@ final class HaInputs {
     private AgentMemory memory = AgentMemory.initial();
     private long now = 1_000_000_000_000L;
     private long epochMillis = EPOCH_MILLIS;
+    private long leaderTimeline;
     private Failover failover;
 
     Builder storeDown() {
@@ -95,6 +96,11 @@ final class HaInputs {
       return this;
     }
 
+    Builder leaderTimeline(long value) {
+      leaderTimeline = value;
+      return this;
+    }
+
     Builder epochMillis(long value) {
       epochMillis = value;
       return this;
@@ -121,6 +127,9 @@ final class HaInputs {
           ObjectNode data = ClusterCodec.nodes().objectNode();
           data.put("conn_url", "postgres://127.0.0.1:5432/postgres");
           data.put("role", name.equals(leader) ? "primary" : "replica");
+          if (name.equals(leader) && leaderTimeline > 0) {
+            data.put("timeline", leaderTimeline);
+          }
           members.put(name, Member.of(name, data));
         }
         view =
