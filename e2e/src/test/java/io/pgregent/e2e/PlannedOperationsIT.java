@@ -431,4 +431,53 @@ class PlannedOperationsIT {
         .until(() -> leader().map(next::equals).orElse(false));
     awaitHealthy();
   }
+
+  // ---- a standby that went past the new leader's fork point ----
+
+  static void signal(String sig, long pid) throws Exception {
+    Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).start();
+    assertThat(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isZero();
+  }
+
+  @Test
+  @Order(9)
+  void aStandbyAheadOfTheNewLeaderRejoinsThroughPgRewind() throws Exception {
+    awaitHealthy();
+    String old = leader().orElseThrow();
+    String next = other(old);
+    long receiver;
+    try (Connection c = agents.get(next).connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pid FROM pg_stat_wal_receiver")) {
+      assertThat(rs.next()).isTrue();
+      receiver = rs.getLong(1);
+    }
+    int rewindsBefore = rewinds("pg2");
+    // The next leader stops receiving; pg2 (nofailover) goes on: it will be ahead of it.
+    signal("STOP", receiver);
+    try {
+      write(old, 30);
+      await().atMost(Duration.ofSeconds(30)).until(() -> count("pg2") == rows);
+      agents.get(old).crash();
+    } finally {
+      signal("CONT", receiver);
+    }
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> leader().map(next::equals).orElse(false));
+    // pg2's WAL went past where the new timeline forked off: it can only stream again once
+    // rewound onto the new leader's history.
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> streaming("pg2") && count("pg2") == count(next));
+    assertThat(rewinds("pg2")).isGreaterThan(rewindsBefore);
+    assertThat(agents.get("pg2").log()).contains("went past");
+    write(next, 3);
+    await().atMost(Duration.ofSeconds(30)).until(() -> count("pg2") == count(next));
+    agents.get(old).start();
+    awaitHealthy();
+  }
 }
