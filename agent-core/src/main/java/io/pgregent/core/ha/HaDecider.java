@@ -17,6 +17,10 @@ public final class HaDecider {
   private HaDecider() {}
 
   public static Decision decide(HaInput in) {
+    return SyncStandbyResolver.beforePromotion(in, decideAction(in));
+  }
+
+  private static Decision decideAction(HaInput in) {
     LocalState local = in.local();
     HaSettings s = in.settings();
     if (local.task().isPresent()) {
@@ -90,6 +94,10 @@ public final class HaDecider {
       case RUNNING:
         if (local.inRecovery()) {
           return Decision.of(new Action.Promote(), Reason.PROMOTED_BECAUSE_HAD_LOCK);
+        }
+        Optional<Decision> syncStep = SyncStandbyResolver.nextStep(in, view);
+        if (syncStep.isPresent()) {
+          return syncStep.get();
         }
         return Decision.of(new Action.None(), Reason.LEADER_WITH_LOCK, s.member());
       case NO_DATA:
@@ -208,11 +216,15 @@ public final class HaDecider {
         CandidateRanking.isHealthiest(
             local.walPosition(),
             s.failoverPriority(),
-            cycle.peers().get().values().stream()
-                .filter(p -> !p.name().equals(s.member()))
-                .toList());
+            FailoverEligibility.rivals(view, s, cycle.peers().get().values()));
     if (!healthiest) {
       return Decision.of(new Action.None(), Reason.NOT_HEALTHIEST);
+    }
+    Optional<Decision> noQuorum =
+        FailoverEligibility.quorumRejection(
+            view, s, local.walPosition(), cycle.peers().get().values());
+    if (noQuorum.isPresent()) {
+      return noQuorum.get();
     }
     return Decision.of(new Action.AcquireLock(), Reason.ACQUIRING_LOCK);
   }

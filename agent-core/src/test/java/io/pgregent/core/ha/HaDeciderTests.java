@@ -31,6 +31,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HaDeciderTests {
 
   static Stream<Arguments> table() {
+    return Stream.concat(baseRows(), SyncDeciderRows.rows());
+  }
+
+  private static Stream<Arguments> baseRows() {
     PeerStatus aheadPeer = replicaPeer("pg2", 200);
     return Stream.of(
         // a long action is running
@@ -416,7 +420,7 @@ class HaDeciderTests {
             Reason.LOST_LOCK_RACE));
   }
 
-  private static Arguments row(String name, HaInputs.Builder input, Action action, Reason reason) {
+  static Arguments row(String name, HaInputs.Builder input, Action action, Reason reason) {
     return Arguments.of(name, input, action, reason);
   }
 

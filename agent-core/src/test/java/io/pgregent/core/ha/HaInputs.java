@@ -6,6 +6,7 @@ import io.pgregent.core.cluster.Initialize;
 import io.pgregent.core.cluster.Leader;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.cluster.Status;
+import io.pgregent.core.cluster.SyncState;
 import io.pgregent.core.cluster.TimelineHistory;
 import io.pgregent.core.dcs.ClusterCodec;
 import java.util.ArrayList;
@@ -35,6 +36,18 @@ final class HaInputs {
     private HaSettings settings = HaInputs.settings(false, false, 1, false, false);
     private AgentMemory memory = AgentMemory.initial();
     private long now = 1_000_000_000_000L;
+    private SyncState sync;
+    private final Map<String, Map<String, Object>> tags = new TreeMap<>();
+
+    Builder sync(SyncState value) {
+      sync = value;
+      return this;
+    }
+
+    Builder tag(String member, String tag, Object value) {
+      tags.computeIfAbsent(member, m -> new TreeMap<>()).put(tag, value);
+      return this;
+    }
 
     Builder storeDown() {
       storeReachable = false;
@@ -106,6 +119,10 @@ final class HaInputs {
           ObjectNode data = ClusterCodec.nodes().objectNode();
           data.put("conn_url", "postgres://127.0.0.1:5432/postgres");
           data.put("role", name.equals(leader) ? "primary" : "replica");
+          if (tags.containsKey(name)) {
+            ObjectNode t = data.putObject("tags");
+            tags.get(name).forEach(t::putPOJO);
+          }
           members.put(name, Member.of(name, data));
         }
         view =
@@ -120,7 +137,7 @@ final class HaInputs {
                         ? Optional.empty()
                         : Optional.of(new TimelineHistory(history, 3)),
                     Optional.empty(),
-                    Optional.empty(),
+                    Optional.ofNullable(sync),
                     Optional.empty(),
                     List.of()));
       }
