@@ -42,7 +42,7 @@ class QuorumCommitIT {
         new SyncCluster(
             "e2equorum",
             Map.of("pg0", Map.of(), "pg1", Map.of(), "pg2", Map.of(), "pg3", Map.of()),
-            6);
+            8);
     cluster.start();
   }
 

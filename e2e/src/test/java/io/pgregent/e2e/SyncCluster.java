@@ -48,7 +48,7 @@ final class SyncCluster implements AutoCloseable {
             agents.put(
                 name,
                 new RegentAgent(
-                    base, scope, name, "127.0.0.1:" + etcd.clientPort(), tags, ttl, 1, 2)));
+                    base, scope, name, "127.0.0.1:" + etcd.clientPort(), tags, ttl, 1, 3)));
   }
 
   void start() {

@@ -50,7 +50,7 @@ class SynchronousModeIT {
   static void startCluster() {
     cluster =
         new SyncCluster(
-            "e2esync", Map.of("pg0", Map.of(), "pg1", Map.of(), "pg2", Map.of("nosync", true)), 6);
+            "e2esync", Map.of("pg0", Map.of(), "pg1", Map.of(), "pg2", Map.of("nosync", true)), 8);
     cluster.start();
   }
 
