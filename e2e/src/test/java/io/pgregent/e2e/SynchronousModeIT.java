@@ -42,7 +42,7 @@ class SynchronousModeIT {
         }
       };
 
-  private static final int KILLS = 10;
+  private static final int KILLS = Integer.getInteger("regent.sync.kills", 10);
   private static SyncCluster cluster;
   private static SyncCluster.Writer writer;
 
@@ -181,6 +181,10 @@ class SynchronousModeIT {
     assertThat(commit).as("a commit with only the nosync standby").isNotDone();
 
     cluster.agent(standby).start();
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> cluster.streaming(standby));
     assertThat(commit.get(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     assertThat(cluster.leader()).contains(leader);
     await().atMost(Duration.ofSeconds(30)).until(() -> cluster.ids(standby).contains(-1L));
