@@ -11,6 +11,7 @@ command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
 compgen -G "/usr/lib/postgresql/*/bin/pg_rewind" >/dev/null || missing+=(postgresql)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+command -v patronictl >/dev/null 2>&1 || missing+=(patroni)
 
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}"

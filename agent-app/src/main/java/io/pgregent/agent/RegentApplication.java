@@ -14,6 +14,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.web.context.support.StandardServletEnvironment;
 
 /**
  * The agent's Spring application. The configuration is loaded before Spring starts (Patroni's YAML
@@ -58,16 +59,15 @@ public class RegentApplication {
     properties.put("server.address", config.restapi().listenHost());
     properties.put("server.port", config.restapi().listenPort());
     properties.put("spring.application.name", "regent-" + config.name());
+    // In the environment from the start, so that logging (log.level, log.loggers, log.type) is
+    // configured from it when Spring Boot initialises Logback, before the context exists.
+    StandardServletEnvironment environment = new StandardServletEnvironment();
+    environment.getPropertySources().addFirst(new MapPropertySource(CONFIG_SOURCE, properties));
     return new SpringApplicationBuilder(RegentApplication.class)
         .bannerMode(Banner.Mode.OFF)
         .web(WebApplicationType.SERVLET)
-        .initializers(
-            ctx -> {
-              ctx.getEnvironment()
-                  .getPropertySources()
-                  .addFirst(new MapPropertySource(CONFIG_SOURCE, properties));
-              ctx.getBeanFactory().registerSingleton("agentConfig", config);
-            })
+        .environment(environment)
+        .initializers(ctx -> ctx.getBeanFactory().registerSingleton("agentConfig", config))
         .run(args);
   }
 }

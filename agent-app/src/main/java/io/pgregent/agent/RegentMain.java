@@ -4,6 +4,7 @@ import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.AgentConfigLoader;
 import io.pgregent.agent.config.ConfigProblem;
 import io.pgregent.agent.config.LoadedConfig;
+import io.pgregent.agent.demo.DemoCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * regent                             start from PATRONI_CONFIGURATION or PATRONI_* variables
  * regent --validate-config FILE|DIR  print every problem; exit 1 if any is an error
  * regent --version                   Regent's version and the Patroni version it implements
- * regent demo                        the local demo (not available yet)
+ * regent demo                        a three-member cluster on this machine (ZooKeeper embedded)
  * </pre>
  */
 public final class RegentMain {
@@ -106,10 +107,12 @@ public final class RegentMain {
         return validate(Path.of(args[1]));
       }
       case "demo" -> {
-        err.println(
-            "regent demo is not available yet: it arrives with a later issue. Start an agent with"
-                + " 'bin/regent patroni.yml'.");
-        return EXIT_USAGE;
+        if (args.length != 1) {
+          err.println("regent: demo takes no arguments");
+          err.println(USAGE);
+          return EXIT_USAGE;
+        }
+        return DemoCommand.run(environment, out, err);
       }
       default -> {
         if (args[0].startsWith("-")) {

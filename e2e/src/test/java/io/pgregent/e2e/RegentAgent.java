@@ -228,6 +228,39 @@ public final class RegentAgent implements AutoCloseable {
     }
   }
 
+  /** An answer of the REST API. */
+  public record Answer(int status, String body) {}
+
+  /** Sends {@code method path} with a JSON body (or none) to the agent's REST API. */
+  public Answer send(String method, String path, String body, Duration timeout) {
+    try {
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path))
+                  .timeout(timeout)
+                  .header("Content-Type", "application/json")
+                  .method(
+                      method,
+                      body == null
+                          ? HttpRequest.BodyPublishers.noBody()
+                          : HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return new Answer(r.statusCode(), r.body());
+    } catch (Exception e) {
+      return new Answer(-1, e.toString());
+    }
+  }
+
+  /** The agent's log so far (all of it, across restarts). */
+  public String log() {
+    try {
+      return Files.readString(base.resolve(name + "-agent.log"));
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
   public Optional<JsonNode> patroni() {
     try {
       HttpResponse<String> r =

@@ -40,6 +40,21 @@ public record ControlData(Map<String, String> fields) {
     return s.equals("shut down") || s.equals("shut down in recovery");
   }
 
+  /** The latest checkpoint's LSN (after a clean stop: the shutdown checkpoint), -1 if unknown. */
+  public long checkpointLocation() {
+    String v = fields.getOrDefault("Latest checkpoint location", "");
+    int slash = v.indexOf('/');
+    if (slash <= 0) {
+      return -1;
+    }
+    try {
+      return (Long.parseLong(v.substring(0, slash), 16) << 32)
+          | Long.parseLong(v.substring(slash + 1), 16);
+    } catch (NumberFormatException ex) {
+      return -1;
+    }
+  }
+
   public int checkpointTimeline() {
     try {
       return Integer.parseInt(fields.getOrDefault("Latest checkpoint's TimeLineID", "0"));

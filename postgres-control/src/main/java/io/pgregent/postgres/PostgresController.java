@@ -969,6 +969,19 @@ public final class PostgresController implements AutoCloseable {
     createReplica(leader, timeout);
   }
 
+  /**
+   * Re-clones this replica from {@code leader}, as an operator asked (POST {@code /reinitialize}):
+   * stops the server, empties the data directory, clones, starts as the leader's replica.
+   */
+  public void reinitialize(LeaderConnection leader, Duration timeout) {
+    if (isRunning()) {
+      stopInternal(StopMode.FAST, settings.pgCtlTimeout(), true);
+    }
+    removeDataDirectory("a reinitialize request");
+    createReplica(leader, timeout);
+    start();
+  }
+
   private boolean restoreCommandConfigured() {
     return effectiveParameters().keySet().stream()
         .anyMatch(k -> k.equalsIgnoreCase("restore_command"));
@@ -1421,7 +1434,7 @@ public final class PostgresController implements AutoCloseable {
   }
 
   private void removeDataDirectory(String allowedBy) {
-    log.warn("removing the contents of {} ({} is set)", dataDir, allowedBy);
+    log.warn("removing the contents of {} (allowed by {})", dataDir, allowedBy);
     emptyDataDirectory();
   }
 

@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -217,10 +216,7 @@ public final class AgentConfigLoader {
     String name = ConfigValues.string(tree, "name").strip();
     String namespace = ConfigValues.string(tree, "namespace");
     Map<String, Object> properties = ConfigValues.flatten(tree);
-    String level = ConfigValues.string(tree, "log.level");
-    if (level != null) {
-      properties.putIfAbsent("logging.level.root", springLevel(level));
-    }
+    LogSettings.properties(tree).forEach(properties::putIfAbsent);
     return new AgentConfig(
         scope,
         namespace,
@@ -230,14 +226,6 @@ public final class AgentConfigLoader {
         bootstrapDcs(tree),
         tags(tree),
         properties);
-  }
-
-  private static String springLevel(String patroniLevel) {
-    return switch (patroniLevel.strip().toUpperCase(Locale.ROOT)) {
-      case "WARNING" -> "WARN";
-      case "CRITICAL" -> "ERROR";
-      default -> patroniLevel.strip().toUpperCase(Locale.ROOT);
-    };
   }
 
   private static RestApiSettings restapi(Map<String, Object> tree) {

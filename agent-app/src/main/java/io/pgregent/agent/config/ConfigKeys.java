@@ -77,13 +77,9 @@ final class ConfigKeys {
   }
 
   /** The store sections Regent can use. */
-  // Consul joins once its starter exists; until then a consul: section is refused up front.
-  static final List<String> SUPPORTED_STORES = List.of("etcd3", "zookeeper");
+  static final List<String> SUPPORTED_STORES = List.of("etcd3", "zookeeper", "consul");
 
   private static final Map<String, Spec> TABLE = new LinkedHashMap<>();
-
-  private static final String NO_CIPHERS =
-      "OpenSSL cipher strings do not apply to Java; the JVM's default ciphers are used";
 
   static {
     // Identity.
@@ -101,24 +97,30 @@ final class ConfigKeys {
     put("regent.restapi", section());
     put("regent.restapi.switchover_timeout", integer(1));
 
-    // log: only the level is used.
+    // log: Patroni's section; Regent logs through Logback (Spring Boot).
     put("log", section());
     put("log.level", enumOf("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL"));
+    put("log.type", enumOf("plain", "json"));
+    // A string (plain); with log.type json Patroni also takes a list of fields, not used here.
+    put("log.format", any());
+    put("log.dateformat", str());
+    put("log.loggers", map());
     for (String k :
         List.of(
-            "type",
             "traceback_level",
-            "format",
-            "dateformat",
             "static_fields",
             "max_queue_size",
             "dir",
             "mode",
             "file_num",
             "file_size",
-            "loggers",
             "deduplicate_heartbeat_logs")) {
-      put("log." + k, any().unsupported("Regent logs through Logback; only log.level is used"));
+      put(
+          "log." + k,
+          any()
+              .unsupported(
+                  "Regent logs to standard output through Logback; log.level, log.type,"
+                      + " log.format, log.dateformat and log.loggers are used"));
     }
 
     // restapi:
@@ -131,7 +133,7 @@ final class ConfigKeys {
     for (String k : List.of("certfile", "keyfile", "keyfile_password", "cafile")) {
       put("restapi." + k, str());
     }
-    put("restapi.ciphers", str().unsupported(NO_CIPHERS));
+    put("restapi.ciphers", str());
     put("restapi.verify_client", enumOf("none", "optional", "required"));
     put("restapi.allowlist", any());
     put("restapi.allowlist_include_members", bool());

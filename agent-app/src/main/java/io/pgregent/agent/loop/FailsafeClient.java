@@ -29,9 +29,9 @@ final class FailsafeClient {
   private final Duration timeout;
   private final String authorization;
 
-  FailsafeClient(Duration timeout, String username, String password) {
+  FailsafeClient(Duration timeout, HttpClient http, String username, String password) {
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    this.http = http;
     this.authorization =
         username == null
             ? null

@@ -54,8 +54,16 @@ final class HaExecutor {
   private final FailsafeClient failsafe;
   private final LoopState state;
 
+  private final Runnable stepDownListener;
+
   HaExecutor(
-      Dcs dcs, PostgresController postgres, AgentConfig config, PeerClient peers, LoopState state) {
+      Dcs dcs,
+      PostgresController postgres,
+      AgentConfig config,
+      PeerClient peers,
+      LoopState state,
+      Runnable stepDownListener) {
+    this.stepDownListener = stepDownListener;
     this.dcs = dcs;
     this.postgres = postgres;
     this.config = config;
@@ -63,7 +71,10 @@ final class HaExecutor {
     this.state = state;
     this.failsafe =
         new FailsafeClient(
-            Duration.ofSeconds(2), config.restapi().username(), config.restapi().password());
+            Duration.ofSeconds(2),
+            peers.http(),
+            config.restapi().username(),
+            config.restapi().password());
   }
 
   Outcome execute(Action action, Optional<ClusterView> view, CycleFacts facts) {
@@ -123,6 +134,10 @@ final class HaExecutor {
     } else if (action instanceof Action.ReleaseLock) {
       dcs.release();
       state.holdsLock = false;
+    } else if (action instanceof Action.StepDown a) {
+      stepDown(a, view.orElseThrow());
+    } else if (action instanceof Action.ClearFailover) {
+      clearFailover(view.orElseThrow());
     } else if (action instanceof Action.Halt) {
       state.halted = true;
     } else if (action instanceof Action.WriteSyncState
@@ -294,6 +309,81 @@ final class HaExecutor {
       postgres.demote(Optional.empty());
       state.following = null;
     }
+  }
+
+  /**
+   * A requested switchover: the primary stops cleanly once a candidate streams from it. A clean
+   * (fast) shutdown waits for connected standbys to confirm the shutdown checkpoint, so the
+   * candidate has every commit and this member can follow it without a rewind. The lock is released
+   * at once after the stop, with the final position in {@code status}, so the candidate's watch
+   * wakes it straight away.
+   */
+  private void stepDown(Action.StepDown a, ClusterView view) {
+    java.util.Set<String> streaming = new java.util.TreeSet<>();
+    try {
+      postgres.client().status().replication().stream()
+          .filter(r -> "streaming".equals(r.state()))
+          .forEach(r -> streaming.add(r.applicationName()));
+    } catch (RuntimeException e) {
+      log.warn("manual failover: could not read pg_stat_replication: {}", e.getMessage());
+    }
+    List<String> ready = a.candidates().stream().filter(streaming::contains).toList();
+    if (ready.isEmpty()) {
+      log.warn(
+          "manual failover: none of {} streams from this primary (streaming: {}), switchover is"
+              + " not possible",
+          a.candidates(),
+          streaming);
+      clearFailover(view);
+      return;
+    }
+    try {
+      // A checkpoint now makes the shutdown checkpoint, and so the write pause, short.
+      postgres.client().execute("CHECKPOINT");
+    } catch (RuntimeException e) {
+      log.warn("manual failover: CHECKPOINT failed, stopping anyway: {}", e.getMessage());
+    }
+    stepDownListener.run();
+    postgres.stop(StopMode.FAST, postgres.settings().pgCtlTimeout());
+    io.pgregent.postgres.ControlData control = postgres.controlData();
+    state.mayHaveDiverged = !control.cleanShutdown();
+    long lsn = control.checkpointLocation();
+    try {
+      if (lsn > 0) {
+        dcs.put(
+            ClusterKey.STATUS,
+            ClusterCodec.encodeStatus(lsn, java.util.Map.of(), java.util.List.of()));
+      }
+      dcs.release();
+    } catch (DcsException e) {
+      log.warn("manual failover: could not release the leader lock: {}", e.getMessage());
+    }
+    state.holdsLock = false;
+    log.info(
+        "manual failover: stopped at {} ({}), leader lock released for {}",
+        control.fields().getOrDefault("Latest checkpoint location", "?"),
+        control.cleanShutdown() ? "clean shutdown" : "not a clean shutdown",
+        ready);
+    // A standby without upstream until the new leader is known: never a second primary.
+    postgres.demote(Optional.empty());
+    state.following = null;
+  }
+
+  private void clearFailover(ClusterView view) {
+    view.failover()
+        .filter(f -> !f.isEmpty())
+        .ifPresent(
+            f -> {
+              try {
+                dcs.compareAndSet(
+                    ClusterKey.FAILOVER,
+                    f.version(),
+                    ClusterCodec.encode(
+                        new io.pgregent.core.cluster.Failover(null, null, null, 0)));
+              } catch (DcsException e) {
+                log.warn("could not clear the failover key: {}", e.getMessage());
+              }
+            });
   }
 
   // ---- synchronous replication ----

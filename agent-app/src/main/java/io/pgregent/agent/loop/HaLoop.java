@@ -63,6 +63,14 @@ public final class HaLoop implements SmartLifecycle {
   private long dcsLastSeenEpochSeconds;
   private String lastMessage = "";
   private final java.util.Map<String, Long> membersSeen = new java.util.HashMap<>();
+  private final java.util.concurrent.locks.ReentrantLock actionLock =
+      new java.util.concurrent.locks.ReentrantLock();
+  private volatile String task;
+  private volatile long sampledAtNanos;
+  private final Object sampleLock = new Object();
+  private volatile boolean wakeRequested;
+  private volatile ScheduledRestart scheduledRestart;
+  private volatile java.util.function.Consumer<ScheduledRestart> restartRunner;
 
   public HaLoop(
       Dcs dcs, PostgresController postgres, AgentConfig config, FailsafeHeartbeats heartbeats) {
@@ -72,12 +80,61 @@ public final class HaLoop implements SmartLifecycle {
     this.config = config;
     this.dynamic = new DynamicConfig(config.bootstrapDcs().deepCopy());
     this.executor =
-        new HaExecutor(dcs, postgres, config, new PeerClient(Duration.ofSeconds(2)), state);
+        new HaExecutor(
+            dcs,
+            postgres,
+            config,
+            new PeerClient(
+                Duration.ofSeconds(2),
+                MemberHttp.client(config.properties(), Duration.ofSeconds(2))),
+            state,
+            this::publishSteppingDown);
   }
 
   /** The last published snapshot, empty before the first cycle completed. */
   public Optional<AgentSnapshot> snapshot() {
     return Optional.ofNullable(snapshot.get());
+  }
+
+  /**
+   * The last snapshot with a PostgreSQL sample no older than {@code maxAge}, sampling again if it
+   * is: members racing for the lock compare WAL positions, which must be current (a replica's loop
+   * may last have run a loop_wait ago).
+   */
+  public Optional<AgentSnapshot> freshSnapshot(Duration maxAge) {
+    AgentSnapshot s = snapshot.get();
+    if (s == null || System.nanoTime() - sampledAtNanos <= maxAge.toNanos()) {
+      return Optional.ofNullable(s);
+    }
+    synchronized (sampleLock) {
+      s = snapshot.get();
+      if (System.nanoTime() - sampledAtNanos <= maxAge.toNanos()) {
+        return Optional.of(s);
+      }
+      long at = System.nanoTime();
+      LocalPostgresState pg;
+      try {
+        pg = postgres.state();
+      } catch (RuntimeException e) {
+        return Optional.of(s);
+      }
+      AgentSnapshot fresh =
+          new AgentSnapshot(
+              pg,
+              s.view(),
+              s.holdsLock(),
+              s.state().equals("stopping") ? s.state() : stateName(pg),
+              s.dcsLastSeenEpochSeconds(),
+              s.paused(),
+              s.message(),
+              s.completedAtNanos());
+      // The loop may have published meanwhile: its snapshot wins.
+      if (snapshot.compareAndSet(s, fresh)) {
+        sampledAtNanos = at;
+        return Optional.of(fresh);
+      }
+      return Optional.of(snapshot.get());
+    }
   }
 
   public AgentConfig config() {
@@ -91,6 +148,155 @@ public final class HaLoop implements SmartLifecycle {
   /** Whether the cluster-wide configuration turns DCS failsafe mode on. */
   public boolean failsafeMode() {
     return dynamic.failsafeMode();
+  }
+
+  // ---- tasks: long operations requested through the REST API ----
+
+  /** Thrown when another task runs already. */
+  public static final class TaskBusyException extends Exception {
+    public TaskBusyException(String task) {
+      super(task + " already in progress");
+    }
+  }
+
+  /** The long operation in progress, if any. */
+  public Optional<String> task() {
+    return Optional.ofNullable(task);
+  }
+
+  /**
+   * Runs {@code work} as a task on the calling thread: the loop takes no action on PostgreSQL while
+   * it runs (a leader keeps refreshing its lock), and looks again as soon as it ends.
+   */
+  public <T> T runTask(String name, java.util.concurrent.Callable<T> work) throws Exception {
+    claimTask(name);
+    try {
+      return work.call();
+    } finally {
+      endTask();
+    }
+  }
+
+  /** Starts {@code work} as a task on its own thread and returns at once. */
+  public void startTask(String name, Runnable work) throws TaskBusyException {
+    claimTask(name);
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                work.run();
+              } catch (RuntimeException e) {
+                log.error("{} failed: {}", name, e.getMessage());
+              } finally {
+                endTask();
+              }
+            },
+            name + "-" + config.name());
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private void claimTask(String name) throws TaskBusyException {
+    // The loop acts under this lock and reads the task under it: never both at once.
+    actionLock.lock();
+    try {
+      if (task != null) {
+        throw new TaskBusyException(task);
+      }
+      task = name;
+    } finally {
+      actionLock.unlock();
+    }
+  }
+
+  private void endTask() {
+    task = null;
+    wake();
+  }
+
+  /** Makes a waiting loop run its next cycle now. */
+  public void wake() {
+    wakeRequested = true;
+    Thread t = thread;
+    if (t != null && waiting) {
+      t.interrupt();
+    }
+  }
+
+  // ---- scheduled restart ----
+
+  /**
+   * A restart to run at {@code at} when its conditions still hold then ({@code filters}: Patroni's
+   * role, postgres_version, restart_pending); published in the member key.
+   */
+  public record ScheduledRestart(
+      java.time.OffsetDateTime at, ObjectNode filters, String postmasterStartTime) {}
+
+  public Optional<ScheduledRestart> scheduledRestart() {
+    return Optional.ofNullable(scheduledRestart);
+  }
+
+  /** Schedules a restart; false when one is scheduled already. */
+  public synchronized boolean scheduleRestart(ScheduledRestart restart) {
+    if (scheduledRestart != null) {
+      return false;
+    }
+    scheduledRestart = restart;
+    wake();
+    return true;
+  }
+
+  /** Cancels the scheduled restart; false when none was scheduled. */
+  public synchronized boolean cancelScheduledRestart() {
+    boolean had = scheduledRestart != null;
+    scheduledRestart = null;
+    return had;
+  }
+
+  /** Set by the REST API: runs a due scheduled restart whose conditions hold. */
+  public void onScheduledRestart(java.util.function.Consumer<ScheduledRestart> runner) {
+    this.restartRunner = runner;
+  }
+
+  private void runDueRestart(boolean paused) {
+    ScheduledRestart r = scheduledRestart;
+    if (r == null || paused || System.currentTimeMillis() < r.at().toInstant().toEpochMilli()) {
+      return;
+    }
+    synchronized (this) {
+      if (scheduledRestart != r) {
+        return;
+      }
+      scheduledRestart = null;
+    }
+    java.util.function.Consumer<ScheduledRestart> runner = restartRunner;
+    if (runner != null) {
+      runner.accept(r);
+    }
+  }
+
+  /** How long to wait for the next cycle: loop_wait, or less when something is scheduled sooner. */
+  private Duration nextWait() {
+    long wait = Duration.ofSeconds(dynamic.loopWait()).toMillis();
+    long now = System.currentTimeMillis();
+    ScheduledRestart r = scheduledRestart;
+    if (r != null) {
+      wait = Math.min(wait, r.at().toInstant().toEpochMilli() - now);
+    }
+    if (state.holdsLock) {
+      AgentSnapshot s = snapshot.get();
+      java.time.OffsetDateTime at =
+          s == null
+              ? null
+              : s.view()
+                  .flatMap(ClusterView::failover)
+                  .map(io.pgregent.core.cluster.Failover::scheduledAt)
+                  .orElse(null);
+      if (at != null) {
+        wait = Math.min(wait, at.toInstant().toEpochMilli() - now);
+      }
+    }
+    return Duration.ofMillis(Math.max(0, wait));
   }
 
   // ---- lifecycle ----
@@ -154,12 +360,21 @@ public final class HaLoop implements SmartLifecycle {
         if (!running) {
           return;
         }
-        // After an action that changed something, look again at once; else wait for a change.
-        dcs.awaitChange(since, acted ? Duration.ZERO : Duration.ofSeconds(dynamic.loopWait()));
+        if (!wakeRequested) {
+          // After an action that changed something, look again at once; else wait for a change.
+          dcs.awaitChange(since, acted ? Duration.ZERO : nextWait());
+        }
       } catch (InterruptedException e) {
-        return;
+        if (!running) {
+          return;
+        }
       } finally {
         waiting = false;
+        wakeRequested = false;
+      }
+      if (running) {
+        // A wake-up interrupt that came late must not fail the next store or PostgreSQL call.
+        Thread.interrupted();
       }
     }
   }
@@ -176,6 +391,17 @@ public final class HaLoop implements SmartLifecycle {
     }
     view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(new DynamicConfig(c.data())));
     HaSettings settings = dynamic.haSettings(config.name(), config.tags());
+    runDueRestart(settings.paused());
+    actionLock.lock();
+    try {
+      return decideAndAct(view, settings);
+    } finally {
+      actionLock.unlock();
+    }
+  }
+
+  private boolean decideAndAct(Optional<ClusterView> view, HaSettings settings) {
+    long sampledAt = System.nanoTime();
     LocalPostgresState pg = postgres.state();
     state.memory = state.memory.withFailsafeHeartbeat(heartbeats.last());
     CycleFacts facts = CycleFacts.fresh();
@@ -186,13 +412,21 @@ public final class HaLoop implements SmartLifecycle {
       trackPrimaryDown(view, local);
       decision =
           HaDecider.decide(
-              new HaInput(view, local, facts, settings, state.memory, System.nanoTime()));
+              new HaInput(
+                  view,
+                  local,
+                  facts,
+                  settings,
+                  state.memory,
+                  System.nanoTime(),
+                  System.currentTimeMillis()));
       logDecision(decision);
       HaExecutor.Outcome outcome;
       try {
         outcome = executor.execute(decision.action(), view, facts);
       } catch (RuntimeException e) {
         log.error("{} failed: {}", decision.action().getClass().getSimpleName(), e.getMessage());
+        sampledAt = System.nanoTime();
         pg = postgres.state();
         break;
       }
@@ -203,6 +437,7 @@ public final class HaLoop implements SmartLifecycle {
       if (!outcome.gathering()) {
         acted = !(decision.action() instanceof Action.None);
         if (acted) {
+          sampledAt = System.nanoTime();
           pg = postgres.state();
         }
         break;
@@ -212,6 +447,7 @@ public final class HaLoop implements SmartLifecycle {
       state.memory = state.memory.withWasLeader(state.holdsLock);
     }
     publishMember(view, pg);
+    sampledAtNanos = sampledAt;
     snapshot.set(
         new AgentSnapshot(
             pg,
@@ -323,7 +559,7 @@ public final class HaLoop implements SmartLifecycle {
         wal,
         Optional.ofNullable(state.following),
         s.map(ServerStatus::streaming).orElse(false),
-        Optional.empty(),
+        Optional.ofNullable(task),
         replication(s));
   }
 
@@ -467,7 +703,37 @@ public final class HaLoop implements SmartLifecycle {
     if (dynamic.paused()) {
       doc.put("pause", true);
     }
+    ScheduledRestart restart = scheduledRestart;
+    if (restart != null) {
+      ObjectNode r = doc.putObject("scheduled_restart");
+      r.put(
+          "schedule",
+          restart
+              .at()
+              .format(java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssxxx")));
+      r.setAll(restart.filters());
+      if (restart.postmasterStartTime() != null) {
+        r.put("postmaster_start_time", restart.postmasterStartTime());
+      }
+    }
     return doc;
+  }
+
+  /** Before a switchover stops PostgreSQL: peers and health checks must no longer see a primary. */
+  private void publishSteppingDown() {
+    AgentSnapshot s = snapshot.get();
+    if (s != null) {
+      snapshot.set(
+          new AgentSnapshot(
+              s.postgres(),
+              s.view(),
+              false,
+              "stopping",
+              s.dcsLastSeenEpochSeconds(),
+              s.paused(),
+              "manual failover: demoting myself",
+              System.nanoTime()));
+    }
   }
 
   static String stateName(LocalPostgresState pg) {

@@ -30,8 +30,18 @@ public final class PeerClient {
   private final Duration timeout;
 
   public PeerClient(Duration timeout) {
+    this(timeout, HttpClient.newBuilder().connectTimeout(timeout).build());
+  }
+
+  /** With the client for member-to-member calls (see {@link MemberHttp}). */
+  public PeerClient(Duration timeout, HttpClient http) {
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    this.http = http;
+  }
+
+  /** The client it calls members with. */
+  HttpClient http() {
+    return http;
   }
 
   /** The answers of {@code members}; a member that does not answer in time is unreachable. */

@@ -16,6 +16,7 @@ import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.ha.PeerStatus;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.PostgresException;
+import java.net.URI;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -57,9 +58,8 @@ public class ActionsController {
   private final HaLoop loop;
   private final PostgresController postgres;
   private final ServerVersion serverVersion;
-  private final PeerClient peers = new PeerClient(Duration.ofSeconds(2));
+  private final PeerClient peers;
   private final Duration pollTimeout;
-  private final Object restartLock = new Object();
 
   public ActionsController(
       Dcs dcs,
@@ -71,8 +71,14 @@ public class ActionsController {
     this.loop = loop;
     this.postgres = postgres;
     this.serverVersion = serverVersion;
+    this.peers =
+        new PeerClient(
+            Duration.ofSeconds(2),
+            io.pgregent.agent.loop.MemberHttp.client(
+                loop.config().properties(), Duration.ofSeconds(2)));
     this.pollTimeout =
         switchoverTimeoutSeconds > 0 ? Duration.ofSeconds(switchoverTimeoutSeconds) : null;
+    loop.onScheduledRestart(this::runScheduledRestart);
   }
 
   // ---- switchover / failover ----
@@ -219,12 +225,57 @@ public class ActionsController {
         return action + " is not possible: cluster does not have members except leader";
       }
     }
-    for (PeerStatus st : peers.query(members).values()) {
-      if (st.reachable() && !st.nofailover()) {
+    Map<String, PeerStatus> answers = peers.query(members);
+    if (candidate != null && view.leader().isPresent()) {
+      String unfit = unfitCandidate(view, candidate, answers.get(candidate));
+      if (unfit != null) {
+        return action + " is not possible: " + unfit;
+      }
+      return null;
+    }
+    for (PeerStatus st : answers.values()) {
+      if (st.reachable() && st.eligible()) {
         return null;
       }
     }
     return action + " is not possible: no good candidates have been found";
+  }
+
+  /**
+   * Why a named candidate cannot take over from a running leader, or null: it must answer, be
+   * allowed to promote, stream from the leader and be within maximum_lag_on_failover of it.
+   */
+  private String unfitCandidate(ClusterView view, String candidate, PeerStatus st) {
+    if (st == null || !st.reachable()) {
+      return "candidate " + candidate + " does not answer or its PostgreSQL is not running";
+    }
+    if (!st.eligible()) {
+      return "candidate " + candidate + " is tagged nofailover";
+    }
+    String replication =
+        view.member(candidate).map(m -> m.data().path("replication_state").asText("")).orElse("");
+    if (st.primary() || !replication.equals("streaming")) {
+      return "candidate " + candidate + " is not streaming from the leader";
+    }
+    long leaderPosition =
+        view.leaderMember()
+            .flatMap(Member::xlogLocation)
+            .orElse(view.status().map(s -> s.optime()).orElse(0L));
+    long maxLag =
+        view.config()
+            .map(c -> c.data().path("maximum_lag_on_failover").asLong(1_048_576L))
+            .orElse(1_048_576L);
+    long lag = leaderPosition - st.walPosition();
+    if (lag > maxLag) {
+      return "candidate "
+          + candidate
+          + " lags "
+          + lag
+          + " bytes behind the leader, more than maximum_lag_on_failover ("
+          + maxLag
+          + ")";
+    }
+    return null;
   }
 
   /** Patroni's {@code poll_failover_result}, waiting on the store's change signal. */
@@ -367,21 +418,56 @@ public class ActionsController {
       }
     }
     if (request.has("schedule")) {
-      return Responses.text(
-          409, "Scheduled restarts are not supported by this agent yet; restart now or later");
+      OffsetDateTime at = parseSchedule(request.get("schedule").asText(), "restart").at;
+      ObjectNode filters = request.deepCopy();
+      filters.remove("schedule");
+      String started =
+          snapshot
+              .flatMap(s -> s.postgres().server())
+              .map(st -> String.valueOf(st.postmasterStartTime()))
+              .orElse(null);
+      if (!loop.scheduleRestart(new HaLoop.ScheduledRestart(at, filters, started))) {
+        return Responses.text(
+            409, "Failed to schedule restart: another restart is already scheduled");
+      }
+      log.info("restart scheduled through the REST API at {}", at);
+      return Responses.text(202, "Restart scheduled");
     }
     if (snapshot.isEmpty() || !conditionsMet(snapshot.get(), request)) {
       return Responses.text(503, "restart conditions are not satisfied");
     }
-    synchronized (restartLock) {
-      try {
-        log.info("restarting PostgreSQL as requested through the REST API");
-        postgres.restart();
-        return Responses.text(200, "restarted successfully");
-      } catch (PostgresException | DcsException e) {
-        log.warn("restart requested through the REST API failed: {}", e.getMessage());
-        return Responses.text(503, "restart failed");
-      }
+    try {
+      return loop.runTask(
+          "restart",
+          () -> {
+            log.info("restarting PostgreSQL as requested through the REST API");
+            postgres.restart();
+            return Responses.text(200, "restarted successfully");
+          });
+    } catch (HaLoop.TaskBusyException e) {
+      return Responses.text(503, "restart failed: " + e.getMessage());
+    } catch (Exception e) {
+      log.warn("restart requested through the REST API failed: {}", e.getMessage());
+      return Responses.text(503, "restart failed");
+    }
+  }
+
+  /** Runs a scheduled restart when it is due, if its conditions still hold. */
+  private void runScheduledRestart(HaLoop.ScheduledRestart r) {
+    Optional<AgentSnapshot> snapshot = loop.snapshot();
+    if (snapshot.isEmpty() || !conditionsMet(snapshot.get(), r.filters())) {
+      log.info("scheduled restart at {} skipped: its conditions are not satisfied", r.at());
+      return;
+    }
+    try {
+      loop.startTask(
+          "restart",
+          () -> {
+            log.info("restarting PostgreSQL as scheduled for {}", r.at());
+            postgres.restart();
+          });
+    } catch (HaLoop.TaskBusyException e) {
+      log.warn("scheduled restart at {} skipped: {}", r.at(), e.getMessage());
     }
   }
 
@@ -406,6 +492,9 @@ public class ActionsController {
 
   @DeleteMapping(path = "/restart")
   public ResponseEntity<String> deleteRestart() {
+    if (loop.cancelScheduledRestart()) {
+      return Responses.text(200, "scheduled restart deleted");
+    }
     return Responses.text(404, "no restarts are scheduled");
   }
 
@@ -441,8 +530,40 @@ public class ActionsController {
     if (view.isLockedBy(loop.config().name())) {
       return Responses.text(503, "I am the leader, can not reinitialize");
     }
-    return Responses.text(
-        409, "reinitialize is not supported by this agent yet; nothing was changed");
+    String leader = view.leader().get().name();
+    boolean force = request.path("force").asBoolean(false);
+    boolean streaming =
+        loop.snapshot()
+            .flatMap(s -> s.postgres().server())
+            .map(st -> st.inRecovery() && st.streaming())
+            .orElse(false);
+    if (streaming && !force) {
+      return Responses.text(
+          409,
+          "this replica streams from the leader: reinitialize it with {\"force\": true} to"
+              + " re-clone it anyway; nothing was changed");
+    }
+    io.pgregent.postgres.LeaderConnection from;
+    try {
+      URI uri = URI.create(view.member(leader).flatMap(Member::connUrl).orElseThrow());
+      from =
+          new io.pgregent.postgres.LeaderConnection(
+              leader, uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort());
+    } catch (RuntimeException e) {
+      return Responses.text(503, "the leader " + leader + " has not published its address");
+    }
+    try {
+      loop.startTask(
+          "reinitialize",
+          () -> {
+            log.info("reinitializing this replica from {} as requested", leader);
+            postgres.reinitialize(from, Duration.ofMinutes(30));
+            log.info("reinitialized this replica from {}", leader);
+          });
+    } catch (HaLoop.TaskBusyException e) {
+      return Responses.text(503, e.getMessage());
+    }
+    return Responses.text(200, "reinitialize started");
   }
 
   @PostMapping(path = "/reload")

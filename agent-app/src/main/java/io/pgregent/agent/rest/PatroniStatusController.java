@@ -37,6 +37,9 @@ public class PatroniStatusController {
 
   private final AtomicReference<Rendered> rendered = new AtomicReference<>();
 
+  /** How old PostgreSQL's sample in GET {@code /patroni} may be. */
+  static final java.time.Duration FRESH_STATUS = java.time.Duration.ofMillis(500);
+
   public PatroniStatusController(HaLoop loop, ServerVersion serverVersion) {
     this.loop = loop;
     this.serverVersion = serverVersion;
@@ -153,7 +156,12 @@ public class PatroniStatusController {
 
   /** The answer to a health check: the status code, and for GET the status document. */
   ResponseEntity<byte[]> check(Check check, HttpMethod method, Map<String, String> q) {
-    Optional<AgentSnapshot> snapshot = loop.snapshot();
+    // The status document is what other members compare WAL positions with in the leader race:
+    // it must not be a loop_wait old. Health checks answer from the snapshot as it is.
+    Optional<AgentSnapshot> snapshot =
+        check == Check.STATUS && method == HttpMethod.GET
+            ? loop.freshSnapshot(FRESH_STATUS)
+            : loop.snapshot();
     if (snapshot.isEmpty()) {
       return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).build();
     }

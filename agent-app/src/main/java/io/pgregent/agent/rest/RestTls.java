@@ -35,6 +35,11 @@ public final class RestTls {
     if (ca != null) {
       ssl.put("server.ssl.trust-certificate", location(ca));
     }
+    String ciphers = text(props, "restapi.ciphers");
+    if (ciphers != null) {
+      // Tomcat reads OpenSSL cipher strings (as Patroni's are) as well as JSSE names.
+      ssl.put("server.ssl.ciphers", ciphers);
+    }
     String verify = text(props, "restapi.verify_client");
     String clientAuth =
         verify == null

@@ -111,13 +111,13 @@ class ConfigValidationTests {
                     "  connect_address: 10.0.0.11:8008\n",
                     "  connect_address: 10.0.0.11:8008\n  ciphers: HIGH\n")
                 + "watchdog:\n  mode: required\ncitus:\n  group: 0\nttl: 30\n"
-                + "log:\n  type: json\n  level: DEBUG\n");
+                + "log:\n  dir: /var/log/regent\n  level: DEBUG\n");
     assertThat(merged.hasErrors()).isFalse();
     assertThat(merged.warnings())
         .extracting(ConfigProblem::key)
-        .containsExactlyInAnyOrder("watchdog", "citus", "restapi.ciphers", "ttl", "log.type");
+        .containsExactlyInAnyOrder("watchdog", "citus", "ttl", "log.dir");
     assertThat(merged.warnings())
-        .filteredOn(p -> p.key().equals("restapi.ciphers"))
+        .filteredOn(p -> p.key().equals("watchdog"))
         .singleElement()
         .satisfies(p -> assertThat(p.message()).contains("not supported by Regent yet"));
     assertThat(merged.warnings())
@@ -303,16 +303,17 @@ class ConfigValidationTests {
   }
 
   @Test
-  void aConsulSectionIsRefusedUntilRegentSupportsIt() {
+  void aConsulSectionIsAValidStore() {
     Path file =
         ConfigFixtures.write(
             dir,
             "consul.yml",
             ConfigFixtures.MINIMAL.replace(
-                "etcd3:\n  hosts: 10.0.0.1:2379\n", "consul:\n  host: 127.0.0.1:8500\n"));
+                "etcd3:\n  hosts: 10.0.0.1:2379\n",
+                "consul:\n  host: 127.0.0.1:8500\n  register_service: true\n"
+                    + "  service_tags: [eu]\n  checks: []\n"));
     LoadedConfig loaded = new AgentConfigLoader(Map.of()).read(file);
-    assertThat(loaded.errors())
-        .anySatisfy(
-            p -> assertThat(p.toString()).startsWith("consul").contains("not supported by Regent"));
+    assertThat(loaded.errors()).isEmpty();
+    assertThat(List.copyOf(ConfigKeys.SUPPORTED_STORES)).contains("consul");
   }
 }

@@ -125,9 +125,9 @@ class RegentMainTests {
   }
 
   @Test
-  void demoIsNotAvailableYet() {
-    assertThat(run(Map.of(), "demo")).isEqualTo(2);
-    assertThat(err()).contains("not available yet");
+  void demoTakesNoArguments() {
+    assertThat(run(Map.of(), "demo", "extra")).isEqualTo(2);
+    assertThat(err()).contains("demo takes no arguments");
     assertThat(started).isEmpty();
   }
 

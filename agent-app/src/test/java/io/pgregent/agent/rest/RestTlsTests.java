@@ -81,6 +81,7 @@ class RestTlsTests {
     extra.put("restapi.keyfile", key.toString());
     extra.put("restapi.cafile", cert.toString());
     extra.put("restapi.verify_client", "required");
+    extra.put("restapi.ciphers", "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256");
     config =
         RestTestConfigs.member(
             base, "tls", "pg0", "127.0.0.1:" + etcd.clientPort(), Tags.none(), extra, null);
@@ -149,5 +150,72 @@ class RestTlsTests {
     assertThat(dcs.read().member("pg0").orElseThrow().apiUrl())
         .hasValue("https://127.0.0.1:" + config.restapi().listenPort() + "/patroni");
     assertThat(List.of(config.restapi().listenPort())).isNotEmpty();
+  }
+
+  @Test
+  void restapiCiphersLimitWhatTheServerAccepts() throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .ignoreExceptions()
+        .until(() -> get(context(true), "https", "/patroni") == 200);
+    javax.net.ssl.SSLParameters listed = new javax.net.ssl.SSLParameters();
+    listed.setProtocols(new String[] {"TLSv1.2"});
+    listed.setCipherSuites(new String[] {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"});
+    assertThat(get(context(true), listed, "/patroni")).isEqualTo(200);
+    javax.net.ssl.SSLParameters other = new javax.net.ssl.SSLParameters();
+    other.setProtocols(new String[] {"TLSv1.2"});
+    other.setCipherSuites(new String[] {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"});
+    assertThatThrownBy(() -> get(context(true), other, "/patroni")).isInstanceOf(IOException.class);
+  }
+
+  static int get(SSLContext ssl, javax.net.ssl.SSLParameters params, String path) throws Exception {
+    HttpClient client =
+        HttpClient.newBuilder()
+            .sslContext(ssl)
+            .sslParameters(params)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
+    return client
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create("https://127.0.0.1:" + config.restapi().listenPort() + path))
+                .timeout(Duration.ofSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
+  @Test
+  void membersReachEachOtherOverTlsWithTheConfiguredCaAndCertificate() throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .ignoreExceptions()
+        .until(() -> get(context(true), "https", "/primary") == 200);
+    io.pgregent.core.cluster.Member self =
+        agent.getBean(Dcs.class).read().member("pg0").orElseThrow();
+    // What the leader race and the switchover checks use: restapi.cafile to trust the peer,
+    // restapi.certfile/keyfile as the client certificate the peer requires.
+    io.pgregent.agent.loop.PeerClient peers =
+        new io.pgregent.agent.loop.PeerClient(
+            Duration.ofSeconds(2),
+            io.pgregent.agent.loop.MemberHttp.client(config.properties(), Duration.ofSeconds(2)));
+    io.pgregent.core.ha.PeerStatus status = peers.query(List.of(self)).get("pg0");
+    assertThat(status.reachable()).isTrue();
+    assertThat(status.primary()).isTrue();
+    // Without them (the JVM's default trust) the same peer is unreachable.
+    io.pgregent.core.ha.PeerStatus untrusted =
+        new io.pgregent.agent.loop.PeerClient(Duration.ofSeconds(2))
+            .query(List.of(self))
+            .get("pg0");
+    assertThat(untrusted.reachable()).isFalse();
+    // ctl.insecure skips verification, but the peer still wants our certificate.
+    io.pgregent.core.ha.PeerStatus insecure =
+        new io.pgregent.agent.loop.PeerClient(
+                Duration.ofSeconds(2),
+                io.pgregent.agent.loop.MemberHttp.client(
+                    Map.of("ctl.insecure", true), Duration.ofSeconds(2)))
+            .query(List.of(self))
+            .get("pg0");
+    assertThat(insecure.reachable()).isFalse();
   }
 }

@@ -21,7 +21,9 @@ public sealed interface Action
         Action.Halt,
         Action.WriteSyncState,
         Action.DeleteSyncState,
-        Action.SetSyncStandbyNames {
+        Action.SetSyncStandbyNames,
+        Action.StepDown,
+        Action.ClearFailover {
 
   /** Nothing to do until the next cycle. */
   record None() implements Action {}
@@ -86,6 +88,22 @@ public sealed interface Action
    * @param value the value, or empty to hand the parameter back to the configuration
    */
   record SetSyncStandbyNames(Optional<String> value) implements Action {}
+
+  /**
+   * Hand the leadership over for a requested switchover: checkpoint, stop cleanly once one of
+   * {@code candidates} streams from us (so it receives the shutdown checkpoint and the old primary
+   * can follow it without a rewind), record the final position, release the lock.
+   *
+   * @param candidates the healthy members the request allows, by name
+   */
+  record StepDown(java.util.List<String> candidates) implements Action {
+    public StepDown {
+      candidates = java.util.List.copyOf(candidates);
+    }
+  }
+
+  /** Empty the store's {@code failover} key (compare-and-set on the version we read). */
+  record ClearFailover() implements Action {}
 
   /** How a primary steps down. */
   enum DemoteMode {

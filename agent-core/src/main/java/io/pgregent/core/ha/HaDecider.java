@@ -24,7 +24,7 @@ public final class HaDecider {
     LocalState local = in.local();
     HaSettings s = in.settings();
     if (local.task().isPresent()) {
-      return Decision.of(new Action.None(), Reason.TASK_RUNNING, local.task().get());
+      return taskRunning(in);
     }
     if (in.view().isEmpty()) {
       return storeUnreachable(in);
@@ -49,6 +49,29 @@ public final class HaDecider {
       return otherLeader(in, view, leader.get().name());
     }
     return noLeader(in, view);
+  }
+
+  /**
+   * A long task (restart, re-clone) runs outside the loop: act on nothing, but a leader keeps its
+   * lock so that a restart of the primary does not turn into a failover.
+   */
+  private static Decision taskRunning(HaInput in) {
+    String task = in.local().task().get();
+    boolean leader =
+        in.view()
+            .flatMap(ClusterView::leader)
+            .map(l -> l.name().equals(in.settings().member()))
+            .orElse(false);
+    if (leader) {
+      Optional<Boolean> refreshed = in.cycle().lockRefreshed();
+      if (refreshed.isEmpty()) {
+        return Decision.of(new Action.RefreshLock(), Reason.REFRESHING_LOCK);
+      }
+      if (refreshed.get()) {
+        return Decision.of(new Action.None(), Reason.TASK_RUNNING_LEADER, task);
+      }
+    }
+    return Decision.of(new Action.None(), Reason.TASK_RUNNING, task);
   }
 
   // ---- the store is down ----
@@ -86,6 +109,12 @@ public final class HaDecider {
             new Action.Demote(Action.DemoteMode.IMMEDIATE_NOLOCK), Reason.DEMOTED_LOCK_NOT_UPDATED);
       }
       return Decision.of(new Action.None(), Reason.LOCK_NOT_UPDATED);
+    }
+    if (local.isRunningPrimary()) {
+      Optional<Decision> manual = ManualFailover.fromLeader(in, view);
+      if (manual.isPresent()) {
+        return manual.get();
+      }
     }
     if (s.paused()) {
       return Decision.of(new Action.None(), Reason.PAUSED_LEADER, s.member());
@@ -172,6 +201,16 @@ public final class HaDecider {
     if (local.run() == PostgresRunState.NO_DATA) {
       return emptyDataDirectory(in, view);
     }
+    if (local.run() == PostgresRunState.RUNNING
+        && s.mayPromote()
+        && !(s.failsafeMode() && failsafeHeartbeatFresh(in))
+        && ManualFailover.iAmTheCandidate(in, view)) {
+      // Named by a switchover or failover (also in maintenance mode): no race, no lag check.
+      if (cycle.lockAcquired().isEmpty()) {
+        return Decision.of(new Action.AcquireLock(), Reason.MANUAL_FAILOVER_CANDIDATE);
+      }
+      return lockRaceOutcome(local, cycle.lockAcquired().get());
+    }
     if (s.paused()) {
       return Decision.of(new Action.None(), Reason.PAUSED_NO_LEADER, s.member());
     }
@@ -198,12 +237,7 @@ public final class HaDecider {
       return Decision.of(new Action.None(), Reason.FAILSAFE_LEADER_ALIVE, s.member());
     }
     if (cycle.lockAcquired().isPresent()) {
-      if (!cycle.lockAcquired().get()) {
-        return Decision.of(new Action.None(), Reason.LOST_LOCK_RACE);
-      }
-      return local.inRecovery()
-          ? Decision.of(new Action.Promote(), Reason.PROMOTED_BY_ACQUIRING_LOCK)
-          : Decision.of(new Action.None(), Reason.ACQUIRED_LOCK);
+      return lockRaceOutcome(local, cycle.lockAcquired().get());
     }
     Optional<Decision> rejected = FailoverEligibility.rejection(view, local, s);
     if (rejected.isPresent()) {
@@ -212,11 +246,16 @@ public final class HaDecider {
     if (cycle.peers().isEmpty()) {
       return Decision.of(new Action.QueryPeers(), Reason.QUERYING_PEERS);
     }
+    Optional<Decision> aside = ManualFailover.standAside(in, view, cycle.peers().get());
+    if (aside.isPresent()) {
+      return aside.get();
+    }
     boolean healthiest =
         CandidateRanking.isHealthiest(
             local.walPosition(),
             s.failoverPriority(),
-            FailoverEligibility.rivals(view, s, cycle.peers().get().values()));
+            FailoverEligibility.rivals(
+                view, s, ManualFailover.rivals(in, view, cycle.peers().get())));
     if (!healthiest) {
       return Decision.of(new Action.None(), Reason.NOT_HEALTHIEST);
     }
@@ -227,6 +266,15 @@ public final class HaDecider {
       return noQuorum.get();
     }
     return Decision.of(new Action.AcquireLock(), Reason.ACQUIRING_LOCK);
+  }
+
+  private static Decision lockRaceOutcome(LocalState local, boolean acquired) {
+    if (!acquired) {
+      return Decision.of(new Action.None(), Reason.LOST_LOCK_RACE);
+    }
+    return local.inRecovery()
+        ? Decision.of(new Action.Promote(), Reason.PROMOTED_BY_ACQUIRING_LOCK)
+        : Decision.of(new Action.None(), Reason.ACQUIRED_LOCK);
   }
 
   private static boolean failsafeHeartbeatFresh(HaInput in) {

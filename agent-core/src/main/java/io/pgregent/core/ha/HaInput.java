@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param settings configuration in force
  * @param memory what the agent remembers across cycles
  * @param nowNanos the monotonic clock at the start of the decision
+ * @param epochMillis the wall clock at the start of the decision, for scheduled requests only
  */
 public record HaInput(
     Optional<ClusterView> view,
@@ -20,7 +21,8 @@ public record HaInput(
     CycleFacts cycle,
     HaSettings settings,
     AgentMemory memory,
-    long nowNanos) {
+    long nowNanos,
+    long epochMillis) {
 
   public HaInput {
     Objects.requireNonNull(view, "view");

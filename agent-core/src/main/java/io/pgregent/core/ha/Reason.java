@@ -66,7 +66,21 @@ public enum Reason {
           + " and the synchronous standbys may be promoted"),
   QUORUM_NOT_REACHED(
       "following a different leader because the quorum requirement %s cannot be reached: %s"
-          + " vote(s)");
+          + " vote(s)"),
+  CHECKING_CANDIDATES("manual failover: checking the candidates"),
+  MANUAL_FAILOVER_DEMOTING("manual failover: demoting myself"),
+  NO_HEALTHY_CANDIDATE("manual failover: no healthy members found, failover is not possible"),
+  FAILOVER_LEADER_MISMATCH("manual failover: leader name does not match: %s != %s"),
+  FAILOVER_DONE_CLEANING_UP("manual failover: I am the new leader, cleaning up the failover key"),
+  AWAITING_SCHEDULED_SWITCHOVER("Awaiting failover at %s (in %s seconds)"),
+  STALE_FAILOVER("Found a stale failover value, cleaning up"),
+  PAUSED_FAILOVER_NEEDS_CANDIDATE(
+      "manual failover: in maintenance mode a switchover needs a named candidate, cleaning up"),
+  MANUAL_FAILOVER_CANDIDATE("manual failover: I am the candidate, acquiring the leader lock"),
+  WAITING_FOR_CANDIDATE("manual failover: waiting for the candidate %s to take the leader lock"),
+  FORMER_LEADER_STANDS_ASIDE(
+      "manual failover: I am the former leader and a healthy member can take over"),
+  TASK_RUNNING_LEADER("%s in progress, the leader lock is held");
 
   private final String template;
 

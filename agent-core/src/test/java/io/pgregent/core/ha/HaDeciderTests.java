@@ -417,7 +417,187 @@ class HaDeciderTests {
                 .local(replicaOf("pg0", 300))
                 .cycle(CycleFacts.fresh().withPeers(peers(aheadPeer)).withLockAcquired(false)),
             new Action.None(),
-            Reason.LOST_LOCK_RACE));
+            Reason.LOST_LOCK_RACE),
+        // a task runs outside the loop
+        row(
+            "task running on the leader: keep the lock",
+            input().leader(ME).local(busy("restart")),
+            new Action.RefreshLock(),
+            Reason.REFRESHING_LOCK),
+        row(
+            "task running on the leader: lock kept",
+            input()
+                .leader(ME)
+                .local(busy("restart"))
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.None(),
+            Reason.TASK_RUNNING_LEADER),
+        // a requested switchover, seen by the leader
+        row(
+            "switchover: ask the candidates",
+            leaderWith().failover(ME, null, null),
+            new Action.QueryPeers(),
+            Reason.CHECKING_CANDIDATES),
+        row(
+            "switchover to the best: step down for every healthy member",
+            leaderWith()
+                .failover(ME, null, null)
+                .cycle(
+                    refreshed()
+                        .withPeers(
+                            peers(
+                                replicaPeer("pg0", 100),
+                                replicaPeer("pg2", 90),
+                                new PeerStatus("pg3", true, false, 100, 1, true, 1),
+                                PeerStatus.unreachable("pg4")))),
+            new Action.StepDown(java.util.List.of("pg0", "pg2")),
+            Reason.MANUAL_FAILOVER_DEMOTING),
+        row(
+            "switchover to a named candidate",
+            leaderWith()
+                .failover(ME, "pg2", null)
+                .cycle(
+                    refreshed().withPeers(peers(replicaPeer("pg0", 100), replicaPeer("pg2", 100)))),
+            new Action.StepDown(java.util.List.of("pg2")),
+            Reason.MANUAL_FAILOVER_DEMOTING),
+        row(
+            "switchover: the candidate lags too far",
+            leaderWith()
+                .failover(ME, "pg2", null)
+                .cycle(refreshed().withPeers(peers(replicaPeer("pg2", 100 - 1_048_577)))),
+            new Action.ClearFailover(),
+            Reason.NO_HEALTHY_CANDIDATE),
+        row(
+            "switchover: the candidate is tagged nofailover",
+            leaderWith()
+                .failover(ME, "pg2", null)
+                .cycle(
+                    refreshed()
+                        .withPeers(peers(new PeerStatus("pg2", true, false, 100, 1, true, 1)))),
+            new Action.ClearFailover(),
+            Reason.NO_HEALTHY_CANDIDATE),
+        row(
+            "switchover: the candidate is behind on timeline (check_timeline)",
+            leaderWith()
+                .settings(settings(false, false, 1, false, true))
+                .failover(ME, "pg2", null)
+                .cycle(
+                    refreshed()
+                        .withPeers(peers(new PeerStatus("pg2", true, false, 100, 0, false, 1)))),
+            new Action.ClearFailover(),
+            Reason.NO_HEALTHY_CANDIDATE),
+        row(
+            "switchover from another leader: not ours",
+            leaderWith().failover("pg0", "pg2", null),
+            new Action.ClearFailover(),
+            Reason.FAILOVER_LEADER_MISMATCH),
+        row(
+            "switchover done: the new leader clears the request",
+            leaderWith().failover("pg0", ME, null),
+            new Action.ClearFailover(),
+            Reason.FAILOVER_DONE_CLEANING_UP),
+        row(
+            "scheduled switchover in the future: wait",
+            leaderWith().failover(ME, "pg2", at(90_000)),
+            new Action.None(),
+            Reason.AWAITING_SCHEDULED_SWITCHOVER),
+        row(
+            "scheduled switchover now due",
+            leaderWith().failover(ME, "pg2", at(-1_000)),
+            new Action.QueryPeers(),
+            Reason.CHECKING_CANDIDATES),
+        row(
+            "scheduled switchover long past: stale",
+            leaderWith().failover(ME, "pg2", at(-60_000)),
+            new Action.ClearFailover(),
+            Reason.STALE_FAILOVER),
+        row(
+            "switchover while paused without a candidate",
+            leaderWith().settings(paused()).failover(ME, null, null),
+            new Action.ClearFailover(),
+            Reason.PAUSED_FAILOVER_NEEDS_CANDIDATE),
+        row(
+            "switchover while paused to a named candidate",
+            leaderWith()
+                .settings(paused())
+                .failover(ME, "pg2", null)
+                .cycle(refreshed().withPeers(peers(replicaPeer("pg2", 100)))),
+            new Action.StepDown(java.util.List.of("pg2")),
+            Reason.MANUAL_FAILOVER_DEMOTING),
+        // a requested switchover or failover, seen by the others once the lock is free
+        row(
+            "the candidate takes the lock without a race, lag or not",
+            input().optime(10_000_000).local(replicaOf("pg0", 1)).failover("pg0", ME, null),
+            new Action.AcquireLock(),
+            Reason.MANUAL_FAILOVER_CANDIDATE),
+        row(
+            "the candidate took the lock: promote",
+            input()
+                .local(replicaOf("pg0", 1))
+                .failover("pg0", ME, null)
+                .cycle(CycleFacts.fresh().withLockAcquired(true)),
+            new Action.Promote(),
+            Reason.PROMOTED_BY_ACQUIRING_LOCK),
+        row(
+            "failover to me while paused",
+            input().settings(paused()).local(replicaOf("pg0", 1)).failover(null, ME, null),
+            new Action.AcquireLock(),
+            Reason.MANUAL_FAILOVER_CANDIDATE),
+        row(
+            "a scheduled request not yet due does not name a candidate",
+            input()
+                .local(replicaOf("pg0", 300))
+                .failover("pg0", ME, at(90_000))
+                .cycle(CycleFacts.fresh().withPeers(peers(replicaPeer("pg2", 300)))),
+            new Action.AcquireLock(),
+            Reason.ACQUIRING_LOCK),
+        row(
+            "another member is the healthy candidate: stand aside although healthiest",
+            input()
+                .local(replicaOf("pg0", 300))
+                .failover("pg0", "pg2", null)
+                .cycle(CycleFacts.fresh().withPeers(peers(replicaPeer("pg2", 100)))),
+            new Action.None(),
+            Reason.WAITING_FOR_CANDIDATE),
+        row(
+            "the candidate is gone: race, ignoring the former leader's position",
+            input()
+                .local(replicaOf("pg0", 300))
+                .failover("pg0", "pg2", null)
+                .cycle(
+                    CycleFacts.fresh()
+                        .withPeers(peers(PeerStatus.unreachable("pg2"), replicaPeer("pg0", 500)))),
+            new Action.AcquireLock(),
+            Reason.ACQUIRING_LOCK),
+        row(
+            "the former leader stands aside while another member can take over",
+            input()
+                .local(replicaOf("pg0", 500))
+                .failover(ME, null, null)
+                .cycle(CycleFacts.fresh().withPeers(peers(replicaPeer("pg2", 100)))),
+            new Action.None(),
+            Reason.FORMER_LEADER_STANDS_ASIDE),
+        row(
+            "the former leader races when nobody else can take over",
+            input()
+                .local(replicaOf("pg0", 500))
+                .failover(ME, null, null)
+                .cycle(CycleFacts.fresh().withPeers(peers(PeerStatus.unreachable("pg2")))),
+            new Action.AcquireLock(),
+            Reason.ACQUIRING_LOCK));
+  }
+
+  private static HaInputs.Builder leaderWith() {
+    return input().leader(ME).local(primary(100)).cycle(refreshed());
+  }
+
+  private static CycleFacts refreshed() {
+    return CycleFacts.fresh().withLockRefreshed(true);
+  }
+
+  private static java.time.OffsetDateTime at(long offsetMillis) {
+    return java.time.Instant.ofEpochMilli(HaInputs.EPOCH_MILLIS + offsetMillis)
+        .atOffset(java.time.ZoneOffset.UTC);
   }
 
   static Arguments row(String name, HaInputs.Builder input, Action action, Reason reason) {

@@ -2,6 +2,7 @@ package io.pgregent.core.ha;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.cluster.Failover;
 import io.pgregent.core.cluster.Initialize;
 import io.pgregent.core.cluster.Leader;
 import io.pgregent.core.cluster.Member;
@@ -9,6 +10,7 @@ import io.pgregent.core.cluster.Status;
 import io.pgregent.core.cluster.SyncState;
 import io.pgregent.core.cluster.TimelineHistory;
 import io.pgregent.core.dcs.ClusterCodec;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,7 @@ final class HaInputs {
 
   static final String ME = "pg1";
   static final String SYSID = "7710782928459690229";
+  static final long EPOCH_MILLIS = 1_800_000_000_000L;
 
   private HaInputs() {}
 
@@ -48,6 +51,9 @@ final class HaInputs {
       tags.computeIfAbsent(member, m -> new TreeMap<>()).put(tag, value);
       return this;
     }
+
+    private long epochMillis = EPOCH_MILLIS;
+    private Failover failover;
 
     Builder storeDown() {
       storeReachable = false;
@@ -103,6 +109,16 @@ final class HaInputs {
       return this;
     }
 
+    Builder epochMillis(long value) {
+      epochMillis = value;
+      return this;
+    }
+
+    Builder failover(String leader, String candidate, OffsetDateTime scheduledAt) {
+      failover = new Failover(leader, candidate, scheduledAt, 7);
+      return this;
+    }
+
     Builder now(long nanos) {
       now = nanos;
       return this;
@@ -136,12 +152,12 @@ final class HaInputs {
                     history.isEmpty()
                         ? Optional.empty()
                         : Optional.of(new TimelineHistory(history, 3)),
-                    Optional.empty(),
+                    Optional.ofNullable(failover),
                     Optional.ofNullable(sync),
                     Optional.empty(),
                     List.of()));
       }
-      return new HaInput(view, local, cycle, settings, memory, now);
+      return new HaInput(view, local, cycle, settings, memory, now, epochMillis);
     }
 
     Decision decide() {

@@ -220,7 +220,7 @@ class SyncStandbyResolverTests {
               sync);
       HaInput in =
           new HaInput(
-              Optional.of(view), local, CycleFacts.fresh(), settings, AgentMemory.initial(), 0);
+              Optional.of(view), local, CycleFacts.fresh(), settings, AgentMemory.initial(), 0, 0);
       Optional<Decision> d = SyncStandbyResolver.nextStep(in, view);
       if (d.isEmpty()) {
         return;

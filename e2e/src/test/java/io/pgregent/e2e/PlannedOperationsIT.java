@@ -1,0 +1,434 @@
+package io.pgregent.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.testsupport.EtcdServer;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * Planned operations on three agents (separate processes, real etcd and PostgreSQL; {@code pg2} is
+ * tagged nofailover): switchovers to a named and to the best candidate, refused switchovers that
+ * change nothing, a scheduled switchover and its cancellation, a failover in a cluster without a
+ * healthy leader, and a restart of a member. The old primary of a switchover follows the new one
+ * without pg_rewind.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(600)
+class PlannedOperationsIT {
+
+  @RegisterExtension
+  static final TestWatcher LOGS_ON_FAILURE =
+      new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+          StringBuilder sb = new StringBuilder();
+          agents.forEach(
+              (n, a) -> sb.append("\n--- ").append(n).append(" ---\n").append(a.logTail()));
+          System.err.println("agent logs after " + context.getDisplayName() + ":" + sb);
+        }
+      };
+
+  private static final String SCOPE = "planned";
+  private static final String CONFIG_KEY = "/service/planned/config";
+  private static final String FAILOVER_KEY = "/service/planned/failover";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration CALL = Duration.ofSeconds(40);
+  private static EtcdServer etcd;
+  private static Path base;
+  private static final Map<String, RegentAgent> agents = new LinkedHashMap<>();
+  private static int rows;
+
+  @BeforeAll
+  static void startCluster() {
+    etcd = EtcdServer.start();
+    base = PostgresTestEnvironment.newBaseDir("regent-planned");
+    for (String name : List.of("pg0", "pg1", "pg2")) {
+      Map<String, Object> tags = name.equals("pg2") ? Map.of("nofailover", true) : Map.of();
+      agents.put(name, new RegentAgent(base, SCOPE, name, "127.0.0.1:" + etcd.clientPort(), tags));
+    }
+    agents.values().forEach(RegentAgent::start);
+    awaitHealthy();
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    try {
+      agents.values().forEach(RegentAgent::close);
+    } finally {
+      etcd.close();
+      PostgresTestEnvironment.deleteTree(base);
+    }
+  }
+
+  // ---- helpers ----
+
+  static List<String> primaries() {
+    List<String> leaders = new ArrayList<>();
+    agents.forEach(
+        (name, a) -> {
+          if (a.isAlive() && a.status("/primary") == 200) {
+            leaders.add(name);
+          }
+        });
+    return leaders;
+  }
+
+  static Optional<String> leader() {
+    List<String> leaders = primaries();
+    assertThat(leaders).as("members answering 200 on /primary").hasSizeLessThanOrEqualTo(1);
+    return leaders.stream().findFirst();
+  }
+
+  static String other(String member) {
+    return member.equals("pg0") ? "pg1" : "pg0";
+  }
+
+  static boolean streaming(String member) {
+    return agents
+        .get(member)
+        .patroni()
+        .map(j -> j.path("replication_state").asText().equals("streaming"))
+        .orElse(false);
+  }
+
+  /** One leader, every other member streaming, no request pending. */
+  static void awaitHealthy() {
+    await()
+        .atMost(Duration.ofSeconds(150))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () ->
+                leader().isPresent()
+                    && agents.keySet().stream()
+                        .filter(m -> !m.equals(leader().get()))
+                        .allMatch(PlannedOperationsIT::streaming)
+                    && failoverKey().map(JsonNode::isEmpty).orElse(true));
+  }
+
+  /** The store names the new leader first; its health check follows within a cycle. */
+  static void awaitLeader(String member) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> leader().map(member::equals).orElse(false));
+  }
+
+  static Optional<JsonNode> failoverKey() {
+    return etcd.get(FAILOVER_KEY)
+        .map(
+            v -> {
+              try {
+                return JSON.readTree(v);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+  }
+
+  static void write(String member, int n) throws Exception {
+    try (Connection c = agents.get(member).connect();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE IF NOT EXISTS planned (id int primary key)");
+      for (int i = 0; i < n; i++) {
+        st.execute("INSERT INTO planned VALUES (" + (++rows) + ")");
+      }
+    }
+  }
+
+  static long count(String member) {
+    try (Connection c = agents.get(member).connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(*) FROM planned")) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  static int rewinds(String member) {
+    String log = agents.get(member).log();
+    return log.split("rejoining ", -1).length - 1;
+  }
+
+  // ---- cases ----
+
+  @Test
+  @Order(1)
+  void aSwitchoverToANamedCandidateKeepsEveryCommitAndNeedsNoRewind() throws Exception {
+    String old = leader().orElseThrow();
+    String next = other(old);
+    write(old, 20);
+    int rewindsBefore = rewinds(old);
+    RegentAgent.Answer answer =
+        agents
+            .get(old)
+            .send(
+                "POST",
+                "/switchover",
+                "{\"leader\": \"" + old + "\", \"candidate\": \"" + next + "\"}",
+                CALL);
+    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("Successfully switched over to \"" + next + "\"");
+    awaitLeader(next);
+    // Every commit of the old primary is on the new one, and the old one follows it.
+    assertThat(count(next)).isEqualTo(rows);
+    await().atMost(Duration.ofSeconds(60)).until(() -> streaming(old));
+    write(next, 5);
+    await().atMost(Duration.ofSeconds(30)).until(() -> count(old) == rows && count("pg2") == rows);
+    assertThat(rewinds(old)).as("pg_rewind runs of the old primary").isEqualTo(rewindsBefore);
+    awaitHealthy();
+  }
+
+  @Test
+  @Order(2)
+  void refusedSwitchoversChangeNothing() throws Exception {
+    String current = leader().orElseThrow();
+    RegentAgent a = agents.get(current);
+    RegentAgent.Answer nofailover =
+        a.send(
+            "POST",
+            "/switchover",
+            "{\"leader\": \"" + current + "\", \"candidate\": \"pg2\"}",
+            CALL);
+    assertThat(nofailover.status()).isEqualTo(412);
+    assertThat(nofailover.body()).contains("pg2").contains("nofailover");
+    RegentAgent.Answer unknown =
+        a.send(
+            "POST",
+            "/switchover",
+            "{\"leader\": \"" + current + "\", \"candidate\": \"pg9\"}",
+            CALL);
+    assertThat(unknown.status()).isEqualTo(412);
+    assertThat(unknown.body()).isEqualTo("candidate does not exists");
+    RegentAgent.Answer notLeader =
+        a.send(
+            "POST",
+            "/switchover",
+            "{\"leader\": \"" + other(current) + "\", \"candidate\": \"" + current + "\"}",
+            CALL);
+    assertThat(notLeader.status()).isEqualTo(412);
+    assertThat(notLeader.body()).isEqualTo("leader name does not match");
+    assertThat(failoverKey().map(JsonNode::isEmpty).orElse(true)).isTrue();
+    assertThat(leader()).contains(current);
+  }
+
+  @Test
+  @Order(3)
+  void aSwitchoverWithoutCandidateGoesToTheBestEligibleMember() throws Exception {
+    String old = leader().orElseThrow();
+    RegentAgent.Answer answer =
+        agents.get(old).send("POST", "/switchover", "{\"leader\": \"" + old + "\"}", CALL);
+    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+    // pg2 is tagged nofailover: the only eligible member is the other one.
+    assertThat(answer.body()).isEqualTo("Successfully switched over to \"" + other(old) + "\"");
+    awaitHealthy();
+    assertThat(leader()).contains(other(old));
+  }
+
+  @Test
+  @Order(4)
+  void aScheduledSwitchoverWaitsForItsTimeAndCanBeCancelled() throws Exception {
+    String old = leader().orElseThrow();
+    RegentAgent a = agents.get(old);
+    OffsetDateTime far =
+        OffsetDateTime.now(ZoneOffset.UTC).plusHours(1).truncatedTo(ChronoUnit.SECONDS);
+    RegentAgent.Answer later =
+        a.send(
+            "POST",
+            "/switchover",
+            "{\"leader\": \"" + old + "\", \"scheduled_at\": \"" + far + "\"}",
+            CALL);
+    assertThat(later.status()).isEqualTo(202);
+    assertThat(later.body()).isEqualTo("Switchover scheduled");
+    assertThat(a.send("DELETE", "/switchover", null, CALL).status()).isEqualTo(200);
+    assertThat(failoverKey().map(JsonNode::isEmpty).orElse(true)).isTrue();
+
+    OffsetDateTime soon = OffsetDateTime.now(ZoneOffset.UTC).plusSeconds(6);
+    RegentAgent.Answer scheduled =
+        a.send(
+            "POST",
+            "/switchover",
+            "{\"leader\": \""
+                + old
+                + "\", \"candidate\": \""
+                + other(old)
+                + "\", \"scheduled_at\": \""
+                + soon
+                + "\"}",
+            CALL);
+    assertThat(scheduled.status()).isEqualTo(202);
+    // Not before its time (the cluster keeps its leader while the key waits) ...
+    assertThat(leader()).contains(old);
+    assertThat(failoverKey().map(j -> j.path("scheduled_at").asText())).isPresent();
+    // ... and done once it has come.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> leader().map(other(old)::equals).orElse(false));
+    assertThat(OffsetDateTime.now(ZoneOffset.UTC)).isAfterOrEqualTo(soon);
+    awaitHealthy();
+  }
+
+  @Test
+  @Order(5)
+  void aFailoverToANamedCandidateWhenNoLeaderIsLeft() throws Exception {
+    String old = leader().orElseThrow();
+    String next = other(old);
+    ObjectNode config = (ObjectNode) JSON.readTree(etcd.get(CONFIG_KEY).orElseThrow());
+    config.put("pause", true);
+    etcd.put(CONFIG_KEY, JSON.writeValueAsString(config));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> agents.get(next).patroni().map(j -> j.path("pause").asBoolean()).orElse(false));
+    agents.get(old).crash();
+    // Paused: nobody takes over by itself once the lock has expired.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> etcd.get("/service/planned/leader").isEmpty());
+    assertThat(primaries()).isEmpty();
+    RegentAgent.Answer answer =
+        agents.get(next).send("POST", "/failover", "{\"candidate\": \"" + next + "\"}", CALL);
+    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("Successfully failed over to \"" + next + "\"");
+    awaitLeader(next);
+    config.remove("pause");
+    etcd.put(CONFIG_KEY, JSON.writeValueAsString(config));
+    agents.get(old).start();
+    awaitHealthy();
+    write(next, 3);
+    await().atMost(Duration.ofSeconds(30)).until(() -> count(old) == rows);
+  }
+
+  @Test
+  @Order(6)
+  void aReplicaRestartedThroughTheRestApiComesBackStreaming() throws Exception {
+    String current = leader().orElseThrow();
+    RegentAgent replica = agents.get("pg2");
+    String started = replica.patroni().orElseThrow().path("postmaster_start_time").asText();
+    RegentAgent.Answer answer = replica.send("POST", "/restart", "{\"role\": \"replica\"}", CALL);
+    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("restarted successfully");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                streaming("pg2")
+                    && !replica
+                        .patroni()
+                        .orElseThrow()
+                        .path("postmaster_start_time")
+                        .asText()
+                        .equals(started));
+    assertThat(leader()).contains(current);
+  }
+
+  // ---- Patroni's own command line against Regent ----
+
+  static Path patronictlConfig() throws Exception {
+    Path file = base.resolve("patronictl.yml");
+    java.nio.file.Files.writeString(
+        file,
+        "scope: "
+            + SCOPE
+            + "\nnamespace: /service/\netcd3:\n  hosts: 127.0.0.1:"
+            + etcd.clientPort()
+            + "\n");
+    return file;
+  }
+
+  /** Runs Debian's patronictl (installed by the test command); skips with the reason if absent. */
+  static String patronictl(String... args) throws Exception {
+    Path exe = Path.of("/usr/bin/patronictl");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        java.nio.file.Files.isExecutable(exe),
+        "Debian's patronictl is not installed (./test.sh installs the patroni package)");
+    List<String> cmd =
+        new ArrayList<>(List.of(exe.toString(), "-c", patronictlConfig().toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try {
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+      assertThat(p.exitValue()).as("patronictl %s: %s", String.join(" ", args), out).isZero();
+      return out;
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
+  @Order(7)
+  void patronictlListsTheClusterAsItWouldAPatroniCluster() throws Exception {
+    awaitHealthy();
+    String current = leader().orElseThrow();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              JsonNode list = JSON.readTree(patronictl("list", "-f", "json"));
+              assertThat(list).hasSize(3);
+              for (JsonNode row : list) {
+                String name = row.path("Member").asText();
+                RegentAgent a = agents.get(name);
+                JsonNode status = a.patroni().orElseThrow();
+                assertThat(row.path("Cluster").asText()).isEqualTo(SCOPE);
+                assertThat(row.path("Host").asText()).isEqualTo("127.0.0.1:" + a.pgPort());
+                assertThat(row.path("Role").asText())
+                    .isEqualTo(name.equals(current) ? "Leader" : "Replica");
+                assertThat(row.path("State").asText()).isEqualTo("running");
+                assertThat(row.path("TL").asLong()).isEqualTo(status.path("timeline").asLong());
+                if (!name.equals(current)) {
+                  assertThat(row.path("Lag in MB").asLong()).isZero();
+                }
+              }
+            });
+    String pretty = patronictl("list");
+    assertThat(pretty).contains("Cluster: " + SCOPE).contains("| " + current + " ");
+  }
+
+  @Test
+  @Order(8)
+  void patronictlSwitchoverMovesTheLeader() throws Exception {
+    awaitHealthy();
+    String old = leader().orElseThrow();
+    String next = other(old);
+    String out = patronictl("switchover", "--leader", old, "--candidate", next, "--force");
+    assertThat(out).contains("Successfully switched over to \"" + next + "\"");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> leader().map(next::equals).orElse(false));
+    awaitHealthy();
+  }
+}
