@@ -988,6 +988,10 @@ public final class PostgresController implements AutoCloseable {
   }
 
   private void finishCrashRecovery() {
+    if (controlData().clusterState().equals("in archive recovery")) {
+      finishStandbyCrashRecovery();
+      return;
+    }
     log.info(
         "the last shutdown of {} was not clean: running crash recovery in single-user mode",
         dataDir);
@@ -1013,6 +1017,31 @@ public final class PostgresController implements AutoCloseable {
       }
     } finally {
       standby = keep;
+    }
+  }
+
+  /**
+   * A standby that crashed recovers as a standby without upstream (replaying only its own WAL) and
+   * stops cleanly. Single-user mode would end recovery and write a checkpoint into the timeline it
+   * shares with the leader: WAL the leader has at those positions would then be skipped on replay,
+   * and commits the leader counted as flushed there would be missing.
+   */
+  private void finishStandbyCrashRecovery() {
+    log.info(
+        "the last shutdown of standby {} was not clean: running crash recovery as a standby"
+            + " without upstream",
+        dataDir);
+    StandbySettings keep = standby;
+    standby = new StandbySettings("", null);
+    try {
+      startInternal(false);
+    } finally {
+      try {
+        stopInternal(StopMode.FAST, settings.pgCtlTimeout(), false);
+      } finally {
+        standby = keep;
+        writeConfig(settings.pgHba());
+      }
     }
   }
 
