@@ -22,7 +22,7 @@ class ConfigReferenceTests {
     assertThat(DOC).exists();
     assertThat(Files.readString(DOC))
         .as(
-            "docs/configuration.md is stale; regenerate it with ./mvnw -B -pl agent-app -am test"
+            "docs/configuration.md is stale; regenerate it with ./mvnw -B -pl agent-config -am test"
                 + " -Dtest=ConfigReferenceTests -Dregent.docs.write=true"
                 + " -Dsurefire.failIfNoSpecifiedTests=false")
         .isEqualTo(expected);

@@ -28,7 +28,7 @@ public final class ConfigReference {
         these keys are listed in the README ("Environment variables").
 
         Regenerate after changing the table:
-        `./mvnw -B -pl agent-app -am test -Dtest=ConfigReferenceTests -Dregent.docs.write=true -Dsurefire.failIfNoSpecifiedTests=false`
+        `./mvnw -B -pl agent-config -am test -Dtest=ConfigReferenceTests -Dregent.docs.write=true -Dsurefire.failIfNoSpecifiedTests=false`
 
         """);
     out.append("Stores this build supports: ")

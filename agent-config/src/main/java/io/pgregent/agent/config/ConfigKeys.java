@@ -143,8 +143,15 @@ final class ConfigKeys {
     put("restapi.thread_pool_size", integer(1).unsupported(null));
     put("restapi.server_tokens", enumOf("Original", "Minimal", "ProductOnly"));
 
-    // ctl: used by the command-line tool and for member-to-member TLS.
-    put("ctl", any().unsupported("regentctl does not read it yet"));
+    // ctl: how regentctl calls the members' REST API.
+    put("ctl", section());
+    put("ctl.authentication", section());
+    put("ctl.authentication.username", str());
+    put("ctl.authentication.password", str());
+    put("ctl.insecure", bool());
+    for (String k : List.of("cacert", "certfile", "keyfile", "keyfile_password")) {
+      put("ctl." + k, str());
+    }
 
     // bootstrap:
     put("bootstrap", section());

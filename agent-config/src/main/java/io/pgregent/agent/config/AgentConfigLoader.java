@@ -84,8 +84,15 @@ public final class AgentConfigLoader {
     }
   }
 
-  /** The merged configuration tree before validation, or null when a source cannot be read. */
-  Map<String, Object> tree(Path path, List<ConfigProblem> problems) {
+  /**
+   * The merged configuration tree before validation, or null when a source cannot be read. The
+   * command-line tool reads its sections from it: a {@code patronictl.yaml} holds only some of the
+   * keys an agent needs.
+   *
+   * @param path a file or directory, or null to read the environment
+   * @param problems receives what made a source unreadable, and warnings
+   */
+  public Map<String, Object> tree(Path path, List<ConfigProblem> problems) {
     Map<String, Object> tree;
     if (path != null) {
       tree = readPath(path, problems);

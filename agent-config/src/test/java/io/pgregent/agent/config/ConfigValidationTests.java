@@ -36,6 +36,19 @@ class ConfigValidationTests {
     assertThat(loaded.config()).isNotNull();
   }
 
+  @Test
+  void ctlSectionIsReadWithoutWarnings() {
+    LoadedConfig loaded =
+        readWith(
+            "",
+            "ctl:\\n  insecure: false\\n  cacert: /etc/ssl/ca.pem\\n  certfile: /c.pem\\n"
+                + "  keyfile: /k.pem\\n  authentication:\\n    username: op\\n    password: pw");
+    assertThat(loaded.problems()).isEmpty();
+
+    LoadedConfig bad = readWith("", "ctl:\\n  insecure: maybe");
+    assertThat(bad.errors()).singleElement().asString().startsWith("ctl.insecure: ");
+  }
+
   @ParameterizedTest(name = "{2}")
   @CsvSource(
       delimiter = '|',

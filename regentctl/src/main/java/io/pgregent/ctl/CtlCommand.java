@@ -1,0 +1,107 @@
+package io.pgregent.ctl;
+
+import io.pgregent.core.cluster.Member;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ParentCommand;
+
+/** What every command shares: the global options, the terminal, opening the cluster. */
+abstract class CtlCommand implements Callable<Integer> {
+
+  @ParentCommand RegentCtl root;
+
+  Terminal terminal() {
+    return root.terminal;
+  }
+
+  CtlSettings settings() {
+    return root.settings();
+  }
+
+  void println(String line) {
+    terminal().println(line);
+  }
+
+  /** The named cluster, else the configured scope. */
+  String scope(String clusterName) {
+    if (clusterName != null && !clusterName.isBlank()) {
+      return clusterName;
+    }
+    String scope = settings().scope();
+    if (scope == null || scope.isBlank()) {
+      throw new CtlException(
+          "no cluster name: give CLUSTER_NAME or set scope in " + settings().source());
+    }
+    return scope;
+  }
+
+  Session open(String clusterName) {
+    String scope = scope(clusterName);
+    return new Session(settings(), scope);
+  }
+
+  MemberApi api() {
+    return new MemberApi(settings().rest());
+  }
+
+  /** patronictl's --role values, {@code master} and {@code primary} meaning the leader. */
+  static boolean roleMatches(String wanted, ClusterState.Row row) {
+    if (wanted == null) {
+      return true;
+    }
+    return switch (wanted.toLowerCase(Locale.ROOT)) {
+      case "leader", "primary", "master" -> row.role().equals("leader");
+      case "standby-leader" -> row.role().equals("standby_leader");
+      case "replica", "standby" -> !row.isLeader();
+      case "any" -> true;
+      default ->
+          throw new CtlException(
+              "--role "
+                  + wanted
+                  + ": use leader, primary, standby-leader, replica, standby or any");
+    };
+  }
+
+  /**
+   * The members a command acts on: those named (each must exist), else those with the role; when
+   * none is named and the command is not forced, asks which (empty for all).
+   */
+  List<Member> members(
+      ClusterState state, List<String> names, String role, boolean force, String action) {
+    List<ClusterState.Row> candidates =
+        state.rows.stream().filter(r -> roleMatches(role, r)).toList();
+    if (candidates.isEmpty()) {
+      throw new CtlException("No " + (role == null ? "" : role + " ") + "members found");
+    }
+    List<String> wanted = new ArrayList<>(names == null ? List.of() : names);
+    if (wanted.isEmpty() && !force) {
+      String all = String.join(", ", candidates.stream().map(ClusterState.Row::name).toList());
+      String answer =
+          terminal().prompt("Which member do you want to " + action + " [" + all + "]?", "");
+      if (!answer.isBlank()) {
+        wanted.add(answer.trim());
+      }
+    }
+    if (wanted.isEmpty()) {
+      return candidates.stream().map(ClusterState.Row::member).toList();
+    }
+    List<Member> out = new ArrayList<>();
+    for (String n : wanted) {
+      ClusterState.Row r =
+          candidates.stream()
+              .filter(x -> x.name().equals(n))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new CtlException(
+                          n
+                              + " is not a member of cluster "
+                              + state.scope
+                              + (role == null ? "" : " with role " + role)));
+      out.add(r.member());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,281 @@
+package io.pgregent.ctl;
+
+import io.pgregent.core.cluster.ClusterConfig;
+import io.pgregent.core.cluster.Member;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Commands that call each chosen member's REST API: restart, reload, reinit. */
+final class MemberActionCommand {
+
+  private MemberActionCommand() {}
+
+  /** {@code restart}: {@code POST /restart} on each member, now or scheduled, with conditions. */
+  @Command(name = "restart", description = "Restart members' PostgreSQL")
+  static class Restart extends CtlCommand {
+    @Parameters(index = "0", paramLabel = "CLUSTER_NAME")
+    String cluster;
+
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "MEMBER_NAMES")
+    List<String> names = new ArrayList<>();
+
+    @Option(
+        names = {"-r", "--role"},
+        description = "Only members with this role: leader, primary, standby-leader, replica, any")
+    String role;
+
+    @Option(names = "--any", description = "Restart one member only")
+    boolean any;
+
+    @Option(
+        names = "--scheduled",
+        paramLabel = "TIMESTAMP",
+        description = "When (ISO 8601), or now")
+    String scheduled;
+
+    @Option(
+        names = "--pg-version",
+        paramLabel = "VERSION",
+        description = "Only if PostgreSQL is older than this (e.g. 15.6)")
+    String pgVersion;
+
+    @Option(names = "--pending", description = "Only if a restart is pending")
+    boolean pending;
+
+    @Option(
+        names = "--timeout",
+        paramLabel = "SECONDS",
+        description = "Fail (and fail over if the leader) when the restart takes longer")
+    String timeout;
+
+    @Option(names = "--force", description = "Do not ask for confirmation")
+    boolean force;
+
+    @Override
+    public Integer call() {
+      try (Session s = open(cluster)) {
+        ClusterState state = new ClusterState(s.scope(), s.read());
+        List<Member> members = members(state, names, role, force, "restart");
+        if (any) {
+          members = List.of(members.get(new java.util.Random().nextInt(members.size())));
+        }
+        if (scheduled == null && !force) {
+          String example =
+              OffsetDateTime.now()
+                  .plusHours(1)
+                  .truncatedTo(ChronoUnit.MINUTES)
+                  .toLocalDateTime()
+                  .toString();
+          scheduled =
+              terminal()
+                  .prompt("When should the restart take place (e.g. " + example + ") ", "now");
+        }
+        OffsetDateTime at = SwitchoverCommand.parseSchedule(scheduled);
+        if (pgVersion == null && !force) {
+          pgVersion =
+              terminal()
+                  .prompt(
+                      "Restart if the PostgreSQL version is less than provided (e.g. 15.6) ", "");
+          if (pgVersion.isBlank()) {
+            pgVersion = null;
+          }
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (pending) {
+          body.put("restart_pending", true);
+        }
+        if (role != null && !role.equals("any")) {
+          body.put(
+              "role",
+              switch (role) {
+                case "leader", "master" -> "primary";
+                case "standby" -> "replica";
+                case "standby-leader" -> "standby_leader";
+                default -> role;
+              });
+        }
+        if (pgVersion != null) {
+          body.put("postgres_version", pgVersion);
+        }
+        if (timeout != null) {
+          body.put("timeout", timeout);
+        }
+        if (at != null) {
+          body.put("schedule", at.toString());
+        }
+        if (!force) {
+          terminal().out().print(ListCommand.render(state, "pretty", false, false));
+          terminal()
+              .confirmOrAbort(
+                  "Are you sure you want to restart members "
+                      + String.join(", ", members.stream().map(Member::name).toList())
+                      + "?");
+        }
+        MemberApi api = api();
+        int failed = 0;
+        Duration wait =
+            Duration.ofSeconds(
+                timeout != null && timeout.matches("\\d+") ? Long.parseLong(timeout) + 30 : 330);
+        for (Member m : members) {
+          MemberApi.Response r = api.call(m, "POST", "restart", Formats.json(body), wait);
+          if (r.status() == 409 && force) {
+            // Replace the scheduled restart, as patronictl does with --force.
+            api.send(m, "DELETE", "restart", null);
+            r = api.call(m, "POST", "restart", Formats.json(body), wait);
+          }
+          if (r.status() == 200) {
+            println("Success: restart on member " + m.name());
+          } else if (r.status() == 202) {
+            println("Success: restart scheduled on member " + m.name());
+          } else if (r.status() == 409) {
+            println("Failed: another restart is already scheduled on member " + m.name());
+            failed++;
+          } else {
+            println("Failed: restart for member " + m.name() + ", " + r.describe());
+            failed++;
+          }
+        }
+        return failed == 0 ? 0 : 1;
+      }
+    }
+  }
+
+  /** {@code reload}: {@code POST /reload} on each member. */
+  @Command(name = "reload", description = "Reload members' configuration")
+  static class Reload extends CtlCommand {
+    @Parameters(index = "0", paramLabel = "CLUSTER_NAME")
+    String cluster;
+
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "MEMBER_NAMES")
+    List<String> names = new ArrayList<>();
+
+    @Option(
+        names = {"-r", "--role"},
+        description = "Only members with this role: leader, primary, standby-leader, replica, any")
+    String role;
+
+    @Option(names = "--force", description = "Do not ask for confirmation")
+    boolean force;
+
+    @Override
+    public Integer call() {
+      try (Session s = open(cluster)) {
+        var view = s.read();
+        ClusterState state = new ClusterState(s.scope(), view);
+        List<Member> members = members(state, names, role, force, "reload");
+        if (!force) {
+          terminal().out().print(ListCommand.render(state, "pretty", false, false));
+          terminal()
+              .confirmOrAbort(
+                  "Are you sure you want to reload members "
+                      + String.join(", ", members.stream().map(Member::name).toList())
+                      + "?");
+        }
+        int loopWait = view.config().map(ClusterConfig::loopWait).orElse(settings().loopWait());
+        int failed = 0;
+        MemberApi api = api();
+        for (Member m : members) {
+          MemberApi.Response r = api.send(m, "POST", "reload", null);
+          if (r.status() == 202) {
+            println(
+                "Reload request received for member "
+                    + m.name()
+                    + " and will be processed within "
+                    + loopWait
+                    + " seconds");
+          } else {
+            println("Failed: reload for member " + m.name() + ", " + r.describe());
+            failed++;
+          }
+        }
+        return failed == 0 ? 0 : 1;
+      }
+    }
+  }
+
+  /** {@code reinit}: {@code POST /reinitialize} on each named replica. */
+  @Command(name = "reinit", description = "Reinitialize replicas (a fresh copy of the leader)")
+  static class Reinit extends CtlCommand {
+    @Parameters(index = "0", paramLabel = "CLUSTER_NAME")
+    String cluster;
+
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "MEMBER_NAMES")
+    List<String> names = new ArrayList<>();
+
+    @Option(names = "--force", description = "Do not ask for confirmation; cancel a running one")
+    boolean force;
+
+    @Option(names = "--from-leader", description = "Copy from the leader, not another replica")
+    boolean fromLeader;
+
+    @Option(names = "--wait", description = "Wait until reinitialization completes")
+    boolean await;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      try (Session s = open(cluster)) {
+        ClusterState state = new ClusterState(s.scope(), s.read());
+        List<Member> members = members(state, names, "replica", force, "reinitialize");
+        MemberApi api = api();
+        List<Member> started = new ArrayList<>();
+        int failed = 0;
+        for (Member m : members) {
+          if (!force) {
+            terminal()
+                .confirmOrAbort("Are you sure you want to reinitialize members " + m.name() + "?");
+          }
+          String body = "{\"force\": " + force + ", \"from_leader\": " + fromLeader + "}";
+          MemberApi.Response r = api.send(m, "POST", "reinitialize", body);
+          if (r.status() == 503
+              && r.body().strip().endsWith("already in progress")
+              && !force
+              && terminal().confirm("Do you want to cancel it and reinitialize anyway?")) {
+            r =
+                api.send(
+                    m,
+                    "POST",
+                    "reinitialize",
+                    "{\"force\": true, \"from_leader\": " + fromLeader + "}");
+          }
+          if (r.status() == 200) {
+            println("Success: reinitialize for member " + m.name());
+            started.add(m);
+          } else {
+            println("Failed: reinitialize for member " + m.name() + ", " + r.describe());
+            failed++;
+          }
+        }
+        if (await && !started.isEmpty()) {
+          println(
+              "Waiting for reinitialize to complete on: "
+                  + String.join(", ", started.stream().map(Member::name).toList()));
+          for (Member m : started) {
+            while (true) {
+              MemberApi.Response r = api.get(m, "patroni");
+              String st = r.ok() ? Formats.parseYaml(r.body()).path("state").asText("") : "";
+              if (r.ok()
+                  && !st.equals("creating replica")
+                  && !st.equals("stopped")
+                  && !st.equals("starting")) {
+                break;
+              }
+              Thread.sleep(1000);
+            }
+          }
+          println(
+              "Reinitialize is completed on: "
+                  + String.join(", ", started.stream().map(Member::name).toList()));
+        }
+        return failed == 0 ? 0 : 1;
+      }
+    }
+  }
+}

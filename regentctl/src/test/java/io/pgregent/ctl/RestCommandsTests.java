@@ -1,0 +1,347 @@
+package io.pgregent.ctl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgregent.testsupport.EtcdServer;
+import io.pgregent.testsupport.FreePorts;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Commands that call the members' REST API: what regentctl sends (method, path, body, Basic
+ * credentials on unsafe requests), to whom, and what it reports. Members are recording HTTP
+ * endpoints; the cluster lives in a real etcd.
+ */
+@Timeout(120)
+class RestCommandsTests {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String BASIC =
+      "Basic "
+          + Base64.getEncoder().encodeToString("admin:s3cret".getBytes(StandardCharsets.UTF_8));
+
+  static EtcdServer etcd;
+
+  @TempDir Path dir;
+
+  FakeMember pg0;
+  FakeMember pg1;
+  FakeMember pg2;
+  String scope;
+  String cfg;
+
+  @BeforeAll
+  static void start() {
+    etcd = EtcdServer.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (etcd != null) {
+      etcd.close();
+    }
+  }
+
+  @BeforeEach
+  void cluster(TestInfo info) throws Exception {
+    pg0 = new FakeMember();
+    pg1 = new FakeMember();
+    pg2 = new FakeMember();
+    scope = info.getTestMethod().orElseThrow().getName().toLowerCase();
+    writeCluster(pg1.apiUrl(), "{\"ttl\":30,\"loop_wait\":10}");
+    Path f = dir.resolve("ctl.yml");
+    Files.writeString(
+        f,
+        "scope: "
+            + scope
+            + "\netcd3:\n  hosts: 127.0.0.1:"
+            + etcd.clientPort()
+            + "\nrestapi:\n  authentication:\n    username: admin\n    password: s3cret\n");
+    cfg = f.toString();
+  }
+
+  @AfterEach
+  void closeMembers() {
+    pg0.close();
+    pg1.close();
+    pg2.close();
+  }
+
+  /** pg1 leads; the leader's api_url is given so that a test can point it elsewhere. */
+  private void writeCluster(String leaderApi, String config) {
+    Map<String, String> keys = new LinkedHashMap<>();
+    keys.put("config", config);
+    keys.put("initialize", "7710782928459690229");
+    keys.put("leader", "pg1");
+    keys.put("members/pg0", member(5432, pg0.apiUrl(), "replica"));
+    keys.put("members/pg1", member(5433, leaderApi, "primary"));
+    keys.put("members/pg2", member(5434, pg2.apiUrl(), "replica"));
+    keys.put("status", "{\"optime\":67109632}");
+    Captures.write(etcd, scope, keys);
+  }
+
+  private static String member(int port, String api, String role) {
+    return "{\"conn_url\":\"postgres://127.0.0.1:"
+        + port
+        + "/postgres\",\"api_url\":\""
+        + api
+        + "\",\"state\":\"running\",\"role\":\""
+        + role
+        + "\",\"version\":\"4.1.4\",\"xlog_location\":67109632,\"timeline\":2}";
+  }
+
+  @Test
+  void pauseAndResumePatchTheConfigThroughTheLeaderWithCredentials() {
+    Ctl.Result paused = Ctl.run("-c", cfg, "pause");
+
+    assertThat(paused.code()).as(paused.err()).isZero();
+    assertThat(paused.out()).isEqualTo("Success: cluster management is paused\n");
+    assertThat(pg1.requests).hasSize(1);
+    FakeMember.Request r = pg1.requests.get(0);
+    assertThat(r.method()).isEqualTo("PATCH");
+    assertThat(r.path()).isEqualTo("/config");
+    assertThat(r.body()).isEqualTo("{\"pause\": true}");
+    assertThat(r.authorization()).isEqualTo(BASIC);
+    assertThat(pg0.requests).isEmpty();
+
+    etcd.put("/service/" + scope + "/config", "{\"ttl\":30,\"loop_wait\":10,\"pause\":true}");
+    Ctl.Result again = Ctl.run("-c", cfg, "pause");
+    assertThat(again.code()).isEqualTo(1);
+    assertThat(again.err()).isEqualTo("regentctl: Cluster is already paused\n");
+
+    Ctl.Result resumed = Ctl.run("-c", cfg, "resume");
+    assertThat(resumed.out()).isEqualTo("Success: cluster management is resumed\n");
+    assertThat(pg1.requests.get(1).body()).isEqualTo("{\"pause\": null}");
+  }
+
+  @Test
+  void ctlCredentialsWinOverTheRestApiOnes() throws Exception {
+    Files.writeString(
+        Path.of(cfg),
+        Files.readString(Path.of(cfg))
+            + "ctl:\n  authentication:\n    username: operator\n    password: op\n");
+
+    Ctl.run("-c", cfg, "pause");
+
+    assertThat(pg1.requests.get(0).authorization())
+        .isEqualTo(
+            "Basic "
+                + Base64.getEncoder()
+                    .encodeToString("operator:op".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void switchoverPostsToTheLeaderAndReportsTheLeaderTheStoreShows() throws Exception {
+    pg1.answer =
+        r -> {
+          // What the agents do: the candidate takes the leader key.
+          etcd.put("/service/" + scope + "/leader", "pg2");
+          return new FakeMember.Reply(200, "Successfully switched over to \"pg2\"");
+        };
+
+    Ctl.Result r = Ctl.run("-c", cfg, "switchover", "--candidate", "pg2", "--force");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(pg1.requests).hasSize(1);
+    FakeMember.Request req = pg1.requests.get(0);
+    assertThat(req.method()).isEqualTo("POST");
+    assertThat(req.path()).isEqualTo("/switchover");
+    assertThat(JSON.readTree(req.body()))
+        .isEqualTo(JSON.readTree("{\"leader\": \"pg1\", \"candidate\": \"pg2\"}"));
+    assertThat(req.authorization()).isEqualTo(BASIC);
+    assertThat(r.out()).contains("Successfully switched over to \"pg2\"");
+    assertThat(r.out()).contains("The store shows pg2 as the leader");
+    assertThat(r.out()).contains("| pg2    | 127.0.0.1:5434 | Leader  |");
+  }
+
+  @Test
+  void switchoverRefusedByTheLeaderFailsWithItsReason() {
+    pg1.answer = r -> new FakeMember.Reply(412, "candidate name does not match with sync_standby");
+
+    Ctl.Result r = Ctl.run("-c", cfg, "switchover", "--candidate", "pg0", "--force");
+
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .isEqualTo(
+            "regentctl: Switchover failed, details: 412, candidate name does not match with"
+                + " sync_standby\n");
+  }
+
+  @Test
+  void statusUnknownFromTheLeaderEndsWithWhatTheStoreShows() {
+    pg1.answer =
+        r -> {
+          etcd.put("/service/" + scope + "/leader", "pg0");
+          return new FakeMember.Reply(
+              503,
+              "Switchover status unknown after 20 seconds; operation may still be in progress");
+        };
+
+    Ctl.Result r = Ctl.run("-c", cfg, "switchover", "--force");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("Switchover reply: 503, Switchover status unknown");
+    assertThat(r.out()).contains("The store shows pg0 as the leader");
+  }
+
+  @Test
+  void switchoverThatNeverHappensIsReportedAfterTheStatedBound() {
+    pg1.answer =
+        r ->
+            new FakeMember.Reply(
+                503,
+                "Switchover status unknown after 20 seconds; operation may still be in progress");
+
+    Ctl.Result r = Ctl.run("-c", cfg, "switchover", "--candidate", "pg2", "--force");
+
+    assertThat(r.code()).isEqualTo(1);
+    // loop_wait is 10 in the stored configuration: Patroni's own bound, 2 × max(10, loop_wait)
+    assertThat(r.out()).contains("Waiting up to 20 s for the store to show the new leader");
+    assertThat(r.out()).contains("| pg1    | 127.0.0.1:5433 | Leader  |");
+    assertThat(r.err()).isEqualTo("regentctl: After 20 s the store shows pg1 still the leader\n");
+  }
+
+  @Test
+  void switchoverAsksBeforeActing() {
+    Ctl.Result r = Ctl.withInput("\npg2\nnow\nn\n", "-c", cfg, "switchover");
+
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out())
+        .contains("Primary [pg1]: ")
+        .contains("Candidate ['pg0', 'pg2'] []: ")
+        .contains("[now]: ")
+        .contains(
+            "Are you sure you want to switchover cluster "
+                + scope
+                + ", demoting current leader pg1? [y/N]");
+    assertThat(r.err()).isEqualTo("regentctl: Aborted\n");
+    assertThat(pg1.requests).isEmpty();
+  }
+
+  @Test
+  void switchoverWritesTheFailoverKeyWhenTheLeaderCannotBeReached() throws Exception {
+    writeCluster(
+        "http://127.0.0.1:" + FreePorts.next() + "/patroni", "{\"ttl\":30,\"loop_wait\":10}");
+
+    Ctl.Result r =
+        Ctl.run(
+            "-c",
+            cfg,
+            "switchover",
+            "--candidate",
+            "pg2",
+            "--scheduled",
+            "2030-01-01T12:00+00:00",
+            "--force");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("writing the failover key in the store");
+    JsonNode key = JSON.readTree(etcd.get("/service/" + scope + "/failover").orElseThrow());
+    assertThat(key.get("leader").asText()).isEqualTo("pg1");
+    assertThat(key.get("member").asText()).isEqualTo("pg2");
+    assertThat(key.get("scheduled_at").asText()).isEqualTo("2030-01-01T12:00Z");
+  }
+
+  @Test
+  void failoverNeedsACandidate() {
+    Ctl.Result r = Ctl.run("-c", cfg, "failover", "--force");
+
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("Failover could be performed only to a specific candidate");
+    assertThat(pg1.requests).isEmpty();
+  }
+
+  @Test
+  void restartReloadAndReinitCallTheChosenMembers() throws Exception {
+    pg0.answer =
+        r ->
+            switch (r.path()) {
+              case "/reload" -> new FakeMember.Reply(202, "reload scheduled");
+              case "/reinitialize" -> new FakeMember.Reply(200, "reinitialize started");
+              default -> new FakeMember.Reply(200, "restarted successfully");
+            };
+    pg2.answer = pg0.answer;
+    pg1.answer = r -> new FakeMember.Reply(503, "restart failed");
+
+    Ctl.Result restart =
+        Ctl.run("-c", cfg, "restart", scope, "pg0", "--pending", "--role", "replica", "--force");
+    assertThat(restart.out()).isEqualTo("Success: restart on member pg0\n");
+    FakeMember.Request req = pg0.requests.get(0);
+    assertThat(req.path()).isEqualTo("/restart");
+    assertThat(JSON.readTree(req.body()))
+        .isEqualTo(JSON.readTree("{\"restart_pending\": true, \"role\": \"replica\"}"));
+    assertThat(req.authorization()).isEqualTo(BASIC);
+
+    Ctl.Result leader = Ctl.run("-c", cfg, "restart", scope, "pg1", "--force");
+    assertThat(leader.code()).isEqualTo(1);
+    assertThat(leader.out())
+        .isEqualTo("Failed: restart for member pg1, status code=503, (restart failed)\n");
+
+    Ctl.Result reload = Ctl.run("-c", cfg, "reload", scope, "--role", "replica", "--force");
+    assertThat(reload.out())
+        .isEqualTo(
+            "Reload request received for member pg0 and will be processed within 10 seconds\n"
+                + "Reload request received for member pg2 and will be processed within 10 seconds\n");
+    assertThat(pg1.requests.stream().filter(x -> x.path().equals("/reload"))).isEmpty();
+
+    Ctl.Result reinit = Ctl.run("-c", cfg, "reinit", scope, "pg2", "--force");
+    assertThat(reinit.out()).isEqualTo("Success: reinitialize for member pg2\n");
+    FakeMember.Request re = pg2.requests.get(pg2.requests.size() - 1);
+    assertThat(re.path()).isEqualTo("/reinitialize");
+    assertThat(JSON.readTree(re.body()))
+        .isEqualTo(JSON.readTree("{\"force\": true, \"from_leader\": false}"));
+
+    Ctl.Result notReplica = Ctl.run("-c", cfg, "reinit", scope, "pg1", "--force");
+    assertThat(notReplica.code()).isEqualTo(1);
+    assertThat(notReplica.err())
+        .contains("pg1 is not a member of cluster " + scope + " with role replica");
+  }
+
+  @Test
+  void flushSwitchoverDeletesTheScheduledOne() {
+    etcd.put(
+        "/service/" + scope + "/failover",
+        "{\"leader\":\"pg1\",\"member\":\"pg2\",\"scheduled_at\":\"2030-01-01T12:00:00+00:00\"}");
+    pg1.answer = r -> new FakeMember.Reply(200, "scheduled switchover deleted");
+
+    Ctl.Result r = Ctl.run("-c", cfg, "flush", scope, "switchover", "--force");
+
+    assertThat(r.out()).isEqualTo("Success: scheduled switchover deleted\n");
+    assertThat(pg1.requests.get(0).method()).isEqualTo("DELETE");
+    assertThat(pg1.requests.get(0).path()).isEqualTo("/switchover");
+    assertThat(pg1.requests.get(0).authorization()).isEqualTo(BASIC);
+  }
+
+  @Test
+  void versionAsksEachMember() {
+    FakeMember.Reply status =
+        new FakeMember.Reply(
+            200,
+            "{\"state\":\"running\",\"server_version\":150006,"
+                + "\"patroni\":{\"version\":\"4.1.4\",\"scope\":\"x\",\"name\":\"pg0\"},"
+                + "\"regent_version\":\"0.1.0\"}");
+    pg0.answer = r -> status;
+
+    Ctl.Result r = Ctl.run("-c", cfg, "version", scope, "pg0");
+
+    assertThat(r.out().lines())
+        .containsExactly(
+            VersionCommand.line(), "pg0: Patroni 4.1.4 PostgreSQL 15.6 (Regent 0.1.0)");
+    assertThat(pg0.requests.get(0).method()).isEqualTo("GET");
+    assertThat(pg0.requests.get(0).authorization()).isNull();
+  }
+}
