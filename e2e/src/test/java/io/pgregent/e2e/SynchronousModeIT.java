@@ -51,7 +51,14 @@ class SynchronousModeIT {
     cluster =
         new SyncCluster(
             "e2esync", Map.of("pg0", Map.of(), "pg1", Map.of(), "pg2", Map.of("nosync", true)), 8);
-    cluster.start();
+    // The nosync member joins once another leads: as the first primary it would never be a standby.
+    cluster.agent("pg0").start();
+    cluster.agent("pg1").start();
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> cluster.leader().isPresent());
+    cluster.agent("pg2").start();
   }
 
   @AfterAll
