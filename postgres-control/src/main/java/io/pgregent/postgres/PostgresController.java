@@ -1026,6 +1026,17 @@ public final class PostgresController implements AutoCloseable {
    * shares with the leader: WAL the leader has at those positions would then be skipped on replay,
    * and commits the leader counted as flushed there would be missing.
    */
+  /**
+   * Finishes the crash recovery of a stopped standby (as a standby without upstream), so that its
+   * control data shows the timeline it reached rather than that of an old restartpoint. Does
+   * nothing unless the server is stopped and its last shutdown as a standby was not clean.
+   */
+  public void recoverCrashedStandby() {
+    if (!isRunning() && controlData().clusterState().equals("in archive recovery")) {
+      finishStandbyCrashRecovery();
+    }
+  }
+
   private void finishStandbyCrashRecovery() {
     log.info(
         "the last shutdown of standby {} was not clean: running crash recovery as a standby"

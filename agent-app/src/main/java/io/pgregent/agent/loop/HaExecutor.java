@@ -246,6 +246,8 @@ final class HaExecutor {
    * needs rewinding.
    */
   private void rejoin(ClusterView view, LeaderConnection leader) {
+    // A crashed standby's control data names the timeline of its last restartpoint: recover first.
+    postgres.recoverCrashedStandby();
     boolean wasPrimary =
         postgres.state().role() == io.pgregent.postgres.PostgresRole.PRIMARY
             || state.mayHaveDiverged;
