@@ -68,6 +68,7 @@ public final class PostgresController implements AutoCloseable {
   private volatile DynamicPostgresConfig dynamic = DynamicPostgresConfig.EMPTY;
   private volatile StandbySettings standby;
   private volatile boolean expectRunning;
+  private volatile Optional<String> synchronousStandbyNames;
   private final Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
@@ -109,6 +110,7 @@ public final class PostgresController implements AutoCloseable {
     this.callbacks = new CallbackExecutor(runner, settings.callbacks(), settings.scope());
     this.waiter = new ConditionWaiter(scheduler, Duration.ofMillis(100));
     this.standby = readStandbySettings();
+    this.synchronousStandbyNames = readConfLine("synchronous_standby_names");
     this.expectRunning = PostmasterPid.read(dataDir).map(PostmasterPid::isAlive).orElse(false);
   }
 
@@ -246,7 +248,62 @@ public final class PostgresController implements AutoCloseable {
 
   /** The parameters Regent writes with the current configuration. */
   public Map<String, String> effectiveParameters() {
-    return ParameterMerger.merge(settings, dynamic, catalog(), this::warnOnce);
+    Map<String, String> p = ParameterMerger.merge(settings, dynamic, catalog(), this::warnOnce);
+    synchronousStandbyNames.ifPresent(v -> p.put("synchronous_standby_names", v));
+    return p;
+  }
+
+  /**
+   * The {@code synchronous_standby_names} the HA loop put in force, empty when the configuration's
+   * value applies. Read back from {@code postgresql.conf} at start, so that an agent restarted
+   * beside a running primary never drops it to asynchronous replication in passing.
+   */
+  public Optional<String> synchronousStandbyNames() {
+    return synchronousStandbyNames;
+  }
+
+  /**
+   * Puts {@code synchronous_standby_names} in force: rewrites {@code postgresql.conf}, reloads a
+   * running server and waits (up to {@code timeout}) until a session sees the value.
+   *
+   * @param value the value, or empty to hand the parameter back to the configuration
+   * @return a running primary's WAL position once the value is in force, -1 otherwise
+   */
+  public long setSynchronousStandbyNames(Optional<String> value, Duration timeout) {
+    synchronousStandbyNames = value;
+    if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
+      return -1;
+    }
+    writeConfig(settings.pgHba());
+    if (!isRunning()) {
+      return -1;
+    }
+    reloadServer();
+    String expected =
+        value.orElseGet(() -> effectiveParameters().getOrDefault("synchronous_standby_names", ""));
+    long[] lsn = {-1};
+    String[] seen = {null};
+    boolean applied =
+        waiter.await(
+            () -> {
+              String row =
+                  client
+                      .queryStrings(
+                          "SELECT (CASE WHEN pg_is_in_recovery() THEN -1"
+                              + " ELSE (pg_current_wal_lsn() - '0/0')::bigint END)::text"
+                              + " || '|' || current_setting('synchronous_standby_names')")
+                      .get(0);
+              int bar = row.indexOf('|');
+              seen[0] = row.substring(bar + 1);
+              lsn[0] = Long.parseLong(row.substring(0, bar));
+              return expected.equals(seen[0]);
+            },
+            timeout);
+    if (!applied) {
+      throw new PostgresException(
+          "synchronous_standby_names not in force after reload: '" + seen[0] + "'");
+    }
+    return lsn[0];
   }
 
   private void warnOnce(String message) {
@@ -275,6 +332,23 @@ public final class PostgresController implements AutoCloseable {
       catalog = c;
     }
     return c;
+  }
+
+  private Optional<String> readConfLine(String name) {
+    Path conf = files.postgresqlConf();
+    if (!Files.exists(conf)) {
+      return Optional.empty();
+    }
+    try {
+      for (String line : Files.readAllLines(conf, StandardCharsets.UTF_8)) {
+        if (line.startsWith(name + " = ")) {
+          return Optional.of(unquote(line.substring(name.length() + 3)));
+        }
+      }
+    } catch (IOException ex) {
+      return Optional.empty();
+    }
+    return Optional.empty();
   }
 
   private StandbySettings readStandbySettings() {
@@ -914,6 +988,10 @@ public final class PostgresController implements AutoCloseable {
   }
 
   private void finishCrashRecovery() {
+    if (controlData().clusterState().equals("in archive recovery")) {
+      finishStandbyCrashRecovery();
+      return;
+    }
     log.info(
         "the last shutdown of {} was not clean: running crash recovery in single-user mode",
         dataDir);
@@ -939,6 +1017,42 @@ public final class PostgresController implements AutoCloseable {
       }
     } finally {
       standby = keep;
+    }
+  }
+
+  /**
+   * A standby that crashed recovers as a standby without upstream (replaying only its own WAL) and
+   * stops cleanly. Single-user mode would end recovery and write a checkpoint into the timeline it
+   * shares with the leader: WAL the leader has at those positions would then be skipped on replay,
+   * and commits the leader counted as flushed there would be missing.
+   */
+  /**
+   * Finishes the crash recovery of a stopped standby (as a standby without upstream), so that its
+   * control data shows the timeline it reached rather than that of an old restartpoint. Does
+   * nothing unless the server is stopped and its last shutdown as a standby was not clean.
+   */
+  public void recoverCrashedStandby() {
+    if (!isRunning() && controlData().clusterState().equals("in archive recovery")) {
+      finishStandbyCrashRecovery();
+    }
+  }
+
+  private void finishStandbyCrashRecovery() {
+    log.info(
+        "the last shutdown of standby {} was not clean: running crash recovery as a standby"
+            + " without upstream",
+        dataDir);
+    StandbySettings keep = standby;
+    standby = new StandbySettings("", null);
+    try {
+      startInternal(false);
+    } finally {
+      try {
+        stopInternal(StopMode.FAST, settings.pgCtlTimeout(), false);
+      } finally {
+        standby = keep;
+        writeConfig(settings.pgHba());
+      }
     }
   }
 

@@ -287,4 +287,27 @@ class ReplicationLifecycleTests {
                     .extracting(ReplicationRow::applicationName)
                     .containsExactly("node1"));
   }
+
+  @Test
+  @Order(6)
+  void aCrashedStandbyRecoversAsAStandbyAndMissesNoneOfTheLeadersWal() {
+    node1.stop(StopMode.IMMEDIATE, LONG);
+    assertThat(node1.controlData().clusterState()).isEqualTo("in archive recovery");
+    // Written where the crashed standby's WAL ends: a checkpoint of its own there would hide it.
+    node2.client().execute("INSERT INTO t VALUES ('after the standby crashed')");
+
+    PostgresController.RewindOutcome outcome = node1.rewind(leaderOf(node2), LONG);
+    assertThat(outcome).isEqualTo(PostgresController.RewindOutcome.NOT_NEEDED);
+    // Recovered as a standby: nothing was written into the timeline it shares with node2.
+    assertThat(node1.controlData().clusterState()).isEqualTo("shut down in recovery");
+    node1.start();
+
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () ->
+                assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
+                    .contains("kept on node2", "after the standby crashed"));
+    assertThat(node1.state().role()).isEqualTo(PostgresRole.REPLICA);
+  }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.agent.config.Tags;
 import io.pgregent.core.ha.HaSettings;
+import io.pgregent.core.ha.SyncSettings;
 import io.pgregent.postgres.config.DynamicPostgresConfig;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -90,7 +91,28 @@ record DynamicConfig(ObjectNode data) {
         paused(),
         failsafeMode(),
         tags.nofailover(),
-        tags.failoverPriority());
+        tags.failoverPriority(),
+        sync());
+  }
+
+  /** {@code synchronous_mode} (true, on or quorum) and the settings that go with it. */
+  SyncSettings sync() {
+    JsonNode m = data.get("synchronous_mode");
+    SyncSettings.Mode mode = SyncSettings.Mode.OFF;
+    if (m != null && m.isTextual() && m.asText().trim().equalsIgnoreCase("quorum")) {
+      mode = SyncSettings.Mode.QUORUM;
+    } else if (m != null
+        && (m.asBoolean(false)
+            || java.util.Set.of("on", "true", "yes")
+                .contains(m.asText().trim().toLowerCase(java.util.Locale.ROOT)))) {
+      mode = SyncSettings.Mode.ON;
+    }
+    JsonNode lag = data.get("maximum_lag_on_syncnode");
+    return new SyncSettings(
+        mode,
+        intValue("synchronous_node_count", 1),
+        data.path("synchronous_mode_strict").asBoolean(false),
+        lag != null && lag.canConvertToLong() ? lag.asLong() : -1);
   }
 
   DynamicPostgresConfig postgres() {

@@ -142,6 +142,10 @@ final class HaExecutor {
       clearFailover(view.orElseThrow());
     } else if (action instanceof Action.Halt) {
       state.halted = true;
+    } else if (action instanceof Action.WriteSyncState
+        || action instanceof Action.DeleteSyncState
+        || action instanceof Action.SetSyncStandbyNames) {
+      updateSync(action);
     } else if (!(action instanceof Action.None)) {
       throw new IllegalStateException("no handler for " + action);
     }
@@ -244,6 +248,8 @@ final class HaExecutor {
    * needs rewinding.
    */
   private void rejoin(ClusterView view, LeaderConnection leader) {
+    // A crashed standby's control data names the timeline of its last restartpoint: recover first.
+    postgres.recoverCrashedStandby();
     boolean wasPrimary =
         postgres.state().role() == io.pgregent.postgres.PostgresRole.PRIMARY
             || state.mayHaveDiverged;
@@ -397,6 +403,30 @@ final class HaExecutor {
                 log.warn("could not clear the failover key: {}", e.getMessage());
               }
             });
+  }
+
+  // ---- synchronous replication ----
+
+  private void updateSync(Action action) {
+    if (action instanceof Action.WriteSyncState a) {
+      if (dcs.compareAndSet(ClusterKey.SYNC, a.state().version(), ClusterCodec.encode(a.state()))) {
+        log.info(
+            "synchronous replication state: leader {}, standbys {}, quorum {}",
+            a.state().leader(),
+            a.state().syncStandbys(),
+            a.state().quorum());
+      } else {
+        log.info("the sync key changed meanwhile: deciding again");
+      }
+    } else if (action instanceof Action.DeleteSyncState a) {
+      dcs.compareAndDelete(ClusterKey.SYNC, a.expectedVersion());
+    } else if (action instanceof Action.SetSyncStandbyNames a) {
+      long mark = postgres.setSynchronousStandbyNames(a.value(), Duration.ofSeconds(10));
+      state.syncMark = mark;
+      log.info(
+          "synchronous_standby_names is now {}",
+          a.value().map(v -> "'" + v + "'").orElse("the configuration's"));
+    }
   }
 
   /** Where to reach a member's PostgreSQL, from its {@code conn_url}. */

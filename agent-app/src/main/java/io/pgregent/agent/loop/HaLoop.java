@@ -17,12 +17,15 @@ import io.pgregent.core.ha.HaInput;
 import io.pgregent.core.ha.HaSettings;
 import io.pgregent.core.ha.LocalState;
 import io.pgregent.core.ha.PostgresRunState;
+import io.pgregent.core.ha.ReplicationStatus;
+import io.pgregent.core.ha.StandbyLink;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.RunState;
 import io.pgregent.postgres.StopMode;
 import io.pgregent.postgres.status.ServerStatus;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -556,7 +559,26 @@ public final class HaLoop implements SmartLifecycle {
         wal,
         Optional.ofNullable(state.following),
         s.map(ServerStatus::streaming).orElse(false),
-        Optional.ofNullable(task));
+        Optional.ofNullable(task),
+        replication(s));
+  }
+
+  /** A primary's standbys and the {@code synchronous_standby_names} we put in force. */
+  private ReplicationStatus replication(Optional<ServerStatus> server) {
+    boolean primary = server.map(x -> !x.inRecovery()).orElse(false);
+    if (!primary) {
+      state.syncMark = -1;
+      return new ReplicationStatus(postgres.synchronousStandbyNames(), -1, List.of());
+    }
+    if (state.syncMark < 0) {
+      state.syncMark = server.get().currentLsn();
+    }
+    List<StandbyLink> links =
+        server.get().replication().stream()
+            .filter(r -> r.applicationName() != null && !r.applicationName().isBlank())
+            .map(r -> new StandbyLink(r.applicationName(), r.state(), r.syncState(), r.flushLsn()))
+            .toList();
+    return new ReplicationStatus(postgres.synchronousStandbyNames(), state.syncMark, links);
   }
 
   // ---- what we publish ----

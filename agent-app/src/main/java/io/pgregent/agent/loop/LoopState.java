@@ -24,6 +24,12 @@ final class LoopState {
   /** Every member vouched for us this cycle while the store was unreachable. */
   boolean failsafeActive;
 
+  /**
+   * A running primary's WAL position when {@code synchronous_standby_names} last changed (or when
+   * we first saw it as primary), -1 when not a primary.
+   */
+  long syncMark = -1;
+
   /** The decider asked us to stop. */
   boolean halted;
 }

@@ -53,6 +53,24 @@ class DynamicConfigEditTests {
     assertThat(DynamicConfigValidator.validate(json("{'synchronous_mode': 'quorum'}"))).isEmpty();
     assertThat(DynamicConfigValidator.validate(json("{'synchronous_mode': 'QUORUM'}"))).isEmpty();
     assertThat(DynamicConfigValidator.validate(json("{'synchronous_mode': 1}"))).isPresent();
+    assertThat(DynamicConfigValidator.validate(json("{'synchronous_node_count': 0}")))
+        .get()
+        .asString()
+        .contains("synchronous_node_count");
+    assertThat(DynamicConfigValidator.validate(json("{'synchronous_mode_strict': 'maybe'}")))
+        .get()
+        .asString()
+        .contains("synchronous_mode_strict");
+    assertThat(DynamicConfigValidator.validate(json("{'maximum_lag_on_syncnode': -2}")))
+        .get()
+        .asString()
+        .contains("maximum_lag_on_syncnode");
+    assertThat(
+            DynamicConfigValidator.validate(
+                json(
+                    "{'synchronous_mode': true, 'synchronous_node_count': 2,"
+                        + " 'synchronous_mode_strict': true, 'maximum_lag_on_syncnode': 1048576}")))
+        .isEmpty();
     assertThat(DynamicConfigValidator.validate(json("{'ttl': '30'}"))).isEmpty();
     assertThat(DynamicConfigValidator.validate(json("{'member_slots_ttl': '30min'}"))).isEmpty();
     assertThat(

@@ -1,5 +1,8 @@
 package io.pgregent.core.ha;
 
+import io.pgregent.core.cluster.SyncState;
+import java.util.Optional;
+
 /** The one thing a decision asks the executor to do next. */
 public sealed interface Action
     permits Action.None,
@@ -16,6 +19,9 @@ public sealed interface Action
         Action.QueryPeers,
         Action.QueryFailsafe,
         Action.Halt,
+        Action.WriteSyncState,
+        Action.DeleteSyncState,
+        Action.SetSyncStandbyNames,
         Action.StepDown,
         Action.ClearFailover,
         Action.Rejoin {
@@ -66,6 +72,23 @@ public sealed interface Action
 
   /** Stop the agent: continuing could harm the data (e.g. a foreign data directory). */
   record Halt() implements Action {}
+
+  /**
+   * Compare-and-set the {@code sync} key.
+   *
+   * @param state the value to write; its version is the version expected in the store (0: create)
+   */
+  record WriteSyncState(SyncState state) implements Action {}
+
+  /** Delete the {@code sync} key if it still has {@code expectedVersion}. */
+  record DeleteSyncState(long expectedVersion) implements Action {}
+
+  /**
+   * Put {@code synchronous_standby_names} in force (reload, then wait until the server applies it).
+   *
+   * @param value the value, or empty to hand the parameter back to the configuration
+   */
+  record SetSyncStandbyNames(Optional<String> value) implements Action {}
 
   /**
    * Hand the leadership over for a requested switchover: checkpoint, stop cleanly once one of

@@ -1,7 +1,10 @@
 package io.pgregent.core.ha;
 
 import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.cluster.SyncState;
 import io.pgregent.core.cluster.TimelineHistory;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 
 /** May this member join the leader race at all? Pure. */
@@ -21,6 +24,9 @@ public final class FailoverEligibility {
     if (!settings.mayPromote()) {
       return Optional.of(Decision.of(new Action.None(), Reason.NOT_ALLOWED_TO_PROMOTE));
     }
+    if (syncActive(view, settings) && !inSyncState(view, settings.member())) {
+      return Optional.of(Decision.of(new Action.None(), Reason.NOT_SYNC_STANDBY));
+    }
     long clusterTimeline = clusterTimeline(view);
     boolean staleRisk = local.isRunningPrimary() || settings.checkTimeline();
     if (staleRisk && clusterTimeline > 0 && local.timeline() < clusterTimeline) {
@@ -36,6 +42,70 @@ public final class FailoverEligibility {
       if (lastLeaderPosition - local.walPosition() > settings.maximumLagOnFailover()) {
         return Optional.of(Decision.of(new Action.None(), Reason.LAG_TOO_HIGH));
       }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Synchronous mode is in force: configured, and a leader has published the {@code sync} key.
+   * Until then nobody was promised synchronous commits, and the usual race applies.
+   */
+  public static boolean syncActive(ClusterView view, HaSettings settings) {
+    return settings.sync().enabled()
+        && view.sync().map(k -> k.leader() != null && !k.leader().isBlank()).orElse(false);
+  }
+
+  /** Whether the {@code sync} key names {@code member} as its leader or as a standby/voter. */
+  public static boolean inSyncState(ClusterView view, String member) {
+    return view.sync()
+        .map(k -> member.equalsIgnoreCase(k.leader()) || k.isSyncStandby(member))
+        .orElse(false);
+  }
+
+  /**
+   * The peers to compare WAL positions with. In synchronous mode only those that may be promoted
+   * (listed in the {@code sync} key) compete; a running primary anywhere still stops the race.
+   */
+  public static List<PeerStatus> rivals(
+      ClusterView view, HaSettings settings, Collection<PeerStatus> peers) {
+    boolean sync = syncActive(view, settings);
+    return peers.stream()
+        .filter(p -> !p.name().equals(settings.member()))
+        .filter(p -> !sync || p.primary() || inSyncState(view, p.name()))
+        .toList();
+  }
+
+  /**
+   * In quorum mode a candidate must prove it holds every acknowledged commit: with the {@code sync}
+   * key's voters {@code V} and {@code quorum q}, any {@code q + 1} voters include one that
+   * confirmed each commit, so the candidate needs {@code q + 1} voters (itself included) at or
+   * behind its own WAL position. The last leader holds every commit it acknowledged.
+   */
+  public static Optional<Decision> quorumRejection(
+      ClusterView view, HaSettings settings, long myWalPosition, Collection<PeerStatus> peers) {
+    if (settings.sync().mode() != SyncSettings.Mode.QUORUM || !syncActive(view, settings)) {
+      return Optional.empty();
+    }
+    SyncState key = view.sync().get();
+    String me = settings.member();
+    if (me.equalsIgnoreCase(key.leader())) {
+      return Optional.empty();
+    }
+    int quorum = key.quorum() == null ? 0 : key.quorum();
+    long votes =
+        (key.isSyncStandby(me) ? 1 : 0)
+            + peers.stream()
+                .filter(p -> !p.name().equalsIgnoreCase(me) && key.isSyncStandby(p.name()))
+                .filter(p -> p.reachable() && !p.primary())
+                .filter(p -> p.walPosition() > 0 && p.walPosition() <= myWalPosition)
+                .count();
+    if (votes < quorum + 1L) {
+      return Optional.of(
+          Decision.of(
+              new Action.None(),
+              Reason.QUORUM_NOT_REACHED,
+              Integer.toString(quorum + 1),
+              Long.toString(votes)));
     }
     return Optional.empty();
   }

@@ -18,6 +18,10 @@ public final class HaDecider {
   private HaDecider() {}
 
   public static Decision decide(HaInput in) {
+    return SyncStandbyResolver.beforePromotion(in, decideAction(in));
+  }
+
+  private static Decision decideAction(HaInput in) {
     LocalState local = in.local();
     HaSettings s = in.settings();
     if (local.task().isPresent()) {
@@ -120,6 +124,10 @@ public final class HaDecider {
       case RUNNING:
         if (local.inRecovery()) {
           return Decision.of(new Action.Promote(), Reason.PROMOTED_BECAUSE_HAD_LOCK);
+        }
+        Optional<Decision> syncStep = SyncStandbyResolver.nextStep(in, view);
+        if (syncStep.isPresent()) {
+          return syncStep.get();
         }
         return Decision.of(new Action.None(), Reason.LEADER_WITH_LOCK, s.member());
       case NO_DATA:
@@ -285,9 +293,16 @@ public final class HaDecider {
         CandidateRanking.isHealthiest(
             local.walPosition(),
             s.failoverPriority(),
-            ManualFailover.rivals(in, view, cycle.peers().get()));
+            FailoverEligibility.rivals(
+                view, s, ManualFailover.rivals(in, view, cycle.peers().get())));
     if (!healthiest) {
       return Decision.of(new Action.None(), Reason.NOT_HEALTHIEST);
+    }
+    Optional<Decision> noQuorum =
+        FailoverEligibility.quorumRejection(
+            view, s, local.walPosition(), cycle.peers().get().values());
+    if (noQuorum.isPresent()) {
+      return noQuorum.get();
     }
     return Decision.of(new Action.AcquireLock(), Reason.ACQUIRING_LOCK);
   }

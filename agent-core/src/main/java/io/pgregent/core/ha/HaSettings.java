@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param failsafeMode keep the primary while the store is down if every member agrees
  * @param nofailover this member's {@code nofailover} tag
  * @param failoverPriority this member's {@code failover_priority} tag
+ * @param sync synchronous replication
  */
 public record HaSettings(
     String member,
@@ -30,10 +31,40 @@ public record HaSettings(
     boolean paused,
     boolean failsafeMode,
     boolean nofailover,
-    int failoverPriority) {
+    int failoverPriority,
+    SyncSettings sync) {
 
   public HaSettings {
     Objects.requireNonNull(member, "member");
+    Objects.requireNonNull(sync, "sync");
+  }
+
+  /** Settings with asynchronous replication. */
+  public HaSettings(
+      String member,
+      long ttlMillis,
+      long loopWaitMillis,
+      long retryTimeoutMillis,
+      long maximumLagOnFailover,
+      boolean checkTimeline,
+      long primaryStartTimeoutMillis,
+      boolean paused,
+      boolean failsafeMode,
+      boolean nofailover,
+      int failoverPriority) {
+    this(
+        member,
+        ttlMillis,
+        loopWaitMillis,
+        retryTimeoutMillis,
+        maximumLagOnFailover,
+        checkTimeline,
+        primaryStartTimeoutMillis,
+        paused,
+        failsafeMode,
+        nofailover,
+        failoverPriority,
+        SyncSettings.OFF);
   }
 
   /** Whether this member may ever become leader. */

@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param upstream the member this standby is configured to stream from, when known
  * @param streaming true when a standby's WAL receiver is streaming
  * @param task a long action still running (e.g. {@code basebackup}), or empty
+ * @param replication a primary's synchronous replication
  */
 public record LocalState(
     PostgresRunState run,
@@ -23,13 +24,37 @@ public record LocalState(
     long walPosition,
     Optional<String> upstream,
     boolean streaming,
-    Optional<String> task) {
+    Optional<String> task,
+    ReplicationStatus replication) {
 
   public LocalState {
+    Objects.requireNonNull(replication, "replication");
     Objects.requireNonNull(run, "run");
     Objects.requireNonNull(systemIdentifier, "systemIdentifier");
     Objects.requireNonNull(upstream, "upstream");
     Objects.requireNonNull(task, "task");
+  }
+
+  /** A local state without synchronous replication details. */
+  public LocalState(
+      PostgresRunState run,
+      boolean inRecovery,
+      Optional<String> systemIdentifier,
+      long timeline,
+      long walPosition,
+      Optional<String> upstream,
+      boolean streaming,
+      Optional<String> task) {
+    this(
+        run,
+        inRecovery,
+        systemIdentifier,
+        timeline,
+        walPosition,
+        upstream,
+        streaming,
+        task,
+        ReplicationStatus.NONE);
   }
 
   public boolean isRunningPrimary() {

@@ -52,6 +52,21 @@ public enum Reason {
   PAUSED_NO_LEADER("PAUSE: no action. I am (%s), the cluster has no leader"),
   PAUSED_PRIMARY_WITHOUT_LOCK("PAUSE: continue to run as primary without lock"),
   PAUSED_POSTGRES_NOT_RUNNING("PAUSE: PostgreSQL is not running, no action"),
+  SYNC_STATE_CLAIMED("I am (%s), the leader: taking over the synchronous replication state"),
+  SYNC_BEFORE_PROMOTE("taking over the synchronous replication state before promoting"),
+  SYNC_STANDBYS_REMOVED("removing %s from the synchronous standbys"),
+  SYNC_STANDBY_NAMES("setting synchronous_standby_names to '%s'"),
+  SYNC_STANDBYS_ASSIGNED("synchronous standby status assigned to %s"),
+  SYNC_QUORUM_RAISED(
+      "raising the synchronous quorum to %s before changing synchronous_standby_names"),
+  SYNC_QUORUM_UPDATED("synchronous quorum %s of voters %s"),
+  SYNC_DISABLED("synchronous mode is off: dropping the synchronous replication state"),
+  NOT_SYNC_STANDBY(
+      "following a different leader because I am not a synchronous standby: only the last leader"
+          + " and the synchronous standbys may be promoted"),
+  QUORUM_NOT_REACHED(
+      "following a different leader because the quorum requirement %s cannot be reached: %s"
+          + " vote(s)"),
   CHECKING_CANDIDATES("manual failover: checking the candidates"),
   MANUAL_FAILOVER_DEMOTING("manual failover: demoting myself"),
   NO_HEALTHY_CANDIDATE("manual failover: no healthy members found, failover is not possible"),

@@ -31,6 +31,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HaDeciderTests {
 
   static Stream<Arguments> table() {
+    return Stream.concat(baseRows(), SyncDeciderRows.rows());
+  }
+
+  private static Stream<Arguments> baseRows() {
     PeerStatus aheadPeer = replicaPeer("pg2", 200);
     return Stream.of(
         // a long action is running
@@ -624,7 +628,7 @@ class HaDeciderTests {
         .atOffset(java.time.ZoneOffset.UTC);
   }
 
-  private static Arguments row(String name, HaInputs.Builder input, Action action, Reason reason) {
+  static Arguments row(String name, HaInputs.Builder input, Action action, Reason reason) {
     return Arguments.of(name, input, action, reason);
   }
 

@@ -7,6 +7,7 @@ import io.pgregent.core.cluster.Initialize;
 import io.pgregent.core.cluster.Leader;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.cluster.Status;
+import io.pgregent.core.cluster.SyncState;
 import io.pgregent.core.cluster.TimelineHistory;
 import io.pgregent.core.dcs.ClusterCodec;
 import java.time.OffsetDateTime;
@@ -38,6 +39,19 @@ final class HaInputs {
     private HaSettings settings = HaInputs.settings(false, false, 1, false, false);
     private AgentMemory memory = AgentMemory.initial();
     private long now = 1_000_000_000_000L;
+    private SyncState sync;
+    private final Map<String, Map<String, Object>> tags = new TreeMap<>();
+
+    Builder sync(SyncState value) {
+      sync = value;
+      return this;
+    }
+
+    Builder tag(String member, String tag, Object value) {
+      tags.computeIfAbsent(member, m -> new TreeMap<>()).put(tag, value);
+      return this;
+    }
+
     private long epochMillis = EPOCH_MILLIS;
     private long leaderTimeline;
     private Failover failover;
@@ -130,6 +144,10 @@ final class HaInputs {
           if (name.equals(leader) && leaderTimeline > 0) {
             data.put("timeline", leaderTimeline);
           }
+          if (tags.containsKey(name)) {
+            ObjectNode t = data.putObject("tags");
+            tags.get(name).forEach(t::putPOJO);
+          }
           members.put(name, Member.of(name, data));
         }
         view =
@@ -144,7 +162,7 @@ final class HaInputs {
                         ? Optional.empty()
                         : Optional.of(new TimelineHistory(history, 3)),
                     Optional.ofNullable(failover),
-                    Optional.empty(),
+                    Optional.ofNullable(sync),
                     Optional.empty(),
                     List.of()));
       }

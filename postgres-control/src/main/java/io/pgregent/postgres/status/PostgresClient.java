@@ -269,7 +269,11 @@ public final class PostgresClient implements AutoCloseable {
     p.setProperty("socketTimeout", Long.toString(seconds(queryTimeout)));
     p.setProperty("ApplicationName", "regent");
     p.setProperty("tcpKeepAlive", "true");
-    p.setProperty("options", "-c statement_timeout=" + queryTimeout.toMillis());
+    // Regent's own statements never wait for synchronous standbys: in strict mode with none left
+    // a commit on the primary would block the HA loop until one returns.
+    p.setProperty(
+        "options",
+        "-c statement_timeout=" + queryTimeout.toMillis() + " -c synchronous_commit=local");
     return p;
   }
 

@@ -1,0 +1,24 @@
+package io.pgregent.core.ha;
+
+import java.util.Objects;
+
+/**
+ * One standby connected to the primary, as {@code pg_stat_replication} reports it.
+ *
+ * @param name its {@code application_name}, the member name
+ * @param state {@code streaming}, {@code catchup}, ...
+ * @param syncState {@code async}, {@code potential}, {@code sync} or {@code quorum}
+ * @param flushLsn the WAL position the standby has flushed, -1 when unknown
+ */
+public record StandbyLink(String name, String state, String syncState, long flushLsn) {
+
+  public StandbyLink {
+    Objects.requireNonNull(name, "name");
+    state = state == null ? "" : state;
+    syncState = syncState == null ? "" : syncState;
+  }
+
+  public boolean streaming() {
+    return state.equals("streaming");
+  }
+}

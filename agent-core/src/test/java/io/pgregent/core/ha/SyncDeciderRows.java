@@ -1,0 +1,295 @@
+package io.pgregent.core.ha;
+
+import static io.pgregent.core.ha.HaDeciderTests.row;
+import static io.pgregent.core.ha.HaInputs.ME;
+import static io.pgregent.core.ha.HaInputs.input;
+import static io.pgregent.core.ha.HaInputs.peers;
+import static io.pgregent.core.ha.HaInputs.replicaOf;
+import static io.pgregent.core.ha.HaInputs.replicaPeer;
+
+import io.pgregent.core.cluster.SyncState;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+
+/** The synchronous replication rows of the decision table (leader steps, promotion, the race). */
+final class SyncDeciderRows {
+
+  static final long WAL = 1000;
+  static final long MARK = 900;
+  static final String PG0 = "\"pg0\"";
+  static final String PG2 = "\"pg2\"";
+  static final String PLACEHOLDER = "\"" + SyncStandbyResolver.STRICT_PLACEHOLDER + "\"";
+
+  private SyncDeciderRows() {}
+
+  static HaSettings sync(SyncSettings.Mode mode, int count, boolean strict, long maxLag) {
+    HaSettings s = HaInputs.settings(false, false, 1, false, false);
+    return new HaSettings(
+        s.member(),
+        s.ttlMillis(),
+        s.loopWaitMillis(),
+        s.retryTimeoutMillis(),
+        s.maximumLagOnFailover(),
+        s.checkTimeline(),
+        s.primaryStartTimeoutMillis(),
+        s.paused(),
+        s.failsafeMode(),
+        s.nofailover(),
+        s.failoverPriority(),
+        new SyncSettings(mode, count, strict, maxLag));
+  }
+
+  static HaSettings on() {
+    return sync(SyncSettings.Mode.ON, 1, false, -1);
+  }
+
+  static HaSettings quorum() {
+    return sync(SyncSettings.Mode.QUORUM, 1, false, -1);
+  }
+
+  static StandbyLink link(String name, String syncState, long flush) {
+    return new StandbyLink(name, "streaming", syncState, flush);
+  }
+
+  static LocalState primaryWith(String ssn, StandbyLink... links) {
+    return withReplication(
+        HaInputs.primary(WAL),
+        new ReplicationStatus(Optional.ofNullable(ssn), MARK, List.of(links)));
+  }
+
+  static LocalState withReplication(LocalState l, ReplicationStatus r) {
+    return new LocalState(
+        l.run(),
+        l.inRecovery(),
+        l.systemIdentifier(),
+        l.timeline(),
+        l.walPosition(),
+        l.upstream(),
+        l.streaming(),
+        l.task(),
+        r);
+  }
+
+  static SyncState key(String leader, int quorum, String... standbys) {
+    return new SyncState(leader, List.of(standbys), quorum, 7);
+  }
+
+  static HaInputs.Builder leading(HaSettings settings, LocalState local) {
+    return input()
+        .leader(ME)
+        .settings(settings)
+        .local(local)
+        .cycle(CycleFacts.fresh().withLockRefreshed(true));
+  }
+
+  static Action write(int quorum, String... standbys) {
+    return new Action.WriteSyncState(new SyncState(ME, List.of(standbys), quorum, 7));
+  }
+
+  static Action names(String value) {
+    return new Action.SetSyncStandbyNames(Optional.of(value));
+  }
+
+  static Stream<Arguments> rows() {
+    HaSettings off = HaInputs.settings(false, false, 1, false, false);
+    LocalState replica = replicaOf("pg0", 300);
+    CycleFacts won = CycleFacts.fresh().withPeers(peers()).withLockAcquired(true);
+    return Stream.of(
+        // synchronous mode off
+        row(
+            "sync off: the leader drops the sync key",
+            leading(off, primaryWith(null)).sync(key(ME, 0, "pg2")),
+            new Action.DeleteSyncState(7),
+            Reason.SYNC_DISABLED),
+        row(
+            "sync off: synchronous_standby_names handed back to the configuration",
+            leading(off, primaryWith(PG2)),
+            new Action.SetSyncStandbyNames(Optional.empty()),
+            Reason.SYNC_DISABLED),
+        // synchronous mode on: the leader's steps
+        row(
+            "sync on: no sync key yet, the leader claims it",
+            leading(on(), primaryWith("", link("pg2", "async", WAL))),
+            new Action.WriteSyncState(new SyncState(ME, List.of(), 0, 0)),
+            Reason.SYNC_STATE_CLAIMED),
+        row(
+            "sync on: the key names the old leader, the new one claims it without standbys",
+            leading(on(), primaryWith("", link("pg2", "async", WAL))).sync(key("pg0", 0, "pg1")),
+            write(0),
+            Reason.SYNC_STATE_CLAIMED),
+        row(
+            "sync on: a quorum key from quorum mode is cleared first",
+            leading(on(), primaryWith("", link("pg2", "async", WAL))).sync(key(ME, 1, "pg2")),
+            write(0),
+            Reason.SYNC_STATE_CLAIMED),
+        row(
+            "sync on: a streaming standby goes into synchronous_standby_names first",
+            leading(on(), primaryWith("", link("pg2", "async", WAL))).sync(key(ME, 0)),
+            names(PG2),
+            Reason.SYNC_STANDBY_NAMES),
+        row(
+            "sync on: published once PostgreSQL reports it sync and it caught up",
+            leading(on(), primaryWith(PG2, link("pg2", "sync", MARK))).sync(key(ME, 0)),
+            write(0, "pg2"),
+            Reason.SYNC_STANDBYS_ASSIGNED),
+        row(
+            "sync on: reported sync but not yet past the change: not published",
+            leading(on(), primaryWith(PG2, link("pg2", "sync", MARK - 1))).sync(key(ME, 0)),
+            new Action.None(),
+            Reason.LEADER_WITH_LOCK),
+        row(
+            "sync on: a potential standby is not published",
+            leading(on(), primaryWith(PG2, link("pg2", "potential", WAL))).sync(key(ME, 0)),
+            new Action.None(),
+            Reason.LEADER_WITH_LOCK),
+        row(
+            "sync on: a vanished standby leaves the key first",
+            leading(on(), primaryWith(PG2)).sync(key(ME, 0, "pg2")),
+            write(0),
+            Reason.SYNC_STANDBYS_REMOVED),
+        row(
+            "sync on: then synchronous_standby_names, back to asynchronous",
+            leading(on(), primaryWith(PG2)).sync(key(ME, 0)),
+            names(""),
+            Reason.SYNC_STANDBY_NAMES),
+        row(
+            "sync on, strict: no standby, commits wait on a placeholder",
+            leading(sync(SyncSettings.Mode.ON, 1, true, -1), primaryWith(PG2)).sync(key(ME, 0)),
+            names(PLACEHOLDER),
+            Reason.SYNC_STANDBY_NAMES),
+        row(
+            "sync on: a nosync standby is never chosen",
+            leading(on(), primaryWith("", link("pg2", "async", WAL), link("pg0", "async", 10)))
+                .sync(key(ME, 0))
+                .tag("pg2", "nosync", true),
+            names(PG0),
+            Reason.SYNC_STANDBY_NAMES),
+        row(
+            "sync on: a nofailover standby only when nothing else",
+            leading(on(), primaryWith("", link("pg2", "async", WAL), link("pg0", "async", 10)))
+                .sync(key(ME, 0))
+                .tag("pg2", "nofailover", true),
+            names(PG0),
+            Reason.SYNC_STANDBY_NAMES),
+        row(
+            "sync on: synchronous_node_count 2",
+            leading(
+                    sync(SyncSettings.Mode.ON, 2, false, -1),
+                    primaryWith("", link("pg2", "async", WAL), link("pg0", "async", 10)))
+                .sync(key(ME, 0)),
+            names("2 (" + PG0 + "," + PG2 + ")"),
+            Reason.SYNC_STANDBY_NAMES),
+        row(
+            "sync on: a standby beyond maximum_lag_on_syncnode is not chosen",
+            leading(
+                    sync(SyncSettings.Mode.ON, 1, false, 100),
+                    primaryWith("", link("pg2", "async", WAL - 500), link("pg0", "async", WAL)))
+                .sync(key(ME, 0)),
+            names(PG0),
+            Reason.SYNC_STANDBY_NAMES),
+        row(
+            "sync on: the current synchronous standby is kept though another is fresher",
+            leading(on(), primaryWith(PG0, link("pg2", "async", WAL), link("pg0", "sync", 950)))
+                .sync(key(ME, 0, "pg0")),
+            new Action.None(),
+            Reason.LEADER_WITH_LOCK),
+        // quorum mode: the leader's steps
+        row(
+            "quorum: ANY 1 of the streaming standbys",
+            leading(quorum(), primaryWith("", link("pg0", "async", WAL), link("pg2", "async", WAL)))
+                .sync(key(ME, 0)),
+            names("ANY 1 (" + PG0 + "," + PG2 + ")"),
+            Reason.SYNC_STANDBY_NAMES),
+        row(
+            "quorum: voters published with quorum |S| - k once confirmed",
+            leading(
+                    quorum(),
+                    primaryWith(
+                        "ANY 1 (" + PG0 + "," + PG2 + ")",
+                        link("pg0", "quorum", WAL),
+                        link("pg2", "quorum", WAL)))
+                .sync(key(ME, 0)),
+            write(1, "pg0", "pg2"),
+            Reason.SYNC_QUORUM_UPDATED),
+        row(
+            "quorum: a voter that vanished leaves the key, the quorum kept",
+            leading(
+                    quorum(),
+                    primaryWith("ANY 1 (" + PG0 + "," + PG2 + ")", link("pg0", "quorum", WAL)))
+                .sync(key(ME, 1, "pg0", "pg2")),
+            write(1, "pg0"),
+            Reason.SYNC_STANDBYS_REMOVED),
+        row(
+            "quorum: a new standby: the quorum is raised before synchronous_standby_names grows",
+            leading(
+                    quorum(),
+                    primaryWith(
+                        "ANY 1 (" + PG0 + ")",
+                        link("pg0", "quorum", WAL),
+                        link("pg2", "async", WAL)))
+                .sync(key(ME, 0, "pg0")),
+            write(1, "pg0"),
+            Reason.SYNC_QUORUM_RAISED),
+        // promotion in synchronous mode
+        row(
+            "sync on: before promoting, the new leader claims the key",
+            input().local(replica).settings(on()).sync(key("pg0", 0, ME)).cycle(won),
+            new Action.WriteSyncState(new SyncState(ME, List.of(), 0, 7)),
+            Reason.SYNC_BEFORE_PROMOTE),
+        row(
+            "sync on: before promoting, synchronous_standby_names as for a new primary",
+            input()
+                .local(
+                    withReplication(replica, new ReplicationStatus(Optional.of(PG2), 0, List.of())))
+                .settings(on())
+                .sync(key(ME, 0))
+                .cycle(won),
+            names(""),
+            Reason.SYNC_BEFORE_PROMOTE),
+        row(
+            "sync on: promoting once the key and synchronous_standby_names are ready",
+            input()
+                .local(
+                    withReplication(replica, new ReplicationStatus(Optional.of(""), 0, List.of())))
+                .settings(on())
+                .sync(key(ME, 0))
+                .cycle(won),
+            new Action.Promote(),
+            Reason.PROMOTED_BY_ACQUIRING_LOCK),
+        // the leader race in synchronous mode
+        row(
+            "sync on: a member not in the sync key does not race",
+            input().local(replica).settings(on()).sync(key("pg0", 0, "pg2")),
+            new Action.None(),
+            Reason.NOT_SYNC_STANDBY),
+        row(
+            "sync on: an asynchronous member ahead does not stop the synchronous standby",
+            input()
+                .local(replica)
+                .settings(on())
+                .sync(key("pg0", 0, ME))
+                .cycle(CycleFacts.fresh().withPeers(peers(replicaPeer("pg2", 900)))),
+            new Action.AcquireLock(),
+            Reason.ACQUIRING_LOCK),
+        row(
+            "quorum: enough voters at or behind me",
+            input()
+                .local(replica)
+                .settings(quorum())
+                .sync(key("pg0", 1, ME, "pg2"))
+                .cycle(CycleFacts.fresh().withPeers(peers(replicaPeer("pg2", 300)))),
+            new Action.AcquireLock(),
+            Reason.ACQUIRING_LOCK),
+        row(
+            "quorum: a voter unreachable, the quorum cannot be proved",
+            input()
+                .local(replica)
+                .settings(quorum())
+                .sync(key("pg0", 1, ME, "pg2"))
+                .cycle(CycleFacts.fresh().withPeers(peers(PeerStatus.unreachable("pg2")))),
+            new Action.None(),
+            Reason.QUORUM_NOT_REACHED));
+  }
+}
