@@ -510,4 +510,52 @@ class PlannedOperationsIT {
     agents.get(old).start();
     awaitHealthy();
   }
+
+  // ---- regentctl against the same cluster ----
+
+  /** Runs {@code bin/regentctl} with the same configuration file patronictl reads. */
+  static String regentctl(String... args) throws Exception {
+    Path launcher =
+        Path.of(System.getProperty("regent.ctl.bin", "../bin/regentctl")).toAbsolutePath();
+    List<String> cmd =
+        new ArrayList<>(List.of(launcher.toString(), "-c", patronictlConfig().toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    Process p = pb.start();
+    try {
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+      assertThat(p.exitValue()).as("regentctl %s: %s", String.join(" ", args), out).isZero();
+      return out;
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
+  @Order(10)
+  void regentctlListsAndSwitchesOverTheCluster() throws Exception {
+    awaitHealthy();
+    String old = leader().orElseThrow();
+    String next = other(old);
+    String json = regentctl("list", "-f", "json");
+    JsonNode rows = JSON.readTree(json.substring(json.indexOf('[')));
+    assertThat(rows).hasSize(3);
+    for (JsonNode row : rows) {
+      String name = row.path("Member").asText();
+      assertThat(row.path("Role").asText()).isEqualTo(name.equals(old) ? "Leader" : "Replica");
+      assertThat(row.path("State").asText()).isEqualTo(name.equals(old) ? "running" : "streaming");
+      assertThat(row.path("TL").asLong())
+          .isEqualTo(agents.get(name).patroni().orElseThrow().path("timeline").asLong());
+    }
+    String out = regentctl("switchover", "--leader", old, "--candidate", next, "--force");
+    assertThat(out).contains(next);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> leader().map(next::equals).orElse(false));
+    awaitHealthy();
+  }
 }
