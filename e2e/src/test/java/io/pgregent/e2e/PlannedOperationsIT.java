@@ -90,20 +90,11 @@ class PlannedOperationsIT {
   // ---- helpers ----
 
   static List<String> primaries() {
-    List<String> leaders = new ArrayList<>();
-    agents.forEach(
-        (name, a) -> {
-          if (a.isAlive() && a.status("/primary") == 200) {
-            leaders.add(name);
-          }
-        });
-    return leaders;
+    return Members.primaries(agents);
   }
 
   static Optional<String> leader() {
-    List<String> leaders = primaries();
-    assertThat(leaders).as("members answering 200 on /primary").hasSizeLessThanOrEqualTo(1);
-    return leaders.stream().findFirst();
+    return Members.leader(agents);
   }
 
   static String other(String member) {
@@ -111,11 +102,7 @@ class PlannedOperationsIT {
   }
 
   static boolean streaming(String member) {
-    return agents
-        .get(member)
-        .patroni()
-        .map(j -> j.path("replication_state").asText().equals("streaming"))
-        .orElse(false);
+    return Members.streaming(agents.get(member));
   }
 
   /** One leader, every other member streaming, no request pending. */
@@ -163,14 +150,7 @@ class PlannedOperationsIT {
   }
 
   static long count(String member) {
-    try (Connection c = agents.get(member).connect();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count(*) FROM planned")) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (Exception e) {
-      return -1;
-    }
+    return Members.count(agents.get(member), "planned");
   }
 
   static int rewinds(String member) {
@@ -441,14 +421,7 @@ class PlannedOperationsIT {
   }
 
   static long countBig(String member) {
-    try (Connection c = agents.get(member).connect();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count(*) FROM planned_big")) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (Exception e) {
-      return -1;
-    }
+    return Members.count(agents.get(member), "planned_big");
   }
 
   static void setMaximumLag(long bytes) throws Exception {

@@ -13,7 +13,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,40 +90,19 @@ class ThreeMemberClusterIT {
   // ---- helpers ----
 
   static List<String> primaries() {
-    List<String> leaders = new ArrayList<>();
-    agents.forEach(
-        (name, a) -> {
-          if (a.isAlive() && a.status("/primary") == 200) {
-            leaders.add(name);
-          }
-        });
-    return leaders;
+    return Members.primaries(agents);
   }
 
   static Optional<String> leader() {
-    List<String> leaders = primaries();
-    assertThat(leaders).as("members answering 200 on /primary").hasSizeLessThanOrEqualTo(1);
-    return leaders.stream().findFirst();
+    return Members.leader(agents);
   }
 
   static boolean streaming(String member) {
-    return agents.get(member).status("/replica") == 200
-        && agents
-            .get(member)
-            .patroni()
-            .map(j -> j.path("replication_state").asText().equals("streaming"))
-            .orElse(false);
+    return Members.streaming(agents.get(member));
   }
 
   static long count(String member) {
-    try (Connection c = agents.get(member).connect();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count(*) FROM regent_e2e")) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (Exception e) {
-      return -1;
-    }
+    return Members.count(agents.get(member), "regent_e2e");
   }
 
   static void write(String leader, int n) throws Exception {
