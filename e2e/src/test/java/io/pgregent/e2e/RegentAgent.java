@@ -8,13 +8,10 @@ import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,10 +22,8 @@ import java.util.stream.Stream;
  * One Regent agent as a separate process (the packaged jar, started as {@code bin/regent} would),
  * with its own PostgreSQL on free ports, configured by a Patroni-style YAML file.
  */
-public final class RegentAgent implements AutoCloseable {
+public final class RegentAgent implements ClusterMember {
 
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   final String name;
@@ -146,6 +141,7 @@ public final class RegentAgent implements AutoCloseable {
     }
   }
 
+  @Override
   public void start() {
     // Through the launcher, with its default JVM settings, as an operator runs it.
     process =
@@ -165,14 +161,27 @@ public final class RegentAgent implements AutoCloseable {
     return bin;
   }
 
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
   public int pgPort() {
     return pgPort;
   }
 
+  @Override
+  public int apiPort() {
+    return apiPort;
+  }
+
+  @Override
   public long pid() {
     return process.pid();
   }
 
+  @Override
   public boolean isAlive() {
     return process != null && process.isAlive();
   }
@@ -184,48 +193,17 @@ public final class RegentAgent implements AutoCloseable {
     }
   }
 
-  /** kill -9 of the agent and of its postmaster: the machine died. */
+  @Override
   public void crash() {
-    // The whole tree at once: postmaster and backends, as when the machine dies. A backend left
-    // alive would keep serving its connection for a moment.
-    List<ProcessHandle> postgres = new java.util.ArrayList<>();
-    postmasterPid()
-        .flatMap(ProcessHandle::of)
-        .ifPresent(
-            pm -> {
-              postgres.add(pm);
-              pm.descendants().forEach(postgres::add);
-            });
-    if (process != null) {
-      process.kill();
-    }
-    postgres.forEach(ProcessHandle::destroyForcibly);
+    ClusterMember.crash(process, dataDir);
   }
 
   Optional<Long> postmasterPid() {
-    try {
-      List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
-      return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).trim()));
-    } catch (IOException | NumberFormatException e) {
-      return Optional.empty();
-    }
+    return ClusterMember.postmasterPid(dataDir);
   }
 
   String logTail() {
     return process == null ? "" : process.logTail(40);
-  }
-
-  public int status(String path) {
-    try {
-      return HTTP.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path))
-                  .timeout(Duration.ofSeconds(2))
-                  .build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (Exception e) {
-      return -1;
-    }
   }
 
   /** An answer of the REST API. */
@@ -275,22 +253,8 @@ public final class RegentAgent implements AutoCloseable {
     }
   }
 
-  public Connection connect() throws Exception {
-    return DriverManager.getConnection(
-        "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres?connectTimeout=3&socketTimeout=5",
-        "postgres",
-        "su-secret");
-  }
-
   @Override
   public void close() {
-    if (process != null && process.isAlive()) {
-      process.stop(Duration.ofSeconds(30));
-    }
-    // A postmaster left behind by a crash test is ours to stop.
-    postmasterPid()
-        .flatMap(ProcessHandle::of)
-        .filter(ProcessHandle::isAlive)
-        .ifPresent(ProcessHandle::destroyForcibly);
+    ClusterMember.close(process, dataDir);
   }
 }

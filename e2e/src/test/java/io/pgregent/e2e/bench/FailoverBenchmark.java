@@ -3,14 +3,18 @@ package io.pgregent.e2e.bench;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
+import io.pgregent.e2e.AgentCluster;
+import io.pgregent.e2e.PatroniAgents;
 import io.pgregent.e2e.RegentAgents;
 import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -19,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -31,19 +37,65 @@ import java.util.concurrent.locks.LockSupport;
  * disappeared, and how long the killed member takes to stream again once restarted. Afterwards it
  * reads each agent's RSS and the CPU seconds it used over an idle period.
  *
- * <p>Usage: {@code bench/failover.sh [runs] [ttl loop_wait retry_timeout] [idle_seconds]}
+ * <p>The same harness drives Regent agents, real Patroni agents, or both side by side ({@code
+ * --agent both}: two clusters on one etcd, runs interleaved, each agent's kills at the same seeded
+ * points of its leader's loop).
+ *
+ * <p>Usage: {@code bench/failover.sh [--agent regent|patroni|both] [runs] [ttl loop_wait
+ * retry_timeout] [idle_seconds]}
  */
 public final class FailoverBenchmark {
 
-  public static void main(String[] args) throws Exception {
-    int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-    int ttl = args.length > 3 ? Integer.parseInt(args[1]) : 10;
-    int loopWait = args.length > 3 ? Integer.parseInt(args[2]) : 2;
-    int retry = args.length > 3 ? Integer.parseInt(args[3]) : 4;
-    int idleSeconds = args.length > 4 ? Integer.parseInt(args[4]) : 300;
+  /** One agent's cluster and what was measured on it. */
+  static final class Series {
+    final String agent;
+    final AgentCluster<?> cluster;
+    // The kill lands at a random point of the leader's loop, not right after a renewal that a
+    // member's rejoin woke: settle one loop_wait, then a further random part of one. Same seed for
+    // every agent, so each sees the same phases.
+    final Random phase = new Random(42);
+    final List<Double> rto = new ArrayList<>();
+    final List<Double> expiry = new ArrayList<>();
+    final List<Double> afterExpiry = new ArrayList<>();
+    final List<Double> rejoin = new ArrayList<>();
+    long grantedTtl = -1;
+
+    Series(String agent, AgentCluster<?> cluster) {
+      this.agent = agent;
+      this.cluster = cluster;
+    }
+  }
+
+  public static void main(String[] argv) throws Exception {
+    List<String> args = new ArrayList<>(List.of(argv));
+    String which = "regent";
+    int at = args.indexOf("--agent");
+    if (at >= 0) {
+      if (at + 1 >= args.size()) {
+        throw new IllegalArgumentException("--agent needs regent, patroni or both");
+      }
+      which = args.get(at + 1);
+      args.remove(at + 1);
+      args.remove(at);
+    }
+    List<String> agents =
+        switch (which) {
+          case "regent" -> List.of("regent");
+          case "patroni" -> List.of("patroni");
+          case "both" -> List.of("regent", "patroni");
+          default ->
+              throw new IllegalArgumentException(
+                  "--agent: expected regent, patroni or both, got " + which);
+        };
+    int runs = args.size() > 0 ? Integer.parseInt(args.get(0)) : 5;
+    int ttl = args.size() > 3 ? Integer.parseInt(args.get(1)) : 10;
+    int loopWait = args.size() > 3 ? Integer.parseInt(args.get(2)) : 2;
+    int retry = args.size() > 3 ? Integer.parseInt(args.get(3)) : 4;
+    int idleSeconds = args.size() > 4 ? Integer.parseInt(args.get(4)) : 300;
     System.out.printf(
         Locale.ROOT,
-        "failover benchmark: %d runs, ttl=%d loop_wait=%d retry_timeout=%d, idle %d s%n",
+        "failover benchmark (%s): %d runs, ttl=%d loop_wait=%d retry_timeout=%d, idle %d s%n",
+        String.join(" and ", agents),
         runs,
         ttl,
         loopWait,
@@ -51,91 +103,86 @@ public final class FailoverBenchmark {
         idleSeconds);
 
     Path base = PostgresTestEnvironment.newBaseDir("regent-bench");
+    List<Series> series = new CopyOnWriteArrayList<>();
     try (EtcdServer etcd = EtcdServer.start();
-        RegentAgents cluster = RegentAgents.start(base, etcd, "bench", ttl, loopWait, retry);
         Client watcher = Client.builder().endpoints(etcd.clientUrl()).build()) {
       // Interrupted (Ctrl-C), the agents still stop their PostgreSQL.
-      Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "bench-cleanup"));
-      cluster.awaitHealthy(Duration.ofMinutes(3));
-      List<Double> rto = new ArrayList<>();
-      List<Double> afterExpiry = new ArrayList<>();
-      List<Double> rejoin = new ArrayList<>();
-      // The kill lands at a random point of the leader's loop, not right after a renewal that a
-      // member's rejoin woke: settle one loop_wait, then a further random part of one.
-      java.util.Random phase = new java.util.Random(42);
-      for (int run = 1; run <= runs; run++) {
-        LockSupport.parkNanos(
-            Duration.ofMillis(loopWait * 1000L + phase.nextInt(loopWait * 1000)).toNanos());
-        String leader = cluster.leader().orElseThrow();
-        AtomicLong leaderGoneAt = new AtomicLong();
-        Watch.Watcher w =
-            watcher
-                .getWatchClient()
-                .watch(
-                    bytes("/service/bench/leader"),
-                    WatchOption.DEFAULT,
-                    r -> {
-                      for (WatchEvent e : r.getEvents()) {
-                        if (e.getEventType() == WatchEvent.EventType.DELETE) {
-                          leaderGoneAt.compareAndSet(0, System.nanoTime());
-                        }
-                      }
-                    });
-        Writer writer = new Writer(cluster.multiHostUrl(), cluster.agent(leader).pgPort());
-        Thread t = new Thread(writer, "bench-writer");
-        t.start();
-        writer.awaitCommits(50);
-        long killedAt = System.nanoTime();
-        writer.markKill(killedAt);
-        cluster.agent(leader).crash();
-        long firstCommit = writer.awaitFirstCommitAfterKill(Duration.ofSeconds(ttl * 4L + 60));
-        writer.stop();
-        t.join();
-        w.close();
-        double r = seconds(firstCommit - killedAt);
-        double a = leaderGoneAt.get() == 0 ? Double.NaN : seconds(firstCommit - leaderGoneAt.get());
-        rto.add(r);
-        afterExpiry.add(a);
-        long restartAt = System.nanoTime();
-        cluster.agent(leader).start();
-        cluster.awaitStreaming(leader, Duration.ofMinutes(3));
-        double j = seconds(System.nanoTime() - restartAt);
-        rejoin.add(j);
-        System.out.printf(
-            Locale.ROOT,
-            "run %d: killed %s; RTO %.3f s, after lease expiry %.3f s, rejoin %.3f s, new leader %s%n",
-            run,
-            leader,
-            r,
-            a,
-            j,
-            cluster.leader().orElse("?"));
-        cluster.awaitHealthy(Duration.ofMinutes(3));
-      }
-      summary("unplanned failover RTO (s)", rto);
-      summary("RTO after the leader key expired (s)", afterExpiry);
-      summary("killed member restarted -> streaming (s)", rejoin);
-
-      if (idleSeconds > 0) {
-        List<Long> pids = cluster.agentPids();
-        List<Double> cpuBefore = new ArrayList<>();
-        for (long pid : pids) {
-          cpuBefore.add(cpuSeconds(pid));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(() -> series.forEach(s -> s.cluster.close()), "bench-cleanup"));
+      try {
+        for (String agent : agents) {
+          Path dir = Files.createDirectory(base.resolve(agent));
+          Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+          String scope = "bench-" + agent;
+          series.add(
+              new Series(
+                  agent,
+                  agent.equals("patroni")
+                      ? PatroniAgents.start(dir, etcd, scope, ttl, loopWait, retry)
+                      : RegentAgents.start(dir, etcd, scope, ttl, loopWait, retry)));
         }
-        long end = System.nanoTime() + Duration.ofSeconds(idleSeconds).toNanos();
-        while (System.nanoTime() < end) {
-          LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
-        }
-        for (int i = 0; i < pids.size(); i++) {
-          long pid = pids.get(i);
+        for (Series s : series) {
+          s.cluster.awaitHealthy(Duration.ofMinutes(3));
+          s.grantedTtl = leaderLeaseTtl(watcher, s.cluster.leaderKey());
           System.out.printf(
               Locale.ROOT,
-              "agent pid %d after %d s idle: RSS %.1f MB, CPU %.2f s%n",
-              pid,
-              idleSeconds,
-              rssMegabytes(pid),
-              cpuSeconds(pid) - cpuBefore.get(i));
+              "%s: leader key's lease granted with a TTL of %d s%n",
+              s.agent,
+              s.grantedTtl);
         }
+        for (int run = 1; run <= runs; run++) {
+          for (Series s : series) {
+            failover(s, run, watcher, loopWait, ttl);
+          }
+        }
+        for (Series s : series) {
+          System.out.printf(
+              Locale.ROOT,
+              "== %s (ttl=%d loop_wait=%d retry_timeout=%d; leader lease TTL %d s)%n",
+              s.agent,
+              ttl,
+              loopWait,
+              retry,
+              s.grantedTtl);
+          summary(s.agent + " unplanned failover RTO (s)", s.rto);
+          summary(s.agent + " kill -> leader key gone (s)", s.expiry);
+          summary(s.agent + " RTO after the leader key expired (s)", s.afterExpiry);
+          summary(s.agent + " killed member restarted -> streaming (s)", s.rejoin);
+        }
+
+        if (idleSeconds > 0) {
+          List<Long> pids = new ArrayList<>();
+          List<String> owners = new ArrayList<>();
+          for (Series s : series) {
+            for (long pid : s.cluster.agentPids()) {
+              pids.add(pid);
+              owners.add(s.agent);
+            }
+          }
+          List<Double> cpuBefore = new ArrayList<>();
+          for (long pid : pids) {
+            cpuBefore.add(cpuSeconds(pid));
+          }
+          long end = System.nanoTime() + Duration.ofSeconds(idleSeconds).toNanos();
+          while (System.nanoTime() < end) {
+            LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
+          }
+          for (int i = 0; i < pids.size(); i++) {
+            long pid = pids.get(i);
+            System.out.printf(
+                Locale.ROOT,
+                "%s agent pid %d after %d s idle: RSS %.1f MB, CPU %.2f s%n",
+                owners.get(i),
+                pid,
+                idleSeconds,
+                rssMegabytes(pid),
+                cpuSeconds(pid) - cpuBefore.get(i));
+          }
+        }
+      } finally {
+        // Before etcd stops: Patroni waits for its store while shutting down.
+        series.forEach(s -> s.cluster.close());
       }
     } finally {
       if (System.getenv("REGENT_E2E_KEEP") == null) {
@@ -144,6 +191,78 @@ public final class FailoverBenchmark {
         System.out.println("kept the benchmark's files in " + base);
       }
     }
+  }
+
+  /** One failover of {@code s}'s cluster: kill its leader, wait for writes, restart, rejoin. */
+  private static void failover(Series s, int run, Client watcher, int loopWait, int ttl)
+      throws Exception {
+    AgentCluster<?> cluster = s.cluster;
+    LockSupport.parkNanos(
+        Duration.ofMillis(loopWait * 1000L + s.phase.nextInt(loopWait * 1000)).toNanos());
+    String leader = cluster.leader().orElseThrow();
+    AtomicLong leaderGoneAt = new AtomicLong();
+    Watch.Watcher w =
+        watcher
+            .getWatchClient()
+            .watch(
+                bytes(cluster.leaderKey()),
+                WatchOption.DEFAULT,
+                r -> {
+                  for (WatchEvent e : r.getEvents()) {
+                    if (e.getEventType() == WatchEvent.EventType.DELETE) {
+                      leaderGoneAt.compareAndSet(0, System.nanoTime());
+                    }
+                  }
+                });
+    Writer writer = new Writer(cluster.multiHostUrl(), cluster.agent(leader).pgPort());
+    Thread t = new Thread(writer, "bench-writer");
+    t.start();
+    writer.awaitCommits(50);
+    long killedAt = System.nanoTime();
+    writer.markKill(killedAt);
+    cluster.agent(leader).crash();
+    long firstCommit = writer.awaitFirstCommitAfterKill(Duration.ofSeconds(ttl * 4L + 60));
+    writer.stop();
+    t.join();
+    w.close();
+    double r = seconds(firstCommit - killedAt);
+    long gone = leaderGoneAt.get();
+    double e = gone == 0 ? Double.NaN : seconds(gone - killedAt);
+    double a = gone == 0 ? Double.NaN : seconds(firstCommit - gone);
+    s.rto.add(r);
+    s.expiry.add(e);
+    s.afterExpiry.add(a);
+    long restartAt = System.nanoTime();
+    cluster.agent(leader).start();
+    cluster.awaitStreaming(leader, Duration.ofMinutes(3));
+    double j = seconds(System.nanoTime() - restartAt);
+    s.rejoin.add(j);
+    System.out.printf(
+        Locale.ROOT,
+        "%s run %d: killed %s; RTO %.3f s (leader key gone after %.3f s, then %.3f s),"
+            + " rejoin %.3f s, new leader %s%n",
+        s.agent,
+        run,
+        leader,
+        r,
+        e,
+        a,
+        j,
+        cluster.leader().orElse("?"));
+    cluster.awaitHealthy(Duration.ofMinutes(3));
+  }
+
+  /** The TTL the store granted to the leader key's lease, -1 when the key has none. */
+  private static long leaderLeaseTtl(Client client, String key) throws Exception {
+    var kvs = client.getKVClient().get(bytes(key)).get().getKvs();
+    if (kvs.isEmpty() || kvs.get(0).getLease() == 0) {
+      return -1;
+    }
+    return client
+        .getLeaseClient()
+        .timeToLive(kvs.get(0).getLease(), LeaseOption.DEFAULT)
+        .get()
+        .getGrantedTTL();
   }
 
   /** Commits one row every 10 ms, reconnecting on any error, and records commit times. */

@@ -1,0 +1,102 @@
+package io.pgregent.e2e;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+/** A cluster of agent processes (Regent's or Patroni's), for benchmarks. */
+public class AgentCluster<A extends ClusterMember> implements AutoCloseable {
+
+  /** The member names every benchmark cluster uses. */
+  public static final List<String> NAMES = List.of("pg0", "pg1", "pg2");
+
+  private final String scope;
+  private final Map<String, A> agents = new LinkedHashMap<>();
+
+  protected AgentCluster(String scope, List<A> members) {
+    this.scope = scope;
+    members.forEach(a -> agents.put(a.name(), a));
+  }
+
+  /** Starts every member. */
+  protected void startAll() {
+    agents.values().forEach(ClusterMember::start);
+  }
+
+  public String scope() {
+    return scope;
+  }
+
+  /** The leader key in the store, under Patroni's default namespace. */
+  public String leaderKey() {
+    return "/service/" + scope + "/leader";
+  }
+
+  public A agent(String name) {
+    return agents.get(name);
+  }
+
+  public List<Long> agentPids() {
+    return agents.values().stream().map(ClusterMember::pid).toList();
+  }
+
+  public Optional<String> leader() {
+    return agents.entrySet().stream()
+        .filter(e -> e.getValue().isAlive() && e.getValue().status("/primary") == 200)
+        .map(Map.Entry::getKey)
+        .findFirst();
+  }
+
+  /** A JDBC URL naming every member, connecting to whichever is the primary. */
+  public String multiHostUrl() {
+    return "jdbc:postgresql://"
+        + agents.values().stream()
+            .map(a -> "127.0.0.1:" + a.pgPort())
+            .collect(Collectors.joining(","))
+        + "/postgres?targetServerType=primary&connectTimeout=1&socketTimeout=2&loginTimeout=2";
+  }
+
+  public boolean streaming(String name) {
+    return agents.get(name).streaming();
+  }
+
+  /** Waits (polling every 50 ms) until one leader and every other member streams. */
+  public void awaitHealthy(Duration bound) {
+    waitFor(
+        bound,
+        () -> {
+          Optional<String> leader = leader();
+          if (leader.isEmpty()) {
+            return false;
+          }
+          List<String> replicas = new ArrayList<>(agents.keySet());
+          replicas.remove(leader.get());
+          return replicas.stream().allMatch(this::streaming);
+        });
+  }
+
+  public void awaitStreaming(String name, Duration bound) {
+    waitFor(bound, () -> streaming(name));
+  }
+
+  private static void waitFor(Duration bound, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("condition not met within " + bound);
+      }
+      LockSupport.parkNanos(50_000_000);
+    }
+  }
+
+  @Override
+  public void close() {
+    agents.values().forEach(ClusterMember::close);
+  }
+}

@@ -1,0 +1,123 @@
+package io.pgregent.e2e;
+
+import io.pgregent.testsupport.ManagedProcess;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One HA agent process beside its own PostgreSQL, whichever agent it is (Regent or Patroni): both
+ * answer the same REST paths, so benchmarks drive either through this view.
+ */
+public interface ClusterMember extends AutoCloseable {
+
+  HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  String name();
+
+  int pgPort();
+
+  int apiPort();
+
+  /** The agent's own process (the JVM for Regent, the Python interpreter for Patroni). */
+  long pid();
+
+  boolean isAlive();
+
+  void start();
+
+  /** kill -9 of the agent and of its whole PostgreSQL process tree: the machine died. */
+  void crash();
+
+  @Override
+  void close();
+
+  /** The HTTP status of {@code GET path} on the agent's REST API, -1 when it does not answer. */
+  default int status(String path) {
+    try {
+      return HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort() + path))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  default Connection connect() throws Exception {
+    return DriverManager.getConnection(
+        "jdbc:postgresql://127.0.0.1:" + pgPort() + "/postgres?connectTimeout=3&socketTimeout=5",
+        "postgres",
+        "su-secret");
+  }
+
+  /**
+   * Whether this member is a replica whose WAL receiver streams, read from PostgreSQL itself so the
+   * criterion is the same whatever the agent publishes.
+   */
+  default boolean streaming() {
+    if (status("/replica") != 200) {
+      return false;
+    }
+    try (Connection c = connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT status FROM pg_stat_wal_receiver")) {
+      return rs.next() && "streaming".equals(rs.getString(1));
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** The postmaster's PID, from {@code postmaster.pid} in {@code dataDir}. */
+  static Optional<Long> postmasterPid(Path dataDir) {
+    try {
+      List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
+      return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).trim()));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** SIGKILL of {@code agent} and of the postmaster of {@code dataDir} with all its children. */
+  static void crash(ManagedProcess agent, Path dataDir) {
+    // The whole tree at once: postmaster and backends, as when the machine dies. A backend left
+    // alive would keep serving its connection for a moment.
+    List<ProcessHandle> postgres = new ArrayList<>();
+    postmasterPid(dataDir)
+        .flatMap(ProcessHandle::of)
+        .ifPresent(
+            pm -> {
+              postgres.add(pm);
+              pm.descendants().forEach(postgres::add);
+            });
+    if (agent != null) {
+      agent.kill();
+    }
+    postgres.forEach(ProcessHandle::destroyForcibly);
+  }
+
+  /** Stops {@code agent} (SIGTERM), then kills a postmaster a crash left behind. */
+  static void close(ManagedProcess agent, Path dataDir) {
+    if (agent != null && agent.isAlive()) {
+      agent.stop(Duration.ofSeconds(30));
+    }
+    postmasterPid(dataDir)
+        .flatMap(ProcessHandle::of)
+        .filter(ProcessHandle::isAlive)
+        .ifPresent(ProcessHandle::destroyForcibly);
+  }
+}
