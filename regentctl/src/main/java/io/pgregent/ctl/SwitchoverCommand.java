@@ -203,12 +203,16 @@ class SwitchoverCommand extends CtlCommand {
 
   /** Watches the store until a new leader holds the lock, and says what the store shows. */
   private int awaitLeader(Session s, String old, Duration bound) throws InterruptedException {
+    long since = s.dcs().changeCount();
     ClusterView view = s.read();
     if (!done(view, old)) {
       println("Waiting up to " + bound.toSeconds() + " s for the store to show the new leader");
       long deadline = System.nanoTime() + bound.toNanos();
       while (!done(view, old) && System.nanoTime() < deadline) {
-        Thread.sleep(250);
+        // The store's watch wakes us when the leader key changes; re-read at least every second.
+        long left = Math.max(1, Math.min(deadline - System.nanoTime(), 1_000_000_000L));
+        s.dcs().awaitChange(since, Duration.ofNanos(left));
+        since = s.dcs().changeCount();
         view = s.read();
       }
     }
