@@ -92,7 +92,11 @@ class ZooKeeperDcsEnsembleTests {
             ? cluster.getConnectString()
             : cluster.getInstances().iterator().next().getConnectString();
     try (ZooKeeperDcs holder = member("holder", path, holderHosts)) {
-      holder.renewSession();
+      // A server an earlier case killed and restarted may still be rejoining the ensemble.
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .ignoreException(DcsUnreachableException.class)
+          .untilAsserted(holder::renewSession);
       assertThat(holder.tryAcquire()).isTrue();
       killed = cluster.findConnectionInstance(holder.zooKeeperForTests());
       assertThat(killed).as("server the holder is connected to").isNotNull();
