@@ -10,7 +10,9 @@ import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsTimings;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -27,6 +29,9 @@ final class InstrumentedDcs implements Dcs {
   private final LongSupplier lastSnapshotNanos;
   private volatile String lastLeader;
   private long loopReadStartedNanos;
+  // Meters are looked up once: every loop cycle makes several requests.
+  private final Map<String, Timer> requestTimers = new ConcurrentHashMap<>();
+  private volatile Timer loopTimer;
 
   InstrumentedDcs(Dcs delegate, Supplier<MeterRegistry> registry, LongSupplier lastSnapshotNanos) {
     this.delegate = delegate;
@@ -48,11 +53,16 @@ final class InstrumentedDcs implements Dcs {
     } finally {
       MeterRegistry r = registry.get();
       if (r != null) {
-        Timer.builder("regent.dcs.requests")
-            .description("Requests to the store")
-            .tag("operation", operation)
-            .tag("outcome", outcome)
-            .register(r)
+        String o = outcome;
+        requestTimers
+            .computeIfAbsent(
+                operation + '/' + o,
+                k ->
+                    Timer.builder("regent.dcs.requests")
+                        .description("Requests to the store")
+                        .tag("operation", operation)
+                        .tag("outcome", o)
+                        .register(r))
             .record(Duration.ofNanos(System.nanoTime() - start));
       }
     }
@@ -93,12 +103,17 @@ final class InstrumentedDcs implements Dcs {
     long previousStart = loopReadStartedNanos;
     long completed = lastSnapshotNanos.getAsLong();
     if (previousStart != 0 && completed > previousStart && completed <= now) {
-      MeterRegistry r = registry.get();
+      Timer timer = loopTimer;
+      MeterRegistry r = timer == null ? registry.get() : null;
       if (r != null) {
-        Timer.builder("regent.ha.loop.duration")
-            .description("HA loop cycles, from the store read to the published snapshot")
-            .register(r)
-            .record(Duration.ofNanos(completed - previousStart));
+        timer =
+            Timer.builder("regent.ha.loop.duration")
+                .description("HA loop cycles, from the store read to the published snapshot")
+                .register(r);
+        loopTimer = timer;
+      }
+      if (timer != null) {
+        timer.record(Duration.ofNanos(completed - previousStart));
       }
     }
     loopReadStartedNanos = now;

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -21,6 +22,7 @@ import org.springframework.boot.context.event.ApplicationStartedEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * Regent's Micrometer meters ({@code /actuator/prometheus}), read from the HA loop's snapshot when
@@ -34,7 +36,10 @@ public class RegentMetrics {
   private static final List<String> ROLES =
       List.of("primary", "replica", "standby_leader", "uninitialized");
 
-  /** Wraps the store client; the registry and the loop are looked up lazily, when first used. */
+  /**
+   * Wraps the store client; the registry and the loop are looked up lazily, when first used, and
+   * then kept (a bean lookup on every store request would cost an idle agent CPU).
+   */
   @Bean
   static BeanPostProcessor regentDcsInstrumentation(
       ObjectProvider<MeterRegistry> registry, ObjectProvider<HaLoop> loop) {
@@ -42,11 +47,12 @@ public class RegentMetrics {
       @Override
       public Object postProcessAfterInitialization(Object bean, String beanName) {
         if (bean instanceof Dcs dcs && !(bean instanceof InstrumentedDcs)) {
+          Supplier<HaLoop> haLoop = SingletonSupplier.of(loop::getIfAvailable);
           return new InstrumentedDcs(
               dcs,
-              registry::getIfAvailable,
+              SingletonSupplier.of(registry::getIfAvailable),
               () -> {
-                HaLoop l = loop.getIfAvailable();
+                HaLoop l = haLoop.get();
                 return l == null
                     ? 0L
                     : l.snapshot().map(AgentSnapshot::completedAtNanos).orElse(0L);

@@ -54,6 +54,14 @@ public final class EtcdDcs implements Dcs {
 
   private static final Logger log = LoggerFactory.getLogger(EtcdDcs.class);
   private static final String STORE = "etcd3";
+  private static final GetOption PROBE =
+      GetOption.builder()
+          .isPrefix(true)
+          .withKeysOnly(true)
+          .withSortField(GetOption.SortTarget.MOD)
+          .withSortOrder(GetOption.SortOrder.DESCEND)
+          .withLimit(1)
+          .build();
 
   private final EtcdSettings settings;
   private final ClusterPath path;
@@ -69,6 +77,7 @@ public final class EtcdDcs implements Dcs {
   private final ByteSequence memberValue;
 
   private volatile DcsTimings timings;
+  private volatile Snapshot snapshot;
   private final Object sessionLock = new Object();
   private long leaseId;
   private long leaseTtlSeconds;
@@ -154,9 +163,26 @@ public final class EtcdDcs implements Dcs {
 
   // ---- reading ----
 
+  /**
+   * Reads the cluster. A small probe (the key count and the newest modification under the prefix,
+   * no values) comes first: at rest nothing changes between cycles, and the last view is still
+   * right; only a changed prefix is read in full and parsed again. Either way every read asks the
+   * store, so an unreachable store is noticed on the read, as before.
+   */
   @Override
   public ClusterView read() {
     ensureWatch();
+    Snapshot last = snapshot;
+    if (last != null) {
+      GetResponse probe =
+          retry.call(
+              "read " + path.prefix(),
+              t -> kv.get(prefix, PROBE).get(ms(t), TimeUnit.MILLISECONDS));
+      long newest = probe.getKvs().isEmpty() ? 0 : probe.getKvs().get(0).getModRevision();
+      if (probe.getCount() == last.count() && newest == last.newestModRevision()) {
+        return last.view();
+      }
+    }
     GetResponse response =
         retry.call(
             "read " + path.prefix(),
@@ -164,7 +190,9 @@ public final class EtcdDcs implements Dcs {
                 kv.get(prefix, GetOption.builder().isPrefix(true).build())
                     .get(ms(t), TimeUnit.MILLISECONDS));
     List<RawNode> nodes = new ArrayList<>();
+    long newest = 0;
     for (KeyValue kvp : response.getKvs()) {
+      newest = Math.max(newest, kvp.getModRevision());
       String relative = path.relative(kvp.getKey().toString(StandardCharsets.UTF_8));
       if (relative != null) {
         nodes.add(
@@ -172,8 +200,13 @@ public final class EtcdDcs implements Dcs {
                 relative, kvp.getValue().toString(StandardCharsets.UTF_8), kvp.getModRevision()));
       }
     }
-    return assembler.assemble(nodes);
+    ClusterView view = assembler.assemble(nodes);
+    snapshot = new Snapshot(response.getKvs().size(), newest, view);
+    return view;
   }
+
+  /** A full read and what identifies it: any put raises the newest revision, a delete the count. */
+  private record Snapshot(long count, long newestModRevision, ClusterView view) {}
 
   @Override
   public String memberName() {
