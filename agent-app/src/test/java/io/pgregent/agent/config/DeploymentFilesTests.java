@@ -266,6 +266,11 @@ class DeploymentFilesTests {
     int user = lines.indexOf("USER postgres");
     int entrypoint = lines.indexOf("ENTRYPOINT [\"/opt/regent/bin/regent\"]");
     assertThat(user).isLessThan(entrypoint);
+    // The class-data sharing archive is made in the image, with its JVM, beside the jar (where the
+    // agent, running as postgres, only reads it); a failure there does not fail the image.
+    int archive = lines.indexOf("RUN /opt/regent/bin/regent --prepare-cds || true");
+    assertThat(archive).isGreaterThan(lines.indexOf("COPY bin/regent /opt/regent/bin/regent"));
+    assertThat(archive).isLessThan(user);
   }
 
   /** The Dockerfile's instructions, continuation lines joined, comments dropped. */
