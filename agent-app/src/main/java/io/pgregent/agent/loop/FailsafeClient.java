@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,11 +26,11 @@ final class FailsafeClient {
 
   private static final Logger log = LoggerFactory.getLogger(FailsafeClient.class);
 
-  private final HttpClient http;
+  private final Supplier<HttpClient> http;
   private final Duration timeout;
   private final String authorization;
 
-  FailsafeClient(Duration timeout, HttpClient http, String username, String password) {
+  FailsafeClient(Duration timeout, Supplier<HttpClient> http, String username, String password) {
     this.timeout = timeout;
     this.http = http;
     this.authorization =
@@ -69,7 +70,8 @@ final class FailsafeClient {
         request.header("Authorization", authorization);
       }
       answers.add(
-          http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
+          http.get()
+              .sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
               .thenApply(
                   r -> {
                     if (r.statusCode() != 200) {

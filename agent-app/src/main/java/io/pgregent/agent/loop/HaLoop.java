@@ -54,6 +54,7 @@ public final class HaLoop implements SmartLifecycle {
   private final LoopState state = new LoopState();
   private final FailsafeHeartbeats heartbeats;
   private final HaExecutor executor;
+  private final PeerClient peers;
   private final AtomicReference<AgentSnapshot> snapshot = new AtomicReference<>();
   private volatile DynamicConfig dynamic;
   private boolean dynamicApplied;
@@ -79,16 +80,16 @@ public final class HaLoop implements SmartLifecycle {
     this.postgres = postgres;
     this.config = config;
     this.dynamic = new DynamicConfig(config.bootstrapDcs().deepCopy());
-    this.executor =
-        new HaExecutor(
-            dcs,
-            postgres,
-            config,
-            new PeerClient(
-                Duration.ofSeconds(2),
-                MemberHttp.client(config.properties(), Duration.ofSeconds(2))),
-            state,
-            this::publishSteppingDown);
+    this.peers =
+        new PeerClient(
+            Duration.ofSeconds(2),
+            MemberHttp.lazyClient(config.properties(), Duration.ofSeconds(2)));
+    this.executor = new HaExecutor(dcs, postgres, config, peers, state, this::publishSteppingDown);
+  }
+
+  /** The client for other members' REST APIs, shared with the REST API's switchover checks. */
+  public PeerClient peers() {
+    return peers;
   }
 
   /** The last published snapshot, empty before the first cycle completed. */

@@ -1,11 +1,22 @@
 package io.pgregent.agent.loop;
 
 import java.net.http.HttpClient;
+import java.security.KeyManagementException;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Supplier;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLContextSpi;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocketFactory;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.pem.PemSslStoreBundle;
@@ -27,12 +38,19 @@ public final class MemberHttp {
 
   /** A client for the configuration's member-to-member calls. */
   public static HttpClient client(Map<String, Object> props, Duration connectTimeout) {
-    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout);
+    return lazyClient(props, connectTimeout).get();
+  }
+
+  /**
+   * The same client, built on its first use: an agent that never calls another member (a replica, a
+   * primary that never lost its lock) does not load the HTTP client at all. The configuration's TLS
+   * files are read now, so that a problem with them is reported at start.
+   */
+  public static Supplier<HttpClient> lazyClient(
+      Map<String, Object> props, Duration connectTimeout) {
+    SSLContext ssl = null;
     try {
-      SSLContext ssl = sslContext(props);
-      if (ssl != null) {
-        b.sslContext(ssl);
-      }
+      ssl = sslContext(props);
     } catch (IllegalStateException e) {
       // The REST API's own TLS start fails on the same files with its error; peers then get the
       // JVM's defaults rather than no client at all.
@@ -41,7 +59,27 @@ public final class MemberHttp {
               + " other members: {}",
           e.getMessage());
     }
-    return b.build();
+    SSLContext tls = ssl;
+    return new Supplier<>() {
+      private HttpClient client;
+
+      @Override
+      public synchronized HttpClient get() {
+        if (client == null) {
+          HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout);
+          if (tls != null) {
+            b.sslContext(tls);
+          } else {
+            // The JVM's default context, set up on the first https call: members that serve
+            // plain http never load TLS. Empty parameters leave the engine at that context's
+            // defaults, the same protocols and cipher suites the client would have copied.
+            b.sslContext(DeferredDefaultTls.context()).sslParameters(new SSLParameters());
+          }
+          client = b.build();
+        }
+        return client;
+      }
+    };
   }
 
   /** The TLS context, or null for the JVM's defaults. */
@@ -95,6 +133,73 @@ public final class MemberHttp {
 
   private static String location(String path) {
     return path.startsWith("file:") || path.startsWith("classpath:") ? path : "file:" + path;
+  }
+
+  /** {@link SSLContext#getDefault()}, fetched when a TLS connection is first made. */
+  static final class DeferredDefaultTls extends SSLContextSpi {
+
+    private SSLContext delegate;
+
+    static SSLContext context() {
+      return new SSLContext(new DeferredDefaultTls(), null, "Default") {};
+    }
+
+    private synchronized SSLContext delegate() {
+      if (delegate == null) {
+        try {
+          delegate = SSLContext.getDefault();
+        } catch (NoSuchAlgorithmException e) {
+          throw new IllegalStateException("no default TLS context: " + e.getMessage(), e);
+        }
+      }
+      return delegate;
+    }
+
+    @Override
+    protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random)
+        throws KeyManagementException {
+      throw new KeyManagementException("the default TLS context is initialized by the JVM");
+    }
+
+    @Override
+    protected SSLSocketFactory engineGetSocketFactory() {
+      return delegate().getSocketFactory();
+    }
+
+    @Override
+    protected SSLServerSocketFactory engineGetServerSocketFactory() {
+      return delegate().getServerSocketFactory();
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine() {
+      return delegate().createSSLEngine();
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine(String host, int port) {
+      return delegate().createSSLEngine(host, port);
+    }
+
+    @Override
+    protected SSLSessionContext engineGetServerSessionContext() {
+      return delegate().getServerSessionContext();
+    }
+
+    @Override
+    protected SSLSessionContext engineGetClientSessionContext() {
+      return delegate().getClientSessionContext();
+    }
+
+    @Override
+    protected SSLParameters engineGetDefaultSSLParameters() {
+      return delegate().getDefaultSSLParameters();
+    }
+
+    @Override
+    protected SSLParameters engineGetSupportedSSLParameters() {
+      return delegate().getSupportedSSLParameters();
+    }
   }
 
   /** {@code ctl.insecure}: no certificate or host name checks. */

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +27,7 @@ public final class PeerClient {
   private static final Logger log = LoggerFactory.getLogger(PeerClient.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final HttpClient http;
+  private final Supplier<HttpClient> http;
   private final Duration timeout;
 
   public PeerClient(Duration timeout) {
@@ -35,12 +36,17 @@ public final class PeerClient {
 
   /** With the client for member-to-member calls (see {@link MemberHttp}). */
   public PeerClient(Duration timeout, HttpClient http) {
+    this(timeout, () -> http);
+  }
+
+  /** With the client for member-to-member calls, fetched on each call (see {@link MemberHttp}). */
+  public PeerClient(Duration timeout, Supplier<HttpClient> http) {
     this.timeout = timeout;
     this.http = http;
   }
 
   /** The client it calls members with. */
-  HttpClient http() {
+  Supplier<HttpClient> http() {
     return http;
   }
 
@@ -62,7 +68,8 @@ public final class PeerClient {
       }
       pending.put(
           m.name(),
-          http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+          http.get()
+              .sendAsync(request, HttpResponse.BodyHandlers.ofString())
               .thenApply(r -> parse(m.name(), r.body()))
               .exceptionally(
                   e -> {
@@ -99,9 +106,13 @@ public final class PeerClient {
     }
     try {
       HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create(m.apiUrl().get())).timeout(timeout).GET().build(),
-              HttpResponse.BodyHandlers.ofString());
+          http.get()
+              .send(
+                  HttpRequest.newBuilder(URI.create(m.apiUrl().get()))
+                      .timeout(timeout)
+                      .GET()
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       return java.util.Optional.of(JSON.readTree(r.body()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -71,11 +71,7 @@ public class ActionsController {
     this.loop = loop;
     this.postgres = postgres;
     this.serverVersion = serverVersion;
-    this.peers =
-        new PeerClient(
-            Duration.ofSeconds(2),
-            io.pgregent.agent.loop.MemberHttp.client(
-                loop.config().properties(), Duration.ofSeconds(2)));
+    this.peers = loop.peers();
     this.pollTimeout =
         switchoverTimeoutSeconds > 0 ? Duration.ofSeconds(switchoverTimeoutSeconds) : null;
     loop.onScheduledRestart(this::runScheduledRestart);

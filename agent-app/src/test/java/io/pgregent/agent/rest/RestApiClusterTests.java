@@ -752,6 +752,23 @@ class RestApiClusterTests {
         .contains("regent_ha_lock_ttl_remaining")
         .contains("regent_dcs_requests_seconds_count{operation=\"read\",outcome=\"success\"}")
         .contains("regent_replication_lag_bytes{member=\"" + replica + "\"}");
+    // Spring Boot's standard meters: JVM, process, system, Logback, Tomcat, startup, and the
+    // requests to the REST API (the GET /metrics above), without the load balancers' health checks
+    assertThat(prom)
+        .contains("jvm_memory_used_bytes{")
+        .contains("jvm_gc_pause_seconds_count{")
+        .contains("jvm_threads_live_threads ")
+        .contains("jvm_classes_loaded_classes ")
+        .contains("process_cpu_usage ")
+        .contains("process_uptime_seconds ")
+        .contains("process_files_open_files ")
+        .contains("system_cpu_count ")
+        .contains("disk_free_bytes{")
+        .contains("logback_events_total{")
+        .contains("tomcat_sessions_active_current_sessions ")
+        .contains("application_ready_time_seconds{")
+        .containsPattern("http_server_requests_seconds_count\\{[^}]*uri=\"/metrics\"")
+        .doesNotContainPattern("http_server_requests_seconds_count\\{[^}]*uri=\"/primary\"");
     await()
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(

@@ -208,6 +208,14 @@ class RestTlsTests {
             .query(List.of(self))
             .get("pg0");
     assertThat(untrusted.reachable()).isFalse();
+    // So with a configuration without TLS settings, whose client sets up the JVM's defaults late.
+    io.pgregent.core.ha.PeerStatus unconfigured =
+        new io.pgregent.agent.loop.PeerClient(
+                Duration.ofSeconds(2),
+                io.pgregent.agent.loop.MemberHttp.lazyClient(Map.of(), Duration.ofSeconds(2)))
+            .query(List.of(self))
+            .get("pg0");
+    assertThat(unconfigured.reachable()).isFalse();
     // ctl.insecure skips verification, but the peer still wants our certificate.
     io.pgregent.core.ha.PeerStatus insecure =
         new io.pgregent.agent.loop.PeerClient(
