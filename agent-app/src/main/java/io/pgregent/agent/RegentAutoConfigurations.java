@@ -64,7 +64,6 @@ public final class RegentAutoConfigurations
           "org.springframework.boot.actuate.autoconfigure.metrics.SystemMetricsAutoConfiguration",
           "org.springframework.boot.actuate.autoconfigure.metrics.LogbackMetricsAutoConfiguration",
           "org.springframework.boot.actuate.autoconfigure.metrics.startup.StartupTimeMetricsListenerAutoConfiguration",
-          "org.springframework.boot.actuate.autoconfigure.metrics.web.tomcat.TomcatMetricsAutoConfiguration",
           "org.springframework.boot.actuate.autoconfigure.observation.ObservationAutoConfiguration",
           "org.springframework.boot.actuate.autoconfigure.observation.web.servlet.WebMvcObservationAutoConfiguration");
 
