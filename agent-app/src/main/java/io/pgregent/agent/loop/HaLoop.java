@@ -80,10 +80,9 @@ public final class HaLoop implements SmartLifecycle {
     this.postgres = postgres;
     this.config = config;
     this.dynamic = new DynamicConfig(config.bootstrapDcs().deepCopy());
-    this.peers =
-        new PeerClient(
-            Duration.ofSeconds(2),
-            MemberHttp.lazyClient(config.properties(), Duration.ofSeconds(2)));
+    // Built now, not on first use: the first use is the leader race, right after the lock expired.
+    java.net.http.HttpClient http = MemberHttp.client(config.properties(), Duration.ofSeconds(2));
+    this.peers = new PeerClient(Duration.ofSeconds(2), () -> http);
     this.executor = new HaExecutor(dcs, postgres, config, peers, state, this::publishSteppingDown);
   }
 

@@ -42,9 +42,9 @@ public final class MemberHttp {
   }
 
   /**
-   * The same client, built on its first use: an agent that never calls another member (a replica, a
-   * primary that never lost its lock) does not load the HTTP client at all. The configuration's TLS
-   * files are read now, so that a problem with them is reported at start.
+   * The same client, built on its first use. The configuration's TLS files are read now, so that a
+   * problem with them is reported at start; without them, TLS itself is set up only on the first
+   * https call, so members that serve plain http never load it.
    */
   public static Supplier<HttpClient> lazyClient(
       Map<String, Object> props, Duration connectTimeout) {
