@@ -157,7 +157,7 @@ final class HaExecutor {
   private boolean refreshLock() {
     try {
       dcs.renewSession();
-      state.sessionRenewed = true;
+      state.renewed(System.nanoTime());
       boolean held = dcs.refresh();
       state.holdsLock = held;
       return held;
@@ -174,7 +174,7 @@ final class HaExecutor {
   private boolean acquireLock() {
     try {
       dcs.renewSession();
-      state.sessionRenewed = true;
+      state.renewed(System.nanoTime());
       boolean won = dcs.tryAcquire();
       state.holdsLock = won;
       return won;
@@ -190,7 +190,7 @@ final class HaExecutor {
     try {
       postgres.bootstrap();
       dcs.renewSession();
-      state.sessionRenewed = true;
+      state.renewed(System.nanoTime());
       if (!dcs.tryAcquire()) {
         throw new IllegalStateException("another member took the leader lock during bootstrap");
       }

@@ -588,8 +588,15 @@ public final class HaLoop implements SmartLifecycle {
       return;
     }
     try {
-      if (!state.sessionRenewed) {
+      long now = System.nanoTime();
+      if (!state.sessionRenewed
+          && renewalDue(
+              now - state.sessionRenewedAtNanos,
+              dynamic.ttl(),
+              dynamic.loopWait(),
+              dynamic.retryTimeout())) {
         dcs.renewSession();
+        state.renewed(now);
       }
       dcs.touchMember(Member.of(config.name(), memberDocument(pg)));
       rememberMembers(view.get());
@@ -607,6 +614,21 @@ public final class HaLoop implements SmartLifecycle {
     } catch (DcsException e) {
       log.warn("could not publish member state: {}", e.getMessage());
     }
+  }
+
+  /**
+   * Whether a member that holds no lock must renew its lease now, {@code sinceNanos} after the last
+   * renewal. The lease carries only its member key, so it is renewed only when waiting would leave
+   * too little of the ttl for the next cycle (up to loop_wait away, plus retry_timeout of retries,
+   * plus a second): every cycle at Patroni's defaults, every other one at ttl=10/loop_wait=2. A
+   * leader renews in every cycle, and a member renews before it takes the lock.
+   */
+  static boolean renewalDue(long sinceNanos, int ttl, int loopWait, int retryTimeout) {
+    if (sinceNanos < 0) {
+      return true; // never renewed (the difference overflowed)
+    }
+    long slackSeconds = (long) ttl - loopWait - retryTimeout - 1;
+    return slackSeconds <= 0 || sinceNanos >= slackSeconds * 1_000_000_000L;
   }
 
   /**

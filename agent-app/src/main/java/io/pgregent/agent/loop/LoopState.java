@@ -15,6 +15,15 @@ final class LoopState {
   /** Our lease was renewed in this cycle already. */
   boolean sessionRenewed;
 
+  /** When our lease was last renewed ({@link System#nanoTime()}), or {@link Long#MIN_VALUE}. */
+  long sessionRenewedAtNanos = Long.MIN_VALUE;
+
+  /** Records a renewal of our lease. */
+  void renewed(long nanos) {
+    sessionRenewed = true;
+    sessionRenewedAtNanos = nanos;
+  }
+
   /** We stopped being primary: the next rejoin checks whether pg_rewind is needed. */
   boolean mayHaveDiverged;
 

@@ -817,6 +817,36 @@ class RestApiClusterTests {
     }
   }
 
+  @Test
+  @Order(10)
+  void theRestApiServerHasNoIdleTimersAndStillAnswersAtOnce() throws Exception {
+    var server =
+        (org.springframework.boot.web.embedded.tomcat.TomcatWebServer)
+            ((org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext)
+                    agents.get(replica))
+                .getWebServer();
+    var tomcat = server.getTomcat();
+    var protocol = tomcat.getConnector().getProtocolHandler();
+    assertThat(protocol).isInstanceOf(QuietTomcat.Protocol.class);
+    assertThat(((QuietTomcat.Protocol) protocol).getSelectorTimeout())
+        .isEqualTo(QuietTomcat.SELECTOR_TIMEOUT_MS);
+    assertThat(tomcat.getEngine().getBackgroundProcessorDelay()).isEqualTo(60);
+
+    // Requests on a kept-alive connection and on new connections are answered at once all the
+    // same: the poller is woken by the socket, not by its timeout.
+    java.net.http.HttpClient client =
+        java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + port(replica) + "/patroni");
+    for (int i = 0; i < 3; i++) {
+      java.net.http.HttpResponse<String> r =
+          client.send(
+              java.net.http.HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(get(replica, "/health").status()).isEqualTo(200);
+    }
+  }
+
   static List<String> fieldNames(JsonNode node) {
     List<String> names = new ArrayList<>();
     node.fieldNames().forEachRemaining(names::add);

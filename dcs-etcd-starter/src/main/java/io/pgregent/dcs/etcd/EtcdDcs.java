@@ -123,7 +123,9 @@ public final class EtcdDcs implements Dcs {
             .retryMaxAttempts(1)
             .retryDelay(100)
             .retryMaxDelay(500)
-            .retryMaxDuration(timings.retryTimeout());
+            .retryMaxDuration(timings.retryTimeout())
+            // Requests start in the calling thread (they are asynchronous anyway).
+            .executorService(new CallerRunsExecutor());
     if (settings.username() != null) {
       b.user(bytes(settings.username())).password(bytes(settings.password()));
     }
