@@ -231,6 +231,44 @@ class ProcessControlTests {
 
   @Test
   @Order(7)
+  void aPooledConnectionThatDiedIsReplacedWithinTheSameStatusRead() {
+    assertThat(node.state().isHealthy()).isTrue();
+    int regentBackends = regentBackendsOtherThanThisOne(false);
+    assertThat(regentBackends).as("the pool's connection to the server").isPositive();
+
+    // The pool's connections die while the agent is between two cycles.
+    assertThat(regentBackendsOtherThanThisOne(true)).isEqualTo(regentBackends);
+
+    LocalPostgresState state = node.state();
+    assertThat(state.queryError()).isEmpty();
+    assertThat(state.isHealthy()).isTrue();
+    assertThat(state.server()).isPresent();
+  }
+
+  /** Counts (and with {@code terminate}, ends) the pool's backends, seen from a fresh session. */
+  private static int regentBackendsOtherThanThisOne(boolean terminate) {
+    String sql =
+        "SELECT count(*) FILTER (WHERE "
+            + (terminate ? "pg_terminate_backend(pid)" : "true")
+            + ") FROM pg_stat_activity WHERE application_name = 'regent'"
+            + " AND pid <> pg_backend_pid()";
+    return io.pgregent.postgres.status.PostgresClient.once(
+        "127.0.0.1",
+        settings.port(),
+        TestNodes.SUPERUSER,
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(5),
+        c -> {
+          try (var st = c.createStatement();
+              var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+          }
+        });
+  }
+
+  @Test
+  @Order(8)
   void aFailingPrePromoteAbortsThePromotion() {
     assertThatThrownBy(() -> node.promote(Duration.ofSeconds(10)))
         .isInstanceOf(PromotionAbortedException.class)
@@ -239,7 +277,7 @@ class ProcessControlTests {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void aDemotionWithoutANewLeaderNeverComesBackAsAPrimary() {
     node.demote(java.util.Optional.empty());
 

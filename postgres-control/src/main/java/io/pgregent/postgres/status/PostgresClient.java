@@ -48,11 +48,24 @@ public final class PostgresClient implements AutoCloseable {
           + " ARRAY(SELECT name FROM pg_settings WHERE pending_restart ORDER BY name),"
           + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1)";
 
+  private static final Duration IDLE_TIMEOUT = Duration.ofMinutes(2);
+
   private static final String REPLICATION_SQL =
       "SELECT pid, usename, application_name, client_addr::text, state, sync_state,"
           + " COALESCE((sent_lsn - '0/0')::bigint, -1), COALESCE((write_lsn - '0/0')::bigint, -1),"
           + " COALESCE((flush_lsn - '0/0')::bigint, -1), COALESCE((replay_lsn - '0/0')::bigint,"
           + " -1) FROM pg_stat_replication ORDER BY application_name";
+
+  // HikariCP checks a pooled connection with a round trip to the server when it was idle for more
+  // than half a second, i.e. before every HA cycle's status read: a read-only status read is
+  // retried
+  // instead (see status()), and connections idle for two minutes are closed anyway.
+  static {
+    if (System.getProperty("com.zaxxer.hikari.aliveBypassWindowMs") == null) {
+      System.setProperty(
+          "com.zaxxer.hikari.aliveBypassWindowMs", Long.toString(IDLE_TIMEOUT.toMillis()));
+    }
+  }
 
   private final String host;
   private final int port;
@@ -82,8 +95,47 @@ public final class PostgresClient implements AutoCloseable {
     this.poolName = poolName;
   }
 
-  /** Reads this server's status in one round trip (two on a server with standbys). */
+  /**
+   * Reads this server's status in one round trip (two on a server with standbys). A pooled
+   * connection is not checked before use (that would be a second round trip every HA cycle): when
+   * it died with the server since, the read is made once more on a new connection.
+   */
   public ServerStatus status() {
+    try {
+      return readStatus();
+    } catch (PostgresQueryException e) {
+      if (!(e.getCause() instanceof SQLException sql) || !isConnectionFailure(sql)) {
+        throw e;
+      }
+      synchronized (this) {
+        if (pool != null) {
+          pool.getHikariPoolMXBean().softEvictConnections();
+        }
+      }
+      return readStatus();
+    }
+  }
+
+  /**
+   * A connection that broke or whose session the server ended, not a statement that failed or a
+   * server that does not answer in time (a hung server must not cost the cycle a second timeout).
+   */
+  static boolean isConnectionFailure(SQLException e) {
+    boolean broken = false;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.SocketTimeoutException) {
+        return false;
+      }
+      if (t instanceof SQLException s && s.getSQLState() != null) {
+        String state = s.getSQLState();
+        // 57P01/57P02: the server ended the session (shut down, restarted, pg_terminate_backend)
+        broken |= state.startsWith("08") || state.equals("57P01") || state.equals("57P02");
+      }
+    }
+    return broken;
+  }
+
+  private ServerStatus readStatus() {
     return withConnection(
         c -> {
           try (Statement st = c.createStatement();
@@ -241,7 +293,7 @@ public final class PostgresClient implements AutoCloseable {
       long connectMillis = Math.max(250, connectTimeout.plus(queryTimeout).toMillis());
       cfg.setConnectionTimeout(connectMillis);
       cfg.setValidationTimeout(Math.max(250, Math.min(queryTimeout.toMillis(), connectMillis - 1)));
-      cfg.setIdleTimeout(Duration.ofMinutes(2).toMillis());
+      cfg.setIdleTimeout(IDLE_TIMEOUT.toMillis());
       cfg.setMaxLifetime(Duration.ofMinutes(30).toMillis());
       cfg.setAutoCommit(true);
       pool = new HikariDataSource(cfg);
