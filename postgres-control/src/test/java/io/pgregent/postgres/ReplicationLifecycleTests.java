@@ -251,6 +251,45 @@ class ReplicationLifecycleTests {
 
   @Test
   @Order(5)
+  void aStandbyKeepsTheTimelineItStreamedWhenItsPrimaryDies() {
+    // node1 streams timeline 2 from node2, but its last restartpoint is still on timeline 1.
+    node2.client().execute("INSERT INTO t VALUES ('streamed on timeline 2')");
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () ->
+                assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
+                    .contains("streamed on timeline 2"));
+    assertThat(node1.client().queryStrings("SELECT timeline_id::text FROM pg_control_checkpoint()"))
+        .containsExactly("1");
+
+    node2.stop(StopMode.IMMEDIATE, LONG);
+    await()
+        .atMost(LONG)
+        .until(
+            () ->
+                node1
+                    .client()
+                    .queryStrings("SELECT count(*)::text FROM pg_stat_wal_receiver")
+                    .equals(java.util.List.of("0")));
+
+    // Its WAL is timeline 2's: it must not look as if it went past where timeline 2 forked off.
+    LocalPostgresState state = node1.state();
+    assertThat(state.role()).isEqualTo(PostgresRole.REPLICA);
+    assertThat(state.timeline()).contains(2);
+
+    node2.start();
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () ->
+                assertThat(node2.state().replication())
+                    .extracting(ReplicationRow::applicationName, ReplicationRow::state)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("node1", "streaming")));
+  }
+
+  @Test
+  @Order(6)
   void pgRewindBringsBackAFormerPrimaryAfterATimelineSplit() {
     // Split: node1 is promoted while node2 stays primary, and both take writes.
     node1.promote(LONG);
@@ -289,7 +328,7 @@ class ReplicationLifecycleTests {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aCrashedStandbyRecoversAsAStandbyAndMissesNoneOfTheLeadersWal() {
     node1.stop(StopMode.IMMEDIATE, LONG);
     assertThat(node1.controlData().clusterState()).isEqualTo("in archive recovery");

@@ -38,15 +38,17 @@ public final class PostgresClient implements AutoCloseable {
       "SELECT pg_is_in_recovery(), pg_postmaster_start_time(),"
           + " (SELECT system_identifier FROM pg_control_system())::text,"
           + " CASE WHEN pg_is_in_recovery() THEN COALESCE((SELECT received_tli FROM"
-          + " pg_stat_wal_receiver WHERE received_tli > 0), (SELECT timeline_id FROM"
-          + " pg_control_checkpoint()))"
+          + " pg_stat_wal_receiver WHERE received_tli > 0), GREATEST((SELECT timeline_id FROM"
+          + " pg_control_checkpoint()), (SELECT min_recovery_end_timeline FROM"
+          + " pg_control_recovery())))"
           + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,"
           + " CASE WHEN pg_is_in_recovery() THEN -1 ELSE (pg_current_wal_lsn() - '0/0')::bigint"
           + " END,"
           + " COALESCE((pg_last_wal_receive_lsn() - '0/0')::bigint, -1),"
           + " COALESCE((pg_last_wal_replay_lsn() - '0/0')::bigint, -1),"
           + " ARRAY(SELECT name FROM pg_settings WHERE pending_restart ORDER BY name),"
-          + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1)";
+          + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1),"
+          + " (SELECT received_tli FROM pg_stat_wal_receiver WHERE received_tli > 0)";
 
   private static final Duration IDLE_TIMEOUT = Duration.ofMinutes(2);
 
@@ -69,6 +71,7 @@ public final class PostgresClient implements AutoCloseable {
 
   private final String host;
   private final int port;
+  private final ReplicaTimeline replicaTimeline = new ReplicaTimeline();
   private final Credentials credentials;
   private final Duration connectTimeout;
   private final Duration queryTimeout;
@@ -150,6 +153,10 @@ public final class PostgresClient implements AutoCloseable {
             long replay = rs.getLong(7);
             Array pending = rs.getArray(8);
             String walReceiver = rs.getString(9);
+            int received = rs.getInt(10);
+            if (inRecovery) {
+              timeline = replicaTimeline.observe(started, received, timeline);
+            }
             Set<String> pendingRestart =
                 new HashSet<>(Arrays.asList((String[]) pending.getArray()));
             List<ReplicationRow> rows = inRecovery ? List.of() : replication(c);
