@@ -1,5 +1,7 @@
 package io.pgregent.e2e;
 
+import io.pgregent.testsupport.EtcdServer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,10 +10,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** A cluster of agent processes (Regent's or Patroni's), for benchmarks. */
-public class AgentCluster<A extends ClusterMember> implements AutoCloseable {
+public final class AgentCluster<A extends ClusterMember> implements AutoCloseable {
 
   /** The member names every benchmark cluster uses. */
   public static final List<String> NAMES = List.of("pg0", "pg1", "pg2");
@@ -19,14 +22,33 @@ public class AgentCluster<A extends ClusterMember> implements AutoCloseable {
   private final String scope;
   private final Map<String, A> agents = new LinkedHashMap<>();
 
-  protected AgentCluster(String scope, List<A> members) {
+  private AgentCluster(String scope, List<A> members) {
     this.scope = scope;
     members.forEach(a -> agents.put(a.name(), a));
   }
 
-  /** Starts every member. */
-  protected void startAll() {
-    agents.values().forEach(ClusterMember::start);
+  /** Three Regent agents ({@link #NAMES}) on {@code etcd}, started. */
+  public static AgentCluster<RegentAgent> regent(
+      Path base, EtcdServer etcd, String scope, int ttl, int loopWait, int retryTimeout) {
+    String store = "127.0.0.1:" + etcd.clientPort();
+    return start(
+        scope,
+        name -> new RegentAgent(base, scope, name, store, Map.of(), ttl, loopWait, retryTimeout));
+  }
+
+  /** Three Patroni agents ({@link #NAMES}) configured as {@link #regent} would, started. */
+  public static AgentCluster<PatroniAgent> patroni(
+      Path base, EtcdServer etcd, String scope, int ttl, int loopWait, int retryTimeout) {
+    String store = "127.0.0.1:" + etcd.clientPort();
+    return start(
+        scope, name -> new PatroniAgent(base, scope, name, store, ttl, loopWait, retryTimeout));
+  }
+
+  private static <A extends ClusterMember> AgentCluster<A> start(
+      String scope, Function<String, A> member) {
+    AgentCluster<A> cluster = new AgentCluster<>(scope, NAMES.stream().map(member).toList());
+    cluster.agents.values().forEach(ClusterMember::start);
+    return cluster;
   }
 
   public String scope() {

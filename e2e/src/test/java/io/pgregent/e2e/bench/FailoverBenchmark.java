@@ -7,8 +7,6 @@ import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.pgregent.e2e.AgentCluster;
-import io.pgregent.e2e.PatroniAgents;
-import io.pgregent.e2e.RegentAgents;
 import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.charset.StandardCharsets;
@@ -119,8 +117,8 @@ public final class FailoverBenchmark {
               new Series(
                   agent,
                   agent.equals("patroni")
-                      ? PatroniAgents.start(dir, etcd, scope, ttl, loopWait, retry)
-                      : RegentAgents.start(dir, etcd, scope, ttl, loopWait, retry)));
+                      ? AgentCluster.patroni(dir, etcd, scope, ttl, loopWait, retry)
+                      : AgentCluster.regent(dir, etcd, scope, ttl, loopWait, retry)));
         }
         for (Series s : series) {
           s.cluster.awaitHealthy(Duration.ofMinutes(3));

@@ -1,7 +1,7 @@
 package io.pgregent.e2e.bench;
 
+import io.pgregent.e2e.AgentCluster;
 import io.pgregent.e2e.RegentAgent;
-import io.pgregent.e2e.RegentAgents;
 import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Path;
@@ -42,7 +42,8 @@ public final class SwitchoverBenchmark {
         retry);
     Path base = PostgresTestEnvironment.newBaseDir("regent-bench-switchover");
     try (EtcdServer etcd = EtcdServer.start();
-        RegentAgents cluster = RegentAgents.start(base, etcd, "bench", ttl, loopWait, retry)) {
+        AgentCluster<RegentAgent> cluster =
+            AgentCluster.regent(base, etcd, "bench", ttl, loopWait, retry)) {
       Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "bench-cleanup"));
       cluster.awaitHealthy(Duration.ofMinutes(3));
       List<Double> gaps = new ArrayList<>();

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.pgregent.e2e.AgentCluster;
 import io.pgregent.e2e.RegentAgent;
-import io.pgregent.e2e.RegentAgents;
 import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +56,7 @@ public final class SyncBenchmark {
         ttl);
     Path base = PostgresTestEnvironment.newBaseDir("regent-syncbench");
     try (EtcdServer etcd = EtcdServer.start();
-        RegentAgents cluster = RegentAgents.start(base, etcd, SCOPE, ttl, 2, 4);
+        AgentCluster<RegentAgent> cluster = AgentCluster.regent(base, etcd, SCOPE, ttl, 2, 4);
         Client kv = Client.builder().endpoints(etcd.clientUrl()).build()) {
       Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "bench-cleanup"));
       cluster.awaitHealthy(Duration.ofMinutes(3));
