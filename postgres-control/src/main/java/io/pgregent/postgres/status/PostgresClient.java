@@ -59,8 +59,7 @@ public final class PostgresClient implements AutoCloseable {
           + " -1) FROM pg_stat_replication ORDER BY application_name";
 
   // HikariCP checks a pooled connection with a round trip to the server when it was idle for more
-  // than half a second, i.e. before every HA cycle's status read: a read-only status read is
-  // retried
+  // than half a second, i.e. before every HA cycle's status read. The status read is retried
   // instead (see status()), and connections idle for two minutes are closed anyway.
   static {
     if (System.getProperty("com.zaxxer.hikari.aliveBypassWindowMs") == null) {
@@ -111,7 +110,7 @@ public final class PostgresClient implements AutoCloseable {
         throw e;
       }
       synchronized (this) {
-        if (pool != null) {
+        if (pool != null && pool.getHikariPoolMXBean() != null) {
           pool.getHikariPoolMXBean().softEvictConnections();
         }
       }
