@@ -1345,12 +1345,15 @@ public final class PostgresController implements AutoCloseable {
     String self = SlotNames.forMember(settings.name());
     members.stream().map(SlotNames::forMember).filter(s -> !s.equals(self)).forEach(desired::add);
     desired.addAll(dynamic.permanentPhysicalSlots());
-    if (!client.queryStrings("SELECT pg_is_in_recovery()::text").equals(List.of("false"))) {
-      return desired;
-    }
+    // One round trip per HA cycle: a single NULL row on a standby, else the physical slots.
     List<String> existing =
         client.queryStrings(
-            "SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical'");
+            "SELECT slot_name FROM pg_replication_slots"
+                + " WHERE slot_type = 'physical' AND NOT pg_is_in_recovery()"
+                + " UNION ALL SELECT NULL WHERE pg_is_in_recovery()");
+    if (existing.contains(null)) {
+      return desired;
+    }
     for (String slot : desired) {
       if (!existing.contains(slot)) {
         client.queryStrings(

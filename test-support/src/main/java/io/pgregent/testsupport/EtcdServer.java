@@ -143,6 +143,11 @@ public final class EtcdServer implements AutoCloseable {
     etcdctl("put", key, value);
   }
 
+  /** Deletes a key as an operator would ({@code etcdctl del}). */
+  public void delete(String key) {
+    etcdctl("del", key);
+  }
+
   /** Reads a key's value ({@code etcdctl get --print-value-only}), empty when absent. */
   public java.util.Optional<String> get(String key) {
     String out = etcdctl("get", key, "--print-value-only").strip();

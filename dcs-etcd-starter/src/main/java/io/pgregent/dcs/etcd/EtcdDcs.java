@@ -66,6 +66,7 @@ public final class EtcdDcs implements Dcs {
   private final EtcdSettings settings;
   private final ClusterPath path;
   private final String member;
+  private final KeepAliveStream keepAlives = new KeepAliveStream();
   private final Client client;
   private final KV kv;
   private final DcsRetry retry;
@@ -88,6 +89,11 @@ public final class EtcdDcs implements Dcs {
   private String lastMemberValue;
   private long lastMemberLease;
 
+  /** When the last keep-alive that found the lease alive was sent, and for which lease. */
+  private long keptAliveAtNanos;
+
+  private long keptAliveLease;
+
   private final Object watchLock = new Object();
   private Watch.Watcher watcher;
   private volatile long lastRevision;
@@ -98,7 +104,7 @@ public final class EtcdDcs implements Dcs {
     this.path = Objects.requireNonNull(path);
     this.member = Objects.requireNonNull(member);
     this.timings = Objects.requireNonNull(timings);
-    this.client = buildClient(settings, timings);
+    this.client = buildClient(settings, timings, keepAlives);
     this.kv = client.getKVClient();
     this.retry =
         new DcsRetry(STORE, settings::endpointList, timings.retryTimeout(), EtcdDcs::retryable);
@@ -109,7 +115,8 @@ public final class EtcdDcs implements Dcs {
     this.memberValue = bytes(member);
   }
 
-  private static Client buildClient(EtcdSettings settings, DcsTimings timings) {
+  private static Client buildClient(
+      EtcdSettings settings, DcsTimings timings, KeepAliveStream keepAlives) {
     ClientBuilder b =
         Client.builder()
             .endpoints(settings.endpoints().toArray(new java.net.URI[0]))
@@ -125,7 +132,8 @@ public final class EtcdDcs implements Dcs {
             .retryMaxDelay(500)
             .retryMaxDuration(timings.retryTimeout())
             // Requests start in the calling thread (they are asynchronous anyway).
-            .executorService(new CallerRunsExecutor());
+            .executorService(new CallerRunsExecutor())
+            .interceptor(keepAlives.interceptor());
     if (settings.username() != null) {
       b.user(bytes(settings.username())).password(bytes(settings.password()));
     }
@@ -182,6 +190,7 @@ public final class EtcdDcs implements Dcs {
               t -> kv.get(prefix, PROBE).get(ms(t), TimeUnit.MILLISECONDS));
       long newest = probe.getKvs().isEmpty() ? 0 : probe.getKvs().get(0).getModRevision();
       if (probe.getCount() == last.count() && newest == last.newestModRevision()) {
+        snapshot = last.confirmedAt(System.nanoTime());
         return last.view();
       }
     }
@@ -203,12 +212,19 @@ public final class EtcdDcs implements Dcs {
       }
     }
     ClusterView view = assembler.assemble(nodes);
-    snapshot = new Snapshot(response.getKvs().size(), newest, view);
+    snapshot = new Snapshot(response.getKvs().size(), newest, view, System.nanoTime());
     return view;
   }
 
-  /** A full read and what identifies it: any put raises the newest revision, a delete the count. */
-  private record Snapshot(long count, long newestModRevision, ClusterView view) {}
+  /**
+   * A full read and what identifies it (any put raises the newest revision, a delete the count),
+   * and when the store last answered that it is still current.
+   */
+  private record Snapshot(long count, long newestModRevision, ClusterView view, long atNanos) {
+    Snapshot confirmedAt(long nanos) {
+      return new Snapshot(count, newestModRevision, view, nanos);
+    }
+  }
 
   @Override
   public String memberName() {
@@ -240,10 +256,24 @@ public final class EtcdDcs implements Dcs {
         return true;
       }
       long id = leaseId;
+      long sentAt = System.nanoTime();
+      boolean[] viaStream = {keepAlives.usable()};
       long ttl =
           retry.call(
               "lease keep-alive",
               t -> {
+                if (viaStream[0]) {
+                  try {
+                    return keepAlives.keepAlive(id, ms(t));
+                  } catch (java.util.concurrent.ExecutionException e) {
+                    // The stream broke (a new connection, a restarted server): renew through
+                    // the client now; the next renewal opens a new stream.
+                    viaStream[0] = false;
+                  } catch (java.util.concurrent.TimeoutException e) {
+                    viaStream[0] = false;
+                    throw e;
+                  }
+                }
                 try {
                   LeaseKeepAliveResponse r =
                       client.getLeaseClient().keepAliveOnce(id).get(ms(t), TimeUnit.MILLISECONDS);
@@ -256,6 +286,8 @@ public final class EtcdDcs implements Dcs {
                 }
               });
       if (ttl > 0) {
+        keptAliveAtNanos = sentAt;
+        keptAliveLease = id;
         return true;
       }
       log.warn(
@@ -359,6 +391,9 @@ public final class EtcdDcs implements Dcs {
     synchronized (sessionLock) {
       known = leaderModRevision;
     }
+    if (known > 0 && confirmedByReadAndKeepAlive(id, known)) {
+      return true;
+    }
     if (known > 0) {
       // Untouched since we wrote it under the live lease: the keep-alive was the refresh.
       TxnResponse r =
@@ -388,6 +423,32 @@ public final class EtcdDcs implements Dcs {
     }
     // Absent (our lease lapsed and nobody took it): take it again, as a create-if-absent.
     return tryAcquire();
+  }
+
+  /**
+   * Whether the lock is known to be ours without asking again: the last read (linearizable) showed
+   * our own write of the leader key under this lease, and a keep-alive sent after that read found
+   * the lease alive, not long ago. The key is bound to the lease, so only an explicit delete by
+   * someone else could have removed it since — a window no longer than the one between any refresh
+   * and the next cycle's read, and that delete wakes the loop through the watch anyway. This saves
+   * the leader one request per cycle.
+   */
+  private boolean confirmedByReadAndKeepAlive(long lease, long known) {
+    Snapshot last = snapshot;
+    long keptAt;
+    synchronized (sessionLock) {
+      if (keptAliveLease != lease || leaseId != lease) {
+        return false;
+      }
+      keptAt = keptAliveAtNanos;
+    }
+    return last != null
+        && keptAt - last.atNanos() >= 0
+        && System.nanoTime() - keptAt < timings.ttl().toNanos() / 2
+        && last.view()
+            .leader()
+            .map(l -> l.name().equals(member) && l.version() == known)
+            .orElse(false);
   }
 
   @Override
@@ -597,6 +658,7 @@ public final class EtcdDcs implements Dcs {
   public void close() {
     closed = true;
     closeWatcher();
+    keepAlives.close();
     client.close();
   }
 

@@ -8,8 +8,15 @@ import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.testsupport.EtcdServer;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,7 +24,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A read at rest reuses the last view after a small probe; every kind of change in between must
- * still be seen: a value rewritten in place, a key replaced by another (same count), a key gone.
+ * still be seen: a value rewritten in place, a key replaced by another (same count), a key gone. A
+ * leader at rest costs the store one read and one keep-alive per cycle, counted by etcd itself.
  */
 @Timeout(60)
 class EtcdDcsReadTests {
@@ -89,6 +97,75 @@ class EtcdDcsReadTests {
       assertThat(a.read().leader()).isEmpty();
       assertThat(a.read().members()).containsOnlyKeys("b");
     }
+  }
+
+  @Test
+  void aLeaderAtRestCostsOneReadAndOneKeepAlivePerCycle() throws Exception {
+    ClusterPath path = ClusterPath.of(null, "read-leader-at-rest");
+    try (EtcdDcs a = connect(path, "a")) {
+      a.renewSession();
+      assertThat(a.tryAcquire()).isTrue();
+      a.read();
+      Map<String, Long> before = requests("grpc_server_msg_received_total");
+      Map<String, Long> streamsBefore = requests("grpc_server_started_total");
+      for (int cycle = 0; cycle < 3; cycle++) {
+        assertThat(a.read().isLockedBy("a")).isTrue();
+        assertThat(a.renewSession()).isTrue();
+        assertThat(a.refresh()).isTrue();
+      }
+      Map<String, Long> after = requests("grpc_server_msg_received_total");
+      Map<String, Long> streamsAfter = requests("grpc_server_started_total");
+      assertThat(delta(before, after, "Range")).isEqualTo(3);
+      assertThat(delta(before, after, "LeaseKeepAlive")).isEqualTo(3);
+      // One keep-alive stream, kept open from one renewal to the next.
+      assertThat(delta(streamsBefore, streamsAfter, "LeaseKeepAlive")).isLessThanOrEqualTo(1);
+      assertThat(delta(before, after, "Txn")).isZero();
+      assertThat(delta(before, after, "Put")).isZero();
+    }
+  }
+
+  @Test
+  void aLockTakenByAnotherSinceTheLastCycleIsNotRefreshed() {
+    ClusterPath path = ClusterPath.of(null, "read-leader-taken");
+    try (EtcdDcs a = connect(path, "a");
+        EtcdDcs b = connect(path, "b")) {
+      a.renewSession();
+      assertThat(a.tryAcquire()).isTrue();
+      a.read();
+      a.renewSession();
+      assertThat(a.refresh()).isTrue();
+      // Taken over behind a's back (an operator deleted the key, b raced for it).
+      etcd.delete(path.key("leader"));
+      b.renewSession();
+      assertThat(b.tryAcquire()).isTrue();
+      assertThat(a.read().isLockedBy("b")).isTrue();
+      assertThat(a.renewSession()).isTrue();
+      assertThat(a.refresh()).isFalse();
+      assertThat(b.read().isLockedBy("b")).isTrue();
+    }
+  }
+
+  /** A per-gRPC-method counter of etcd's own metrics, summed over its other labels. */
+  private static Map<String, Long> requests(String metric) throws Exception {
+    String body =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(etcd.clientUrl() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    Map<String, Long> counts = new HashMap<>();
+    Matcher m =
+        Pattern.compile("(?m)^" + metric + "\\{[^}]*grpc_method=\"(\\w+)\"[^}]*} (\\S+)$")
+            .matcher(body);
+    while (m.find()) {
+      counts.merge(m.group(1), (long) Double.parseDouble(m.group(2)), Long::sum);
+    }
+    assertThat(counts).containsKey("Range");
+    return counts;
+  }
+
+  private static long delta(Map<String, Long> before, Map<String, Long> after, String method) {
+    return after.getOrDefault(method, 0L) - before.getOrDefault(method, 0L);
   }
 
   private static com.fasterxml.jackson.databind.node.ObjectNode member(String state) {
