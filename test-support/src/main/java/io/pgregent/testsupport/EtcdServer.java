@@ -143,6 +143,39 @@ public final class EtcdServer implements AutoCloseable {
     etcdctl("put", key, value);
   }
 
+  /**
+   * One of etcd's per-gRPC-method counters from its own {@code /metrics} (e.g. {@code
+   * grpc_server_msg_received_total}), summed over its other labels, by method name.
+   */
+  public java.util.Map<String, Long> grpcCounts(String metric) {
+    String body;
+    try {
+      body =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(clientUrl() + "/metrics")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "(?m)^" + metric + "\\{[^}]*grpc_method=\"(\\w+)\"[^}]*} (\\S+)$")
+            .matcher(body);
+    while (m.find()) {
+      counts.merge(m.group(1), (long) Double.parseDouble(m.group(2)), Long::sum);
+    }
+    if (counts.isEmpty()) {
+      throw new IllegalStateException("etcd's /metrics has no " + metric);
+    }
+    return counts;
+  }
+
   /** Deletes a key as an operator would ({@code etcdctl del}). */
   public void delete(String key) {
     etcdctl("del", key);

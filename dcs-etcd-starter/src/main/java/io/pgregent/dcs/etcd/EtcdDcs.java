@@ -47,8 +47,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link Dcs} on etcd v3, with Patroni's layout: one lease per member with TTL = ttl carrying
  * the member key and the leader key, renewed only by {@link #renewSession()} (one keep-alive per HA
- * cycle, never in the background); compare-and-set through {@code Txn} on create and mod revisions;
- * one prefix {@code Watch} resumed from the last revision seen.
+ * cycle over a kept-open stream, never in the background); compare-and-set through {@code Txn} on
+ * create and mod revisions; one prefix {@code Watch} resumed from the last revision seen. At rest a
+ * leader's cycle costs the store one small read and one keep-alive message.
  */
 public final class EtcdDcs implements Dcs {
 

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,14 @@ class EtcdDcsBadInputTests {
       dcs.renewSession();
       assertThat(dcs.tryAcquire()).isTrue();
       assertThat(dcs.read().isLockedBy("pg0")).isTrue();
+      // Renewals carry the credentials too: they go over one kept-open keep-alive stream.
+      Map<String, Long> before = etcd.grpcCounts("grpc_server_started_total");
+      for (int cycle = 0; cycle < 3; cycle++) {
+        assertThat(dcs.renewSession()).isTrue();
+        assertThat(dcs.refresh()).isTrue();
+      }
+      Map<String, Long> after = etcd.grpcCounts("grpc_server_started_total");
+      assertThat(EtcdDcsReadTests.delta(before, after, "LeaseKeepAlive")).isEqualTo(1);
     }
   }
 

@@ -8,15 +8,9 @@ import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.testsupport.EtcdServer;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -106,15 +100,15 @@ class EtcdDcsReadTests {
       a.renewSession();
       assertThat(a.tryAcquire()).isTrue();
       a.read();
-      Map<String, Long> before = requests("grpc_server_msg_received_total");
-      Map<String, Long> streamsBefore = requests("grpc_server_started_total");
+      Map<String, Long> before = etcd.grpcCounts("grpc_server_msg_received_total");
+      Map<String, Long> streamsBefore = etcd.grpcCounts("grpc_server_started_total");
       for (int cycle = 0; cycle < 3; cycle++) {
         assertThat(a.read().isLockedBy("a")).isTrue();
         assertThat(a.renewSession()).isTrue();
         assertThat(a.refresh()).isTrue();
       }
-      Map<String, Long> after = requests("grpc_server_msg_received_total");
-      Map<String, Long> streamsAfter = requests("grpc_server_started_total");
+      Map<String, Long> after = etcd.grpcCounts("grpc_server_msg_received_total");
+      Map<String, Long> streamsAfter = etcd.grpcCounts("grpc_server_started_total");
       assertThat(delta(before, after, "Range")).isEqualTo(3);
       assertThat(delta(before, after, "LeaseKeepAlive")).isEqualTo(3);
       // One keep-alive stream, kept open from one renewal to the next.
@@ -145,26 +139,7 @@ class EtcdDcsReadTests {
     }
   }
 
-  /** A per-gRPC-method counter of etcd's own metrics, summed over its other labels. */
-  private static Map<String, Long> requests(String metric) throws Exception {
-    String body =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(etcd.clientUrl() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
-    Map<String, Long> counts = new HashMap<>();
-    Matcher m =
-        Pattern.compile("(?m)^" + metric + "\\{[^}]*grpc_method=\"(\\w+)\"[^}]*} (\\S+)$")
-            .matcher(body);
-    while (m.find()) {
-      counts.merge(m.group(1), (long) Double.parseDouble(m.group(2)), Long::sum);
-    }
-    assertThat(counts).containsKey("Range");
-    return counts;
-  }
-
-  private static long delta(Map<String, Long> before, Map<String, Long> after, String method) {
+  static long delta(Map<String, Long> before, Map<String, Long> after, String method) {
     return after.getOrDefault(method, 0L) - before.getOrDefault(method, 0L);
   }
 
