@@ -140,8 +140,9 @@ public final class PostgresClient implements AutoCloseable {
   private ServerStatus readStatus() {
     return withConnection(
         c -> {
-          try (Statement st = c.createStatement();
-              ResultSet rs = st.executeQuery(STATUS_SQL)) {
+          // Prepared: the driver parses it once per connection, the server plans it once.
+          try (PreparedStatement st = c.prepareStatement(STATUS_SQL);
+              ResultSet rs = st.executeQuery()) {
             rs.next();
             boolean inRecovery = rs.getBoolean(1);
             Timestamp started = rs.getTimestamp(2);
@@ -176,8 +177,8 @@ public final class PostgresClient implements AutoCloseable {
 
   private static List<ReplicationRow> replication(Connection c) throws SQLException {
     List<ReplicationRow> rows = new ArrayList<>();
-    try (Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(REPLICATION_SQL)) {
+    try (PreparedStatement st = c.prepareStatement(REPLICATION_SQL);
+        ResultSet rs = st.executeQuery()) {
       while (rs.next()) {
         rows.add(
             new ReplicationRow(
