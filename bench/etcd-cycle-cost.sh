@@ -5,11 +5,5 @@
 # Usage: bench/etcd-cycle-cost.sh [runs] [cycles per run] [interval ms]
 #   bench/etcd-cycle-cost.sh 5 30 2000     # a cycle every 2 s, as at loop_wait=2
 set -euo pipefail
-cd "$(dirname "$0")/.."
-./mvnw -q -B -DskipTests install -pl agent-app,e2e -am
-cp="$(mktemp)"
-trap 'rm -f "$cp"' EXIT
-./mvnw -q -B -pl e2e dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp"
-opts="${JAVA_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=10 -XX:CICompilerCount=1}"
-# shellcheck disable=SC2086 # word splitting of the options is intended
-exec java $opts -cp "e2e/target/test-classes:$(cat "$cp")" io.pgregent.e2e.bench.EtcdCycleCostBenchmark "$@"
+export JAVA_OPTS="${JAVA_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=10 -XX:CICompilerCount=1}"
+exec "$(dirname "$0")/run-java.sh" EtcdCycleCostBenchmark "$@"

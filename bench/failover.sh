@@ -8,11 +8,4 @@
 #   bench/failover.sh 5 10 2 4 300                   # profile B
 #   bench/failover.sh --agent both 5 30 10 10 300    # Regent and Patroni side by side
 set -euo pipefail
-cd "$(dirname "$0")/.."
-./mvnw -q -B -DskipTests install -pl agent-app,e2e -am
-cp="$(mktemp)"
-trap 'rm -f "$cp"' EXIT
-./mvnw -q -B -pl e2e dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp"
-# shellcheck disable=SC2086 # word splitting of JAVA_OPTS is intended
-exec java ${JAVA_OPTS:-} -cp "e2e/target/test-classes:$(cat "$cp")" -Dregent.jar.dir=agent-app/target -Dregent.bin=bin/regent \
-  io.pgregent.e2e.bench.FailoverBenchmark "$@"
+exec "$(dirname "$0")/run-java.sh" FailoverBenchmark "$@"

@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.locks.LockSupport;
@@ -79,9 +78,11 @@ public final class EtcdCycleCostBenchmark {
         System.out.printf(Locale.ROOT, "run %d: no requests %.3f ms CPU per cycle%n", run, idle);
       }
     }
-    summary("jetcd (EtcdDcs): read + keep-alive, ms CPU per cycle", jetcd);
-    summary("JSON gateway over HTTP/1.1: read + keep-alive, ms CPU per cycle", gateway);
-    summary("no requests (the process's own background), ms CPU per cycle", nothing);
+    FailoverBenchmark.summary("jetcd (EtcdDcs): read + keep-alive, ms CPU per cycle", jetcd);
+    FailoverBenchmark.summary(
+        "JSON gateway over HTTP/1.1: read + keep-alive, ms CPU per cycle", gateway);
+    FailoverBenchmark.summary(
+        "no requests (the process's own background), ms CPU per cycle", nothing);
   }
 
   private static final Cycle IDLE =
@@ -194,18 +195,5 @@ public final class EtcdCycleCostBenchmark {
       LockSupport.parkNanos(Duration.ofMillis(intervalMs).toNanos());
     }
     return (os.getProcessCpuTime() - before) / 1e6 / cycles;
-  }
-
-  private static void summary(String what, List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    System.out.printf(
-        Locale.ROOT,
-        "%s: min %.3f  median %.3f  max %.3f  (n=%d)%n",
-        what,
-        sorted.get(0),
-        sorted.get(sorted.size() / 2),
-        sorted.get(sorted.size() - 1),
-        sorted.size());
   }
 }
