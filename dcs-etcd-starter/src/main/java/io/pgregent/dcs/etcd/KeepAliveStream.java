@@ -71,12 +71,20 @@ final class KeepAliveStream implements AutoCloseable {
       if (closed) {
         throw new IllegalStateException("etcd3 client closed");
       }
-      if (requests == null) {
-        open();
+      try {
+        if (requests == null) {
+          open();
+        }
+        pending = answer;
+        pendingId = id;
+        requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
+      } catch (RuntimeException e) {
+        // The call could not start, or ended under us: drop it, so that the caller renews
+        // another way now and the next renewal opens a new stream.
+        requests = null;
+        pending = null;
+        throw new ExecutionException(e);
       }
-      pending = answer;
-      pendingId = id;
-      requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
     }
     try {
       return answer.get(timeoutMillis, TimeUnit.MILLISECONDS).getTTL();
