@@ -38,15 +38,35 @@ public final class RegentAgent extends AgentProcess {
       int ttl,
       int loopWait,
       int retryTimeout) {
+    this(base, scope, name, etcdHostPort, tags, ttl, loopWait, retryTimeout, "", "");
+  }
+
+  /**
+   * An agent with extra YAML lines: {@code postgresExtra} inside {@code postgresql:} and {@code
+   * regentExtra} inside {@code regent:}, each line indented by two spaces.
+   */
+  RegentAgent(
+      Path base,
+      String scope,
+      String name,
+      String etcdHostPort,
+      Map<String, Object> tags,
+      int ttl,
+      int loopWait,
+      int retryTimeout,
+      String postgresExtra,
+      String regentExtra) {
     super(base, name);
     StringBuilder y = new StringBuilder();
     y.append(clusterYaml(scope, etcdHostPort, ttl, loopWait, retryTimeout));
-    y.append(postgresYaml(base.resolve(name + ".pgpass"), base.resolve(name + "-sock"), ""));
+    y.append(
+        postgresYaml(base.resolve(name + ".pgpass"), base.resolve(name + "-sock"), postgresExtra));
     if (!tags.isEmpty()) {
       y.append("tags:\n");
       tags.forEach((k, v) -> y.append("  ").append(k).append(": ").append(v).append('\n'));
     }
     y.append("regent:\n  postgres_user: ").append(PostgresTestEnvironment.osUser()).append('\n');
+    y.append(regentExtra);
     try {
       Files.writeString(configFile, y.toString());
     } catch (IOException e) {

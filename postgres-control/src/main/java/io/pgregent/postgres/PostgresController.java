@@ -1166,6 +1166,21 @@ public final class PostgresController implements AutoCloseable {
     stopInternal(mode, timeout, true);
   }
 
+  /**
+   * Stops the server at once (immediate shutdown), without {@code before_stop} or callbacks: the
+   * lease that made it a writable primary is about to lapse. Safe to call from any thread, also
+   * while another thread works on PostgreSQL; the postmaster is killed if it does not go within
+   * {@code timeout}.
+   */
+  public void emergencyStop(Duration timeout) {
+    Optional<PostmasterPid> pid = PostmasterPid.read(dataDir).filter(PostmasterPid::isAlive);
+    expectRunning = false;
+    if (pid.isEmpty()) {
+      return;
+    }
+    shutDown(pid.get(), StopMode.IMMEDIATE, timeout);
+  }
+
   private void stopInternal(StopMode mode, Duration timeout, boolean callback) {
     Optional<PostmasterPid> pid = PostmasterPid.read(dataDir).filter(PostmasterPid::isAlive);
     expectRunning = false;
@@ -1174,6 +1189,13 @@ public final class PostgresController implements AutoCloseable {
     }
     PostgresRole role = fileRole(true);
     runBeforeStop(timeout);
+    shutDown(pid.get(), mode, timeout);
+    if (callback) {
+      callbacks.call(CallbackAction.ON_STOP, role);
+    }
+  }
+
+  private void shutDown(PostmasterPid pid, StopMode mode, Duration timeout) {
     client.reset();
     for (StopMode m : mode.escalation()) {
       List<String> cmd =
@@ -1189,7 +1211,7 @@ public final class PostgresController implements AutoCloseable {
               Long.toString(Math.max(1, timeout.toSeconds())));
       try {
         CommandResult r = runner.run(cmd, Map.of(), timeout.plusSeconds(5));
-        if (r.succeeded() && !pid.get().isAlive()) {
+        if (r.succeeded() && !pid.isAlive()) {
           break;
         }
         log.warn("pg_ctl stop -m {} did not stop PostgreSQL: {}", m.pgCtlName(), r.outputTail(2));
@@ -1197,14 +1219,10 @@ public final class PostgresController implements AutoCloseable {
         log.warn("pg_ctl stop -m {} failed: {}", m.pgCtlName(), ex.getMessage());
       }
     }
-    if (pid.get().isAlive()) {
-      log.warn(
-          "killing the postmaster (pid {}) after the immediate stop timed out", pid.get().pid());
-      ProcessHandle.of(pid.get().pid()).ifPresent(ProcessHandle::destroyForcibly);
-      awaitExit(pid.get().pid(), timeout);
-    }
-    if (callback) {
-      callbacks.call(CallbackAction.ON_STOP, role);
+    if (pid.isAlive()) {
+      log.warn("killing the postmaster (pid {}) after the immediate stop timed out", pid.pid());
+      ProcessHandle.of(pid.pid()).ifPresent(ProcessHandle::destroyForcibly);
+      awaitExit(pid.pid(), timeout);
     }
   }
 

@@ -27,6 +27,12 @@ public record AgentSnapshot(
     String message,
     long completedAtNanos) {
 
+  /** The same, without the leader lock: what is left once the lease may have lapsed. */
+  public AgentSnapshot withoutLock() {
+    return new AgentSnapshot(
+        postgres, view, false, state, dcsLastSeenEpochSeconds, paused, message, completedAtNanos);
+  }
+
   /** Running as a primary (not in recovery). */
   public boolean runningPrimary() {
     return postgres.isHealthy() && !postgres.server().get().inRecovery();

@@ -104,6 +104,7 @@ final class HaExecutor {
       return new Outcome(facts.withPeers(peers.query(others)), true);
     }
     if (action instanceof Action.QueryFailsafe) {
+      long sent = System.nanoTime();
       // With nobody known to ask, nobody vouches for us: demote.
       boolean accepted =
           !state.failsafeMembers.isEmpty()
@@ -113,6 +114,10 @@ final class HaExecutor {
                   config.restapi().apiUrl(),
                   state.failsafeMembers);
       state.failsafeActive = accepted;
+      if (accepted) {
+        // Every member treats our POST as a live leader for a ttl: as good as a renewal.
+        state.leaseVouched(sent);
+      }
       return new Outcome(facts.withFailsafeAccepted(accepted), true);
     }
     if (action instanceof Action.Bootstrap) {
@@ -155,11 +160,15 @@ final class HaExecutor {
   // ---- the lock ----
 
   private boolean refreshLock() {
+    long sent = System.nanoTime();
     try {
       dcs.renewSession();
-      state.renewed(System.nanoTime());
+      state.renewed(sent);
       boolean held = dcs.refresh();
       state.holdsLock = held;
+      if (held) {
+        state.leaseVouched(sent);
+      }
       return held;
     } catch (DcsUnreachableException e) {
       state.holdsLock = false;
@@ -172,11 +181,15 @@ final class HaExecutor {
   }
 
   private boolean acquireLock() {
+    long sent = System.nanoTime();
     try {
       dcs.renewSession();
-      state.renewed(System.nanoTime());
+      state.renewed(sent);
       boolean won = dcs.tryAcquire();
       state.holdsLock = won;
+      if (won) {
+        state.leaseVouched(sent);
+      }
       return won;
     } catch (DcsException e) {
       log.warn("could not acquire the leader lock: {}", e.getMessage());
@@ -189,12 +202,14 @@ final class HaExecutor {
   private void bootstrap(Optional<ClusterView> view) {
     try {
       postgres.bootstrap();
+      long sent = System.nanoTime();
       dcs.renewSession();
-      state.renewed(System.nanoTime());
+      state.renewed(sent);
       if (!dcs.tryAcquire()) {
         throw new IllegalStateException("another member took the leader lock during bootstrap");
       }
       state.holdsLock = true;
+      state.leaseVouched(sent);
       dcs.compareAndSet(ClusterKey.CONFIG, 0, ClusterCodec.json(config.bootstrapDcs()));
       String sysid =
           postgres

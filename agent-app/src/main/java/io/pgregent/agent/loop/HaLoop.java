@@ -55,7 +55,9 @@ public final class HaLoop implements SmartLifecycle {
   private final FailsafeHeartbeats heartbeats;
   private final HaExecutor executor;
   private final PeerClient peers;
+  private final LeaseGuard guard;
   private final AtomicReference<AgentSnapshot> snapshot = new AtomicReference<>();
+  private final AtomicReference<AgentSnapshot[]> lapsed = new AtomicReference<>();
   private volatile DynamicConfig dynamic;
   private boolean dynamicApplied;
   private volatile boolean running;
@@ -84,6 +86,14 @@ public final class HaLoop implements SmartLifecycle {
     java.net.http.HttpClient http = MemberHttp.client(config.properties(), Duration.ofSeconds(2));
     this.peers = new PeerClient(Duration.ofSeconds(2), () -> http);
     this.executor = new HaExecutor(dcs, postgres, config, peers, state, this::publishSteppingDown);
+    this.guard =
+        new LeaseGuard(
+            System::nanoTime, () -> postgres.emergencyStop(Duration.ofSeconds(5)), config.name());
+  }
+
+  /** The leader's lease deadline, enforced on its own thread. */
+  public LeaseGuard leaseGuard() {
+    return guard;
   }
 
   /** The client for other members' REST APIs, shared with the REST API's switchover checks. */
@@ -91,9 +101,23 @@ public final class HaLoop implements SmartLifecycle {
     return peers;
   }
 
-  /** The last published snapshot, empty before the first cycle completed. */
+  /**
+   * The last published snapshot, empty before the first cycle completed. Once the lease deadline
+   * passed without a renewal, it no longer says we hold the lock, even while the loop is stuck:
+   * write-routing health checks must not outlive the lease.
+   */
   public Optional<AgentSnapshot> snapshot() {
-    return Optional.ofNullable(snapshot.get());
+    AgentSnapshot s = snapshot.get();
+    if (s == null || !s.holdsLock() || s.paused() || guard.valid()) {
+      return Optional.ofNullable(s);
+    }
+    AgentSnapshot[] known = lapsed.get();
+    if (known != null && known[0] == s) {
+      return Optional.of(known[1]);
+    }
+    AgentSnapshot without = s.withoutLock();
+    lapsed.set(new AgentSnapshot[] {s, without});
+    return Optional.of(without);
   }
 
   /**
@@ -431,6 +455,7 @@ public final class HaLoop implements SmartLifecycle {
         break;
       }
       facts = outcome.facts();
+      guardLease(settings.paused(), pg);
       if (outcome.storeLost()) {
         view = Optional.empty();
       }
@@ -446,6 +471,7 @@ public final class HaLoop implements SmartLifecycle {
     if (view.isPresent()) {
       state.memory = state.memory.withWasLeader(state.holdsLock);
     }
+    guardLease(settings.paused(), pg);
     publishMember(view, pg);
     sampledAtNanos = sampledAt;
     snapshot.set(
@@ -459,6 +485,27 @@ public final class HaLoop implements SmartLifecycle {
             decision == null ? "" : decision.message(),
             System.nanoTime()));
     return acted;
+  }
+
+  /**
+   * Hands a renewal to the lease guard, or tells it we vouch for no lease: in pause (nothing is
+   * stopped automatically then), or once PostgreSQL is no longer a writable primary and the lock is
+   * not ours. A primary that lost its lock keeps its deadline: if the demotion does not happen in
+   * time, the guard stops it.
+   */
+  private void guardLease(boolean paused, LocalPostgresState pg) {
+    long vouched = state.leaseVouchedAtNanos;
+    state.leaseVouchedAtNanos = Long.MIN_VALUE;
+    if (paused) {
+      guard.clear();
+    } else if (vouched != Long.MIN_VALUE && (state.holdsLock || state.failsafeActive)) {
+      Duration ttl = dcs.timings().ttl();
+      guard.renewed(vouched, ttl, LeaseGuard.defaultMargin(ttl));
+    } else if (!state.holdsLock
+        && !state.failsafeActive
+        && !pg.server().map(s -> !s.inRecovery()).orElse(pg.runState() == RunState.RUNNING)) {
+      guard.clear();
+    }
   }
 
   /**
@@ -780,6 +827,9 @@ public final class HaLoop implements SmartLifecycle {
     } catch (RuntimeException e) {
       log.warn("stopping PostgreSQL at shutdown failed: {}", e.getMessage());
     }
+    if (!postgres.isRunning()) {
+      guard.clear();
+    }
     // Peers racing for the lock ask our REST API: it must no longer say "primary".
     snapshot()
         .ifPresent(
@@ -807,5 +857,6 @@ public final class HaLoop implements SmartLifecycle {
     } catch (DcsException e) {
       log.warn("could not clean up the store at shutdown: {}", e.getMessage());
     }
+    guard.close();
   }
 }

@@ -24,6 +24,17 @@ final class LoopState {
     sessionRenewedAtNanos = nanos;
   }
 
+  /**
+   * When the last renewal that vouches for the leader lock was sent (lock refreshed or taken, or
+   * failsafe accepted by every member), not yet handed to the lease guard; {@link Long#MIN_VALUE}
+   * when none.
+   */
+  long leaseVouchedAtNanos = Long.MIN_VALUE;
+
+  void leaseVouched(long sentAtNanos) {
+    leaseVouchedAtNanos = sentAtNanos;
+  }
+
   /** We stopped being primary: the next rejoin checks whether pg_rewind is needed. */
   boolean mayHaveDiverged;
 

@@ -1,0 +1,196 @@
+package io.pgregent.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgregent.testsupport.EtcdServer;
+import io.pgregent.testsupport.FaultProxy;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * A primary is never writable past its lease. Three agents (ttl 10, loop_wait 2, retry_timeout 3)
+ * through a real etcd, each behind its own fault proxy; a checker samples every member every 100
+ * ms. Each case injects one fault into the leader, waits for a new primary, and asserts that no
+ * sample saw two writable primaries or two members answering 200 on {@code /primary}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(600)
+class LeaseSafetyIT {
+
+  @RegisterExtension
+  static final TestWatcher LOGS_ON_FAILURE =
+      new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+          System.err.println("agent logs after " + context.getDisplayName() + ":" + describe());
+        }
+      };
+
+  private static final String SCOPE = "lease";
+  private static final int TTL = 10;
+  private static EtcdServer etcd;
+  private static Path base;
+  private static final Map<String, RegentAgent> agents = new LinkedHashMap<>();
+  private static final Map<String, FaultProxy> proxies = new LinkedHashMap<>();
+
+  @BeforeAll
+  static void startCluster() {
+    etcd = EtcdServer.start();
+    base = PostgresTestEnvironment.newBaseDir("regent-lease");
+    for (String name : List.of("pg0", "pg1", "pg2")) {
+      FaultProxy proxy = FaultProxy.to("127.0.0.1", etcd.clientPort());
+      proxies.put(name, proxy);
+      agents.put(
+          name,
+          new RegentAgent(
+              base,
+              SCOPE,
+              name,
+              proxy.hostAndPort(),
+              Map.of(),
+              TTL,
+              2,
+              3,
+              "",
+              "  fence:\n" + "    mode: required\n"));
+    }
+    agents.values().forEach(RegentAgent::start);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    try {
+      agents.values().forEach(RegentAgent::close);
+      proxies.values().forEach(FaultProxy::close);
+    } finally {
+      etcd.close();
+      if (System.getenv("REGENT_E2E_KEEP") == null) {
+        PostgresTestEnvironment.deleteTree(base);
+      } else {
+        System.err.println("kept the e2e files in " + base);
+      }
+    }
+  }
+
+  static String describe() {
+    StringBuilder sb = new StringBuilder();
+    agents.forEach((n, a) -> sb.append("\n--- ").append(n).append(" ---\n").append(a.logTail()));
+    return sb.toString();
+  }
+
+  /** Waits for one leader with every other live member streaming, and returns the leader. */
+  static String awaitHealthy() {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              Optional<String> leader = Members.leader(agents);
+              return leader.isPresent()
+                  && agents.entrySet().stream()
+                      .filter(e -> !e.getKey().equals(leader.get()))
+                      .allMatch(e -> Members.streaming(e.getValue()));
+            });
+    return Members.leader(agents).orElseThrow();
+  }
+
+  /** Waits until a member other than {@code old} is the one primary, within 3 × ttl. */
+  static String awaitNewLeader(String old) {
+    await()
+        .atMost(Duration.ofSeconds(3L * TTL))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> Members.primaries(agents).stream().anyMatch(n -> !n.equals(old)));
+    return Members.primaries(agents).stream().filter(n -> !n.equals(old)).findFirst().orElseThrow();
+  }
+
+  static List<RegentAgent> members() {
+    return new ArrayList<>(agents.values());
+  }
+
+  /** Commits a row every 20 ms to whichever member is primary, through the multi-host URL. */
+  static final class Writer implements AutoCloseable {
+    final AtomicLong committed = new AtomicLong();
+    private volatile boolean running = true;
+    private final Thread thread;
+
+    Writer() {
+      String url =
+          "jdbc:postgresql://"
+              + agents.values().stream()
+                  .map(a -> "127.0.0.1:" + a.pgPort())
+                  .collect(Collectors.joining(","))
+              + "/postgres?targetServerType=primary&connectTimeout=1&socketTimeout=2";
+      thread =
+          new Thread(
+              () -> {
+                while (running) {
+                  try (Connection c = DriverManager.getConnection(url, "postgres", "su-secret");
+                      Statement st = c.createStatement()) {
+                    st.execute("CREATE TABLE IF NOT EXISTS lease_writes (id bigint)");
+                    while (running) {
+                      st.execute("INSERT INTO lease_writes VALUES (" + committed.get() + ")");
+                      committed.incrementAndGet();
+                      Thread.sleep(20);
+                    }
+                  } catch (InterruptedException e) {
+                    return;
+                  } catch (Exception e) {
+                    // the primary went away: reconnect to whichever member is primary now
+                  }
+                }
+              },
+              "lease-writer");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running = false;
+      thread.interrupt();
+      thread.join(5000);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void aLeaderWhoseStoreLinkIsBlackholedStopsWritingBeforeAnotherPromotes() throws Exception {
+    String leader = awaitHealthy();
+    try (Writer writer = new Writer();
+        SplitBrainChecker checker = new SplitBrainChecker(members())) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> writer.committed.get() > 10);
+      proxies.get(leader).blackhole();
+      String next = awaitNewLeader(leader);
+      long before = writer.committed.get();
+      await().atMost(Duration.ofSeconds(30)).until(() -> writer.committed.get() > before + 10);
+      assertThat(checker.twoWritable()).as(checker::report).isZero();
+      assertThat(checker.twoPrimary()).as(checker::report).isZero();
+      assertThat(next).isNotEqualTo(leader);
+    } finally {
+      proxies.get(leader).restore();
+    }
+    awaitHealthy();
+  }
+}
