@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.FaultProxy;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -55,10 +57,17 @@ class LeaseSafetyIT {
   private static final Map<String, RegentAgent> agents = new LinkedHashMap<>();
   private static final Map<String, FaultProxy> proxies = new LinkedHashMap<>();
 
+  /** While this file exists, every member's {@code before_stop} hangs for 50 s. */
+  private static Path slowStop;
+
   @BeforeAll
-  static void startCluster() {
+  static void startCluster() throws Exception {
     etcd = EtcdServer.start();
     base = PostgresTestEnvironment.newBaseDir("regent-lease");
+    slowStop = base.resolve("slow-stop");
+    Path beforeStop = base.resolve("before-stop.sh");
+    Files.writeString(beforeStop, "#!/bin/sh\n[ -f " + slowStop + " ] && sleep 50\nexit 0\n");
+    Files.setPosixFilePermissions(beforeStop, PosixFilePermissions.fromString("rwxr-xr-x"));
     for (String name : List.of("pg0", "pg1", "pg2")) {
       FaultProxy proxy = FaultProxy.to("127.0.0.1", etcd.clientPort());
       proxies.put(name, proxy);
@@ -73,8 +82,8 @@ class LeaseSafetyIT {
               TTL,
               2,
               3,
-              "",
-              "  fence:\n" + "    mode: required\n"));
+              "  before_stop: " + beforeStop + "\n",
+              "  fence:\n    mode: required\n"));
     }
     agents.values().forEach(RegentAgent::start);
   }
@@ -189,6 +198,31 @@ class LeaseSafetyIT {
       assertThat(checker.twoPrimary()).as(checker::report).isZero();
       assertThat(next).isNotEqualTo(leader);
     } finally {
+      proxies.get(leader).restore();
+    }
+    awaitHealthy();
+  }
+
+  @Test
+  @Order(2)
+  void aDemotionStuckInBeforeStopDoesNotOutliveTheLease() throws Exception {
+    String leader = awaitHealthy();
+    Files.writeString(slowStop, "");
+    try (Writer writer = new Writer();
+        SplitBrainChecker checker = new SplitBrainChecker(members())) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> writer.committed.get() > 10);
+      proxies.get(leader).blackhole();
+      String next = awaitNewLeader(leader);
+      long before = writer.committed.get();
+      await().atMost(Duration.ofSeconds(30)).until(() -> writer.committed.get() > before + 10);
+      assertThat(checker.twoWritable()).as(checker::report).isZero();
+      assertThat(checker.twoPrimary()).as(checker::report).isZero();
+      assertThat(agents.get(leader).log())
+          .contains("the leader lease deadline passed")
+          .contains("without a renewal: stopping PostgreSQL");
+      assertThat(next).isNotEqualTo(leader);
+    } finally {
+      Files.deleteIfExists(slowStop);
       proxies.get(leader).restore();
     }
     awaitHealthy();
