@@ -63,6 +63,7 @@ public final class PostgresController implements AutoCloseable {
   private final PostgresClient client;
   private final CallbackExecutor callbacks;
   private final ConditionWaiter waiter;
+  private final ConditionWaiter promoteWaiter;
   private final Path dataDir;
   private volatile ParameterCatalog catalog;
   private volatile DynamicPostgresConfig dynamic = DynamicPostgresConfig.EMPTY;
@@ -109,6 +110,7 @@ public final class PostgresController implements AutoCloseable {
             "regent-local-" + settings.name());
     this.callbacks = new CallbackExecutor(runner, settings.callbacks(), settings.scope());
     this.waiter = new ConditionWaiter(scheduler, Duration.ofMillis(100));
+    this.promoteWaiter = new ConditionWaiter(scheduler, Duration.ofMillis(10));
     this.standby = readStandbySettings();
     this.synchronousStandbyNames = readConfLine("synchronous_standby_names");
     this.expectRunning = PostmasterPid.read(dataDir).map(PostmasterPid::isAlive).orElse(false);
@@ -1290,6 +1292,15 @@ public final class PostgresController implements AutoCloseable {
    * pg_rewind and to replicas.
    */
   public void promote(Duration timeout) {
+    promote(timeout, () -> {});
+  }
+
+  /**
+   * Promotes the standby: {@code pre_promote}, {@code pg_ctl promote}, then a wait until the server
+   * accepts writes, at which point {@code onWritable} runs (health checks turn to primary at once,
+   * before the configuration is rewritten and the checkpoint is taken).
+   */
+  public void promote(Duration timeout, Runnable onWritable) {
     String prePromote = settings.prePromote();
     if (prePromote != null && !prePromote.isBlank()) {
       CommandResult r;
@@ -1306,20 +1317,14 @@ public final class PostgresController implements AutoCloseable {
     ServerStatus before = client.status();
     if (before.inRecovery()) {
       List<String> cmd =
-          List.of(
-              binaries.pgCtl().toString(),
-              "promote",
-              "-D",
-              dataDir.toString(),
-              "-w",
-              "-t",
-              Long.toString(Math.max(1, timeout.toSeconds())));
+          List.of(binaries.pgCtl().toString(), "promote", "-D", dataDir.toString(), "-W");
       CommandResult r = runner.run(cmd, Map.of(), timeout.plusSeconds(5));
       if (!r.succeeded()) {
         throw new PostgresException("pg_ctl promote failed: " + r.outputTail(3));
       }
+      // Polled closely: write-routing health checks wait for this answer.
       boolean writable =
-          waiter.await(
+          promoteWaiter.await(
               () ->
                   client.queryStrings("SELECT pg_is_in_recovery()::text").equals(List.of("false")),
               timeout);
@@ -1329,6 +1334,7 @@ public final class PostgresController implements AutoCloseable {
       }
     }
     standby = null;
+    onWritable.run();
     writeConfig(settings.pgHba());
     reloadServer();
     PostgresClient.once(

@@ -54,7 +54,23 @@ final class HaExecutor {
   private final FailsafeClient failsafe;
   private final LoopState state;
 
-  private final Runnable stepDownListener;
+  /** What the loop hears from the executor in the middle of an action. */
+  interface Hooks {
+    /** A switchover is about to stop PostgreSQL: stop saying "primary". */
+    void steppingDown();
+
+    /** The lock was renewed during a long action: hand the renewal to the lease guard now. */
+    void leaseRenewed();
+
+    /** A promoted PostgreSQL accepts writes: say "primary" now. */
+    void promoted();
+
+    /** How long the loop waits between cycles, in seconds. */
+    int loopWaitSeconds();
+  }
+
+  private final Hooks hooks;
+  private final java.util.concurrent.ExecutorService worker;
 
   HaExecutor(
       Dcs dcs,
@@ -62,8 +78,15 @@ final class HaExecutor {
       AgentConfig config,
       PeerClient peers,
       LoopState state,
-      Runnable stepDownListener) {
-    this.stepDownListener = stepDownListener;
+      Hooks hooks) {
+    this.hooks = hooks;
+    this.worker =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "postgres-action-" + config.name());
+              t.setDaemon(true);
+              return t;
+            });
     this.dcs = dcs;
     this.postgres = postgres;
     this.config = config;
@@ -157,6 +180,47 @@ final class HaExecutor {
     return new Outcome(facts, false);
   }
 
+  /**
+   * Runs slow PostgreSQL work off the loop thread and waits for it; while it runs, a leader renews
+   * its lock every loop_wait, so the lease outlives the work. When a renewal fails, renewing stops
+   * and the lease guard stops PostgreSQL at the deadline, whatever the work is doing.
+   */
+  private void whileRenewing(String what, Runnable work) {
+    java.util.concurrent.Future<?> done = worker.submit(work);
+    boolean renewing = state.holdsLock;
+    while (true) {
+      try {
+        done.get(Math.max(1, hooks.loopWaitSeconds()), java.util.concurrent.TimeUnit.SECONDS);
+        return;
+      } catch (java.util.concurrent.TimeoutException e) {
+        if (renewing) {
+          try {
+            renewing = refreshLock();
+          } catch (DcsException ex) {
+            renewing = false;
+          }
+          if (renewing) {
+            hooks.leaseRenewed();
+          } else {
+            log.warn("{}: the leader lock could not be renewed while PostgreSQL works", what);
+          }
+        }
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        throw new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(what + " interrupted");
+      }
+    }
+  }
+
+  void close() {
+    worker.shutdownNow();
+  }
+
   // ---- the lock ----
 
   private boolean refreshLock() {
@@ -240,7 +304,8 @@ final class HaExecutor {
 
   private void start(Action.StartPostgres a, Optional<ClusterView> view) {
     if (!a.asReplica()) {
-      postgres.start();
+      // Crash recovery can outlast the ttl: the lock is renewed meanwhile.
+      whileRenewing("start", postgres::start);
       return;
     }
     if (a.leader() != null) {
@@ -301,8 +366,9 @@ final class HaExecutor {
     LocalPostgresState before = postgres.state();
     long oldTimeline = before.timeline().orElse(0);
     long switchLsn = before.server().map(s -> Math.max(s.receiveLsn(), s.replayLsn())).orElse(0L);
-    postgres.promote(
-        Duration.ofSeconds(Math.max(10, postgres.settings().pgCtlTimeout().toSeconds())));
+    Duration timeout =
+        Duration.ofSeconds(Math.max(10, postgres.settings().pgCtlTimeout().toSeconds()));
+    whileRenewing("promote", () -> postgres.promote(timeout, hooks::promoted));
     state.following = null;
     view.ifPresent(v -> recordHistory(v, oldTimeline, switchLsn));
   }
@@ -377,7 +443,7 @@ final class HaExecutor {
     } catch (RuntimeException e) {
       log.warn("manual failover: CHECKPOINT failed, stopping anyway: {}", e.getMessage());
     }
-    stepDownListener.run();
+    hooks.steppingDown();
     postgres.stop(StopMode.FAST, postgres.settings().pgCtlTimeout());
     io.pgregent.postgres.ControlData control = postgres.controlData();
     state.mayHaveDiverged = !control.cleanShutdown();

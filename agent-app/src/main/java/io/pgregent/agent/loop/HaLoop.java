@@ -85,7 +85,34 @@ public final class HaLoop implements SmartLifecycle {
     // Built now, not on first use: the first use is the leader race, right after the lock expired.
     java.net.http.HttpClient http = MemberHttp.client(config.properties(), Duration.ofSeconds(2));
     this.peers = new PeerClient(Duration.ofSeconds(2), () -> http);
-    this.executor = new HaExecutor(dcs, postgres, config, peers, state, this::publishSteppingDown);
+    this.executor =
+        new HaExecutor(
+            dcs,
+            postgres,
+            config,
+            peers,
+            state,
+            new HaExecutor.Hooks() {
+              @Override
+              public void steppingDown() {
+                publishSteppingDown();
+              }
+
+              @Override
+              public void leaseRenewed() {
+                guardLease(dynamic.paused(), null);
+              }
+
+              @Override
+              public void promoted() {
+                publishPromoted();
+              }
+
+              @Override
+              public int loopWaitSeconds() {
+                return dynamic.loopWait();
+              }
+            });
     this.guard =
         new LeaseGuard(
             System::nanoTime, () -> postgres.emergencyStop(Duration.ofSeconds(5)), config.name());
@@ -501,7 +528,8 @@ public final class HaLoop implements SmartLifecycle {
     } else if (vouched != Long.MIN_VALUE && (state.holdsLock || state.failsafeActive)) {
       Duration ttl = dcs.timings().ttl();
       guard.renewed(vouched, ttl, LeaseGuard.defaultMargin(ttl));
-    } else if (!state.holdsLock
+    } else if (pg != null
+        && !state.holdsLock
         && !state.failsafeActive
         && !pg.server().map(s -> !s.inRecovery()).orElse(pg.runState() == RunState.RUNNING)) {
       guard.clear();
@@ -788,6 +816,27 @@ public final class HaLoop implements SmartLifecycle {
     return doc;
   }
 
+  /** A promoted PostgreSQL accepts writes: health checks say "primary" from now on. */
+  private void publishPromoted() {
+    AgentSnapshot s = snapshot.get();
+    LocalPostgresState pg;
+    try {
+      pg = postgres.state();
+    } catch (RuntimeException e) {
+      return;
+    }
+    snapshot.set(
+        new AgentSnapshot(
+            pg,
+            s == null ? Optional.empty() : s.view(),
+            state.holdsLock,
+            stateName(pg),
+            dcsLastSeenEpochSeconds,
+            s != null && s.paused(),
+            "promoted self to leader",
+            System.nanoTime()));
+  }
+
   /** Before a switchover stops PostgreSQL: peers and health checks must no longer see a primary. */
   private void publishSteppingDown() {
     AgentSnapshot s = snapshot.get();
@@ -858,5 +907,6 @@ public final class HaLoop implements SmartLifecycle {
       log.warn("could not clean up the store at shutdown: {}", e.getMessage());
     }
     guard.close();
+    executor.close();
   }
 }
