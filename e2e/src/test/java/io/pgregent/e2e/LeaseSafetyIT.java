@@ -60,6 +60,9 @@ class LeaseSafetyIT {
   /** While this file exists, every member's {@code before_stop} hangs for 50 s. */
   private static Path slowStop;
 
+  /** While this file exists, every member's {@code pre_promote} takes 1.5 × ttl. */
+  private static Path slowPromote;
+
   @BeforeAll
   static void startCluster() throws Exception {
     etcd = EtcdServer.start();
@@ -68,6 +71,12 @@ class LeaseSafetyIT {
     Path beforeStop = base.resolve("before-stop.sh");
     Files.writeString(beforeStop, "#!/bin/sh\n[ -f " + slowStop + " ] && sleep 50\nexit 0\n");
     Files.setPosixFilePermissions(beforeStop, PosixFilePermissions.fromString("rwxr-xr-x"));
+    slowPromote = base.resolve("slow-promote");
+    Path prePromote = base.resolve("pre-promote.sh");
+    Files.writeString(
+        prePromote,
+        "#!/bin/sh\n[ -f " + slowPromote + " ] && sleep " + (TTL * 3 / 2) + "\nexit 0\n");
+    Files.setPosixFilePermissions(prePromote, PosixFilePermissions.fromString("rwxr-xr-x"));
     for (String name : List.of("pg0", "pg1", "pg2")) {
       FaultProxy proxy = FaultProxy.to("127.0.0.1", etcd.clientPort());
       proxies.put(name, proxy);
@@ -82,7 +91,7 @@ class LeaseSafetyIT {
               TTL,
               2,
               3,
-              "  before_stop: " + beforeStop + "\n",
+              "  before_stop: " + beforeStop + "\n  pre_promote: " + prePromote + "\n",
               "  fence:\n    mode: required\n"));
     }
     agents.values().forEach(RegentAgent::start);
@@ -225,6 +234,38 @@ class LeaseSafetyIT {
       Files.deleteIfExists(slowStop);
       proxies.get(leader).restore();
     }
+    awaitHealthy();
+  }
+
+  @Test
+  @Order(3)
+  void aPrePromoteLongerThanTheTtlKeepsTheLockAndYieldsOnePrimary() throws Exception {
+    String leader = awaitHealthy();
+    Files.writeString(slowPromote, "");
+    Map<String, Integer> logStart = new LinkedHashMap<>();
+    agents.forEach((n, a) -> logStart.put(n, a.log().length()));
+    try (SplitBrainChecker checker = new SplitBrainChecker(members())) {
+      agents.get(leader).crash();
+      await()
+          .atMost(Duration.ofSeconds(2L * TTL + TTL * 3 / 2))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> Members.primaries(agents).stream().anyMatch(n -> !n.equals(leader)));
+      String next = Members.leader(agents).orElseThrow();
+      assertThat(agents.get(next).log().substring(logStart.get(next)))
+          .contains("promoted self to leader");
+      // The member that waited through pre_promote kept the lock: nobody else took it meanwhile.
+      agents.entrySet().stream()
+          .filter(e -> !e.getKey().equals(leader) && !e.getKey().equals(next))
+          .forEach(
+              e ->
+                  assertThat(e.getValue().log().substring(logStart.get(e.getKey())))
+                      .doesNotContain("promoted self to leader"));
+      assertThat(checker.twoWritable()).as(checker::report).isZero();
+      assertThat(checker.twoPrimary()).as(checker::report).isZero();
+    } finally {
+      Files.deleteIfExists(slowPromote);
+    }
+    agents.get(leader).start();
     awaitHealthy();
   }
 }
