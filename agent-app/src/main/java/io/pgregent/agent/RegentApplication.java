@@ -42,15 +42,7 @@ public class RegentApplication {
     AgentConfig config =
         tls.isEmpty()
             ? loaded
-            : new AgentConfig(
-                loaded.scope(),
-                loaded.namespace(),
-                loaded.name(),
-                loaded.restapi().withTls(true),
-                loaded.postgresql(),
-                loaded.bootstrapDcs(),
-                loaded.tags(),
-                loaded.properties());
+            : loaded.withRestapi(loaded.restapi().withTls(true));
     Map<String, Object> properties = new LinkedHashMap<>(config.properties());
     properties.putAll(tls);
     properties.put(

@@ -160,6 +160,18 @@ final class ConfigValidator {
                 && spec.values().stream().anyMatch(v -> v.equalsIgnoreCase(String.valueOf(value)));
         return expect(ok, key, value, "one of " + String.join(", ", spec.values()));
       }
+      case GUARD_MODE -> {
+        if (Boolean.TRUE.equals(ConfigValues.parseBool(value))) {
+          // Patroni's runtime turns these into off, the opposite of what they say.
+          error(
+              key,
+              "expected off, automatic or required, not "
+                  + describe(key, value)
+                  + ": write automatic or required (Patroni runs true or on as off)");
+          return false;
+        }
+        return expect(GuardMode.parse(value) != null, key, value, "off, automatic or required");
+      }
       case SYNC_MODE -> {
         boolean ok =
             ConfigValues.parseBool(value) != null
@@ -324,9 +336,39 @@ final class ConfigValidator {
               + ttl
               + "): the leader could lose its lock while still retrying");
     }
+    watchdogTimeout(ttl, loopWait);
     if (ConfigValues.get(tree, "bootstrap.dcs.master_start_timeout") != null
         && ConfigValues.get(tree, "bootstrap.dcs.primary_start_timeout") != null) {
       warn("bootstrap.dcs.master_start_timeout", "ignored: primary_start_timeout is also set");
+    }
+  }
+
+  /**
+   * An explicitly enabled watchdog whose timeout ({@code ttl − safety_margin}) would not cover one
+   * {@code loop_wait} is never activated: say so now rather than at the first promotion.
+   */
+  private void watchdogTimeout(long ttl, long loopWait) {
+    GuardMode mode = GuardMode.parse(ConfigValues.get(tree, "watchdog.mode"));
+    Long margin = ConfigValues.number(tree, "watchdog.safety_margin");
+    if (mode == null || mode == GuardMode.OFF || margin != null && margin < -1) {
+      return;
+    }
+    long timeout =
+        margin == null
+            ? ttl - WatchdogSettings.DEFAULT_SAFETY_MARGIN
+            : margin == -1 ? ttl / 2 : ttl - margin;
+    if (timeout < Math.max(1, loopWait)) {
+      warn(
+          "watchdog.safety_margin",
+          "the watchdog timeout (ttl "
+              + ttl
+              + " − safety_margin = "
+              + timeout
+              + " s) is shorter than loop_wait ("
+              + loopWait
+              + " s): the watchdog cannot be activated"
+              + (mode == GuardMode.REQUIRED ? " and this member will never become the leader" : "")
+              + "; raise ttl or lower safety_margin");
     }
   }
 
