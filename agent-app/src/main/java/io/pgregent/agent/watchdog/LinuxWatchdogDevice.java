@@ -50,16 +50,21 @@ class LinuxWatchdogDevice implements WatchdogDevice {
     if (fd >= 0) {
       return;
     }
-    LibC libc = LibC.get();
+    if (!Files.exists(Path.of(device))) {
+      // The common case on hosts without a watchdog: said without loading native code.
+      throw new WatchdogException(
+          "Can't open watchdog device: " + Posix.describe(2, "No such file or directory", device));
+    }
+    LibC libc = Posix.libc();
     try {
       fd = libc.open(device, openFlags());
     } catch (LastErrorException e) {
-      throw new WatchdogException("Can't open watchdog device: " + LibC.describe(libc, e, device));
+      throw new WatchdogException("Can't open watchdog device: " + Posix.describe(libc, e, device));
     }
   }
 
   int openFlags() {
-    return LibC.writeOnlyFlags();
+    return Posix.writeOnly();
   }
 
   @Override
@@ -146,9 +151,9 @@ class LinuxWatchdogDevice implements WatchdogDevice {
     if (fd < 0) {
       return;
     }
-    LibC libc = LibC.get();
+    LibC libc = Posix.libc();
     try {
-      LibC.writeFully(libc, fd, new byte[] {'V'});
+      Posix.writeFully(libc, fd, new byte[] {'V'});
       libc.close(fd);
       fd = -1;
       support = null;
@@ -156,7 +161,7 @@ class LinuxWatchdogDevice implements WatchdogDevice {
       // The descriptor stays: closing without the magic character leaves the watchdog armed,
       // and a later close can try again.
       throw new WatchdogException(
-          "Error while closing " + describe() + ": " + LibC.describe(libc, e, null));
+          "Error while closing " + describe() + ": " + Posix.describe(libc, e, null));
     }
   }
 
@@ -182,11 +187,11 @@ class LinuxWatchdogDevice implements WatchdogDevice {
   /** The open descriptor, for the subclass's plain writes. */
   void write(byte[] bytes, String failure) throws WatchdogException {
     requireOpen();
-    LibC libc = LibC.get();
+    LibC libc = Posix.libc();
     try {
-      LibC.writeFully(libc, fd, bytes);
+      Posix.writeFully(libc, fd, bytes);
     } catch (LastErrorException e) {
-      throw new WatchdogException(failure + LibC.describe(libc, e, null));
+      throw new WatchdogException(failure + Posix.describe(libc, e, null));
     }
   }
 
@@ -198,11 +203,11 @@ class LinuxWatchdogDevice implements WatchdogDevice {
 
   private void ioctl(long request, Memory arg, String failure) throws WatchdogException {
     requireOpen();
-    LibC libc = LibC.get();
+    LibC libc = Posix.libc();
     try {
       libc.ioctl(fd, new NativeLong(request, true), arg);
     } catch (LastErrorException e) {
-      throw new WatchdogException(failure + LibC.describe(libc, e, null));
+      throw new WatchdogException(failure + Posix.describe(libc, e, null));
     }
   }
 

@@ -22,7 +22,7 @@ final class TestingWatchdogDevice extends LinuxWatchdogDevice {
   @Override
   int openFlags() {
     // Non-blocking: a FIFO nobody reads fails to open at once instead of stalling the HA loop.
-    return LibC.writeOnlyNonBlockingAppendFlags();
+    return Posix.writeOnlyNonBlockingAppend();
   }
 
   @Override

@@ -42,6 +42,7 @@ final class ConfigValidator {
     v.tags();
     v.rewindUser();
     v.pairs();
+    v.fenceDir();
   }
 
   // ---- the key table ----
@@ -450,6 +451,29 @@ final class ConfigValidator {
       error(
           "postgresql.authentication.rewind.username",
           "required when postgresql.authentication.rewind is set");
+    }
+  }
+
+  /** The fence's files must not travel with the data directory. */
+  private void fenceDir() {
+    String fence = ConfigValues.string(tree, "regent.fence.dir");
+    String data = ConfigValues.string(tree, "postgresql.data_dir");
+    if (blank(fence) || blank(data)) {
+      return;
+    }
+    try {
+      java.nio.file.Path f = java.nio.file.Path.of(fence.strip()).toAbsolutePath().normalize();
+      java.nio.file.Path d = java.nio.file.Path.of(data.strip()).toAbsolutePath().normalize();
+      if (f.startsWith(d)) {
+        warn(
+            "regent.fence.dir",
+            "inside postgresql.data_dir: pg_basebackup copies it and re-creating the replica"
+                + " removes it; keep it beside the data directory (the default is "
+                + FenceSettings.defaultDir(java.nio.file.Path.of(data.strip()))
+                + ")");
+      }
+    } catch (java.nio.file.InvalidPathException e) {
+      error("regent.fence.dir", "not a valid path: " + e.getReason());
     }
   }
 

@@ -175,6 +175,23 @@ class LeaseSettingsTests {
   }
 
   @Test
+  void aFenceDirectoryInsideTheDataDirectoryIsAWarning() {
+    LoadedConfig loaded = read("regent:\n  fence:\n    dir: /data/pg1/fence\n");
+
+    assertThat(loaded.errors()).isEmpty();
+    assertThat(loaded.warnings())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.key()).isEqualTo("regent.fence.dir");
+              assertThat(p.message())
+                  .contains("inside postgresql.data_dir")
+                  .contains("/data/pg1.fence");
+            });
+    assertThat(read("regent:\n  fence:\n    dir: /data/pg1-fence\n").warnings()).isEmpty();
+  }
+
+  @Test
   void aRealPatroniWatchdogSectionIsUsedWithoutWarnings() {
     LoadedConfig loaded =
         new AgentConfigLoader(Map.of())
