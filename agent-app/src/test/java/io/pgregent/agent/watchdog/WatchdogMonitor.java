@@ -3,7 +3,6 @@ package io.pgregent.agent.watchdog;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -95,9 +94,5 @@ final class WatchdogMonitor implements AutoCloseable {
     pipe.write('X');
     reader.join(TimeUnit.SECONDS.toMillis(30));
     pipe.close();
-  }
-
-  byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.US_ASCII);
   }
 }
