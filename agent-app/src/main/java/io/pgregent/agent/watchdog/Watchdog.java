@@ -107,12 +107,18 @@ public final class Watchdog implements AutoCloseable {
       timingSafe = false;
       disarm();
       return fail(
-          "Watchdog not supported because leader TTL "
-              + ttlSeconds
-              + " minus safety_margin leaves a "
-              + wanted
-              + " second timeout, less than loop_wait "
-              + loopWaitSeconds);
+          wanted < 1
+              ? "Watchdog not supported because leader TTL "
+                  + ttlSeconds
+                  + " leaves no timeout after the safety margin of "
+                  + settings.safetyMarginSeconds(ttlSeconds)
+                  + " seconds"
+              : "Watchdog not supported because leader TTL "
+                  + ttlSeconds
+                  + " minus the safety margin leaves a "
+                  + wanted
+                  + " second timeout, less than loop_wait "
+                  + loopWaitSeconds);
     }
     timingSafe = true;
     if (active && wanted == requestedTimeout) {

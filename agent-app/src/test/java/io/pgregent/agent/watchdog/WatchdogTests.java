@@ -174,7 +174,7 @@ class WatchdogTests {
   }
 
   @Test
-  void aTtlThatLeavesNoSafeTimeoutIsRefusedAndDisarmsAnActiveWatchdog() {
+  void aTtlThatLeavesNoSafeTimeoutIsRefusedAndDisarmsAnActiveWatchdog(CapturedOutput output) {
     Watchdog w = onMonitor(GuardMode.REQUIRED);
     assertThat(w.activate(20, 10)).isTrue();
 
@@ -184,8 +184,18 @@ class WatchdogTests {
     assertThat(w.watchdogFailed()).isTrue();
     assertThat(w.refusesLeadership()).isTrue();
 
+    assertThat(output)
+        .contains(
+            "Watchdog not supported because leader TTL 14 minus the safety margin leaves a 9"
+                + " second timeout, less than loop_wait 10 (watchdog.mode required: this member"
+                + " will not be the leader)");
+
     // ttl 5 with the default margin of 5: no timeout at all.
     assertThat(w.activate(5)).isFalse();
+    assertThat(output)
+        .contains(
+            "Watchdog not supported because leader TTL 5 leaves no timeout after the safety margin"
+                + " of 5 seconds");
 
     assertThat(w.activate(20, 10)).isTrue();
     assertThat(w.watchdogFailed()).isFalse();
