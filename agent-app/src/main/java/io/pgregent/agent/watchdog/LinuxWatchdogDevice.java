@@ -184,7 +184,7 @@ class LinuxWatchdogDevice implements WatchdogDevice {
     return identity + version + at;
   }
 
-  /** The open descriptor, for the subclass's plain writes. */
+  /** Writes to the open device (the testing driver speaks through plain writes). */
   void write(byte[] bytes, String failure) throws WatchdogException {
     requireOpen();
     LibC libc = Posix.libc();
