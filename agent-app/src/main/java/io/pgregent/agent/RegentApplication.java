@@ -40,17 +40,7 @@ public class RegentApplication {
   public static ConfigurableApplicationContext run(AgentConfig loaded, String... args) {
     Map<String, Object> tls = RestTls.serverSslProperties(loaded.properties());
     AgentConfig config =
-        tls.isEmpty()
-            ? loaded
-            : new AgentConfig(
-                loaded.scope(),
-                loaded.namespace(),
-                loaded.name(),
-                loaded.restapi().withTls(true),
-                loaded.postgresql(),
-                loaded.bootstrapDcs(),
-                loaded.tags(),
-                loaded.properties());
+        tls.isEmpty() ? loaded : loaded.withRestapi(loaded.restapi().withTls(true));
     Map<String, Object> properties = new LinkedHashMap<>(config.properties());
     properties.putAll(tls);
     properties.put(

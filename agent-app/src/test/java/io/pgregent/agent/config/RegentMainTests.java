@@ -59,7 +59,8 @@ class RegentMainTests {
     assertThat(run(Map.of(), "--validate-config", file.toString())).isZero();
     assertThat(out())
         .contains("WARNING bootstrap.users: deprecated")
-        .contains("WARNING watchdog: not supported by Regent yet")
+        .contains("WARNING log.dir: not supported by Regent yet")
+        .doesNotContain("watchdog")
         .contains("Configuration is valid (");
     assertThat(out()).doesNotContain("ERROR");
   }

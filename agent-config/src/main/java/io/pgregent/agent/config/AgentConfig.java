@@ -20,6 +20,7 @@ import java.util.TreeMap;
  * @param tags the {@code tags:} section
  * @param properties every setting as a flat {@code a.b.c} key, for Spring's property binding (the
  *     store starters bind their section from these)
+ * @param lease the {@code watchdog:} and {@code regent.fence:} sections
  */
 public record AgentConfig(
     String scope,
@@ -29,7 +30,8 @@ public record AgentConfig(
     PostgresSettings postgresql,
     ObjectNode bootstrapDcs,
     Tags tags,
-    Map<String, Object> properties) {
+    Map<String, Object> properties,
+    LeaseSettings lease) {
 
   public AgentConfig {
     Objects.requireNonNull(scope, "scope");
@@ -38,7 +40,36 @@ public record AgentConfig(
     Objects.requireNonNull(postgresql, "postgresql");
     Objects.requireNonNull(bootstrapDcs, "bootstrapDcs");
     Objects.requireNonNull(tags, "tags");
+    Objects.requireNonNull(lease, "lease");
     properties = Map.copyOf(properties);
+  }
+
+  /** With the default watchdog and fence settings (as when their sections are absent). */
+  public AgentConfig(
+      String scope,
+      String namespace,
+      String name,
+      RestApiSettings restapi,
+      PostgresSettings postgresql,
+      ObjectNode bootstrapDcs,
+      Tags tags,
+      Map<String, Object> properties) {
+    this(
+        scope,
+        namespace,
+        name,
+        restapi,
+        postgresql,
+        bootstrapDcs,
+        tags,
+        properties,
+        LeaseSettings.defaults(postgresql.dataDir()));
+  }
+
+  /** The same configuration with other REST API settings. */
+  public AgentConfig withRestapi(RestApiSettings restapi) {
+    return new AgentConfig(
+        scope, namespace, name, restapi, postgresql, bootstrapDcs, tags, properties, lease);
   }
 
   /** Every field, with secret property values (passwords, tokens) masked. */
@@ -62,6 +93,8 @@ public record AgentConfig(
         + tags
         + ", properties="
         + shown
+        + ", lease="
+        + lease
         + "]";
   }
 }

@@ -224,15 +224,38 @@ public final class AgentConfigLoader {
     String namespace = ConfigValues.string(tree, "namespace");
     Map<String, Object> properties = ConfigValues.flatten(tree);
     LogSettings.properties(tree).forEach(properties::putIfAbsent);
+    PostgresSettings postgresql = postgresql(tree, scope, name);
     return new AgentConfig(
         scope,
         namespace,
         name,
         restapi(tree),
-        postgresql(tree, scope, name),
+        postgresql,
         bootstrapDcs(tree),
         tags(tree),
-        properties);
+        properties,
+        new LeaseSettings(watchdog(tree), fence(tree, postgresql.dataDir())));
+  }
+
+  private static WatchdogSettings watchdog(Map<String, Object> tree) {
+    WatchdogSettings d = WatchdogSettings.DEFAULTS;
+    GuardMode mode = GuardMode.parse(ConfigValues.get(tree, "watchdog.mode"));
+    String device = ConfigValues.string(tree, "watchdog.device");
+    Long margin = ConfigValues.number(tree, "watchdog.safety_margin");
+    String driver = ConfigValues.string(tree, "watchdog.driver");
+    return new WatchdogSettings(
+        mode == null ? d.mode() : mode,
+        device == null || device.isBlank() ? d.device() : device.strip(),
+        margin == null ? d.safetyMargin() : margin.intValue(),
+        driver == null ? d.driver() : WatchdogSettings.Driver.parse(driver));
+  }
+
+  private static FenceSettings fence(Map<String, Object> tree, Path dataDir) {
+    GuardMode mode = GuardMode.parse(ConfigValues.get(tree, "regent.fence.mode"));
+    String dir = ConfigValues.string(tree, "regent.fence.dir");
+    return new FenceSettings(
+        mode == null ? GuardMode.AUTOMATIC : mode,
+        dir == null || dir.isBlank() ? FenceSettings.defaultDir(dataDir) : Path.of(dir.strip()));
   }
 
   private static RestApiSettings restapi(Map<String, Object> tree) {

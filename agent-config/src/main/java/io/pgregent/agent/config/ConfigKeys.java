@@ -43,7 +43,12 @@ final class ConfigKeys {
     /** One of the listed values ({@link Spec#values}), compared case-insensitively. */
     ENUM,
     /** {@code synchronous_mode}: a boolean or {@code on}, {@code off}, {@code quorum}. */
-    SYNC_MODE
+    SYNC_MODE,
+    /**
+     * {@code watchdog.mode}, {@code regent.fence.mode}: {@code off}, {@code automatic}, {@code
+     * required} ({@link GuardMode#parse}).
+     */
+    GUARD_MODE
   }
 
   /** Whether Regent acts on a key. */
@@ -96,6 +101,9 @@ final class ConfigKeys {
     put("regent.query_timeout", integer(1));
     put("regent.restapi", section());
     put("regent.restapi.switchover_timeout", integer(1));
+    put("regent.fence", section());
+    put("regent.fence.mode", spec(Kind.GUARD_MODE));
+    put("regent.fence.dir", str());
 
     // log: Patroni's section; Regent logs through Logback (Spring Boot).
     put("log", section());
@@ -273,7 +281,11 @@ final class ConfigKeys {
     put("postgresql.remove_data_directory_on_diverged_timelines", bool());
 
     // watchdog:
-    put("watchdog", any().unsupported("Regent runs without a watchdog device"));
+    put("watchdog", section());
+    put("watchdog.mode", spec(Kind.GUARD_MODE));
+    put("watchdog.device", str());
+    put("watchdog.safety_margin", integer(-1));
+    put("watchdog.driver", enumOf("default", "linux", "testing"));
 
     // tags: custom tags are allowed; the known ones are typed.
     put("tags", section());

@@ -82,6 +82,7 @@ public final class ConfigReference {
       case INT_OR_STRING -> "integer or string (e.g. `30min`)";
       case ENUM -> "one of " + String.join(", ", quoted(spec.values()));
       case SYNC_MODE -> "boolean, `on`, `off` or `quorum`";
+      case GUARD_MODE -> "`off`, `automatic` or `required`";
     };
   }
 

@@ -42,6 +42,7 @@ final class ConfigValidator {
     v.tags();
     v.rewindUser();
     v.pairs();
+    v.fenceDir();
   }
 
   // ---- the key table ----
@@ -159,6 +160,18 @@ final class ConfigValidator {
             ConfigValues.isScalar(value)
                 && spec.values().stream().anyMatch(v -> v.equalsIgnoreCase(String.valueOf(value)));
         return expect(ok, key, value, "one of " + String.join(", ", spec.values()));
+      }
+      case GUARD_MODE -> {
+        if (Boolean.TRUE.equals(ConfigValues.parseBool(value))) {
+          // Patroni's runtime turns these into off, the opposite of what they say.
+          error(
+              key,
+              "expected off, automatic or required, not "
+                  + describe(key, value)
+                  + ": write automatic or required (Patroni runs true or on as off)");
+          return false;
+        }
+        return expect(GuardMode.parse(value) != null, key, value, "off, automatic or required");
       }
       case SYNC_MODE -> {
         boolean ok =
@@ -324,9 +337,39 @@ final class ConfigValidator {
               + ttl
               + "): the leader could lose its lock while still retrying");
     }
+    watchdogTimeout(ttl, loopWait);
     if (ConfigValues.get(tree, "bootstrap.dcs.master_start_timeout") != null
         && ConfigValues.get(tree, "bootstrap.dcs.primary_start_timeout") != null) {
       warn("bootstrap.dcs.master_start_timeout", "ignored: primary_start_timeout is also set");
+    }
+  }
+
+  /**
+   * An explicitly enabled watchdog whose timeout ({@code ttl − safety_margin}) would not cover one
+   * {@code loop_wait} is never activated: say so now rather than at the first promotion.
+   */
+  private void watchdogTimeout(long ttl, long loopWait) {
+    GuardMode mode = GuardMode.parse(ConfigValues.get(tree, "watchdog.mode"));
+    Long margin = ConfigValues.number(tree, "watchdog.safety_margin");
+    if (mode == null || mode == GuardMode.OFF || margin != null && margin < -1) {
+      return;
+    }
+    long timeout =
+        margin == null
+            ? ttl - WatchdogSettings.DEFAULT_SAFETY_MARGIN
+            : margin == -1 ? ttl / 2 : ttl - margin;
+    if (timeout < Math.max(1, loopWait)) {
+      warn(
+          "watchdog.safety_margin",
+          "the watchdog timeout (ttl "
+              + ttl
+              + " − safety_margin = "
+              + timeout
+              + " s) is shorter than loop_wait ("
+              + loopWait
+              + " s): the watchdog cannot be activated"
+              + (mode == GuardMode.REQUIRED ? " and this member will never become the leader" : "")
+              + "; raise ttl or lower safety_margin");
     }
   }
 
@@ -408,6 +451,29 @@ final class ConfigValidator {
       error(
           "postgresql.authentication.rewind.username",
           "required when postgresql.authentication.rewind is set");
+    }
+  }
+
+  /** The fence's files must not travel with the data directory. */
+  private void fenceDir() {
+    String fence = ConfigValues.string(tree, "regent.fence.dir");
+    String data = ConfigValues.string(tree, "postgresql.data_dir");
+    if (blank(fence) || blank(data)) {
+      return;
+    }
+    try {
+      java.nio.file.Path f = java.nio.file.Path.of(fence.strip()).toAbsolutePath().normalize();
+      java.nio.file.Path d = java.nio.file.Path.of(data.strip()).toAbsolutePath().normalize();
+      if (f.startsWith(d)) {
+        warn(
+            "regent.fence.dir",
+            "inside postgresql.data_dir: pg_basebackup copies it and re-creating the replica"
+                + " removes it; keep it beside the data directory (the default is "
+                + FenceSettings.defaultDir(java.nio.file.Path.of(data.strip()))
+                + ")");
+      }
+    } catch (java.nio.file.InvalidPathException e) {
+      error("regent.fence.dir", "not a valid path: " + e.getReason());
     }
   }
 

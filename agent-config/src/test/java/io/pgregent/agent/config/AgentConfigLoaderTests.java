@@ -32,7 +32,6 @@ class AgentConfigLoaderTests {
         .contains(
             "bootstrap.users",
             "bootstrap.dcs.master_start_timeout",
-            "watchdog",
             "log.dir",
             "log.file_num",
             "log.file_size");

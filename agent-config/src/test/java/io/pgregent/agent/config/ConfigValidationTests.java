@@ -123,14 +123,14 @@ class ConfigValidationTests {
             ConfigFixtures.MINIMAL.replace(
                     "  connect_address: 10.0.0.11:8008\n",
                     "  connect_address: 10.0.0.11:8008\n  ciphers: HIGH\n")
-                + "watchdog:\n  mode: required\ncitus:\n  group: 0\nttl: 30\n"
+                + "citus:\n  group: 0\nttl: 30\n"
                 + "log:\n  dir: /var/log/regent\n  level: DEBUG\n");
     assertThat(merged.hasErrors()).isFalse();
     assertThat(merged.warnings())
         .extracting(ConfigProblem::key)
-        .containsExactlyInAnyOrder("watchdog", "citus", "ttl", "log.dir");
+        .containsExactlyInAnyOrder("citus", "ttl", "log.dir");
     assertThat(merged.warnings())
-        .filteredOn(p -> p.key().equals("watchdog"))
+        .filteredOn(p -> p.key().equals("citus"))
         .singleElement()
         .satisfies(p -> assertThat(p.message()).contains("not supported by Regent yet"));
     assertThat(merged.warnings())
