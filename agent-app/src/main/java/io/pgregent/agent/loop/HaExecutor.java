@@ -67,6 +67,9 @@ final class HaExecutor {
 
     /** How long the loop waits between cycles, in seconds. */
     int loopWaitSeconds();
+
+    /** Whether this member may take or keep the lock (a required watchdog is usable). */
+    boolean mayLead();
   }
 
   private final Hooks hooks;
@@ -228,6 +231,11 @@ final class HaExecutor {
     try {
       dcs.renewSession();
       state.renewed(sent);
+      if (!hooks.mayLead()) {
+        dcs.release();
+        state.holdsLock = false;
+        return false;
+      }
       boolean held = dcs.refresh();
       state.holdsLock = held;
       if (held) {
@@ -245,6 +253,9 @@ final class HaExecutor {
   }
 
   private boolean acquireLock() {
+    if (!hooks.mayLead()) {
+      return false;
+    }
     long sent = System.nanoTime();
     try {
       dcs.renewSession();

@@ -56,6 +56,7 @@ public final class HaLoop implements SmartLifecycle {
   private final HaExecutor executor;
   private final PeerClient peers;
   private final LeaseGuard guard;
+  private final io.pgregent.agent.watchdog.Watchdog watchdog;
   private final AtomicReference<AgentSnapshot> snapshot = new AtomicReference<>();
   private final AtomicReference<AgentSnapshot[]> lapsed = new AtomicReference<>();
   private volatile DynamicConfig dynamic;
@@ -85,6 +86,7 @@ public final class HaLoop implements SmartLifecycle {
     // Built now, not on first use: the first use is the leader race, right after the lock expired.
     java.net.http.HttpClient http = MemberHttp.client(config.properties(), Duration.ofSeconds(2));
     this.peers = new PeerClient(Duration.ofSeconds(2), () -> http);
+    this.watchdog = new io.pgregent.agent.watchdog.Watchdog(config.lease().watchdog());
     this.executor =
         new HaExecutor(
             dcs,
@@ -112,10 +114,49 @@ public final class HaLoop implements SmartLifecycle {
               public int loopWaitSeconds() {
                 return dynamic.loopWait();
               }
+
+              @Override
+              public boolean mayLead() {
+                return watchdogUsable();
+              }
             });
     this.guard =
         new LeaseGuard(
             System::nanoTime, () -> postgres.emergencyStop(Duration.ofSeconds(5)), config.name());
+    guard.addListener(
+        new LeaseGuard.Listener() {
+          @Override
+          public void renewed(Duration remaining) {
+            if (watchdog.activate(dynamic.ttl(), dynamic.loopWait())) {
+              watchdog.keepalive();
+            }
+          }
+
+          @Override
+          public void cleared() {
+            watchdog.disable();
+          }
+        });
+  }
+
+  /**
+   * Whether this member may take or keep the leader lock as far as the watchdog goes: in {@code
+   * required} mode only with a watchdog armed for the ttl in force.
+   */
+  private boolean watchdogUsable() {
+    if (watchdog.mode() != io.pgregent.agent.config.GuardMode.REQUIRED) {
+      return true;
+    }
+    if (!watchdog.activate(dynamic.ttl(), dynamic.loopWait())) {
+      log.warn("Watchdog device is not usable");
+      return false;
+    }
+    return true;
+  }
+
+  /** The watchdog, for {@code /patroni}'s {@code watchdog_failed}. */
+  public io.pgregent.agent.watchdog.Watchdog watchdog() {
+    return watchdog;
   }
 
   /** The leader's lease deadline, enforced on its own thread. */
@@ -134,7 +175,10 @@ public final class HaLoop implements SmartLifecycle {
    * write-routing health checks must not outlive the lease.
    */
   public Optional<AgentSnapshot> snapshot() {
-    AgentSnapshot s = snapshot.get();
+    return leased(snapshot.get());
+  }
+
+  private Optional<AgentSnapshot> leased(AgentSnapshot s) {
     if (s == null || !s.holdsLock() || s.paused() || guard.valid()) {
       return Optional.ofNullable(s);
     }
@@ -155,19 +199,19 @@ public final class HaLoop implements SmartLifecycle {
   public Optional<AgentSnapshot> freshSnapshot(Duration maxAge) {
     AgentSnapshot s = snapshot.get();
     if (s == null || System.nanoTime() - sampledAtNanos <= maxAge.toNanos()) {
-      return Optional.ofNullable(s);
+      return leased(s);
     }
     synchronized (sampleLock) {
       s = snapshot.get();
       if (System.nanoTime() - sampledAtNanos <= maxAge.toNanos()) {
-        return Optional.of(s);
+        return leased(s);
       }
       long at = System.nanoTime();
       LocalPostgresState pg;
       try {
         pg = postgres.state();
       } catch (RuntimeException e) {
-        return Optional.of(s);
+        return leased(s);
       }
       AgentSnapshot fresh =
           new AgentSnapshot(
@@ -182,9 +226,9 @@ public final class HaLoop implements SmartLifecycle {
       // The loop may have published meanwhile: its snapshot wins.
       if (snapshot.compareAndSet(s, fresh)) {
         sampledAtNanos = at;
-        return Optional.of(fresh);
+        return leased(fresh);
       }
-      return Optional.of(snapshot.get());
+      return leased(snapshot.get());
     }
   }
 
@@ -527,7 +571,11 @@ public final class HaLoop implements SmartLifecycle {
       guard.clear();
     } else if (vouched != Long.MIN_VALUE && (state.holdsLock || state.failsafeActive)) {
       Duration ttl = dcs.timings().ttl();
-      guard.renewed(vouched, ttl, LeaseGuard.defaultMargin(ttl));
+      Duration margin =
+          watchdog.isActive()
+              ? Duration.ofSeconds(watchdog.settings().safetyMarginSeconds((int) ttl.toSeconds()))
+              : LeaseGuard.defaultMargin(ttl);
+      guard.renewed(vouched, ttl, margin);
     } else if (pg != null
         && !state.holdsLock
         && !state.failsafeActive
@@ -908,5 +956,6 @@ public final class HaLoop implements SmartLifecycle {
     }
     guard.close();
     executor.close();
+    watchdog.close();
   }
 }

@@ -180,6 +180,9 @@ public class PatroniStatusController {
       return r.json();
     }
     ObjectNode doc = StatusDocument.render(facts, loop.config(), serverVersion.number());
+    if (loop.watchdog().watchdogFailed()) {
+      doc.put("watchdog_failed", true);
+    }
     byte[] bytes;
     try {
       bytes = JSON.writeValueAsBytes(doc);
