@@ -1244,8 +1244,22 @@ public final class PostgresController implements AutoCloseable {
 
   /** Stops (fast) and starts again; calls {@code on_restart}. */
   public void restart() {
+    restart(() -> true);
+  }
+
+  /**
+   * Stops (fast) and starts again; calls {@code on_restart}. A primary comes back as a primary only
+   * if {@code mayStayPrimary} still says so once it is stopped (the leader lock may have been lost
+   * meanwhile); otherwise it comes back as a standby without an upstream.
+   */
+  public void restart(java.util.function.BooleanSupplier mayStayPrimary) {
     PostgresRole role = fileRole(true);
     stopInternal(StopMode.FAST, settings.pgCtlTimeout(), false);
+    if (role == PostgresRole.PRIMARY && !mayStayPrimary.getAsBoolean()) {
+      log.warn("the leader lock was lost during the restart: starting as a standby");
+      standby = new StandbySettings("", null);
+      writeConfig(settings.pgHba());
+    }
     startInternal(false);
     callbacks.call(CallbackAction.ON_RESTART, role);
   }

@@ -159,6 +159,14 @@ public final class HaLoop implements SmartLifecycle {
     return watchdog;
   }
 
+  /**
+   * Whether a primary restarted by a task may come back writable: it still holds a lease, or the
+   * cluster is paused (nothing is enforced then).
+   */
+  public boolean mayStayPrimary() {
+    return guard.valid() || dynamic.paused();
+  }
+
   /** The leader's lease deadline, enforced on its own thread. */
   public LeaseGuard leaseGuard() {
     return guard;

@@ -441,7 +441,7 @@ public class ActionsController {
           "restart",
           () -> {
             log.info("restarting PostgreSQL as requested through the REST API");
-            postgres.restart();
+            postgres.restart(loop::mayStayPrimary);
             return Responses.text(200, "restarted successfully");
           });
     } catch (HaLoop.TaskBusyException e) {
@@ -464,7 +464,7 @@ public class ActionsController {
           "restart",
           () -> {
             log.info("restarting PostgreSQL as scheduled for {}", r.at());
-            postgres.restart();
+            postgres.restart(loop::mayStayPrimary);
           });
     } catch (HaLoop.TaskBusyException e) {
       log.warn("scheduled restart at {} skipped: {}", r.at(), e.getMessage());

@@ -72,6 +72,17 @@ public final class HaDecider {
         return Decision.of(new Action.None(), Reason.TASK_RUNNING_LEADER, task);
       }
     }
+    // A task never keeps a primary writable without the lock: it may not end before the lease.
+    boolean writablePrimary =
+        in.local().run() == PostgresRunState.RUNNING && !in.local().inRecovery();
+    if (writablePrimary && !in.settings().paused()) {
+      return in.view().isEmpty()
+          ? Decision.of(
+              new Action.Demote(Action.DemoteMode.OFFLINE), Reason.DEMOTING_DCS_UNREACHABLE)
+          : Decision.of(
+              new Action.Demote(Action.DemoteMode.IMMEDIATE_NOLOCK),
+              Reason.DEMOTED_LOCK_NOT_UPDATED);
+    }
     return Decision.of(new Action.None(), Reason.TASK_RUNNING, task);
   }
 

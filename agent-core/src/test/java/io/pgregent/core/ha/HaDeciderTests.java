@@ -2,6 +2,7 @@ package io.pgregent.core.ha;
 
 import static io.pgregent.core.ha.HaInputs.ME;
 import static io.pgregent.core.ha.HaInputs.busy;
+import static io.pgregent.core.ha.HaInputs.busyPrimary;
 import static io.pgregent.core.ha.HaInputs.downSince;
 import static io.pgregent.core.ha.HaInputs.foreign;
 import static io.pgregent.core.ha.HaInputs.inState;
@@ -460,6 +461,32 @@ class HaDeciderTests {
                 .cycle(CycleFacts.fresh().withLockRefreshed(true)),
             new Action.None(),
             Reason.TASK_RUNNING_LEADER),
+        row(
+            "task running on a primary that lost the lock: demote, the task cannot keep it",
+            input()
+                .leader("pg0")
+                .local(busyPrimary("restart"))
+                .cycle(CycleFacts.fresh().withLockRefreshed(false)),
+            new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK),
+            Reason.DEMOTED_LOCK_NOT_UPDATED),
+        row(
+            "task running on a primary whose refresh was refused: demote",
+            input()
+                .leader(ME)
+                .local(busyPrimary("restart"))
+                .cycle(CycleFacts.fresh().withLockRefreshed(false)),
+            new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK),
+            Reason.DEMOTED_LOCK_NOT_UPDATED),
+        row(
+            "task running on a primary cut off from the store: demote",
+            input().storeDown().local(busyPrimary("restart")),
+            new Action.Demote(DemoteMode.OFFLINE),
+            Reason.DEMOTING_DCS_UNREACHABLE),
+        row(
+            "task running on a paused primary without the lock: nothing is enforced",
+            input().leader("pg0").settings(paused()).local(busyPrimary("restart")),
+            new Action.None(),
+            Reason.TASK_RUNNING),
         // a requested switchover, seen by the leader
         row(
             "switchover: ask the candidates",

@@ -258,6 +258,21 @@ final class HaInputs {
         Optional.of(task));
   }
 
+  /** A running primary with a task in progress. */
+  static LocalState busyPrimary(String task) {
+    LocalState p = primary(100);
+    return new LocalState(
+        p.run(),
+        p.inRecovery(),
+        p.systemIdentifier(),
+        p.timeline(),
+        p.walPosition(),
+        p.upstream(),
+        p.streaming(),
+        Optional.of(task),
+        p.replication());
+  }
+
   static LocalState foreign() {
     return new LocalState(
         PostgresRunState.RUNNING,
