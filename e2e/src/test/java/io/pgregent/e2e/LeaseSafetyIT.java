@@ -268,4 +268,46 @@ class LeaseSafetyIT {
     agents.get(leader).start();
     awaitHealthy();
   }
+
+  @Test
+  @Order(4)
+  void aRestartThatOutlivesTheLeaseDoesNotBringBackASecondPrimary() throws Exception {
+    String leader = awaitHealthy();
+    Files.writeString(slowStop, "");
+    try (SplitBrainChecker checker = new SplitBrainChecker(members())) {
+      java.util.concurrent.CompletableFuture<RegentAgent.Answer> restart =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> agents.get(leader).send("POST", "/restart", "{}", Duration.ofSeconds(120)));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> agents.get(leader).log().contains("restarting PostgreSQL as requested"));
+      proxies.get(leader).blackhole();
+      String next = awaitNewLeader(leader);
+      // The restart ends after the lease: PostgreSQL must come back read-only.
+      Files.deleteIfExists(slowStop);
+      restart.get(120, java.util.concurrent.TimeUnit.SECONDS);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> agents.get(leader).status("/replica") == 200 || !writableNow(leader));
+      assertThat(checker.twoWritable()).as(checker::report).isZero();
+      assertThat(checker.twoPrimary()).as(checker::report).isZero();
+      assertThat(next).isNotEqualTo(leader);
+    } finally {
+      Files.deleteIfExists(slowStop);
+      proxies.get(leader).restore();
+    }
+    awaitHealthy();
+  }
+
+  static boolean writableNow(String member) {
+    try (Connection c = agents.get(member).connect();
+        Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+      rs.next();
+      return !rs.getBoolean(1);
+    } catch (Exception e) {
+      return false;
+    }
+  }
 }

@@ -76,8 +76,11 @@ public final class FaultProxy implements AutoCloseable {
   /** Switches the failure mode; {@link Mode#CUT} also resets every open connection. */
   public void set(Mode newMode) {
     log.info("proxy {} -> {}: {}", port(), target, newMode);
+    Mode old = mode;
     mode = newMode;
-    if (newMode == Mode.CUT) {
+    // Bytes a blackhole dropped are gone for good, unlike a real partition (where TCP retransmits
+    // them once it heals): those connections are broken, so they are reset as TCP would give up.
+    if (newMode == Mode.CUT || old == Mode.BLACKHOLE && newMode == Mode.PASS) {
       sockets.forEach(FaultProxy::closeQuietly);
       sockets.clear();
     }
