@@ -925,6 +925,16 @@ public final class HaLoop implements SmartLifecycle {
 
   /** On SIGTERM: stop PostgreSQL and, as leader, release the lock so failover starts at once. */
   private void shutdown() {
+    if (dynamic.paused()) {
+      // Maintenance mode: the operator owns PostgreSQL; it keeps running, and so does its lock
+      // until the lease expires. The guards stand down.
+      log.info("Leader key is not deleted and Postgresql is not stopped due paused state");
+      guard.clear();
+      guard.close();
+      executor.close();
+      watchdog.close();
+      return;
+    }
     try {
       if (postgres.isRunning()) {
         postgres.stop(StopMode.FAST, postgres.settings().pgCtlTimeout());

@@ -262,6 +262,16 @@ public final class HaDecider {
       return lockRaceOutcome(local, cycle.lockAcquired().get());
     }
     if (s.paused()) {
+      // Nothing is promoted in pause, but a running primary of this cluster takes the free lock.
+      boolean ours =
+          view.initialize().flatMap(i -> i.completed()).isEmpty()
+              || view.initialize().flatMap(i -> i.completed()).equals(local.systemIdentifier());
+      if (local.isRunningPrimary() && ours) {
+        if (cycle.lockAcquired().isEmpty()) {
+          return Decision.of(new Action.AcquireLock(), Reason.ACQUIRING_LOCK);
+        }
+        return lockRaceOutcome(local, cycle.lockAcquired().get());
+      }
       return Decision.of(new Action.None(), Reason.PAUSED_NO_LEADER, s.member());
     }
     if (local.run() == PostgresRunState.STOPPED || local.run() == PostgresRunState.CRASHED) {

@@ -291,6 +291,19 @@ class HaDeciderTests {
             new Action.None(),
             Reason.PAUSED_NO_LEADER),
         row(
+            "no leader: paused, a running primary takes the free lock",
+            input().local(primary(100)).settings(paused()),
+            new Action.AcquireLock(),
+            Reason.ACQUIRING_LOCK),
+        row(
+            "no leader: paused, a running primary took the free lock and stays as it is",
+            input()
+                .local(primary(100))
+                .settings(paused())
+                .cycle(CycleFacts.fresh().withLockAcquired(true)),
+            new Action.None(),
+            Reason.ACQUIRED_LOCK),
+        row(
             "no leader: stopped, start read-only first",
             input().local(inState(PostgresRunState.STOPPED)),
             new Action.StartPostgres(true, null),
