@@ -20,6 +20,7 @@ import java.util.TreeMap;
  * @param tags the {@code tags:} section
  * @param properties every setting as a flat {@code a.b.c} key, for Spring's property binding (the
  *     store starters bind their section from these)
+ * @param log the {@code log:} section
  */
 public record AgentConfig(
     String scope,
@@ -29,7 +30,8 @@ public record AgentConfig(
     PostgresSettings postgresql,
     ObjectNode bootstrapDcs,
     Tags tags,
-    Map<String, Object> properties) {
+    Map<String, Object> properties,
+    LogSettings log) {
 
   public AgentConfig {
     Objects.requireNonNull(scope, "scope");
@@ -39,6 +41,29 @@ public record AgentConfig(
     Objects.requireNonNull(bootstrapDcs, "bootstrapDcs");
     Objects.requireNonNull(tags, "tags");
     properties = Map.copyOf(properties);
+    Objects.requireNonNull(log, "log");
+  }
+
+  /** A configuration with Patroni's default logging. */
+  public AgentConfig(
+      String scope,
+      String namespace,
+      String name,
+      RestApiSettings restapi,
+      PostgresSettings postgresql,
+      ObjectNode bootstrapDcs,
+      Tags tags,
+      Map<String, Object> properties) {
+    this(
+        scope,
+        namespace,
+        name,
+        restapi,
+        postgresql,
+        bootstrapDcs,
+        tags,
+        properties,
+        LogSettings.DEFAULT);
   }
 
   /** Every field, with secret property values (passwords, tokens) masked. */
@@ -62,6 +87,8 @@ public record AgentConfig(
         + tags
         + ", properties="
         + shown
+        + ", log="
+        + log
         + "]";
   }
 }

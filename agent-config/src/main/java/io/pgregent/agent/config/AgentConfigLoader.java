@@ -223,7 +223,6 @@ public final class AgentConfigLoader {
     String name = ConfigValues.string(tree, "name").strip();
     String namespace = ConfigValues.string(tree, "namespace");
     Map<String, Object> properties = ConfigValues.flatten(tree);
-    LogSettings.properties(tree).forEach(properties::putIfAbsent);
     return new AgentConfig(
         scope,
         namespace,
@@ -232,7 +231,8 @@ public final class AgentConfigLoader {
         postgresql(tree, scope, name),
         bootstrapDcs(tree),
         tags(tree),
-        properties);
+        properties,
+        LogSettings.read(tree, p -> {}));
   }
 
   private static RestApiSettings restapi(Map<String, Object> tree) {

@@ -42,6 +42,7 @@ final class ConfigValidator {
     v.tags();
     v.rewindUser();
     v.pairs();
+    LogSettings.read(tree, problems::add);
   }
 
   // ---- the key table ----
