@@ -79,7 +79,12 @@ public final class PatroniLogging {
     }
     LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
     encoder.setCharset(StandardCharsets.UTF_8);
-    Layout<ILoggingEvent> layout = layout(ctx, settings);
+    Layout<ILoggingEvent> layout;
+    try {
+      layout = layout(ctx, settings);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("log.dateformat: " + e.getMessage(), e);
+    }
     start(ctx, layout);
     encoder.setLayout(layout);
     start(ctx, encoder);

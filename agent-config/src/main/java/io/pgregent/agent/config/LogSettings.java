@@ -248,7 +248,8 @@ public record LogSettings(
         json,
         level == null || !isLevel(level) ? "INFO" : logbackLevel(level),
         traceback != null && traceback.strip().equalsIgnoreCase("DEBUG"),
-        pattern(plainFormat, dateformat, problems),
+        // JSON lines print a field Regent does not fill as null, as Patroni's.
+        pattern(plainFormat, dateformat, json ? p -> {} : problems),
         fields,
         javaDate,
         staticFields,

@@ -135,6 +135,11 @@ class LogSettingsTests {
     assertThat(s.staticFields()).containsExactly(Map.entry("app", "patroni"));
     assertThat(s.dateFormat()).isEqualTo("yyyy-MM-dd'T'HH:mm:ssZ");
 
+    LoadedConfig unknown = load("log:\n  type: json\n  format: '%(message)s %(taskName)s'\n");
+    assertThat(unknown.problems()).isEmpty();
+    assertThat(unknown.config().log().jsonFields())
+        .extracting(JsonField::field)
+        .containsExactly("message", "taskName");
     assertThat(settings("log:\n  type: json\n").jsonFields())
         .extracting(JsonField::field)
         .containsExactly("asctime", "levelname", "message");
