@@ -95,6 +95,24 @@ class PatroniLoggingTests {
   }
 
   @Test
+  void theFormatOfPatronisAcceptanceSuite() throws IOException {
+    Logger log =
+        configure(
+            "log:\n  format: '%(asctime)s %(levelname)s [%(pathname)s:%(lineno)d -"
+                + " %(funcName)s]: %(message)s'\n");
+    log.warn("Lock owner: pg2");
+
+    // The suite reads the level at column 25: line[24:24 + len(level)] == level.
+    String line = lines().get(0);
+    assertThat(line.substring(24, 24 + "WARNING".length())).isEqualTo("WARNING");
+    assertThat(line)
+        .matches(
+            PREFIX
+                + "WARNING \\[io\\.pgregent\\.agent\\.logging\\.PatroniLoggingTests:\\d+ -"
+                + " theFormatOfPatronisAcceptanceSuite\\]: Lock owner: pg2");
+  }
+
+  @Test
   void withoutALogSectionLinesArePatronis() throws IOException {
     Logger log = configure("");
     log.error("could not connect");
