@@ -49,8 +49,8 @@ public class RegentApplication {
     properties.put("server.address", config.restapi().listenHost());
     properties.put("server.port", config.restapi().listenPort());
     properties.put("spring.application.name", "regent-" + config.name());
-    // In the environment from the start, so that logging (log.level, log.loggers, log.type) is
-    // configured from it when Spring Boot initialises Logback, before the context exists.
+    // In the environment from the start, before the context exists. Logging is not Spring's: the
+    // launcher sets it up from log: (PatroniLogging).
     StandardServletEnvironment environment = new StandardServletEnvironment();
     environment.getPropertySources().addFirst(new MapPropertySource(CONFIG_SOURCE, properties));
     return new SpringApplicationBuilder(RegentApplication.class)

@@ -4,7 +4,9 @@ import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.AgentConfigLoader;
 import io.pgregent.agent.config.ConfigProblem;
 import io.pgregent.agent.config.LoadedConfig;
+import io.pgregent.agent.config.LogSettings;
 import io.pgregent.agent.demo.DemoCommand;
+import io.pgregent.agent.logging.PatroniLogging;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -13,6 +15,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +53,7 @@ public final class RegentMain {
   private final PrintStream out;
   private final PrintStream err;
   private final BiConsumer<AgentConfig, String[]> starter;
+  private final Consumer<LogSettings> logging;
 
   /**
    * @param environment the process environment
@@ -62,16 +66,36 @@ public final class RegentMain {
       PrintStream out,
       PrintStream err,
       BiConsumer<AgentConfig, String[]> starter) {
+    this(environment, out, err, starter, s -> {});
+  }
+
+  /**
+   * @param logging sets up logging from the {@code log:} section before the agent starts; throws
+   *     {@link IllegalStateException} with a one-line message when it cannot
+   */
+  public RegentMain(
+      Map<String, String> environment,
+      PrintStream out,
+      PrintStream err,
+      BiConsumer<AgentConfig, String[]> starter,
+      Consumer<LogSettings> logging) {
     this.environment = Map.copyOf(environment);
     this.out = out;
     this.err = err;
     this.starter = starter;
+    this.logging = logging;
   }
 
   public static void main(String[] args) {
+    // Patroni's line shape from the first line on; the configuration's log: section follows.
+    PatroniLogging.apply(LogSettings.DEFAULT);
     RegentMain main =
         new RegentMain(
-            System.getenv(), System.out, System.err, (c, a) -> RegentApplication.run(c, a));
+            System.getenv(),
+            System.out,
+            System.err,
+            (c, a) -> RegentApplication.run(c, a),
+            PatroniLogging::apply);
     int code = main.execute(args);
     // The demo exits when it has stopped its cluster, whatever threads its embedded ZooKeeper
     // left behind.
@@ -156,6 +180,13 @@ public final class RegentMain {
         err.println(p);
       }
       err.println("regent: the configuration is invalid; nothing was started");
+      return 1;
+    }
+    try {
+      logging.accept(loaded.config().log());
+    } catch (IllegalStateException e) {
+      err.println(e.getMessage());
+      err.println("regent: logging cannot be set up; nothing was started");
       return 1;
     }
     for (ConfigProblem p : loaded.warnings()) {

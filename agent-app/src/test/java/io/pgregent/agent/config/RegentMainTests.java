@@ -59,7 +59,7 @@ class RegentMainTests {
     assertThat(run(Map.of(), "--validate-config", file.toString())).isZero();
     assertThat(out())
         .contains("WARNING bootstrap.users: deprecated")
-        .contains("WARNING log.dir: not supported by Regent yet")
+        .doesNotContain("log.dir")
         .doesNotContain("watchdog")
         .contains("Configuration is valid (");
     assertThat(out()).doesNotContain("ERROR");
@@ -139,5 +139,30 @@ class RegentMainTests {
     assertThat(err()).contains("unknown option --frobnicate");
     assertThat(run(Map.of(), "--help")).isZero();
     assertThat(out()).contains("--validate-config");
+  }
+
+  @Test
+  void theLogSectionIsAppliedBeforeStartingAndAProblemIsOneLine() {
+    Path file =
+        ConfigFixtures.write(dir, "p.yml", ConfigFixtures.MINIMAL + "log:\n  dir: /nowhere\n");
+    List<LogSettings> applied = new ArrayList<>();
+    RegentMain main =
+        new RegentMain(
+            Map.of(),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            (c, a) -> started.add(c),
+            s -> {
+              applied.add(s);
+              throw new IllegalStateException("log.dir: cannot open /nowhere/patroni.log");
+            });
+
+    assertThat(main.execute(file.toString())).isEqualTo(1);
+    assertThat(applied).extracting(LogSettings::dir).containsExactly(Path.of("/nowhere"));
+    assertThat(err().lines().toList())
+        .containsExactly(
+            "log.dir: cannot open /nowhere/patroni.log",
+            "regent: logging cannot be set up; nothing was started");
+    assertThat(started).isEmpty();
   }
 }

@@ -21,6 +21,7 @@ import java.util.TreeMap;
  * @param properties every setting as a flat {@code a.b.c} key, for Spring's property binding (the
  *     store starters bind their section from these)
  * @param lease the {@code watchdog:} and {@code regent.fence:} sections
+ * @param log the {@code log:} section
  */
 public record AgentConfig(
     String scope,
@@ -31,7 +32,8 @@ public record AgentConfig(
     ObjectNode bootstrapDcs,
     Tags tags,
     Map<String, Object> properties,
-    LeaseSettings lease) {
+    LeaseSettings lease,
+    LogSettings log) {
 
   public AgentConfig {
     Objects.requireNonNull(scope, "scope");
@@ -41,10 +43,14 @@ public record AgentConfig(
     Objects.requireNonNull(bootstrapDcs, "bootstrapDcs");
     Objects.requireNonNull(tags, "tags");
     Objects.requireNonNull(lease, "lease");
+    Objects.requireNonNull(log, "log");
     properties = Map.copyOf(properties);
   }
 
-  /** With the default watchdog and fence settings (as when their sections are absent). */
+  /**
+   * With the default watchdog and fence settings and Patroni's default logging (as when their
+   * sections are absent).
+   */
   public AgentConfig(
       String scope,
       String namespace,
@@ -63,13 +69,14 @@ public record AgentConfig(
         bootstrapDcs,
         tags,
         properties,
-        LeaseSettings.defaults(postgresql.dataDir()));
+        LeaseSettings.defaults(postgresql.dataDir()),
+        LogSettings.DEFAULT);
   }
 
   /** The same configuration with other REST API settings. */
   public AgentConfig withRestapi(RestApiSettings restapi) {
     return new AgentConfig(
-        scope, namespace, name, restapi, postgresql, bootstrapDcs, tags, properties, lease);
+        scope, namespace, name, restapi, postgresql, bootstrapDcs, tags, properties, lease, log);
   }
 
   /** Every field, with secret property values (passwords, tokens) masked. */
@@ -95,6 +102,8 @@ public record AgentConfig(
         + shown
         + ", lease="
         + lease
+        + ", log="
+        + log
         + "]";
   }
 }

@@ -223,7 +223,6 @@ public final class AgentConfigLoader {
     String name = ConfigValues.string(tree, "name").strip();
     String namespace = ConfigValues.string(tree, "namespace");
     Map<String, Object> properties = ConfigValues.flatten(tree);
-    LogSettings.properties(tree).forEach(properties::putIfAbsent);
     PostgresSettings postgresql = postgresql(tree, scope, name);
     return new AgentConfig(
         scope,
@@ -234,7 +233,8 @@ public final class AgentConfigLoader {
         bootstrapDcs(tree),
         tags(tree),
         properties,
-        new LeaseSettings(watchdog(tree), fence(tree, postgresql.dataDir())));
+        new LeaseSettings(watchdog(tree), fence(tree, postgresql.dataDir())),
+        LogSettings.read(tree, p -> {}));
   }
 
   private static WatchdogSettings watchdog(Map<String, Object> tree) {

@@ -105,31 +105,26 @@ final class ConfigKeys {
     put("regent.fence.mode", spec(Kind.GUARD_MODE));
     put("regent.fence.dir", str());
 
-    // log: Patroni's section; Regent logs through Logback (Spring Boot).
+    // log: Patroni's section (LogSettings reads it and checks format, mode and loggers).
     put("log", section());
-    put("log.level", enumOf("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL"));
     put("log.type", enumOf("plain", "json"));
-    // A string (plain); with log.type json Patroni also takes a list of fields, not used here.
+    put("log.level", enumOf("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "FATAL", "CRITICAL"));
+    put("log.traceback_level", enumOf("DEBUG", "ERROR"));
+    // A string; with log.type json also a list of fields or field: key pairs.
     put("log.format", any());
     put("log.dateformat", str());
+    put("log.static_fields", map());
+    put("log.dir", str());
+    put("log.mode", any());
+    put("log.file_num", integer(0));
+    put("log.file_size", integer(0));
     put("log.loggers", map());
-    for (String k :
-        List.of(
-            "traceback_level",
-            "static_fields",
-            "max_queue_size",
-            "dir",
-            "mode",
-            "file_num",
-            "file_size",
-            "deduplicate_heartbeat_logs")) {
-      put(
-          "log." + k,
-          any()
-              .unsupported(
-                  "Regent logs to standard output through Logback; log.level, log.type,"
-                      + " log.format, log.dateformat and log.loggers are used"));
-    }
+    put(
+        "log.max_queue_size",
+        integer(1).unsupported("Regent writes each log line at once, without a queue"));
+    put(
+        "log.deduplicate_heartbeat_logs",
+        bool().unsupported("Regent logs an HA decision when it changes, not every cycle"));
 
     // restapi:
     put("restapi", section());

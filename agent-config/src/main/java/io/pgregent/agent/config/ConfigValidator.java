@@ -43,6 +43,7 @@ final class ConfigValidator {
     v.rewindUser();
     v.pairs();
     v.fenceDir();
+    LogSettings.read(tree, problems::add);
   }
 
   // ---- the key table ----

@@ -214,6 +214,18 @@ final class PatroniEnvironment {
     for (String k : List.of("static_fields", "loggers")) {
       convert(ret, "log", k, v -> parseDict(v, "PATRONI_LOG_" + upper(k), problems));
     }
+    // A format without %(field) is Patroni's list of JSON fields.
+    convert(
+        ret,
+        "log",
+        "format",
+        v -> {
+          if (v.matches("(?s).*%\\(\\w+\\).*")) {
+            return v;
+          }
+          Object fields = parseList(v, "PATRONI_LOG_FORMAT", new ArrayList<>());
+          return fields == null ? v : fields;
+        });
 
     for (String s : List.of("ctl", "restapi")) {
       Map<String, Object> auth = auth(env, s, AUTH.subList(0, 2));
@@ -350,10 +362,24 @@ final class PatroniEnvironment {
     return b != null ? b : value;
   }
 
-  /** A whole number when it is one; otherwise kept as written (validation names it). */
+  /**
+   * A whole number when it is one, read as C's {@code strtol} with base 0 as Patroni does ({@code
+   * 0x1f} hexadecimal, {@code 0644} octal); otherwise kept as written (validation names it).
+   */
   static Object parseInt(String value) {
+    String v = value.strip();
+    boolean negative = v.startsWith("-");
+    String digits = negative || v.startsWith("+") ? v.substring(1) : v;
     try {
-      return Integer.parseInt(value.strip());
+      int n;
+      if (digits.startsWith("0x") || digits.startsWith("0X")) {
+        n = Integer.parseInt(digits.substring(2), 16);
+      } else if (digits.length() > 1 && digits.startsWith("0")) {
+        n = Integer.parseInt(digits.substring(1), 8);
+      } else {
+        n = Integer.parseInt(digits);
+      }
+      return negative ? -n : n;
     } catch (NumberFormatException e) {
       return value;
     }

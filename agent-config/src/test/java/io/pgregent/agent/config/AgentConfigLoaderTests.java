@@ -29,12 +29,12 @@ class AgentConfigLoaderTests {
     assertThat(loaded.hasErrors()).isFalse();
     assertThat(loaded.warnings())
         .extracting(ConfigProblem::key)
-        .contains(
-            "bootstrap.users",
-            "bootstrap.dcs.master_start_timeout",
-            "log.dir",
-            "log.file_num",
-            "log.file_size");
+        .contains("bootstrap.users", "bootstrap.dcs.master_start_timeout");
+    // Patroni's file logging is Regent's too.
+    assertThat(loaded.warnings())
+        .extracting(ConfigProblem::key)
+        .noneMatch(k -> k.startsWith("log."));
+    assertThat(loaded.config().log().dir()).isEqualTo(Path.of("/var/log/patroni"));
     assertThat(loaded.warnings())
         .filteredOn(p -> p.key().equals("bootstrap.users"))
         .singleElement()
@@ -376,6 +376,6 @@ class AgentConfigLoaderTests {
         .containsEntry("bootstrap.initdb[2]", "data-checksums")
         .containsEntry("postgresql.parameters[auto_explain.log_min_duration]", "5s")
         .containsEntry("tags.clonefrom", true)
-        .containsEntry("logging.level.root", "INFO");
+        .containsEntry("log.level", "INFO");
   }
 }

@@ -124,11 +124,11 @@ class ConfigValidationTests {
                     "  connect_address: 10.0.0.11:8008\n",
                     "  connect_address: 10.0.0.11:8008\n  ciphers: HIGH\n")
                 + "citus:\n  group: 0\nttl: 30\n"
-                + "log:\n  dir: /var/log/regent\n  level: DEBUG\n");
+                + "log:\n  max_queue_size: 100\n  level: DEBUG\n");
     assertThat(merged.hasErrors()).isFalse();
     assertThat(merged.warnings())
         .extracting(ConfigProblem::key)
-        .containsExactlyInAnyOrder("citus", "ttl", "log.dir");
+        .containsExactlyInAnyOrder("citus", "ttl", "log.max_queue_size");
     assertThat(merged.warnings())
         .filteredOn(p -> p.key().equals("citus"))
         .singleElement()

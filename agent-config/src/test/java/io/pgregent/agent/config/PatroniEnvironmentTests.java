@@ -153,6 +153,23 @@ class PatroniEnvironmentTests {
   }
 
   @Test
+  void logFormatWithoutFieldsIsAListAndNumbersAreReadAsPatroniDoes() {
+    Map<String, Object> t =
+        read(
+            Map.of(
+                "PATRONI_LOG_FORMAT", "message, {asctime: '@timestamp'}",
+                "PATRONI_LOG_MODE", "0640",
+                "PATRONI_LOG_FILE_SIZE", "0x1000",
+                "PATRONI_LOG_FILE_NUM", "10"));
+
+    assertThat(at(t, "log.format")).isEqualTo(List.of("message", Map.of("asctime", "@timestamp")));
+    assertThat(at(t, "log.mode")).isEqualTo(0640);
+    assertThat(at(t, "log.file_size")).isEqualTo(4096);
+    assertThat(at(t, "log.file_num")).isEqualTo(10);
+    assertThat(problems).isEmpty();
+  }
+
+  @Test
   void etcdCredentialsApplyWhenTheFileHasTheSection() {
     Map<String, String> env = Map.of("PATRONI_ETCD3_PASSWORD", "pw");
 
