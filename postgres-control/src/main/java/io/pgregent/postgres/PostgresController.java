@@ -272,6 +272,7 @@ public final class PostgresController implements AutoCloseable {
    * @return a running primary's WAL position once the value is in force, -1 otherwise
    */
   public long setSynchronousStandbyNames(Optional<String> value, Duration timeout) {
+    Optional<String> previous = synchronousStandbyNames;
     synchronousStandbyNames = value;
     if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
       return -1;
@@ -302,6 +303,9 @@ public final class PostgresController implements AutoCloseable {
             },
             timeout);
     if (!applied) {
+      // Not known to be in force: report the old value, so that the change is made (and waited
+      // for) again rather than taken as done.
+      synchronousStandbyNames = previous;
       throw new PostgresException(
           "synchronous_standby_names not in force after reload: '" + seen[0] + "'");
     }

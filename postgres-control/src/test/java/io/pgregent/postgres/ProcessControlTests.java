@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
@@ -291,5 +292,22 @@ class ProcessControlTests {
     assertThat(node.state().role()).isEqualTo(PostgresRole.REPLICA);
     assertThat(node.client().queryStrings("SELECT pg_is_in_recovery()::text"))
         .containsExactly("true");
+  }
+
+  @Test
+  @Order(10)
+  void aSynchronousStandbyNamesChangeNotInForceIsReportedAsNotMade() {
+    assertThat(node.setSynchronousStandbyNames(Optional.of("pg9"), LONG)).isNotNull();
+    assertThat(node.synchronousStandbyNames()).contains("pg9");
+    // The server refuses a value it cannot parse and keeps the old one in force.
+    assertThatThrownBy(
+            () ->
+                node.setSynchronousStandbyNames(
+                    Optional.of("FIRST 1 (\"pg1"), Duration.ofSeconds(3)))
+        .isInstanceOf(PostgresException.class)
+        .hasMessageContaining("not in force");
+    assertThat(node.synchronousStandbyNames()).contains("pg9");
+    node.setSynchronousStandbyNames(Optional.empty(), LONG);
+    assertThat(node.synchronousStandbyNames()).isEmpty();
   }
 }

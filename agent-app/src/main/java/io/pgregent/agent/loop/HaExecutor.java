@@ -513,7 +513,14 @@ final class HaExecutor {
     } else if (action instanceof Action.DeleteSyncState a) {
       dcs.compareAndDelete(ClusterKey.SYNC, a.expectedVersion());
     } else if (action instanceof Action.SetSyncStandbyNames a) {
-      long mark = postgres.setSynchronousStandbyNames(a.value(), Duration.ofSeconds(10));
+      long mark;
+      try {
+        mark = postgres.setSynchronousStandbyNames(a.value(), Duration.ofSeconds(10));
+      } catch (RuntimeException e) {
+        // No standby is confirmed against a mark that may predate the value in force.
+        state.syncMark = Long.MAX_VALUE;
+        throw e;
+      }
       state.syncMark = mark;
       log.info(
           "synchronous_standby_names is now {}",
