@@ -1,0 +1,432 @@
+package io.pgregent.postgres.fence;
+
+import io.pgregent.postgres.os.OsUser;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's end of the fence: a bash process ({@code regent-fence.sh}) that stops PostgreSQL with
+ * an immediate shutdown when no keep-alive arrives before the deadline the last one announced.
+ *
+ * <p>The fence lives in a state directory owned by PostgreSQL's OS user (mode 0700): the script,
+ * {@code fence.fifo} (the keep-alives), {@code fence.pid}, {@code fence.lock} (one fence per
+ * directory) and {@code fence.log} (one line per event: started, armed, disarmed, deadline passed
+ * and what it stopped; truncated past 1 MB). It runs in its own session with no stream tied to the
+ * agent and holds its FIFO open read-write, so the agent's death leaves it running with its
+ * deadline; {@link #startOrAdopt} in a restarted agent adopts it.
+ *
+ * <p>The fence counts with its own monotonic clock ({@code /proc/uptime}, 10 ms steps) and never
+ * stops PostgreSQL before the deadline; it may stop it up to a few tens of milliseconds after, plus
+ * scheduling delay, which the lease's safety margin covers.
+ *
+ * <p>Thread-safe: the HA loop and a guard thread may both call it.
+ */
+public final class FenceProcess {
+
+  private static final Logger log = LoggerFactory.getLogger(FenceProcess.class);
+
+  static final String SCRIPT = "regent-fence.sh";
+  static final String FIFO = "fence.fifo";
+  static final String PID_FILE = "fence.pid";
+  static final String LOG_FILE = "fence.log";
+
+  /** How long {@link #startOrAdopt(Path, Path, OsUser)} waits for a new fence to be ready. */
+  public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
+
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+
+  private final Path stateDir;
+  private final ProcessHandle handle;
+  private final boolean adopted;
+  private FileOutputStream out;
+
+  private FenceProcess(Path stateDir, ProcessHandle handle, boolean adopted, FileOutputStream out) {
+    this.stateDir = stateDir;
+    this.handle = handle;
+    this.adopted = adopted;
+    this.out = out;
+  }
+
+  /** {@link #startOrAdopt(Path, Path, OsUser, Duration)} with {@link #DEFAULT_START_TIMEOUT}. */
+  public static FenceProcess startOrAdopt(Path stateDir, Path dataDir, OsUser user) {
+    return startOrAdopt(stateDir, dataDir, user, DEFAULT_START_TIMEOUT);
+  }
+
+  /**
+   * Adopts the fence already running for {@code stateDir} and {@code dataDir}, or starts one (as
+   * {@code user}, disarmed). A pid file naming a dead process, or a process that is not this
+   * directory's fence, is ignored; a fence of this directory guarding another data directory is
+   * stopped and replaced.
+   *
+   * @param stateDir the fence's own directory, created (owned by {@code user}, mode 0700) if
+   *     missing
+   * @param dataDir the PostgreSQL data directory whose postmaster the fence stops
+   * @throws FenceException when the fence cannot be started within {@code startTimeout}
+   */
+  public static FenceProcess startOrAdopt(
+      Path stateDir, Path dataDir, OsUser user, Duration startTimeout) {
+    Path state = stateDir.toAbsolutePath().normalize();
+    Path data = dataDir.toAbsolutePath().normalize();
+    synchronized (FenceProcess.class) {
+      prepare(state, user);
+      for (int attempt = 0; ; attempt++) {
+        Optional<ProcessHandle> running = runningFence(state);
+        if (running.isPresent()) {
+          List<String> args = commandLine(running.get().pid());
+          if (args.size() >= 4 && args.get(3).equals(data.toString())) {
+            log.info("adopted the running fence (pid {}) for {}", running.get().pid(), data);
+            return connect(state, running.get(), true);
+          }
+          log.warn(
+              "the fence (pid {}) in {} guards {}, not {}: replacing it",
+              running.get().pid(),
+              state,
+              args.size() >= 4 ? args.get(3) : "?",
+              data);
+          connect(state, running.get(), true).stop();
+        }
+        Optional<FenceProcess> started = launch(state, data, user, startTimeout);
+        if (started.isPresent()) {
+          return started.get();
+        }
+        if (attempt >= 2) {
+          throw new FenceException(
+              "cannot start the fence in " + state + ": another one holds it" + logTail(state));
+        }
+      }
+    }
+  }
+
+  /**
+   * Arms the fence (or keeps it armed): PostgreSQL is stopped unless another keep-alive arrives
+   * within {@code remaining}. Zero or less stops it at once. Fast: one write on an open FIFO.
+   *
+   * @throws FenceException when the fence is gone or stopped, so this keep-alive protects nothing
+   */
+  public void keepAlive(Duration remaining) {
+    long ms = Math.max(0, remaining.toMillis());
+    send("keepalive " + ms + "\n", true);
+  }
+
+  /** No deadline until the next keep-alive. Does nothing when the fence is gone (nothing fires). */
+  public void disarm() {
+    send("disarm\n", false);
+  }
+
+  /** Disarms the fence and waits (bounded) for it to exit; PostgreSQL keeps running. */
+  public void stop() {
+    synchronized (this) {
+      send("exit\n", false);
+      closeQuietly();
+    }
+    if (!awaitExit(STOP_TIMEOUT)) {
+      log.warn("the fence (pid {}) did not exit on request: terminating it", handle.pid());
+      handle.destroy();
+      if (!awaitExit(Duration.ofSeconds(1))) {
+        handle.destroyForcibly();
+        awaitExit(Duration.ofSeconds(1));
+      }
+    }
+  }
+
+  /**
+   * Closes this client's end without telling the fence anything, as the agent's death would: the
+   * fence keeps its deadline, and another client may adopt it.
+   */
+  public synchronized void detach() {
+    closeQuietly();
+  }
+
+  /** Whether the fence process lives and runs (not stopped, not a zombie). */
+  public boolean isAlive() {
+    return problem().isEmpty();
+  }
+
+  /** The fence's pid. */
+  public long pid() {
+    return handle.pid();
+  }
+
+  /** Whether this client adopted a fence that was already running. */
+  public boolean adopted() {
+    return adopted;
+  }
+
+  /** The fence's event log. */
+  public Path logFile() {
+    return stateDir.resolve(LOG_FILE);
+  }
+
+  @Override
+  public String toString() {
+    return "fence(pid " + handle.pid() + ", " + stateDir + ")";
+  }
+
+  private synchronized void send(String line, boolean required) {
+    if (out == null) {
+      if (required) {
+        throw new FenceException(this + " is no longer connected (stopped or detached)");
+      }
+      return;
+    }
+    Optional<String> problem = problem();
+    if (problem.isPresent()) {
+      closeQuietly();
+      if (required) {
+        throw new FenceException(this + " " + problem.get() + logTail(stateDir));
+      }
+      return;
+    }
+    try {
+      out.write(line.getBytes(StandardCharsets.US_ASCII));
+    } catch (IOException ex) {
+      closeQuietly();
+      if (required) {
+        throw new FenceException(this + " is gone: " + ex.getMessage() + logTail(stateDir), ex);
+      }
+    }
+  }
+
+  /** Why the fence cannot guard PostgreSQL now, if it cannot. */
+  private Optional<String> problem() {
+    if (!handle.isAlive()) {
+      return Optional.of("has exited");
+    }
+    char state = processState(handle.pid());
+    return switch (state) {
+      case 'T', 't' -> Optional.of("is stopped (SIGSTOP or a debugger)");
+      case 'Z', 'X' -> Optional.of("has exited");
+      default -> Optional.empty();
+    };
+  }
+
+  private boolean awaitExit(Duration timeout) {
+    try {
+      handle.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException ex) {
+      return !handle.isAlive();
+    } catch (ExecutionException ex) {
+      return !handle.isAlive();
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      return !handle.isAlive();
+    }
+  }
+
+  private void closeQuietly() {
+    if (out != null) {
+      try {
+        out.close();
+      } catch (IOException ex) {
+        log.debug("closing the fence FIFO: {}", ex.getMessage());
+      }
+      out = null;
+    }
+  }
+
+  private static FenceProcess connect(Path state, ProcessHandle handle, boolean adopted) {
+    Path fifo = state.resolve(FIFO);
+    // Holding a read end while opening the write end keeps the open from blocking should the fence
+    // die meanwhile; once it is closed, a dead fence shows as a failed write (EPIPE).
+    try (RandomAccessFile guard = new RandomAccessFile(fifo.toFile(), "rw")) {
+      FileOutputStream out = new FileOutputStream(fifo.toFile());
+      guard.getFD();
+      return new FenceProcess(state, handle, adopted, out);
+    } catch (IOException ex) {
+      throw new FenceException("cannot open the fence's " + fifo + ": " + ex.getMessage(), ex);
+    }
+  }
+
+  /** The live fence named by the pid file, if the pid really is this directory's fence. */
+  static Optional<ProcessHandle> runningFence(Path state) {
+    Optional<Long> pid = readPid(state);
+    if (pid.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<ProcessHandle> handle = ProcessHandle.of(pid.get()).filter(ProcessHandle::isAlive);
+    if (handle.isEmpty() || "ZX".indexOf(processState(pid.get())) >= 0) {
+      return Optional.empty();
+    }
+    List<String> args = commandLine(pid.get());
+    boolean ours =
+        args.size() >= 3
+            && args.get(1).endsWith("/" + SCRIPT)
+            && args.get(2).equals(state.toString());
+    return ours ? handle : Optional.empty();
+  }
+
+  private static Optional<FenceProcess> launch(
+      Path state, Path data, OsUser user, Duration timeout) {
+    Path pidFile = state.resolve(PID_FILE);
+    try {
+      Files.deleteIfExists(pidFile);
+    } catch (IOException ex) {
+      throw new FenceException("cannot remove the stale " + pidFile + ": " + ex.getMessage(), ex);
+    }
+    List<String> command =
+        user.wrap(
+            List.of(
+                "setsid",
+                "--wait",
+                "bash",
+                state.resolve(SCRIPT).toString(),
+                state.toString(),
+                data.toString()));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    Map<String, String> env = pb.environment();
+    env.clear();
+    env.put("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin");
+    env.put("LC_ALL", "C");
+    user.applyEnvironment(env);
+    pb.directory(state.toFile());
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    // Until the script redirects its own output, bash's errors go to the fence log.
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(state.resolve(LOG_FILE).toFile()));
+    pb.redirectErrorStream(true);
+    Process process;
+    try {
+      process = pb.start();
+    } catch (IOException ex) {
+      throw new FenceException("cannot start the fence: " + ex.getMessage(), ex);
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      while (System.nanoTime() < deadline) {
+        Optional<ProcessHandle> running = runningFence(state);
+        if (running.isPresent()) {
+          log.info("started the fence (pid {}) for {}", running.get().pid(), data);
+          return Optional.of(connect(state, running.get(), false));
+        }
+        // Waiting on the launcher's exit doubles as the poll interval and sees a failed start.
+        if (process.isAlive()) {
+          process.waitFor(10, TimeUnit.MILLISECONDS);
+        } else if (process.exitValue() == 3) {
+          // Another fence holds this directory's lock: adopt it.
+          return Optional.empty();
+        } else {
+          throw new FenceException(
+              "the fence exited at start with status " + process.exitValue() + logTail(state));
+        }
+      }
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+      throw new FenceException("interrupted while starting the fence", ex);
+    }
+    process.destroyForcibly();
+    throw new FenceException(
+        "the fence did not become ready within " + timeout.toMillis() + " ms" + logTail(state));
+  }
+
+  /** Creates the state directory (owned by {@code user}, 0700) and writes the script into it. */
+  private static void prepare(Path state, OsUser user) {
+    try {
+      Files.createDirectories(state);
+      user.chown(state);
+      Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwx------"));
+      Path log = state.resolve(LOG_FILE);
+      if (!Files.exists(log, LinkOption.NOFOLLOW_LINKS)) {
+        Files.createFile(log);
+        user.chown(log);
+        Files.setPosixFilePermissions(log, PosixFilePermissions.fromString("rw-------"));
+      }
+      byte[] script = script();
+      Path target = state.resolve(SCRIPT);
+      if (Files.exists(target) && Arrays.equals(Files.readAllBytes(target), script)) {
+        return;
+      }
+      // A new inode: a running fence keeps reading the script it started with.
+      Path tmp = state.resolve(SCRIPT + ".tmp");
+      Files.write(tmp, script);
+      user.chown(tmp);
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException ex) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException | UncheckedIOException ex) {
+      throw new FenceException(
+          "cannot prepare the fence directory " + state + ": " + ex.getMessage(), ex);
+    }
+  }
+
+  private static byte[] script() throws IOException {
+    try (InputStream in = FenceProcess.class.getResourceAsStream(SCRIPT)) {
+      if (in == null) {
+        throw new IOException("the resource " + SCRIPT + " is missing from the class path");
+      }
+      return in.readAllBytes();
+    }
+  }
+
+  private static Optional<Long> readPid(Path state) {
+    try {
+      String text = Files.readString(state.resolve(PID_FILE), StandardCharsets.US_ASCII).strip();
+      return Optional.of(Long.parseLong(text));
+    } catch (IOException | NumberFormatException ex) {
+      return Optional.empty();
+    }
+  }
+
+  /** The arguments of {@code pid}, empty when it is gone or unreadable. */
+  static List<String> commandLine(long pid) {
+    try {
+      byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+      List<String> args = new ArrayList<>();
+      int start = 0;
+      for (int i = 0; i < raw.length; i++) {
+        if (raw[i] == 0) {
+          args.add(new String(raw, start, i - start, StandardCharsets.UTF_8));
+          start = i + 1;
+        }
+      }
+      return args;
+    } catch (IOException ex) {
+      return List.of();
+    }
+  }
+
+  /** The state letter of {@code /proc/PID/stat} ('R', 'S', 'T', 'Z', …), or 'X' when gone. */
+  static char processState(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      int close = stat.lastIndexOf(')');
+      return close >= 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : 'X';
+    } catch (IOException ex) {
+      return 'X';
+    }
+  }
+
+  private static String logTail(Path state) {
+    try {
+      List<String> lines = Files.readAllLines(state.resolve(LOG_FILE), StandardCharsets.UTF_8);
+      List<String> tail = lines.subList(Math.max(0, lines.size() - 5), lines.size());
+      return tail.isEmpty() ? "" : "; its log ends with:\n" + String.join("\n", tail);
+    } catch (IOException ex) {
+      return "";
+    }
+  }
+}
