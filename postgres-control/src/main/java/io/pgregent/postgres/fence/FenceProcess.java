@@ -1,17 +1,23 @@
 package io.pgregent.postgres.fence;
 
 import io.pgregent.postgres.os.OsUser;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +25,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,13 +62,14 @@ public final class FenceProcess {
   public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
 
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+  private static final int LOG_TAIL_BYTES = 64 * 1024;
 
   private final Path stateDir;
   private final ProcessHandle handle;
   private final boolean adopted;
-  private FileOutputStream out;
+  private FileChannel out;
 
-  private FenceProcess(Path stateDir, ProcessHandle handle, boolean adopted, FileOutputStream out) {
+  private FenceProcess(Path stateDir, ProcessHandle handle, boolean adopted, FileChannel out) {
     this.stateDir = stateDir;
     this.handle = handle;
     this.adopted = adopted;
@@ -86,10 +94,9 @@ public final class FenceProcess {
    */
   public static FenceProcess startOrAdopt(
       Path stateDir, Path dataDir, OsUser user, Duration startTimeout) {
-    Path state = stateDir.toAbsolutePath().normalize();
     Path data = dataDir.toAbsolutePath().normalize();
     synchronized (FenceProcess.class) {
-      prepare(state, user);
+      Path state = prepare(stateDir.toAbsolutePath().normalize(), user);
       for (int attempt = 0; ; attempt++) {
         Optional<ProcessHandle> running = runningFence(state);
         if (running.isPresent()) {
@@ -198,12 +205,21 @@ public final class FenceProcess {
       }
       return;
     }
+    // An interrupt would close the channel: keep it for after the write.
+    boolean interrupted = Thread.interrupted();
     try {
-      out.write(line.getBytes(StandardCharsets.US_ASCII));
+      ByteBuffer bytes = ByteBuffer.wrap(line.getBytes(StandardCharsets.US_ASCII));
+      while (bytes.hasRemaining()) {
+        out.write(bytes);
+      }
     } catch (IOException ex) {
       closeQuietly();
       if (required) {
         throw new FenceException(this + " is gone: " + ex.getMessage() + logTail(stateDir), ex);
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
   }
@@ -249,13 +265,29 @@ public final class FenceProcess {
   private static FenceProcess connect(Path state, ProcessHandle handle, boolean adopted) {
     Path fifo = state.resolve(FIFO);
     // Holding a read end while opening the write end keeps the open from blocking should the fence
-    // die meanwhile; once it is closed, a dead fence shows as a failed write (EPIPE).
-    try (RandomAccessFile guard = new RandomAccessFile(fifo.toFile(), "rw")) {
-      FileOutputStream out = new FileOutputStream(fifo.toFile());
-      guard.getFD();
+    // die meanwhile; once it is closed, a dead fence shows as a failed write (EPIPE). The directory
+    // belongs to PostgreSQL's user: never follow a link, never create, never truncate.
+    Set<OpenOption> readWrite =
+        Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    Set<OpenOption> writeOnly = Set.of(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    try (FileChannel guard = FileChannel.open(fifo, readWrite)) {
+      FileChannel out = FileChannel.open(fifo, writeOnly);
+      if (isSeekable(out) || isSeekable(guard)) {
+        out.close();
+        throw new FenceException(fifo + " is not a FIFO: refusing to write to it");
+      }
       return new FenceProcess(state, handle, adopted, out);
     } catch (IOException ex) {
       throw new FenceException("cannot open the fence's " + fifo + ": " + ex.getMessage(), ex);
+    }
+  }
+
+  private static boolean isSeekable(FileChannel channel) {
+    try {
+      channel.position();
+      return true;
+    } catch (IOException ex) {
+      return false;
     }
   }
 
@@ -302,8 +334,8 @@ public final class FenceProcess {
     user.applyEnvironment(env);
     pb.directory(state.toFile());
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    // Until the script redirects its own output, bash's errors go to the fence log.
-    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(state.resolve(LOG_FILE).toFile()));
+    // A pipe until the script points its output at its log: what setpriv or bash say if the start
+    // fails reaches the exception; afterwards nothing ties the fence to the agent.
     pb.redirectErrorStream(true);
     Process process;
     try {
@@ -317,6 +349,7 @@ public final class FenceProcess {
         Optional<ProcessHandle> running = runningFence(state);
         if (running.isPresent()) {
           log.info("started the fence (pid {}) for {}", running.get().pid(), data);
+          closeQuietly(process.getInputStream());
           return Optional.of(connect(state, running.get(), false));
         }
         // Waiting on the launcher's exit doubles as the poll interval and sees a failed start.
@@ -327,7 +360,10 @@ public final class FenceProcess {
           return Optional.empty();
         } else {
           throw new FenceException(
-              "the fence exited at start with status " + process.exitValue() + logTail(state));
+              "the fence exited at start with status "
+                  + process.exitValue()
+                  + output(process)
+                  + logTail(state));
         }
       }
     } catch (InterruptedException ex) {
@@ -340,36 +376,73 @@ public final class FenceProcess {
         "the fence did not become ready within " + timeout.toMillis() + " ms" + logTail(state));
   }
 
-  /** Creates the state directory (owned by {@code user}, 0700) and writes the script into it. */
-  private static void prepare(Path state, OsUser user) {
+  /**
+   * Creates the state directory (owned by {@code user}, 0700) and writes the script into it;
+   * returns its real path. The directory belongs to PostgreSQL's user while the agent may be root:
+   * nothing here follows a link inside it.
+   */
+  private static Path prepare(Path stateDir, OsUser user) {
     try {
-      Files.createDirectories(state);
+      Files.createDirectories(stateDir);
+      Path state = stateDir.toRealPath();
       user.chown(state);
-      Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwx------"));
+      setPermissions(state, "rwx------");
       Path log = state.resolve(LOG_FILE);
       if (!Files.exists(log, LinkOption.NOFOLLOW_LINKS)) {
-        Files.createFile(log);
-        user.chown(log);
-        Files.setPosixFilePermissions(log, PosixFilePermissions.fromString("rw-------"));
+        createPrivateFile(log, new byte[0], user);
       }
       byte[] script = script();
       Path target = state.resolve(SCRIPT);
-      if (Files.exists(target) && Arrays.equals(Files.readAllBytes(target), script)) {
-        return;
+      if (Arrays.equals(readRegularFile(target), script)) {
+        return state;
       }
       // A new inode: a running fence keeps reading the script it started with.
       Path tmp = state.resolve(SCRIPT + ".tmp");
-      Files.write(tmp, script);
-      user.chown(tmp);
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+      Files.deleteIfExists(tmp);
+      createPrivateFile(tmp, script, user);
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException ex) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
+      return state;
     } catch (IOException | UncheckedIOException ex) {
       throw new FenceException(
-          "cannot prepare the fence directory " + state + ": " + ex.getMessage(), ex);
+          "cannot prepare the fence directory " + stateDir + ": " + ex.getMessage(), ex);
+    }
+  }
+
+  /** A new file with mode 0600 from the start, owned by {@code user}; fails if the name exists. */
+  private static void createPrivateFile(Path file, byte[] content, OsUser user) throws IOException {
+    FileAttribute<Set<PosixFilePermission>> mode =
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    try (FileChannel channel =
+        FileChannel.open(
+            file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), mode)) {
+      ByteBuffer bytes = ByteBuffer.wrap(content);
+      while (bytes.hasRemaining()) {
+        channel.write(bytes);
+      }
+    }
+    user.chown(file);
+  }
+
+  private static void setPermissions(Path path, String mode) throws IOException {
+    Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+        .setPermissions(PosixFilePermissions.fromString(mode));
+  }
+
+  /** The bytes of {@code file} if it is a regular file (not a link, FIFO, …), else empty. */
+  private static byte[] readRegularFile(Path file) {
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      return new byte[0];
+    }
+    try (FileChannel channel =
+            FileChannel.open(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+        InputStream in = Channels.newInputStream(channel)) {
+      return in.readNBytes(1024 * 1024);
+    } catch (IOException ex) {
+      return new byte[0];
     }
   }
 
@@ -384,9 +457,10 @@ public final class FenceProcess {
 
   private static Optional<Long> readPid(Path state) {
     try {
-      String text = Files.readString(state.resolve(PID_FILE), StandardCharsets.US_ASCII).strip();
+      String text =
+          new String(readRegularFile(state.resolve(PID_FILE)), StandardCharsets.US_ASCII).strip();
       return Optional.of(Long.parseLong(text));
-    } catch (IOException | NumberFormatException ex) {
+    } catch (NumberFormatException ex) {
       return Optional.empty();
     }
   }
@@ -421,12 +495,38 @@ public final class FenceProcess {
   }
 
   private static String logTail(Path state) {
-    try {
-      List<String> lines = Files.readAllLines(state.resolve(LOG_FILE), StandardCharsets.UTF_8);
+    Path log = state.resolve(LOG_FILE);
+    if (!Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS)) {
+      return "";
+    }
+    try (FileChannel channel =
+        FileChannel.open(log, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+      channel.position(Math.max(0, channel.size() - LOG_TAIL_BYTES));
+      String text =
+          new String(
+              Channels.newInputStream(channel).readNBytes(LOG_TAIL_BYTES), StandardCharsets.UTF_8);
+      List<String> lines = text.lines().toList();
       List<String> tail = lines.subList(Math.max(0, lines.size() - 5), lines.size());
       return tail.isEmpty() ? "" : "; its log ends with:\n" + String.join("\n", tail);
     } catch (IOException ex) {
       return "";
+    }
+  }
+
+  private static String output(Process process) {
+    try (InputStream in = process.getInputStream()) {
+      String text = new String(in.readNBytes(LOG_TAIL_BYTES), StandardCharsets.UTF_8).strip();
+      return text.isEmpty() ? "" : ": " + text;
+    } catch (IOException ex) {
+      return "";
+    }
+  }
+
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException ex) {
+      log.debug("closing the fence's start-up output: {}", ex.getMessage());
     }
   }
 }

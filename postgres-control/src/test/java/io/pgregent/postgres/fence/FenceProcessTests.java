@@ -189,6 +189,29 @@ class FenceProcessTests {
   }
 
   @Test
+  void aPostmasterThatIgnoresTheImmediateShutdownIsKilled() throws Exception {
+    FenceProcess fence = fence();
+    long postmaster = pg.pid();
+    List<String> lock = Files.readAllLines(pg.dataDir().resolve("postmaster.pid"));
+    CompletableFuture<Long> exited = postmasterExit();
+    signal("STOP", postmaster);
+    try {
+      fence.keepAlive(Duration.ofMillis(200));
+
+      exited.get(LONG.toSeconds(), TimeUnit.SECONDS);
+      assertThat(fenceLog())
+          .contains("sent SIGQUIT (immediate shutdown) to postmaster " + postmaster)
+          .containsPattern("postmaster " + postmaster + " still ran \\d+ ms after SIGQUIT");
+    } finally {
+      // Killed, the postmaster leaves its small System V segment behind: remove it.
+      if (lock.size() > 6 && lock.get(6).strip().matches("\\d+\\s+\\d+")) {
+        String shmid = lock.get(6).strip().split("\\s+")[1];
+        new ProcessBuilder("ipcrm", "-m", shmid).start().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
   void aDisarmedFenceStopsNothing() throws IOException {
     FenceProcess fence = fence();
     fence.keepAlive(Duration.ofMillis(500));
