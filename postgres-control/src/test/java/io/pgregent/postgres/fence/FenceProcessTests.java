@@ -3,6 +3,7 @@ package io.pgregent.postgres.fence;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pgregent.postgres.os.OsUser;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -52,7 +54,7 @@ class FenceProcessTests {
     base = PostgresTestEnvironment.newBaseDir("regent-fence");
     state = base.resolve("fence");
     pg = TestPostgres.start("fence", Duration.ofSeconds(60));
-    scheduler = Executors.newSingleThreadScheduledExecutor();
+    scheduler = Executors.newScheduledThreadPool(2);
   }
 
   @AfterEach
@@ -146,6 +148,8 @@ class FenceProcessTests {
   @Test
   void keepAlivesKeepPostgresRunning() throws IOException {
     FenceProcess fence = fence();
+    // Two threads, as the HA loop and a guard thread: their lines never interleave.
+    keepAliveEvery200ms(fence, Duration.ofSeconds(1));
     keepAliveEvery200ms(fence, Duration.ofSeconds(1));
 
     await()
@@ -154,7 +158,10 @@ class FenceProcessTests {
         .until(() -> pg.isAlive() && fence.isAlive());
 
     assertThat(acceptsConnections()).isTrue();
-    assertThat(fenceLog()).contains("armed: deadline in 1000 ms").doesNotContain("deadline passed");
+    assertThat(fenceLog())
+        .contains("armed: deadline in 1000 ms")
+        .doesNotContain("deadline passed")
+        .doesNotContain("ignored");
   }
 
   @Test
@@ -353,6 +360,65 @@ class FenceProcessTests {
     assertThat(rssKb).isLessThan(16 * 1024);
     assertThat(pg.isAlive()).isTrue();
     fence.stop();
+  }
+
+  @Test
+  void aFenceGuardingAnotherDataDirectoryIsReplaced() throws IOException {
+    Path elsewhere = Files.createDirectories(base.resolve("elsewhere"));
+    FenceProcess old = FenceProcess.startOrAdopt(state, elsewhere, user);
+    fencePids.add(old.pid());
+    ProcessHandle oldProcess = ProcessHandle.of(old.pid()).orElseThrow();
+    old.detach();
+
+    FenceProcess fence = fence();
+
+    assertThat(fence.adopted()).isFalse();
+    assertThat(fence.pid()).isNotEqualTo(oldProcess.pid());
+    assertThat(oldProcess.isAlive()).isFalse();
+    fence.keepAlive(Duration.ofMillis(300));
+    await().atMost(LONG).until(() -> !pg.isAlive());
+  }
+
+  @Test
+  void aLinkPlantedInTheFenceDirectoryIsNeverWrittenThrough() throws IOException {
+    FenceProcess fence = fence();
+    fence.detach();
+    Path precious = base.resolve("precious");
+    Files.writeString(precious, "precious\n");
+    Path fifo = state.resolve(FenceProcess.FIFO);
+    Files.delete(fifo);
+    Files.createSymbolicLink(fifo, precious);
+
+    assertThatThrownBy(() -> FenceProcess.startOrAdopt(state, pg.dataDir(), user))
+        .isInstanceOf(FenceException.class)
+        .hasMessageContaining(fifo.toString());
+    assertThat(precious).hasContent("precious");
+  }
+
+  @Test
+  void aFenceThatCannotStartSaysWhy() throws IOException {
+    assumeTrue(user.switchUser(), "only root can keep PostgreSQL's user out of a directory");
+    Path locked = Files.createDirectories(base.resolve("locked"));
+    Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwx------"));
+
+    assertThatThrownBy(() -> FenceProcess.startOrAdopt(locked.resolve("fence"), pg.dataDir(), user))
+        .isInstanceOf(FenceException.class)
+        .hasMessageContaining("the fence exited at start")
+        .hasMessageContaining("Permission denied");
+  }
+
+  @Test
+  void aTerminatedFenceSaysSoAndLeavesNoPidFile() throws Exception {
+    FenceProcess fence = fence();
+    fence.keepAlive(Duration.ofSeconds(1));
+
+    signal("TERM", fence.pid());
+
+    await().atMost(LONG).until(() -> !fence.isAlive());
+    assertThat(fenceLog()).contains("terminated by SIGTERM");
+    assertThat(state.resolve(FenceProcess.PID_FILE)).doesNotExist();
+    assertThatThrownBy(() -> fence.keepAlive(Duration.ofSeconds(1)))
+        .isInstanceOf(FenceException.class);
   }
 
   private static long sessionId(long pid) throws IOException {
