@@ -39,12 +39,11 @@ clock() {
 }
 
 log() {
-  local line ts
-  if [[ -n ${EPOCHREALTIME-} ]]; then
-    printf -v ts '%(%Y-%m-%d %H:%M:%S)T.%s' "${EPOCHREALTIME%.*}" "${EPOCHREALTIME#*.}"
-    ts=${ts:0:23}
+  local line ts t=${EPOCHREALTIME-}
+  if [[ -n $t ]]; then
+    printf -v ts '%(%Y-%m-%d %H:%M:%S)T.%.3s %(%z)T' "${t%.*}" "${t#*.}" "${t%.*}"
   else
-    printf -v ts '%(%Y-%m-%d %H:%M:%S)T' -1
+    printf -v ts '%(%Y-%m-%d %H:%M:%S %z)T' -1
   fi
   line="$ts fence[$$]: $*"
   if ((log_bytes + ${#line} + 1 > log_limit)); then
@@ -101,13 +100,6 @@ watch_victim() {
   fi
 }
 
-# Whether pid $1 is a fence for this STATE_DIR (its command line names this script and STATE_DIR).
-is_fence() {
-  local -a args
-  mapfile -d '' -t args 2>/dev/null </proc/"$1"/cmdline || return 1
-  ((${#args[@]} >= 3)) && [[ ${args[1]##*/} == regent-fence.sh && ${args[2]} == "$state" ]]
-}
-
 on_exit() {
   local p
   if { read -r p; } 2>/dev/null <"$pidfile" && [[ $p == "$$" ]]; then
@@ -118,7 +110,7 @@ on_exit() {
 umask 077
 exec </dev/null 4>>"$logfile" || exit 2
 exec >&4 2>&4
-log_bytes=$(stat -c %s -- "$logfile" 3<&- 2>/dev/null) || log_bytes=0
+log_bytes=$(stat -c %s -- "$logfile" 2>/dev/null) || log_bytes=0
 if ((log_bytes > log_limit)); then
   : >"$logfile"
   log_bytes=0
