@@ -12,6 +12,7 @@
 # in fence.log. Its loop uses bash builtins only: no fork per keep-alive.
 
 set -u
+shopt -s extglob
 export LC_ALL=C
 
 state=${1:?usage: regent-fence.sh STATE_DIR DATA_DIR}
@@ -138,8 +139,11 @@ trap '' HUP INT PIPE
 printf '%s\n' "$$" >"$pidfile.$$" && mv -f -- "$pidfile.$$" "$pidfile" 3<&- || exit 2
 log "started (pid $$, data dir $data), disarmed"
 
+fresh=0
 while :; do
-  clock
+  # After a keep-alive the clock was just read: save a read of /proc/uptime.
+  ((fresh)) || clock
+  fresh=0
   if ((armed && now >= deadline)); then
     fire
     continue
@@ -163,10 +167,11 @@ while :; do
   fi
   case $cmd in
   keepalive | arm)
-    if [[ $arg =~ ^[0-9]{1,12}$ ]]; then
+    if [[ ${#arg} -le 12 && $arg == +([0-9]) ]]; then
       clock
       # +10: the clock counts in steps of 10 ms, so the deadline is never earlier than asked.
       deadline=$((now + 10 + 10#$arg))
+      fresh=1
       if ((!armed)); then
         armed=1
         log "armed: deadline in $((10#$arg)) ms"
