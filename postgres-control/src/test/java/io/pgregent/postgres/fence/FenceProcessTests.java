@@ -255,6 +255,22 @@ class FenceProcessTests {
   }
 
   @Test
+  void aFrozenAgentCannotKeepPostgresRunning() throws Exception {
+    CompletableFuture<Long> exited = postmasterExit();
+    agentInOwnJvm(Duration.ofSeconds(2));
+    Process agent = agents.get(0);
+
+    signal("STOP", agent.pid());
+    try {
+      exited.get(LONG.toSeconds(), TimeUnit.SECONDS);
+      assertThat(acceptsConnections()).isFalse();
+      assertThat(fenceLog()).contains("sent SIGQUIT (immediate shutdown) to postmaster");
+    } finally {
+      signal("CONT", agent.pid());
+    }
+  }
+
+  @Test
   void aNewAgentAdoptsTheRunningFenceAndKeepsPostgresRunning() throws Exception {
     long fencePid = agentInOwnJvm(Duration.ofSeconds(2));
     Process agent = agents.get(0);
