@@ -3,25 +3,16 @@ package io.pgregent.postgres.fence;
 import io.pgregent.postgres.os.OsUser;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -96,7 +87,7 @@ public final class FenceProcess {
       Path stateDir, Path dataDir, OsUser user, Duration startTimeout) {
     Path data = dataDir.toAbsolutePath().normalize();
     synchronized (FenceProcess.class) {
-      Path state = prepare(stateDir.toAbsolutePath().normalize(), user);
+      Path state = FenceDirectory.prepare(stateDir.toAbsolutePath().normalize(), user);
       for (int attempt = 0; ; attempt++) {
         Optional<ProcessHandle> running = runningFence(state);
         if (running.isPresent()) {
@@ -119,7 +110,10 @@ public final class FenceProcess {
         }
         if (attempt >= 2) {
           throw new FenceException(
-              "cannot start the fence in " + state + ": another one holds it" + logTail(state));
+              "cannot start the fence in "
+                  + state
+                  + ": another one holds it"
+                  + FenceDirectory.logTail(state));
         }
       }
     }
@@ -201,7 +195,7 @@ public final class FenceProcess {
     if (problem.isPresent()) {
       closeQuietly();
       if (required) {
-        throw new FenceException(this + " " + problem.get() + logTail(stateDir));
+        throw new FenceException(this + " " + problem.get() + FenceDirectory.logTail(stateDir));
       }
       return;
     }
@@ -215,7 +209,8 @@ public final class FenceProcess {
     } catch (IOException ex) {
       closeQuietly();
       if (required) {
-        throw new FenceException(this + " is gone: " + ex.getMessage() + logTail(stateDir), ex);
+        throw new FenceException(
+            this + " is gone: " + ex.getMessage() + FenceDirectory.logTail(stateDir), ex);
       }
     } finally {
       if (interrupted) {
@@ -293,7 +288,7 @@ public final class FenceProcess {
 
   /** The live fence named by the pid file, if the pid really is this directory's fence. */
   static Optional<ProcessHandle> runningFence(Path state) {
-    Optional<Long> pid = readPid(state);
+    Optional<Long> pid = FenceDirectory.readPid(state);
     if (pid.isEmpty()) {
       return Optional.empty();
     }
@@ -363,7 +358,7 @@ public final class FenceProcess {
               "the fence exited at start with status "
                   + process.exitValue()
                   + output(process)
-                  + logTail(state));
+                  + FenceDirectory.logTail(state));
         }
       }
     } catch (InterruptedException ex) {
@@ -373,96 +368,10 @@ public final class FenceProcess {
     }
     process.destroyForcibly();
     throw new FenceException(
-        "the fence did not become ready within " + timeout.toMillis() + " ms" + logTail(state));
-  }
-
-  /**
-   * Creates the state directory (owned by {@code user}, 0700) and writes the script into it;
-   * returns its real path. The directory belongs to PostgreSQL's user while the agent may be root:
-   * nothing here follows a link inside it.
-   */
-  private static Path prepare(Path stateDir, OsUser user) {
-    try {
-      Files.createDirectories(stateDir);
-      Path state = stateDir.toRealPath();
-      user.chown(state);
-      setPermissions(state, "rwx------");
-      Path log = state.resolve(LOG_FILE);
-      if (!Files.exists(log, LinkOption.NOFOLLOW_LINKS)) {
-        createPrivateFile(log, new byte[0], user);
-      }
-      byte[] script = script();
-      Path target = state.resolve(SCRIPT);
-      if (Arrays.equals(readRegularFile(target), script)) {
-        return state;
-      }
-      // A new inode: a running fence keeps reading the script it started with.
-      Path tmp = state.resolve(SCRIPT + ".tmp");
-      Files.deleteIfExists(tmp);
-      createPrivateFile(tmp, script, user);
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException ex) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      return state;
-    } catch (IOException | UncheckedIOException ex) {
-      throw new FenceException(
-          "cannot prepare the fence directory " + stateDir + ": " + ex.getMessage(), ex);
-    }
-  }
-
-  /** A new file with mode 0600 from the start, owned by {@code user}; fails if the name exists. */
-  private static void createPrivateFile(Path file, byte[] content, OsUser user) throws IOException {
-    FileAttribute<Set<PosixFilePermission>> mode =
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
-    try (FileChannel channel =
-        FileChannel.open(
-            file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), mode)) {
-      ByteBuffer bytes = ByteBuffer.wrap(content);
-      while (bytes.hasRemaining()) {
-        channel.write(bytes);
-      }
-    }
-    user.chown(file);
-  }
-
-  private static void setPermissions(Path path, String mode) throws IOException {
-    Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-        .setPermissions(PosixFilePermissions.fromString(mode));
-  }
-
-  /** The bytes of {@code file} if it is a regular file (not a link, FIFO, …), else empty. */
-  private static byte[] readRegularFile(Path file) {
-    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-      return new byte[0];
-    }
-    try (FileChannel channel =
-            FileChannel.open(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
-        InputStream in = Channels.newInputStream(channel)) {
-      return in.readNBytes(1024 * 1024);
-    } catch (IOException ex) {
-      return new byte[0];
-    }
-  }
-
-  private static byte[] script() throws IOException {
-    try (InputStream in = FenceProcess.class.getResourceAsStream(SCRIPT)) {
-      if (in == null) {
-        throw new IOException("the resource " + SCRIPT + " is missing from the class path");
-      }
-      return in.readAllBytes();
-    }
-  }
-
-  private static Optional<Long> readPid(Path state) {
-    try {
-      String text =
-          new String(readRegularFile(state.resolve(PID_FILE)), StandardCharsets.US_ASCII).strip();
-      return Optional.of(Long.parseLong(text));
-    } catch (NumberFormatException ex) {
-      return Optional.empty();
-    }
+        "the fence did not become ready within "
+            + timeout.toMillis()
+            + " ms"
+            + FenceDirectory.logTail(state));
   }
 
   /** The arguments of {@code pid}, empty when it is gone or unreadable. */
@@ -491,25 +400,6 @@ public final class FenceProcess {
       return close >= 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : 'X';
     } catch (IOException ex) {
       return 'X';
-    }
-  }
-
-  private static String logTail(Path state) {
-    Path log = state.resolve(LOG_FILE);
-    if (!Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS)) {
-      return "";
-    }
-    try (FileChannel channel =
-        FileChannel.open(log, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
-      channel.position(Math.max(0, channel.size() - LOG_TAIL_BYTES));
-      String text =
-          new String(
-              Channels.newInputStream(channel).readNBytes(LOG_TAIL_BYTES), StandardCharsets.UTF_8);
-      List<String> lines = text.lines().toList();
-      List<String> tail = lines.subList(Math.max(0, lines.size() - 5), lines.size());
-      return tail.isEmpty() ? "" : "; its log ends with:\n" + String.join("\n", tail);
-    } catch (IOException ex) {
-      return "";
     }
   }
 
