@@ -133,6 +133,40 @@ abstract class AgentProcess implements ClusterMember {
     ClusterMember.crash(process, dataDir);
   }
 
+  /** SIGKILL of the agent alone: its PostgreSQL (and its fence) keep running. */
+  public void killAgent() {
+    if (process != null) {
+      process.kill();
+    }
+  }
+
+  /** SIGSTOP of the agent: frozen, as in a long pause, while its PostgreSQL runs on. */
+  public void freeze() {
+    signal("STOP");
+  }
+
+  /** SIGCONT of a frozen agent. */
+  public void thaw() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    try {
+      Process kill =
+          new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+              .redirectErrorStream(true)
+              .start();
+      if (kill.waitFor() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** SIGTERM, as a service manager stops the agent. */
   public void stop() {
     if (process != null) {

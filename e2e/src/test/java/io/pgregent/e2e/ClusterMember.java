@@ -92,7 +92,28 @@ public interface ClusterMember extends AutoCloseable {
     }
   }
 
-  /** SIGKILL of {@code agent} and of the postmaster of {@code dataDir} with all its children. */
+  /** The PID of the fence guarding {@code dataDir} (in its default directory), if one runs. */
+  static Optional<Long> fencePid(Path dataDir) {
+    try {
+      List<String> lines = Files.readAllLines(Path.of(dataDir + ".fence", "fence.pid"));
+      return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).trim()));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** SIGKILL of the fence beside {@code dataDir}, as when its machine dies. */
+  static void killFence(Path dataDir) {
+    fencePid(dataDir)
+        .flatMap(ProcessHandle::of)
+        .filter(ProcessHandle::isAlive)
+        .ifPresent(ProcessHandle::destroyForcibly);
+  }
+
+  /**
+   * SIGKILL of {@code agent}, of the postmaster of {@code dataDir} with all its children, and of
+   * the fence beside it: the machine dies.
+   */
   static void crash(ManagedProcess agent, Path dataDir) {
     // The whole tree at once: postmaster and backends, as when the machine dies. A backend left
     // alive would keep serving its connection for a moment.
@@ -108,13 +129,15 @@ public interface ClusterMember extends AutoCloseable {
       agent.kill();
     }
     postgres.forEach(ProcessHandle::destroyForcibly);
+    killFence(dataDir);
   }
 
-  /** Stops {@code agent} (SIGTERM), then kills a postmaster a crash left behind. */
+  /** Stops {@code agent} (SIGTERM), then kills a postmaster and a fence a crash left behind. */
   static void close(ManagedProcess agent, Path dataDir) {
     if (agent != null && agent.isAlive()) {
       agent.stop(Duration.ofSeconds(30));
     }
+    killFence(dataDir);
     postmasterPid(dataDir)
         .flatMap(ProcessHandle::of)
         .filter(ProcessHandle::isAlive)

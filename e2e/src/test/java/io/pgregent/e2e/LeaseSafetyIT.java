@@ -300,6 +300,66 @@ class LeaseSafetyIT {
     awaitHealthy();
   }
 
+  @Test
+  @Order(5)
+  void aFrozenLeadersAgentLeavesNoSecondWritablePrimaryWithTheFence() throws Exception {
+    String leader = awaitHealthy();
+    RegentAgent frozen = agents.get(leader);
+    try (Writer writer = new Writer();
+        SplitBrainChecker checker = new SplitBrainChecker(members())) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> writer.committed.get() > 10);
+      frozen.freeze();
+      try {
+        long frozenAt = System.nanoTime();
+        String next = awaitNewLeader(leader);
+        assertThat(next).isNotEqualTo(leader);
+        // Frozen for 1.5 × ttl in all, then thawed: its REST API must not say "primary" again.
+        await()
+            .atMost(Duration.ofSeconds(2L * TTL))
+            .until(() -> System.nanoTime() - frozenAt > TTL * 1_500_000_000L);
+      } finally {
+        frozen.thaw();
+      }
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(250))
+          .until(() -> Members.streaming(frozen));
+      assertThat(checker.twoWritable()).as(checker::report).isZero();
+      assertThat(checker.twoPrimary()).as(checker::report).isZero();
+    }
+    awaitHealthy();
+  }
+
+  @Test
+  @Order(6)
+  void aKilledLeadersAgentLeavesNoSecondWritablePrimaryWithTheFence() throws Exception {
+    String leader = awaitHealthy();
+    RegentAgent killed = agents.get(leader);
+    try (Writer writer = new Writer();
+        SplitBrainChecker checker = new SplitBrainChecker(members())) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> writer.committed.get() > 10);
+      killed.killAgent();
+      String next = awaitNewLeader(leader);
+      assertThat(next).isNotEqualTo(leader);
+      // The fence stopped the orphaned PostgreSQL before the lease could pass.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> killed.postmasterPid().flatMap(ProcessHandle::of).isEmpty());
+      assertThat(checker.twoWritable()).as(checker::report).isZero();
+      assertThat(checker.twoPrimary()).as(checker::report).isZero();
+    }
+    // A restarted agent adopts the fence that is still running, and rejoins.
+    long fence = ClusterMember.fencePid(base.resolve(leader)).orElseThrow();
+    killed.start();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> Members.streaming(killed));
+    assertThat(ClusterMember.fencePid(base.resolve(leader))).contains(fence);
+    assertThat(killed.log()).contains("adopted the running fence (pid " + fence + ")");
+    awaitHealthy();
+  }
+
   static boolean writableNow(String member) {
     try (Connection c = agents.get(member).connect();
         Statement st = c.createStatement();

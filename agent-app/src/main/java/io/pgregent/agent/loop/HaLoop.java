@@ -57,6 +57,8 @@ public final class HaLoop implements SmartLifecycle {
   private final PeerClient peers;
   private final LeaseGuard guard;
   private final io.pgregent.agent.watchdog.Watchdog watchdog;
+  private final Object fenceLock = new Object();
+  private io.pgregent.postgres.fence.FenceProcess fence;
   private final AtomicReference<AgentSnapshot> snapshot = new AtomicReference<>();
   private final AtomicReference<AgentSnapshot[]> lapsed = new AtomicReference<>();
   private volatile DynamicConfig dynamic;
@@ -117,7 +119,7 @@ public final class HaLoop implements SmartLifecycle {
 
               @Override
               public boolean mayLead() {
-                return watchdogUsable();
+                return guardsReady();
               }
             });
     this.guard =
@@ -130,20 +132,100 @@ public final class HaLoop implements SmartLifecycle {
             if (watchdog.activate(dynamic.ttl(), dynamic.loopWait())) {
               watchdog.keepalive();
             }
+            fenceKeepAlive(remaining);
           }
 
           @Override
           public void cleared() {
             watchdog.disable();
+            fenceDisarm();
           }
         });
+  }
+
+  // ---- the fence: a process beside PostgreSQL that stops it when keep-alives stop ----
+
+  private io.pgregent.agent.config.GuardMode fenceMode() {
+    return config.lease().fence().mode();
+  }
+
+  /** The running fence, started (or adopted) if there is none; null when it cannot run. */
+  private io.pgregent.postgres.fence.FenceProcess fence() {
+    if (fenceMode() == io.pgregent.agent.config.GuardMode.OFF) {
+      return null;
+    }
+    synchronized (fenceLock) {
+      if (fence != null && fence.isAlive()) {
+        return fence;
+      }
+      try {
+        fence =
+            io.pgregent.postgres.fence.FenceProcess.startOrAdopt(
+                config.lease().fence().dir(), postgres.dataDir(), postgres.osUser());
+        log.info("fence running (pid {}) in {}", fence.pid(), config.lease().fence().dir());
+      } catch (RuntimeException e) {
+        fence = null;
+        if (fenceMode() == io.pgregent.agent.config.GuardMode.REQUIRED) {
+          log.error("the fence cannot run, and regent.fence.mode is required: {}", e.getMessage());
+        } else {
+          log.warn("running without a fence: {}", e.getMessage());
+        }
+      }
+      return fence;
+    }
+  }
+
+  private void fenceKeepAlive(Duration remaining) {
+    io.pgregent.postgres.fence.FenceProcess f = fence();
+    if (f == null) {
+      return;
+    }
+    try {
+      f.keepAlive(remaining);
+    } catch (RuntimeException e) {
+      log.warn("fence keep-alive failed: {}", e.getMessage());
+      io.pgregent.postgres.fence.FenceProcess again = fence();
+      if (again != null && again != f) {
+        again.keepAlive(remaining);
+      }
+    }
+  }
+
+  private void fenceDisarm() {
+    synchronized (fenceLock) {
+      if (fence != null && fence.isAlive()) {
+        try {
+          fence.disarm();
+        } catch (RuntimeException e) {
+          log.warn("could not disarm the fence: {}", e.getMessage());
+        }
+      }
+    }
+  }
+
+  /** On a clean stop: the fence exits (PostgreSQL is stopped, or left to the operator in pause). */
+  private void stopFence() {
+    synchronized (fenceLock) {
+      if (fence != null) {
+        try {
+          fence.stop();
+        } catch (RuntimeException e) {
+          log.warn("could not stop the fence: {}", e.getMessage());
+        }
+        fence = null;
+      }
+    }
   }
 
   /**
    * Whether this member may take or keep the leader lock as far as the watchdog goes: in {@code
    * required} mode only with a watchdog armed for the ttl in force.
    */
-  private boolean watchdogUsable() {
+  private boolean guardsReady() {
+    if (fenceMode() == io.pgregent.agent.config.GuardMode.REQUIRED && fence() == null) {
+      log.warn("the fence is not running: not taking or keeping the leader lock");
+      return false;
+    }
     if (watchdog.mode() != io.pgregent.agent.config.GuardMode.REQUIRED) {
       return true;
     }
@@ -406,6 +488,7 @@ public final class HaLoop implements SmartLifecycle {
 
   @Override
   public void start() {
+    fence();
     running = true;
     Thread t = new Thread(this::run, "ha-loop-" + config.name());
     t.setDaemon(false);
@@ -933,6 +1016,7 @@ public final class HaLoop implements SmartLifecycle {
       guard.close();
       executor.close();
       watchdog.close();
+      stopFence();
       return;
     }
     try {
@@ -975,5 +1059,8 @@ public final class HaLoop implements SmartLifecycle {
     guard.close();
     executor.close();
     watchdog.close();
+    if (!postgres.isRunning()) {
+      stopFence();
+    }
   }
 }
