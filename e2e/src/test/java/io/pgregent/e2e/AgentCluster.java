@@ -36,6 +36,23 @@ public final class AgentCluster<A extends ClusterMember> implements AutoCloseabl
         name -> new RegentAgent(base, scope, name, store, Map.of(), ttl, loopWait, retryTimeout));
   }
 
+  /** Three Regent agents on {@code etcd} with extra lines in their {@code regent:} section. */
+  public static AgentCluster<RegentAgent> regent(
+      Path base,
+      EtcdServer etcd,
+      String scope,
+      int ttl,
+      int loopWait,
+      int retryTimeout,
+      String regentExtra) {
+    String store = "127.0.0.1:" + etcd.clientPort();
+    return start(
+        scope,
+        name ->
+            new RegentAgent(
+                base, scope, name, store, Map.of(), ttl, loopWait, retryTimeout, "", regentExtra));
+  }
+
   /** Three Patroni agents ({@link #NAMES}) configured as {@link #regent} would, started. */
   public static AgentCluster<PatroniAgent> patroni(
       Path base, EtcdServer etcd, String scope, int ttl, int loopWait, int retryTimeout) {
@@ -58,6 +75,10 @@ public final class AgentCluster<A extends ClusterMember> implements AutoCloseabl
   /** The leader key in the store, under Patroni's default namespace. */
   public String leaderKey() {
     return "/service/" + scope + "/leader";
+  }
+
+  public List<A> members() {
+    return List.copyOf(agents.values());
   }
 
   public A agent(String name) {

@@ -360,6 +360,45 @@ class LeaseSafetyIT {
     awaitHealthy();
   }
 
+  @Test
+  @Order(7)
+  void aPrimaryWhoseSuperuserIsLockedOutIsStoppedBeforeTheLockIsLetGo() throws Exception {
+    String leader = awaitHealthy();
+    RegentAgent locked = agents.get(leader);
+    assertThat(
+            locked
+                .send("PATCH", "/config", "{\"primary_start_timeout\": 5}", Duration.ofSeconds(5))
+                .status())
+        .isEqualTo(200);
+    Path hba = base.resolve(leader).resolve("pg_hba.conf");
+    String original = Files.readString(hba);
+    // The agent connects as the superuser over TCP; the sampler connects as another user.
+    try (SplitBrainChecker checker = new SplitBrainChecker(members(), "replicator", "rep-secret")) {
+      try (Connection c = locked.connect();
+          Statement st = c.createStatement()) {
+        Files.writeString(hba, "host all postgres 127.0.0.1/32 reject\n" + original);
+        st.execute("SELECT pg_reload_conf()");
+      }
+      String next = awaitNewLeaderWithin(leader, Duration.ofSeconds(60));
+      assertThat(next).isNotEqualTo(leader);
+      assertThat(locked.log()).contains("primary start has timed out, releasing the leader lock");
+      assertThat(checker.twoWritable()).as(checker::report).isZero();
+      assertThat(checker.twoPrimary()).as(checker::report).isZero();
+    } finally {
+      Files.writeString(hba, original);
+      locked.send("PATCH", "/config", "{\"primary_start_timeout\": null}", Duration.ofSeconds(5));
+    }
+    awaitHealthy();
+  }
+
+  static String awaitNewLeaderWithin(String old, Duration bound) {
+    await()
+        .atMost(bound)
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> Members.primaries(agents).stream().anyMatch(n -> !n.equals(old)));
+    return Members.primaries(agents).stream().filter(n -> !n.equals(old)).findFirst().orElseThrow();
+  }
+
   static boolean writableNow(String member) {
     try (Connection c = agents.get(member).connect();
         Statement st = c.createStatement();

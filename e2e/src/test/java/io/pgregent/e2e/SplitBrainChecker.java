@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * pg_is_in_recovery()} false) and does its {@code /primary} answer 200. Counts the samples in which
  * two members were writable, or two answered 200, and how long each lasted.
  */
-final class SplitBrainChecker implements AutoCloseable {
+public final class SplitBrainChecker implements AutoCloseable {
 
   private static final long PERIOD_NANOS = 100_000_000L;
 
@@ -35,7 +35,17 @@ final class SplitBrainChecker implements AutoCloseable {
   private long twoPrimaryNanos;
   private final List<String> events = new ArrayList<>();
 
-  SplitBrainChecker(List<? extends ClusterMember> members) {
+  private final String user;
+  private final String password;
+
+  public SplitBrainChecker(List<? extends ClusterMember> members) {
+    this(members, "postgres", "su-secret");
+  }
+
+  /** A checker that connects as {@code user} (e.g. while the superuser is locked out). */
+  public SplitBrainChecker(List<? extends ClusterMember> members, String user, String password) {
+    this.user = user;
+    this.password = password;
     this.members = List.copyOf(members);
     this.pool = Executors.newFixedThreadPool(members.size() * 2);
     this.sampler = new Thread(this::run, "split-brain-checker");
@@ -110,8 +120,8 @@ final class SplitBrainChecker implements AutoCloseable {
                 "jdbc:postgresql://127.0.0.1:"
                     + m.pgPort()
                     + "/postgres?connectTimeout=1&socketTimeout=1&loginTimeout=1",
-                "postgres",
-                "su-secret");
+                user,
+                password);
         synchronized (connections) {
           connections.put(m.name(), c);
         }
@@ -136,29 +146,29 @@ final class SplitBrainChecker implements AutoCloseable {
     }
   }
 
-  synchronized int samples() {
+  public synchronized int samples() {
     return samples;
   }
 
   /** Samples with more than one writable PostgreSQL. */
-  synchronized int twoWritable() {
+  public synchronized int twoWritable() {
     return twoWritable;
   }
 
   /** Samples with more than one member answering 200 on {@code /primary}. */
-  synchronized int twoPrimary() {
+  public synchronized int twoPrimary() {
     return twoPrimary;
   }
 
-  synchronized Duration twoWritableTime() {
+  public synchronized Duration twoWritableTime() {
     return Duration.ofNanos(twoWritableNanos);
   }
 
-  synchronized Duration twoPrimaryTime() {
+  public synchronized Duration twoPrimaryTime() {
     return Duration.ofNanos(twoPrimaryNanos);
   }
 
-  synchronized String report() {
+  public synchronized String report() {
     return samples
         + " samples; two writable: "
         + twoWritable

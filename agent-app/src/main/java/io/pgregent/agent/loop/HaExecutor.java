@@ -163,6 +163,11 @@ final class HaExecutor {
       postgres.followLeader(connection(view.orElseThrow(), a.leader()));
       state.following = a.leader();
     } else if (action instanceof Action.ReleaseLock) {
+      // Never let go while PostgreSQL may still take writes (e.g. running but not answering us).
+      if (postgres.isRunning()
+          && postgres.state().role() != io.pgregent.postgres.PostgresRole.REPLICA) {
+        postgres.stop(StopMode.IMMEDIATE, postgres.settings().pgCtlTimeout());
+      }
       dcs.release();
       state.holdsLock = false;
     } else if (action instanceof Action.Rejoin a) {

@@ -190,6 +190,11 @@ public final class HaDecider {
         }
         return Decision.of(new Action.StartPostgres(true, leader), Reason.STARTING_AS_SECONDARY);
       case STARTING:
+        if (unqueryablePrimary(local, s)) {
+          return Decision.of(
+              new Action.Demote(Action.DemoteMode.IMMEDIATE_NOLOCK),
+              Reason.UNQUERYABLE_PRIMARY_WITHOUT_LOCK);
+        }
         return Decision.of(new Action.None(), Reason.WAITING_FOR_POSTGRES);
       case RUNNING:
       default:
@@ -290,6 +295,11 @@ public final class HaDecider {
       return Decision.of(new Action.StartPostgres(true, null), Reason.STARTING_AS_SECONDARY);
     }
     if (local.run() == PostgresRunState.STARTING) {
+      if (unqueryablePrimary(local, s)) {
+        return Decision.of(
+            new Action.Demote(Action.DemoteMode.IMMEDIATE_NOLOCK),
+            Reason.UNQUERYABLE_PRIMARY_WITHOUT_LOCK);
+      }
       return Decision.of(new Action.None(), Reason.WAITING_FOR_POSTGRES);
     }
     if (s.failsafeMode() && failsafeHeartbeatFresh(in)) {
@@ -335,6 +345,16 @@ public final class HaDecider {
     return local.inRecovery()
         ? Decision.of(new Action.Promote(), Reason.PROMOTED_BY_ACQUIRING_LOCK)
         : Decision.of(new Action.None(), Reason.ACQUIRED_LOCK);
+  }
+
+  /**
+   * A postmaster that runs as a primary (no standby configuration) but does not answer our queries
+   * (superuser locked out, connection limit, timeouts): without the lock it may be taking writes
+   * that nobody vouches for, so it is stopped. A member never starts a primary without the lock, so
+   * this is never a primary still starting up.
+   */
+  private static boolean unqueryablePrimary(LocalState local, HaSettings s) {
+    return local.run() == PostgresRunState.STARTING && !local.inRecovery() && !s.paused();
   }
 
   private static boolean failsafeHeartbeatFresh(HaInput in) {

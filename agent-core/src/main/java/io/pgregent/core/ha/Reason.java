@@ -17,6 +17,8 @@ public enum Reason {
   LOCK_NOT_UPDATED("failed to update leader lock in DCS"),
   DEMOTING_NO_LOCK("demoting self because i do not have the lock and i was a leader"),
   DEMOTING_DCS_UNREACHABLE("demoting self because DCS is not accessible and I was a leader"),
+  UNQUERYABLE_PRIMARY_WITHOUT_LOCK(
+      "demoting self: PostgreSQL runs as a primary without the leader lock and does not answer"),
   DCS_UNREACHABLE("DCS is not accessible"),
   FAILSAFE_CHECK("DCS is not accessible: asking every member to accept me as the primary"),
   FAILSAFE_KEEPS_PRIMARY(

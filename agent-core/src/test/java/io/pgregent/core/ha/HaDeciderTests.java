@@ -15,6 +15,7 @@ import static io.pgregent.core.ha.HaInputs.primaryStartTimeout;
 import static io.pgregent.core.ha.HaInputs.replicaOf;
 import static io.pgregent.core.ha.HaInputs.replicaPeer;
 import static io.pgregent.core.ha.HaInputs.settings;
+import static io.pgregent.core.ha.HaInputs.startingStandby;
 import static io.pgregent.core.ha.HaInputs.stoppedPrimary;
 import static io.pgregent.core.ha.HaInputs.stoppedStandby;
 import static io.pgregent.core.ha.HaInputs.withTimeline;
@@ -238,8 +239,18 @@ class HaDeciderTests {
             new Action.None(),
             Reason.PAUSED_POSTGRES_NOT_RUNNING),
         row(
-            "starting, a leader exists",
+            "a standby starting, a leader exists",
+            input().leader("pg0").local(startingStandby()),
+            new Action.None(),
+            Reason.WAITING_FOR_POSTGRES),
+        row(
+            "a primary that does not answer, another leader: stop it",
             input().leader("pg0").local(inState(PostgresRunState.STARTING)),
+            new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK),
+            Reason.UNQUERYABLE_PRIMARY_WITHOUT_LOCK),
+        row(
+            "a primary that does not answer, another leader, paused: nothing is enforced",
+            input().leader("pg0").settings(paused()).local(inState(PostgresRunState.STARTING)),
             new Action.None(),
             Reason.WAITING_FOR_POSTGRES),
         // bootstrap
@@ -335,10 +346,15 @@ class HaDeciderTests {
             new Action.StartPostgres(true, null),
             Reason.STARTING_AS_SECONDARY),
         row(
-            "no leader: starting",
-            input().local(inState(PostgresRunState.STARTING)),
+            "no leader: a standby starting",
+            input().local(startingStandby()),
             new Action.None(),
             Reason.WAITING_FOR_POSTGRES),
+        row(
+            "no leader: a primary that does not answer is stopped, never raced with",
+            input().local(inState(PostgresRunState.STARTING)),
+            new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK),
+            Reason.UNQUERYABLE_PRIMARY_WITHOUT_LOCK),
         row(
             "no leader: nofailover",
             input().local(replicaOf("pg0", 10)).settings(settings(false, true, 1, false, false)),

@@ -222,6 +222,19 @@ final class HaInputs {
         Optional.empty());
   }
 
+  /** A standby whose postmaster runs but does not answer queries yet. */
+  static LocalState startingStandby() {
+    return new LocalState(
+        PostgresRunState.STARTING,
+        true,
+        Optional.of(SYSID),
+        0,
+        0,
+        Optional.empty(),
+        false,
+        Optional.empty());
+  }
+
   static LocalState stoppedPrimary() {
     return new LocalState(
         PostgresRunState.STOPPED,
