@@ -64,8 +64,17 @@ public sealed interface Action
   /** Delete the leader lock we hold. */
   record ReleaseLock() implements Action {}
 
-  /** Ask every other member's REST API for its status, for the leader race. */
-  record QueryPeers() implements Action {}
+  /**
+   * Ask other members' REST APIs for their status ({@code GET /patroni}), for the leader race or a
+   * switchover.
+   *
+   * @param members member name to {@code api_url}
+   */
+  record QueryPeers(java.util.Map<String, String> members) implements Action {
+    public QueryPeers {
+      members = java.util.Map.copyOf(members);
+    }
+  }
 
   /** With the store down in failsafe mode: ask every member to accept us as primary. */
   record QueryFailsafe() implements Action {}

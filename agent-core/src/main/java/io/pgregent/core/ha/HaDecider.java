@@ -123,6 +123,10 @@ public final class HaDecider {
     switch (local.run()) {
       case RUNNING:
         if (local.inRecovery()) {
+          if (promotionFailedRecently(in)) {
+            // Retrying every cycle would hold the lock forever: hand it back, keep out for a ttl.
+            return Decision.of(new Action.ReleaseLock(), Reason.PROMOTION_FAILED_RELEASING_LOCK);
+          }
           return Decision.of(new Action.Promote(), Reason.PROMOTED_BECAUSE_HAD_LOCK);
         }
         Optional<Decision> syncStep = SyncStandbyResolver.nextStep(in, view);
@@ -240,6 +244,9 @@ public final class HaDecider {
     if (local.run() == PostgresRunState.NO_DATA) {
       return emptyDataDirectory(in, view);
     }
+    if (local.run() == PostgresRunState.RUNNING && promotionFailedRecently(in)) {
+      return Decision.of(new Action.None(), Reason.PROMOTION_BACKOFF);
+    }
     if (local.run() == PostgresRunState.RUNNING
         && s.mayPromote()
         && !(s.failsafeMode() && failsafeHeartbeatFresh(in))
@@ -283,7 +290,7 @@ public final class HaDecider {
       return rejected.get();
     }
     if (cycle.peers().isEmpty()) {
-      return Decision.of(new Action.QueryPeers(), Reason.QUERYING_PEERS);
+      return Decision.of(new Action.QueryPeers(peersToAsk(in, view)), Reason.QUERYING_PEERS);
     }
     Optional<Decision> aside = ManualFailover.standAside(in, view, cycle.peers().get());
     if (aside.isPresent()) {
@@ -317,8 +324,39 @@ public final class HaDecider {
   }
 
   private static boolean failsafeHeartbeatFresh(HaInput in) {
+    long validNanos = in.settings().failsafeHeartbeatValidityMillis() * 1_000_000L;
     return in.memory().failsafeHeartbeatNanos().stream()
+        .anyMatch(at -> in.nowNanos() - at < validNanos);
+  }
+
+  private static boolean promotionFailedRecently(HaInput in) {
+    return in.memory().promotionFailedNanos().stream()
         .anyMatch(at -> in.nowNanos() - at < in.settings().ttlMillis() * 1_000_000L);
+  }
+
+  /**
+   * Whom the leader race asks: the members of this view, and those of recent views (seen within a
+   * ttl), because the old leader's member key vanishes with its lease while its PostgreSQL may
+   * still run as a primary; in failsafe mode also every member the {@code failsafe} key names.
+   */
+  static java.util.Map<String, String> peersToAsk(HaInput in, ClusterView view) {
+    HaSettings s = in.settings();
+    java.util.Map<String, String> ask = new java.util.TreeMap<>();
+    long keepNanos = s.ttlMillis() * 1_000_000L;
+    in.memory()
+        .membersSeen()
+        .forEach(
+            (name, seen) -> {
+              if (in.nowNanos() - seen.atNanos() <= keepNanos) {
+                ask.put(name, seen.apiUrl());
+              }
+            });
+    if (s.failsafeMode()) {
+      view.failsafe().ifPresent(f -> ask.putAll(f.members()));
+    }
+    view.members().values().forEach(m -> m.apiUrl().ifPresent(u -> ask.put(m.name(), u)));
+    ask.remove(s.member());
+    return ask;
   }
 
   private static Decision emptyDataDirectory(HaInput in, ClusterView view) {

@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HaDeciderTests {
 
   static Stream<Arguments> table() {
-    return Stream.concat(baseRows(), SyncDeciderRows.rows());
+    return Stream.of(baseRows(), SyncDeciderRows.rows(), RaceDeciderRows.rows()).flatMap(r -> r);
   }
 
   private static Stream<Arguments> baseRows() {
@@ -343,7 +343,7 @@ class HaDeciderTests {
         row(
             "no leader: lag exactly at the limit may race",
             input().local(replicaOf("pg0", 10)).optime(10 + 1_048_576),
-            new Action.QueryPeers(),
+            HaInputs.ask("pg0", "pg2"),
             Reason.QUERYING_PEERS),
         row(
             "no leader: check_timeline and behind",
@@ -375,12 +375,12 @@ class HaDeciderTests {
                 .settings(settings(false, false, 1, true, false))
                 .memory(AgentMemory.initial().withFailsafeHeartbeat(OptionalLong.of(1)))
                 .now(1_000_000_000_000L),
-            new Action.QueryPeers(),
+            HaInputs.ask("pg0", "pg2"),
             Reason.QUERYING_PEERS),
         row(
             "no leader: ask the peers",
             input().local(replicaOf("pg0", 10)),
-            new Action.QueryPeers(),
+            HaInputs.ask("pg0", "pg2"),
             Reason.QUERYING_PEERS),
         row(
             "no leader: a peer is ahead",
@@ -464,7 +464,7 @@ class HaDeciderTests {
         row(
             "switchover: ask the candidates",
             leaderWith().failover(ME, null, null),
-            new Action.QueryPeers(),
+            HaInputs.ask("pg0", "pg2"),
             Reason.CHECKING_CANDIDATES),
         row(
             "switchover to the best: step down for every healthy member",
@@ -532,7 +532,7 @@ class HaDeciderTests {
         row(
             "scheduled switchover now due",
             leaderWith().failover(ME, "pg2", at(-1_000)),
-            new Action.QueryPeers(),
+            HaInputs.ask("pg0", "pg2"),
             Reason.CHECKING_CANDIDATES),
         row(
             "scheduled switchover long past: stale",
