@@ -98,9 +98,16 @@ final class HaExecutor {
       return new Outcome(facts.withInitializeWon(won), true);
     }
     if (action instanceof Action.QueryPeers) {
-      ClusterView v = view.orElseThrow();
-      List<Member> others =
-          v.members().values().stream().filter(m -> !m.name().equals(config.name())).toList();
+      List<Member> others = new ArrayList<>();
+      ((Action.QueryPeers) action)
+          .members()
+          .forEach(
+              (name, url) -> {
+                com.fasterxml.jackson.databind.node.ObjectNode data =
+                    ClusterCodec.nodes().objectNode();
+                data.put("api_url", url);
+                others.add(Member.of(name, data));
+              });
       return new Outcome(facts.withPeers(peers.query(others)), true);
     }
     if (action instanceof Action.QueryFailsafe) {
@@ -286,8 +293,14 @@ final class HaExecutor {
     LocalPostgresState before = postgres.state();
     long oldTimeline = before.timeline().orElse(0);
     long switchLsn = before.server().map(s -> Math.max(s.receiveLsn(), s.replayLsn())).orElse(0L);
-    postgres.promote(
-        Duration.ofSeconds(Math.max(10, postgres.settings().pgCtlTimeout().toSeconds())));
+    try {
+      postgres.promote(
+          Duration.ofSeconds(Math.max(10, postgres.settings().pgCtlTimeout().toSeconds())));
+    } catch (RuntimeException e) {
+      // The decider then hands the lock back and keeps out of the race for a ttl.
+      state.memory = state.memory.withPromotionFailed(java.util.OptionalLong.of(System.nanoTime()));
+      throw e;
+    }
     state.following = null;
     view.ifPresent(v -> recordHistory(v, oldTimeline, switchLsn));
   }

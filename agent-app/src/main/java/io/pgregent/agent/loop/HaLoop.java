@@ -404,6 +404,11 @@ public final class HaLoop implements SmartLifecycle {
     long sampledAt = System.nanoTime();
     LocalPostgresState pg = postgres.state();
     state.memory = state.memory.withFailsafeHeartbeat(heartbeats.last());
+    if (view.isPresent()) {
+      state.memory =
+          state.memory.rememberMembers(
+              view.get(), System.nanoTime(), settings.ttlMillis() * 1_000_000L);
+    }
     CycleFacts facts = CycleFacts.fresh();
     Decision decision = null;
     boolean acted = false;
@@ -421,6 +426,16 @@ public final class HaLoop implements SmartLifecycle {
                   System.nanoTime(),
                   System.currentTimeMillis()));
       logDecision(decision);
+      if (decision.action() instanceof Action.AcquireLock
+          && !heartbeats.claim(
+              System.nanoTime(),
+              settings.failsafeMode()
+                  ? settings.failsafeHeartbeatValidityMillis() * 1_000_000L
+                  : 0)) {
+        // A failsafe primary's heartbeat was accepted since the decision: keep the promise.
+        facts = facts.withLockAcquired(false);
+        continue;
+      }
       HaExecutor.Outcome outcome;
       try {
         outcome = executor.execute(decision.action(), view, facts);
@@ -446,6 +461,7 @@ public final class HaLoop implements SmartLifecycle {
     if (view.isPresent()) {
       state.memory = state.memory.withWasLeader(state.holdsLock);
     }
+    heartbeats.holdsLock(state.holdsLock);
     publishMember(view, pg);
     sampledAtNanos = sampledAt;
     snapshot.set(
