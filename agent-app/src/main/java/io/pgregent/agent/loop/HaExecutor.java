@@ -122,6 +122,10 @@ final class HaExecutor {
       state.failsafeActive = accepted;
       return new Outcome(facts.withFailsafeAccepted(accepted), true);
     }
+    if (action instanceof Action.RepairHistory) {
+      repairHistory(view.orElseThrow());
+      return new Outcome(facts.withHistoryRepaired(), true);
+    }
     if (action instanceof Action.Bootstrap) {
       bootstrap(view);
     } else if (action instanceof Action.CloneFromLeader a) {
@@ -324,6 +328,50 @@ final class HaExecutor {
           ClusterKey.HISTORY, version, ClusterCodec.encode(new TimelineHistory(entries, 0)));
     } catch (DcsException e) {
       log.warn("could not record the timeline switch in history: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Rewrites the {@code history} key from the timeline history file of PostgreSQL's current
+   * timeline, keeping the timestamp and new leader of each switch the key already records.
+   */
+  private void repairHistory(ClusterView view) {
+    int timeline = postgres.state().timeline().orElse(0);
+    java.nio.file.Path file =
+        config
+            .postgresql()
+            .dataDir()
+            .resolve("pg_wal")
+            .resolve(String.format("%08X.history", timeline));
+    try {
+      java.util.Map<Long, TimelineHistory.Entry> known = new java.util.HashMap<>();
+      view.history().ifPresent(h -> h.entries().forEach(e -> known.put(e.timeline(), e)));
+      List<TimelineHistory.Entry> entries = new ArrayList<>();
+      for (String line : java.nio.file.Files.readAllLines(file)) {
+        String[] f = line.trim().split("\\s+", 3);
+        if (f.length < 2 || f[0].startsWith("#")) {
+          continue;
+        }
+        long tl = Long.parseLong(f[0]);
+        String[] lsn = f[1].split("/");
+        long switchLsn = (Long.parseLong(lsn[0], 16) << 32) | Long.parseLong(lsn[1], 16);
+        TimelineHistory.Entry k = known.get(tl);
+        entries.add(
+            k != null && k.switchLsn() == switchLsn
+                ? k
+                : new TimelineHistory.Entry(
+                    tl, switchLsn, f.length > 2 ? f[2].trim() : "", null, null));
+      }
+      if (entries.isEmpty()) {
+        return;
+      }
+      long version = view.history().map(TimelineHistory::version).orElse(0L);
+      if (dcs.compareAndSet(
+          ClusterKey.HISTORY, version, ClusterCodec.encode(new TimelineHistory(entries, 0)))) {
+        log.info("recorded the cluster history up to timeline {} from {}", timeline, file);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      log.warn("could not repair the cluster history from {}: {}", file, e.toString());
     }
   }
 

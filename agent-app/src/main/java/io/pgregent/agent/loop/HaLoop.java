@@ -436,6 +436,11 @@ public final class HaLoop implements SmartLifecycle {
         facts = facts.withLockAcquired(false);
         continue;
       }
+      if (decision.action() instanceof Action.ReadView) {
+        view = readView();
+        facts = facts.withViewReread();
+        continue;
+      }
       HaExecutor.Outcome outcome;
       try {
         outcome = executor.execute(decision.action(), view, facts);

@@ -18,6 +18,8 @@ public sealed interface Action
         Action.ReleaseLock,
         Action.QueryPeers,
         Action.QueryFailsafe,
+        Action.ReadView,
+        Action.RepairHistory,
         Action.Halt,
         Action.WriteSyncState,
         Action.DeleteSyncState,
@@ -78,6 +80,19 @@ public sealed interface Action
 
   /** With the store down in failsafe mode: ask every member to accept us as primary. */
   record QueryFailsafe() implements Action {}
+
+  /**
+   * Read the cluster from the store again: the view this cycle started with may be older than the
+   * lock's lapse (a stalled loop), and a newer promotion must not be undone.
+   */
+  record ReadView() implements Action {}
+
+  /**
+   * The leader's {@code history} key lacks the switch to its current timeline (a promotion whose
+   * write failed, or a primary promoted by hand): record the switches from PostgreSQL's own
+   * timeline history, keeping the timestamps and leader names the key already has.
+   */
+  record RepairHistory() implements Action {}
 
   /** Stop the agent: continuing could harm the data (e.g. a foreign data directory). */
   record Halt() implements Action {}

@@ -133,6 +133,12 @@ public final class HaDecider {
         if (syncStep.isPresent()) {
           return syncStep.get();
         }
+        if (!in.cycle().historyRepaired() && historyLacksTimeline(view, local.timeline())) {
+          return Decision.of(
+              new Action.RepairHistory(),
+              Reason.REPAIRING_HISTORY,
+              Long.toString(local.timeline()));
+        }
         return Decision.of(new Action.None(), Reason.LEADER_WITH_LOCK, s.member());
       case NO_DATA:
         return Decision.of(new Action.ReleaseLock(), Reason.NO_DATA_RELEASING_LOCK);
@@ -149,6 +155,19 @@ public final class HaDecider {
         return Decision.of(
             new Action.StartPostgres(false, null), Reason.STARTING_PRIMARY_AFTER_FAILURE);
     }
+  }
+
+  /**
+   * Whether {@code history} lacks the switch to {@code timeline} (its entry for the timeline before
+   * it): members judge stale primaries and diverged standbys by it.
+   */
+  static boolean historyLacksTimeline(ClusterView view, long timeline) {
+    if (timeline <= 1) {
+      return false;
+    }
+    return view.history()
+        .map(h -> h.entries().stream().noneMatch(e -> e.timeline() == timeline - 1))
+        .orElse(true);
   }
 
   private static boolean primaryStartTimedOut(HaInput in) {
@@ -284,6 +303,10 @@ public final class HaDecider {
     }
     if (cycle.lockAcquired().isPresent()) {
       return lockRaceOutcome(local, cycle.lockAcquired().get());
+    }
+    if (local.isRunningPrimary() && !cycle.viewReread()) {
+      // Our lock lapsed: judge the timeline on a view read now, not at the start of the cycle.
+      return Decision.of(new Action.ReadView(), Reason.REREADING_BEFORE_RETAKING_LOCK);
     }
     Optional<Decision> rejected = FailoverEligibility.rejection(view, local, s);
     if (rejected.isPresent()) {

@@ -91,6 +91,11 @@ public enum Reason {
   SWITCHOVER_CANDIDATE_NOT_SYNC(
       "manual failover: switchover candidate=%s does not match with sync_standbys=%s, cleaning"
           + " up"),
+  REREADING_BEFORE_RETAKING_LOCK(
+      "running as a primary without the leader lock: reading the cluster again before taking it"),
+  REPAIRING_HISTORY(
+      "the cluster history lacks the switch to timeline %s: recording it from PostgreSQL's"
+          + " timeline history"),
   TASK_RUNNING_LEADER("%s in progress, the leader lock is held"),
   DIVERGED_FROM_LEADER(
       "my WAL on timeline %s went past %s, where the leader's timeline forked off: rejoining %s"

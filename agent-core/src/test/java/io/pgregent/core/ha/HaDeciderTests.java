@@ -355,7 +355,10 @@ class HaDeciderTests {
             Reason.TIMELINE_BEHIND),
         row(
             "no leader: a stale primary is never re-crowned",
-            input().local(withTimeline(primary(10), 1)).historyUpTo(3),
+            input()
+                .local(withTimeline(primary(10), 1))
+                .historyUpTo(3)
+                .cycle(CycleFacts.fresh().withViewReread()),
             new Action.None(),
             Reason.TIMELINE_BEHIND),
         row(

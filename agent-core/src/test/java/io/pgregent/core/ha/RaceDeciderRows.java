@@ -165,6 +165,55 @@ final class RaceDeciderRows {
             input().local(replica).memory(promotionFailed(30 * SECOND)).now(NOW),
             ask("pg0", "pg2"),
             Reason.QUERYING_PEERS),
+        // a running primary whose lock lapsed
+        row(
+            "no leader, running as a primary: read the cluster again before re-taking the lock",
+            input().local(HaInputs.withTimeline(primary(10), 3)).historyUpTo(3),
+            new Action.ReadView(),
+            Reason.REREADING_BEFORE_RETAKING_LOCK),
+        row(
+            "no leader, running as a primary on the cluster's timeline: race once re-read",
+            input()
+                .local(HaInputs.withTimeline(primary(10), 3))
+                .historyUpTo(3)
+                .cycle(CycleFacts.fresh().withViewReread()),
+            ask("pg0", "pg2"),
+            Reason.QUERYING_PEERS),
+        // the leader keeps the cluster history whole
+        row(
+            "leader on timeline 3 whose history lacks the switch to it: repair the history",
+            input()
+                .leader(ME)
+                .local(HaInputs.withTimeline(primary(10), 3))
+                .historyUpTo(2)
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.RepairHistory(),
+            Reason.REPAIRING_HISTORY),
+        row(
+            "leader on timeline 3 with no history at all: repair the history",
+            input()
+                .leader(ME)
+                .local(HaInputs.withTimeline(primary(10), 3))
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.RepairHistory(),
+            Reason.REPAIRING_HISTORY),
+        row(
+            "leader: the history repair ran this cycle (whatever came of it): once a cycle",
+            input()
+                .leader(ME)
+                .local(HaInputs.withTimeline(primary(10), 3))
+                .cycle(CycleFacts.fresh().withLockRefreshed(true).withHistoryRepaired()),
+            new Action.None(),
+            Reason.LEADER_WITH_LOCK),
+        row(
+            "leader on timeline 3 whose history records the switch: nothing to repair",
+            input()
+                .leader(ME)
+                .local(HaInputs.withTimeline(primary(10), 3))
+                .historyUpTo(3)
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.None(),
+            Reason.LEADER_WITH_LOCK),
         // switchover in synchronous mode
         row(
             "sync on: a switchover to a candidate outside the sync key is cleared",
