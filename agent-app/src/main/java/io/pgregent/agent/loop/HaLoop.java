@@ -491,7 +491,9 @@ public final class HaLoop implements SmartLifecycle {
         decision.action() instanceof Action.RefreshLock
             || decision.action() instanceof Action.QueryPeers
             || decision.action() instanceof Action.QueryFailsafe
-            || decision.action() instanceof Action.RaceInitialize;
+            || decision.action() instanceof Action.RaceInitialize
+            || decision.action() instanceof Action.ReadView
+            || decision.action() instanceof Action.RepairHistory;
     if (gathering || decision.message().equals(lastMessage)) {
       log.debug("{}", decision.message());
       return;
