@@ -315,7 +315,8 @@ public final class HaDecider {
     if (cycle.peers().isEmpty()) {
       return Decision.of(new Action.QueryPeers(peersToAsk(in, view)), Reason.QUERYING_PEERS);
     }
-    Optional<Decision> aside = ManualFailover.standAside(in, view, cycle.peers().get());
+    java.util.Map<String, PeerStatus> peers = rivalsInTheStore(in, view, cycle.peers().get());
+    Optional<Decision> aside = ManualFailover.standAside(in, view, peers);
     if (aside.isPresent()) {
       return aside.get();
     }
@@ -323,14 +324,12 @@ public final class HaDecider {
         CandidateRanking.isHealthiest(
             local.walPosition(),
             s.failoverPriority(),
-            FailoverEligibility.rivals(
-                view, s, ManualFailover.rivals(in, view, cycle.peers().get())));
+            FailoverEligibility.rivals(view, s, ManualFailover.rivals(in, view, peers)));
     if (!healthiest) {
       return Decision.of(new Action.None(), Reason.NOT_HEALTHIEST);
     }
     Optional<Decision> noQuorum =
-        FailoverEligibility.quorumRejection(
-            view, s, local.walPosition(), cycle.peers().get().values());
+        FailoverEligibility.quorumRejection(view, s, local.walPosition(), peers.values());
     if (noQuorum.isPresent()) {
       return noQuorum.get();
     }
@@ -380,6 +379,27 @@ public final class HaDecider {
     view.members().values().forEach(m -> m.apiUrl().ifPresent(u -> ask.put(m.name(), u)));
     ask.remove(s.member());
     return ask;
+  }
+
+  /**
+   * The answers that count in the race. A member known only from earlier views has lost its lease
+   * and cannot take the lock: it stops the race if it still runs as a primary, but its WAL position
+   * must not keep the race waiting for it.
+   */
+  private static java.util.Map<String, PeerStatus> rivalsInTheStore(
+      HaInput in, ClusterView view, java.util.Map<String, PeerStatus> answers) {
+    java.util.Set<String> known = new java.util.HashSet<>(view.members().keySet());
+    if (in.settings().failsafeMode()) {
+      view.failsafe().ifPresent(f -> known.addAll(f.members().keySet()));
+    }
+    java.util.Map<String, PeerStatus> peers = new java.util.TreeMap<>();
+    answers.forEach(
+        (name, p) -> {
+          if (known.contains(name) || p.primary()) {
+            peers.put(name, p);
+          }
+        });
+    return peers;
   }
 
   private static Decision emptyDataDirectory(HaInput in, ClusterView view) {

@@ -84,6 +84,27 @@ final class RaceDeciderRows {
             new Action.None(),
             Reason.NOT_HEALTHIEST),
         row(
+            "race: a member known only from earlier views, ahead but no primary, is no rival",
+            input()
+                .withoutMember("pg0")
+                .local(replica)
+                .memory(pg0Seen(2 * SECOND))
+                .now(NOW)
+                .cycle(
+                    CycleFacts.fresh()
+                        .withPeers(peers(replicaPeer("pg0", 900), replicaPeer("pg2", 100)))),
+            new Action.AcquireLock(),
+            Reason.ACQUIRING_LOCK),
+        row(
+            "race: a member in the store ahead of us is a rival",
+            input()
+                .local(replica)
+                .cycle(
+                    CycleFacts.fresh()
+                        .withPeers(peers(replicaPeer("pg0", 900), replicaPeer("pg2", 100)))),
+            new Action.None(),
+            Reason.NOT_HEALTHIEST),
+        row(
             "race in failsafe mode: the failsafe key's members are asked too",
             input().local(replica).settings(failsafeOn()).failsafe("pg0", ME, "pg2", "pg3"),
             ask("pg0", "pg2", "pg3"),
