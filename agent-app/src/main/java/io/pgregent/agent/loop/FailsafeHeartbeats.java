@@ -1,22 +1,52 @@
 package io.pgregent.agent.loop;
 
 import java.util.OptionalLong;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The last time a primary in failsafe mode told this member it is alive ({@code POST /failsafe}),
- * handed from the REST API to the HA loop.
+ * handed from the REST API to the HA loop; and whether this member races for or holds the leader
+ * lock, in which case it must refuse such a heartbeat.
+ *
+ * <p>Accepting a heartbeat promises the primary to keep out of the leader race, so the two are
+ * decided under one lock: a heartbeat accepted before the loop claims the race stops the claim, and
+ * once the claim is made every heartbeat is refused (the primary then demotes).
  */
 public final class FailsafeHeartbeats {
 
-  private final AtomicLong lastNanos = new AtomicLong(Long.MIN_VALUE);
+  private long lastNanos = Long.MIN_VALUE;
+  private boolean claimed;
 
-  public void record(long nanos) {
-    lastNanos.set(nanos);
+  /**
+   * A primary's heartbeat arrived at {@code nanos}: recorded, and true, unless this member races
+   * for or holds the leader lock.
+   */
+  public synchronized boolean accept(long nanos) {
+    if (claimed) {
+      return false;
+    }
+    lastNanos = nanos;
+    return true;
   }
 
-  public OptionalLong last() {
-    long v = lastNanos.get();
-    return v == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(v);
+  /**
+   * Right before this member tries to take the leader lock: false, claiming nothing, if a heartbeat
+   * accepted within {@code validNanos} of {@code nanos} promised the primary to keep out of the
+   * race.
+   */
+  public synchronized boolean claim(long nanos, long validNanos) {
+    if (lastNanos != Long.MIN_VALUE && nanos - lastNanos < validNanos) {
+      return false;
+    }
+    claimed = true;
+    return true;
+  }
+
+  /** At the end of each cycle: the claim lasts as long as this member holds the lock. */
+  public synchronized void holdsLock(boolean held) {
+    claimed = held;
+  }
+
+  public synchronized OptionalLong last() {
+    return lastNanos == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(lastNanos);
   }
 }

@@ -124,9 +124,16 @@ final class HaExecutor {
       return new Outcome(facts.withInitializeWon(won), true);
     }
     if (action instanceof Action.QueryPeers) {
-      ClusterView v = view.orElseThrow();
-      List<Member> others =
-          v.members().values().stream().filter(m -> !m.name().equals(config.name())).toList();
+      List<Member> others = new ArrayList<>();
+      ((Action.QueryPeers) action)
+          .members()
+          .forEach(
+              (name, url) -> {
+                com.fasterxml.jackson.databind.node.ObjectNode data =
+                    ClusterCodec.nodes().objectNode();
+                data.put("api_url", url);
+                others.add(Member.of(name, data));
+              });
       return new Outcome(facts.withPeers(peers.query(others)), true);
     }
     if (action instanceof Action.QueryFailsafe) {
@@ -145,6 +152,10 @@ final class HaExecutor {
         state.leaseVouched(sent);
       }
       return new Outcome(facts.withFailsafeAccepted(accepted), true);
+    }
+    if (action instanceof Action.RepairHistory) {
+      repairHistory(view.orElseThrow());
+      return new Outcome(facts.withHistoryRepaired(), true);
     }
     if (action instanceof Action.Bootstrap) {
       bootstrap(view);
@@ -384,7 +395,13 @@ final class HaExecutor {
     long switchLsn = before.server().map(s -> Math.max(s.receiveLsn(), s.replayLsn())).orElse(0L);
     Duration timeout =
         Duration.ofSeconds(Math.max(10, postgres.settings().pgCtlTimeout().toSeconds()));
-    whileRenewing("promote", () -> postgres.promote(timeout, hooks::promoted));
+    try {
+      whileRenewing("promote", () -> postgres.promote(timeout, hooks::promoted));
+    } catch (RuntimeException e) {
+      // The decider then hands the lock back and keeps out of the race for a ttl.
+      state.memory = state.memory.withPromotionFailed(java.util.OptionalLong.of(System.nanoTime()));
+      throw e;
+    }
     state.following = null;
     view.ifPresent(v -> recordHistory(v, oldTimeline, switchLsn));
   }
@@ -408,6 +425,50 @@ final class HaExecutor {
           ClusterKey.HISTORY, version, ClusterCodec.encode(new TimelineHistory(entries, 0)));
     } catch (DcsException e) {
       log.warn("could not record the timeline switch in history: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Rewrites the {@code history} key from the timeline history file of PostgreSQL's current
+   * timeline, keeping the timestamp and new leader of each switch the key already records.
+   */
+  private void repairHistory(ClusterView view) {
+    int timeline = postgres.state().timeline().orElse(0);
+    java.nio.file.Path file =
+        config
+            .postgresql()
+            .dataDir()
+            .resolve("pg_wal")
+            .resolve(String.format("%08X.history", timeline));
+    try {
+      java.util.Map<Long, TimelineHistory.Entry> known = new java.util.HashMap<>();
+      view.history().ifPresent(h -> h.entries().forEach(e -> known.put(e.timeline(), e)));
+      List<TimelineHistory.Entry> entries = new ArrayList<>();
+      for (String line : java.nio.file.Files.readAllLines(file)) {
+        String[] f = line.trim().split("\\s+", 3);
+        if (f.length < 2 || f[0].startsWith("#")) {
+          continue;
+        }
+        long tl = Long.parseLong(f[0]);
+        String[] lsn = f[1].split("/");
+        long switchLsn = (Long.parseLong(lsn[0], 16) << 32) | Long.parseLong(lsn[1], 16);
+        TimelineHistory.Entry k = known.get(tl);
+        entries.add(
+            k != null && k.switchLsn() == switchLsn
+                ? k
+                : new TimelineHistory.Entry(
+                    tl, switchLsn, f.length > 2 ? f[2].trim() : "", null, null));
+      }
+      if (entries.isEmpty()) {
+        return;
+      }
+      long version = view.history().map(TimelineHistory::version).orElse(0L);
+      if (dcs.compareAndSet(
+          ClusterKey.HISTORY, version, ClusterCodec.encode(new TimelineHistory(entries, 0)))) {
+        log.info("recorded the cluster history up to timeline {} from {}", timeline, file);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      log.warn("could not repair the cluster history from {}: {}", file, e.toString());
     }
   }
 

@@ -590,6 +590,11 @@ public final class HaLoop implements SmartLifecycle {
     long sampledAt = System.nanoTime();
     LocalPostgresState pg = postgres.state();
     state.memory = state.memory.withFailsafeHeartbeat(heartbeats.last());
+    if (view.isPresent()) {
+      state.memory =
+          state.memory.rememberMembers(
+              view.get(), System.nanoTime(), settings.ttlMillis() * 1_000_000L);
+    }
     CycleFacts facts = CycleFacts.fresh();
     Decision decision = null;
     boolean acted = false;
@@ -607,6 +612,21 @@ public final class HaLoop implements SmartLifecycle {
                   System.nanoTime(),
                   System.currentTimeMillis()));
       logDecision(decision);
+      if (decision.action() instanceof Action.AcquireLock
+          && !heartbeats.claim(
+              System.nanoTime(),
+              settings.failsafeMode()
+                  ? settings.failsafeHeartbeatValidityMillis() * 1_000_000L
+                  : 0)) {
+        // A failsafe primary's heartbeat was accepted since the decision: keep the promise.
+        facts = facts.withLockAcquired(false);
+        continue;
+      }
+      if (decision.action() instanceof Action.ReadView) {
+        view = readView();
+        facts = facts.withViewReread();
+        continue;
+      }
       HaExecutor.Outcome outcome;
       try {
         outcome = executor.execute(decision.action(), view, facts);
@@ -634,6 +654,7 @@ public final class HaLoop implements SmartLifecycle {
       state.memory = state.memory.withWasLeader(state.holdsLock);
     }
     guardLease(settings.paused(), pg);
+    heartbeats.holdsLock(state.holdsLock);
     publishMember(view, pg);
     sampledAtNanos = sampledAt;
     snapshot.set(
@@ -684,7 +705,9 @@ public final class HaLoop implements SmartLifecycle {
         decision.action() instanceof Action.RefreshLock
             || decision.action() instanceof Action.QueryPeers
             || decision.action() instanceof Action.QueryFailsafe
-            || decision.action() instanceof Action.RaceInitialize;
+            || decision.action() instanceof Action.RaceInitialize
+            || decision.action() instanceof Action.ReadView
+            || decision.action() instanceof Action.RepairHistory;
     if (gathering || decision.message().equals(lastMessage)) {
       log.debug("{}", decision.message());
       return;

@@ -645,10 +645,12 @@ public class ActionsController {
     if (n == null || n.isMissingNode() || n.isNull()) {
       return "off";
     }
-    if (n.isTextual() && n.asText().equalsIgnoreCase("quorum")) {
+    String value = n.asText().trim().toLowerCase(java.util.Locale.ROOT);
+    if (value.equals("quorum")) {
       return "quorum";
     }
-    return n.asBoolean(false) ? "on" : "off";
+    // Patroni reads it as a boolean written any of its ways ("on", "yes", 1, true).
+    return Set.of("on", "true", "yes", "1").contains(value) ? "on" : "off";
   }
 
   private int loopWaitSeconds() {

@@ -58,7 +58,10 @@ public class FailsafeController {
       // is no server error.
       return ResponseEntity.status(HttpStatus.CONFLICT).body("Running as a leader");
     }
-    heartbeats.record(System.nanoTime());
+    if (!heartbeats.accept(System.nanoTime())) {
+      // Racing for the lock, or just took it: accepting would let two primaries run.
+      return ResponseEntity.status(HttpStatus.CONFLICT).body("Running as a leader");
+    }
     ResponseEntity.BodyBuilder ok = ResponseEntity.ok();
     s.flatMap(x -> x.postgres().server())
         .ifPresent(

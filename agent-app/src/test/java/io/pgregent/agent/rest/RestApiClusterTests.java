@@ -557,6 +557,32 @@ class RestApiClusterTests {
     assertThat(none.status()).isEqualTo(404);
     assertThat(none.text()).isEqualTo("no switchover is scheduled");
 
+    // synchronous_mode as Patroni also writes it ("on"): a switchover candidate must be in /sync
+    ClusterConfig plain = storedConfig();
+    ObjectNode syncOn = plain.data().deepCopy();
+    syncOn.put("synchronous_mode", "on");
+    assertThat(dcs().compareAndSet(ClusterKey.CONFIG, plain.version(), ClusterCodec.json(syncOn)))
+        .isTrue();
+    try {
+      RawHttp.Response notSync =
+          send(
+              replica,
+              "POST",
+              "/switchover",
+              "{\"leader\": \"" + leader + "\", \"candidate\": \"ghost\"}");
+      assertThat(notSync.status()).isEqualTo(412);
+      assertThat(notSync.text()).isEqualTo("candidate name does not match with sync_standby");
+    } finally {
+      dcs()
+          .compareAndSet(
+              ClusterKey.CONFIG, storedConfig().version(), ClusterCodec.json(plain.data()));
+    }
+    assertThat(dcs().read().failover().filter(f -> !f.isEmpty())).isEmpty();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> dcs().read().sync().isEmpty());
+
     // now: the leader steps down and the candidate takes over; the answer reports what the store
     // shows within its bound, and the switchover completes either way
     String oldLeader = leader;

@@ -18,6 +18,8 @@ public sealed interface Action
         Action.ReleaseLock,
         Action.QueryPeers,
         Action.QueryFailsafe,
+        Action.ReadView,
+        Action.RepairHistory,
         Action.Halt,
         Action.WriteSyncState,
         Action.DeleteSyncState,
@@ -64,11 +66,33 @@ public sealed interface Action
   /** Delete the leader lock we hold. */
   record ReleaseLock() implements Action {}
 
-  /** Ask every other member's REST API for its status, for the leader race. */
-  record QueryPeers() implements Action {}
+  /**
+   * Ask other members' REST APIs for their status ({@code GET /patroni}), for the leader race or a
+   * switchover.
+   *
+   * @param members member name to {@code api_url}
+   */
+  record QueryPeers(java.util.Map<String, String> members) implements Action {
+    public QueryPeers {
+      members = java.util.Map.copyOf(members);
+    }
+  }
 
   /** With the store down in failsafe mode: ask every member to accept us as primary. */
   record QueryFailsafe() implements Action {}
+
+  /**
+   * Read the cluster from the store again: the view this cycle started with may be older than the
+   * lock's lapse (a stalled loop), and a newer promotion must not be undone.
+   */
+  record ReadView() implements Action {}
+
+  /**
+   * The leader's {@code history} key lacks the switch to its current timeline (a promotion whose
+   * write failed, or a primary promoted by hand): record the switches from PostgreSQL's own
+   * timeline history, keeping the timestamps and leader names the key already has.
+   */
+  record RepairHistory() implements Action {}
 
   /** Stop the agent: continuing could harm the data (e.g. a foreign data directory). */
   record Halt() implements Action {}

@@ -13,30 +13,60 @@ import java.util.Optional;
  * @param initializeWon outcome of {@link Action.RaceInitialize}
  * @param peers answers of {@link Action.QueryPeers}, by member name
  * @param failsafeAccepted outcome of {@link Action.QueryFailsafe}: every member accepted
+ * @param viewReread the view was read again by {@link Action.ReadView}
+ * @param historyRepaired {@link Action.RepairHistory} ran (whatever its outcome: once a cycle)
  */
 public record CycleFacts(
     Optional<Boolean> lockRefreshed,
     Optional<Boolean> lockAcquired,
     Optional<Boolean> initializeWon,
     Optional<Map<String, PeerStatus>> peers,
-    Optional<Boolean> failsafeAccepted) {
+    Optional<Boolean> failsafeAccepted,
+    boolean viewReread,
+    boolean historyRepaired) {
 
   public static CycleFacts fresh() {
     return new CycleFacts(
-        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        false,
+        false);
   }
 
   public CycleFacts withLockRefreshed(boolean value) {
-    return new CycleFacts(Optional.of(value), lockAcquired, initializeWon, peers, failsafeAccepted);
+    return new CycleFacts(
+        Optional.of(value),
+        lockAcquired,
+        initializeWon,
+        peers,
+        failsafeAccepted,
+        viewReread,
+        historyRepaired);
   }
 
   public CycleFacts withLockAcquired(boolean value) {
     return new CycleFacts(
-        lockRefreshed, Optional.of(value), initializeWon, peers, failsafeAccepted);
+        lockRefreshed,
+        Optional.of(value),
+        initializeWon,
+        peers,
+        failsafeAccepted,
+        viewReread,
+        historyRepaired);
   }
 
   public CycleFacts withInitializeWon(boolean value) {
-    return new CycleFacts(lockRefreshed, lockAcquired, Optional.of(value), peers, failsafeAccepted);
+    return new CycleFacts(
+        lockRefreshed,
+        lockAcquired,
+        Optional.of(value),
+        peers,
+        failsafeAccepted,
+        viewReread,
+        historyRepaired);
   }
 
   public CycleFacts withPeers(Map<String, PeerStatus> value) {
@@ -45,10 +75,29 @@ public record CycleFacts(
         lockAcquired,
         initializeWon,
         Optional.of(Map.copyOf(value)),
-        failsafeAccepted);
+        failsafeAccepted,
+        viewReread,
+        historyRepaired);
   }
 
   public CycleFacts withFailsafeAccepted(boolean value) {
-    return new CycleFacts(lockRefreshed, lockAcquired, initializeWon, peers, Optional.of(value));
+    return new CycleFacts(
+        lockRefreshed,
+        lockAcquired,
+        initializeWon,
+        peers,
+        Optional.of(value),
+        viewReread,
+        historyRepaired);
+  }
+
+  public CycleFacts withViewReread() {
+    return new CycleFacts(
+        lockRefreshed, lockAcquired, initializeWon, peers, failsafeAccepted, true, historyRepaired);
+  }
+
+  public CycleFacts withHistoryRepaired() {
+    return new CycleFacts(
+        lockRefreshed, lockAcquired, initializeWon, peers, failsafeAccepted, viewReread, true);
   }
 }

@@ -24,6 +24,11 @@ public final class FailoverEligibility {
     if (!settings.mayPromote()) {
       return Optional.of(Decision.of(new Action.None(), Reason.NOT_ALLOWED_TO_PROMOTE));
     }
+    if (settings.failsafeMode()
+        && !local.isRunningPrimary()
+        && !inFailsafeTopology(view, settings)) {
+      return Optional.of(Decision.of(new Action.None(), Reason.NOT_IN_FAILSAFE_TOPOLOGY));
+    }
     if (syncActive(view, settings) && !inSyncState(view, settings.member())) {
       return Optional.of(Decision.of(new Action.None(), Reason.NOT_SYNC_STANDBY));
     }
@@ -44,6 +49,18 @@ public final class FailoverEligibility {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether the {@code failsafe} key names this member, or names nobody (absent or empty: no
+   * failsafe topology to respect). A member the last leader did not know was never asked to vouch
+   * for it: if that leader still runs in failsafe mode, only the members it asked keep out of the
+   * race.
+   */
+  static boolean inFailsafeTopology(ClusterView view, HaSettings settings) {
+    return view.failsafe()
+        .map(f -> f.members().isEmpty() || f.members().containsKey(settings.member()))
+        .orElse(true);
   }
 
   /**

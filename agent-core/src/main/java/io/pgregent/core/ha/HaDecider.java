@@ -134,11 +134,21 @@ public final class HaDecider {
     switch (local.run()) {
       case RUNNING:
         if (local.inRecovery()) {
+          if (promotionFailedRecently(in)) {
+            // Retrying every cycle would hold the lock forever: hand it back, keep out for a ttl.
+            return Decision.of(new Action.ReleaseLock(), Reason.PROMOTION_FAILED_RELEASING_LOCK);
+          }
           return Decision.of(new Action.Promote(), Reason.PROMOTED_BECAUSE_HAD_LOCK);
         }
         Optional<Decision> syncStep = SyncStandbyResolver.nextStep(in, view);
         if (syncStep.isPresent()) {
           return syncStep.get();
+        }
+        if (!in.cycle().historyRepaired() && historyLacksTimeline(view, local.timeline())) {
+          return Decision.of(
+              new Action.RepairHistory(),
+              Reason.REPAIRING_HISTORY,
+              Long.toString(local.timeline()));
         }
         return Decision.of(new Action.None(), Reason.LEADER_WITH_LOCK, s.member());
       case NO_DATA:
@@ -156,6 +166,19 @@ public final class HaDecider {
         return Decision.of(
             new Action.StartPostgres(false, null), Reason.STARTING_PRIMARY_AFTER_FAILURE);
     }
+  }
+
+  /**
+   * Whether {@code history} lacks the switch to {@code timeline} (its entry for the timeline before
+   * it): members judge stale primaries and diverged standbys by it.
+   */
+  static boolean historyLacksTimeline(ClusterView view, long timeline) {
+    if (timeline <= 1) {
+      return false;
+    }
+    return view.history()
+        .map(h -> h.entries().stream().noneMatch(e -> e.timeline() == timeline - 1))
+        .orElse(true);
   }
 
   private static boolean primaryStartTimedOut(HaInput in) {
@@ -256,6 +279,9 @@ public final class HaDecider {
     if (local.run() == PostgresRunState.NO_DATA) {
       return emptyDataDirectory(in, view);
     }
+    if (local.run() == PostgresRunState.RUNNING && promotionFailedRecently(in)) {
+      return Decision.of(new Action.None(), Reason.PROMOTION_BACKOFF);
+    }
     if (local.run() == PostgresRunState.RUNNING
         && s.mayPromote()
         && !(s.failsafeMode() && failsafeHeartbeatFresh(in))
@@ -309,14 +335,19 @@ public final class HaDecider {
     if (cycle.lockAcquired().isPresent()) {
       return lockRaceOutcome(local, cycle.lockAcquired().get());
     }
+    if (local.isRunningPrimary() && !cycle.viewReread()) {
+      // Our lock lapsed: judge the timeline on a view read now, not at the start of the cycle.
+      return Decision.of(new Action.ReadView(), Reason.REREADING_BEFORE_RETAKING_LOCK);
+    }
     Optional<Decision> rejected = FailoverEligibility.rejection(view, local, s);
     if (rejected.isPresent()) {
       return rejected.get();
     }
     if (cycle.peers().isEmpty()) {
-      return Decision.of(new Action.QueryPeers(), Reason.QUERYING_PEERS);
+      return Decision.of(new Action.QueryPeers(peersToAsk(in, view)), Reason.QUERYING_PEERS);
     }
-    Optional<Decision> aside = ManualFailover.standAside(in, view, cycle.peers().get());
+    java.util.Map<String, PeerStatus> peers = rivalsInTheStore(in, view, cycle.peers().get());
+    Optional<Decision> aside = ManualFailover.standAside(in, view, peers);
     if (aside.isPresent()) {
       return aside.get();
     }
@@ -324,14 +355,12 @@ public final class HaDecider {
         CandidateRanking.isHealthiest(
             local.walPosition(),
             s.failoverPriority(),
-            FailoverEligibility.rivals(
-                view, s, ManualFailover.rivals(in, view, cycle.peers().get())));
+            FailoverEligibility.rivals(view, s, ManualFailover.rivals(in, view, peers)));
     if (!healthiest) {
       return Decision.of(new Action.None(), Reason.NOT_HEALTHIEST);
     }
     Optional<Decision> noQuorum =
-        FailoverEligibility.quorumRejection(
-            view, s, local.walPosition(), cycle.peers().get().values());
+        FailoverEligibility.quorumRejection(view, s, local.walPosition(), peers.values());
     if (noQuorum.isPresent()) {
       return noQuorum.get();
     }
@@ -358,8 +387,60 @@ public final class HaDecider {
   }
 
   private static boolean failsafeHeartbeatFresh(HaInput in) {
+    long validNanos = in.settings().failsafeHeartbeatValidityMillis() * 1_000_000L;
     return in.memory().failsafeHeartbeatNanos().stream()
+        .anyMatch(at -> in.nowNanos() - at < validNanos);
+  }
+
+  private static boolean promotionFailedRecently(HaInput in) {
+    return in.memory().promotionFailedNanos().stream()
         .anyMatch(at -> in.nowNanos() - at < in.settings().ttlMillis() * 1_000_000L);
+  }
+
+  /**
+   * Whom the leader race asks: the members of this view, and those of recent views (seen within a
+   * ttl), because the old leader's member key vanishes with its lease while its PostgreSQL may
+   * still run as a primary; in failsafe mode also every member the {@code failsafe} key names.
+   */
+  static java.util.Map<String, String> peersToAsk(HaInput in, ClusterView view) {
+    HaSettings s = in.settings();
+    java.util.Map<String, String> ask = new java.util.TreeMap<>();
+    long keepNanos = s.ttlMillis() * 1_000_000L;
+    in.memory()
+        .membersSeen()
+        .forEach(
+            (name, seen) -> {
+              if (in.nowNanos() - seen.atNanos() <= keepNanos) {
+                ask.put(name, seen.apiUrl());
+              }
+            });
+    if (s.failsafeMode()) {
+      view.failsafe().ifPresent(f -> ask.putAll(f.members()));
+    }
+    view.members().values().forEach(m -> m.apiUrl().ifPresent(u -> ask.put(m.name(), u)));
+    ask.remove(s.member());
+    return ask;
+  }
+
+  /**
+   * The answers that count in the race. A member known only from earlier views has lost its lease
+   * and cannot take the lock: it stops the race if it still runs as a primary, but its WAL position
+   * must not keep the race waiting for it.
+   */
+  private static java.util.Map<String, PeerStatus> rivalsInTheStore(
+      HaInput in, ClusterView view, java.util.Map<String, PeerStatus> answers) {
+    java.util.Set<String> known = new java.util.HashSet<>(view.members().keySet());
+    if (in.settings().failsafeMode()) {
+      view.failsafe().ifPresent(f -> known.addAll(f.members().keySet()));
+    }
+    java.util.Map<String, PeerStatus> peers = new java.util.TreeMap<>();
+    answers.forEach(
+        (name, p) -> {
+          if (known.contains(name) || p.primary()) {
+            peers.put(name, p);
+          }
+        });
+    return peers;
   }
 
   private static Decision emptyDataDirectory(HaInput in, ClusterView view) {

@@ -67,6 +67,23 @@ public record HaSettings(
         SyncSettings.OFF);
   }
 
+  /** How long one {@code POST /failsafe} call may take: its timeout and a grace to collect it. */
+  public static final long FAILSAFE_CALL_MILLIS = 2_200;
+
+  /**
+   * How long a replica takes a primary's {@code POST /failsafe} as proof that it is alive, keeping
+   * out of the leader race. A primary cut off from the store calls once per cycle: a cycle waits up
+   * to loop_wait, spends up to retry_timeout on the failing store read and up to retry_timeout on
+   * PostgreSQL, then calls every member in parallel. Between two calls reaching a replica lie at
+   * most loop_wait + 2 × retry_timeout plus two calls' durations (the first may arrive at once, the
+   * next just before its timeout). At Patroni's defaults ttl covers that; at small ttl (5 s,
+   * loop_wait 1, retry_timeout 2) it would not, and a replica would race between two heartbeats of
+   * a primary that still runs. Longer only delays a failover after the primary really stopped.
+   */
+  public long failsafeHeartbeatValidityMillis() {
+    return Math.max(ttlMillis, loopWaitMillis + 2 * retryTimeoutMillis + 2 * FAILSAFE_CALL_MILLIS);
+  }
+
   /** Whether this member may ever become leader. */
   public boolean mayPromote() {
     return !nofailover && failoverPriority > 0;

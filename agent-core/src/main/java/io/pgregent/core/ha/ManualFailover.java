@@ -66,13 +66,29 @@ public final class ManualFailover {
     if (s.paused() && f.candidate() == null) {
       return clear(Reason.PAUSED_FAILOVER_NEEDS_CANDIDATE);
     }
+    boolean syncOnly = f.leader() != null && FailoverEligibility.syncActive(view, s);
+    if (syncOnly && f.candidate() != null && !isSyncStandby(view, f.candidate())) {
+      // A switchover in synchronous mode may promote only a synchronous standby, scheduled or not
+      // (a scheduled request skipped the REST API's check); a failover may promote any member.
+      return Optional.of(
+          Decision.of(
+              new Action.ClearFailover(),
+              Reason.SWITCHOVER_CANDIDATE_NOT_SYNC,
+              f.candidate(),
+              view.sync().map(k -> String.join(",", k.syncStandbys())).orElse("")));
+    }
     if (in.cycle().peers().isEmpty()) {
-      return Optional.of(Decision.of(new Action.QueryPeers(), Reason.CHECKING_CANDIDATES));
+      java.util.Map<String, String> ask = new java.util.TreeMap<>();
+      view.members().values().stream()
+          .filter(m -> !m.name().equals(me))
+          .forEach(m -> m.apiUrl().ifPresent(u -> ask.put(m.name(), u)));
+      return Optional.of(Decision.of(new Action.QueryPeers(ask), Reason.CHECKING_CANDIDATES));
     }
     List<String> healthy =
         in.cycle().peers().get().values().stream()
             .filter(p -> !p.name().equals(me))
             .filter(p -> f.candidate() == null || f.candidate().equals(p.name()))
+            .filter(p -> !syncOnly || isSyncStandby(view, p.name()))
             .filter(p -> healthyForSwitchover(p, in.local(), s))
             .map(PeerStatus::name)
             .sorted()
@@ -105,9 +121,20 @@ public final class ManualFailover {
    * that PostgreSQL runs).
    */
   static boolean iAmTheCandidate(HaInput in, ClusterView view) {
+    String me = in.settings().member();
     return due(view, in.epochMillis())
-        .map(f -> in.settings().member().equals(f.candidate()))
-        .orElse(false);
+        .filter(f -> me.equals(f.candidate()))
+        // A switchover in synchronous mode never promotes a member outside the sync key.
+        .filter(
+            f ->
+                f.leader() == null
+                    || !FailoverEligibility.syncActive(view, in.settings())
+                    || FailoverEligibility.inSyncState(view, me))
+        .isPresent();
+  }
+
+  private static boolean isSyncStandby(ClusterView view, String member) {
+    return view.sync().map(k -> k.isSyncStandby(member)).orElse(false);
   }
 
   /**

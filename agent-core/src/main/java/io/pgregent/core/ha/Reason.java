@@ -82,6 +82,22 @@ public enum Reason {
   WAITING_FOR_CANDIDATE("manual failover: waiting for the candidate %s to take the leader lock"),
   FORMER_LEADER_STANDS_ASIDE(
       "manual failover: I am the former leader and a healthy member can take over"),
+  NOT_IN_FAILSAFE_TOPOLOGY(
+      "following a different leader because I am not in the failsafe topology: only the members"
+          + " the last leader knew may be promoted"),
+  PROMOTION_FAILED_RELEASING_LOCK(
+      "Promotion cancelled because the pre-promote script or the promotion failed: releasing the"
+          + " leader lock"),
+  PROMOTION_BACKOFF(
+      "backoff: skip leader race after a failed promotion and releasing the lock voluntarily"),
+  SWITCHOVER_CANDIDATE_NOT_SYNC(
+      "manual failover: switchover candidate=%s does not match with sync_standbys=%s, cleaning"
+          + " up"),
+  REREADING_BEFORE_RETAKING_LOCK(
+      "running as a primary without the leader lock: reading the cluster again before taking it"),
+  REPAIRING_HISTORY(
+      "the cluster history lacks the switch to timeline %s: recording it from PostgreSQL's"
+          + " timeline history"),
   TASK_RUNNING_LEADER("%s in progress, the leader lock is held"),
   DIVERGED_FROM_LEADER(
       "my WAL on timeline %s went past %s, where the leader's timeline forked off: rejoining %s"

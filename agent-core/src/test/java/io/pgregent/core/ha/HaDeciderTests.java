@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HaDeciderTests {
 
   static Stream<Arguments> table() {
-    return Stream.concat(baseRows(), SyncDeciderRows.rows());
+    return Stream.of(baseRows(), SyncDeciderRows.rows(), RaceDeciderRows.rows()).flatMap(r -> r);
   }
 
   private static Stream<Arguments> baseRows() {
@@ -373,7 +373,7 @@ class HaDeciderTests {
         row(
             "no leader: lag exactly at the limit may race",
             input().local(replicaOf("pg0", 10)).optime(10 + 1_048_576),
-            new Action.QueryPeers(),
+            HaInputs.ask("pg0", "pg2"),
             Reason.QUERYING_PEERS),
         row(
             "no leader: check_timeline and behind",
@@ -385,7 +385,10 @@ class HaDeciderTests {
             Reason.TIMELINE_BEHIND),
         row(
             "no leader: a stale primary is never re-crowned",
-            input().local(withTimeline(primary(10), 1)).historyUpTo(3),
+            input()
+                .local(withTimeline(primary(10), 1))
+                .historyUpTo(3)
+                .cycle(CycleFacts.fresh().withViewReread()),
             new Action.None(),
             Reason.TIMELINE_BEHIND),
         row(
@@ -405,12 +408,12 @@ class HaDeciderTests {
                 .settings(settings(false, false, 1, true, false))
                 .memory(AgentMemory.initial().withFailsafeHeartbeat(OptionalLong.of(1)))
                 .now(1_000_000_000_000L),
-            new Action.QueryPeers(),
+            HaInputs.ask("pg0", "pg2"),
             Reason.QUERYING_PEERS),
         row(
             "no leader: ask the peers",
             input().local(replicaOf("pg0", 10)),
-            new Action.QueryPeers(),
+            HaInputs.ask("pg0", "pg2"),
             Reason.QUERYING_PEERS),
         row(
             "no leader: a peer is ahead",
@@ -520,7 +523,7 @@ class HaDeciderTests {
         row(
             "switchover: ask the candidates",
             leaderWith().failover(ME, null, null),
-            new Action.QueryPeers(),
+            HaInputs.ask("pg0", "pg2"),
             Reason.CHECKING_CANDIDATES),
         row(
             "switchover to the best: step down for every healthy member",
@@ -588,7 +591,7 @@ class HaDeciderTests {
         row(
             "scheduled switchover now due",
             leaderWith().failover(ME, "pg2", at(-1_000)),
-            new Action.QueryPeers(),
+            HaInputs.ask("pg0", "pg2"),
             Reason.CHECKING_CANDIDATES),
         row(
             "scheduled switchover long past: stale",

@@ -3,6 +3,7 @@ package io.pgregent.core.ha;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Failover;
+import io.pgregent.core.cluster.Failsafe;
 import io.pgregent.core.cluster.Initialize;
 import io.pgregent.core.cluster.Leader;
 import io.pgregent.core.cluster.Member;
@@ -41,6 +42,23 @@ final class HaInputs {
     private long now = 1_000_000_000_000L;
     private SyncState sync;
     private final Map<String, Map<String, Object>> tags = new TreeMap<>();
+    private final java.util.Set<String> absent = new java.util.TreeSet<>();
+    private Map<String, String> failsafe;
+
+    /** {@code member} has no member key (its lease expired). */
+    Builder withoutMember(String member) {
+      absent.add(member);
+      return this;
+    }
+
+    /** The {@code failsafe} key names {@code members} (with the test api_url of each). */
+    Builder failsafe(String... members) {
+      failsafe = new TreeMap<>();
+      for (String m : members) {
+        failsafe.put(m, apiUrl(m));
+      }
+      return this;
+    }
 
     Builder sync(SyncState value) {
       sync = value;
@@ -135,11 +153,12 @@ final class HaInputs {
       if (storeReachable) {
         TreeMap<String, Member> members = new TreeMap<>();
         for (String name : List.of("pg0", "pg1", "pg2")) {
-          if (name.equals(leader) && !leaderPublished) {
+          if (name.equals(leader) && !leaderPublished || absent.contains(name)) {
             continue;
           }
           ObjectNode data = ClusterCodec.nodes().objectNode();
           data.put("conn_url", "postgres://127.0.0.1:5432/postgres");
+          data.put("api_url", apiUrl(name));
           data.put("role", name.equals(leader) ? "primary" : "replica");
           if (name.equals(leader) && leaderTimeline > 0) {
             data.put("timeline", leaderTimeline);
@@ -163,7 +182,7 @@ final class HaInputs {
                         : Optional.of(new TimelineHistory(history, 3)),
                     Optional.ofNullable(failover),
                     Optional.ofNullable(sync),
-                    Optional.empty(),
+                    Optional.ofNullable(failsafe).map(f -> new Failsafe(f, 4)),
                     List.of()));
       }
       return new HaInput(view, local, cycle, settings, memory, now, epochMillis);
@@ -172,6 +191,19 @@ final class HaInputs {
     Decision decide() {
       return HaDecider.decide(build());
     }
+  }
+
+  static String apiUrl(String member) {
+    return "http://" + member + ".test:8008/patroni";
+  }
+
+  /** Asking {@code members} for their status. */
+  static Action.QueryPeers ask(String... members) {
+    Map<String, String> m = new TreeMap<>();
+    for (String name : members) {
+      m.put(name, apiUrl(name));
+    }
+    return new Action.QueryPeers(m);
   }
 
   static Builder input() {

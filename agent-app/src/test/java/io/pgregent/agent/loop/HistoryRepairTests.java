@@ -1,0 +1,102 @@
+package io.pgregent.agent.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgregent.agent.RegentApplication;
+import io.pgregent.agent.config.Tags;
+import io.pgregent.core.cluster.TimelineHistory;
+import io.pgregent.core.dcs.ClusterKey;
+import io.pgregent.core.dcs.Dcs;
+import io.pgregent.testsupport.EtcdServer;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The leader keeps the cluster's {@code history} whole: members judge stale primaries and diverged
+ * standbys by it, so a missing switch to the leader's timeline is recorded again from PostgreSQL's
+ * timeline history. Real agents, PostgreSQL and etcd.
+ */
+@Timeout(300)
+class HistoryRepairTests {
+
+  private EtcdServer etcd;
+  private Path base;
+  private ConfigurableApplicationContext pg0;
+  private ConfigurableApplicationContext pg1;
+
+  @AfterEach
+  void stop() {
+    for (ConfigurableApplicationContext ctx : new ConfigurableApplicationContext[] {pg1, pg0}) {
+      if (ctx != null) {
+        try {
+          ctx.close();
+        } catch (RuntimeException e) {
+          // keep closing the others
+        }
+      }
+    }
+    if (etcd != null) {
+      etcd.close();
+    }
+    if (base != null) {
+      PostgresTestEnvironment.deleteTree(base);
+    }
+  }
+
+  @Test
+  void theLeaderRecordsTheSwitchToItsTimelineWhenTheHistoryLacksIt() {
+    etcd = EtcdServer.start();
+    base = PostgresTestEnvironment.newBaseDir("regent-history");
+    String hosts = "127.0.0.1:" + etcd.clientPort();
+    pg0 = RegentApplication.run(TestMembers.member(base, "history", "pg0", hosts, Tags.none()));
+    HaLoop loop0 = pg0.getBean(HaLoop.class);
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> loop0.snapshot().map(AgentSnapshot::holdsLock).orElse(false));
+    pg1 = RegentApplication.run(TestMembers.member(base, "history", "pg1", hosts, Tags.none()));
+    HaLoop loop1 = pg1.getBean(HaLoop.class);
+    Dcs dcs = pg1.getBean(Dcs.class);
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () ->
+                loop1
+                    .snapshot()
+                    .flatMap(s -> s.postgres().server())
+                    .map(s -> s.inRecovery() && s.streaming())
+                    .orElse(false));
+    pg0.close();
+    pg0 = null;
+    // pg1 takes over on timeline 2 and records the switch from timeline 1
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () ->
+                loop1.snapshot().map(AgentSnapshot::holdsLock).orElse(false)
+                    && dcs.read().history().map(h -> h.entries().size() == 1).orElse(false));
+    TimelineHistory recorded = dcs.read().history().orElseThrow();
+    assertThat(recorded.entries().get(0).timeline()).isEqualTo(1);
+
+    // the key is lost (an operator, a failed write): the leader records it again
+    assertThat(dcs.compareAndDelete(ClusterKey.HISTORY, recorded.version())).isTrue();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> dcs.read().history().isPresent());
+    List<TimelineHistory.Entry> repaired = dcs.read().history().orElseThrow().entries();
+    assertThat(repaired).hasSize(1);
+    assertThat(repaired.get(0).timeline()).isEqualTo(1);
+    // PostgreSQL's own switch point: where timeline 2 begins
+    assertThat(repaired.get(0).switchLsn()).isPositive();
+  }
+}
