@@ -14,8 +14,8 @@ import java.util.Set;
 
 /**
  * The cluster-wide configuration in force: the store's {@code config} key, or {@code bootstrap.dcs}
- * until the cluster has one. Patroni's defaults apply to absent keys; the timings are those in force
- * (see {@link Timings}), the document stays as written.
+ * until the cluster has one. Patroni's defaults apply to absent keys; the timings are those in
+ * force (see {@link Timings}), the document stays as written.
  */
 record DynamicConfig(ObjectNode data) {
 
