@@ -3,6 +3,7 @@ package io.pgregent.ctl;
 import io.pgregent.agent.config.AgentConfigLoader;
 import io.pgregent.agent.config.ConfigProblem;
 import io.pgregent.core.dcs.DcsSections;
+import io.pgregent.core.dcs.Timings;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ import java.util.stream.Collectors;
  * @param store the store's section name ({@code etcd3}, {@code zookeeper})
  * @param storeSection that section's settings
  * @param retryTimeout how long a store operation may take before the store counts as unreachable
- * @param loopWait the configured {@code loop_wait} in seconds, for progress messages
+ * @param loopWait the {@code loop_wait} in force in seconds, for progress messages
  * @param rest how to call the members' REST API
  */
 record CtlSettings(
@@ -137,13 +138,18 @@ record CtlSettings(
       Stores.type(store);
       section = new LinkedHashMap<>(Trees.map(tree, store));
     }
-    Duration retry = DEFAULT_RETRY_TIMEOUT;
+    // the values in force, as the agents adjust them
     String configuredRetry = Trees.string(tree, "bootstrap.dcs.retry_timeout");
-    if (configuredRetry != null && configuredRetry.matches("\\d+")) {
-      retry = Duration.ofSeconds(Math.max(1, Long.parseLong(configuredRetry)));
+    Timings timings =
+        Timings.adjust(
+            wholeSeconds(Trees.string(tree, "bootstrap.dcs.ttl"), Timings.DEFAULT_TTL),
+            wholeSeconds(Trees.string(tree, "bootstrap.dcs.loop_wait"), Timings.DEFAULT_LOOP_WAIT),
+            wholeSeconds(configuredRetry, Timings.DEFAULT_RETRY_TIMEOUT));
+    Duration retry = Duration.ofSeconds(timings.retryTimeout());
+    if (wholeSeconds(configuredRetry, -1) < 0 && retry.compareTo(DEFAULT_RETRY_TIMEOUT) > 0) {
+      retry = DEFAULT_RETRY_TIMEOUT;
     }
-    String loopWait = Trees.string(tree, "bootstrap.dcs.loop_wait");
-    int lw = loopWait != null && loopWait.matches("\\d+") ? Integer.parseInt(loopWait) : 10;
+    int lw = timings.loopWait();
 
     String user = Trees.string(tree, "ctl.authentication.username");
     String pass = Trees.string(tree, "ctl.authentication.password");
@@ -170,5 +176,11 @@ record CtlSettings(
 
   private static Path path(String value) {
     return value == null ? null : Path.of(value);
+  }
+
+  private static int wholeSeconds(String value, int fallback) {
+    return value != null && value.trim().matches("\\d{1,9}")
+        ? Integer.parseInt(value.trim())
+        : fallback;
   }
 }

@@ -3,6 +3,7 @@ package io.pgregent.agent.loop;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.agent.config.Tags;
+import io.pgregent.core.dcs.Timings;
 import io.pgregent.core.ha.HaSettings;
 import io.pgregent.core.ha.SyncSettings;
 import io.pgregent.postgres.config.DynamicPostgresConfig;
@@ -13,20 +14,26 @@ import java.util.Set;
 
 /**
  * The cluster-wide configuration in force: the store's {@code config} key, or {@code bootstrap.dcs}
- * until the cluster has one. Patroni's defaults apply to absent keys.
+ * until the cluster has one. Patroni's defaults apply to absent keys; the timings are those in
+ * force (see {@link Timings}), the document stays as written.
  */
 record DynamicConfig(ObjectNode data) {
 
+  /** ttl, loop_wait and retry_timeout in force: as written, adjusted to fit together. */
+  Timings timings() {
+    return Timings.of(data);
+  }
+
   int ttl() {
-    return Math.max(5, intValue("ttl", 30));
+    return timings().ttl();
   }
 
   int loopWait() {
-    return Math.max(1, intValue("loop_wait", 10));
+    return timings().loopWait();
   }
 
   int retryTimeout() {
-    return Math.max(1, intValue("retry_timeout", 10));
+    return timings().retryTimeout();
   }
 
   long maximumLagOnFailover() {

@@ -8,7 +8,7 @@ import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
-import io.pgregent.core.dcs.DcsTimings;
+import io.pgregent.core.dcs.Timings;
 import io.pgregent.core.ha.Action;
 import io.pgregent.core.ha.CycleFacts;
 import io.pgregent.core.ha.Decision;
@@ -328,6 +328,11 @@ public final class HaLoop implements SmartLifecycle {
 
   public int ttlSeconds() {
     return dynamic.ttl();
+  }
+
+  /** The loop_wait in force, which may be lower than the configured one. */
+  public int loopWaitSeconds() {
+    return dynamic.loopWait();
   }
 
   /** Whether the cluster-wide configuration turns DCS failsafe mode on. */
@@ -735,8 +740,9 @@ public final class HaLoop implements SmartLifecycle {
       return;
     }
     dynamic = next;
-    dcs.setTimings(
-        new DcsTimings(Duration.ofSeconds(next.ttl()), Duration.ofSeconds(next.retryTimeout())));
+    Timings timings = next.timings();
+    timings.warning().ifPresent(log::warn);
+    dcs.setTimings(timings.dcsTimings());
     applyPostgres(next);
   }
 

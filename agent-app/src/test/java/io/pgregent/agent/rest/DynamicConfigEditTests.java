@@ -42,10 +42,20 @@ class DynamicConfigEditTests {
         .get()
         .asString()
         .startsWith("ttl:");
-    assertThat(DynamicConfigValidator.validate(json("{'ttl': 10, 'loop_wait': 5}")))
+    // breaking loop_wait + 2 × retry_timeout ≤ ttl is not an error: agents adjust what is in force
+    assertThat(DynamicConfigValidator.validate(json("{'ttl': 10, 'loop_wait': 5}"))).isEmpty();
+    assertThat(
+            DynamicConfigValidator.validate(
+                json("{'ttl': 20, 'loop_wait': 2, 'retry_timeout': 10}")))
+        .isEmpty();
+    assertThat(DynamicConfigValidator.validate(json("{'loop_wait': -1}")))
         .get()
         .asString()
-        .contains("must not exceed ttl");
+        .startsWith("loop_wait:");
+    assertThat(DynamicConfigValidator.validate(json("{'retry_timeout': 'soon'}")))
+        .get()
+        .asString()
+        .startsWith("retry_timeout:");
     assertThat(
             DynamicConfigValidator.validate(
                 json("{'ttl': 10, 'loop_wait': 2, 'retry_timeout': 4}")))

@@ -14,6 +14,7 @@ import io.pgregent.core.cluster.Failover;
 import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
+import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.postgres.config.Credentials;
 import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
@@ -339,7 +340,7 @@ class RestApiClusterTests {
         new String[][] {
           {"{\"ttl\": \"abc\"}", "ttl"},
           {"{\"ttl\": 4}", "ttl"},
-          {"{\"loop_wait\": 5}", "ttl"},
+          {"{\"loop_wait\": -1}", "loop_wait"},
           {"{\"retry_timeout\": 0}", "retry_timeout"},
           {"{\"maximum_lag_on_failover\": -1}", "maximum_lag_on_failover"},
           {"{\"maximum_lag_on_failover\": 1.5}", "maximum_lag_on_failover"},
@@ -356,11 +357,8 @@ class RestApiClusterTests {
       RawHttp.Response r = send(leader, "PATCH", "/config", bad[0]);
       assertThat(r.status()).as(bad[0]).isEqualTo(400);
       assertThat(r.text()).as(bad[0]).contains(bad[1]);
-      if (!bad[0].contains("loop_wait")) {
-        // alone (with defaults for the rest), loop_wait 5 is valid: not a PUT case
-        RawHttp.Response p = send(leader, "PUT", "/config", bad[0]);
-        assertThat(p.status()).as("PUT " + bad[0]).isEqualTo(400);
-      }
+      RawHttp.Response p = send(leader, "PUT", "/config", bad[0]);
+      assertThat(p.status()).as("PUT " + bad[0]).isEqualTo(400);
     }
     assertThat(send(leader, "PATCH", "/config", "{\"ttl\": ").status()).isEqualTo(400);
     assertThat(send(leader, "PATCH", "/config", "[1]").status()).isEqualTo(400);
@@ -836,6 +834,43 @@ class RestApiClusterTests {
                 assertThat(json(get(replica, "/patroni")).at("/xlog/received_location").asLong())
                     .isGreaterThanOrEqualTo(lsn);
               });
+    } finally {
+      RawHttp.Response back =
+          send(leader, "PATCH", "/config", "{\"ttl\": 10, \"loop_wait\": 2, \"retry_timeout\": 3}");
+      assertThat(back.status()).as(back.text()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  @Order(11)
+  void timingsThatBreakTheRuleAreStoredAsWrittenAndAdjustedInForce() throws Exception {
+    // Patroni's acceptance suite configures these: loop_wait 2 + 2 × retry_timeout 10 > ttl 20
+    RawHttp.Response r =
+        send(leader, "PATCH", "/config", "{\"ttl\": 20, \"retry_timeout\": 10, \"loop_wait\": 2}");
+    try {
+      assertThat(r.status()).as(r.text()).isEqualTo(200);
+      for (JsonNode stored :
+          List.of(json(r), json(get(replica, "/config")), storedConfig().data())) {
+        assertThat(stored.get("ttl").asInt()).isEqualTo(20);
+        assertThat(stored.get("loop_wait").asInt()).isEqualTo(2);
+        assertThat(stored.get("retry_timeout").asInt()).isEqualTo(10);
+      }
+      // every loop works to loop_wait 1 and retry_timeout (20 − 1) / 2 = 9
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                for (ConfigurableApplicationContext a : agents.values()) {
+                  io.pgregent.agent.loop.HaLoop loop =
+                      a.getBean(io.pgregent.agent.loop.HaLoop.class);
+                  assertThat(loop.ttlSeconds()).isEqualTo(20);
+                  assertThat(loop.loopWaitSeconds()).isEqualTo(1);
+                  assertThat(a.getBean(Dcs.class).timings())
+                      .isEqualTo(new DcsTimings(Duration.ofSeconds(20), Duration.ofSeconds(9)));
+                }
+              });
+      assertThat(code(leader, "GET", "/primary")).isEqualTo(200);
+      assertThat(code(replica, "GET", "/replica")).isEqualTo(200);
     } finally {
       RawHttp.Response back =
           send(leader, "PATCH", "/config", "{\"ttl\": 10, \"loop_wait\": 2, \"retry_timeout\": 3}");

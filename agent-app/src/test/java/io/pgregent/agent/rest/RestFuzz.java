@@ -71,7 +71,7 @@ final class RestFuzz {
           "\"ttl\": []",
           "\"ttl\": {}",
           "\"loop_wait\": 0",
-          "\"loop_wait\": 99",
+          "\"loop_wait\": -1",
           "\"retry_timeout\": -3",
           "\"maximum_lag_on_failover\": -1",
           "\"maximum_lag_on_failover\": \"lots\"",

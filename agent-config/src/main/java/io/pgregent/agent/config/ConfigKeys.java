@@ -1,5 +1,6 @@
 package io.pgregent.agent.config;
 
+import io.pgregent.core.dcs.Timings;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -171,9 +172,9 @@ final class ConfigKeys {
                 "removed in Patroni 4.0 and ignored: create users in bootstrap.post_bootstrap"));
 
     // bootstrap.dcs: the dynamic configuration (spec 1.4).
-    dynamic("ttl", integer(5));
-    dynamic("loop_wait", integer(1));
-    dynamic("retry_timeout", integer(3));
+    dynamic("ttl", integer(Timings.MIN_TTL));
+    dynamic("loop_wait", integer(Timings.MIN_LOOP_WAIT));
+    dynamic("retry_timeout", integer(Timings.MIN_RETRY_TIMEOUT));
     dynamic("maximum_lag_on_failover", integer(0));
     dynamic("maximum_lag_on_syncnode", integer(-1));
     dynamic("max_timelines_history", integer(0));

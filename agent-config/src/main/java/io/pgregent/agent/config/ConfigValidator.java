@@ -2,6 +2,7 @@ package io.pgregent.agent.config;
 
 import io.pgregent.agent.config.ConfigKeys.Kind;
 import io.pgregent.agent.config.ConfigKeys.Spec;
+import io.pgregent.core.dcs.Timings;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.Set;
 final class ConfigValidator {
 
   /** Patroni raises a ttl below this; Regent accepts down to 5 with a warning. */
-  static final int PATRONI_MIN_TTL = 20;
+  static final int PATRONI_MIN_TTL = Timings.PATRONI_MIN_TTL;
 
   private static final Set<String> WILDCARD_HOSTS = Set.of("", "*", "0.0.0.0", "::");
   private static final Set<String> LOOPBACK_HOSTS = Set.of("127.0.0.1", "localhost", "::1");
@@ -312,33 +313,21 @@ final class ConfigValidator {
     Long ttl = validNumber("bootstrap.dcs.ttl", 30);
     Long loopWait = validNumber("bootstrap.dcs.loop_wait", 10);
     Long retry = validNumber("bootstrap.dcs.retry_timeout", 10);
-    if (ttl == null || loopWait == null || retry == null || ttl < 5 || loopWait < 1 || retry < 3) {
+    if (ttl == null
+        || loopWait == null
+        || retry == null
+        || ttl < Timings.MIN_TTL
+        || loopWait < Timings.MIN_LOOP_WAIT
+        || retry < Timings.MIN_RETRY_TIMEOUT) {
       return; // already reported
     }
-    if (ttl >= 5 && ttl < PATRONI_MIN_TTL) {
-      warn(
-          "bootstrap.dcs.ttl",
-          ttl
-              + " is below Patroni's minimum of "
-              + PATRONI_MIN_TTL
-              + " (Patroni would raise it to "
-              + PATRONI_MIN_TTL
-              + "; Regent uses it as written)");
-    }
-    if (loopWait + 2 * retry > ttl) {
-      error(
-          "bootstrap.dcs.ttl",
-          "loop_wait ("
-              + loopWait
-              + ") + 2 × retry_timeout ("
-              + retry
-              + ") = "
-              + (loopWait + 2 * retry)
-              + " exceeds ttl ("
-              + ttl
-              + "): the leader could lose its lock while still retrying");
-    }
-    watchdogTimeout(ttl, loopWait);
+    belowPatroni("bootstrap.dcs.ttl", ttl, PATRONI_MIN_TTL);
+    belowPatroni("bootstrap.dcs.retry_timeout", retry, Timings.PATRONI_MIN_RETRY_TIMEOUT);
+    // Like Patroni, values that break loop_wait + 2 × retry_timeout ≤ ttl are adjusted, not
+    // refused.
+    Timings inForce = Timings.adjust(ttl, loopWait, retry);
+    inForce.warning().ifPresent(w -> warn("bootstrap.dcs.ttl", w));
+    watchdogTimeout(inForce.ttl(), inForce.loopWait());
     if (ConfigValues.get(tree, "bootstrap.dcs.master_start_timeout") != null
         && ConfigValues.get(tree, "bootstrap.dcs.primary_start_timeout") != null) {
       warn("bootstrap.dcs.master_start_timeout", "ignored: primary_start_timeout is also set");
@@ -349,6 +338,19 @@ final class ConfigValidator {
    * An explicitly enabled watchdog whose timeout ({@code ttl − safety_margin}) would not cover one
    * {@code loop_wait} is never activated: say so now rather than at the first promotion.
    */
+  private void belowPatroni(String key, long value, int patroniMin) {
+    if (value < patroniMin) {
+      warn(
+          key,
+          value
+              + " is below Patroni's minimum of "
+              + patroniMin
+              + " (Patroni would raise it to "
+              + patroniMin
+              + "; Regent uses it as written)");
+    }
+  }
+
   private void watchdogTimeout(long ttl, long loopWait) {
     GuardMode mode = GuardMode.parse(ConfigValues.get(tree, "watchdog.mode"));
     Long margin = ConfigValues.number(tree, "watchdog.safety_margin");

@@ -2,6 +2,7 @@ package io.pgregent.agent.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.core.dcs.Timings;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
@@ -73,19 +74,11 @@ public final class DynamicConfigValidator {
   }
 
   private static void check(ObjectNode c) {
-    long ttl = integer(c, "ttl", 5, 30);
-    long loopWait = integer(c, "loop_wait", 1, 10);
-    long retry = integer(c, "retry_timeout", 1, 10);
-    if (loopWait + 2 * retry > ttl) {
-      throw new Invalid(
-          "ttl: loop_wait ("
-              + loopWait
-              + ") + 2 * retry_timeout ("
-              + retry
-              + ") must not exceed ttl ("
-              + ttl
-              + ")");
-    }
+    // Values that break loop_wait + 2 × retry_timeout ≤ ttl are stored as written: each agent
+    // adjusts the values in force, with a warning, as Patroni does.
+    integer(c, "ttl", Timings.MIN_TTL, Timings.DEFAULT_TTL);
+    integer(c, "loop_wait", Timings.MIN_LOOP_WAIT, Timings.DEFAULT_LOOP_WAIT);
+    integer(c, "retry_timeout", Timings.MIN_RETRY_TIMEOUT, Timings.DEFAULT_RETRY_TIMEOUT);
     integer(c, "maximum_lag_on_failover", 0, 0);
     integer(c, "maximum_lag_on_syncnode", -1, 0);
     integer(c, "max_timelines_history", 0, 0);

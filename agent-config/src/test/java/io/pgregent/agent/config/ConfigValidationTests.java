@@ -68,7 +68,9 @@ class ConfigValidationTests {
         "|bootstrap:\\n  dcs:\\n    ttl: thirty|bootstrap.dcs.ttl|expected a whole number, not 'thirty'",
         "|bootstrap:\\n  dcs:\\n    ttl: 4|bootstrap.dcs.ttl|at least 5, not 4",
         "|bootstrap:\\n  dcs:\\n    loop_wait: 0|bootstrap.dcs.loop_wait|at least 1",
-        "|bootstrap:\\n  dcs:\\n    retry_timeout: 2|bootstrap.dcs.retry_timeout|at least 3",
+        "|bootstrap:\\n  dcs:\\n    retry_timeout: 0|bootstrap.dcs.retry_timeout|at least 1",
+        "|bootstrap:\\n  dcs:\\n    loop_wait: -2|bootstrap.dcs.loop_wait|at least 1",
+        "|bootstrap:\\n  dcs:\\n    retry_timeout: soon|bootstrap.dcs.retry_timeout|expected a whole number",
         "|bootstrap:\\n  dcs:\\n    maximum_lag_on_failover: -5|bootstrap.dcs.maximum_lag_on_failover|at least 0",
         "|bootstrap:\\n  dcs:\\n    synchronous_mode: sometimes|bootstrap.dcs.synchronous_mode|on, off or quorum",
         "|bootstrap:\\n  dcs:\\n    failsafe_mode: maybe|bootstrap.dcs.failsafe_mode|true or false",
@@ -212,15 +214,42 @@ class ConfigValidationTests {
   }
 
   @Test
-  void loopWaitPlusTwiceRetryTimeoutMustNotExceedTtl() {
+  void timingsThatBreakTheRuleAreAdjustedWithOneWarning() {
+    // Patroni's acceptance suite writes these
     LoadedConfig loaded =
-        readWith("", "bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 10\n    retry_timeout: 6");
+        readWith("", "bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 2\n    retry_timeout: 10");
 
-    assertThat(loaded.errors())
+    assertThat(loaded.hasErrors()).isFalse();
+    assertThat(loaded.warnings())
         .extracting(ConfigProblem::toString)
         .containsExactly(
-            "bootstrap.dcs.ttl: loop_wait (10) + 2 × retry_timeout (6) = 22 exceeds ttl (20):"
-                + " the leader could lose its lock while still retrying");
+            "bootstrap.dcs.ttl: Violated the rule \"loop_wait + 2*retry_timeout <= ttl\", where"
+                + " ttl=20. Adjusting loop_wait from 2 to 1 and retry_timeout from 10 to 9");
+    // the configuration keeps what was written: it is what bootstrap stores
+    assertThat(loaded.config().bootstrapDcs().get("loop_wait").intValue()).isEqualTo(2);
+    assertThat(loaded.config().bootstrapDcs().get("retry_timeout").intValue()).isEqualTo(10);
+
+    LoadedConfig lowered =
+        readWith("", "bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 10\n    retry_timeout: 6");
+    assertThat(lowered.hasErrors()).isFalse();
+    assertThat(lowered.warnings())
+        .extracting(ConfigProblem::toString)
+        .containsExactly(
+            "bootstrap.dcs.ttl: Violated the rule \"loop_wait + 2*retry_timeout <= ttl\", where"
+                + " ttl=20 and retry_timeout=6. Adjusting loop_wait from 10 to 8");
+  }
+
+  @Test
+  void retryTimeoutBelowThreeIsAcceptedWithAWarning() {
+    LoadedConfig loaded =
+        readWith("", "bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 1\n    retry_timeout: 2");
+
+    assertThat(loaded.hasErrors()).isFalse();
+    assertThat(loaded.warnings())
+        .extracting(ConfigProblem::toString)
+        .containsExactly(
+            "bootstrap.dcs.retry_timeout: 2 is below Patroni's minimum of 3 (Patroni would raise it"
+                + " to 3; Regent uses it as written)");
   }
 
   @Test

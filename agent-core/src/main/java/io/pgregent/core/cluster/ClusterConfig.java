@@ -2,6 +2,7 @@ package io.pgregent.core.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.core.dcs.Timings;
 import java.util.Objects;
 
 /**
@@ -13,25 +14,32 @@ import java.util.Objects;
  */
 public record ClusterConfig(ObjectNode data, long version) {
 
-  public static final int DEFAULT_TTL = 30;
-  public static final int DEFAULT_LOOP_WAIT = 10;
-  public static final int DEFAULT_RETRY_TIMEOUT = 10;
+  public static final int DEFAULT_TTL = Timings.DEFAULT_TTL;
+  public static final int DEFAULT_LOOP_WAIT = Timings.DEFAULT_LOOP_WAIT;
+  public static final int DEFAULT_RETRY_TIMEOUT = Timings.DEFAULT_RETRY_TIMEOUT;
   public static final long DEFAULT_MAXIMUM_LAG_ON_FAILOVER = 1_048_576L;
 
   public ClusterConfig {
     Objects.requireNonNull(data, "data");
   }
 
+  /** ttl, loop_wait and retry_timeout in force: the stored values, adjusted to fit together. */
+  public Timings timings() {
+    return Timings.of(data);
+  }
+
   public int ttl() {
-    return intValue("ttl", DEFAULT_TTL);
+    return timings().ttl();
   }
 
+  /** The loop_wait in force, which may be lower than the stored one (see {@link Timings}). */
   public int loopWait() {
-    return intValue("loop_wait", DEFAULT_LOOP_WAIT);
+    return timings().loopWait();
   }
 
+  /** The retry_timeout in force, which may be lower than the stored one (see {@link Timings}). */
   public int retryTimeout() {
-    return intValue("retry_timeout", DEFAULT_RETRY_TIMEOUT);
+    return timings().retryTimeout();
   }
 
   public long maximumLagOnFailover() {
@@ -39,10 +47,5 @@ public record ClusterConfig(ObjectNode data, long version) {
     return node != null && node.canConvertToLong()
         ? node.asLong()
         : DEFAULT_MAXIMUM_LAG_ON_FAILOVER;
-  }
-
-  private int intValue(String key, int fallback) {
-    JsonNode node = data.get(key);
-    return node != null && node.canConvertToInt() ? node.asInt() : fallback;
   }
 }

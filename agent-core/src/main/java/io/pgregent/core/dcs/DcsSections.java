@@ -1,6 +1,5 @@
 package io.pgregent.core.dcs;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -49,7 +48,8 @@ public final class DcsSections {
 
   /**
    * Who we are in the store and the timings to start with, from the top-level keys {@code scope},
-   * {@code namespace}, {@code name} and {@code bootstrap.dcs.ttl}/{@code retry_timeout}.
+   * {@code namespace}, {@code name} and {@code bootstrap.dcs.ttl}/{@code loop_wait}/{@code
+   * retry_timeout} (adjusted as {@link Timings} says).
    *
    * @param property looks up a configuration key, null when unset
    * @throws IllegalArgumentException naming the key when one is missing or invalid
@@ -63,15 +63,20 @@ public final class DcsSections {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("scope: " + e.getMessage(), e);
     }
-    int ttl = seconds(property, "bootstrap.dcs.ttl", 30);
-    int retry = seconds(property, "bootstrap.dcs.retry_timeout", 10);
-    DcsTimings timings;
-    try {
-      timings = new DcsTimings(Duration.ofSeconds(ttl), Duration.ofSeconds(retry));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("bootstrap.dcs.ttl: " + e.getMessage(), e);
-    }
-    return new Identity(path, name, timings);
+    Timings timings =
+        Timings.adjust(
+            seconds(property, "bootstrap.dcs.ttl", Timings.DEFAULT_TTL, Timings.MIN_TTL),
+            seconds(
+                property,
+                "bootstrap.dcs.loop_wait",
+                Timings.DEFAULT_LOOP_WAIT,
+                Timings.MIN_LOOP_WAIT),
+            seconds(
+                property,
+                "bootstrap.dcs.retry_timeout",
+                Timings.DEFAULT_RETRY_TIMEOUT,
+                Timings.MIN_RETRY_TIMEOUT));
+    return new Identity(path, name, timings.dcsTimings());
   }
 
   private static String required(Function<String, String> property, String key) {
@@ -82,23 +87,28 @@ public final class DcsSections {
     return value.trim();
   }
 
-  private static int seconds(Function<String, String> property, String key, int fallback) {
+  private static int seconds(Function<String, String> property, String key, int fallback, int min) {
     String value = property.apply(key);
     if (value == null || value.isBlank()) {
       return fallback;
     }
+    int seconds;
     try {
-      return Integer.parseInt(value.trim());
+      seconds = Integer.parseInt(value.trim());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
           key + ": '" + value + "' is not a whole number of seconds", e);
     }
+    if (seconds < min) {
+      throw new IllegalArgumentException(key + ": must be at least " + min + ", not " + seconds);
+    }
+    return seconds;
   }
 
   /**
    * @param path the cluster's keys
    * @param member this member's name
-   * @param timings ttl and retry_timeout until the dynamic configuration says otherwise
+   * @param timings ttl and retry_timeout in force until the dynamic configuration says otherwise
    */
   public record Identity(ClusterPath path, String member, DcsTimings timings) {}
 }

@@ -31,7 +31,22 @@ class DcsSectionsTests {
     assertThat(id.path().prefix()).isEqualTo("/x/batman/");
     assertThat(id.member()).isEqualTo("pg0");
     assertThat(id.timings().ttl().toSeconds()).isEqualTo(12);
-    assertThat(id.timings().retryTimeout().toSeconds()).isEqualTo(10);
+    // loop_wait 10 + 2 × retry_timeout 10 breaks ttl 12: loop_wait 1, retry_timeout (12 − 1) / 2
+    assertThat(id.timings().retryTimeout().toSeconds()).isEqualTo(5);
+  }
+
+  @Test
+  void theAcceptanceSuiteTimingsStartAdjusted() {
+    Map<String, String> props =
+        Map.of(
+            "scope", "batman",
+            "name", "pg0",
+            "bootstrap.dcs.ttl", "20",
+            "bootstrap.dcs.loop_wait", "2",
+            "bootstrap.dcs.retry_timeout", "10");
+    DcsTimings timings = DcsSections.identity(props::get).timings();
+    assertThat(timings.ttl().toSeconds()).isEqualTo(20);
+    assertThat(timings.retryTimeout().toSeconds()).isEqualTo(9);
   }
 
   @Test
@@ -50,5 +65,15 @@ class DcsSectionsTests {
                 DcsSections.identity(
                     Map.of("scope", "s", "name", "n", "bootstrap.dcs.ttl", "1")::get))
         .hasMessageStartingWith("bootstrap.dcs.ttl");
+    assertThatThrownBy(
+            () ->
+                DcsSections.identity(
+                    Map.of("scope", "s", "name", "n", "bootstrap.dcs.retry_timeout", "-3")::get))
+        .hasMessageStartingWith("bootstrap.dcs.retry_timeout");
+    assertThatThrownBy(
+            () ->
+                DcsSections.identity(
+                    Map.of("scope", "s", "name", "n", "bootstrap.dcs.loop_wait", "x")::get))
+        .hasMessageStartingWith("bootstrap.dcs.loop_wait");
   }
 }

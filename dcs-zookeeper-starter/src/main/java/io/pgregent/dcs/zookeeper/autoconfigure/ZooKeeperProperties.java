@@ -32,7 +32,8 @@ public class ZooKeeperProperties {
 
   /**
    * How long one store operation retries before the store counts as unreachable, in seconds;
-   * defaults to {@code bootstrap.dcs.retry_timeout}.
+   * defaults to {@code bootstrap.dcs.retry_timeout}. Either is fitted to {@code loop_wait + 2 ×
+   * retry_timeout ≤ ttl} as the loop does, and the cluster's configuration replaces it once read.
    */
   @DurationUnit(ChronoUnit.SECONDS)
   private Duration retryTimeout;

@@ -109,6 +109,29 @@ class ZooKeeperDcsAutoConfigurationTests {
   }
 
   @Test
+  void retryTimeoutsThatBreakTheRuleAreFittedToTtlAsTheLoopDoes() {
+    // Patroni's acceptance suite: loop_wait 2 + 2 × retry_timeout 10 > ttl 20
+    runner
+        .withPropertyValues(
+            "zookeeper.hosts=127.0.0.1:2181",
+            "bootstrap.dcs.ttl=20",
+            "bootstrap.dcs.loop_wait=2",
+            "bootstrap.dcs.retry_timeout=10")
+        .run(
+            ctx -> {
+              assertThat(ctx.getBean(Dcs.class).timings().ttl().toSeconds()).isEqualTo(20);
+              assertThat(ctx.getBean(Dcs.class).timings().retryTimeout().toSeconds()).isEqualTo(9);
+            });
+    runner
+        .withPropertyValues(
+            "zookeeper.hosts=127.0.0.1:2181", "bootstrap.dcs.ttl=20", "zookeeper.retry_timeout=15")
+        .run(
+            ctx ->
+                assertThat(ctx.getBean(Dcs.class).timings().retryTimeout().toSeconds())
+                    .isEqualTo(9));
+  }
+
+  @Test
   void twoStoreSectionsFailStartupNamingBoth() {
     runner
         .withPropertyValues("etcd3.host=127.0.0.1:2379", "zookeeper.hosts=127.0.0.1:2181")
