@@ -203,8 +203,7 @@ class LeaseSafetyIT {
       String next = awaitNewLeader(leader);
       long before = writer.committed.get();
       await().atMost(Duration.ofSeconds(30)).until(() -> writer.committed.get() > before + 10);
-      assertThat(checker.twoWritable()).as(checker::report).isZero();
-      assertThat(checker.twoPrimary()).as(checker::report).isZero();
+      checker.assertOnePrimaryThroughout();
       assertThat(next).isNotEqualTo(leader);
     } finally {
       proxies.get(leader).restore();
@@ -224,8 +223,7 @@ class LeaseSafetyIT {
       String next = awaitNewLeader(leader);
       long before = writer.committed.get();
       await().atMost(Duration.ofSeconds(30)).until(() -> writer.committed.get() > before + 10);
-      assertThat(checker.twoWritable()).as(checker::report).isZero();
-      assertThat(checker.twoPrimary()).as(checker::report).isZero();
+      checker.assertOnePrimaryThroughout();
       assertThat(agents.get(leader).log())
           .contains("the leader lease deadline passed")
           .contains("without a renewal: stopping PostgreSQL");
@@ -260,8 +258,7 @@ class LeaseSafetyIT {
               e ->
                   assertThat(e.getValue().log().substring(logStart.get(e.getKey())))
                       .doesNotContain("promoted self to leader"));
-      assertThat(checker.twoWritable()).as(checker::report).isZero();
-      assertThat(checker.twoPrimary()).as(checker::report).isZero();
+      checker.assertOnePrimaryThroughout();
     } finally {
       Files.deleteIfExists(slowPromote);
     }
@@ -290,8 +287,7 @@ class LeaseSafetyIT {
           .atMost(Duration.ofSeconds(30))
           .pollInterval(Duration.ofMillis(200))
           .until(() -> agents.get(leader).status("/replica") == 200 || !writableNow(leader));
-      assertThat(checker.twoWritable()).as(checker::report).isZero();
-      assertThat(checker.twoPrimary()).as(checker::report).isZero();
+      checker.assertOnePrimaryThroughout();
       assertThat(next).isNotEqualTo(leader);
     } finally {
       Files.deleteIfExists(slowStop);
@@ -324,8 +320,7 @@ class LeaseSafetyIT {
           .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(250))
           .until(() -> Members.streaming(frozen));
-      assertThat(checker.twoWritable()).as(checker::report).isZero();
-      assertThat(checker.twoPrimary()).as(checker::report).isZero();
+      checker.assertOnePrimaryThroughout();
     }
     awaitHealthy();
   }
@@ -345,8 +340,7 @@ class LeaseSafetyIT {
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> killed.postmasterPid().flatMap(ProcessHandle::of).isEmpty());
-      assertThat(checker.twoWritable()).as(checker::report).isZero();
-      assertThat(checker.twoPrimary()).as(checker::report).isZero();
+      checker.assertOnePrimaryThroughout();
     }
     // A restarted agent adopts the fence that is still running, and rejoins.
     long fence = ClusterMember.fencePid(base.resolve(leader)).orElseThrow();
@@ -386,8 +380,7 @@ class LeaseSafetyIT {
       }
       String next = awaitNewLeaderWithin(leader, Duration.ofSeconds(60));
       assertThat(next).isNotEqualTo(leader);
-      assertThat(checker.twoWritable()).as(checker::report).isZero();
-      assertThat(checker.twoPrimary()).as(checker::report).isZero();
+      checker.assertOnePrimaryThroughout();
     } finally {
       Files.writeString(hba, original);
       locked.send("PATCH", "/config", "{\"primary_start_timeout\": null}", Duration.ofSeconds(5));

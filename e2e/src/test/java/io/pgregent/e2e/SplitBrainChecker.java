@@ -182,6 +182,12 @@ public final class SplitBrainChecker implements AutoCloseable {
         + (events.size() > 10 ? events.subList(0, 10) + "…" : events);
   }
 
+  /** No sample saw two writable primaries, and none saw two members answering 200 on /primary. */
+  public void assertOnePrimaryThroughout() {
+    org.assertj.core.api.Assertions.assertThat(twoWritable()).as(this::report).isZero();
+    org.assertj.core.api.Assertions.assertThat(twoPrimary()).as(this::report).isZero();
+  }
+
   @Override
   public void close() {
     running = false;
