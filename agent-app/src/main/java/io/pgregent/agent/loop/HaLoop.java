@@ -218,10 +218,14 @@ public final class HaLoop implements SmartLifecycle {
   }
 
   /**
-   * Whether this member may take or keep the leader lock as far as the watchdog goes: in {@code
-   * required} mode only with a watchdog armed for the ttl in force.
+   * Whether this member may take or keep the leader lock as far as the fence and the watchdog go:
+   * in {@code required} mode only with a running fence, and a watchdog armed for the ttl in force.
    */
   private boolean guardsReady() {
+    if (dynamic.paused()) {
+      // In pause nothing is enforced, and the watchdog stays disabled.
+      return true;
+    }
     if (fenceMode() == io.pgregent.agent.config.GuardMode.REQUIRED && fence() == null) {
       log.warn("the fence is not running: not taking or keeping the leader lock");
       return false;
