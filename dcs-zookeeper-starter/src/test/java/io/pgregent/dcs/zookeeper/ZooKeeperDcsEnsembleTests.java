@@ -266,10 +266,12 @@ class ZooKeeperDcsEnsembleTests {
       }
       long lastCycle = System.nanoTime();
       // The loop freezes; the client library keeps the session alive by itself (its pings), and
-      // the session is still the same one well past half the ttl...
+      // the session is still the same one past half the ttl after the last cycle: a read that
+      // starts then still finds the lock (a stalled loop cannot take it again once it is gone).
       long session = holder.zooKeeperForTests().getSessionId();
+      long halfTtlLeft = lastCycle + TTL.dividedBy(2).toNanos() - System.nanoTime();
       await()
-          .during(TTL.dividedBy(2))
+          .pollDelay(Duration.ofNanos(Math.max(halfTtlLeft, TimeUnit.MILLISECONDS.toNanos(1))))
           .atMost(TTL)
           .pollInterval(Duration.ofMillis(100))
           .until(() -> observer.read().isLockedBy("holder"));
