@@ -296,7 +296,7 @@ public final class PostgresClient implements AutoCloseable {
       Duration queryTimeout,
       ConnectionWork<T> work) {
     Properties props = properties(credentials, socketDirectory, port, connectTimeout, queryTimeout);
-    try (Connection c = DriverManager.getConnection(url(host, port), props)) {
+    try (Connection c = DriverManager.getConnection(url(host, port, socketDirectory), props)) {
       return work.apply(c);
     } catch (SQLException ex) {
       throw new PostgresQueryException(
@@ -329,7 +329,7 @@ public final class PostgresClient implements AutoCloseable {
     if (pool == null) {
       HikariConfig cfg = new HikariConfig();
       cfg.setPoolName(poolName);
-      cfg.setJdbcUrl(url(host, port));
+      cfg.setJdbcUrl(url(host, port, socketDirectory));
       cfg.setDataSourceProperties(
           properties(credentials, socketDirectory, port, connectTimeout, queryTimeout));
       cfg.setUsername(credentials.username());
@@ -350,8 +350,9 @@ public final class PostgresClient implements AutoCloseable {
     return pool;
   }
 
-  private static String url(String host, int port) {
-    String h = host.contains(":") ? "[" + host + "]" : host;
+  private static String url(String host, int port, Path socketDirectory) {
+    // The socket factory connects only what the driver addresses as "localhost", to its socket.
+    String h = socketDirectory != null ? "localhost" : host.contains(":") ? "[" + host + "]" : host;
     return "jdbc:postgresql://" + h + ":" + port + "/postgres";
   }
 
