@@ -133,6 +133,44 @@ class TlsConnectionTests {
   }
 
   @Test
+  @Order(2)
+  void aPkcs1PemKeyIsConvertedInMemoryWhateverItsName() throws Exception {
+    openssl(certs, "genrsa", "-traditional", "-out", "legacy.rsa", "2048");
+    openssl(
+        certs, "req", "-new", "-key", "legacy.rsa", "-subj", "/CN=postgres", "-out", "legacy.csr");
+    openssl(
+        certs,
+        "x509",
+        "-req",
+        "-days",
+        "2",
+        "-in",
+        "legacy.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "legacy.crt");
+    Files.copy(certs.resolve("legacy.rsa"), certs.resolve("legacy.key"));
+    assertThat(Files.readString(certs.resolve("legacy.key"), StandardCharsets.US_ASCII))
+        .startsWith("-----BEGIN RSA PRIVATE KEY-----");
+    for (String key : List.of("legacy.rsa", "legacy.key")) {
+      Credentials legacy =
+          new Credentials(
+              "postgres",
+              "su-secret",
+              Map.of(
+                  "sslmode", "verify-ca",
+                  "sslcert", certs.resolve("legacy.crt").toString(),
+                  "sslkey", certs.resolve(key).toString(),
+                  "sslrootcert", certs.resolve("ca.crt").toString()));
+      assertThat(query(node1, legacy, OWN_SSL)).as(key).containsExactly("true");
+    }
+  }
+
+  @Test
   @Order(3)
   void aReplicaClonedWithTheClientCertificateStreamsOverTls() throws Exception {
     node1.syncReplicationSlots(java.util.Set.of("node1", "node2"));

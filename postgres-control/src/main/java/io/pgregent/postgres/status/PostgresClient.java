@@ -375,6 +375,10 @@ public final class PostgresClient implements AutoCloseable {
       p.setProperty("gssEncMode", "disable");
     } else {
       credentials.parameters().forEach((k, v) -> setJdbcParameter(p, k, v));
+      if (credentials.parameter("sslcert") != null
+          && PemKeySslFactory.needed(credentials.parameter("sslkey"))) {
+        p.setProperty("sslfactory", PemKeySslFactory.class.getName());
+      }
     }
     p.setProperty("connectTimeout", Long.toString(seconds(connectTimeout)));
     p.setProperty("loginTimeout", Long.toString(seconds(connectTimeout.plus(queryTimeout))));
@@ -392,8 +396,8 @@ public final class PostgresClient implements AutoCloseable {
   /**
    * Sets libpq parameter {@code name} as the driver's property. The driver reads PEM keys named
    * {@code *.key} or {@code *.pem} (PKCS#8, as {@code openssl req} writes them) as well as PKCS#8
-   * DER and PKCS#12; it has no certificate revocation lists, so {@code sslcrl} and {@code
-   * sslcrldir} apply only to libpq programs.
+   * DER and PKCS#12 (other PEM keys go through {@link PemKeySslFactory}); it has no certificate
+   * revocation lists, so {@code sslcrl} and {@code sslcrldir} apply only to libpq programs.
    */
   private static void setJdbcParameter(Properties p, String name, String value) {
     switch (name) {
