@@ -104,6 +104,7 @@ public final class PostgresController implements AutoCloseable {
         new PostgresClient(
             settings.localHost(),
             settings.port(),
+            settings.localSocketDirectory().orElse(null),
             settings.superuser(),
             settings.connectTimeout(),
             settings.queryTimeout(),
@@ -596,22 +597,36 @@ public final class PostgresController implements AutoCloseable {
     return "'" + s.replace("'", "''") + "'";
   }
 
+  private static String uriEncode(String v) {
+    return java.net.URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
   private void runPostBootstrap() {
     String script = settings.bootstrap().postBootstrap();
     if (script == null || script.isBlank()) {
       return;
     }
     Credentials su = settings.superuser();
-    String url =
-        "postgres://"
-            + java.net.URLEncoder.encode(su.username(), StandardCharsets.UTF_8)
-            + "@"
-            + settings.localHost()
-            + ":"
-            + settings.port()
-            + "/postgres";
+    // The superuser's local connection as the agent makes it: the socket directory or TCP with the
+    // entry's TLS parameters.
+    Optional<Path> socket = settings.localSocketDirectory();
+    StringBuilder url =
+        new StringBuilder("postgres://")
+            .append(uriEncode(su.username()))
+            .append('@')
+            .append(socket.map(d -> uriEncode(d.toString())).orElse(settings.localHost()))
+            .append(':')
+            .append(settings.port())
+            .append("/postgres");
+    if (socket.isEmpty()) {
+      char sep = '?';
+      for (Map.Entry<String, String> e : su.parameters().entrySet()) {
+        url.append(sep).append(e.getKey()).append('=').append(uriEncode(e.getValue()));
+        sep = '&';
+      }
+    }
     List<String> cmd = new ArrayList<>(CommandLine.split(script));
-    cmd.add(url);
+    cmd.add(url.toString());
     CommandResult r =
         runner.run(cmd, Map.of("PGPASSFILE", settings.pgpass().toString()), Duration.ofHours(1));
     if (!r.succeeded()) {
@@ -749,9 +764,8 @@ public final class PostgresController implements AutoCloseable {
     sb.append(" user=").append(conninfoValue(cred.username()));
     sb.append(" passfile=").append(conninfoValue(settings.pgpass().toString()));
     sb.append(" application_name=").append(conninfoValue(settings.name()));
-    if (cred.sslmode() != null) {
-      sb.append(" sslmode=").append(conninfoValue(cred.sslmode()));
-    }
+    cred.parameters()
+        .forEach((k, v) -> sb.append(' ').append(k).append('=').append(conninfoValue(v)));
     if (withDbname) {
       sb.append(" dbname=postgres");
     }
@@ -1358,6 +1372,7 @@ public final class PostgresController implements AutoCloseable {
     PostgresClient.once(
         settings.localHost(),
         settings.port(),
+        settings.localSocketDirectory().orElse(null),
         settings.superuser(),
         settings.connectTimeout(),
         timeout,

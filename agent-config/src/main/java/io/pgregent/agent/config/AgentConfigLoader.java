@@ -302,6 +302,8 @@ public final class AgentConfigLoader {
                     tree, "postgresql.remove_data_directory_on_diverged_timelines", false))
             .prePromote(ConfigValues.string(tree, "postgresql.pre_promote"))
             .beforeStop(ConfigValues.string(tree, "postgresql.before_stop"))
+            .useUnixSocket(ConfigValues.bool(tree, "postgresql.use_unix_socket", false))
+            .useUnixSocketRepl(ConfigValues.bool(tree, "postgresql.use_unix_socket_repl", false))
             .postgresUser(ConfigValues.string(tree, "regent.postgres_user"))
             .callbacks(
                 new Callbacks(
@@ -339,10 +341,17 @@ public final class AgentConfigLoader {
 
   private static Credentials credentials(Map<String, Object> tree, String user) {
     String p = "postgresql.authentication." + user;
+    Map<String, String> parameters = new LinkedHashMap<>();
+    for (String k : Credentials.PARAMETERS) {
+      String v = ConfigValues.string(tree, p + "." + k);
+      if (v != null) {
+        parameters.put(k, v);
+      }
+    }
     return new Credentials(
         ConfigValues.string(tree, p + ".username"),
         ConfigValues.string(tree, p + ".password"),
-        ConfigValues.string(tree, p + ".sslmode"));
+        parameters);
   }
 
   private static Map<String, ReplicaMethod> replicaMethods(Map<String, Object> tree) {

@@ -1,6 +1,7 @@
 package io.pgregent.agent.config;
 
 import io.pgregent.core.dcs.Timings;
+import io.pgregent.postgres.config.Credentials;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -238,20 +239,11 @@ final class ConfigKeys {
       put(p, section());
       put(p + ".username", str());
       put(p + ".password", str());
-      put(p + ".sslmode", str());
-      for (String k :
-          List.of(
-              "sslkey",
-              "sslpassword",
-              "sslcert",
-              "sslrootcert",
-              "sslcrl",
-              "sslcrldir",
-              "sslnegotiation",
-              "gssencmode",
-              "channel_binding")) {
-        put(p + "." + k, str().unsupported(null));
+      for (String k : Credentials.PARAMETERS) {
+        put(p + "." + k, str());
       }
+      // PostgreSQL 17's libpq parameter: PostgreSQL 15's libpq refuses it in a connection string
+      put(p + ".sslnegotiation", str().unsupported(null));
     }
     put("postgresql.callbacks", section());
     for (String c : List.of("on_start", "on_stop", "on_restart", "on_reload", "on_role_change")) {
@@ -261,8 +253,8 @@ final class ConfigKeys {
     put("postgresql.before_stop", str());
     put("postgresql.create_replica_methods", stringList());
     put("postgresql.basebackup", spec(Kind.OPTIONS_OR_MAP));
-    put("postgresql.use_unix_socket", bool().unsupported(null));
-    put("postgresql.use_unix_socket_repl", bool().unsupported(null));
+    put("postgresql.use_unix_socket", bool());
+    put("postgresql.use_unix_socket_repl", bool());
     put("postgresql.parameters", map());
     put("postgresql.pg_hba", stringList());
     put("postgresql.pg_ident", stringList());

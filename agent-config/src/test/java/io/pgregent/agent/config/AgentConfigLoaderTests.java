@@ -62,10 +62,9 @@ class AgentConfigLoaderTests {
     assertThat(pg.dataDir()).isEqualTo(Path.of("/var/lib/postgresql/15/main"));
     assertThat(pg.binDir()).isEqualTo(Path.of("/usr/lib/postgresql/15/bin"));
     assertThat(pg.pgpass()).isEqualTo(Path.of("/var/lib/postgresql/.pgpass_patroni"));
-    assertThat(pg.superuser()).isEqualTo(new Credentials("postgres", "super-pass", null));
-    assertThat(pg.replication()).isEqualTo(new Credentials("replicator", "repl-pass", null));
-    assertThat(pg.rewindCredentials())
-        .isEqualTo(new Credentials("rewind_user", "rewind-pass", null));
+    assertThat(pg.superuser()).isEqualTo(Credentials.of("postgres", "super-pass"));
+    assertThat(pg.replication()).isEqualTo(Credentials.of("replicator", "repl-pass"));
+    assertThat(pg.rewindCredentials()).isEqualTo(Credentials.of("rewind_user", "rewind-pass"));
     assertThat(pg.parameters())
         .containsEntry("shared_buffers", "256MB")
         .containsEntry("unix_socket_directories", "/var/run/postgresql")
@@ -156,7 +155,7 @@ class AgentConfigLoaderTests {
 
     assertThat(c.name()).isEqualTo("pg7");
     assertThat(c.postgresql().name()).isEqualTo("pg7");
-    assertThat(c.postgresql().superuser()).isEqualTo(new Credentials("postgres", "from-env", null));
+    assertThat(c.postgresql().superuser()).isEqualTo(Credentials.of("postgres", "from-env"));
     assertThat(c.postgresql().binName()).containsEntry("pg_ctl", "pg_ctl15");
     assertThat(c.postgresql().dataDir()).isEqualTo(Path.of("/srv/pg"));
     assertThat(c.restapi().listenHost()).isEqualTo("10.0.0.11");
@@ -210,7 +209,7 @@ class AgentConfigLoaderTests {
     assertThat(c.restapi().username()).isEqualTo("patroni");
     assertThat(c.restapi().password()).isEqualTo("rest-pass");
     assertThat(c.postgresql().superuser()).isEqualTo(new Credentials("postgres", "su", "require"));
-    assertThat(c.postgresql().rewind()).isEqualTo(new Credentials("rewinder", "rw", null));
+    assertThat(c.postgresql().rewind()).isEqualTo(Credentials.of("rewinder", "rw"));
     assertThat(c.postgresql().pgpass()).isEqualTo(Path.of("/tmp/pgpass2"));
     assertThat(c.postgresql().listenAddresses()).isEqualTo("*");
     assertThat(c.properties())
@@ -330,8 +329,8 @@ class AgentConfigLoaderTests {
     assertThat(loaded.warnings().subList(0, 2))
         .allSatisfy(p -> assertThat(p.message()).startsWith("deprecated"));
     PostgresSettings pg = loaded.config().postgresql();
-    assertThat(pg.replication()).isEqualTo(new Credentials("replicator", "repl-pass", null));
-    assertThat(pg.superuser()).isEqualTo(new Credentials("rewinder", "rw-pass", null));
+    assertThat(pg.replication()).isEqualTo(Credentials.of("replicator", "repl-pass"));
+    assertThat(pg.superuser()).isEqualTo(Credentials.of("rewinder", "rw-pass"));
     assertThat(pg.usePgRewind()).isTrue();
   }
 
@@ -377,5 +376,53 @@ class AgentConfigLoaderTests {
         .containsEntry("postgresql.parameters[auto_explain.log_min_duration]", "5s")
         .containsEntry("tags.clonefrom", true)
         .containsEntry("log.level", "INFO");
+  }
+
+  @Test
+  void tlsAndUnixSocketSettingsOfPatronisAcceptanceSuiteAreUsedWithoutWarnings() {
+    String tls =
+        """
+              sslmode: verify-ca
+              sslrootcert: /certs/patroni.crt
+              sslcert: /certs/patroni.crt
+              sslkey: /certs/patroni.key
+              sslpassword: key-pass
+              sslcrl: /certs/crl.pem
+              gssencmode: disable
+              channel_binding: prefer
+        """;
+    Path file =
+        ConfigFixtures.write(
+            dir,
+            "patroni.yml",
+            ConfigFixtures.MINIMAL.replace(
+                    "    password: super-pass\n", "    password: super-pass\n" + tls)
+                + """
+                  use_unix_socket: true
+                  use_unix_socket_repl: true
+                  parameters:
+                    unix_socket_directories: '@abstract, /run/pg'
+                """);
+
+    LoadedConfig loaded = new AgentConfigLoader(Map.of()).load(file);
+
+    assertThat(loaded.problems()).isEmpty();
+    PostgresSettings pg = loaded.config().postgresql();
+    assertThat(pg.superuser().parameters())
+        .containsExactly(
+            Map.entry("sslmode", "verify-ca"),
+            Map.entry("sslkey", "/certs/patroni.key"),
+            Map.entry("sslpassword", "key-pass"),
+            Map.entry("sslcert", "/certs/patroni.crt"),
+            Map.entry("sslrootcert", "/certs/patroni.crt"),
+            Map.entry("sslcrl", "/certs/crl.pem"),
+            Map.entry("gssencmode", "disable"),
+            Map.entry("channel_binding", "prefer"));
+    assertThat(pg.superuser().toString()).doesNotContain("key-pass").doesNotContain("super-pass");
+    assertThat(pg.replication().parameters()).isEmpty();
+    assertThat(pg.useUnixSocket()).isTrue();
+    assertThat(pg.useUnixSocketRepl()).isTrue();
+    // The first absolute directory: an abstract socket cannot be connected to by path.
+    assertThat(pg.localSocketDirectory()).contains(Path.of("/run/pg"));
   }
 }

@@ -42,6 +42,10 @@ import java.util.Objects;
  * @param prePromote {@code postgresql.pre_promote} command, may be null
  * @param beforeStop {@code postgresql.before_stop} command, may be null
  * @param pgpass {@code postgresql.pgpass}: the password file Regent writes for libpq programs
+ * @param useUnixSocket {@code postgresql.use_unix_socket}: the superuser's connections to this
+ *     server go through its socket directory (see {@link #localSocketDirectory()})
+ * @param useUnixSocketRepl {@code postgresql.use_unix_socket_repl}: replication connections to this
+ *     server go through its socket directory (Regent makes none today)
  * @param postgresUser {@code regent.postgres_user}: the OS user when Regent runs as root
  * @param connectTimeout bound of opening a JDBC connection
  * @param queryTimeout bound of one status query (socket timeout; at least one second)
@@ -72,10 +76,15 @@ public record PostgresSettings(
     String prePromote,
     String beforeStop,
     Path pgpass,
+    boolean useUnixSocket,
+    boolean useUnixSocketRepl,
     String postgresUser,
     Duration connectTimeout,
     Duration queryTimeout,
     BootstrapSettings bootstrap) {
+
+  /** libpq's socket directory when {@code unix_socket_directories} is not set (Debian's build). */
+  public static final String DEFAULT_SOCKET_DIRECTORY = "/var/run/postgresql";
 
   public PostgresSettings {
     Objects.requireNonNull(scope, "scope");
@@ -127,6 +136,28 @@ public record PostgresSettings(
         : first;
   }
 
+  /**
+   * The socket directory the superuser's local connections use: empty unless {@code
+   * use_unix_socket} is set; the first absolute entry of {@code unix_socket_directories}, or empty
+   * (TCP) when it has none; PostgreSQL's default directory when the parameter is not set.
+   */
+  public java.util.Optional<Path> localSocketDirectory() {
+    if (!useUnixSocket) {
+      return java.util.Optional.empty();
+    }
+    Object dirs = parameters.get("unix_socket_directories");
+    if (dirs == null) {
+      return java.util.Optional.of(Path.of(DEFAULT_SOCKET_DIRECTORY));
+    }
+    for (String d : String.valueOf(dirs).split(",")) {
+      // '@' names an abstract socket and relative names cannot be connected to
+      if (d.strip().startsWith("/")) {
+        return java.util.Optional.of(Path.of(d.strip()));
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   /** The listen hosts as {@code listen_addresses}. */
   public String listenAddresses() {
     return HostPort.parse(listen, "postgresql.listen").host();
@@ -163,6 +194,8 @@ public record PostgresSettings(
     b.prePromote = prePromote;
     b.beforeStop = beforeStop;
     b.pgpass = pgpass;
+    b.useUnixSocket = useUnixSocket;
+    b.useUnixSocketRepl = useUnixSocketRepl;
     b.postgresUser = postgresUser;
     b.connectTimeout = connectTimeout;
     b.queryTimeout = queryTimeout;
@@ -217,6 +250,8 @@ public record PostgresSettings(
     private String prePromote;
     private String beforeStop;
     private Path pgpass;
+    private boolean useUnixSocket;
+    private boolean useUnixSocketRepl;
     private String postgresUser;
     private Duration connectTimeout;
     private Duration queryTimeout;
@@ -347,6 +382,16 @@ public record PostgresSettings(
       return this;
     }
 
+    public Builder useUnixSocket(boolean v) {
+      useUnixSocket = v;
+      return this;
+    }
+
+    public Builder useUnixSocketRepl(boolean v) {
+      useUnixSocketRepl = v;
+      return this;
+    }
+
     public Builder postgresUser(String v) {
       postgresUser = v;
       return this;
@@ -393,6 +438,8 @@ public record PostgresSettings(
           prePromote,
           beforeStop,
           pgpass,
+          useUnixSocket,
+          useUnixSocketRepl,
           postgresUser,
           connectTimeout,
           queryTimeout,

@@ -50,7 +50,9 @@ public final class CommandRunner {
       ProcessBuilder pb = builder(command, env);
       pb.redirectErrorStream(true).redirectOutput(out.toFile());
       pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-      log.debug("running {}", command);
+      if (log.isDebugEnabled()) {
+        log.debug("running {}", redacted(command));
+      }
       Process process = pb.start();
       boolean finished = process.waitFor(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
       if (!finished) {
@@ -102,5 +104,13 @@ public final class CommandRunner {
     environment.keySet().removeIf(k -> k.startsWith("PG") && !extra.containsKey(k));
     pb.directory(new java.io.File("/"));
     return pb;
+  }
+
+  // Connection strings may carry the key's passphrase (sslpassword): never log it.
+  private static final java.util.regex.Pattern SSLPASSWORD =
+      java.util.regex.Pattern.compile("sslpassword=('(?:[^'\\\\]|\\\\.)*'|\\S+)");
+
+  static String redacted(List<String> command) {
+    return SSLPASSWORD.matcher(command.toString()).replaceAll("sslpassword=<hidden>");
   }
 }

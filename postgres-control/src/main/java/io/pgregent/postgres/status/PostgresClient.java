@@ -3,6 +3,7 @@ package io.pgregent.postgres.status;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.pgregent.postgres.config.Credentials;
+import java.nio.file.Path;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -50,6 +51,9 @@ public final class PostgresClient implements AutoCloseable {
           + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1),"
           + " (SELECT received_tli FROM pg_stat_wal_receiver WHERE received_tli > 0)";
 
+  private static final String UNIX_SOCKET_FACTORY =
+      "org.newsclub.net.unix.AFUNIXSocketFactory$FactoryArg";
+
   private static final Duration IDLE_TIMEOUT = Duration.ofMinutes(2);
 
   private static final String REPLICATION_SQL =
@@ -70,6 +74,7 @@ public final class PostgresClient implements AutoCloseable {
 
   private final String host;
   private final int port;
+  private final Path socketDirectory;
   private final ReplicaTimeline replicaTimeline = new ReplicaTimeline();
   private final Credentials credentials;
   private final Duration connectTimeout;
@@ -89,8 +94,24 @@ public final class PostgresClient implements AutoCloseable {
       Duration connectTimeout,
       Duration queryTimeout,
       String poolName) {
+    this(host, port, null, credentials, connectTimeout, queryTimeout, poolName);
+  }
+
+  /**
+   * @param socketDirectory when not null, connect through the server's unix socket in this
+   *     directory instead of TCP to {@code host}
+   */
+  public PostgresClient(
+      String host,
+      int port,
+      Path socketDirectory,
+      Credentials credentials,
+      Duration connectTimeout,
+      Duration queryTimeout,
+      String poolName) {
     this.host = host;
     this.port = port;
+    this.socketDirectory = socketDirectory;
     this.credentials = credentials;
     this.connectTimeout = connectTimeout;
     this.queryTimeout = queryTimeout;
@@ -247,7 +268,7 @@ public final class PostgresClient implements AutoCloseable {
       return work.apply(c);
     } catch (SQLException ex) {
       throw new PostgresQueryException(
-          "query on " + host + ":" + port + " failed: " + ex.getMessage(), ex);
+          "query on " + where(host, port, socketDirectory) + " failed: " + ex.getMessage(), ex);
     }
   }
 
@@ -262,13 +283,33 @@ public final class PostgresClient implements AutoCloseable {
       Duration connectTimeout,
       Duration queryTimeout,
       ConnectionWork<T> work) {
-    Properties props = properties(credentials, connectTimeout, queryTimeout);
-    try (Connection c = DriverManager.getConnection(url(host, port), props)) {
+    return once(host, port, null, credentials, connectTimeout, queryTimeout, work);
+  }
+
+  /** As {@link #once}, through the unix socket in {@code socketDirectory} when it is not null. */
+  public static <T> T once(
+      String host,
+      int port,
+      Path socketDirectory,
+      Credentials credentials,
+      Duration connectTimeout,
+      Duration queryTimeout,
+      ConnectionWork<T> work) {
+    Properties props = properties(credentials, socketDirectory, port, connectTimeout, queryTimeout);
+    try (Connection c = DriverManager.getConnection(url(host, port, socketDirectory), props)) {
       return work.apply(c);
     } catch (SQLException ex) {
       throw new PostgresQueryException(
-          "query on " + host + ":" + port + " failed: " + ex.getMessage(), ex);
+          "query on " + where(host, port, socketDirectory) + " failed: " + ex.getMessage(), ex);
     }
+  }
+
+  private static String where(String host, int port, Path socketDirectory) {
+    return socketDirectory == null ? host + ":" + port : socketPath(socketDirectory, port);
+  }
+
+  private static String socketPath(Path socketDirectory, int port) {
+    return socketDirectory.resolve(".s.PGSQL." + port).toString();
   }
 
   /** Closes the pool's connections (e.g. before the server stops); the next call reopens it. */
@@ -288,8 +329,9 @@ public final class PostgresClient implements AutoCloseable {
     if (pool == null) {
       HikariConfig cfg = new HikariConfig();
       cfg.setPoolName(poolName);
-      cfg.setJdbcUrl(url(host, port));
-      cfg.setDataSourceProperties(properties(credentials, connectTimeout, queryTimeout));
+      cfg.setJdbcUrl(url(host, port, socketDirectory));
+      cfg.setDataSourceProperties(
+          properties(credentials, socketDirectory, port, connectTimeout, queryTimeout));
       cfg.setUsername(credentials.username());
       if (credentials.password() != null) {
         cfg.setPassword(credentials.password());
@@ -308,20 +350,35 @@ public final class PostgresClient implements AutoCloseable {
     return pool;
   }
 
-  private static String url(String host, int port) {
-    String h = host.contains(":") ? "[" + host + "]" : host;
+  private static String url(String host, int port, Path socketDirectory) {
+    // The socket factory connects only what the driver addresses as "localhost", to its socket.
+    String h = socketDirectory != null ? "localhost" : host.contains(":") ? "[" + host + "]" : host;
     return "jdbc:postgresql://" + h + ":" + port + "/postgres";
   }
 
   private static Properties properties(
-      Credentials credentials, Duration connectTimeout, Duration queryTimeout) {
+      Credentials credentials,
+      Path socketDirectory,
+      int port,
+      Duration connectTimeout,
+      Duration queryTimeout) {
     Properties p = new Properties();
     p.setProperty("user", credentials.username());
     if (credentials.password() != null) {
       p.setProperty("password", credentials.password());
     }
-    if (credentials.sslmode() != null) {
-      p.setProperty("sslmode", credentials.sslmode());
+    if (socketDirectory != null) {
+      p.setProperty("socketFactory", UNIX_SOCKET_FACTORY);
+      p.setProperty("socketFactoryArg", socketPath(socketDirectory, port));
+      // As libpq: no TLS or GSS encryption on a unix socket, whatever the entry asks for TCP.
+      p.setProperty("sslmode", "disable");
+      p.setProperty("gssEncMode", "disable");
+    } else {
+      credentials.parameters().forEach((k, v) -> setJdbcParameter(p, k, v));
+      if (credentials.parameter("sslcert") != null
+          && PemKeySslFactory.needed(credentials.parameter("sslkey"))) {
+        p.setProperty("sslfactory", PemKeySslFactory.class.getName());
+      }
     }
     p.setProperty("connectTimeout", Long.toString(seconds(connectTimeout)));
     p.setProperty("loginTimeout", Long.toString(seconds(connectTimeout.plus(queryTimeout))));
@@ -336,12 +393,34 @@ public final class PostgresClient implements AutoCloseable {
     return p;
   }
 
+  /**
+   * Sets libpq parameter {@code name} as the driver's property. The driver reads PEM keys named
+   * {@code *.key} or {@code *.pem} (PKCS#8, as {@code openssl req} writes them) as well as PKCS#8
+   * DER and PKCS#12 (other PEM keys go through {@link PemKeySslFactory}); it has no certificate
+   * revocation lists, so {@code sslcrl} and {@code sslcrldir} apply only to libpq programs.
+   */
+  private static void setJdbcParameter(Properties p, String name, String value) {
+    switch (name) {
+      case "sslmode", "sslcert", "sslkey", "sslrootcert", "sslpassword" ->
+          p.setProperty(name, value);
+      case "gssencmode" -> p.setProperty("gssEncMode", value);
+      case "channel_binding" -> p.setProperty("channelBinding", value);
+      default -> {
+        // sslcrl, sslcrldir: libpq only
+      }
+    }
+  }
+
   private static long seconds(Duration d) {
     return Math.max(1, (d.toMillis() + 999) / 1000);
   }
 
   @Override
   public String toString() {
-    return "PostgresClient[" + host + ":" + port + " as " + credentials.username() + "]";
+    return "PostgresClient["
+        + where(host, port, socketDirectory)
+        + " as "
+        + credentials.username()
+        + "]";
   }
 }

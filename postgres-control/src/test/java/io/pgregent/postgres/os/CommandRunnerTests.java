@@ -46,4 +46,19 @@ class CommandRunnerTests {
         .hasMessageContaining("sleep did not finish within 500 ms");
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
   }
+
+  @Test
+  void theKeysPassphraseNeverReachesTheLog() {
+    String logged =
+        CommandRunner.redacted(
+            List.of(
+                "pg_basebackup",
+                "--dbname=host=h sslpassword='it\\'s a secret' sslmode=verify-ca",
+                "--source-server=host=h sslpassword=plain port=5"));
+
+    assertThat(logged)
+        .doesNotContain("secret")
+        .doesNotContain("plain")
+        .contains("sslmode=verify-ca", "port=5", "sslpassword=<hidden>");
+  }
 }

@@ -1,0 +1,368 @@
+package io.pgregent.postgres;
+
+import static io.pgregent.postgres.TestNodes.DYNAMIC;
+import static io.pgregent.postgres.TestNodes.leaderOf;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.pgregent.postgres.config.Credentials;
+import io.pgregent.postgres.status.PostgresClient;
+import io.pgregent.postgres.status.PostgresQueryException;
+import io.pgregent.postgres.status.ReplicationRow;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Members configured as Patroni's acceptance suite runs them: TLS on, every TCP connection must
+ * present a client certificate signed by the cluster's CA ({@code hostssl … clientcert=verify-ca}),
+ * and each authentication entry names {@code sslmode}, {@code sslcert}, {@code sslkey} and {@code
+ * sslrootcert} as PEM files. A last member connects its superuser through the unix socket only.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(240)
+class TlsConnectionTests {
+
+  private static final Duration LONG = Duration.ofSeconds(60);
+
+  private static final List<String> PG_HBA =
+      List.of(
+          "local all all trust",
+          "hostssl all all 127.0.0.1/32 scram-sha-256 clientcert=verify-ca",
+          "hostssl replication all 127.0.0.1/32 scram-sha-256 clientcert=verify-ca");
+
+  static Path base;
+  static Path certs;
+  static ScheduledExecutorService scheduler;
+  static PostgresController node1;
+  static PostgresController node2;
+  static PostgresController node3;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    base = PostgresTestEnvironment.newBaseDir("regent-tls");
+    certs = Files.createDirectories(base.resolve("certs"));
+    makeCertificates(certs);
+    scheduler = Executors.newSingleThreadScheduledExecutor();
+    node1 = new PostgresController(tlsNode("node1").build(), scheduler);
+    node2 = new PostgresController(tlsNode("node2").build(), scheduler);
+    node1.configure(DYNAMIC);
+    node2.configure(DYNAMIC);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    TestNodes.stopQuietly(node3);
+    TestNodes.stopQuietly(node2);
+    TestNodes.stopQuietly(node1);
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+    }
+    PostgresTestEnvironment.deleteTree(base);
+  }
+
+  /** Patroni's acceptance settings: one CA, PEM keys, verify-ca for every entry. */
+  static Credentials withClientCertificate(Credentials c) {
+    return new Credentials(
+        c.username(),
+        c.password(),
+        Map.of(
+            "sslmode", "verify-ca",
+            "sslcert", certs.resolve("client.crt").toString(),
+            "sslkey", certs.resolve("client.key").toString(),
+            "sslrootcert", certs.resolve("ca.crt").toString()));
+  }
+
+  static io.pgregent.postgres.config.PostgresSettings.Builder tlsNode(String name) {
+    return TestNodes.node(base, "tls", name)
+        .usePgRewind(true)
+        .superuser(withClientCertificate(TestNodes.SUPERUSER))
+        .replication(withClientCertificate(TestNodes.REPLICATION))
+        .rewind(withClientCertificate(TestNodes.REWIND))
+        .pgHba(PG_HBA)
+        .parameter("ssl", "on")
+        .parameter("ssl_cert_file", certs.resolve("server.crt").toString())
+        .parameter("ssl_key_file", certs.resolve("server.key").toString())
+        .parameter("ssl_ca_file", certs.resolve("ca.crt").toString());
+  }
+
+  @Test
+  @Order(1)
+  void theStatusClientConnectsWithThePemClientCertificate() {
+    node1.bootstrap();
+
+    LocalPostgresState state = node1.state();
+    assertThat(state.role()).isEqualTo(PostgresRole.PRIMARY);
+    assertThat(node1.client().queryStrings(OWN_SSL)).containsExactly("true");
+  }
+
+  @Test
+  @Order(2)
+  void withoutAClientCertificateTheServerRefusesTheSuperuser() {
+    Credentials caOnly =
+        new Credentials(
+            "postgres",
+            "su-secret",
+            Map.of("sslmode", "verify-ca", "sslrootcert", certs.resolve("ca.crt").toString()));
+    assertThatThrownBy(() -> query(node1, caOnly, OWN_SSL))
+        .isInstanceOf(PostgresQueryException.class)
+        .hasMessageContaining("certificate");
+    assertThatThrownBy(
+            () -> query(node1, new Credentials("postgres", "su-secret", "disable"), OWN_SSL))
+        .isInstanceOf(PostgresQueryException.class)
+        .hasMessageContaining("pg_hba.conf");
+  }
+
+  @Test
+  @Order(2)
+  void aPkcs1PemKeyIsConvertedInMemoryWhateverItsName() throws Exception {
+    openssl(certs, "genrsa", "-traditional", "-out", "legacy.rsa", "2048");
+    openssl(
+        certs, "req", "-new", "-key", "legacy.rsa", "-subj", "/CN=postgres", "-out", "legacy.csr");
+    openssl(
+        certs,
+        "x509",
+        "-req",
+        "-days",
+        "2",
+        "-in",
+        "legacy.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "legacy.crt");
+    Files.copy(certs.resolve("legacy.rsa"), certs.resolve("legacy.key"));
+    assertThat(Files.readString(certs.resolve("legacy.key"), StandardCharsets.US_ASCII))
+        .startsWith("-----BEGIN RSA PRIVATE KEY-----");
+    for (String key : List.of("legacy.rsa", "legacy.key")) {
+      Credentials legacy =
+          new Credentials(
+              "postgres",
+              "su-secret",
+              Map.of(
+                  "sslmode", "verify-ca",
+                  "sslcert", certs.resolve("legacy.crt").toString(),
+                  "sslkey", certs.resolve(key).toString(),
+                  "sslrootcert", certs.resolve("ca.crt").toString()));
+      assertThat(query(node1, legacy, OWN_SSL)).as(key).containsExactly("true");
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aReplicaClonedWithTheClientCertificateStreamsOverTls() throws Exception {
+    node1.syncReplicationSlots(java.util.Set.of("node1", "node2"));
+    node1.client().execute("CREATE TABLE t (v text)");
+    node1.client().execute("INSERT INTO t VALUES ('before clone')");
+
+    node2.createReplica(leaderOf(node1), LONG);
+    assertThat(Files.readString(node2.dataDir().resolve("postgresql.conf")))
+        .contains("sslmode=verify-ca")
+        .contains("sslcert=" + certs.resolve("client.crt"))
+        .contains("sslkey=" + certs.resolve("client.key"))
+        .contains("sslrootcert=" + certs.resolve("ca.crt"));
+    node2.start();
+    node1.client().execute("INSERT INTO t VALUES ('after clone')");
+
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () -> {
+              assertThat(node1.state().replication())
+                  .extracting(ReplicationRow::applicationName, ReplicationRow::state)
+                  .containsExactly(org.assertj.core.groups.Tuple.tuple("node2", "streaming"));
+              assertThat(node2.client().queryStrings("SELECT v FROM t ORDER BY v"))
+                  .containsExactly("after clone", "before clone");
+            });
+    assertThat(
+            node1
+                .client()
+                .queryStrings(
+                    "SELECT s.ssl::text FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)"))
+        .containsExactly("true");
+  }
+
+  @Test
+  @Order(4)
+  void theRewindPathConnectsToTheLeaderWithTheClientCertificate() {
+    // Split: node2 is promoted while node1 stays primary, and both take writes.
+    node2.promote(LONG);
+    node2.syncReplicationSlots(java.util.Set.of("node1", "node2"));
+    node1.client().execute("INSERT INTO t VALUES ('lost on node1')");
+    node2.client().execute("INSERT INTO t VALUES ('kept on node2')");
+    node1.stop(StopMode.FAST, LONG);
+
+    // The rewind user's own connection to the leader, as the CHECKPOINT before pg_rewind makes it
+    assertThat(query(node2, node1.settings().rewindCredentials(), OWN_SSL)).containsExactly("true");
+    assertThat(node1.rewindRequired(leaderOf(node2), LONG)).isTrue();
+    assertThat(node1.rewind(leaderOf(node2), LONG))
+        .isEqualTo(PostgresController.RewindOutcome.REWOUND);
+    node1.start();
+
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () -> {
+              assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
+                  .contains("kept on node2")
+                  .doesNotContain("lost on node1");
+              assertThat(node2.state().replication())
+                  .extracting(ReplicationRow::applicationName, ReplicationRow::state)
+                  .containsExactly(org.assertj.core.groups.Tuple.tuple("node1", "streaming"));
+            });
+  }
+
+  @Test
+  @Order(5)
+  void useUnixSocketConnectsTheSuperuserThroughTheSocketDirectory() {
+    node3 =
+        new PostgresController(
+            TestNodes.node(base, "tls", "node3")
+                .useUnixSocket(true)
+                .pgHba(
+                    List.of(
+                        "local all all scram-sha-256",
+                        "host all postgres 127.0.0.1/32 reject",
+                        "host all all 127.0.0.1/32 scram-sha-256",
+                        "host replication all 127.0.0.1/32 scram-sha-256"))
+                .build(),
+            scheduler);
+    node3.configure(DYNAMIC);
+    assertThat(node3.settings().localSocketDirectory())
+        .contains(base.resolve("node3-sock").toAbsolutePath());
+
+    node3.bootstrap();
+
+    assertThat(node3.state().role()).isEqualTo(PostgresRole.PRIMARY);
+    // No client address: the session came through the socket.
+    assertThat(node3.client().queryStrings("SELECT coalesce(inet_client_addr()::text, 'socket')"))
+        .containsExactly("socket");
+    assertThatThrownBy(() -> query(node3, TestNodes.SUPERUSER, "SELECT 1"))
+        .isInstanceOf(PostgresQueryException.class)
+        .hasMessageContaining("pg_hba.conf");
+  }
+
+  private static final String OWN_SSL =
+      "SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+
+  private static List<String> query(PostgresController to, Credentials as, String sql) {
+    return PostgresClient.once(
+        "127.0.0.1",
+        to.settings().port(),
+        as,
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(5),
+        c -> {
+          try (var st = c.createStatement();
+              var rs = st.executeQuery(sql)) {
+            List<String> out = new ArrayList<>();
+            while (rs.next()) {
+              out.add(rs.getString(1));
+            }
+            return out;
+          }
+        });
+  }
+
+  /**
+   * A throwaway CA, a server certificate and one client certificate for every role (PEM, PKCS#8
+   * keys as {@code openssl req} writes them). Keys belong to PostgreSQL's OS user with mode 0600,
+   * as libpq and the server require; root (the agent in CI) reads them anyway.
+   */
+  private static void makeCertificates(Path dir) throws Exception {
+    openssl(
+        dir,
+        "req",
+        "-x509",
+        "-new",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=regent-test-ca",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt");
+    for (String who : List.of("server", "client")) {
+      openssl(
+          dir,
+          "req",
+          "-new",
+          "-nodes",
+          "-subj",
+          "/CN=" + (who.equals("server") ? "127.0.0.1" : "postgres"),
+          "-keyout",
+          who + ".key",
+          "-out",
+          who + ".csr");
+      openssl(
+          dir,
+          "x509",
+          "-req",
+          "-days",
+          "2",
+          "-in",
+          who + ".csr",
+          "-CA",
+          "ca.crt",
+          "-CAkey",
+          "ca.key",
+          "-CAcreateserial",
+          "-out",
+          who + ".crt");
+    }
+    assertThat(Files.readString(dir.resolve("client.key"), StandardCharsets.US_ASCII))
+        .startsWith("-----BEGIN PRIVATE KEY-----");
+    UserPrincipal owner =
+        dir.getFileSystem()
+            .getUserPrincipalLookupService()
+            .lookupPrincipalByName(PostgresTestEnvironment.osUser());
+    for (String key : List.of("server.key", "client.key")) {
+      Files.setPosixFilePermissions(dir.resolve(key), PosixFilePermissions.fromString("rw-------"));
+      Files.setOwner(dir.resolve(key), owner);
+    }
+    for (String pub : List.of("ca.crt", "server.crt", "client.crt")) {
+      Files.setPosixFilePermissions(dir.resolve(pub), PosixFilePermissions.fromString("rw-r--r--"));
+    }
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  private static void openssl(Path dir, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("openssl");
+    cmd.addAll(List.of(args));
+    Process p =
+        new ProcessBuilder(cmd)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("openssl.log").toFile())
+            .start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue())
+        .as("openssl %s: %s", cmd, Files.readString(dir.resolve("openssl.log")))
+        .isZero();
+  }
+}
