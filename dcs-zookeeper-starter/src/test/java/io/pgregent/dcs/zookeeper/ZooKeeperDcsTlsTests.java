@@ -100,7 +100,8 @@ class ZooKeeperDcsTlsTests {
         settings,
         ClusterPath.of("/service", "tls" + System.nanoTime()),
         "pg0",
-        // Generous: a first TLS handshake in a busy JVM can take seconds; this checks TLS, not speed.
+        // Generous: a first TLS handshake in a busy JVM can take seconds; this checks TLS, not
+        // speed.
         new DcsTimings(Duration.ofSeconds(20), Duration.ofSeconds(8)));
   }
 
