@@ -59,6 +59,8 @@ public final class HaLoop implements SmartLifecycle {
   private final io.pgregent.agent.watchdog.Watchdog watchdog;
   private final Object fenceLock = new Object();
   private io.pgregent.postgres.fence.FenceProcess fence;
+  private long fenceFailedAtNanos = Long.MIN_VALUE;
+  private static final Duration FENCE_RETRY = Duration.ofMinutes(1);
   private final AtomicReference<AgentSnapshot> snapshot = new AtomicReference<>();
   private final AtomicReference<AgentSnapshot[]> lapsed = new AtomicReference<>();
   private volatile DynamicConfig dynamic;
@@ -158,6 +160,11 @@ public final class HaLoop implements SmartLifecycle {
       if (fence != null && fence.isAlive()) {
         return fence;
       }
+      // A fence that cannot start is tried again once a minute, not in every cycle.
+      if (fenceFailedAtNanos != Long.MIN_VALUE
+          && System.nanoTime() - fenceFailedAtNanos < FENCE_RETRY.toNanos()) {
+        return null;
+      }
       try {
         fence =
             io.pgregent.postgres.fence.FenceProcess.startOrAdopt(
@@ -165,6 +172,7 @@ public final class HaLoop implements SmartLifecycle {
         log.info("fence running (pid {}) in {}", fence.pid(), config.lease().fence().dir());
       } catch (RuntimeException e) {
         fence = null;
+        fenceFailedAtNanos = System.nanoTime();
         if (fenceMode() == io.pgregent.agent.config.GuardMode.REQUIRED) {
           log.error("the fence cannot run, and regent.fence.mode is required: {}", e.getMessage());
         } else {
