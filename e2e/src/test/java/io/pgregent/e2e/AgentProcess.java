@@ -140,6 +140,13 @@ abstract class AgentProcess implements ClusterMember {
     }
   }
 
+  /** SIGKILL of the postmaster alone, as when PostgreSQL crashes: the agent lives on. */
+  public void killPostmaster() {
+    ClusterMember.postmasterPid(dataDir)
+        .flatMap(ProcessHandle::of)
+        .ifPresent(ProcessHandle::destroyForcibly);
+  }
+
   /** SIGSTOP of the agent: frozen, as in a long pause, while its PostgreSQL runs on. */
   public void freeze() {
     signal("STOP");

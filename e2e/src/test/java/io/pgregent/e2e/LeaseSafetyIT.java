@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.FaultProxy;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import io.pgregent.testsupport.postgres.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -63,6 +64,32 @@ class LeaseSafetyIT {
   /** While this file exists, every member's {@code pre_promote} takes 1.5 × ttl. */
   private static Path slowPromote;
 
+  /** Files the members' scripts read and write (writable by PostgreSQL's OS user). */
+  private static Path flags;
+
+  /** While this file exists, the first {@code pre_promote} to run exits 1 (later ones pass). */
+  private static Path failPromote;
+
+  /** Created by the {@code pre_promote} that failed. */
+  private static Path promoteFailed;
+
+  /**
+   * While this file exists, every postmaster takes 1.5 × ttl to start (a {@code bin_dir} whose
+   * {@code postgres} is a wrapper, as packagers and operators install them); each slow start
+   * appends a line to {@link #slowStarts}.
+   */
+  private static Path slowStart;
+
+  private static Path slowStarts;
+
+  private static final int SLOW_SECONDS = TTL * 3 / 2;
+
+  /** What a member logs once it runs as the leader (the decision to promote is logged before). */
+  private static final String LED = "the leader with the lock";
+
+  /** A fault proxy in front of each member's REST API: its published {@code connect_address}. */
+  private static final Map<String, FaultProxy> restProxies = new LinkedHashMap<>();
+
   @BeforeAll
   static void startCluster() throws Exception {
     etcd = EtcdServer.start();
@@ -72,16 +99,22 @@ class LeaseSafetyIT {
     Files.writeString(beforeStop, "#!/bin/sh\n[ -f " + slowStop + " ] && sleep 50\nexit 0\n");
     Files.setPosixFilePermissions(beforeStop, PosixFilePermissions.fromString("rwxr-xr-x"));
     slowPromote = base.resolve("slow-promote");
-    Path prePromote = base.resolve("pre-promote.sh");
-    Files.writeString(
-        prePromote,
-        "#!/bin/sh\n[ -f " + slowPromote + " ] && sleep " + (TTL * 3 / 2) + "\nexit 0\n");
-    Files.setPosixFilePermissions(prePromote, PosixFilePermissions.fromString("rwxr-xr-x"));
+    flags = Files.createDirectory(base.resolve("flags"));
+    Files.setPosixFilePermissions(flags, PosixFilePermissions.fromString("rwxrwxrwx"));
+    failPromote = flags.resolve("fail-promote");
+    promoteFailed = flags.resolve("promote-failed");
+    Path prePromote =
+        script(
+            "pre-promote.sh",
+            "[ -f " + slowPromote + " ] && sleep " + SLOW_SECONDS,
+            // mkdir is atomic: exactly one member fails.
+            "[ -f " + failPromote + " ] && mkdir " + promoteFailed + " 2>/dev/null && exit 1",
+            "exit 0");
+    Path binDir = slowStartingBinDir();
     for (String name : List.of("pg0", "pg1", "pg2")) {
       FaultProxy proxy = FaultProxy.to("127.0.0.1", etcd.clientPort());
       proxies.put(name, proxy);
-      agents.put(
-          name,
+      RegentAgent agent =
           new RegentAgent(
               base,
               SCOPE,
@@ -91,8 +124,18 @@ class LeaseSafetyIT {
               TTL,
               2,
               3,
-              "  before_stop: " + beforeStop + "\n  pre_promote: " + prePromote + "\n",
-              "  fence:\n    mode: required\n"));
+              "  bin_dir: "
+                  + binDir
+                  + "\n  before_stop: "
+                  + beforeStop
+                  + "\n  pre_promote: "
+                  + prePromote
+                  + "\n",
+              "  fence:\n    mode: required\n");
+      FaultProxy rest = FaultProxy.to("127.0.0.1", agent.apiPort());
+      restProxies.put(name, rest);
+      agent.restConnectAddress(rest.hostAndPort());
+      agents.put(name, agent);
     }
     agents.values().forEach(RegentAgent::start);
   }
@@ -102,6 +145,7 @@ class LeaseSafetyIT {
     try {
       agents.values().forEach(RegentAgent::close);
       proxies.values().forEach(FaultProxy::close);
+      restProxies.values().forEach(FaultProxy::close);
     } finally {
       etcd.close();
       if (System.getenv("REGENT_E2E_KEEP") == null) {
@@ -110,6 +154,69 @@ class LeaseSafetyIT {
         System.err.println("kept the e2e files in " + base);
       }
     }
+  }
+
+  /** An executable shell script in the base directory, one command a line. */
+  static Path script(String name, String... lines) throws Exception {
+    Path file = base.resolve(name);
+    Files.writeString(file, "#!/bin/sh\n" + String.join("\n", lines) + "\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return file;
+  }
+
+  /**
+   * A {@code bin_dir} of links to PostgreSQL's programs, except {@code postgres}, a wrapper that
+   * delays the postmaster's start while {@link #slowStart} exists ({@code postgres -V} stays fast),
+   * and {@code pg_ctl}, a copy, so that it runs the wrapper found beside it.
+   */
+  static Path slowStartingBinDir() throws Exception {
+    Path real = TestPostgres.binDir();
+    Path bin = Files.createDirectory(base.resolve("bin"));
+    try (java.util.stream.Stream<Path> programs = Files.list(real)) {
+      for (Path p : programs.toList()) {
+        Files.createSymbolicLink(bin.resolve(p.getFileName()), p);
+      }
+    }
+    Files.delete(bin.resolve("pg_ctl"));
+    Files.copy(real.resolve("pg_ctl"), bin.resolve("pg_ctl"));
+    Files.setPosixFilePermissions(
+        bin.resolve("pg_ctl"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.delete(bin.resolve("postgres"));
+    slowStart = flags.resolve("slow-start");
+    slowStarts = flags.resolve("slow-starts");
+    Path wrapper =
+        script(
+            "bin/postgres",
+            "case \"$1\" in -V|--version|-C|--describe-config|--single) ;; *)",
+            "  [ -f "
+                + slowStart
+                + " ] && echo \"$$\" >> "
+                + slowStarts
+                + " && sleep "
+                + SLOW_SECONDS,
+            "esac",
+            "exec " + real.resolve("postgres") + " \"$@\"");
+    return wrapper.getParent();
+  }
+
+  /** How long each member's log is now: what a case logged starts there. */
+  static Map<String, Integer> logPositions() {
+    Map<String, Integer> at = new LinkedHashMap<>();
+    agents.forEach((n, a) -> at.put(n, a.log().length()));
+    return at;
+  }
+
+  /** The members whose log, since {@code from}, contains {@code text}. */
+  static List<String> logged(Map<String, Integer> from, String text) {
+    return agents.entrySet().stream()
+        .filter(e -> e.getValue().log().substring(from.get(e.getKey())).contains(text))
+        .map(Map.Entry::getKey)
+        .toList();
+  }
+
+  static void report(String what, long sinceNanos) {
+    System.err.printf(
+        "LeaseSafetyIT: %s after %.1f s%n", what, (System.nanoTime() - sinceNanos) / 1e9);
   }
 
   static String describe() {
@@ -385,6 +492,152 @@ class LeaseSafetyIT {
       Files.writeString(hba, original);
       locked.send("PATCH", "/config", "{\"primary_start_timeout\": null}", Duration.ofSeconds(5));
     }
+    awaitHealthy();
+  }
+
+  @Test
+  @Order(8)
+  void aCrashedPrimaryThatTakesLongerThanTheTtlToStartKeepsTheLockAndComesBackAlone()
+      throws Exception {
+    String leader = awaitHealthy();
+    Map<String, Integer> from = logPositions();
+    Files.writeString(slowStart, "");
+    try (SplitBrainChecker checker = new SplitBrainChecker(members())) {
+      long crashed = System.nanoTime();
+      agents.get(leader).killPostmaster();
+      // As Patroni within primary_start_timeout (300 s): the leader restarts its PostgreSQL and
+      // keeps renewing the lock meanwhile, so nobody else promotes; the same member is back.
+      await()
+          .atMost(Duration.ofSeconds(SLOW_SECONDS + 2L * TTL))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () ->
+                  Files.exists(slowStarts)
+                      && Members.primaries(agents).equals(List.of(leader))
+                      && writableNow(leader));
+      report("the crashed primary was back", crashed);
+      assertThat(logged(from, "starting primary after failure")).containsExactly(leader);
+      assertThat(logged(from, LED)).containsExactly(leader);
+      checker.assertOnePrimaryThroughout();
+    } finally {
+      Files.deleteIfExists(slowStart);
+    }
+    awaitHealthy();
+  }
+
+  @Test
+  @Order(9)
+  void aPrePromoteThatFailsHandsTheLockOnAndAnotherMemberPromotes() throws Exception {
+    String leader = awaitHealthy();
+    Map<String, Integer> from = logPositions();
+    Files.writeString(failPromote, "");
+    try (SplitBrainChecker checker = new SplitBrainChecker(members())) {
+      long crashed = System.nanoTime();
+      agents.get(leader).crash();
+      String next = awaitNewLeaderWithin(leader, Duration.ofSeconds(2L * TTL));
+      report("a primary after a failed pre_promote", crashed);
+      assertThat(promoteFailed).exists();
+      List<String> failed = logged(from, "Promote failed: pre_promote exited with 1");
+      assertThat(failed).hasSize(1).doesNotContain(next, leader);
+      assertThat(logged(from, "releasing the leader lock")).containsExactly(failed.get(0));
+      assertThat(logged(from, LED)).containsExactly(next);
+      checker.assertOnePrimaryThroughout();
+    } finally {
+      Files.deleteIfExists(failPromote);
+      Files.deleteIfExists(promoteFailed);
+    }
+    agents.get(leader).start();
+    awaitHealthy();
+  }
+
+  @Test
+  @Order(10)
+  void aFailsafeLeaderCutFromTheStoreWhileAReplicaRestartsDemotesAndOneMemberTakesOver()
+      throws Exception {
+    String leader = awaitHealthy();
+    RegentAgent primary = agents.get(leader);
+    assertThat(
+            primary
+                .send("PATCH", "/config", "{\"failsafe_mode\": true}", Duration.ofSeconds(5))
+                .status())
+        .isEqualTo(200);
+    List<String> replicas = agents.keySet().stream().filter(n -> !n.equals(leader)).toList();
+    String restarting = replicas.get(0);
+    Map<String, Integer> from = logPositions();
+    try {
+      // Every member is in the failsafe topology before the fault.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                String body = primary.send("GET", "/failsafe", null, Duration.ofSeconds(2)).body();
+                return agents.keySet().stream().allMatch(n -> body.contains("\"" + n + "\""));
+              });
+      try (SplitBrainChecker checker = new SplitBrainChecker(members())) {
+        agents.get(restarting).killAgent();
+        long cut = System.nanoTime();
+        proxies.get(leader).cut();
+        // The restarting member cannot accept the leader's failsafe call: it must demote.
+        String next = awaitNewLeaderWithin(leader, Duration.ofSeconds(3L * TTL));
+        report("failsafe: a new primary", cut);
+        assertThat(next).isEqualTo(replicas.get(1));
+        assertThat(logged(from, "demoting self because DCS is not accessible"))
+            .containsExactly(leader);
+        checker.assertOnePrimaryThroughout();
+      } finally {
+        proxies.get(leader).restore();
+        if (!agents.get(restarting).isAlive()) {
+          agents.get(restarting).start();
+        }
+      }
+      awaitHealthy();
+    } finally {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  agents.values().stream()
+                      .filter(a -> a.status("/primary") == 200)
+                      .anyMatch(
+                          a ->
+                              a.send(
+                                          "PATCH",
+                                          "/config",
+                                          "{\"failsafe_mode\": null}",
+                                          Duration.ofSeconds(5))
+                                      .status()
+                                  == 200));
+    }
+  }
+
+  @Test
+  @Order(11)
+  void replicasThatCannotReachEachOthersRestApiPromoteExactlyOne() throws Exception {
+    String leader = awaitHealthy();
+    Map<String, Integer> from = logPositions();
+    try (SplitBrainChecker checker = new SplitBrainChecker(members())) {
+      // Members reach each other's REST API only through these proxies; the tests go direct.
+      restProxies.values().forEach(FaultProxy::blackhole);
+      long crashed = System.nanoTime();
+      agents.get(leader).crash();
+      String next = awaitNewLeaderWithin(leader, Duration.ofSeconds(2L * TTL));
+      report("REST partition: a new primary", crashed);
+      String other =
+          agents.keySet().stream()
+              .filter(n -> !n.equals(leader) && !n.equals(next))
+              .findFirst()
+              .orElseThrow();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(250))
+          .until(() -> Members.streaming(agents.get(other)));
+      assertThat(logged(from, LED)).containsExactly(next);
+      checker.assertOnePrimaryThroughout();
+    } finally {
+      restProxies.values().forEach(FaultProxy::restore);
+    }
+    agents.get(leader).start();
     awaitHealthy();
   }
 

@@ -74,6 +74,23 @@ public final class RegentAgent extends AgentProcess {
     }
   }
 
+  /**
+   * Publishes {@code hostAndPort} as the REST API's {@code connect_address}, so that peers reach
+   * this member through it (e.g. a fault proxy); call before {@link #start()}.
+   */
+  void restConnectAddress(String hostAndPort) {
+    try {
+      String yaml = Files.readString(configFile);
+      String own = "  connect_address: 127.0.0.1:" + apiPort + "\n";
+      if (!yaml.contains(own)) {
+        throw new IllegalStateException("no REST connect_address in " + configFile);
+      }
+      Files.writeString(configFile, yaml.replace(own, "  connect_address: " + hostAndPort + "\n"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static Path jar() {
     Path dir = Path.of(System.getProperty("regent.jar.dir", "../agent-app/target"));
     try (Stream<Path> s = Files.list(dir)) {
