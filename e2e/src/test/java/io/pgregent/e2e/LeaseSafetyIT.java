@@ -214,6 +214,18 @@ class LeaseSafetyIT {
         .toList();
   }
 
+  /** Waits until {@code member} logged {@code text} since {@code from}. */
+  static void awaitLogged(Map<String, Integer> from, String text, String member) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> logged(from, text).contains(member));
+  }
+
+  /** Starts the agent of {@code member} again, unless it runs. */
+  static void restartIfDown(String member) {
+    if (!agents.get(member).isAlive()) {
+      agents.get(member).start();
+    }
+  }
+
   static void report(String what, long sinceNanos) {
     System.err.printf(
         "LeaseSafetyIT: %s after %.1f s%n", what, (System.nanoTime() - sinceNanos) / 1e9);
@@ -517,6 +529,7 @@ class LeaseSafetyIT {
                       && writableNow(leader));
       report("the crashed primary was back", crashed);
       assertThat(logged(from, "starting primary after failure")).containsExactly(leader);
+      awaitLogged(from, LED, leader);
       assertThat(logged(from, LED)).containsExactly(leader);
       checker.assertOnePrimaryThroughout();
     } finally {
@@ -540,13 +553,14 @@ class LeaseSafetyIT {
       List<String> failed = logged(from, "Promote failed: pre_promote exited with 1");
       assertThat(failed).hasSize(1).doesNotContain(next, leader);
       assertThat(logged(from, "releasing the leader lock")).containsExactly(failed.get(0));
+      awaitLogged(from, LED, next);
       assertThat(logged(from, LED)).containsExactly(next);
       checker.assertOnePrimaryThroughout();
     } finally {
       Files.deleteIfExists(failPromote);
       Files.deleteIfExists(promoteFailed);
+      restartIfDown(leader);
     }
-    agents.get(leader).start();
     awaitHealthy();
   }
 
@@ -587,9 +601,7 @@ class LeaseSafetyIT {
         checker.assertOnePrimaryThroughout();
       } finally {
         proxies.get(leader).restore();
-        if (!agents.get(restarting).isAlive()) {
-          agents.get(restarting).start();
-        }
+        restartIfDown(restarting);
       }
       awaitHealthy();
     } finally {
@@ -632,12 +644,13 @@ class LeaseSafetyIT {
           .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(250))
           .until(() -> Members.streaming(agents.get(other)));
+      awaitLogged(from, LED, next);
       assertThat(logged(from, LED)).containsExactly(next);
       checker.assertOnePrimaryThroughout();
     } finally {
       restProxies.values().forEach(FaultProxy::restore);
+      restartIfDown(leader);
     }
-    agents.get(leader).start();
     awaitHealthy();
   }
 
