@@ -214,6 +214,14 @@ class LeaseSafetyIT {
         .toList();
   }
 
+  /** Turns slow starts on and kills the leader's postmaster (its agent lives); returns when. */
+  static long crashPostmasterWithSlowStarts(String leader) throws Exception {
+    Files.writeString(slowStart, "");
+    long at = System.nanoTime();
+    agents.get(leader).killPostmaster();
+    return at;
+  }
+
   /** Waits until {@code member} logged {@code text} since {@code from}. */
   static void awaitLogged(Map<String, Integer> from, String text, String member) {
     await().atMost(Duration.ofSeconds(10)).until(() -> logged(from, text).contains(member));
@@ -513,10 +521,8 @@ class LeaseSafetyIT {
       throws Exception {
     String leader = awaitHealthy();
     Map<String, Integer> from = logPositions();
-    Files.writeString(slowStart, "");
     try (SplitBrainChecker checker = new SplitBrainChecker(members())) {
-      long crashed = System.nanoTime();
-      agents.get(leader).killPostmaster();
+      long crashed = crashPostmasterWithSlowStarts(leader);
       // As Patroni within primary_start_timeout (300 s): the leader restarts its PostgreSQL and
       // keeps renewing the lock meanwhile, so nobody else promotes; the same member is back.
       await()
@@ -540,6 +546,41 @@ class LeaseSafetyIT {
 
   @Test
   @Order(9)
+  void aCrashedPrimaryStillStartingAtPrimaryStartTimeoutHandsOverToAnotherMember()
+      throws Exception {
+    String leader = awaitHealthy();
+    int timeout = 5;
+    assertThat(
+            agents
+                .get(leader)
+                .send(
+                    "PATCH",
+                    "/config",
+                    "{\"primary_start_timeout\": " + timeout + "}",
+                    Duration.ofSeconds(5))
+                .status())
+        .isEqualTo(200);
+    Map<String, Integer> from = logPositions();
+    try (SplitBrainChecker checker = new SplitBrainChecker(members())) {
+      long crashed = crashPostmasterWithSlowStarts(leader);
+      // As Patroni: past primary_start_timeout the start is abandoned and the lock handed on.
+      String next = awaitNewLeaderWithin(leader, Duration.ofSeconds(timeout + 2L * TTL));
+      report("primary_start_timeout: another member took over", crashed);
+      awaitLogged(from, "primary startup is taking too long", leader);
+      assertThat(logged(from, "primary startup is taking too long")).containsExactly(leader);
+      assertThat(next).isNotEqualTo(leader);
+      checker.assertOnePrimaryThroughout();
+    } finally {
+      Files.deleteIfExists(slowStart);
+      agents
+          .get(leader)
+          .send("PATCH", "/config", "{\"primary_start_timeout\": null}", Duration.ofSeconds(5));
+    }
+    awaitHealthy();
+  }
+
+  @Test
+  @Order(10)
   void aPrePromoteThatFailsHandsTheLockOnAndAnotherMemberPromotes() throws Exception {
     String leader = awaitHealthy();
     Map<String, Integer> from = logPositions();
@@ -565,7 +606,7 @@ class LeaseSafetyIT {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void aFailsafeLeaderCutFromTheStoreWhileAReplicaRestartsDemotesAndOneMemberTakesOver()
       throws Exception {
     String leader = awaitHealthy();
@@ -624,7 +665,7 @@ class LeaseSafetyIT {
   }
 
   @Test
-  @Order(11)
+  @Order(12)
   void replicasThatCannotReachEachOthersRestApiPromoteExactlyOne() throws Exception {
     String leader = awaitHealthy();
     Map<String, Integer> from = logPositions();

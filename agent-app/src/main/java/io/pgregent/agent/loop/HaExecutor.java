@@ -70,6 +70,9 @@ final class HaExecutor {
 
     /** Whether this member may take or keep the lock (a required watchdog is usable). */
     boolean mayLead();
+
+    /** How long a crashed primary may take to start before it hands the lock on. */
+    Duration primaryStartTimeout();
   }
 
   private final Hooks hooks;
@@ -205,13 +208,33 @@ final class HaExecutor {
    * and the lease guard stops PostgreSQL at the deadline, whatever the work is doing.
    */
   private void whileRenewing(String what, Runnable work) {
+    whileRenewing(what, work, java.util.OptionalLong.empty());
+  }
+
+  /**
+   * As {@link #whileRenewing(String, Runnable)}, but the work is given up at {@code giveUpAtNanos}
+   * (monotonic): it is cancelled, the commands it runs are killed, and this returns false once it
+   * has ended. True when the work completed.
+   */
+  private boolean whileRenewing(String what, Runnable work, java.util.OptionalLong giveUpAtNanos) {
     java.util.concurrent.Future<?> done = worker.submit(work);
     boolean renewing = state.holdsLock;
     while (true) {
+      long waitNanos = Duration.ofSeconds(Math.max(1, hooks.loopWaitSeconds())).toNanos();
+      if (giveUpAtNanos.isPresent()) {
+        waitNanos =
+            Math.max(
+                1_000_000L, Math.min(waitNanos, giveUpAtNanos.getAsLong() - System.nanoTime()));
+      }
       try {
-        done.get(Math.max(1, hooks.loopWaitSeconds()), java.util.concurrent.TimeUnit.SECONDS);
-        return;
+        done.get(waitNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        return true;
       } catch (java.util.concurrent.TimeoutException e) {
+        if (giveUpAtNanos.isPresent() && System.nanoTime() - giveUpAtNanos.getAsLong() >= 0) {
+          done.cancel(true);
+          awaitWorkerIdle(what);
+          return false;
+        }
         if (renewing) {
           try {
             renewing = refreshLock();
@@ -233,6 +256,18 @@ final class HaExecutor {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(what + " interrupted");
       }
+    }
+  }
+
+  /** The worker runs one task at a time: a no-op runs once the cancelled task has ended. */
+  private void awaitWorkerIdle(String what) {
+    try {
+      worker.submit(() -> {}).get(1, java.util.concurrent.TimeUnit.MINUTES);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.warn("{}: the cancelled work did not end: {}", what, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(what + " interrupted");
     }
   }
 
@@ -331,8 +366,21 @@ final class HaExecutor {
 
   private void start(Action.StartPostgres a, Optional<ClusterView> view) {
     if (!a.asReplica()) {
-      // Crash recovery can outlast the ttl: the lock is renewed meanwhile.
-      whileRenewing("start", postgres::start);
+      // Crash recovery can outlast the ttl: the lock is renewed meanwhile, but only up to
+      // primary_start_timeout after the primary went down; then another member takes over.
+      long downSince = state.memory.primaryDownSinceNanos().orElse(System.nanoTime());
+      long giveUpAt = downSince + hooks.primaryStartTimeout().toNanos();
+      if (!whileRenewing("start", postgres::start, java.util.OptionalLong.of(giveUpAt))) {
+        log.info("demoting self because primary startup is taking too long");
+        // The start's commands were killed; a postmaster that got further is stopped here.
+        postgres.emergencyStop(postgres.settings().pgCtlTimeout());
+        state.holdsLock = false;
+        try {
+          dcs.release();
+        } catch (DcsException e) {
+          log.warn("could not release the leader lock: {}", e.getMessage());
+        }
+      }
       return;
     }
     if (a.leader() != null) {

@@ -123,6 +123,11 @@ public final class HaLoop implements SmartLifecycle {
               public boolean mayLead() {
                 return guardsReady();
               }
+
+              @Override
+              public Duration primaryStartTimeout() {
+                return Duration.ofSeconds(dynamic.primaryStartTimeout());
+              }
             });
     this.guard =
         new LeaseGuard(

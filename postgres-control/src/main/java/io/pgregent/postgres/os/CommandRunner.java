@@ -46,6 +46,7 @@ public final class CommandRunner {
     } catch (IOException ex) {
       throw new UncheckedIOException("cannot create a temporary file for command output", ex);
     }
+    Process process = null;
     try {
       ProcessBuilder pb = builder(command, env);
       pb.redirectErrorStream(true).redirectOutput(out.toFile());
@@ -53,7 +54,7 @@ public final class CommandRunner {
       if (log.isDebugEnabled()) {
         log.debug("running {}", redacted(command));
       }
-      Process process = pb.start();
+      process = pb.start();
       boolean finished = process.waitFor(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
       if (!finished) {
         kill(process);
@@ -64,6 +65,10 @@ public final class CommandRunner {
     } catch (IOException ex) {
       throw new UncheckedIOException("cannot run " + command.get(0) + ": " + ex.getMessage(), ex);
     } catch (InterruptedException ex) {
+      // A cancelled command must not run on behind its caller (e.g. an abandoned start).
+      if (process != null) {
+        kill(process);
+      }
       Thread.currentThread().interrupt();
       throw new CommandTimeoutException(command.get(0), Duration.ZERO);
     } finally {

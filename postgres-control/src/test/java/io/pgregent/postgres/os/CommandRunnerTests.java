@@ -48,6 +48,44 @@ class CommandRunnerTests {
   }
 
   @Test
+  void anInterruptedCommandIsKilledWithWhatItStarted() throws Exception {
+    java.nio.file.Path pidFile = java.nio.file.Files.createTempFile("regent-child", ".pid");
+    java.nio.file.Files.setPosixFilePermissions(
+        pidFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+    Thread caller =
+        new Thread(
+            () -> {
+              try {
+                runner.run(
+                    List.of("sh", "-c", "sleep 60 & echo $! > " + pidFile + "; wait"),
+                    Map.of(),
+                    Duration.ofSeconds(50));
+              } catch (CommandTimeoutException expected) {
+                // interrupted
+              }
+            });
+    caller.start();
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !java.nio.file.Files.readString(pidFile).isBlank());
+    long child = Long.parseLong(java.nio.file.Files.readString(pidFile).strip());
+    caller.interrupt();
+    caller.join(10_000);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> gone(child));
+    java.nio.file.Files.deleteIfExists(pidFile);
+  }
+
+  /** Exited: no such process, or a zombie nobody reaped yet. */
+  private static boolean gone(long pid) {
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"))
+          .contains(") Z ");
+    } catch (java.io.IOException e) {
+      return true;
+    }
+  }
+
+  @Test
   void theKeysPassphraseNeverReachesTheLog() {
     String logged =
         CommandRunner.redacted(
