@@ -214,6 +214,14 @@ class LeaseSafetyIT {
         .toList();
   }
 
+  /** Sets one dynamic configuration key through {@code member}'s REST API (null removes it). */
+  static int setDynamic(String member, String key, Object value) {
+    return agents
+        .get(member)
+        .send("PATCH", "/config", "{\"" + key + "\": " + value + "}", Duration.ofSeconds(5))
+        .status();
+  }
+
   /** Turns slow starts on and kills the leader's postmaster (its agent lives); returns when. */
   static long crashPostmasterWithSlowStarts(String leader) throws Exception {
     Files.writeString(slowStart, "");
@@ -486,11 +494,7 @@ class LeaseSafetyIT {
   void aPrimaryWhoseSuperuserIsLockedOutIsNeverWritableBesideTheNewPrimary() throws Exception {
     String leader = awaitHealthy();
     RegentAgent locked = agents.get(leader);
-    assertThat(
-            locked
-                .send("PATCH", "/config", "{\"primary_start_timeout\": 5}", Duration.ofSeconds(5))
-                .status())
-        .isEqualTo(200);
+    assertThat(setDynamic(leader, "primary_start_timeout", 5)).isEqualTo(200);
     Path hba = base.resolve(leader).resolve("pg_hba.conf");
     String original = Files.readString(hba);
     // The agent connects as the superuser over TCP; the sampler connects as another user.
@@ -510,7 +514,7 @@ class LeaseSafetyIT {
       checker.assertOnePrimaryThroughout();
     } finally {
       Files.writeString(hba, original);
-      locked.send("PATCH", "/config", "{\"primary_start_timeout\": null}", Duration.ofSeconds(5));
+      setDynamic(leader, "primary_start_timeout", null);
     }
     awaitHealthy();
   }
@@ -550,16 +554,7 @@ class LeaseSafetyIT {
       throws Exception {
     String leader = awaitHealthy();
     int timeout = 5;
-    assertThat(
-            agents
-                .get(leader)
-                .send(
-                    "PATCH",
-                    "/config",
-                    "{\"primary_start_timeout\": " + timeout + "}",
-                    Duration.ofSeconds(5))
-                .status())
-        .isEqualTo(200);
+    assertThat(setDynamic(leader, "primary_start_timeout", timeout)).isEqualTo(200);
     Map<String, Integer> from = logPositions();
     try (SplitBrainChecker checker = new SplitBrainChecker(members())) {
       long crashed = crashPostmasterWithSlowStarts(leader);
@@ -572,9 +567,7 @@ class LeaseSafetyIT {
       checker.assertOnePrimaryThroughout();
     } finally {
       Files.deleteIfExists(slowStart);
-      agents
-          .get(leader)
-          .send("PATCH", "/config", "{\"primary_start_timeout\": null}", Duration.ofSeconds(5));
+      setDynamic(leader, "primary_start_timeout", null);
     }
     awaitHealthy();
   }
@@ -611,11 +604,7 @@ class LeaseSafetyIT {
       throws Exception {
     String leader = awaitHealthy();
     RegentAgent primary = agents.get(leader);
-    assertThat(
-            primary
-                .send("PATCH", "/config", "{\"failsafe_mode\": true}", Duration.ofSeconds(5))
-                .status())
-        .isEqualTo(200);
+    assertThat(setDynamic(leader, "failsafe_mode", true)).isEqualTo(200);
     List<String> replicas = agents.keySet().stream().filter(n -> !n.equals(leader)).toList();
     String restarting = replicas.get(0);
     Map<String, Integer> from = logPositions();
@@ -646,21 +635,7 @@ class LeaseSafetyIT {
       }
       awaitHealthy();
     } finally {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () ->
-                  agents.values().stream()
-                      .filter(a -> a.status("/primary") == 200)
-                      .anyMatch(
-                          a ->
-                              a.send(
-                                          "PATCH",
-                                          "/config",
-                                          "{\"failsafe_mode\": null}",
-                                          Duration.ofSeconds(5))
-                                      .status()
-                                  == 200));
+      setDynamic(leader, "failsafe_mode", null);
     }
   }
 
