@@ -4,7 +4,8 @@
 # uses a copy of the built jars and classes, so a rebuild of the checkout meanwhile (or a second
 # benchmark's build) cannot change the agents under a running benchmark.
 # JAVA_OPTS go to the benchmark's JVM, MVN_OPTS to the build (e.g. -o); REGENT_BENCH_BUILD=off
-# runs what the last build left in target/.
+# runs what the last build left in target/; REGENT_BENCH_AGENT_JAR=FILE runs the agents from that
+# jar instead (e.g. a copy of an earlier build, to compare two builds side by side).
 # Usage: bench/run-java.sh CLASS [args...]   e.g. bench/run-java.sh FailoverBenchmark 5 30 10 10 300
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,11 @@ snap="$(mktemp -d "${TMPDIR:-/tmp}/regent-bench-build.XXXXXX")"
 chmod 755 "$snap"
 trap 'rm -rf "$snap"' EXIT
 here="$(pwd -P)"
-cp agent-app/target/agent-app-*.jar "$snap/"
+if [[ -n "${REGENT_BENCH_AGENT_JAR:-}" ]]; then
+  cp "$REGENT_BENCH_AGENT_JAR" "$snap/agent-app-bench.jar"
+else
+  cp agent-app/target/agent-app-*.jar "$snap/"
+fi
 cp -r e2e/target/test-classes "$snap/e2e-test-classes"
 # The checkout's own jars on the class path are copied too; ~/.m2's are left where they are.
 cp_entries=()
