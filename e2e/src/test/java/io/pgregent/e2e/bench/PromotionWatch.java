@@ -1,6 +1,10 @@
 package io.pgregent.e2e.bench;
 
 import io.pgregent.e2e.ClusterMember;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -15,8 +19,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * How soon a newly promoted member's {@code /primary} answers 200 after its PostgreSQL accepts
  * writes: two threads per watched member poll every {@link #PERIOD_NANOS}, one asking PostgreSQL
- * {@code pg_is_in_recovery()} over a kept connection, one asking {@code GET /primary}, and each
- * records the first moment its answer said "primary".
+ * {@code pg_is_in_recovery()} over a kept connection, one sending {@code GET /primary} over a plain
+ * socket (one blocking request, as a load balancer's check does, without an HTTP client's own
+ * threads), and each records the first poll whose answer said "primary", at the middle of that poll
+ * (the answer was made somewhere between sending and receiving).
  */
 final class PromotionWatch implements AutoCloseable {
 
@@ -60,8 +66,7 @@ final class PromotionWatch implements AutoCloseable {
             ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
           rs.next();
           if (!rs.getBoolean(1)) {
-            // The answer left the server somewhere between the query's start and now.
-            writableAt.putIfAbsent(m.name(), System.nanoTime());
+            writableAt.putIfAbsent(m.name(), started + (System.nanoTime() - started) / 2);
           }
         }
       } catch (Exception e) {
@@ -76,10 +81,30 @@ final class PromotionWatch implements AutoCloseable {
   private void pollPrimary(ClusterMember m) {
     while (running && !primaryAt.containsKey(m.name())) {
       long started = System.nanoTime();
-      if (m.status("/primary") == 200) {
-        primaryAt.putIfAbsent(m.name(), System.nanoTime());
+      if (primaryStatus(m.apiPort()) == 200) {
+        primaryAt.putIfAbsent(m.name(), started + (System.nanoTime() - started) / 2);
       }
       pace(started);
+    }
+  }
+
+  /** The status of one {@code GET /primary} on a new connection, -1 when none came. */
+  static int primaryStatus(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      socket.setSoTimeout(1000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          "GET /primary HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      // "HTTP/1.1 200 ..."
+      byte[] head = socket.getInputStream().readNBytes(12);
+      if (head.length < 12) {
+        return -1;
+      }
+      return Integer.parseInt(new String(head, 9, 3, StandardCharsets.US_ASCII));
+    } catch (Exception e) {
+      return -1;
     }
   }
 
