@@ -1012,6 +1012,7 @@ public final class HaLoop implements SmartLifecycle {
             s != null && s.paused(),
             "promoted self to leader",
             System.nanoTime()));
+    log.info("PostgreSQL accepts writes: answering as the primary");
   }
 
   /** Before a switchover stops PostgreSQL: peers and health checks must no longer see a primary. */

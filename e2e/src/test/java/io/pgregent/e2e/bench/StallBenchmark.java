@@ -133,7 +133,11 @@ public final class StallBenchmark {
         killOff.summary();
       }
     } finally {
-      PostgresTestEnvironment.deleteTree(base);
+      if (System.getenv("REGENT_E2E_KEEP") == null) {
+        PostgresTestEnvironment.deleteTree(base);
+      } else {
+        System.out.println("kept the benchmark's files in " + base);
+      }
     }
   }
 

@@ -104,7 +104,11 @@ public final class SwitchoverBenchmark {
       FailoverBenchmark.summary(
           "switchover: candidate's /primary 200 after its PostgreSQL is writable (s)", healthy);
     } finally {
-      PostgresTestEnvironment.deleteTree(base);
+      if (System.getenv("REGENT_E2E_KEEP") == null) {
+        PostgresTestEnvironment.deleteTree(base);
+      } else {
+        System.out.println("kept the benchmark's files in " + base);
+      }
     }
   }
 
