@@ -38,6 +38,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,7 +112,7 @@ public final class PostgresController implements AutoCloseable {
             "regent-local-" + settings.name());
     this.callbacks = new CallbackExecutor(runner, settings.callbacks(), settings.scope());
     this.waiter = new ConditionWaiter(scheduler, Duration.ofMillis(100));
-    this.promoteWaiter = new ConditionWaiter(scheduler, Duration.ofMillis(10));
+    this.promoteWaiter = new ConditionWaiter(scheduler, Duration.ofMillis(5));
     this.standby = readStandbySettings();
     this.synchronousStandbyNames = readConfLine("synchronous_standby_names");
     this.expectRunning = PostmasterPid.read(dataDir).map(PostmasterPid::isAlive).orElse(false);
@@ -170,6 +171,18 @@ public final class PostgresController implements AutoCloseable {
           Optional.empty(),
           Optional.of(ex.getMessage()));
     }
+  }
+
+  /** A running server as {@code status} shows it, without another query. */
+  private LocalPostgresState runningState(ServerStatus status) {
+    long pid = PostmasterPid.read(dataDir).map(PostmasterPid::pid).orElse(0L);
+    return new LocalPostgresState(
+        RunState.RUNNING,
+        status.inRecovery() ? PostgresRole.REPLICA : PostgresRole.PRIMARY,
+        pid,
+        true,
+        Optional.of(status),
+        Optional.empty());
   }
 
   private PostgresRole fileRole(boolean initialized) {
@@ -1324,15 +1337,16 @@ public final class PostgresController implements AutoCloseable {
    * pg_rewind and to replicas.
    */
   public void promote(Duration timeout) {
-    promote(timeout, () -> {});
+    promote(timeout, pg -> {});
   }
 
   /**
    * Promotes the standby: {@code pre_promote}, {@code pg_ctl promote}, then a wait until the server
-   * accepts writes, at which point {@code onWritable} runs (health checks turn to primary at once,
-   * before the configuration is rewritten and the checkpoint is taken).
+   * accepts writes, at which point {@code onWritable} runs with the sample that showed it (health
+   * checks turn to primary at once, before the configuration is rewritten and the checkpoint is
+   * taken).
    */
-  public void promote(Duration timeout, Runnable onWritable) {
+  public void promote(Duration timeout, Consumer<LocalPostgresState> onWritable) {
     String prePromote = settings.prePromote();
     if (prePromote != null && !prePromote.isBlank()) {
       CommandResult r;
@@ -1354,19 +1368,28 @@ public final class PostgresController implements AutoCloseable {
       if (!r.succeeded()) {
         throw new PostgresException("pg_ctl promote failed: " + r.outputTail(3));
       }
-      // Polled closely: write-routing health checks wait for this answer.
+      // Polled closely with the full status sample, and handed on from the check itself: write-
+      // routing health checks wait for this answer, so no second query and no thread hand-off.
       boolean writable =
           promoteWaiter.await(
-              () ->
-                  client.queryStrings("SELECT pg_is_in_recovery()::text").equals(List.of("false")),
+              () -> {
+                ServerStatus now = client.status();
+                if (now.inRecovery()) {
+                  return false;
+                }
+                onWritable.accept(runningState(now));
+                return true;
+              },
               timeout);
       if (!writable) {
         throw new PostgresException(
             "PostgreSQL was promoted but is not writable within " + timeout.toSeconds() + " s");
       }
+      standby = null;
+    } else {
+      standby = null;
+      onWritable.accept(state());
     }
-    standby = null;
-    onWritable.run();
     writeConfig(settings.pgHba());
     reloadServer();
     PostgresClient.once(

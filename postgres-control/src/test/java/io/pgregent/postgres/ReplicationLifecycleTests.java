@@ -211,11 +211,19 @@ class ReplicationLifecycleTests {
     node1.stop(StopMode.FAST, LONG);
     assertThat(node1.state().runState()).isEqualTo(RunState.STOPPED);
 
-    node2.promote(LONG);
+    // Health checks are told the moment the server accepts writes, with the sample that showed it
+    // (the same facts a fresh sample gives), before the configuration and checkpoint work.
+    java.util.List<LocalPostgresState> writable = new java.util.concurrent.CopyOnWriteArrayList<>();
+    node2.promote(LONG, writable::add);
 
     LocalPostgresState state = node2.state();
     assertThat(state.role()).isEqualTo(PostgresRole.PRIMARY);
     assertThat(state.timeline()).contains(2);
+    assertThat(writable).hasSize(1);
+    assertThat(writable.get(0).role()).isEqualTo(PostgresRole.PRIMARY);
+    assertThat(writable.get(0).runState()).isEqualTo(RunState.RUNNING);
+    assertThat(writable.get(0).postmasterPid()).isEqualTo(state.postmasterPid());
+    assertThat(writable.get(0).server().map(s -> s.inRecovery())).contains(false);
     node2.client().execute("INSERT INTO t VALUES ('on node2')");
     assertThat(node2.dataDir().resolve("standby.signal")).doesNotExist();
     await()

@@ -62,8 +62,8 @@ final class HaExecutor {
     /** The lock was renewed during a long action: hand the renewal to the lease guard now. */
     void leaseRenewed();
 
-    /** A promoted PostgreSQL accepts writes: say "primary" now. */
-    void promoted();
+    /** A promoted PostgreSQL accepts writes, as {@code pg} shows: say "primary" now. */
+    void promoted(io.pgregent.postgres.LocalPostgresState pg);
 
     /** How long the loop waits between cycles, in seconds. */
     int loopWaitSeconds();

@@ -110,8 +110,8 @@ public final class HaLoop implements SmartLifecycle {
               }
 
               @Override
-              public void promoted() {
-                publishPromoted();
+              public void promoted(LocalPostgresState pg) {
+                publishPromoted(pg);
               }
 
               @Override
@@ -1001,15 +1001,12 @@ public final class HaLoop implements SmartLifecycle {
     return doc;
   }
 
-  /** A promoted PostgreSQL accepts writes: health checks say "primary" from now on. */
-  private void publishPromoted() {
+  /**
+   * A promoted PostgreSQL accepts writes, as {@code pg} (the sample that showed it) says: health
+   * checks say "primary" from now on. They still need the lock and a lease the guard vouches for.
+   */
+  private void publishPromoted(LocalPostgresState pg) {
     AgentSnapshot s = snapshot.get();
-    LocalPostgresState pg;
-    try {
-      pg = postgres.state();
-    } catch (RuntimeException e) {
-      return;
-    }
     snapshot.set(
         new AgentSnapshot(
             pg,
@@ -1020,6 +1017,7 @@ public final class HaLoop implements SmartLifecycle {
             s != null && s.paused(),
             "promoted self to leader",
             System.nanoTime()));
+    log.info("PostgreSQL accepts writes: answering as the primary");
   }
 
   /** Before a switchover stops PostgreSQL: peers and health checks must no longer see a primary. */

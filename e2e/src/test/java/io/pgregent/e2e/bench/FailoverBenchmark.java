@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -56,6 +57,7 @@ public final class FailoverBenchmark {
     final List<Double> expiry = new ArrayList<>();
     final List<Double> afterExpiry = new ArrayList<>();
     final List<Double> rejoin = new ArrayList<>();
+    final List<Double> primaryAfterWritable = new ArrayList<>();
     long grantedTtl = -1;
 
     Series(String agent, AgentCluster<?> cluster) {
@@ -147,6 +149,9 @@ public final class FailoverBenchmark {
           summary(s.agent + " kill -> leader key gone (s)", s.expiry);
           summary(s.agent + " RTO after the leader key expired (s)", s.afterExpiry);
           summary(s.agent + " killed member restarted -> streaming (s)", s.rejoin);
+          summary(
+              s.agent + " new primary's /primary 200 after its PostgreSQL is writable (s)",
+              s.primaryAfterWritable);
         }
 
         if (idleSeconds > 0) {
@@ -219,7 +224,19 @@ public final class FailoverBenchmark {
     long killedAt = System.nanoTime();
     writer.markKill(killedAt);
     cluster.agent(leader).crash();
+    // Close polling from the moment the lease is gone: the promotion comes after it.
+    long bound = Duration.ofSeconds(ttl * 4L + 60).toNanos();
+    while (leaderGoneAt.get() == 0 && System.nanoTime() - killedAt < bound) {
+      LockSupport.parkNanos(1_000_000L);
+    }
+    PromotionWatch watch =
+        new PromotionWatch(
+            cluster.members().stream().filter(m -> !m.name().equals(leader)).toList());
     long firstCommit = writer.awaitFirstCommitAfterKill(Duration.ofSeconds(ttl * 4L + 60));
+    OptionalLong healthy = watch.awaitAny(Duration.ofSeconds(30).toNanos());
+    watch.close();
+    double h = healthy.isPresent() ? seconds(healthy.getAsLong()) : Double.NaN;
+    s.primaryAfterWritable.add(h);
     writer.stop();
     t.join();
     w.close();
@@ -238,7 +255,7 @@ public final class FailoverBenchmark {
     System.out.printf(
         Locale.ROOT,
         "%s run %d: killed %s; RTO %.3f s (leader key gone after %.3f s, then %.3f s),"
-            + " rejoin %.3f s, new leader %s%n",
+            + " rejoin %.3f s, new leader %s, its /primary 200 %.3f s after writable%n",
         s.agent,
         run,
         leader,
@@ -246,7 +263,8 @@ public final class FailoverBenchmark {
         e,
         a,
         j,
-        cluster.leader().orElse("?"));
+        cluster.leader().orElse("?"),
+        h);
     cluster.awaitHealthy(Duration.ofMinutes(3));
   }
 

@@ -22,7 +22,8 @@ import java.util.concurrent.locks.LockSupport;
  * JDBC form of {@code target_session_attrs=read-write}; {@code hostRecheckSeconds=0} so that, like
  * libpq, it does not remember a host's former role), and {@code POST /switchover} moves the leader
  * to another member. Reported per run: the longest gap between two commits around the switchover
- * (write unavailability) and the wall time of the switchover call.
+ * (write unavailability), the wall time of the switchover call, and how soon the candidate's {@code
+ * /primary} answered 200 after its PostgreSQL accepted writes ({@link PromotionWatch}).
  *
  * <p>Usage: {@code bench/switchover.sh [runs] [ttl loop_wait retry_timeout]}
  */
@@ -48,6 +49,7 @@ public final class SwitchoverBenchmark {
       cluster.awaitHealthy(Duration.ofMinutes(3));
       List<Double> gaps = new ArrayList<>();
       List<Double> calls = new ArrayList<>();
+      List<Double> healthy = new ArrayList<>();
       List<String> names = List.of("pg0", "pg1", "pg2");
       for (int run = 1; run <= runs; run++) {
         String leader = cluster.leader().orElseThrow();
@@ -56,6 +58,7 @@ public final class SwitchoverBenchmark {
         Thread t = new Thread(writer, "bench-writer");
         t.start();
         writer.awaitCommits(100);
+        PromotionWatch watch = new PromotionWatch(List.of(cluster.agent(candidate)));
         long start = System.nanoTime();
         RegentAgent.Answer answer =
             cluster
@@ -66,6 +69,11 @@ public final class SwitchoverBenchmark {
                     "{\"leader\": \"" + leader + "\", \"candidate\": \"" + candidate + "\"}",
                     Duration.ofSeconds(120));
         long callEnd = System.nanoTime();
+        boolean seen = watch.await(candidate, Duration.ofMinutes(1).toNanos());
+        watch.close();
+        double primaryAfterWritable =
+            seen ? FailoverBenchmark.seconds(watch.delayNanos(candidate).getAsLong()) : Double.NaN;
+        healthy.add(primaryAfterWritable);
         if (answer.status() != 200) {
           writer.stop();
           t.join();
@@ -80,19 +88,27 @@ public final class SwitchoverBenchmark {
         calls.add(call);
         System.out.printf(
             Locale.ROOT,
-            "run %d: %s -> %s: longest write gap %.3f s, switchover call %.3f s (%s)%n",
+            "run %d: %s -> %s: longest write gap %.3f s, switchover call %.3f s,"
+                + " /primary 200 %.3f s after writable (%s)%n",
             run,
             leader,
             candidate,
             gap,
             call,
+            primaryAfterWritable,
             answer.body());
         cluster.awaitHealthy(Duration.ofMinutes(3));
       }
       FailoverBenchmark.summary("switchover: longest gap between commits (s)", gaps);
       FailoverBenchmark.summary("switchover: POST /switchover wall time (s)", calls);
+      FailoverBenchmark.summary(
+          "switchover: candidate's /primary 200 after its PostgreSQL is writable (s)", healthy);
     } finally {
-      PostgresTestEnvironment.deleteTree(base);
+      if (System.getenv("REGENT_E2E_KEEP") == null) {
+        PostgresTestEnvironment.deleteTree(base);
+      } else {
+        System.out.println("kept the benchmark's files in " + base);
+      }
     }
   }
 
