@@ -36,15 +36,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link Dcs} on ZooKeeper, with Patroni's layout: every key is a znode at the same path as in
  * etcd, with the same bytes; {@code leader} and {@code members/<name>} are ephemeral znodes of this
- * member's session (session timeout = ttl), the other keys persistent and compare-and-set on the
- * znode version. The version the SPI sees is the znode's version plus one, so that 0 keeps meaning
- * "absent".
+ * member's session (session timeout = ttl, or what the servers grant: {@link #leaseDuration()}),
+ * the other keys persistent and compare-and-set on the znode version. The version the SPI sees is
+ * the znode's version plus one, so that 0 keeps meaning "absent".
  *
  * <p>ZooKeeper's client keeps its session alive by itself, so the HA loop's heartbeat is {@link
- * #renewSession()}: once it (or a first ephemeral write) has been seen, a watchdog closes the
- * session when the next heartbeat is later than ttl minus a margin (max(1 s, ttl/5)). Closing drops
- * the leader and member znodes at once, so a stalled loop never keeps the leader lock. The next
- * operation opens a new session; {@link #renewSession()} then returns false.
+ * #renewSession()}: once it (or a first ephemeral write) has been seen, a {@link LoopWatchdog}
+ * closes the session when the next heartbeat is later than ttl minus a margin (max(1 s, ttl/5)).
+ * Closing drops the leader and member znodes at once, so a stalled loop never keeps the leader
+ * lock. The next operation opens a new session ({@link ZooKeeperSessions}); {@link #renewSession()}
+ * then returns false.
  *
  * <p>Every operation is bounded by retry_timeout: each attempt waits for a connection for the time
  * left and runs asynchronously with the same deadline, so a silent server surfaces as {@link
