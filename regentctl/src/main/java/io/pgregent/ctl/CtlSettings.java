@@ -115,7 +115,7 @@ record CtlSettings(
                 + ": write it as DCS://HOST:PORT/NAMESPACE, e.g. etcd3://127.0.0.1:2379");
       }
       store = url.getScheme();
-      section = Stores.type(store).sectionFromUrl(url);
+      section = Stores.sectionFromUrl(store, url);
       String path = url.getPath();
       if (path != null && !path.isBlank() && !path.equals("/")) {
         namespace = path;

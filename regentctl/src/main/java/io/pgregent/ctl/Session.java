@@ -3,6 +3,7 @@ package io.pgregent.ctl;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.Dcs;
+import io.pgregent.core.dcs.DcsTarget;
 import io.pgregent.core.dcs.DcsTimings;
 import java.time.Duration;
 
@@ -29,11 +30,8 @@ final class Session implements AutoCloseable {
   /** A client writing as {@code member}: used to delete another member's key. */
   Dcs open(String member) {
     DcsTimings timings = new DcsTimings(Duration.ofSeconds(30), settings.retryTimeout());
-    try {
-      return Stores.type(settings.store()).open(settings.storeSection(), path, member, timings);
-    } catch (IllegalArgumentException e) {
-      throw new CtlException(e.getMessage());
-    }
+    return Stores.open(
+        settings.store(), settings.storeSection(), new DcsTarget(path, member, timings));
   }
 
   String scope() {

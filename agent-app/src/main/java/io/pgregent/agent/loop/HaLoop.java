@@ -709,7 +709,7 @@ public final class HaLoop implements SmartLifecycle {
           watchdog.isActive()
               ? Duration.ofSeconds(watchdog.settings().safetyMarginSeconds((int) ttl.toSeconds()))
               : LeaseGuard.defaultMargin(ttl);
-      guard.renewed(vouched, ttl, margin);
+      guard.renewed(vouched, dcs.leaseDuration(), margin);
     } else if (pg != null
         && !state.holdsLock
         && !state.failsafeActive

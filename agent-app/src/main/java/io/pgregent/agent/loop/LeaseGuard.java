@@ -70,7 +70,10 @@ public final class LeaseGuard implements AutoCloseable {
    * plus {@code leaseTtl} minus {@code margin}. A deadline never moves back.
    */
   public void renewed(long sentAtNanos, Duration leaseTtl, Duration margin) {
-    long next = sentAtNanos + leaseTtl.toNanos() - margin.toNanos();
+    // A store may keep the lease for less than the ttl (ZooKeeper's negotiated session timeout):
+    // a margin sized for the ttl must still leave part of that shorter lease.
+    long marginNanos = Math.min(margin.toNanos(), leaseTtl.toNanos() / 2);
+    long next = sentAtNanos + leaseTtl.toNanos() - marginNanos;
     long remaining;
     synchronized (lock) {
       if (deadline == NONE || next - deadline > 0) {
@@ -112,6 +115,15 @@ public final class LeaseGuard implements AutoCloseable {
   public boolean valid() {
     synchronized (lock) {
       return deadline != NONE && clock.getAsLong() - deadline < 0;
+    }
+  }
+
+  /** Time left before the deadline, empty when we vouch for no lease. */
+  public java.util.Optional<Duration> remaining() {
+    synchronized (lock) {
+      return deadline == NONE
+          ? java.util.Optional.empty()
+          : java.util.Optional.of(Duration.ofNanos(Math.max(0, deadline - clock.getAsLong())));
     }
   }
 

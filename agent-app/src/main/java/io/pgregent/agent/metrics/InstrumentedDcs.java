@@ -130,6 +130,11 @@ final class InstrumentedDcs implements Dcs {
   }
 
   @Override
+  public java.time.Duration leaseDuration() {
+    return delegate.leaseDuration();
+  }
+
+  @Override
   public void close() {
     delegate.close();
   }

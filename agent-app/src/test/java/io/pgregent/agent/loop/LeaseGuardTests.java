@@ -35,6 +35,22 @@ class LeaseGuardTests {
   }
 
   @Test
+  void aLeaseShorterThanTwiceTheMarginKeepsHalfOfIt() {
+    // A store that cut the lease (ZooKeeper's negotiated session) must not leave a deadline that
+    // passed at the renewal: the margin shrinks to half the lease.
+    AtomicLong stoppedAt = new AtomicLong();
+    try (LeaseGuard guard =
+        new LeaseGuard(System::nanoTime, () -> stoppedAt.set(System.nanoTime()), "t")) {
+      long sent = System.nanoTime();
+      guard.renewed(sent, Duration.ofMillis(1000), Duration.ofMillis(800));
+      assertThat(guard.remaining()).hasValueSatisfying(r -> assertThat(r).isPositive());
+      await().atMost(Duration.ofSeconds(5)).until(() -> stoppedAt.get() != 0);
+      assertThat(stoppedAt.get() - sent).isGreaterThanOrEqualTo(500_000_000L);
+      assertThat(guard.remaining()).isEmpty();
+    }
+  }
+
+  @Test
   void renewalsKeepPostgresRunningAndTheDeadlineNeverMovesBack() {
     AtomicInteger stops = new AtomicInteger();
     try (LeaseGuard guard = new LeaseGuard(System::nanoTime, stops::incrementAndGet, "t")) {

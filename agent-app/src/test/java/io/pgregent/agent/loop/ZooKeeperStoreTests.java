@@ -16,19 +16,36 @@ import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** The same agent runs on ZooKeeper when its configuration has a {@code zookeeper:} section. */
+/**
+ * The same agent runs on ZooKeeper when its configuration has a {@code zookeeper:} section. Its
+ * server grants sessions shorter than the ttl (maxSessionTimeout 8 s, ttl 10 s), as a ZooKeeper
+ * with a short tickTime does: the leader's lease deadline must count from the session it got.
+ */
 @Timeout(180)
 class ZooKeeperStoreTests {
 
   @Test
   void aZooKeeperSectionRunsTheAgentOnZooKeeper() throws Exception {
     Path base = PostgresTestEnvironment.newBaseDir("regent-zk-agent");
-    try (TestingServer zk = new TestingServer(true);
+    try (TestingServer zk =
+            new TestingServer(
+                new InstanceSpec(
+                    null,
+                    -1,
+                    -1,
+                    -1,
+                    true,
+                    -1,
+                    200,
+                    -1,
+                    Map.of("minSessionTimeout", "400", "maxSessionTimeout", "8000")),
+                true);
         CuratorFramework admin =
             CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
       admin.start();
@@ -68,6 +85,23 @@ class ZooKeeperStoreTests {
                             admin.getData().forPath("/service/zkdemo/members/pg0"),
                             StandardCharsets.UTF_8)
                         .contains("\"role\":\"primary\""));
+
+        // The session the server granted, not the ttl, is how long the leader znode outlives a
+        // frozen agent: the deadline is at most 8 s - margin after each renewal, never 10 s -
+        // margin.
+        Dcs dcs = agent.getBean(Dcs.class);
+        assertThat(dcs.timings().ttl()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(dcs.leaseDuration()).isEqualTo(Duration.ofSeconds(8));
+        LeaseGuard guard = agent.getBean(HaLoop.class).leaseGuard();
+        Duration bound =
+            Duration.ofSeconds(8).minus(LeaseGuard.defaultMargin(Duration.ofSeconds(10)));
+        await().atMost(Duration.ofSeconds(60)).until(() -> guard.remaining().isPresent());
+        // Several renewals (loop_wait 2 s): right after each one the deadline is furthest away.
+        await()
+            .during(Duration.ofSeconds(6))
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(50))
+            .until(() -> guard.remaining().map(r -> r.compareTo(bound) <= 0).orElse(true));
       } finally {
         agent.close();
       }

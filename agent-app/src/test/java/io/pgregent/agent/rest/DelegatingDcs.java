@@ -28,6 +28,11 @@ class DelegatingDcs implements Dcs {
   }
 
   @Override
+  public java.time.Duration leaseDuration() {
+    return delegate.leaseDuration();
+  }
+
+  @Override
   public void close() {
     // owned by the agent
   }

@@ -1,5 +1,13 @@
 package io.pgregent.dcs.zookeeper;
 
+import static io.pgregent.dcs.zookeeper.ZooKeeperCalls.await;
+import static io.pgregent.dcs.zookeeper.ZooKeeperCalls.check;
+import static io.pgregent.dcs.zookeeper.ZooKeeperCalls.code;
+import static io.pgregent.dcs.zookeeper.ZooKeeperCalls.create;
+import static io.pgregent.dcs.zookeeper.ZooKeeperCalls.deadline;
+import static io.pgregent.dcs.zookeeper.ZooKeeperCalls.delete;
+import static io.pgregent.dcs.zookeeper.ZooKeeperCalls.getData;
+
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.dcs.ChangeCounter;
@@ -8,29 +16,17 @@ import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.ClusterViewAssembler;
 import io.pgregent.core.dcs.Dcs;
-import io.pgregent.core.dcs.DcsConfigurationException;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.dcs.DcsRetry;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.core.dcs.RawNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.api.CuratorEvent;
-import org.apache.curator.framework.recipes.watch.PersistentWatcher;
-import org.apache.curator.framework.state.ConnectionState;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
@@ -40,15 +36,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link Dcs} on ZooKeeper, with Patroni's layout: every key is a znode at the same path as in
  * etcd, with the same bytes; {@code leader} and {@code members/<name>} are ephemeral znodes of this
- * member's session (session timeout = ttl), the other keys persistent and compare-and-set on the
- * znode version. The version the SPI sees is the znode's version plus one, so that 0 keeps meaning
- * "absent".
+ * member's session (session timeout = ttl, or what the servers grant: {@link #leaseDuration()}),
+ * the other keys persistent and compare-and-set on the znode version. The version the SPI sees is
+ * the znode's version plus one, so that 0 keeps meaning "absent".
  *
  * <p>ZooKeeper's client keeps its session alive by itself, so the HA loop's heartbeat is {@link
- * #renewSession()}: once it (or a first ephemeral write) has been seen, a watchdog closes the
- * session when the next heartbeat is later than ttl minus a margin (max(1 s, ttl/5)). Closing drops
- * the leader and member znodes at once, so a stalled loop never keeps the leader lock. The next
- * operation opens a new session; {@link #renewSession()} then returns false.
+ * #renewSession()}: once it (or a first ephemeral write) has been seen, a {@link LoopWatchdog}
+ * closes the session when the next heartbeat is later than ttl minus a margin (max(1 s, ttl/5)).
+ * Closing drops the leader and member znodes at once, so a stalled loop never keeps the leader
+ * lock. The next operation opens a new session ({@link ZooKeeperSessions}); {@link #renewSession()}
+ * then returns false.
  *
  * <p>Every operation is bounded by retry_timeout: each attempt waits for a connection for the time
  * left and runs asynchronously with the same deadline, so a silent server surfaces as {@link
@@ -60,7 +57,6 @@ public final class ZooKeeperDcs implements Dcs {
   private static final Logger log = LoggerFactory.getLogger(ZooKeeperDcs.class);
   private static final String STORE = "zookeeper";
 
-  private final ZooKeeperSettings settings;
   private final ClusterPath path;
   private final String member;
   private final byte[] memberBytes;
@@ -70,22 +66,11 @@ public final class ZooKeeperDcs implements Dcs {
   private final DcsRetry retry;
   private final ClusterViewAssembler assembler;
   private final ChangeCounter changes = new ChangeCounter();
-  private final ScheduledExecutorService scheduler;
-  private final boolean ownsScheduler;
+  private final ZooKeeperSessions sessions;
+  private final LoopWatchdog watchdog;
+  private final ScheduledExecutorService ownScheduler;
 
   private volatile DcsTimings timings;
-  private volatile boolean closed;
-
-  private final Object sessionLock = new Object();
-  // All guarded by sessionLock.
-  private ZooKeeperSession session;
-  private long renewedSessionId;
-  private boolean sessionDropped;
-  private boolean watchdogArmed;
-  private long heartbeatNanos;
-  private ScheduledFuture<?> watchdogCheck;
-  private String lastMemberValue;
-  private long lastMemberSession;
 
   /**
    * A client with its own watchdog thread (a daemon, stopped by {@link #close()}). Connects at the
@@ -97,8 +82,8 @@ public final class ZooKeeperDcs implements Dcs {
   }
 
   /**
-   * A client whose watchdog runs on {@code watchdogScheduler} (not shut down by {@link #close()});
-   * null to create one of its own.
+   * A client whose loop watchdog runs on {@code watchdogScheduler} (not shut down by {@link
+   * #close()}); null to create one of its own.
    */
   public ZooKeeperDcs(
       ZooKeeperSettings settings,
@@ -106,7 +91,7 @@ public final class ZooKeeperDcs implements Dcs {
       String member,
       DcsTimings timings,
       ScheduledExecutorService watchdogScheduler) {
-    this.settings = Objects.requireNonNull(settings);
+    Objects.requireNonNull(settings);
     this.path = Objects.requireNonNull(path);
     this.member = Objects.requireNonNull(member);
     this.timings = Objects.requireNonNull(timings);
@@ -117,21 +102,26 @@ public final class ZooKeeperDcs implements Dcs {
     this.memberPath = path.memberKey(member);
     this.retry =
         new DcsRetry(
-            STORE, settings::connectString, timings.retryTimeout(), ZooKeeperDcs::retryable);
+            STORE, settings::connectString, timings.retryTimeout(), ZooKeeperCalls::retryable);
     this.assembler = new ClusterViewAssembler(path);
-    if (watchdogScheduler == null) {
-      this.scheduler =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "zookeeper-loop-watchdog-" + member);
-                t.setDaemon(true);
-                return t;
-              });
-      this.ownsScheduler = true;
-    } else {
-      this.scheduler = watchdogScheduler;
-      this.ownsScheduler = false;
-    }
+    this.sessions =
+        new ZooKeeperSessions(settings, path, member, changes, () -> this.timings.retryTimeout());
+    this.ownScheduler = watchdogScheduler == null ? newScheduler(member) : null;
+    this.watchdog =
+        new LoopWatchdog(
+            watchdogScheduler == null ? ownScheduler : watchdogScheduler,
+            () -> this.timings.ttl(),
+            this::loopStalled);
+  }
+
+  /** The single daemon thread of a client built without a scheduler. */
+  static ScheduledExecutorService newScheduler(String member) {
+    return Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread t = new Thread(r, "zookeeper-loop-watchdog-" + member);
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   // ---- reading ----
@@ -145,67 +135,9 @@ public final class ZooKeeperDcs implements Dcs {
               long deadline = deadline(t);
               ZooKeeperSession s = connected(deadline);
               s.awaitWatch(deadline);
-              return readNodes(s, deadline);
+              return ZooKeeperTree.read(s, path, basePath, deadline);
             });
     return assembler.assemble(nodes);
-  }
-
-  private List<RawNode> readNodes(ZooKeeperSession s, long deadline) throws Exception {
-    CuratorEvent top =
-        await(deadline, cb -> s.client.getChildren().inBackground(cb).forPath(basePath));
-    List<RawNode> nodes = new ArrayList<>();
-    if (code(top) == KeeperException.Code.NONODE) {
-      return nodes;
-    }
-    check(top, basePath);
-    List<String> relatives = new ArrayList<>();
-    CompletableFuture<CuratorEvent> membersList = null;
-    CompletableFuture<CuratorEvent> optimeList = null;
-    for (String child : top.getChildren()) {
-      if (child.equals("members")) {
-        membersList =
-            start(cb -> s.client.getChildren().inBackground(cb).forPath(basePath + "/members"));
-      } else if (child.equals("optime")) {
-        optimeList =
-            start(cb -> s.client.getChildren().inBackground(cb).forPath(basePath + "/optime"));
-      } else {
-        relatives.add(child);
-      }
-    }
-    addChildren(membersList, "members/", relatives, deadline);
-    addChildren(optimeList, "optime/", relatives, deadline);
-    List<CompletableFuture<CuratorEvent>> reads = new ArrayList<>();
-    for (String relative : relatives) {
-      String znode = path.key(relative);
-      reads.add(start(cb -> s.client.getData().inBackground(cb).forPath(znode)));
-    }
-    for (int i = 0; i < relatives.size(); i++) {
-      CuratorEvent e = await(reads.get(i), deadline);
-      if (code(e) == KeeperException.Code.NONODE) {
-        continue; // deleted since we listed it
-      }
-      check(e, path.key(relatives.get(i)));
-      byte[] data = e.getData();
-      String value = data == null ? "" : new String(data, StandardCharsets.UTF_8);
-      nodes.add(new RawNode(relatives.get(i), value, e.getStat().getVersion() + 1L));
-    }
-    return nodes;
-  }
-
-  private static void addChildren(
-      CompletableFuture<CuratorEvent> list, String dir, List<String> relatives, long deadline)
-      throws Exception {
-    if (list == null) {
-      return;
-    }
-    CuratorEvent e = await(list, deadline);
-    if (code(e) == KeeperException.Code.NONODE) {
-      return;
-    }
-    check(e, e.getPath());
-    for (String child : e.getChildren()) {
-      relatives.add(dir + child);
-    }
   }
 
   @Override
@@ -220,23 +152,16 @@ public final class ZooKeeperDcs implements Dcs {
 
   // ---- session and loop watchdog ----
 
+  /**
+   * The loop's heartbeat: true if our session is the one renewed last time. Once a heartbeat (or a
+   * first ephemeral write) has been seen, the loop watchdog closes the session when the next one is
+   * later than ttl minus a margin, so a stalled loop never keeps the leader lock.
+   */
   @Override
   public boolean renewSession() {
-    ZooKeeperSession restart = null;
     int wantMs = sessionTimeoutMs();
-    synchronized (sessionLock) {
-      heartbeatNanos = System.nanoTime();
-      armWatchdog();
-      if (session != null && session.timeoutMs != wantMs) {
-        log.info(
-            "zookeeper ttl changed to {} s: restarting the session of member {}",
-            wantMs / 1000,
-            member);
-        restart = session;
-        session = null;
-        sessionDropped = true;
-      }
-    }
+    watchdog.heartbeat();
+    ZooKeeperSession restart = sessions.dropIfTimeoutIsNot(wantMs);
     if (restart != null) {
       restart.close();
       changes.bump();
@@ -248,104 +173,43 @@ public final class ZooKeeperDcs implements Dcs {
               long deadline = deadline(t);
               return connected(deadline).sessionId();
             });
-    synchronized (sessionLock) {
-      boolean kept = !sessionDropped && (renewedSessionId == 0 || renewedSessionId == id);
-      if (!kept) {
-        log.warn(
-            "zookeeper session of member {} was lost: its member znode and any leader znode are"
-                + " gone; now in session 0x{}",
-            member,
-            Long.toHexString(id));
+    return sessions.renewed(id);
+  }
+
+  /** Closes the session so that its leader and member znodes drop at once. */
+  private Runnable loopStalled(long silentMillis) {
+    ZooKeeperSession stale = sessions.drop();
+    return () -> {
+      log.warn(
+          "HA loop stalled: no cycle for {} ms (ttl {} s); closed the zookeeper session{} of"
+              + " member {} so that its leader and member znodes drop",
+          silentMillis,
+          timings.ttl().toSeconds(),
+          stale == null ? "" : " 0x" + Long.toHexString(stale.lastSessionId()),
+          member);
+      if (stale != null) {
+        stale.close();
       }
-      renewedSessionId = id;
-      sessionDropped = false;
-      return kept;
-    }
+      changes.bump();
+    };
   }
 
-  /** Starts watching the loop's heartbeat, if not already. Call with sessionLock held. */
-  private void armWatchdog() {
-    if (watchdogArmed || closed) {
-      return;
-    }
-    watchdogArmed = true;
-    watchdogCheck = scheduler.schedule(this::checkLoop, watchdogLimitNanos(), TimeUnit.NANOSECONDS);
+  /**
+   * The session timeout the servers granted when it is shorter than the ttl (they bound it to
+   * minSessionTimeout..maxSessionTimeout, by default 2 to 20 ticks): our znodes outlive a frozen
+   * agent by that long only.
+   */
+  @Override
+  public Duration leaseDuration() {
+    return sessions.leaseDuration(timings.ttl());
   }
 
-  /** An ephemeral write binds keys to the session: from now on the loop's heartbeat counts. */
-  private void armWatchdogOnWrite() {
-    synchronized (sessionLock) {
-      if (!watchdogArmed) {
-        heartbeatNanos = System.nanoTime();
-        armWatchdog();
-      }
-    }
-  }
-
-  /** ttl minus max(1 s, ttl/5): the longest the loop may go without a heartbeat. */
-  private long watchdogLimitNanos() {
-    long ttl = timings.ttl().toNanos();
-    long margin = Math.max(TimeUnit.SECONDS.toNanos(1), ttl / 5);
-    return Math.max(ttl - margin, TimeUnit.MILLISECONDS.toNanos(500));
-  }
-
-  private void checkLoop() {
-    ZooKeeperSession stale;
-    long silentMillis;
-    synchronized (sessionLock) {
-      if (!watchdogArmed || closed) {
-        return;
-      }
-      long now = System.nanoTime();
-      long due = heartbeatNanos + watchdogLimitNanos();
-      if (now < due) {
-        watchdogCheck = scheduler.schedule(this::checkLoop, due - now, TimeUnit.NANOSECONDS);
-        return;
-      }
-      silentMillis = TimeUnit.NANOSECONDS.toMillis(now - heartbeatNanos);
-      watchdogArmed = false;
-      watchdogCheck = null;
-      stale = session;
-      session = null;
-      sessionDropped = true;
-      lastMemberValue = null;
-    }
-    log.warn(
-        "HA loop stalled: no cycle for {} ms (ttl {} s); closed the zookeeper session{} of member"
-            + " {} so that its leader and member znodes drop",
-        silentMillis,
-        timings.ttl().toSeconds(),
-        stale == null ? "" : " 0x" + Long.toHexString(stale.lastSessionId()),
-        member);
-    if (stale != null) {
-      stale.close();
-    }
-    changes.bump();
-  }
-
-  /** The session to use, opened (not yet connected) if there is none. */
   private ZooKeeperSession currentSession() {
-    synchronized (sessionLock) {
-      if (closed) {
-        throw new DcsException("zookeeper client of member " + member + " is closed");
-      }
-      if (session == null) {
-        session = new ZooKeeperSession(sessionTimeoutMs());
-      }
-      return session;
-    }
+    return sessions.current(sessionTimeoutMs());
   }
 
-  /** The current session once connected, or a retryable failure when the deadline passes. */
   private ZooKeeperSession connected(long deadline) throws Exception {
-    ZooKeeperSession s = currentSession();
-    long remaining = deadline - System.nanoTime();
-    if (!s.client.blockUntilConnected((int) Math.max(1, millis(remaining)), TimeUnit.MILLISECONDS)
-        || s.sessionId() == 0) {
-      throw new NotConnectedException("not connected to " + settings.connectString());
-    }
-    s.checkNegotiatedTimeout();
-    return s;
+    return sessions.connected(sessionTimeoutMs(), deadline);
   }
 
   private int sessionTimeoutMs() {
@@ -356,7 +220,7 @@ public final class ZooKeeperDcs implements Dcs {
 
   @Override
   public boolean tryAcquire() {
-    armWatchdogOnWrite();
+    watchdog.armIfIdle();
     return retry.call(
         "leader acquire",
         t -> {
@@ -367,16 +231,7 @@ public final class ZooKeeperDcs implements Dcs {
   }
 
   private boolean createLeader(ZooKeeperSession s, long deadline) throws Exception {
-    CuratorEvent e =
-        await(
-            deadline,
-            cb ->
-                s.client
-                    .create()
-                    .creatingParentsIfNeeded()
-                    .withMode(CreateMode.EPHEMERAL)
-                    .inBackground(cb)
-                    .forPath(leaderPath, memberBytes));
+    CuratorEvent e = create(s, leaderPath, memberBytes, CreateMode.EPHEMERAL, deadline);
     if (code(e) == KeeperException.Code.NODEEXISTS) {
       // Ours only if our name in our session (an earlier attempt may have made it).
       CuratorEvent existing = getData(s, leaderPath, deadline);
@@ -390,7 +245,7 @@ public final class ZooKeeperDcs implements Dcs {
 
   @Override
   public boolean refresh() {
-    armWatchdogOnWrite();
+    watchdog.armIfIdle();
     return retry.call(
         "leader refresh",
         t -> {
@@ -466,74 +321,20 @@ public final class ZooKeeperDcs implements Dcs {
   public void touchMember(Member data) {
     String value = ClusterCodec.encode(data);
     byte[] valueBytes = bytes(value);
-    armWatchdogOnWrite();
+    watchdog.armIfIdle();
     retry.call(
         "write member " + member,
         t -> {
           long deadline = deadline(t);
           ZooKeeperSession s = connected(deadline);
           long id = s.sessionId();
-          synchronized (sessionLock) {
-            if (value.equals(lastMemberValue) && lastMemberSession == id) {
-              return null;
-            }
+          if (sessions.memberUnchanged(value, id)) {
+            return null;
           }
-          writeMember(s, valueBytes, deadline);
-          synchronized (sessionLock) {
-            lastMemberValue = value;
-            lastMemberSession = id;
-          }
+          ZooKeeperTree.writeEphemeral(s, memberPath, valueBytes, deadline);
+          sessions.memberWritten(value, id);
           return null;
         });
-  }
-
-  private void writeMember(ZooKeeperSession s, byte[] value, long deadline) throws Exception {
-    for (int round = 0; round < 5; round++) {
-      CuratorEvent e = getData(s, memberPath, deadline);
-      if (code(e) == KeeperException.Code.NONODE) {
-        CuratorEvent created =
-            await(
-                deadline,
-                cb ->
-                    s.client
-                        .create()
-                        .creatingParentsIfNeeded()
-                        .withMode(CreateMode.EPHEMERAL)
-                        .inBackground(cb)
-                        .forPath(memberPath, value));
-        if (code(created) != KeeperException.Code.NODEEXISTS) {
-          check(created, memberPath);
-          return;
-        }
-        continue;
-      }
-      check(e, memberPath);
-      Stat stat = e.getStat();
-      if (stat.getEphemeralOwner() == s.sessionId()) {
-        CuratorEvent set =
-            await(
-                deadline,
-                cb ->
-                    s.client
-                        .setData()
-                        .withVersion(stat.getVersion())
-                        .inBackground(cb)
-                        .forPath(memberPath, value));
-        KeeperException.Code c = code(set);
-        if (c != KeeperException.Code.NONODE && c != KeeperException.Code.BADVERSION) {
-          check(set, memberPath);
-          return;
-        }
-      } else {
-        // Left by an earlier session of ours (or written by a tool): replace it with ours.
-        CuratorEvent deleted = delete(s, memberPath, stat.getVersion(), deadline);
-        KeeperException.Code c = code(deleted);
-        if (c != KeeperException.Code.NONODE && c != KeeperException.Code.BADVERSION) {
-          check(deleted, memberPath);
-        }
-      }
-    }
-    throw new DcsException("zookeeper member znode " + memberPath + " keeps changing under us");
   }
 
   @Override
@@ -549,9 +350,7 @@ public final class ZooKeeperDcs implements Dcs {
           }
           return null;
         });
-    synchronized (sessionLock) {
-      lastMemberValue = null;
-    }
+    sessions.forgetMember();
   }
 
   // ---- other keys ----
@@ -642,28 +441,9 @@ public final class ZooKeeperDcs implements Dcs {
         });
   }
 
-  private CuratorEvent createPersistent(
+  private static CuratorEvent createPersistent(
       ZooKeeperSession s, String znode, byte[] data, long deadline) throws Exception {
-    return await(
-        deadline,
-        cb ->
-            s.client
-                .create()
-                .creatingParentsIfNeeded()
-                .withMode(CreateMode.PERSISTENT)
-                .inBackground(cb)
-                .forPath(znode, data));
-  }
-
-  private static CuratorEvent getData(ZooKeeperSession s, String znode, long deadline)
-      throws Exception {
-    return await(deadline, cb -> s.client.getData().inBackground(cb).forPath(znode));
-  }
-
-  private static CuratorEvent delete(ZooKeeperSession s, String znode, int version, long deadline)
-      throws Exception {
-    return await(
-        deadline, cb -> s.client.delete().withVersion(version).inBackground(cb).forPath(znode));
+    return create(s, znode, data, CreateMode.PERSISTENT, deadline);
   }
 
   // ---- watch ----
@@ -675,7 +455,7 @@ public final class ZooKeeperDcs implements Dcs {
 
   @Override
   public boolean awaitChange(long since, Duration timeout) throws InterruptedException {
-    if (!closed) {
+    if (!sessions.isClosed()) {
       try {
         currentSession(); // the watch comes with the session; opening it does not block
       } catch (DcsException e) {
@@ -701,27 +481,15 @@ public final class ZooKeeperDcs implements Dcs {
   /** Closes the session (our ephemeral znodes go at once) and stops the watchdog. */
   @Override
   public void close() {
-    ZooKeeperSession s;
-    synchronized (sessionLock) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      watchdogArmed = false;
-      if (watchdogCheck != null) {
-        watchdogCheck.cancel(false);
-        watchdogCheck = null;
-      }
-      s = session;
-      session = null;
-    }
+    watchdog.close();
+    ZooKeeperSession s = sessions.close();
     try {
       if (s != null) {
         s.close();
       }
     } finally {
-      if (ownsScheduler) {
-        scheduler.shutdownNow();
+      if (ownScheduler != null) {
+        ownScheduler.shutdownNow();
       }
     }
   }
@@ -729,211 +497,6 @@ public final class ZooKeeperDcs implements Dcs {
   /** The live ZooKeeper handle, for tests that need to know which server it is connected to. */
   org.apache.zookeeper.ZooKeeper zooKeeperForTests() throws Exception {
     return currentSession().client.getZookeeperClient().getZooKeeper();
-  }
-
-  // ---- one ZooKeeper session ----
-
-  /** One Curator client, hence one ZooKeeper session, with the watch on the cluster path. */
-  private final class ZooKeeperSession {
-    final int timeoutMs;
-    final CuratorFramework client;
-    final PersistentWatcher watch;
-    final CountDownLatch watching = new CountDownLatch(1);
-    final AtomicBoolean missedEvents = new AtomicBoolean();
-    final AtomicBoolean timeoutChecked = new AtomicBoolean();
-    volatile long lastSessionId;
-
-    ZooKeeperSession(int timeoutMs) {
-      this.timeoutMs = timeoutMs;
-      this.client = ZooKeeperClients.build(settings, timeoutMs, timings.retryTimeout());
-      client.getConnectionStateListenable().addListener((c, state) -> onState(state));
-      client.start();
-      watch = new PersistentWatcher(client, basePath, true);
-      watch
-          .getListenable()
-          .addListener(
-              event -> {
-                String relative = event.getPath() == null ? null : path.relative(event.getPath());
-                boolean createdOrDeleted =
-                    event.getType() == org.apache.zookeeper.Watcher.Event.EventType.NodeCreated
-                        || event.getType()
-                            == org.apache.zookeeper.Watcher.Event.EventType.NodeDeleted;
-                if (relative == null || ClusterKey.wakesTheLoop(relative, createdOrDeleted)) {
-                  changes.bump();
-                }
-              });
-      watch
-          .getResetListenable()
-          .addListener(
-              () -> {
-                // Registered again after a disconnection: changes may have been missed.
-                if (missedEvents.getAndSet(false)) {
-                  changes.bump();
-                }
-                watching.countDown();
-              });
-      watch.start();
-    }
-
-    private void onState(ConnectionState state) {
-      switch (state) {
-        case SUSPENDED -> missedEvents.set(true);
-        case LOST -> {
-          missedEvents.set(true);
-          if (!closed) {
-            log.warn(
-                "zookeeper session 0x{} of member {} at {} is lost: its ephemeral znodes are"
-                    + " gone",
-                Long.toHexString(lastSessionId),
-                member,
-                settings.connectString());
-          }
-          changes.bump();
-        }
-        case RECONNECTED -> changes.bump();
-        default -> {}
-      }
-    }
-
-    long sessionId() throws Exception {
-      long id = client.getZookeeperClient().getZooKeeper().getSessionId();
-      if (id != 0) {
-        lastSessionId = id;
-      }
-      return id;
-    }
-
-    long lastSessionId() {
-      return lastSessionId;
-    }
-
-    /** The servers bound session timeouts (2 to 20 ticks by default): say so when ttl is cut. */
-    void checkNegotiatedTimeout() throws Exception {
-      if (timeoutChecked.compareAndSet(false, true)) {
-        int negotiated = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
-        if (negotiated > 0 && negotiated != timeoutMs) {
-          log.warn(
-              "zookeeper at {} gave session 0x{} a timeout of {} ms instead of ttl = {} ms: the"
-                  + " leader znode outlives a dead agent by that long (set the servers'"
-                  + " minSessionTimeout/maxSessionTimeout to allow the ttl)",
-              settings.connectString(),
-              Long.toHexString(lastSessionId),
-              negotiated,
-              timeoutMs);
-        }
-      }
-    }
-
-    void awaitWatch(long deadline) throws Exception {
-      if (!watching.await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-        throw new NotConnectedException(
-            "watch on " + basePath + " not registered at " + settings.connectString());
-      }
-    }
-
-    void close() {
-      try {
-        watch.close();
-      } catch (RuntimeException e) {
-        log.debug("closing the zookeeper watch: {}", e.toString());
-      }
-      try {
-        client.close();
-      } catch (RuntimeException e) {
-        log.debug("closing the zookeeper client: {}", e.toString());
-      }
-    }
-  }
-
-  // ---- helpers ----
-
-  /** No connection to any server (yet). */
-  static final class NotConnectedException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    NotConnectedException(String message) {
-      super(message);
-    }
-  }
-
-  @FunctionalInterface
-  private interface BackgroundOp {
-    void start(BackgroundCallback callback) throws Exception;
-  }
-
-  private static CompletableFuture<CuratorEvent> start(BackgroundOp op) throws Exception {
-    CompletableFuture<CuratorEvent> f = new CompletableFuture<>();
-    op.start((client, event) -> f.complete(event));
-    return f;
-  }
-
-  private static CuratorEvent await(long deadline, BackgroundOp op) throws Exception {
-    return await(start(op), deadline);
-  }
-
-  private static CuratorEvent await(CompletableFuture<CuratorEvent> f, long deadline)
-      throws Exception {
-    try {
-      return f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      throw new TimeoutException("no answer from zookeeper in time");
-    }
-  }
-
-  private static KeeperException.Code code(CuratorEvent e) {
-    return KeeperException.Code.get(e.getResultCode());
-  }
-
-  /** Raises the event's error, if any. */
-  private static void check(CuratorEvent e, String znode) throws KeeperException {
-    KeeperException.Code c = code(e);
-    if (c != KeeperException.Code.OK) {
-      throw KeeperException.create(c, znode);
-    }
-  }
-
-  private static boolean retryable(Throwable t) {
-    if (t instanceof KeeperException ke) {
-      return switch (ke.code()) {
-        case CONNECTIONLOSS,
-            SESSIONEXPIRED,
-            SESSIONMOVED,
-            OPERATIONTIMEOUT,
-            REQUESTTIMEOUT,
-            NOTREADONLY,
-            THROTTLEDOP,
-            SYSTEMERROR ->
-            true;
-        case NOAUTH, AUTHFAILED, INVALIDACL, SESSIONCLOSEDREQUIRESASLAUTH -> {
-          throw new DcsConfigurationException(
-              "zookeeper refused us (check zookeeper.auth_data, zookeeper.set_acls and the"
-                  + " certificates): "
-                  + ke.getMessage(),
-              ke);
-        }
-        default -> false;
-      };
-    }
-    if (t instanceof javax.net.ssl.SSLException) {
-      throw new DcsConfigurationException(
-          "zookeeper TLS handshake failed (check zookeeper.cacert, zookeeper.cert, zookeeper.key"
-              + " and zookeeper.verify): "
-              + t.getMessage(),
-          t);
-    }
-    // Timeouts, no connection yet, a client closed under us by the watchdog: try again.
-    return t instanceof TimeoutException
-        || t instanceof NotConnectedException
-        || t instanceof IllegalStateException
-        || t instanceof org.apache.curator.CuratorConnectionLossException;
-  }
-
-  private static long deadline(Duration timeout) {
-    return System.nanoTime() + timeout.toNanos();
-  }
-
-  private static long millis(long nanos) {
-    return TimeUnit.NANOSECONDS.toMillis(nanos);
   }
 
   private static byte[] bytes(String s) {

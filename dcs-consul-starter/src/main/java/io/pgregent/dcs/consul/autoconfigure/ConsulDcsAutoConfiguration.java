@@ -1,15 +1,13 @@
 package io.pgregent.dcs.consul.autoconfigure;
 
-import com.ecwid.consul.v1.ConsulRawClient;
 import io.pgregent.core.dcs.Dcs;
-import io.pgregent.core.dcs.DcsSections;
+import io.pgregent.dcs.autoconfigure.ConditionalOnDcsSection;
+import io.pgregent.dcs.autoconfigure.DcsTargets;
 import io.pgregent.dcs.consul.ConsulDcs;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Conditional;
 import org.springframework.core.env.Environment;
 
 /**
@@ -18,15 +16,13 @@ import org.springframework.core.env.Environment;
  * member's service, when it registered one.
  */
 @AutoConfiguration
-@ConditionalOnClass(ConsulRawClient.class)
-@Conditional(OnConsulSectionCondition.class)
+@ConditionalOnDcsSection(value = "consul", clientClass = "com.ecwid.consul.v1.ConsulRawClient")
 @EnableConfigurationProperties(ConsulProperties.class)
 public class ConsulDcsAutoConfiguration {
 
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean(Dcs.class)
   public ConsulDcs consulDcs(ConsulProperties properties, Environment environment) {
-    DcsSections.Identity id = DcsSections.identity(environment::getProperty);
-    return new ConsulDcs(properties.toSettings(), id.path(), id.member(), id.timings());
+    return ConsulDcsFactory.create(properties, DcsTargets.from(environment));
   }
 }

@@ -1,8 +1,10 @@
-package io.pgregent.dcs.consul.autoconfigure;
+package io.pgregent.dcs.autoconfigure;
 
 import io.pgregent.core.dcs.DcsSections;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.context.annotation.ConditionContext;
@@ -10,33 +12,39 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.EnumerablePropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.util.ClassUtils;
 
-/** Matches when the configuration has a {@code consul:} section and no other store section. */
-class OnConsulSectionCondition extends SpringBootCondition {
+/** The condition behind {@link ConditionalOnDcsSection}. */
+class OnDcsSectionCondition extends SpringBootCondition {
 
-  private static final java.util.Set<String> IGNORED =
-      java.util.Set.of(
+  private static final Set<String> IGNORED =
+      Set.of(
           StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME,
           StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME);
 
   @Override
   public ConditionOutcome getMatchOutcome(
       ConditionContext context, AnnotatedTypeMetadata metadata) {
+    Map<String, Object> attributes =
+        metadata.getAnnotationAttributes(ConditionalOnDcsSection.class.getName());
+    String section = (String) attributes.get("value");
+    String client = (String) attributes.get("clientClass");
+    if (!client.isEmpty() && !ClassUtils.isPresent(client, context.getClassLoader())) {
+      return ConditionOutcome.noMatch(section + " client " + client + " not on the class path");
+    }
     List<String> names = new ArrayList<>();
     if (context.getEnvironment() instanceof ConfigurableEnvironment env) {
       env.getPropertySources()
           .forEach(
               source -> {
-                // JVM system properties and the environment are not configuration sections:
-                // ZooKeeper's own libraries read -Dzookeeper.* properties, for one.
                 if (source instanceof EnumerablePropertySource<?> e
                     && !IGNORED.contains(source.getName())) {
                   names.addAll(List.of(e.getPropertyNames()));
                 }
               });
     }
-    return DcsSections.selects("consul", names)
-        ? ConditionOutcome.match("consul section present")
-        : ConditionOutcome.noMatch("no consul section");
+    return DcsSections.selects(section, names)
+        ? ConditionOutcome.match(section + " section present")
+        : ConditionOutcome.noMatch("no " + section + " section");
   }
 }
