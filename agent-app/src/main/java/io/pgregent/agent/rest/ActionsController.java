@@ -637,20 +637,13 @@ public class ActionsController {
   }
 
   private static boolean pausedIn(ClusterView view) {
-    return view.config().map(c -> c.data().path("pause").asBoolean(false)).orElse(false);
+    return view.config().map(c -> c.settings().pause()).orElse(false);
   }
 
   private static String syncMode(ClusterView view) {
-    JsonNode n = view.config().map(c -> c.data().path("synchronous_mode")).orElse(null);
-    if (n == null || n.isMissingNode() || n.isNull()) {
-      return "off";
-    }
-    String value = n.asText().trim().toLowerCase(java.util.Locale.ROOT);
-    if (value.equals("quorum")) {
-      return "quorum";
-    }
-    // Patroni reads it as a boolean written any of its ways ("on", "yes", 1, true).
-    return Set.of("on", "true", "yes", "1").contains(value) ? "on" : "off";
+    return view.config()
+        .map(c -> c.settings().synchronousMode().name().toLowerCase(java.util.Locale.ROOT))
+        .orElse("off");
   }
 
   private int loopWaitSeconds() {

@@ -102,6 +102,27 @@ public record DynamicConfig(
           "citus",
           "regent");
 
+  /** Keys Patroni knows in the dynamic {@code postgresql} section. */
+  static final Set<String> POSTGRESQL_KNOWN =
+      Set.of(
+          "use_pg_rewind",
+          "use_slots",
+          "remove_data_directory_on_rewind_failure",
+          "remove_data_directory_on_diverged_timelines",
+          "parameters",
+          "parameters_primary",
+          "parameters_replica",
+          "parameters_standby_leader",
+          "recovery_conf",
+          "pg_hba",
+          "pg_hba_primary",
+          "pg_hba_replica",
+          "pg_hba_standby_leader",
+          "pg_ident",
+          "pg_ident_primary",
+          "pg_ident_replica",
+          "pg_ident_standby_leader");
+
   public DynamicConfig {
     Objects.requireNonNull(data, "data");
     Objects.requireNonNull(timings, "timings");
@@ -391,7 +412,7 @@ public record DynamicConfig(
             value
                 + " is below Patroni's minimum of "
                 + patroniMin
-                + " (Patroni members raise it to "
+                + " (Patroni would raise it to "
                 + patroniMin
                 + "; Regent uses it as written)");
       }
@@ -475,6 +496,13 @@ public record DynamicConfig(
       if (recovery != null) {
         recovery.properties().forEach(e -> recoveryConf.put(e.getKey(), scalar(e.getValue())));
       }
+      pg.fieldNames()
+          .forEachRemaining(
+              k -> {
+                if (!POSTGRESQL_KNOWN.contains(k)) {
+                  warn("postgresql." + k, "unknown key: stored and passed on as written");
+                }
+              });
       List<String> hba = lines(pg, "pg_hba");
       List<String> ident = lines(pg, "pg_ident");
       return new Postgresql(rewind, useSlots, parameters, hba, ident, recoveryConf);
@@ -679,7 +707,7 @@ public record DynamicConfig(
         }
       }
       if (value == null) {
-        error(key, "expected a whole number from " + min + " to " + max + ", not " + describe(n));
+        error(key, "expected a whole number, not " + describe(n));
         return fallback;
       }
       if (value < min) {
