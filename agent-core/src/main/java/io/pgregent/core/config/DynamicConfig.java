@@ -482,11 +482,12 @@ public record DynamicConfig(
       if (pg == null) {
         return Postgresql.DEFAULTS;
       }
-      Boolean rewind =
-          present(pg.get("use_pg_rewind")) ? bool(pg, "postgresql", "use_pg_rewind", false) : null;
+      // Patroni reads these three by truthiness ("false" would be on), use_slots as a boolean
+      // in any form: only JSON booleans mean the same to both.
+      Boolean rewind = strictBool(pg, "use_pg_rewind");
       boolean useSlots = bool(pg, "postgresql", "use_slots", true);
-      bool(pg, "postgresql", "remove_data_directory_on_rewind_failure", false);
-      bool(pg, "postgresql", "remove_data_directory_on_diverged_timelines", false);
+      strictBool(pg, "remove_data_directory_on_rewind_failure");
+      strictBool(pg, "remove_data_directory_on_diverged_timelines");
       Map<String, Object> parameters = parameters(pg, "parameters");
       for (String role : List.of("primary", "replica", "standby_leader")) {
         parameters(pg, "parameters_" + role);
@@ -506,6 +507,18 @@ public record DynamicConfig(
       List<String> hba = lines(pg, "pg_hba");
       List<String> ident = lines(pg, "pg_ident");
       return new Postgresql(rewind, useSlots, parameters, hba, ident, recoveryConf);
+    }
+
+    private Boolean strictBool(ObjectNode pg, String field) {
+      JsonNode n = pg.get(field);
+      if (!present(n)) {
+        return null;
+      }
+      if (!n.isBoolean()) {
+        error("postgresql." + field, "expected true or false, not " + describe(n));
+        return null;
+      }
+      return n.booleanValue();
     }
 
     private Map<String, Object> parameters(ObjectNode pg, String field) {

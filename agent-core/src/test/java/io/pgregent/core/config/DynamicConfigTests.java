@@ -111,6 +111,7 @@ class DynamicConfigTests {
         "{\"maximum_lag_on_syncnode\": -2}|maximum_lag_on_syncnode",
         "{\"member_slots_ttl\": \"soon\"}|member_slots_ttl",
         "{\"postgresql\": {\"use_slots\": \"maybe\"}}|postgresql.use_slots",
+        "{\"postgresql\": {\"use_pg_rewind\": \"false\"}}|postgresql.use_pg_rewind",
         "{\"postgresql\": {\"parameters\": []}}|postgresql.parameters",
         "{\"postgresql\": {\"parameters\": {\"a\": {}}}}|postgresql.parameters.a",
         "{\"postgresql\": {\"pg_hba\": \"host all\"}}|postgresql.pg_hba",
@@ -184,7 +185,7 @@ class DynamicConfigTests {
   void postgresqlSectionIsTyped() throws Exception {
     DynamicConfig c =
         parse(
-                "{\"postgresql\": {\"use_pg_rewind\": \"on\", \"use_slots\": false,"
+                "{\"postgresql\": {\"use_pg_rewind\": true, \"use_slots\": \"off\","
                     + " \"parameters\": {\"max_connections\": 100, \"wal_level\": \"replica\","
                     + " \"hot_standby\": true, \"gone\": null}, \"pg_hba\": [\"local all all trust\"]}}")
             .config();
