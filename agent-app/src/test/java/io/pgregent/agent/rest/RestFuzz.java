@@ -48,6 +48,8 @@ final class RestFuzz {
           "/config",
           "/config",
           "/config",
+          "/config",
+          "/config",
           "/switchover",
           "/failover",
           "/restart",
@@ -297,7 +299,8 @@ final class RestFuzz {
       return new Request(
           method,
           path,
-          target,
+          // a malformed query string alone is a 400: keep valid edits valid
+          valid ? path : target,
           jsonHeaders(),
           body.getBytes(StandardCharsets.UTF_8),
           true,
