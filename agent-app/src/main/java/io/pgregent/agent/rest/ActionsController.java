@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.agent.loop.AgentSnapshot;
 import io.pgregent.agent.loop.HaLoop;
 import io.pgregent.agent.loop.PeerClient;
+import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Failover;
 import io.pgregent.core.cluster.Member;
@@ -263,8 +264,8 @@ public class ActionsController {
             .orElse(view.status().map(s -> s.optime()).orElse(0L));
     long maxLag =
         view.config()
-            .map(c -> c.data().path("maximum_lag_on_failover").asLong(1_048_576L))
-            .orElse(1_048_576L);
+            .map(ClusterConfig::maximumLagOnFailover)
+            .orElse(ClusterConfig.DEFAULT_MAXIMUM_LAG_ON_FAILOVER);
     long lag = leaderPosition - st.walPosition();
     if (lag > maxLag) {
       return "candidate "
