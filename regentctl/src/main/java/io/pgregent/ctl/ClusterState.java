@@ -6,6 +6,8 @@ import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Failover;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.cluster.Status;
+import io.pgregent.core.config.DynamicConfig;
+import io.pgregent.core.ha.SyncSettings;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URI;
@@ -78,20 +80,12 @@ final class ClusterState {
     this.scope = scope;
     this.view = view;
     this.leader = view.leader().map(l -> l.name()).orElse(null);
-    JsonNode dynamic =
-        view.config().map(ClusterConfig::data).map(JsonNode.class::cast).orElse(null);
-    this.paused = dynamic != null && dynamic.path("pause").asBoolean(false);
-    boolean standbyCluster =
-        dynamic != null
-            && dynamic.path("standby_cluster").isObject()
-            && dynamic.path("standby_cluster").size() > 0;
-    JsonNode syncMode = dynamic == null ? null : dynamic.path("synchronous_mode");
-    boolean quorum =
-        syncMode != null && syncMode.isTextual() && syncMode.asText().equalsIgnoreCase("quorum");
-    boolean syncOn =
-        quorum
-            || (syncMode != null
-                && (syncMode.asBoolean(false) || syncMode.asText().equalsIgnoreCase("on")));
+    DynamicConfig dynamic =
+        view.config().map(ClusterConfig::settings).orElseGet(DynamicConfig::defaults);
+    this.paused = dynamic.pause();
+    boolean standbyCluster = dynamic.isStandbyCluster();
+    boolean quorum = dynamic.isQuorumCommitMode();
+    boolean syncOn = dynamic.synchronousMode() != SyncSettings.Mode.OFF;
     long clusterLsn =
         view.status()
             .map(Status::optime)

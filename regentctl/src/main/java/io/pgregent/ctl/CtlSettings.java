@@ -2,6 +2,7 @@ package io.pgregent.ctl;
 
 import io.pgregent.agent.config.AgentConfigLoader;
 import io.pgregent.agent.config.ConfigProblem;
+import io.pgregent.core.config.DynamicConfig;
 import io.pgregent.core.dcs.DcsSections;
 import io.pgregent.core.dcs.Timings;
 import java.net.URI;
@@ -139,14 +140,14 @@ record CtlSettings(
       section = new LinkedHashMap<>(Trees.map(tree, store));
     }
     // the values in force, as the agents adjust them
-    String configuredRetry = Trees.string(tree, "bootstrap.dcs.retry_timeout");
-    Timings timings =
-        Timings.adjust(
-            wholeSeconds(Trees.string(tree, "bootstrap.dcs.ttl"), Timings.DEFAULT_TTL),
-            wholeSeconds(Trees.string(tree, "bootstrap.dcs.loop_wait"), Timings.DEFAULT_LOOP_WAIT),
-            wholeSeconds(configuredRetry, Timings.DEFAULT_RETRY_TIMEOUT));
+    DynamicConfig.Result dcs =
+        DynamicConfig.parse(Formats.JSON.valueToTree(Trees.map(tree, "bootstrap.dcs")));
+    Timings timings = dcs.config().timings();
     Duration retry = Duration.ofSeconds(timings.retryTimeout());
-    if (wholeSeconds(configuredRetry, -1) < 0 && retry.compareTo(DEFAULT_RETRY_TIMEOUT) > 0) {
+    boolean retrySet =
+        Trees.string(tree, "bootstrap.dcs.retry_timeout") != null
+            && dcs.errors().stream().noneMatch(e -> e.key().equals("retry_timeout"));
+    if (!retrySet && retry.compareTo(DEFAULT_RETRY_TIMEOUT) > 0) {
       retry = DEFAULT_RETRY_TIMEOUT;
     }
     int lw = timings.loopWait();
@@ -176,11 +177,5 @@ record CtlSettings(
 
   private static Path path(String value) {
     return value == null ? null : Path.of(value);
-  }
-
-  private static int wholeSeconds(String value, int fallback) {
-    return value != null && value.trim().matches("\\d{1,9}")
-        ? Integer.parseInt(value.trim())
-        : fallback;
   }
 }

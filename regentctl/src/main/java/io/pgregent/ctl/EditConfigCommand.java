@@ -2,9 +2,9 @@ package io.pgregent.ctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pgregent.agent.rest.DynamicConfigValidator;
 import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.config.DynamicConfig;
 import io.pgregent.core.dcs.ClusterKey;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -102,10 +102,7 @@ class EditConfigCommand extends CtlCommand {
         terminal().out().print(UnifiedDiff.diff(beforeText, afterText, "", ""));
         terminal().out().flush();
       }
-      Optional<String> problem = DynamicConfigValidator.unknownKeys(after);
-      if (problem.isEmpty()) {
-        problem = DynamicConfigValidator.validate(after);
-      }
+      Optional<String> problem = DynamicConfig.parse(after).firstError();
       if (problem.isPresent()) {
         throw new CtlException(problem.get() + "; nothing written");
       }

@@ -271,15 +271,44 @@ class StoreCommandsTests {
     assertThat(ttl.code()).isEqualTo(1);
     assertThat(ttl.err()).startsWith("regentctl: ").contains("ttl").endsWith("; nothing written\n");
 
-    Ctl.Result unknown = Ctl.run("-c", cfg, "edit-config", "--set", "tll=30", "--force");
-    assertThat(unknown.code()).isEqualTo(1);
-    assertThat(unknown.err()).contains("tll");
+    Ctl.Result pause =
+        Ctl.run("-c", cfg, "edit-config", "--set", "pause={loop_wait: 1.5}", "--force");
+    assertThat(pause.code()).isEqualTo(1);
+    assertThat(pause.err()).contains("pause: expected true or false");
+
+    Ctl.Result pg = Ctl.run("-c", cfg, "edit-config", "--set", "postgresql=text", "--force");
+    assertThat(pg.code()).isEqualTo(1);
+    assertThat(pg.err()).contains("postgresql: expected an object");
 
     Ctl.Result declined = Ctl.withInput("n\n", "-c", cfg, "edit-config", "--set", "loop_wait=5");
     assertThat(declined.code()).isEqualTo(1);
     assertThat(declined.out()).contains("Apply these changes? [y/N]");
 
     assertThat(etcd.get("/service/invalid/config")).contains(before);
+  }
+
+  @Test
+  void editConfigKeepsUnknownKeysAndPatronisValueFormsAsPatroniDoes() throws IOException {
+    Captures.write(etcd, "forms", Captures.section("2."));
+    String cfg = config("forms");
+
+    Ctl.Result r =
+        Ctl.run(
+            "-c",
+            cfg,
+            "edit-config",
+            "--set",
+            "tll=30",
+            "--set",
+            "synchronous_mode=on",
+            "--set",
+            "permanent_slots={keep: {type: physical}}",
+            "--force");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode stored = JSON.readTree(etcd.get("/service/forms/config").orElseThrow());
+    assertThat(stored.get("tll").asInt()).isEqualTo(30);
+    assertThat(stored.at("/permanent_slots/keep/type").asText()).isEqualTo("physical");
   }
 
   @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Member;
+import io.pgregent.core.config.DynamicConfig;
 import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
@@ -23,6 +24,7 @@ import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.RunState;
 import io.pgregent.postgres.StopMode;
+import io.pgregent.postgres.config.DynamicPostgresConfig;
 import io.pgregent.postgres.status.ServerStatus;
 import java.time.Duration;
 import java.util.List;
@@ -86,7 +88,7 @@ public final class HaLoop implements SmartLifecycle {
     this.dcs = dcs;
     this.postgres = postgres;
     this.config = config;
-    this.dynamic = new DynamicConfig(config.bootstrapDcs().deepCopy());
+    this.dynamic = DynamicConfig.parse(config.bootstrapDcs()).config();
     // Built now, not on first use: the first use is the leader race, right after the lock expired.
     java.net.http.HttpClient http = MemberHttp.client(config.properties(), Duration.ofSeconds(2));
     this.peers = new PeerClient(Duration.ofSeconds(2), () -> http);
@@ -106,7 +108,7 @@ public final class HaLoop implements SmartLifecycle {
 
               @Override
               public void leaseRenewed() {
-                guardLease(dynamic.paused(), null);
+                guardLease(dynamic.pause(), null);
               }
 
               @Override
@@ -235,7 +237,7 @@ public final class HaLoop implements SmartLifecycle {
    * in {@code required} mode only with a running fence, and a watchdog armed for the ttl in force.
    */
   private boolean guardsReady() {
-    if (dynamic.paused()) {
+    if (dynamic.pause()) {
       // In pause nothing is enforced, and the watchdog stays disabled.
       return true;
     }
@@ -263,7 +265,7 @@ public final class HaLoop implements SmartLifecycle {
    * cluster is paused (nothing is enforced then).
    */
   public boolean mayStayPrimary() {
-    return guard.valid() || dynamic.paused();
+    return guard.valid() || dynamic.pause();
   }
 
   /** The leader's lease deadline, enforced on its own thread. */
@@ -597,8 +599,10 @@ public final class HaLoop implements SmartLifecycle {
       applyPostgres(dynamic);
       dynamicApplied = true;
     }
-    view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(new DynamicConfig(c.data())));
-    HaSettings settings = dynamic.haSettings(config.name(), config.tags());
+    view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(c.settings()));
+    HaSettings settings =
+        dynamic.haSettings(
+            config.name(), config.tags().nofailover(), config.tags().failoverPriority());
     runDueRestart(settings.paused());
     actionLock.lock();
     try {
@@ -763,9 +767,16 @@ public final class HaLoop implements SmartLifecycle {
     applyPostgres(next);
   }
 
+  /** What PostgreSQL takes from the dynamic configuration. */
+  static DynamicPostgresConfig postgresConfig(DynamicConfig config) {
+    DynamicConfig.Postgresql pg = config.postgresql();
+    return new DynamicPostgresConfig(
+        pg.parameters(), pg.usePgRewind(), pg.useSlots(), config.physicalSlots());
+  }
+
   private void applyPostgres(DynamicConfig config) {
     try {
-      if (postgres.configure(config.postgres())) {
+      if (postgres.configure(postgresConfig(config))) {
         log.info("applied the cluster-wide PostgreSQL configuration");
       }
     } catch (RuntimeException e) {
@@ -982,7 +993,7 @@ public final class HaLoop implements SmartLifecycle {
     if (pg.pendingRestart()) {
       doc.put("pending_restart", true);
     }
-    if (dynamic.paused()) {
+    if (dynamic.pause()) {
       doc.put("pause", true);
     }
     ScheduledRestart restart = scheduledRestart;
@@ -1052,7 +1063,7 @@ public final class HaLoop implements SmartLifecycle {
 
   /** On SIGTERM: stop PostgreSQL and, as leader, release the lock so failover starts at once. */
   private void shutdown() {
-    if (dynamic.paused()) {
+    if (dynamic.pause()) {
       // Maintenance mode: the operator owns PostgreSQL; it keeps running, and so does its lock
       // until the lease expires. The guards stand down.
       log.info("Leader key is not deleted and Postgresql is not stopped due paused state");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.agent.loop.AgentSnapshot;
 import io.pgregent.agent.loop.HaLoop;
 import io.pgregent.agent.loop.PeerClient;
+import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Failover;
 import io.pgregent.core.cluster.Member;
@@ -263,8 +264,8 @@ public class ActionsController {
             .orElse(view.status().map(s -> s.optime()).orElse(0L));
     long maxLag =
         view.config()
-            .map(c -> c.data().path("maximum_lag_on_failover").asLong(1_048_576L))
-            .orElse(1_048_576L);
+            .map(ClusterConfig::maximumLagOnFailover)
+            .orElse(ClusterConfig.DEFAULT_MAXIMUM_LAG_ON_FAILOVER);
     long lag = leaderPosition - st.walPosition();
     if (lag > maxLag) {
       return "candidate "
@@ -637,20 +638,13 @@ public class ActionsController {
   }
 
   private static boolean pausedIn(ClusterView view) {
-    return view.config().map(c -> c.data().path("pause").asBoolean(false)).orElse(false);
+    return view.config().map(c -> c.settings().pause()).orElse(false);
   }
 
   private static String syncMode(ClusterView view) {
-    JsonNode n = view.config().map(c -> c.data().path("synchronous_mode")).orElse(null);
-    if (n == null || n.isMissingNode() || n.isNull()) {
-      return "off";
-    }
-    String value = n.asText().trim().toLowerCase(java.util.Locale.ROOT);
-    if (value.equals("quorum")) {
-      return "quorum";
-    }
-    // Patroni reads it as a boolean written any of its ways ("on", "yes", 1, true).
-    return Set.of("on", "true", "yes", "1").contains(value) ? "on" : "off";
+    return view.config()
+        .map(c -> c.settings().synchronousMode().name().toLowerCase(java.util.Locale.ROOT))
+        .orElse("off");
   }
 
   private int loopWaitSeconds() {

@@ -10,9 +10,11 @@ import io.pgregent.core.cluster.Failover;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.cluster.Status;
 import io.pgregent.core.cluster.TimelineHistory;
+import io.pgregent.core.config.DynamicConfig;
 import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
+import io.pgregent.core.ha.SyncSettings;
 import java.net.URI;
 import java.util.Optional;
 import org.springframework.http.HttpStatus;
@@ -93,13 +95,11 @@ public class ClusterController {
     ObjectNode doc = ClusterCodec.nodes().objectNode();
     ArrayNode members = doc.putArray("members");
     String leaderName = view.leader().map(l -> l.name()).orElse(null);
-    JsonNode dynamic =
-        view.config().map(ClusterConfig::data).orElse(ClusterCodec.nodes().objectNode());
-    boolean standbyCluster =
-        dynamic.path("standby_cluster").isObject() && dynamic.path("standby_cluster").size() > 0;
-    JsonNode syncMode = dynamic.path("synchronous_mode");
-    boolean quorum = syncMode.isTextual() && syncMode.asText().equalsIgnoreCase("quorum");
-    boolean syncOn = quorum || syncMode.asBoolean(false);
+    DynamicConfig dynamic =
+        view.config().map(ClusterConfig::settings).orElseGet(DynamicConfig::defaults);
+    boolean standbyCluster = dynamic.isStandbyCluster();
+    boolean quorum = dynamic.isQuorumCommitMode();
+    boolean syncOn = dynamic.synchronousMode() != SyncSettings.Mode.OFF;
     long clusterLsn =
         view.status()
             .map(Status::optime)
@@ -136,7 +136,7 @@ public class ClusterController {
         lsnAndLag(out, "", m.data().get("xlog_location"), clusterLsn);
       }
     }
-    if (dynamic.path("pause").asBoolean(false)) {
+    if (dynamic.pause()) {
       doc.put("pause", true);
     }
     Optional<Failover> failover = view.failover().filter(f -> f.scheduledAt() != null);

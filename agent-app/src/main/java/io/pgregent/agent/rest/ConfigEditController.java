@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.config.DynamicConfig;
 import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
@@ -24,7 +25,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Edits of the dynamic configuration: PATCH (deep merge, {@code null} deletes, compare-and-set on
- * the key's version) and PUT (replace). Both are validated first; a rejected edit writes nothing.
+ * the key's version) and PUT (replace). The result is read as the agents will read it ({@link
+ * DynamicConfig}); a malformed value is a 400 naming its key and writes nothing. Keys Regent does
+ * not know are stored as written, as Patroni does.
  */
 @RestController
 public class ConfigEditController {
@@ -43,10 +46,6 @@ public class ConfigEditController {
       @RequestBody(required = false) byte[] body) {
     try {
       ObjectNode request = JsonBodies.object(length, body, false);
-      Optional<String> unknown = DynamicConfigValidator.unknownKeys(request);
-      if (unknown.isPresent()) {
-        return Responses.text(400, unknown.get());
-      }
       ClusterView view = dcs.read();
       Optional<ClusterConfig> current = view.config();
       if (current.isEmpty() || current.get().version() <= 0) {
@@ -54,7 +53,7 @@ public class ConfigEditController {
       }
       ObjectNode merged = current.get().data().deepCopy();
       boolean changed = patch(merged, request);
-      Optional<String> problem = DynamicConfigValidator.validate(merged);
+      Optional<String> problem = DynamicConfig.parse(merged).firstError();
       if (problem.isPresent()) {
         return Responses.text(400, problem.get());
       }
@@ -82,11 +81,7 @@ public class ConfigEditController {
       @RequestBody(required = false) byte[] body) {
     try {
       ObjectNode request = JsonBodies.object(length, body, false);
-      Optional<String> unknown = DynamicConfigValidator.unknownKeys(request);
-      if (unknown.isPresent()) {
-        return Responses.text(400, unknown.get());
-      }
-      Optional<String> problem = DynamicConfigValidator.validate(request);
+      Optional<String> problem = DynamicConfig.parse(request).firstError();
       if (problem.isPresent()) {
         return Responses.text(400, problem.get());
       }

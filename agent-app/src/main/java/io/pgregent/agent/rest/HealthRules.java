@@ -1,6 +1,5 @@
 package io.pgregent.agent.rest;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pgregent.agent.config.Tags;
 import io.pgregent.agent.loop.AgentSnapshot;
 import io.pgregent.core.cluster.ClusterConfig;
@@ -57,22 +56,14 @@ public final class HealthRules {
 
     /** {@code standby_cluster} is set in the dynamic configuration. */
     public boolean standbyCluster() {
-      return dynamic()
-          .map(c -> c.data().get("standby_cluster"))
-          .map(n -> n.isObject() && n.size() > 0)
-          .orElse(false);
+      return dynamic().map(c -> c.settings().isStandbyCluster()).orElse(false);
     }
 
     /** {@code synchronous_mode}: false, true or quorum. */
     public String synchronousMode() {
-      JsonNode n = dynamic().map(c -> c.data().get("synchronous_mode")).orElse(null);
-      if (n == null || n.isNull()) {
-        return "off";
-      }
-      if (n.isTextual() && n.asText().equalsIgnoreCase("quorum")) {
-        return "quorum";
-      }
-      return n.asBoolean(false) || n.asText().equalsIgnoreCase("on") ? "on" : "off";
+      return dynamic()
+          .map(c -> c.settings().synchronousMode().name().toLowerCase(java.util.Locale.ROOT))
+          .orElse("off");
     }
 
     private boolean listedInSync() {

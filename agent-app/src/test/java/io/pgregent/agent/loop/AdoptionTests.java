@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
+import io.pgregent.core.config.DynamicConfig;
 import io.pgregent.postgres.LeaderConnection;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.StopMode;
@@ -44,8 +45,10 @@ class AdoptionTests {
       // The pair as an operator built it before Regent.
       try (PostgresController primary = new PostgresController(pg0.postgresql(), scheduler);
           PostgresController standby = new PostgresController(pg1.postgresql(), scheduler)) {
-        primary.configure(new DynamicConfig(TestMembers.bootstrapDcs()).postgres());
-        standby.configure(new DynamicConfig(TestMembers.bootstrapDcs()).postgres());
+        primary.configure(
+            HaLoop.postgresConfig(DynamicConfig.parse(TestMembers.bootstrapDcs()).config()));
+        standby.configure(
+            HaLoop.postgresConfig(DynamicConfig.parse(TestMembers.bootstrapDcs()).config()));
         primary.bootstrap();
         systemIdentifier = primary.state().systemIdentifier().orElseThrow();
         try (Connection c = connect(pg0);

@@ -9,7 +9,10 @@ import static io.pgregent.agent.rest.Snapshots.snapshot;
 import static io.pgregent.agent.rest.Snapshots.view;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.pgregent.agent.config.Tags;
 import io.pgregent.agent.loop.AgentSnapshot;
 import io.pgregent.agent.rest.HealthRules.Check;
@@ -203,6 +206,38 @@ class HealthRulesTests {
     AgentSnapshot noStore =
         snapshot(running(replicaServer(OPTIME, OPTIME)), Optional.empty(), false, false);
     assertThat(passing(noStore)).contains(Check.REPLICA).doesNotContain(Check.SYNC, Check.ASYNC);
+  }
+
+  @Test
+  void synchronousModeCountsInEveryFormPatroniWritesIt() {
+    for (JsonNode on :
+        List.of(
+            TextNode.valueOf("on"),
+            TextNode.valueOf("yes"),
+            TextNode.valueOf("True"),
+            TextNode.valueOf("1"),
+            IntNode.valueOf(1))) {
+      ObjectNode sync = config();
+      sync.set("synchronous_mode", on);
+      AgentSnapshot syncReplica =
+          snapshot(
+              running(replicaServer(OPTIME, OPTIME)),
+              Optional.of(view("pg0", OPTIME, sync, List.of(ME))),
+              false,
+              false);
+      assertThat(passing(syncReplica))
+          .as(on.toString())
+          .contains(Check.SYNC)
+          .doesNotContain(Check.ASYNC);
+    }
+    ObjectNode off = config().put("synchronous_mode", "off");
+    AgentSnapshot asyncReplica =
+        snapshot(
+            running(replicaServer(OPTIME, OPTIME)),
+            Optional.of(view("pg0", OPTIME, off, List.of(ME))),
+            false,
+            false);
+    assertThat(passing(asyncReplica)).doesNotContain(Check.SYNC);
   }
 
   @Test

@@ -314,6 +314,12 @@ final class ConfigKeys {
     put("zookeeper.verify", bool());
     put("zookeeper.set_acls", map());
     put("zookeeper.auth_data", map());
+    put(
+        "zookeeper.retry_timeout",
+        integer(1)
+            .unsupported(
+                "the cluster-wide retry_timeout governs (bootstrap.dcs, then the store's config),"
+                    + " as in Patroni"));
 
     put("consul", section());
     put("consul.host", str());

@@ -1,8 +1,9 @@
 package io.pgregent.agent.config;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgregent.agent.config.ConfigKeys.Kind;
 import io.pgregent.agent.config.ConfigKeys.Spec;
-import io.pgregent.core.dcs.Timings;
+import io.pgregent.core.config.DynamicConfig;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -17,11 +18,13 @@ import java.util.Set;
  */
 final class ConfigValidator {
 
-  /** Patroni raises a ttl below this; Regent accepts down to 5 with a warning. */
-  static final int PATRONI_MIN_TTL = Timings.PATRONI_MIN_TTL;
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final Set<String> WILDCARD_HOSTS = Set.of("", "*", "0.0.0.0", "::");
   private static final Set<String> LOOPBACK_HOSTS = Set.of("127.0.0.1", "localhost", "::1");
+
+  /** The dynamic configuration, read by {@link DynamicConfig} as the agents will read it. */
+  private static final String DCS = "bootstrap.dcs";
 
   private final Map<String, Object> tree;
   private final List<ConfigProblem> problems;
@@ -79,7 +82,7 @@ final class ConfigValidator {
           // checked below
         }
       }
-      if (check(key, value, spec) && spec.kind() == Kind.SECTION) {
+      if (check(key, value, spec) && spec.kind() == Kind.SECTION && !key.equals(DCS)) {
         walk(key, (Map<String, Object>) value);
       }
     }
@@ -310,27 +313,14 @@ final class ConfigValidator {
   }
 
   private void timing() {
-    Long ttl = validNumber("bootstrap.dcs.ttl", 30);
-    Long loopWait = validNumber("bootstrap.dcs.loop_wait", 10);
-    Long retry = validNumber("bootstrap.dcs.retry_timeout", 10);
-    if (ttl == null
-        || loopWait == null
-        || retry == null
-        || ttl < Timings.MIN_TTL
-        || loopWait < Timings.MIN_LOOP_WAIT
-        || retry < Timings.MIN_RETRY_TIMEOUT) {
-      return; // already reported
+    if (!(ConfigValues.get(tree, DCS) instanceof Map<?, ?> dcs)) {
+      return; // absent, or already reported
     }
-    belowPatroni("bootstrap.dcs.ttl", ttl, PATRONI_MIN_TTL);
-    belowPatroni("bootstrap.dcs.retry_timeout", retry, Timings.PATRONI_MIN_RETRY_TIMEOUT);
-    // Like Patroni, values that break loop_wait + 2 × retry_timeout ≤ ttl are adjusted, not
-    // refused.
-    Timings inForce = Timings.adjust(ttl, loopWait, retry);
-    inForce.warning().ifPresent(w -> warn("bootstrap.dcs.ttl", w));
-    watchdogTimeout(inForce.ttl(), inForce.loopWait());
-    if (ConfigValues.get(tree, "bootstrap.dcs.master_start_timeout") != null
-        && ConfigValues.get(tree, "bootstrap.dcs.primary_start_timeout") != null) {
-      warn("bootstrap.dcs.master_start_timeout", "ignored: primary_start_timeout is also set");
+    DynamicConfig.Result read = DynamicConfig.parse(JSON.valueToTree(dcs));
+    read.errors().forEach(e -> error(DCS + "." + e.key(), e.message()));
+    read.warnings().forEach(w -> warn(DCS + "." + w.key(), w.message()));
+    if (read.valid()) {
+      watchdogTimeout(read.config().ttl(), read.config().loopWait());
     }
   }
 
@@ -338,19 +328,6 @@ final class ConfigValidator {
    * An explicitly enabled watchdog whose timeout ({@code ttl − safety_margin}) would not cover one
    * {@code loop_wait} is never activated: say so now rather than at the first promotion.
    */
-  private void belowPatroni(String key, long value, int patroniMin) {
-    if (value < patroniMin) {
-      warn(
-          key,
-          value
-              + " is below Patroni's minimum of "
-              + patroniMin
-              + " (Patroni would raise it to "
-              + patroniMin
-              + "; Regent uses it as written)");
-    }
-  }
-
   private void watchdogTimeout(long ttl, long loopWait) {
     GuardMode mode = GuardMode.parse(ConfigValues.get(tree, "watchdog.mode"));
     Long margin = ConfigValues.number(tree, "watchdog.safety_margin");
@@ -374,15 +351,6 @@ final class ConfigValidator {
               + (mode == GuardMode.REQUIRED ? " and this member will never become the leader" : "")
               + "; raise ttl or lower safety_margin");
     }
-  }
-
-  /** The number at {@code key} (or the default when unset), null when it is invalid. */
-  private Long validNumber(String key, long fallback) {
-    Object v = ConfigValues.get(tree, key);
-    if (v == null) {
-      return fallback;
-    }
-    return v instanceof Boolean ? null : ConfigValues.parseLong(v);
   }
 
   private void replicaMethods() {

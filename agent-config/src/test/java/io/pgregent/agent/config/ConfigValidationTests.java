@@ -65,7 +65,7 @@ class ConfigValidationTests {
         "scope: batman|scope: [a, b]|scope|expected a string, not a list",
         "data_dir: /data/pg1|data_dir: {x: 1}|postgresql.data_dir|expected a string, not a map",
         "|postgresql_extra: 1\\npostgresql2: 1|postgresql2|unknown",
-        "|bootstrap:\\n  dcs:\\n    ttl: thirty|bootstrap.dcs.ttl|expected a whole number, not 'thirty'",
+        "|bootstrap:\\n  dcs:\\n    ttl: thirty|bootstrap.dcs.ttl|expected a whole number, not \"thirty\"",
         "|bootstrap:\\n  dcs:\\n    ttl: 4|bootstrap.dcs.ttl|at least 5, not 4",
         "|bootstrap:\\n  dcs:\\n    loop_wait: 0|bootstrap.dcs.loop_wait|at least 1",
         "|bootstrap:\\n  dcs:\\n    retry_timeout: 0|bootstrap.dcs.retry_timeout|at least 1",
@@ -114,8 +114,8 @@ class ConfigValidationTests {
             "colour: unknown key; ignored",
             "restapi_x: unknown key; ignored",
             "regent.nope: unknown key; ignored",
-            "bootstrap.dcs.postgresql.strange: unknown key; ignored",
-            "bootstrap.dcs.unheard_of: unknown key; ignored");
+            "bootstrap.dcs.postgresql.strange: unknown key: stored and passed on as written",
+            "bootstrap.dcs.unheard_of: unknown key: stored and passed on as written");
   }
 
   @Test

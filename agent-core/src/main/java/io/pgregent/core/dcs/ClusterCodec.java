@@ -15,6 +15,7 @@ import io.pgregent.core.cluster.Member;
 import io.pgregent.core.cluster.Status;
 import io.pgregent.core.cluster.SyncState;
 import io.pgregent.core.cluster.TimelineHistory;
+import io.pgregent.core.config.DynamicConfig;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
@@ -56,8 +57,13 @@ public final class ClusterCodec {
     return new Leader(name, node.version());
   }
 
+  /** The {@code config} key; a malformed value (naming the key) makes the whole key malformed. */
   public static ClusterConfig config(RawNode node) {
-    return new ClusterConfig(object(node.value()), node.version());
+    DynamicConfig.Result read = DynamicConfig.parse(object(node.value()));
+    if (!read.valid()) {
+      throw new MalformedValueException(read.firstError().orElseThrow());
+    }
+    return new ClusterConfig(read.config(), node.version());
   }
 
   public static Member member(String name, RawNode node) {

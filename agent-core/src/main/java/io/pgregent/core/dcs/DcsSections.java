@@ -1,5 +1,8 @@
 package io.pgregent.core.dcs;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.core.config.DynamicConfig;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -63,19 +66,18 @@ public final class DcsSections {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("scope: " + e.getMessage(), e);
     }
-    Timings timings =
-        Timings.adjust(
-            seconds(property, "bootstrap.dcs.ttl", Timings.DEFAULT_TTL, Timings.MIN_TTL),
-            seconds(
-                property,
-                "bootstrap.dcs.loop_wait",
-                Timings.DEFAULT_LOOP_WAIT,
-                Timings.MIN_LOOP_WAIT),
-            seconds(
-                property,
-                "bootstrap.dcs.retry_timeout",
-                Timings.DEFAULT_RETRY_TIMEOUT,
-                Timings.MIN_RETRY_TIMEOUT));
+    ObjectNode dcs = JsonNodeFactory.instance.objectNode();
+    for (String key : List.of("ttl", "loop_wait", "retry_timeout")) {
+      String value = property.apply("bootstrap.dcs." + key);
+      if (value != null && !value.isBlank()) {
+        dcs.put(key, value.strip());
+      }
+    }
+    DynamicConfig.Result read = DynamicConfig.parse(dcs);
+    if (!read.valid()) {
+      throw new IllegalArgumentException("bootstrap.dcs." + read.firstError().orElseThrow());
+    }
+    Timings timings = read.config().timings();
     return new Identity(path, name, timings.dcsTimings());
   }
 
@@ -85,24 +87,6 @@ public final class DcsSections {
       throw new IllegalArgumentException(key + " is required: set '" + key + ":' at the top level");
     }
     return value.trim();
-  }
-
-  private static int seconds(Function<String, String> property, String key, int fallback, int min) {
-    String value = property.apply(key);
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    int seconds;
-    try {
-      seconds = Integer.parseInt(value.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          key + ": '" + value + "' is not a whole number of seconds", e);
-    }
-    if (seconds < min) {
-      throw new IllegalArgumentException(key + ": must be at least " + min + ", not " + seconds);
-    }
-    return seconds;
   }
 
   /**

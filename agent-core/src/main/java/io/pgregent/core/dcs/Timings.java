@@ -1,6 +1,5 @@
 package io.pgregent.core.dcs;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -85,36 +84,9 @@ public record Timings(int ttl, int loopWait, int retryTimeout, Optional<String> 
     return new Timings(t, lw, rt, Optional.empty());
   }
 
-  /**
-   * The values in force for a dynamic configuration document ({@code config} key or {@code
-   * bootstrap.dcs}): whole numbers or numeric strings; an absent or unreadable value takes
-   * Patroni's default.
-   */
-  public static Timings of(JsonNode config) {
-    return adjust(
-        seconds(config, "ttl", DEFAULT_TTL),
-        seconds(config, "loop_wait", DEFAULT_LOOP_WAIT),
-        seconds(config, "retry_timeout", DEFAULT_RETRY_TIMEOUT));
-  }
-
   /** What a store client works to. */
   public DcsTimings dcsTimings() {
     return new DcsTimings(Duration.ofSeconds(ttl), Duration.ofSeconds(retryTimeout));
-  }
-
-  private static long seconds(JsonNode config, String key, int fallback) {
-    JsonNode n = config == null ? null : config.get(key);
-    if (n == null || n.isNull()) {
-      return fallback;
-    }
-    if (n.isNumber() && n.canConvertToInt()) {
-      return n.asInt();
-    }
-    try {
-      return Integer.parseInt(n.asText().trim());
-    } catch (NumberFormatException e) {
-      return fallback;
-    }
   }
 
   private static int clamp(long value, int min) {

@@ -34,6 +34,35 @@ class ClusterViewAssemblerTests {
   }
 
   @Test
+  void aConfigWithAMalformedValueKeepsTheLastGoodOneInForce() {
+    assembler.assemble(
+        List.of(new RawNode("config", "{\"ttl\":20,\"loop_wait\":2,\"retry_timeout\":5}", 3)));
+    ClusterView view =
+        assembler.assemble(List.of(new RawNode("config", "{\"ttl\":\"soon\",\"loop_wait\":5}", 4)));
+    assertThat(view.config().orElseThrow().version()).isEqualTo(3);
+    assertThat(view.config().orElseThrow().ttl()).isEqualTo(20);
+    assertThat(view.config().orElseThrow().loopWait()).isEqualTo(2);
+    assertThat(view.malformedKeys()).containsExactly("config");
+  }
+
+  @Test
+  void aConfigInPatronisValueFormsIsReadAsPatroniReadsIt() {
+    ClusterView view =
+        assembler.assemble(
+            List.of(
+                new RawNode(
+                    "config",
+                    "{\"ttl\":\"20\",\"synchronous_mode\":\"on\",\"pause\":\"yes\","
+                        + "\"something_new\":[1]}",
+                    3)));
+    assertThat(view.malformedKeys()).isEmpty();
+    assertThat(view.config().orElseThrow().ttl()).isEqualTo(20);
+    assertThat(view.config().orElseThrow().settings().pause()).isTrue();
+    assertThat(view.config().orElseThrow().settings().isSynchronousMode()).isTrue();
+    assertThat(view.config().orElseThrow().data().has("something_new")).isTrue();
+  }
+
+  @Test
   void aDeletedConfigIsNotReplacedByTheLastGoodOne() {
     assembler.assemble(List.of(new RawNode("config", "{\"ttl\":20}", 3)));
     assertThat(assembler.assemble(List.of()).config()).isEmpty();

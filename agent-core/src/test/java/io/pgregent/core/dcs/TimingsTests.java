@@ -65,7 +65,11 @@ class TimingsTests {
 
   @Test
   void absentOrUnreadableValuesTakePatronisDefaults() throws Exception {
-    Timings t = Timings.of(new ObjectMapper().readTree("{\"ttl\": \"soon\"}"));
+    Timings t =
+        io.pgregent.core.config.DynamicConfig.parse(
+                new ObjectMapper().readTree("{\"ttl\": \"soon\"}"))
+            .config()
+            .timings();
     assertThat(t).isEqualTo(Timings.defaults());
     assertThat(t.ttl()).isEqualTo(30);
     assertThat(t.loopWait()).isEqualTo(10);

@@ -5,7 +5,6 @@ import io.pgregent.core.dcs.DcsTarget;
 import io.pgregent.core.dcs.SectionBinder;
 import io.pgregent.dcs.zookeeper.ZooKeeperDcs;
 import java.net.URI;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -34,14 +33,6 @@ public final class ZooKeeperDcsFactory implements DcsFactory {
    * watchdog runs on the target's scheduler, or on a thread of its own.
    */
   public static ZooKeeperDcs create(ZooKeeperProperties properties, DcsTarget target) {
-    Duration retry = properties.getRetryTimeout();
-    if (retry != null) {
-      if (retry.isNegative() || retry.isZero()) {
-        throw new IllegalArgumentException("zookeeper.retry_timeout: must be positive: " + retry);
-      }
-      // in place of bootstrap.dcs.retry_timeout, so that it is fitted to ttl the same way
-      target = target.withRetryTimeout(Math.max(1, retry.toSeconds()));
-    }
     return new ZooKeeperDcs(
         properties.toSettings(),
         target.path(),

@@ -30,14 +30,6 @@ public class ZooKeeperProperties {
   @DurationUnit(ChronoUnit.SECONDS)
   private Duration connectTimeout;
 
-  /**
-   * How long one store operation retries before the store counts as unreachable, in seconds;
-   * defaults to {@code bootstrap.dcs.retry_timeout}. Either is fitted to {@code loop_wait + 2 ×
-   * retry_timeout ≤ ttl} as the loop does, and the cluster's configuration replaces it once read.
-   */
-  @DurationUnit(ChronoUnit.SECONDS)
-  private Duration retryTimeout;
-
   /** Whether to connect with TLS; when false the other TLS settings are ignored. */
   private boolean useSsl;
 
@@ -114,14 +106,6 @@ public class ZooKeeperProperties {
     this.connectTimeout = connectTimeout;
   }
 
-  public Duration getRetryTimeout() {
-    return retryTimeout;
-  }
-
-  public void setRetryTimeout(Duration retryTimeout) {
-    this.retryTimeout = retryTimeout;
-  }
-
   public boolean isUseSsl() {
     return useSsl;
   }
@@ -192,8 +176,6 @@ public class ZooKeeperProperties {
         + hosts
         + ", connectTimeout="
         + connectTimeout
-        + ", retryTimeout="
-        + retryTimeout
         + ", useSsl="
         + useSsl
         + ", cacert="

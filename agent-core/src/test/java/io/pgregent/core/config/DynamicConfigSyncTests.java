@@ -1,9 +1,8 @@
-package io.pgregent.agent.loop;
+package io.pgregent.core.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.core.ha.SyncSettings;
 import org.junit.jupiter.api.Test;
 
@@ -11,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class DynamicConfigSyncTests {
 
   private static SyncSettings sync(String json) throws Exception {
-    return new DynamicConfig((ObjectNode) new ObjectMapper().readTree(json)).sync();
+    return DynamicConfig.parse(new ObjectMapper().readTree(json)).config().sync();
   }
 
   @Test
