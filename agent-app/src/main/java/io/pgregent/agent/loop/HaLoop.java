@@ -50,7 +50,10 @@ public final class HaLoop implements SmartLifecycle {
 
   private final Dcs dcs;
   private final PostgresController postgres;
-  private final AgentConfig config;
+
+  /** Replaced when the local configuration is reloaded (the parts that apply without restart). */
+  private volatile AgentConfig config;
+
   private final LoopState state = new LoopState();
   private final FailsafeHeartbeats heartbeats;
   private final HaExecutor executor;
@@ -336,6 +339,19 @@ public final class HaLoop implements SmartLifecycle {
 
   public AgentConfig config() {
     return config;
+  }
+
+  /**
+   * Applies a re-read local configuration: the tags take effect at once (the member key and the
+   * status document show them from the next cycle on); other sections need a restart of the agent.
+   */
+  public void reloadLocal(AgentConfig fresh) {
+    AgentConfig current = config;
+    if (!fresh.tags().equals(current.tags())) {
+      log.info("tags changed on reload: {}", fresh.tags().published());
+      config = current.withTags(fresh.tags());
+      wake();
+    }
   }
 
   public int ttlSeconds() {
@@ -970,9 +986,10 @@ public final class HaLoop implements SmartLifecycle {
               }
               doc.put("timeline", s.timeline());
             });
-    if (!config.tags().all().isEmpty()) {
+    java.util.Map<String, Object> published = config.tags().published();
+    if (!published.isEmpty()) {
       ObjectNode tags = doc.putObject("tags");
-      config.tags().all().forEach((k, v) -> tags.putPOJO(k, v));
+      published.forEach((k, v) -> tags.putPOJO(k, v));
     }
     if (pg.pendingRestart()) {
       doc.put("pending_restart", true);
