@@ -844,10 +844,26 @@ public final class HaLoop implements SmartLifecycle {
     if (state.syncMark < 0) {
       state.syncMark = server.get().currentLsn();
     }
+    boolean apply =
+        dynamic
+            .data()
+            .path("postgresql")
+            .path("parameters")
+            .path("synchronous_commit")
+            .asText("")
+            .trim()
+            .equalsIgnoreCase("remote_apply");
     List<StandbyLink> links =
         server.get().replication().stream()
             .filter(r -> r.applicationName() != null && !r.applicationName().isBlank())
-            .map(r -> new StandbyLink(r.applicationName(), r.state(), r.syncState(), r.flushLsn()))
+            .map(
+                r ->
+                    new StandbyLink(
+                        r.applicationName(),
+                        r.state(),
+                        r.syncState(),
+                        r.flushLsn(),
+                        apply ? r.replayLsn() : r.flushLsn()))
             .toList();
     return new ReplicationStatus(postgres.synchronousStandbyNames(), state.syncMark, links);
   }

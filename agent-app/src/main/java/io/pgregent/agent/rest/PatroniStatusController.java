@@ -38,8 +38,11 @@ public class PatroniStatusController {
 
   private final AtomicReference<Rendered> rendered = new AtomicReference<>();
 
-  /** How old PostgreSQL's sample in GET {@code /patroni} may be. */
-  static final java.time.Duration FRESH_STATUS = java.time.Duration.ofMillis(500);
+  /**
+   * How old PostgreSQL's sample in a GET answer may be: enough to answer a burst of requests with
+   * one sample, shorter than stopping PostgreSQL takes, so a GET right after a stop sees it.
+   */
+  static final java.time.Duration FRESH_STATUS = java.time.Duration.ofMillis(50);
 
   public PatroniStatusController(HaLoop loop, ServerVersion serverVersion) {
     this.loop = loop;

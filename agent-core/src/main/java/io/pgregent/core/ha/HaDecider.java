@@ -129,6 +129,14 @@ public final class HaDecider {
       }
     }
     if (s.paused()) {
+      // Maintenance mode leaves PostgreSQL to the operator, not the synchronous standbys: a
+      // standby that falls behind or goes away still loses its place.
+      if (local.isRunningPrimary()) {
+        Optional<Decision> syncStep = SyncStandbyResolver.nextStep(in, view);
+        if (syncStep.isPresent()) {
+          return syncStep.get();
+        }
+      }
       return Decision.of(new Action.None(), Reason.PAUSED_LEADER, s.member());
     }
     switch (local.run()) {
