@@ -323,7 +323,7 @@ public final class HaLoop implements SmartLifecycle {
               pg,
               s.view(),
               s.holdsLock(),
-              s.state().equals("stopping") ? s.state() : stateName(pg),
+              s.state().equals("stopping") ? s.state() : stateName(pg, s.paused()),
               s.dcsLastSeenEpochSeconds(),
               s.paused(),
               s.message(),
@@ -695,7 +695,7 @@ public final class HaLoop implements SmartLifecycle {
             pg,
             view,
             state.holdsLock || state.failsafeActive,
-            stateName(pg),
+            stateName(pg, dynamic.paused()),
             dcsLastSeenEpochSeconds,
             settings.paused(),
             decision == null ? "" : decision.message(),
@@ -976,7 +976,7 @@ public final class HaLoop implements SmartLifecycle {
     ObjectNode doc = ClusterCodec.nodes().objectNode();
     doc.put("conn_url", "postgres://" + config.postgresql().connectAddress() + "/postgres");
     doc.put("api_url", config.restapi().apiUrl());
-    doc.put("state", stateName(pg));
+    doc.put("state", stateName(pg, dynamic.paused()));
     String role =
         pg.server()
             .map(s -> s.inRecovery() ? "replica" : "primary")
@@ -1043,7 +1043,7 @@ public final class HaLoop implements SmartLifecycle {
             pg,
             s == null ? Optional.empty() : s.view(),
             state.holdsLock,
-            stateName(pg),
+            stateName(pg, dynamic.paused()),
             dcsLastSeenEpochSeconds,
             s != null && s.paused(),
             "promoted self to leader",
@@ -1067,13 +1067,15 @@ public final class HaLoop implements SmartLifecycle {
     }
   }
 
-  static String stateName(LocalPostgresState pg) {
+  static String stateName(LocalPostgresState pg, boolean paused) {
     if (!pg.dataDirectoryInitialized()) {
       return "stopped";
     }
     return switch (pg.runState()) {
       case RUNNING -> pg.server().isPresent() ? "running" : "starting";
-      case CRASHED -> "crashed";
+      // In pause the operator owns PostgreSQL: however it went down, it is stopped, not crashed
+      // (nothing will recover it until the operator starts it).
+      case CRASHED -> paused ? "stopped" : "crashed";
       default -> "stopped";
     };
   }

@@ -476,6 +476,10 @@ class RestApiClusterTests {
     assertThat(noCandidate.status()).isEqualTo(400);
     assertThat(noCandidate.text())
         .isEqualTo("Failover could be performed only to a specific candidate");
+    // Whatever else the body holds, the missing candidate is what the answer names.
+    RawHttp.Response other = send(leader, "POST", "/failover", "{\"foo\": \"bar\"}");
+    assertThat(other.status()).isEqualTo(400);
+    assertThat(other.text()).isEqualTo("Failover could be performed only to a specific candidate");
     RawHttp.Response mismatch = send(leader, "POST", "/switchover", "{\"leader\": \"nobody\"}");
     assertThat(mismatch.status()).isEqualTo(412);
     assertThat(mismatch.text()).isEqualTo("leader name does not match");
@@ -656,6 +660,17 @@ class RestApiClusterTests {
       assertThat(send(leader, "POST", "/restart", "{\"restart_pending\": true}").text())
           .isEqualTo("restart conditions are not satisfied");
     }
+    // Patroni's clients send the filter as a string ("True"), as patronictl's --pending does.
+    RawHttp.Response pendingText =
+        send(
+            leader,
+            "POST",
+            "/restart",
+            "{\"restart_pending\": \"True\", \"schedule\": \"2099-01-01T00:00:00+00:00\"}");
+    assertThat(pendingText.status()).as(pendingText.text()).isEqualTo(202);
+    assertThat(send(leader, "DELETE", "/restart", null).status()).isEqualTo(200);
+    assertThat(send(leader, "POST", "/restart", "{\"restart_pending\": \"maybe\"}").text())
+        .isEqualTo("restart_pending should be true or false");
     RawHttp.Response noRestart = send(leader, "DELETE", "/restart", null);
     assertThat(noRestart.status()).isEqualTo(404);
     assertThat(noRestart.text()).isEqualTo("no restarts are scheduled");
@@ -912,5 +927,42 @@ class RestApiClusterTests {
     List<String> names = new ArrayList<>();
     node.fieldNames().forEachRemaining(names::add);
     return names;
+  }
+
+  // ---- a second agent under a running member's name ----
+
+  @Test
+  @Order(12)
+  void aSecondAgentUnderARunningMembersNameRefusesToStartAndTouchesNothing() {
+    Path dupBase = base.resolve("dup");
+    AgentConfig dup =
+        RestTestConfigs.member(
+            dupBase,
+            "rest",
+            replica,
+            "127.0.0.1:" + etcd.clientPort(),
+            Tags.none(),
+            Map.of(),
+            REST_AUTH);
+    String apiUrl = dcs().read().member(replica).orElseThrow().apiUrl().orElseThrow();
+
+    Throwable failure = null;
+    try {
+      agents.put("dup", RegentApplication.run(dup));
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+
+    assertThat(failure).as("the duplicate started").isNotNull();
+    boolean duplicate = false;
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      duplicate |= t instanceof io.pgregent.agent.loop.UniqueNameCheck.DuplicateNameException;
+    }
+    assertThat(duplicate).as(String.valueOf(failure)).isTrue();
+    assertThat(failure).hasStackTraceContaining("Can't start; there is already a node named");
+    // Nothing was created or published: no data directory, the member key still the original's.
+    assertThat(dupBase.resolve(replica)).doesNotExist();
+    assertThat(dcs().read().member(replica).orElseThrow().apiUrl()).contains(apiUrl);
+    assertThat(code(replica, "GET", "/replica")).isEqualTo(200);
   }
 }
