@@ -119,7 +119,13 @@ public final class RegentMain {
             System.getenv(),
             System.out,
             System.err,
-            (Starter) (c, p, a) -> RegentApplication.run(c, p, a),
+            (Starter)
+                (c, p, a) ->
+                    RegentApplication.run(c, p, a)
+                        .getBean(io.pgregent.agent.loop.HaLoop.class)
+                        // From another thread: exit runs the shutdown hooks, which wait for the
+                        // loop thread to end.
+                        .onFatal(code -> new Thread(() -> System.exit(code), "exit").start()),
             PatroniLogging::apply);
     int code = main.execute(args);
     // The demo exits when it has stopped its cluster, whatever threads its embedded ZooKeeper

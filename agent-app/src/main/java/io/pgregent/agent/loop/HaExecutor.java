@@ -313,7 +313,12 @@ final class HaExecutor {
       log.info("initialized a new cluster {} with system identifier {}", config.scope(), sysid);
     } catch (RuntimeException e) {
       state.memory = state.memory.withBootstrapping(false);
+      // As Patroni: give the cluster's creation back to the other members and stop; retrying the
+      // same bootstrap every cycle would only fail again.
+      state.fatal = "Failed to bootstrap cluster";
+      state.halted = true;
       try {
+        log.info("removing initialize key after failed attempt to bootstrap the cluster");
         dcs.read()
             .initialize()
             .filter(i -> i.completed().isEmpty())

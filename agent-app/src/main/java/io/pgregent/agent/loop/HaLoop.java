@@ -341,6 +341,24 @@ public final class HaLoop implements SmartLifecycle {
     return config;
   }
 
+  private volatile java.util.function.IntConsumer onFatal;
+
+  /**
+   * What to do when the agent cannot go on (a failed bootstrap): the launcher exits the process
+   * with the code given; without it the loop just stops. Called at once if that already happened.
+   */
+  public void onFatal(java.util.function.IntConsumer exit) {
+    this.onFatal = exit;
+    if (state.fatal != null) {
+      exit.accept(1);
+    }
+  }
+
+  /** Why the agent stopped for good, empty while it runs. */
+  public Optional<String> fatal() {
+    return Optional.ofNullable(state.fatal);
+  }
+
   /**
    * Applies a re-read local configuration: the tags take effect at once (the member key and the
    * status document show them from the next cycle on); other sections need a restart of the agent.
@@ -570,7 +588,15 @@ public final class HaLoop implements SmartLifecycle {
         acted = false;
       }
       if (state.halted) {
-        log.error("stopping the HA loop: {}", lastMessage);
+        if (state.fatal != null) {
+          log.error(io.pgregent.agent.logging.Critical.MARKER, state.fatal);
+          java.util.function.IntConsumer exit = onFatal;
+          if (exit != null) {
+            exit.accept(1);
+          }
+        } else {
+          log.error("stopping the HA loop: {}", lastMessage);
+        }
         break;
       }
       // Set before checking running: stop() clears running, then interrupts only a waiting loop.

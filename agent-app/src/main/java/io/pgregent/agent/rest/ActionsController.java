@@ -259,7 +259,9 @@ public class ActionsController {
             .flatMap(peers::document)
             .map(d -> d.path("replication_state").asText(""))
             .orElse("");
-    if (st.primary() || !replication.equals("streaming")) {
+    // In pause the operator names the candidate and owns replication: one that is reconnecting to
+    // a leader restarted a moment ago is still a valid target.
+    if (st.primary() || (!replication.equals("streaming") && !pausedIn(view))) {
       return "candidate " + candidate + " is not streaming from the leader";
     }
     long leaderPosition =
