@@ -204,6 +204,9 @@ final class HaExecutor {
    * its lock every loop_wait, so the lease outlives the work. When a renewal fails, renewing stops
    * and the lease guard stops PostgreSQL at the deadline, whatever the work is doing.
    */
+  /** How long a switchover waits for a candidate to stream: PostgreSQL's default retry, and 1 s. */
+  private static final Duration STREAMING_WAIT = Duration.ofSeconds(6);
+
   private void whileRenewing(String what, Runnable work) {
     java.util.concurrent.Future<?> done = worker.submit(work);
     boolean renewing = state.holdsLock;
@@ -502,13 +505,33 @@ final class HaExecutor {
    */
   private void stepDown(Action.StepDown a, ClusterView view) {
     java.util.Set<String> streaming = new java.util.TreeSet<>();
-    try {
-      postgres.client().status().replication().stream()
-          .filter(r -> "streaming".equals(r.state()))
-          .forEach(r -> streaming.add(r.applicationName()));
-    } catch (RuntimeException e) {
-      log.warn("manual failover: could not read pg_stat_replication: {}", e.getMessage());
-    }
+    // A candidate reconnecting (e.g. to a primary restarted a moment ago) streams again within its
+    // wal_retrieve_retry_interval: wait that long, renewing the lock, before giving up.
+    long deadline = System.nanoTime() + STREAMING_WAIT.toNanos();
+    whileRenewing(
+        "switchover",
+        () -> {
+          while (true) {
+            streaming.clear();
+            try {
+              postgres.client().status().replication().stream()
+                  .filter(r -> "streaming".equals(r.state()))
+                  .forEach(r -> streaming.add(r.applicationName()));
+            } catch (RuntimeException e) {
+              log.warn("manual failover: could not read pg_stat_replication: {}", e.getMessage());
+            }
+            if (a.candidates().stream().anyMatch(streaming::contains)
+                || System.nanoTime() > deadline) {
+              return;
+            }
+            try {
+              Thread.sleep(200);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return;
+            }
+          }
+        });
     List<String> ready = a.candidates().stream().filter(streaming::contains).toList();
     if (ready.isEmpty()) {
       log.warn(
