@@ -346,6 +346,7 @@ final class HaExecutor {
     if (a.leader() != null) {
       rejoin(view.orElseThrow(), connection(view.orElseThrow(), a.leader()));
       state.following = a.leader();
+      state.memory = state.memory.withSteppedDown(false);
       return;
     }
     // No leader to follow: come up read-only, never as a second primary.
@@ -572,6 +573,7 @@ final class HaExecutor {
     // A standby without upstream until the new leader is known: never a second primary.
     postgres.demote(Optional.empty());
     state.following = null;
+    state.memory = state.memory.withSteppedDown(true);
   }
 
   private void clearFailover(ClusterView view) {
