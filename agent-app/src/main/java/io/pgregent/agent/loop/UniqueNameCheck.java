@@ -9,29 +9,26 @@ import io.pgregent.core.dcs.DcsException;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.stereotype.Component;
 
 /**
  * Refuses to start a second agent under a name a running agent already uses: if the store has a
  * member of this name whose REST API answers, the agent stops before it listens, writes to the
- * store or touches PostgreSQL. Runs first of all lifecycles, so the REST API of this agent is not
- * yet listening and cannot answer for the other one.
+ * store or touches PostgreSQL. Runs as soon as the store's client exists, before any other bean
+ * that could act (PostgreSQL control, the loop, the fence) and before the REST API of this agent
+ * listens (so it cannot answer for the other one); and fast, as Patroni refuses at once.
  */
 @Component
-public class UniqueNameCheck implements SmartLifecycle {
+public class UniqueNameCheck implements BeanPostProcessor {
 
   private static final Logger log = LoggerFactory.getLogger(UniqueNameCheck.class);
 
-  private final Dcs dcs;
   private final AgentConfig config;
-  private final PeerClient peers;
-  private volatile boolean running;
+  private volatile boolean checked;
 
-  public UniqueNameCheck(Dcs dcs, AgentConfig config, HaLoop loop) {
-    this.dcs = dcs;
+  public UniqueNameCheck(AgentConfig config) {
     this.config = config;
-    this.peers = loop.peers();
   }
 
   /** Thrown when another agent runs under this member's name; nothing was changed. */
@@ -42,8 +39,15 @@ public class UniqueNameCheck implements SmartLifecycle {
   }
 
   @Override
-  public void start() {
-    running = true;
+  public Object postProcessAfterInitialization(Object bean, String beanName) {
+    if (bean instanceof Dcs dcs && !checked) {
+      checked = true;
+      check(dcs);
+    }
+    return bean;
+  }
+
+  private void check(Dcs dcs) {
     Optional<Member> same;
     try {
       ClusterView view = dcs.read();
@@ -52,26 +56,17 @@ public class UniqueNameCheck implements SmartLifecycle {
       // The store is not reachable yet: the loop will wait for it; nothing to compare with.
       return;
     }
-    if (same.isPresent() && peers.answers(same.get())) {
+    if (same.isEmpty()) {
+      return;
+    }
+    PeerClient peers =
+        new PeerClient(
+            java.time.Duration.ofSeconds(3),
+            () -> MemberHttp.client(config.properties(), java.time.Duration.ofSeconds(3)));
+    if (peers.answers(same.get())) {
       String message = "Can't start; there is already a node named '" + config.name() + "' running";
       log.error(Critical.MARKER, message);
       throw new DuplicateNameException(message);
     }
-  }
-
-  @Override
-  public void stop() {
-    running = false;
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
-  }
-
-  /** Before every other lifecycle, the web server's included. */
-  @Override
-  public int getPhase() {
-    return Integer.MIN_VALUE + 1000;
   }
 }
