@@ -965,4 +965,55 @@ class RestApiClusterTests {
     assertThat(dcs().read().member(replica).orElseThrow().apiUrl()).contains(apiUrl);
     assertThat(code(replica, "GET", "/replica")).isEqualTo(200);
   }
+
+  // ---- maintenance mode: a replica's PostgreSQL stopped by the operator ----
+
+  @Test
+  @Order(13)
+  void inPauseAStoppedReplicaIsNoReplicaAtOnceAndIsPublishedStopped() throws Exception {
+    RawHttp.Response pause = send(leader, "PATCH", "/config", "{\"pause\": true}");
+    assertThat(pause.status()).as(pause.text()).isEqualTo(200);
+    io.pgregent.postgres.PostgresController pg =
+        agents.get(replica).getBean(io.pgregent.postgres.PostgresController.class);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> json(get(replica, "/patroni")).path("pause").asBoolean(false));
+      // What an operator (or Patroni's suite) does in maintenance mode, behind the agent's back.
+      assertThat(
+              new io.pgregent.postgres.os.CommandRunner(pg.osUser())
+                  .run(
+                      List.of(
+                          pg.binaries().pgCtl().toString(),
+                          "stop",
+                          "-D",
+                          pg.dataDir().toString(),
+                          "-m",
+                          "immediate",
+                          "-w"),
+                      Map.of(),
+                      Duration.ofSeconds(60))
+                  .succeeded())
+          .isTrue();
+
+      // A GET answers about PostgreSQL as it is now, not as the last cycle saw it.
+      assertThat(code(replica, "GET", "/replica")).isEqualTo(503);
+      assertThat(code(replica, "GET", "/health")).isEqualTo(503);
+      // Nothing restarts it in pause; it is stopped, not crashed.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          dcs().read().member(replica).orElseThrow().data().path("state").asText())
+                      .isEqualTo("stopped"));
+    } finally {
+      RawHttp.Response resume = send(leader, "PATCH", "/config", "{\"pause\": null}");
+      assertThat(resume.status()).as(resume.text()).isEqualTo(200);
+    }
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> code(replica, "GET", "/replica") == 200);
+  }
 }
