@@ -244,7 +244,7 @@ public class ActionsController {
 
   /**
    * Why a named candidate cannot take over from a running leader, or null: it must answer, be
-   * allowed to promote, stream from the leader and be within maximum_lag_on_failover of it.
+   * allowed to promote, be a standby and be within maximum_lag_on_failover of the leader.
    */
   private String unfitCandidate(ClusterView view, String candidate, PeerStatus st) {
     if (st == null || !st.reachable()) {
@@ -253,16 +253,10 @@ public class ActionsController {
     if (!st.eligible()) {
       return "candidate " + candidate + " is tagged nofailover";
     }
-    // Its own answer, not its member key: that is only as fresh as its last loop.
-    String replication =
-        view.member(candidate)
-            .flatMap(peers::document)
-            .map(d -> d.path("replication_state").asText(""))
-            .orElse("");
-    // In pause the operator names the candidate and owns replication: one that is reconnecting to
-    // a leader restarted a moment ago is still a valid target.
-    if (st.primary() || (!replication.equals("streaming") && !pausedIn(view))) {
-      return "candidate " + candidate + " is not streaming from the leader";
+    // Whether it streams right now is not asked: one reconnecting to a leader restarted a moment
+    // ago is a valid target, and the leader waits for it to stream before it steps down.
+    if (st.primary()) {
+      return "candidate " + candidate + " is running as a primary";
     }
     long leaderPosition =
         view.leaderMember()
