@@ -338,6 +338,12 @@ final class HaExecutor {
   }
 
   private void start(Action.StartPostgres a, Optional<ClusterView> view) {
+    startPostgres(a, view);
+    // Started again, however: a later stop is the operator's, not our switchover's.
+    state.memory = state.memory.withSteppedDown(false);
+  }
+
+  private void startPostgres(Action.StartPostgres a, Optional<ClusterView> view) {
     if (!a.asReplica()) {
       // Crash recovery can outlast the ttl: the lock is renewed meanwhile.
       whileRenewing("start", postgres::start);
@@ -346,7 +352,6 @@ final class HaExecutor {
     if (a.leader() != null) {
       rejoin(view.orElseThrow(), connection(view.orElseThrow(), a.leader()));
       state.following = a.leader();
-      state.memory = state.memory.withSteppedDown(false);
       return;
     }
     // No leader to follow: come up read-only, never as a second primary.

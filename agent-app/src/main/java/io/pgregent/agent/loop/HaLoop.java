@@ -302,13 +302,22 @@ public final class HaLoop implements SmartLifecycle {
    * may last have run a loop_wait ago).
    */
   public Optional<AgentSnapshot> freshSnapshot(Duration maxAge) {
+    return sampledSince(System.nanoTime() - maxAge.toNanos());
+  }
+
+  /**
+   * The last snapshot with a PostgreSQL sample begun at {@code sinceNanos} or later, sampling again
+   * if it is older: a request answers about PostgreSQL as it was when the request came, while
+   * concurrent requests share one sample.
+   */
+  public Optional<AgentSnapshot> sampledSince(long sinceNanos) {
     AgentSnapshot s = snapshot.get();
-    if (s == null || System.nanoTime() - sampledAtNanos <= maxAge.toNanos()) {
+    if (s == null || sampledAtNanos - sinceNanos >= 0) {
       return leased(s);
     }
     synchronized (sampleLock) {
       s = snapshot.get();
-      if (System.nanoTime() - sampledAtNanos <= maxAge.toNanos()) {
+      if (sampledAtNanos - sinceNanos >= 0) {
         return leased(s);
       }
       long at = System.nanoTime();

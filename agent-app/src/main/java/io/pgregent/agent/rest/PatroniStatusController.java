@@ -38,12 +38,6 @@ public class PatroniStatusController {
 
   private final AtomicReference<Rendered> rendered = new AtomicReference<>();
 
-  /**
-   * How old PostgreSQL's sample in a GET answer may be: enough to answer a burst of requests with
-   * one sample, shorter than stopping PostgreSQL takes, so a GET right after a stop sees it.
-   */
-  static final java.time.Duration FRESH_STATUS = java.time.Duration.ofMillis(50);
-
   public PatroniStatusController(HaLoop loop, ServerVersion serverVersion) {
     this.loop = loop;
     this.serverVersion = serverVersion;
@@ -160,12 +154,13 @@ public class PatroniStatusController {
 
   /** The answer to a health check: the status code, and for GET the status document. */
   ResponseEntity<byte[]> check(Check check, HttpMethod method, Map<String, String> q) {
-    // A GET answers with the status document, which must describe PostgreSQL as it is now (other
-    // members compare WAL positions with it in the leader race; a postmaster stopped a moment ago
-    // is not "running"): sampled again when older than FRESH_STATUS. HEAD and OPTIONS, what load
-    // balancers poll, answer from the snapshot as it is and never wait on PostgreSQL.
+    // A GET answers with the status document, which must describe PostgreSQL as it was when the
+    // request came (other members compare WAL positions with it in the leader race; a postmaster
+    // stopped a moment ago is not "running"), as Patroni queries it for each request; concurrent
+    // requests share a sample. HEAD and OPTIONS, what load balancers poll, answer from the
+    // snapshot as it is and never wait on PostgreSQL.
     Optional<AgentSnapshot> snapshot =
-        method == HttpMethod.GET ? loop.freshSnapshot(FRESH_STATUS) : loop.snapshot();
+        method == HttpMethod.GET ? loop.sampledSince(System.nanoTime()) : loop.snapshot();
     if (snapshot.isEmpty()) {
       return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).build();
     }
