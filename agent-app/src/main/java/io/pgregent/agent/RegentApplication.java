@@ -2,8 +2,10 @@ package io.pgregent.agent;
 
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.loop.HaLoop;
+import io.pgregent.agent.loop.LocalConfigReload;
 import io.pgregent.agent.loop.RegentVersion;
 import io.pgregent.agent.rest.RestTls;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.Banner;
@@ -38,6 +40,15 @@ public class RegentApplication {
 
   /** Starts the agent with a loaded configuration. */
   public static ConfigurableApplicationContext run(AgentConfig loaded, String... args) {
+    return run(loaded, (Path) null, args);
+  }
+
+  /**
+   * Starts the agent with a loaded configuration, read from {@code source} (re-read on reload; null
+   * when it came from the environment only).
+   */
+  public static ConfigurableApplicationContext run(
+      AgentConfig loaded, Path source, String... args) {
     Map<String, Object> tls = RestTls.serverSslProperties(loaded.properties());
     AgentConfig config =
         tls.isEmpty() ? loaded : loaded.withRestapi(loaded.restapi().withTls(true));
@@ -57,7 +68,13 @@ public class RegentApplication {
         .bannerMode(Banner.Mode.OFF)
         .web(WebApplicationType.SERVLET)
         .environment(environment)
-        .initializers(ctx -> ctx.getBeanFactory().registerSingleton("agentConfig", config))
+        .initializers(
+            ctx -> {
+              ctx.getBeanFactory().registerSingleton("agentConfig", config);
+              ctx.getBeanFactory()
+                  .registerSingleton(
+                      "localConfigReload", new LocalConfigReload(source, System.getenv()));
+            })
         .run(args);
   }
 }

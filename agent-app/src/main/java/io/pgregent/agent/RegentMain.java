@@ -7,6 +7,7 @@ import io.pgregent.agent.config.LoadedConfig;
 import io.pgregent.agent.config.LogSettings;
 import io.pgregent.agent.demo.DemoCommand;
 import io.pgregent.agent.logging.PatroniLogging;
+import io.pgregent.agent.loop.UniqueNameCheck;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -52,8 +53,19 @@ public final class RegentMain {
   private final Map<String, String> environment;
   private final PrintStream out;
   private final PrintStream err;
-  private final BiConsumer<AgentConfig, String[]> starter;
+  private final Starter starter;
   private final Consumer<LogSettings> logging;
+
+  /** Starts the agent. */
+  @FunctionalInterface
+  public interface Starter {
+    /**
+     * @param config the valid configuration
+     * @param source the file or directory it was read from, null when from the environment only
+     * @param args the remaining arguments
+     */
+    void start(AgentConfig config, Path source, String[] args);
+  }
 
   /**
    * @param environment the process environment
@@ -66,7 +78,7 @@ public final class RegentMain {
       PrintStream out,
       PrintStream err,
       BiConsumer<AgentConfig, String[]> starter) {
-    this(environment, out, err, starter, s -> {});
+    this(environment, out, err, (c, p, a) -> starter.accept(c, a), s -> {});
   }
 
   /**
@@ -78,6 +90,19 @@ public final class RegentMain {
       PrintStream out,
       PrintStream err,
       BiConsumer<AgentConfig, String[]> starter,
+      Consumer<LogSettings> logging) {
+    this(environment, out, err, (c, p, a) -> starter.accept(c, a), logging);
+  }
+
+  /**
+   * @param starter starts the agent, told where its configuration came from (for reloads)
+   * @param logging sets up logging from the {@code log:} section
+   */
+  public RegentMain(
+      Map<String, String> environment,
+      PrintStream out,
+      PrintStream err,
+      Starter starter,
       Consumer<LogSettings> logging) {
     this.environment = Map.copyOf(environment);
     this.out = out;
@@ -94,7 +119,13 @@ public final class RegentMain {
             System.getenv(),
             System.out,
             System.err,
-            (c, a) -> RegentApplication.run(c, a),
+            (Starter)
+                (c, p, a) ->
+                    RegentApplication.run(c, p, a)
+                        .getBean(io.pgregent.agent.loop.HaLoop.class)
+                        // From another thread: exit runs the shutdown hooks, which wait for the
+                        // loop thread to end.
+                        .onFatal(code -> new Thread(() -> System.exit(code), "exit").start()),
             PatroniLogging::apply);
     int code = main.execute(args);
     // The demo exits when it has stopped its cluster, whatever threads its embedded ZooKeeper
@@ -192,7 +223,17 @@ public final class RegentMain {
     for (ConfigProblem p : loaded.warnings()) {
       log.warn("{}", p);
     }
-    starter.accept(loaded.config(), rest);
+    try {
+      starter.start(loaded.config(), path, rest);
+    } catch (RuntimeException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof UniqueNameCheck.DuplicateNameException) {
+          // Already logged as CRITICAL; nothing was started or changed.
+          return 1;
+        }
+      }
+      throw e;
+    }
     return 0;
   }
 

@@ -531,4 +531,28 @@ class PlannedOperationsIT {
         .until(() -> leader().map(next::equals).orElse(false));
     awaitHealthy();
   }
+
+  @Test
+  @Order(11)
+  void aSwitchoverRightAfterTheLeaderRestartedWaitsForTheCandidateToStreamAgain() throws Exception {
+    awaitHealthy();
+    String old = leader().orElseThrow();
+    String next = other(old);
+    RegentAgent.Answer restarted = agents.get(old).send("POST", "/restart", "{}", CALL);
+    assertThat(restarted.status()).as(restarted.body()).isEqualTo(200);
+    // The standbys reconnect to the restarted primary only after their
+    // wal_retrieve_retry_interval (5 s): a switchover asked for at once must still go through.
+    RegentAgent.Answer answer =
+        agents
+            .get(old)
+            .send(
+                "POST",
+                "/switchover",
+                "{\"leader\": \"" + old + "\", \"candidate\": \"" + next + "\"}",
+                CALL);
+    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("Successfully switched over to \"" + next + "\"");
+    awaitLeader(next);
+    awaitHealthy();
+  }
 }

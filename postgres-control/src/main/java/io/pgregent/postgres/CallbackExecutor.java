@@ -46,7 +46,9 @@ public final class CallbackExecutor {
     cmd.add(role.patroniName());
     cmd.add(scope);
     try {
-      Process p = runner.startDetached(cmd, Map.of());
+      // From the agent's working directory, as Patroni runs them: relative paths in the command
+      // and in what it writes resolve there.
+      Process p = runner.startDetached(cmd, Map.of(), java.nio.file.Path.of("").toAbsolutePath());
       log.info("started callback {} (pid {})", cmd, p.pid());
       if (action == CallbackAction.ON_RELOAD) {
         runningReload = p;

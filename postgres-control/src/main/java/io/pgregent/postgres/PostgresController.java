@@ -450,16 +450,18 @@ public final class PostgresController implements AutoCloseable {
    */
   public void bootstrap() {
     prepareEmptyDataDir("bootstrap");
-    BootstrapMethod method = settings.bootstrap().method();
-    if (method != null) {
-      runCustomBootstrap(method);
-    } else {
-      initdb();
-    }
-    standby = null;
-    List<String> hba =
-        settings.bootstrap().pgHba().isEmpty() ? settings.pgHba() : settings.bootstrap().pgHba();
+    // From here on everything in the data directory is this bootstrap's: a failure removes it,
+    // so that a half-made cluster is never taken for an existing one.
     try {
+      BootstrapMethod method = settings.bootstrap().method();
+      if (method != null) {
+        runCustomBootstrap(method);
+      } else {
+        initdb();
+      }
+      standby = null;
+      List<String> hba =
+          settings.bootstrap().pgHba().isEmpty() ? settings.pgHba() : settings.bootstrap().pgHba();
       writeConfig(hba);
       startInternal(true, hba);
       createRoles();
@@ -469,16 +471,25 @@ public final class PostgresController implements AutoCloseable {
       }
       runPostBootstrap();
     } catch (RuntimeException ex) {
-      // Never leave a half-bootstrapped primary running; the directory is kept for inspection.
       try {
-        stopInternal(StopMode.IMMEDIATE, settings.pgCtlTimeout(), false);
-      } catch (RuntimeException stopFailure) {
-        ex.addSuppressed(stopFailure);
+        if (isRunning()) {
+          stopInternal(StopMode.IMMEDIATE, settings.pgCtlTimeout(), false);
+        }
+        emptyDataDirectory();
+      } catch (RuntimeException cleanupFailure) {
+        ex.addSuppressed(cleanupFailure);
+        throw new PostgresException(
+            "bootstrap failed, and its data directory "
+                + dataDir
+                + " could not be cleaned up: remove its contents before bootstrapping again ("
+                + ex.getMessage()
+                + ")",
+            ex);
       }
       throw new PostgresException(
-          "bootstrap failed and PostgreSQL was stopped; the data directory "
+          "bootstrap failed; PostgreSQL was stopped and what the bootstrap wrote to "
               + dataDir
-              + " is kept: move it away before bootstrapping again ("
+              + " was removed ("
               + ex.getMessage()
               + ")",
           ex);

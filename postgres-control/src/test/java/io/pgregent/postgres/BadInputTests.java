@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
@@ -132,6 +133,30 @@ class BadInputTests {
         .hasMessageContaining("postgresql.data_dir");
     assertThat(a.dataDir().resolve("PG_VERSION")).exists();
     assertThat(a.state().runState()).isEqualTo(RunState.STOPPED);
+  }
+
+  @Test
+  void aFailedBootstrapStopsPostgresAndRemovesWhatItCreated() throws Exception {
+    // post_bootstrap fails after initdb and the first start: a half-made cluster.
+    PostgresSettings s =
+        TestNodes.node(base, "bad", "halfmade")
+            .bootstrap(
+                new io.pgregent.postgres.config.BootstrapSettings(
+                    List.of(), List.of(), "false", null))
+            .build();
+    try (PostgresController c = new PostgresController(s, scheduler)) {
+      c.configure(TestNodes.DYNAMIC);
+      assertThatThrownBy(c::bootstrap)
+          .isInstanceOf(PostgresException.class)
+          .hasMessageContaining("bootstrap failed")
+          .hasMessageContaining("was removed");
+      // Nothing left to be taken for an existing cluster, and nothing running.
+      assertThat(c.state().runState()).isEqualTo(RunState.STOPPED);
+      assertThat(c.state().dataDirectoryInitialized()).isFalse();
+      try (var left = Files.list(s.dataDir())) {
+        assertThat(left.toList()).isEmpty();
+      }
+    }
   }
 
   @Test

@@ -65,6 +65,25 @@ class CallbackExecutorTests {
   }
 
   @Test
+  void callbacksRunFromTheAgentsWorkingDirectory() throws Exception {
+    // Patroni's acceptance suite configures "python3 features/callback2.py …", which writes to
+    // "data/<name>/…": both relative to where the agent was started.
+    Path script = TestNodes.script(base, "pwd.sh", "pwd >> " + out.resolve("dirs"));
+    executor =
+        new CallbackExecutor(
+            new CommandRunner(OsUser.resolve(PostgresTestEnvironment.osUser())),
+            new Callbacks(null, null, null, null, script.toString()),
+            "demo");
+
+    executor.call(CallbackAction.ON_ROLE_CHANGE, PostgresRole.PRIMARY);
+
+    Path dirs = out.resolve("dirs");
+    await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(dirs) && Files.size(dirs) > 0);
+    assertThat(Files.readAllLines(dirs))
+        .containsExactly(Path.of("").toAbsolutePath().toRealPath().toString());
+  }
+
+  @Test
   void unconfiguredCallbacksDoNothing() throws Exception {
     executor =
         new CallbackExecutor(

@@ -64,8 +64,8 @@ final class PatroniJsonLayout extends LayoutBase<ILoggingEvent> {
     return switch (name) {
       case "asctime" -> dateFormat.format(Instant.ofEpochMilli(millis));
       case "message" -> PythonConverters.message(getContext(), event);
-      case "levelname" -> PythonConverters.levelName(event.getLevel());
-      case "levelno" -> PythonConverters.levelNo(event.getLevel());
+      case "levelname" -> PythonConverters.levelName(event);
+      case "levelno" -> PythonConverters.levelNo(event);
       case "name" -> event.getLoggerName();
       case "process" -> PythonConverters.pid();
       case "processName" -> "MainProcess";

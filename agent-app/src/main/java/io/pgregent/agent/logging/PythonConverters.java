@@ -18,14 +18,21 @@ final class PythonConverters {
 
   private PythonConverters() {}
 
-  /** Python's level name: {@code WARNING}, not {@code WARN}. */
-  static String levelName(Level level) {
+  /** Python's level name: {@code WARNING}, not {@code WARN}; {@code CRITICAL} when so marked. */
+  static String levelName(ILoggingEvent event) {
+    if (Critical.marks(event)) {
+      return "CRITICAL";
+    }
+    Level level = event.getLevel();
     return level == Level.WARN ? "WARNING" : level.toString();
   }
 
   /** Python's level number. */
-  static int levelNo(Level level) {
-    return switch (level.toInt()) {
+  static int levelNo(ILoggingEvent event) {
+    if (Critical.marks(event)) {
+      return 50;
+    }
+    return switch (event.getLevel().toInt()) {
       case Level.ERROR_INT -> 40;
       case Level.WARN_INT -> 30;
       case Level.INFO_INT -> 20;
@@ -67,7 +74,7 @@ final class PythonConverters {
   public static final class LevelName extends ClassicConverter {
     @Override
     public String convert(ILoggingEvent event) {
-      return levelName(event.getLevel());
+      return levelName(event);
     }
   }
 
@@ -75,7 +82,7 @@ final class PythonConverters {
   public static final class LevelNo extends ClassicConverter {
     @Override
     public String convert(ILoggingEvent event) {
-      return Integer.toString(levelNo(event.getLevel()));
+      return Integer.toString(levelNo(event));
     }
   }
 

@@ -207,6 +207,9 @@ final class HaExecutor {
    * its lock every loop_wait, so the lease outlives the work. When a renewal fails, renewing stops
    * and the lease guard stops PostgreSQL at the deadline, whatever the work is doing.
    */
+  /** How long a switchover waits for a candidate to stream: PostgreSQL's default retry, and 1 s. */
+  private static final Duration STREAMING_WAIT = Duration.ofSeconds(6);
+
   private void whileRenewing(String what, Runnable work) {
     whileRenewing(what, work, java.util.OptionalLong.empty());
   }
@@ -348,7 +351,12 @@ final class HaExecutor {
       log.info("initialized a new cluster {} with system identifier {}", config.scope(), sysid);
     } catch (RuntimeException e) {
       state.memory = state.memory.withBootstrapping(false);
+      // As Patroni: give the cluster's creation back to the other members and stop; retrying the
+      // same bootstrap every cycle would only fail again.
+      state.fatal = "Failed to bootstrap cluster";
+      state.halted = true;
       try {
+        log.info("removing initialize key after failed attempt to bootstrap the cluster");
         dcs.read()
             .initialize()
             .filter(i -> i.completed().isEmpty())
@@ -365,6 +373,12 @@ final class HaExecutor {
   }
 
   private void start(Action.StartPostgres a, Optional<ClusterView> view) {
+    startPostgres(a, view);
+    // Started again, however: a later stop is the operator's, not our switchover's.
+    state.memory = state.memory.withSteppedDown(false);
+  }
+
+  private void startPostgres(Action.StartPostgres a, Optional<ClusterView> view) {
     if (!a.asReplica()) {
       // Crash recovery can outlast the ttl: the lock is renewed meanwhile, but only up to
       // primary_start_timeout after the primary went down; then another member takes over.
@@ -545,13 +559,33 @@ final class HaExecutor {
    */
   private void stepDown(Action.StepDown a, ClusterView view) {
     java.util.Set<String> streaming = new java.util.TreeSet<>();
-    try {
-      postgres.client().status().replication().stream()
-          .filter(r -> "streaming".equals(r.state()))
-          .forEach(r -> streaming.add(r.applicationName()));
-    } catch (RuntimeException e) {
-      log.warn("manual failover: could not read pg_stat_replication: {}", e.getMessage());
-    }
+    // A candidate reconnecting (e.g. to a primary restarted a moment ago) streams again within its
+    // wal_retrieve_retry_interval: wait that long, renewing the lock, before giving up.
+    long deadline = System.nanoTime() + STREAMING_WAIT.toNanos();
+    whileRenewing(
+        "switchover",
+        () -> {
+          while (true) {
+            streaming.clear();
+            try {
+              postgres.client().status().replication().stream()
+                  .filter(r -> "streaming".equals(r.state()))
+                  .forEach(r -> streaming.add(r.applicationName()));
+            } catch (RuntimeException e) {
+              log.warn("manual failover: could not read pg_stat_replication: {}", e.getMessage());
+            }
+            if (a.candidates().stream().anyMatch(streaming::contains)
+                || System.nanoTime() > deadline) {
+              return;
+            }
+            try {
+              Thread.sleep(200);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return;
+            }
+          }
+        });
     List<String> ready = a.candidates().stream().filter(streaming::contains).toList();
     if (ready.isEmpty()) {
       log.warn(
@@ -592,6 +626,7 @@ final class HaExecutor {
     // A standby without upstream until the new leader is known: never a second primary.
     postgres.demote(Optional.empty());
     state.following = null;
+    state.memory = state.memory.withSteppedDown(true);
   }
 
   private void clearFailover(ClusterView view) {

@@ -52,7 +52,10 @@ public final class HaLoop implements SmartLifecycle {
 
   private final Dcs dcs;
   private final PostgresController postgres;
-  private final AgentConfig config;
+
+  /** Replaced when the local configuration is reloaded (the parts that apply without restart). */
+  private volatile AgentConfig config;
+
   private final LoopState state = new LoopState();
   private final FailsafeHeartbeats heartbeats;
   private final HaExecutor executor;
@@ -306,13 +309,22 @@ public final class HaLoop implements SmartLifecycle {
    * may last have run a loop_wait ago).
    */
   public Optional<AgentSnapshot> freshSnapshot(Duration maxAge) {
+    return sampledSince(System.nanoTime() - maxAge.toNanos());
+  }
+
+  /**
+   * The last snapshot with a PostgreSQL sample begun at {@code sinceNanos} or later, sampling again
+   * if it is older: a request answers about PostgreSQL as it was when the request came, while
+   * concurrent requests share one sample.
+   */
+  public Optional<AgentSnapshot> sampledSince(long sinceNanos) {
     AgentSnapshot s = snapshot.get();
-    if (s == null || System.nanoTime() - sampledAtNanos <= maxAge.toNanos()) {
+    if (s == null || sampledAtNanos - sinceNanos >= 0) {
       return leased(s);
     }
     synchronized (sampleLock) {
       s = snapshot.get();
-      if (System.nanoTime() - sampledAtNanos <= maxAge.toNanos()) {
+      if (sampledAtNanos - sinceNanos >= 0) {
         return leased(s);
       }
       long at = System.nanoTime();
@@ -327,7 +339,7 @@ public final class HaLoop implements SmartLifecycle {
               pg,
               s.view(),
               s.holdsLock(),
-              s.state().equals("stopping") ? s.state() : stateName(pg),
+              s.state().equals("stopping") ? s.state() : stateName(pg, s.paused()),
               s.dcsLastSeenEpochSeconds(),
               s.paused(),
               s.message(),
@@ -343,6 +355,37 @@ public final class HaLoop implements SmartLifecycle {
 
   public AgentConfig config() {
     return config;
+  }
+
+  private volatile java.util.function.IntConsumer onFatal;
+
+  /**
+   * What to do when the agent cannot go on (a failed bootstrap): the launcher exits the process
+   * with the code given; without it the loop just stops. Called at once if that already happened.
+   */
+  public void onFatal(java.util.function.IntConsumer exit) {
+    this.onFatal = exit;
+    if (state.fatal != null) {
+      exit.accept(1);
+    }
+  }
+
+  /** Why the agent stopped for good, empty while it runs. */
+  public Optional<String> fatal() {
+    return Optional.ofNullable(state.fatal);
+  }
+
+  /**
+   * Applies a re-read local configuration: the tags take effect at once (the member key and the
+   * status document show them from the next cycle on); other sections need a restart of the agent.
+   */
+  public void reloadLocal(AgentConfig fresh) {
+    AgentConfig current = config;
+    if (!fresh.tags().equals(current.tags())) {
+      log.info("tags changed on reload: {}", fresh.tags().published());
+      config = current.withTags(fresh.tags());
+      wake();
+    }
   }
 
   public int ttlSeconds() {
@@ -561,7 +604,15 @@ public final class HaLoop implements SmartLifecycle {
         acted = false;
       }
       if (state.halted) {
-        log.error("stopping the HA loop: {}", lastMessage);
+        if (state.fatal != null) {
+          log.error(io.pgregent.agent.logging.Critical.MARKER, state.fatal);
+          java.util.function.IntConsumer exit = onFatal;
+          if (exit != null) {
+            exit.accept(1);
+          }
+        } else {
+          log.error("stopping the HA loop: {}", lastMessage);
+        }
         break;
       }
       // Set before checking running: stop() clears running, then interrupts only a waiting loop.
@@ -688,7 +739,7 @@ public final class HaLoop implements SmartLifecycle {
             pg,
             view,
             state.holdsLock || state.failsafeActive,
-            stateName(pg),
+            stateName(pg, dynamic.paused()),
             dcsLastSeenEpochSeconds,
             settings.paused(),
             decision == null ? "" : decision.message(),
@@ -844,10 +895,26 @@ public final class HaLoop implements SmartLifecycle {
     if (state.syncMark < 0) {
       state.syncMark = server.get().currentLsn();
     }
+    boolean apply =
+        dynamic
+            .data()
+            .path("postgresql")
+            .path("parameters")
+            .path("synchronous_commit")
+            .asText("")
+            .trim()
+            .equalsIgnoreCase("remote_apply");
     List<StandbyLink> links =
         server.get().replication().stream()
             .filter(r -> r.applicationName() != null && !r.applicationName().isBlank())
-            .map(r -> new StandbyLink(r.applicationName(), r.state(), r.syncState(), r.flushLsn()))
+            .map(
+                r ->
+                    new StandbyLink(
+                        r.applicationName(),
+                        r.state(),
+                        r.syncState(),
+                        r.flushLsn(),
+                        apply ? r.replayLsn() : r.flushLsn()))
             .toList();
     return new ReplicationStatus(postgres.synchronousStandbyNames(), state.syncMark, links);
   }
@@ -960,7 +1027,7 @@ public final class HaLoop implements SmartLifecycle {
     ObjectNode doc = ClusterCodec.nodes().objectNode();
     doc.put("conn_url", "postgres://" + config.postgresql().connectAddress() + "/postgres");
     doc.put("api_url", config.restapi().apiUrl());
-    doc.put("state", stateName(pg));
+    doc.put("state", stateName(pg, dynamic.paused()));
     String role =
         pg.server()
             .map(s -> s.inRecovery() ? "replica" : "primary")
@@ -986,9 +1053,10 @@ public final class HaLoop implements SmartLifecycle {
               }
               doc.put("timeline", s.timeline());
             });
-    if (!config.tags().all().isEmpty()) {
+    java.util.Map<String, Object> published = config.tags().published();
+    if (!published.isEmpty()) {
       ObjectNode tags = doc.putObject("tags");
-      config.tags().all().forEach((k, v) -> tags.putPOJO(k, v));
+      published.forEach((k, v) -> tags.putPOJO(k, v));
     }
     if (pg.pendingRestart()) {
       doc.put("pending_restart", true);
@@ -1023,7 +1091,7 @@ public final class HaLoop implements SmartLifecycle {
             pg,
             s == null ? Optional.empty() : s.view(),
             state.holdsLock,
-            stateName(pg),
+            stateName(pg, dynamic.paused()),
             dcsLastSeenEpochSeconds,
             s != null && s.paused(),
             "promoted self to leader",
@@ -1048,13 +1116,15 @@ public final class HaLoop implements SmartLifecycle {
     }
   }
 
-  static String stateName(LocalPostgresState pg) {
+  static String stateName(LocalPostgresState pg, boolean paused) {
     if (!pg.dataDirectoryInitialized()) {
       return "stopped";
     }
     return switch (pg.runState()) {
       case RUNNING -> pg.server().isPresent() ? "running" : "starting";
-      case CRASHED -> "crashed";
+      // In pause the operator owns PostgreSQL: however it went down, it is stopped, not crashed
+      // (nothing will recover it until the operator starts it).
+      case CRASHED -> paused ? "stopped" : "crashed";
       default -> "stopped";
     };
   }

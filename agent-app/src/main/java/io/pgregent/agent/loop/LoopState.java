@@ -52,4 +52,7 @@ final class LoopState {
 
   /** The decider asked us to stop. */
   boolean halted;
+
+  /** Why the agent cannot go on (a failed bootstrap), null while it can: the process exits. */
+  volatile String fatal;
 }

@@ -84,15 +84,33 @@ public final class MemberHttp {
 
   /** The TLS context, or null for the JVM's defaults. */
   static SSLContext sslContext(Map<String, Object> props) {
-    if (Boolean.parseBoolean(String.valueOf(props.get("ctl.insecure")))) {
-      return insecure();
+    String cert = first(props, "ctl.certfile", "restapi.certfile");
+    if (insecure(props.get("ctl.insecure"))) {
+      // Insecure skips checking the other side only: a member that requires client certificates
+      // still gets ours.
+      return insecure(cert == null ? null : clientKeys(props, cert));
     }
     String ca = first(props, "ctl.cacert", "restapi.cafile");
-    String cert = first(props, "ctl.certfile", "restapi.certfile");
     if (ca == null && cert == null) {
       return null;
     }
     PemSslStoreDetails trust = ca == null ? null : PemSslStoreDetails.forCertificate(location(ca));
+    PemSslStoreDetails keys = cert == null ? null : clientKeys(props, cert);
+    return SslBundle.of(new PemSslStoreBundle(keys, trust)).createSslContext();
+  }
+
+  private static boolean insecure(Object value) {
+    if (value == null) {
+      return false;
+    }
+    return switch (String.valueOf(value).trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "on", "yes", "1" -> true;
+      default -> false;
+    };
+  }
+
+  /** Our certificate and key for members that ask for one. */
+  private static PemSslStoreDetails clientKeys(Map<String, Object> props, String cert) {
     PemSslStoreDetails keys = null;
     if (cert != null) {
       String key =
@@ -108,13 +126,17 @@ public final class MemberHttp {
               .withPrivateKey(location(key == null ? cert : key))
               .withPrivateKeyPassword(password);
     }
-    return SslBundle.of(new PemSslStoreBundle(keys, trust)).createSslContext();
+    return keys;
   }
 
-  private static SSLContext insecure() {
+  private static SSLContext insecure(PemSslStoreDetails keys) {
     try {
+      KeyManager[] km =
+          keys == null
+              ? null
+              : SslBundle.of(new PemSslStoreBundle(keys, null)).getManagers().getKeyManagers();
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, new javax.net.ssl.TrustManager[] {new TrustAll()}, null);
+      ctx.init(km, new javax.net.ssl.TrustManager[] {new TrustAll()}, null);
       return ctx;
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);

@@ -122,6 +122,30 @@ public final class PeerClient {
     }
   }
 
+  /**
+   * Whether a REST API answers at the member's {@code api_url} (its {@code /liveness}, any status
+   * code): an agent is running there.
+   */
+  public boolean answers(Member m) {
+    if (m.apiUrl().isEmpty()) {
+      return false;
+    }
+    try {
+      URI api = URI.create(m.apiUrl().get());
+      URI liveness = new URI(api.getScheme(), api.getAuthority(), "/liveness", null, null);
+      http.get()
+          .send(
+              HttpRequest.newBuilder(liveness).timeout(timeout).GET().build(),
+              HttpResponse.BodyHandlers.discarding());
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
   /** Reads the fields the leader race uses from a {@code /patroni} document. */
   static PeerStatus parse(String name, String body) {
     try {

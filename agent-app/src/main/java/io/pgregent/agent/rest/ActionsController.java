@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.agent.loop.AgentSnapshot;
 import io.pgregent.agent.loop.HaLoop;
+import io.pgregent.agent.loop.LocalConfigReload;
 import io.pgregent.agent.loop.PeerClient;
 import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.ClusterView;
@@ -61,13 +62,16 @@ public class ActionsController {
   private final ServerVersion serverVersion;
   private final PeerClient peers;
   private final Duration pollTimeout;
+  private final LocalConfigReload reloader;
 
   public ActionsController(
       Dcs dcs,
       HaLoop loop,
       PostgresController postgres,
       ServerVersion serverVersion,
-      @Value("${regent.restapi.switchover_timeout:0}") int switchoverTimeoutSeconds) {
+      @Value("${regent.restapi.switchover_timeout:0}") int switchoverTimeoutSeconds,
+      Optional<LocalConfigReload> reloader) {
+    this.reloader = reloader.orElse(null);
     this.dcs = dcs;
     this.loop = loop;
     this.postgres = postgres;
@@ -101,6 +105,15 @@ public class ActionsController {
     } catch (JsonBodies.Rejected e) {
       return Responses.text(e.status, e.getMessage());
     }
+    String leader = text(request, "leader");
+    String candidate = text(request, "candidate");
+    if (candidate == null) {
+      candidate = text(request, "member");
+    }
+    // The missing target is what a user needs to hear first, whatever else the body holds.
+    if (action.equals("failover") && candidate == null) {
+      return Responses.text(400, "Failover could be performed only to a specific candidate");
+    }
     for (Map.Entry<String, JsonNode> e : request.properties()) {
       if (!FAILOVER_FIELDS.contains(e.getKey())) {
         return Responses.text(400, "unknown field: " + e.getKey());
@@ -108,11 +121,6 @@ public class ActionsController {
       if (!e.getValue().isTextual() && !e.getValue().isNull()) {
         return Responses.text(400, e.getKey() + ": must be a string");
       }
-    }
-    String leader = text(request, "leader");
-    String candidate = text(request, "candidate");
-    if (candidate == null) {
-      candidate = text(request, "member");
     }
     String scheduledText = text(request, "scheduled_at");
     ClusterView view;
@@ -122,9 +130,6 @@ public class ActionsController {
       return Responses.text(503, "DCS is not available");
     }
     boolean paused = pausedIn(view);
-    if (action.equals("failover") && candidate == null) {
-      return Responses.text(400, "Failover could be performed only to a specific candidate");
-    }
     if (action.equals("switchover") && leader == null) {
       return Responses.text(400, "Switchover could be performed only from a specific leader");
     }
@@ -240,7 +245,7 @@ public class ActionsController {
 
   /**
    * Why a named candidate cannot take over from a running leader, or null: it must answer, be
-   * allowed to promote, stream from the leader and be within maximum_lag_on_failover of it.
+   * allowed to promote, be a standby and be within maximum_lag_on_failover of the leader.
    */
   private String unfitCandidate(ClusterView view, String candidate, PeerStatus st) {
     if (st == null || !st.reachable()) {
@@ -249,14 +254,10 @@ public class ActionsController {
     if (!st.eligible()) {
       return "candidate " + candidate + " is tagged nofailover";
     }
-    // Its own answer, not its member key: that is only as fresh as its last loop.
-    String replication =
-        view.member(candidate)
-            .flatMap(peers::document)
-            .map(d -> d.path("replication_state").asText(""))
-            .orElse("");
-    if (st.primary() || !replication.equals("streaming")) {
-      return "candidate " + candidate + " is not streaming from the leader";
+    // Whether it streams right now is not asked: one reconnecting to a leader restarted a moment
+    // ago is a valid target, and the leader waits for it to stream before it steps down.
+    if (st.primary()) {
+      return "candidate " + candidate + " is running as a primary";
     }
     long leaderPosition =
         view.leaderMember()
@@ -409,9 +410,12 @@ public class ActionsController {
           timeout = (int) t.getAsLong();
         }
         case "restart_pending" -> {
-          if (!v.isBoolean()) {
+          Optional<Boolean> b = JsonBodies.bool(v);
+          if (b.isEmpty()) {
             return Responses.text(400, "restart_pending should be true or false");
           }
+          // Normalised, so that the filter kept with a scheduled restart reads the same.
+          request.put("restart_pending", b.get());
         }
         default -> {
           return Responses.text(400, "Unknown filter for the scheduled restart: " + k);
@@ -569,6 +573,9 @@ public class ActionsController {
 
   @PostMapping(path = "/reload")
   public ResponseEntity<String> reload() {
+    if (reloader != null && !reloader.reload(loop)) {
+      return Responses.text(400, "reload failed: the configuration is invalid; nothing changed");
+    }
     try {
       postgres.reload();
       return Responses.text(202, "reload scheduled");

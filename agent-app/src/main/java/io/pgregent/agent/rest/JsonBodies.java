@@ -79,6 +79,31 @@ final class JsonBodies {
     return (ObjectNode) node;
   }
 
+  /**
+   * A boolean as Patroni reads one from a request: JSON true/false, or the strings and numbers its
+   * clients send for them ({@code "True"}, {@code "yes"}, {@code "on"}, {@code 1}, …); empty for
+   * anything else.
+   */
+  static java.util.Optional<Boolean> bool(JsonNode v) {
+    if (v == null) {
+      return java.util.Optional.empty();
+    }
+    if (v.isBoolean()) {
+      return java.util.Optional.of(v.booleanValue());
+    }
+    if (v.isIntegralNumber() && (v.asLong() == 0 || v.asLong() == 1)) {
+      return java.util.Optional.of(v.asLong() == 1);
+    }
+    if (v.isTextual()) {
+      return switch (v.asText().trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "true", "yes", "on", "1" -> java.util.Optional.of(true);
+        case "false", "no", "off", "0" -> java.util.Optional.of(false);
+        default -> java.util.Optional.empty();
+      };
+    }
+    return java.util.Optional.empty();
+  }
+
   static ObjectMapper mapper() {
     return JSON;
   }

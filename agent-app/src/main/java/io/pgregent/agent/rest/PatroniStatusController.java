@@ -19,10 +19,11 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Patroni's status and health-check endpoints. Every answer comes from the HA loop's last snapshot:
- * a health check never waits on PostgreSQL or the store. HEAD and OPTIONS answer with the same
- * status code as GET and no body, so a load balancer checking with either routes the same way
- * (mapped explicitly: Spring's default OPTIONS answer would be 200 everywhere).
+ * Patroni's status and health-check endpoints. Every answer comes from the HA loop's last snapshot,
+ * its PostgreSQL sample refreshed for a GET; a health check never waits on the store. HEAD and
+ * OPTIONS answer with the same status code as GET and no body, so a load balancer checking with
+ * either routes the same way (mapped explicitly: Spring's default OPTIONS answer would be 200
+ * everywhere).
  */
 @RestController
 public class PatroniStatusController {
@@ -36,9 +37,6 @@ public class PatroniStatusController {
   private record Rendered(AgentSnapshot snapshot, byte[] json) {}
 
   private final AtomicReference<Rendered> rendered = new AtomicReference<>();
-
-  /** How old PostgreSQL's sample in GET {@code /patroni} may be. */
-  static final java.time.Duration FRESH_STATUS = java.time.Duration.ofMillis(500);
 
   public PatroniStatusController(HaLoop loop, ServerVersion serverVersion) {
     this.loop = loop;
@@ -156,12 +154,13 @@ public class PatroniStatusController {
 
   /** The answer to a health check: the status code, and for GET the status document. */
   ResponseEntity<byte[]> check(Check check, HttpMethod method, Map<String, String> q) {
-    // The status document is what other members compare WAL positions with in the leader race:
-    // it must not be a loop_wait old. Health checks answer from the snapshot as it is.
+    // A GET answers with the status document, which must describe PostgreSQL as it was when the
+    // request came (other members compare WAL positions with it in the leader race; a postmaster
+    // stopped a moment ago is not "running"), as Patroni queries it for each request; concurrent
+    // requests share a sample. HEAD and OPTIONS, what load balancers poll, answer from the
+    // snapshot as it is and never wait on PostgreSQL.
     Optional<AgentSnapshot> snapshot =
-        check == Check.STATUS && method == HttpMethod.GET
-            ? loop.freshSnapshot(FRESH_STATUS)
-            : loop.snapshot();
+        method == HttpMethod.GET ? loop.sampledSince(System.nanoTime()) : loop.snapshot();
     if (snapshot.isEmpty()) {
       return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).build();
     }

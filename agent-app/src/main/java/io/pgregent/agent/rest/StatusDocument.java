@@ -42,9 +42,10 @@ final class StatusDocument {
     }
     doc.put("dcs_last_seen", s.dcsLastSeenEpochSeconds());
     s.postgres().systemIdentifier().ifPresent(id -> doc.put("database_system_identifier", id));
-    if (!config.tags().all().isEmpty()) {
+    java.util.Map<String, Object> published = config.tags().published();
+    if (!published.isEmpty()) {
       ObjectNode tags = doc.putObject("tags");
-      config.tags().all().forEach(tags::putPOJO);
+      published.forEach(tags::putPOJO);
     }
     if (s.postgres().pendingRestart()) {
       doc.put("pending_restart", true);

@@ -44,6 +44,29 @@ class RegentMainTests {
   }
 
   @Test
+  void anAgentRefusedForItsDuplicateNameExitsNonZeroAndKnowsItsFile() {
+    Path file = ConfigFixtures.write(dir, "p.yml", ConfigFixtures.MINIMAL);
+    List<Path> sources = new ArrayList<>();
+    RegentMain main =
+        new RegentMain(
+            Map.of(),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            (c, source, a) -> {
+              sources.add(source);
+              throw new IllegalStateException(
+                  "Failed to start bean 'uniqueNameCheck'",
+                  new io.pgregent.agent.loop.UniqueNameCheck.DuplicateNameException(
+                      "Can't start; there is already a node named 'pg0' running"));
+            },
+            s -> {});
+
+    assertThat(main.execute(file.toString())).isEqualTo(1);
+    // The file is what POST /reload and SIGHUP read again.
+    assertThat(sources).containsExactly(file);
+  }
+
+  @Test
   void validateConfigOfAValidFileExitsZero() {
     Path file = ConfigFixtures.write(dir, "p.yml", ConfigFixtures.MINIMAL);
 

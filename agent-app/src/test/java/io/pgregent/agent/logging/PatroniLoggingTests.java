@@ -113,6 +113,18 @@ class PatroniLoggingTests {
   }
 
   @Test
+  void anErrorThatStopsTheAgentIsCritical() throws IOException {
+    Logger log = configure("");
+    log.error(Critical.MARKER, "Can't start; there is already a node named 'pg0' running");
+    log.error("an ordinary error");
+
+    // The suite greps the level at column 25: CRITICAL, as Patroni's logger.fatal prints it.
+    assertThat(lines().get(0))
+        .matches(PREFIX + "CRITICAL: Can't start; there is already a node named 'pg0' running");
+    assertThat(lines().get(1)).matches(PREFIX + "ERROR: an ordinary error");
+  }
+
+  @Test
   void withoutALogSectionLinesArePatronis() throws IOException {
     Logger log = configure("");
     log.error("could not connect");

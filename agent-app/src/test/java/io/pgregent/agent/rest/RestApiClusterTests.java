@@ -563,6 +563,10 @@ class RestApiClusterTests {
     assertThat(noCandidate.status()).isEqualTo(400);
     assertThat(noCandidate.text())
         .isEqualTo("Failover could be performed only to a specific candidate");
+    // Whatever else the body holds, the missing candidate is what the answer names.
+    RawHttp.Response other = send(leader, "POST", "/failover", "{\"foo\": \"bar\"}");
+    assertThat(other.status()).isEqualTo(400);
+    assertThat(other.text()).isEqualTo("Failover could be performed only to a specific candidate");
     RawHttp.Response mismatch = send(leader, "POST", "/switchover", "{\"leader\": \"nobody\"}");
     assertThat(mismatch.status()).isEqualTo(412);
     assertThat(mismatch.text()).isEqualTo("leader name does not match");
@@ -743,6 +747,17 @@ class RestApiClusterTests {
       assertThat(send(leader, "POST", "/restart", "{\"restart_pending\": true}").text())
           .isEqualTo("restart conditions are not satisfied");
     }
+    // Patroni's clients send the filter as a string ("True"), as patronictl's --pending does.
+    RawHttp.Response pendingText =
+        send(
+            leader,
+            "POST",
+            "/restart",
+            "{\"restart_pending\": \"True\", \"schedule\": \"2099-01-01T00:00:00+00:00\"}");
+    assertThat(pendingText.status()).as(pendingText.text()).isEqualTo(202);
+    assertThat(send(leader, "DELETE", "/restart", null).status()).isEqualTo(200);
+    assertThat(send(leader, "POST", "/restart", "{\"restart_pending\": \"maybe\"}").text())
+        .isEqualTo("restart_pending should be true or false");
     RawHttp.Response noRestart = send(leader, "DELETE", "/restart", null);
     assertThat(noRestart.status()).isEqualTo(404);
     assertThat(noRestart.text()).isEqualTo("no restarts are scheduled");
@@ -999,5 +1014,93 @@ class RestApiClusterTests {
     List<String> names = new ArrayList<>();
     node.fieldNames().forEachRemaining(names::add);
     return names;
+  }
+
+  // ---- a second agent under a running member's name ----
+
+  @Test
+  @Order(12)
+  void aSecondAgentUnderARunningMembersNameRefusesToStartAndTouchesNothing() {
+    Path dupBase = base.resolve("dup");
+    AgentConfig dup =
+        RestTestConfigs.member(
+            dupBase,
+            "rest",
+            replica,
+            "127.0.0.1:" + etcd.clientPort(),
+            Tags.none(),
+            Map.of(),
+            REST_AUTH);
+    String apiUrl = dcs().read().member(replica).orElseThrow().apiUrl().orElseThrow();
+
+    Throwable failure = null;
+    try {
+      agents.put("dup", RegentApplication.run(dup));
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+
+    assertThat(failure).as("the duplicate started").isNotNull();
+    boolean duplicate = false;
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      duplicate |= t instanceof io.pgregent.agent.loop.UniqueNameCheck.DuplicateNameException;
+    }
+    assertThat(duplicate).as(String.valueOf(failure)).isTrue();
+    assertThat(failure).hasStackTraceContaining("Can't start; there is already a node named");
+    // Nothing was created or published: no data directory, the member key still the original's.
+    assertThat(dupBase.resolve(replica)).doesNotExist();
+    assertThat(dcs().read().member(replica).orElseThrow().apiUrl()).contains(apiUrl);
+    assertThat(code(replica, "GET", "/replica")).isEqualTo(200);
+  }
+
+  // ---- maintenance mode: a replica's PostgreSQL stopped by the operator ----
+
+  @Test
+  @Order(13)
+  void inPauseAStoppedReplicaIsNoReplicaAtOnceAndIsPublishedStopped() throws Exception {
+    RawHttp.Response pause = send(leader, "PATCH", "/config", "{\"pause\": true}");
+    assertThat(pause.status()).as(pause.text()).isEqualTo(200);
+    io.pgregent.postgres.PostgresController pg =
+        agents.get(replica).getBean(io.pgregent.postgres.PostgresController.class);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> json(get(replica, "/patroni")).path("pause").asBoolean(false));
+      // What an operator (or Patroni's suite) does in maintenance mode, behind the agent's back.
+      assertThat(
+              new io.pgregent.postgres.os.CommandRunner(pg.osUser())
+                  .run(
+                      List.of(
+                          pg.binaries().pgCtl().toString(),
+                          "stop",
+                          "-D",
+                          pg.dataDir().toString(),
+                          "-m",
+                          "immediate",
+                          "-w"),
+                      Map.of(),
+                      Duration.ofSeconds(60))
+                  .succeeded())
+          .isTrue();
+
+      // A GET answers about PostgreSQL as it is now, not as the last cycle saw it.
+      assertThat(code(replica, "GET", "/replica")).isEqualTo(503);
+      assertThat(code(replica, "GET", "/health")).isEqualTo(503);
+      // Nothing restarts it in pause; it is stopped, not crashed.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          dcs().read().member(replica).orElseThrow().data().path("state").asText())
+                      .isEqualTo("stopped"));
+    } finally {
+      RawHttp.Response resume = send(leader, "PATCH", "/config", "{\"pause\": null}");
+      assertThat(resume.status()).as(resume.text()).isEqualTo(200);
+    }
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> code(replica, "GET", "/replica") == 200);
   }
 }

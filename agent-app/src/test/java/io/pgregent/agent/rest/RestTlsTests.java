@@ -127,6 +127,35 @@ class RestTlsTests {
   }
 
   @Test
+  void membersCallingWithCtlInsecureStillShowTheirCertificate() throws Exception {
+    // Patroni's acceptance suite: PATRONI_CTL_INSECURE=on with PATRONI_CTL_CERTFILE/KEYFILE, and
+    // every member's REST API with verify_client: required. Insecure skips checking the server,
+    // it does not drop our certificate.
+    HttpClient member =
+        io.pgregent.agent.loop.MemberHttp.client(
+            Map.of(
+                "ctl.insecure",
+                "on",
+                "ctl.certfile",
+                cert.toString(),
+                "ctl.keyfile",
+                key.toString()),
+            Duration.ofSeconds(2));
+    URI patroni = URI.create("https://127.0.0.1:" + config.restapi().listenPort() + "/patroni");
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .ignoreExceptions()
+        .until(
+            () ->
+                member
+                        .send(
+                            HttpRequest.newBuilder(patroni).timeout(Duration.ofSeconds(5)).build(),
+                            HttpResponse.BodyHandlers.discarding())
+                        .statusCode()
+                    == 200);
+  }
+
+  @Test
   void httpsWithClientCertificatesAsPatroniConfiguresIt() throws Exception {
     SSLContext withCert = context(true);
     await()

@@ -26,6 +26,41 @@ public record Tags(
     all = Map.copyOf(all);
   }
 
+  private static final java.util.Set<String> FLAGS =
+      java.util.Set.of("clonefrom", "nofailover", "noloadbalance", "nosync", "nostream");
+
+  /**
+   * The tags as Patroni publishes them (member key, {@code /patroni}): its boolean tags only when
+   * set, except {@code nofailover}/{@code nosync} beside {@code failover_priority}/{@code
+   * sync_priority} (a reader needs both to see a contradiction); every other tag as written.
+   */
+  public Map<String, Object> published() {
+    Map<String, Object> shown = new java.util.LinkedHashMap<>();
+    all.forEach(
+        (k, v) -> {
+          if (!FLAGS.contains(k)
+              || truthy(v)
+              || (k.equals("nofailover") && all.containsKey("failover_priority"))
+              || (k.equals("nosync") && all.containsKey("sync_priority"))) {
+            shown.put(k, v);
+          }
+        });
+    return shown;
+  }
+
+  private static boolean truthy(Object v) {
+    if (v == null || Boolean.FALSE.equals(v)) {
+      return false;
+    }
+    if (v instanceof Number n) {
+      return n.doubleValue() != 0;
+    }
+    if (v instanceof String s) {
+      return !s.isEmpty();
+    }
+    return true;
+  }
+
   public static Tags none() {
     return new Tags(false, 1, false, false, false, null, Map.of());
   }

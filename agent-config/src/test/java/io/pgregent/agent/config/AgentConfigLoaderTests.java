@@ -119,6 +119,32 @@ class AgentConfigLoaderTests {
   }
 
   @Test
+  void publishedTagsLeaveOutFlagsThatAreNotSet() {
+    // Patroni's sample configuration writes its flags as false; members publish only custom tags
+    // and the flags that are set (a client compares the tags of /patroni as a whole).
+    Path file =
+        ConfigFixtures.write(
+            dir,
+            "tags.yml",
+            ConfigFixtures.MINIMAL
+                + "tags:\n  noloadbalance: false\n  clonefrom: false\n  nostream: false\n"
+                + "  nosync: true\n  new_tag: new_value\n");
+    Tags tags = new AgentConfigLoader(Map.of()).load(file).config().tags();
+
+    assertThat(tags.published())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("nosync", true, "new_tag", "new_value"));
+
+    Path priority =
+        ConfigFixtures.write(
+            dir,
+            "priority.yml",
+            ConfigFixtures.MINIMAL + "tags:\n  nofailover: false\n  failover_priority: 2\n");
+    // Beside a priority, nofailover stays: a reader needs both to see a contradiction.
+    assertThat(new AgentConfigLoader(Map.of()).load(priority).config().tags().published())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("nofailover", false, "failover_priority", 2));
+  }
+
+  @Test
   void nofailoverMeansPriorityZero() {
     Path file =
         ConfigFixtures.write(

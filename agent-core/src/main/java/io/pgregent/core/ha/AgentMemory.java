@@ -15,6 +15,8 @@ import java.util.TreeMap;
  * @param membersSeen the members of recent views: a leader's member key vanishes with its lease,
  *     yet the leader race must still ask it whether it runs as a primary
  * @param promotionFailedNanos when our last promotion (pre_promote or the promotion itself) failed
+ * @param steppedDown we stopped our primary for a switchover and have not started it again: it
+ *     comes back as a standby of the new leader, in maintenance mode too
  */
 public record AgentMemory(
     boolean bootstrapping,
@@ -22,7 +24,36 @@ public record AgentMemory(
     boolean wasLeader,
     OptionalLong failsafeHeartbeatNanos,
     Map<String, Seen> membersSeen,
-    OptionalLong promotionFailedNanos) {
+    OptionalLong promotionFailedNanos,
+    boolean steppedDown) {
+
+  public AgentMemory(
+      boolean bootstrapping,
+      OptionalLong primaryDownSinceNanos,
+      boolean wasLeader,
+      OptionalLong failsafeHeartbeatNanos,
+      Map<String, Seen> membersSeen,
+      OptionalLong promotionFailedNanos) {
+    this(
+        bootstrapping,
+        primaryDownSinceNanos,
+        wasLeader,
+        failsafeHeartbeatNanos,
+        membersSeen,
+        promotionFailedNanos,
+        false);
+  }
+
+  public AgentMemory withSteppedDown(boolean value) {
+    return new AgentMemory(
+        bootstrapping,
+        primaryDownSinceNanos,
+        wasLeader,
+        failsafeHeartbeatNanos,
+        membersSeen,
+        promotionFailedNanos,
+        value);
+  }
 
   /** A member's REST API as last seen in a view, and when. */
   public record Seen(String apiUrl, long atNanos) {}
@@ -43,12 +74,19 @@ public record AgentMemory(
         wasLeader,
         failsafeHeartbeatNanos,
         membersSeen,
-        promotionFailedNanos);
+        promotionFailedNanos,
+        steppedDown);
   }
 
   public AgentMemory withPrimaryDownSince(OptionalLong value) {
     return new AgentMemory(
-        bootstrapping, value, wasLeader, failsafeHeartbeatNanos, membersSeen, promotionFailedNanos);
+        bootstrapping,
+        value,
+        wasLeader,
+        failsafeHeartbeatNanos,
+        membersSeen,
+        promotionFailedNanos,
+        steppedDown);
   }
 
   public AgentMemory withWasLeader(boolean value) {
@@ -58,12 +96,19 @@ public record AgentMemory(
         value,
         failsafeHeartbeatNanos,
         membersSeen,
-        promotionFailedNanos);
+        promotionFailedNanos,
+        steppedDown);
   }
 
   public AgentMemory withFailsafeHeartbeat(OptionalLong value) {
     return new AgentMemory(
-        bootstrapping, primaryDownSinceNanos, wasLeader, value, membersSeen, promotionFailedNanos);
+        bootstrapping,
+        primaryDownSinceNanos,
+        wasLeader,
+        value,
+        membersSeen,
+        promotionFailedNanos,
+        steppedDown);
   }
 
   public AgentMemory withPromotionFailed(OptionalLong value) {
@@ -73,7 +118,8 @@ public record AgentMemory(
         wasLeader,
         failsafeHeartbeatNanos,
         membersSeen,
-        value);
+        value,
+        steppedDown);
   }
 
   /**
@@ -97,6 +143,7 @@ public record AgentMemory(
         wasLeader,
         failsafeHeartbeatNanos,
         seen,
-        promotionFailedNanos);
+        promotionFailedNanos,
+        steppedDown);
   }
 }

@@ -129,6 +129,14 @@ public final class HaDecider {
       }
     }
     if (s.paused()) {
+      // Maintenance mode leaves PostgreSQL to the operator, not the synchronous standbys: a
+      // standby that falls behind or goes away still loses its place.
+      if (local.isRunningPrimary()) {
+        Optional<Decision> syncStep = SyncStandbyResolver.nextStep(in, view);
+        if (syncStep.isPresent()) {
+          return syncStep.get();
+        }
+      }
       return Decision.of(new Action.None(), Reason.PAUSED_LEADER, s.member());
     }
     switch (local.run()) {
@@ -208,7 +216,9 @@ public final class HaDecider {
         return Decision.of(new Action.CloneFromLeader(leader), Reason.CLONING_FROM_LEADER, leader);
       case STOPPED:
       case CRASHED:
-        if (s.paused()) {
+        // A switchover in pause stopped our primary for the candidate: it comes back as its
+        // standby (the operator asked for the switchover, not for a stopped member).
+        if (s.paused() && !in.memory().steppedDown()) {
           return Decision.of(new Action.None(), Reason.PAUSED_POSTGRES_NOT_RUNNING);
         }
         return Decision.of(new Action.StartPostgres(true, leader), Reason.STARTING_AS_SECONDARY);

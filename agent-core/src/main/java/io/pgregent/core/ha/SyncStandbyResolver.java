@@ -226,7 +226,8 @@ public final class SyncStandbyResolver {
       if (m.isEmpty() || tag(m.get(), "nosync")) {
         continue;
       }
-      long lag = local.walPosition() - l.flushLsn();
+      // A standby that flushes but does not replay holds up every commit under remote_apply.
+      long lag = local.walPosition() - l.commitLsn();
       if (sync.maximumLagOnSyncnode() >= 0 && lag > sync.maximumLagOnSyncnode()) {
         continue;
       }

@@ -239,6 +239,15 @@ class HaDeciderTests {
             new Action.None(),
             Reason.PAUSED_POSTGRES_NOT_RUNNING),
         row(
+            "stopped by our own switchover in pause: back as the new leader's standby",
+            input()
+                .leader("pg0")
+                .local(inState(PostgresRunState.STOPPED))
+                .settings(paused())
+                .memory(AgentMemory.initial().withSteppedDown(true)),
+            new Action.StartPostgres(true, "pg0"),
+            Reason.STARTING_AS_SECONDARY),
+        row(
             "a standby starting, a leader exists",
             input().leader("pg0").local(startingStandby()),
             new Action.None(),

@@ -41,6 +41,22 @@ final class SyncDeciderRows {
         new SyncSettings(mode, count, strict, maxLag));
   }
 
+  static HaSettings pausedSync(HaSettings s) {
+    return new HaSettings(
+        s.member(),
+        s.ttlMillis(),
+        s.loopWaitMillis(),
+        s.retryTimeoutMillis(),
+        s.maximumLagOnFailover(),
+        s.checkTimeline(),
+        s.primaryStartTimeoutMillis(),
+        true,
+        s.failsafeMode(),
+        s.nofailover(),
+        s.failoverPriority(),
+        s.sync());
+  }
+
   static HaSettings on() {
     return sync(SyncSettings.Mode.ON, 1, false, -1);
   }
@@ -189,6 +205,25 @@ final class SyncDeciderRows {
                 .sync(key(ME, 0)),
             names(PG0),
             Reason.SYNC_STANDBY_NAMES),
+        row(
+            "sync on: a synchronous standby that flushes but replays too far behind loses its place",
+            leading(
+                    sync(SyncSettings.Mode.ON, 1, false, 100),
+                    primaryWith(
+                        PG2,
+                        new StandbyLink("pg2", "streaming", "sync", WAL, WAL - 500),
+                        link("pg0", "async", WAL)))
+                .sync(key(ME, 0, "pg2")),
+            write(0),
+            Reason.SYNC_STANDBYS_REMOVED),
+        row(
+            "sync on, paused: the leader still replaces a synchronous standby that fell behind",
+            leading(
+                    pausedSync(sync(SyncSettings.Mode.ON, 1, false, 100)),
+                    primaryWith(PG2, link("pg2", "sync", WAL - 500), link("pg0", "async", WAL)))
+                .sync(key(ME, 0, "pg2")),
+            write(0),
+            Reason.SYNC_STANDBYS_REMOVED),
         row(
             "sync on: the current synchronous standby is kept though another is fresher",
             leading(on(), primaryWith(PG0, link("pg2", "async", WAL), link("pg0", "sync", 950)))

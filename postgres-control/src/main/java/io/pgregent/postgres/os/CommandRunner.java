@@ -82,8 +82,20 @@ public final class CommandRunner {
 
   /** Starts {@code command} without waiting, its output discarded; the caller owns the process. */
   public Process startDetached(List<String> command, Map<String, String> env) {
+    return startDetached(command, env, null);
+  }
+
+  /**
+   * As {@link #startDetached(List, Map)}, run from {@code directory} (null: {@code /}): callbacks
+   * run from the agent's working directory, so relative paths in them resolve as in Patroni.
+   */
+  public Process startDetached(
+      List<String> command, Map<String, String> env, java.nio.file.Path directory) {
     try {
       ProcessBuilder pb = builder(command, env);
+      if (directory != null) {
+        pb.directory(directory.toFile());
+      }
       pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
       pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
       return pb.start();

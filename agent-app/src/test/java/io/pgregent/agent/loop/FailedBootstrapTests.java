@@ -1,0 +1,95 @@
+package io.pgregent.agent.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgregent.agent.RegentApplication;
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.agent.config.Tags;
+import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.dcs.Dcs;
+import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.RunState;
+import io.pgregent.postgres.config.BootstrapSettings;
+import io.pgregent.testsupport.EtcdServer;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * A bootstrap that fails half-way (its {@code post_bootstrap} exits non-zero) leaves nothing
+ * behind: PostgreSQL stopped, the data directory emptied, the {@code initialize} key and the lock
+ * released for another member, and the agent stops for good (the launcher exits non-zero) instead
+ * of adopting the half-made cluster. Real agent, PostgreSQL and etcd.
+ */
+@Timeout(300)
+class FailedBootstrapTests {
+
+  private EtcdServer etcd;
+  private Path base;
+  private ConfigurableApplicationContext agent;
+
+  @AfterEach
+  void stop() {
+    if (agent != null) {
+      try {
+        agent.close();
+      } catch (RuntimeException e) {
+        // the store and the directory go anyway
+      }
+    }
+    if (etcd != null) {
+      etcd.close();
+    }
+    if (base != null) {
+      PostgresTestEnvironment.deleteTree(base);
+    }
+  }
+
+  @Test
+  void aFailedBootstrapRemovesWhatItCreatedReleasesInitializeAndStops() throws Exception {
+    etcd = EtcdServer.start();
+    base = PostgresTestEnvironment.newBaseDir("regent-bootfail");
+    AgentConfig c =
+        TestMembers.member(base, "bootfail", "pg0", "127.0.0.1:" + etcd.clientPort(), Tags.none());
+    AgentConfig failing =
+        new AgentConfig(
+            c.scope(),
+            c.namespace(),
+            c.name(),
+            c.restapi(),
+            c.postgresql().toBuilder()
+                .bootstrap(new BootstrapSettings(List.of(), List.of(), "/bin/false", null))
+                .build(),
+            c.bootstrapDcs(),
+            c.tags(),
+            c.properties());
+    agent = RegentApplication.run(failing);
+    HaLoop loop = agent.getBean(HaLoop.class);
+    AtomicInteger exitCode = new AtomicInteger(-1);
+    loop.onFatal(exitCode::set);
+
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> exitCode.get() == 1);
+
+    assertThat(loop.fatal()).contains("Failed to bootstrap cluster");
+    ClusterView view = agent.getBean(Dcs.class).read();
+    assertThat(view.initialize()).isEmpty();
+    assertThat(view.leader()).isEmpty();
+    PostgresController pg = agent.getBean(PostgresController.class);
+    assertThat(pg.state().runState()).isEqualTo(RunState.STOPPED);
+    try (Stream<Path> left = Files.list(failing.postgresql().dataDir())) {
+      assertThat(left.toList()).as("left in the data directory").isEmpty();
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package io.pgregent.agent.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.agent.config.AgentConfigLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code POST /reload}, {@code patronictl reload} and SIGHUP re-read the file the agent started
+ * with: tags take effect without a restart; an invalid file changes nothing.
+ */
+class LocalConfigReloadTests {
+
+  private static final String BASE =
+      """
+      scope: batman
+      name: pg1
+      restapi:
+        listen: 127.0.0.1:8008
+        connect_address: 127.0.0.1:8008
+      etcd3:
+        hosts: 127.0.0.1:2379
+      postgresql:
+        listen: 127.0.0.1:5432
+        connect_address: 127.0.0.1:5432
+        data_dir: /data/pg1
+        authentication:
+          superuser:
+            username: postgres
+            password: super-pass
+          replication:
+            username: replicator
+            password: repl-pass
+      tags:
+        noloadbalance: false
+        clonefrom: false
+      """;
+
+  @Test
+  void reloadAppliesTheTagsOfTheFileAsItIsNow(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("patroni.yml");
+    Files.writeString(file, BASE);
+    AgentConfig config = new AgentConfigLoader(Map.of()).load(file).config();
+    HaLoop loop = new HaLoop(null, null, config, new FailsafeHeartbeats());
+    assertThat(loop.config().tags().published()).isEmpty();
+
+    // What Patroni's acceptance suite does: add a tag to the file, then POST /reload.
+    Files.writeString(file, BASE + "  new_tag: new_value\n");
+    assertThat(new LocalConfigReload(file, Map.of()).reload(loop)).isTrue();
+
+    assertThat(loop.config().tags().published()).isEqualTo(Map.of("new_tag", "new_value"));
+    assertThat(loop.config().name()).isEqualTo("pg1");
+  }
+
+  @Test
+  void anInvalidFileChangesNothing(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("patroni.yml");
+    Files.writeString(file, BASE + "  new_tag: new_value\n");
+    AgentConfig config = new AgentConfigLoader(Map.of()).load(file).config();
+    HaLoop loop = new HaLoop(null, null, config, new FailsafeHeartbeats());
+
+    Files.writeString(file, "scope: [unclosed\n");
+
+    assertThat(new LocalConfigReload(file, Map.of()).reload(loop)).isFalse();
+    assertThat(loop.config().tags().published()).isEqualTo(Map.of("new_tag", "new_value"));
+  }
+}
