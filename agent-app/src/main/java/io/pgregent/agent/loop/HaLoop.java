@@ -739,7 +739,7 @@ public final class HaLoop implements SmartLifecycle {
             pg,
             view,
             state.holdsLock || state.failsafeActive,
-            stateName(pg, dynamic.paused()),
+            stateName(pg, dynamic.pause()),
             dcsLastSeenEpochSeconds,
             settings.paused(),
             decision == null ? "" : decision.message(),
@@ -1027,7 +1027,7 @@ public final class HaLoop implements SmartLifecycle {
     ObjectNode doc = ClusterCodec.nodes().objectNode();
     doc.put("conn_url", "postgres://" + config.postgresql().connectAddress() + "/postgres");
     doc.put("api_url", config.restapi().apiUrl());
-    doc.put("state", stateName(pg, dynamic.paused()));
+    doc.put("state", stateName(pg, dynamic.pause()));
     String role =
         pg.server()
             .map(s -> s.inRecovery() ? "replica" : "primary")
@@ -1091,7 +1091,7 @@ public final class HaLoop implements SmartLifecycle {
             pg,
             s == null ? Optional.empty() : s.view(),
             state.holdsLock,
-            stateName(pg, dynamic.paused()),
+            stateName(pg, dynamic.pause()),
             dcsLastSeenEpochSeconds,
             s != null && s.paused(),
             "promoted self to leader",
