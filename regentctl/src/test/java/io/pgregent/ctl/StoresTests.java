@@ -48,8 +48,9 @@ class StoresTests {
             Map.of("hosts", "127.0.0.1:1", "retry_timeout", 4, "connect_timeout", "2"),
             TARGET)) {
       assertThat(zk).isInstanceOf(io.pgregent.dcs.zookeeper.ZooKeeperDcs.class);
-      // the section's own retry_timeout wins over the command's, as in the agent
-      assertThat(zk.timings().retryTimeout()).isEqualTo(Duration.ofSeconds(4));
+      // zookeeper.retry_timeout is not used, as in Patroni and the agent: the cluster-wide one
+      // governs
+      assertThat(zk.timings().retryTimeout()).isEqualTo(Duration.ofSeconds(10));
     }
   }
 
