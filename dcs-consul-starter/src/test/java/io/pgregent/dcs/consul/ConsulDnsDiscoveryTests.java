@@ -12,6 +12,7 @@ import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.testsupport.ConsulServer;
+import io.pgregent.testsupport.Dig;
 import io.pgregent.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -79,9 +79,8 @@ class ConsulDnsDiscoveryTests {
   @BeforeEach
   void requireConsulAndDig() {
     assumeTrue(consul != null, unavailable);
-    assumeTrue(
-        Dig.available(),
-        "no 'dig' on PATH: install Debian's dnsutils (./test.sh does) to check DNS discovery");
+    String noDig = Dig.unavailableReason();
+    assumeTrue(noDig == null, noDig);
   }
 
   @AfterEach
@@ -280,55 +279,5 @@ class ConsulDnsDiscoveryTests {
     closeables.remove(pg2);
     assertThat(admin.get("/v1/agent/services").has("batman/pg2")).isFalse();
     assertThat(srvPorts("replica")).doesNotContain(5434);
-  }
-
-  /** The real {@code dig} (Debian's dnsutils). */
-  static final class Dig {
-    static boolean available() {
-      for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-        if (java.nio.file.Files.isExecutable(java.nio.file.Path.of(d, "dig"))) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    /** The ports of the SRV records for {@code name}; empty for NXDOMAIN or no answer. */
-    static Set<Integer> srvPorts(int dnsPort, String name) {
-      List<String> cmd =
-          List.of(
-              "dig",
-              "@127.0.0.1",
-              "-p",
-              String.valueOf(dnsPort),
-              "+short",
-              "+time=2",
-              "+tries=1",
-              name,
-              "SRV");
-      try {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-          p.destroyForcibly();
-          throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
-        }
-        Set<Integer> ports = new TreeSet<>();
-        for (String line : out.strip().split("\n")) {
-          String[] f = line.trim().split("\\s+");
-          if (f.length == 4) {
-            ports.add(Integer.parseInt(f[2]));
-          } else if (!line.isBlank()) {
-            throw new IllegalStateException("unexpected dig answer: " + out);
-          }
-        }
-        return ports;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
   }
 }
