@@ -85,6 +85,9 @@ class ConsulDnsFailoverIT {
       if (consul != null) {
         consul.close();
       }
+      if (base != null && System.getenv("REGENT_E2E_KEEP") == null) {
+        PostgresTestEnvironment.deleteTree(base);
+      }
     }
   }
 
