@@ -12,6 +12,8 @@ compgen -G "/usr/lib/postgresql/*/bin/pg_rewind" >/dev/null || missing+=(postgre
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v patronictl >/dev/null 2>&1 || missing+=(patroni)
+command -v dig >/dev/null 2>&1 || missing+=(dnsutils)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}"
@@ -25,6 +27,14 @@ if ((${#missing[@]})); then
     echo "test.sh: missing ${missing[*]}; install them (apt-get install -y ${missing[*]}) and run again" >&2
     exit 1
   fi
+fi
+
+# Consul (open source, 1.14.x) built from the Go module proxy once per machine; without it the
+# Consul tests skip, each saying why.
+if consul_bin="$(.ci/consul.sh)"; then
+  export CONSUL_BIN="$consul_bin"
+else
+  echo "test.sh: no Consul build (see above); the Consul tests will skip" >&2
 fi
 
 exec ./mvnw -B verify "$@"

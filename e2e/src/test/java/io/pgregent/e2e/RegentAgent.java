@@ -91,6 +91,20 @@ public final class RegentAgent extends AgentProcess {
     }
   }
 
+  /**
+   * Puts the agent on Consul instead of etcd: {@code consulLines} replace the {@code etcd3:}
+   * section (each line indented by two spaces); call before {@link #start()}.
+   */
+  void useConsul(String consulLines) {
+    try {
+      String yaml = Files.readString(configFile);
+      String etcd = yaml.substring(yaml.indexOf("etcd3:\n"), yaml.indexOf("bootstrap:\n"));
+      Files.writeString(configFile, yaml.replace(etcd, "consul:\n" + consulLines));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static Path jar() {
     Path dir = Path.of(System.getProperty("regent.jar.dir", "../agent-app/target"));
     try (Stream<Path> s = Files.list(dir)) {

@@ -264,9 +264,35 @@ public final class ConsulDcs implements Dcs {
 
   // ---- leader lock ----
 
+  /**
+   * Runs {@code op} with our session; when Consul says the session is gone, starts a new one and
+   * runs it once more. Whatever the lapsed session held is already gone with it (behaviour delete).
+   */
+  private <T> T withLiveSession(java.util.function.Function<String, T> op) {
+    String s = currentSession();
+    try {
+      return op.apply(s);
+    } catch (InvalidSessionException e) {
+      synchronized (sessionLock) {
+        if (s.equals(session)) {
+          log.warn(
+              "consul session {} of member {} had expired: the member key and any leader lock"
+                  + " bound to it are gone; starting a new session",
+              s,
+              member);
+          createSession(ConsulTimeouts.sessionTtl(timings));
+        }
+      }
+      return op.apply(currentSession());
+    }
+  }
+
   @Override
   public boolean tryAcquire() {
-    String s = currentSession();
+    return withLiveSession(this::tryAcquire);
+  }
+
+  private boolean tryAcquire(String s) {
     if (acquire("leader acquire", leaderKey, member, s)) {
       return true;
     }
@@ -277,7 +303,10 @@ public final class ConsulDcs implements Dcs {
 
   @Override
   public boolean refresh() {
-    String s = currentSession();
+    return withLiveSession(this::refresh);
+  }
+
+  private boolean refresh(String s) {
     Optional<KvEntry> leader = readKey("leader refresh", leaderKey);
     if (leader.isEmpty()) {
       // Our session lapsed and nobody took the lock: take it again, as a create-if-absent.
@@ -347,10 +376,13 @@ public final class ConsulDcs implements Dcs {
   public void touchMember(Member data) {
     String value = ClusterCodec.encode(data);
     synchronized (sessionLock) {
-      String s = currentSession();
-      if (!value.equals(lastMemberValue) || !s.equals(lastMemberSession)) {
-        putMember(value);
-      }
+      withLiveSession(
+          s -> {
+            if (!value.equals(lastMemberValue) || !s.equals(lastMemberSession)) {
+              putMember(value);
+            }
+            return null;
+          });
     }
     if (settings.registerService() || registrar.isRegistered()) {
       if (settings.registerService()) {
@@ -614,6 +646,9 @@ public final class ConsulDcs implements Dcs {
             + r.status()
             + ": "
             + ConsulJson.abbreviate(r.body());
+    if (r.status() == 500 && r.body() != null && r.body().contains("invalid session")) {
+      throw new InvalidSessionException(what);
+    }
     if (r.status() == 403 || r.status() == 401) {
       throw new DcsConfigurationException(
           what + " (check consul.token and its ACL: write on the key prefix, sessions, services)",
@@ -626,6 +661,18 @@ public final class ConsulDcs implements Dcs {
   }
 
   /** A Consul answer that means "try again": the server is there but cannot serve yet. */
+  /**
+   * Consul refused an {@code acquire} because the session is gone (its TTL or a bound check ended
+   * it since the last renewal): a lapsed lease, not an outage, so it is never retried as one.
+   */
+  static final class InvalidSessionException extends DcsException {
+    private static final long serialVersionUID = 1L;
+
+    InvalidSessionException(String message) {
+      super(message);
+    }
+  }
+
   static final class ConsulUnavailableException extends IOException {
     private static final long serialVersionUID = 1L;
 

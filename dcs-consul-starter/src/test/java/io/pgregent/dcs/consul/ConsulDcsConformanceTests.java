@@ -6,6 +6,7 @@ import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.dcs.tck.DcsConformanceTests;
+import io.pgregent.testsupport.ConsulServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,8 +18,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
- * The conformance kit against a real Consul: a {@code consul} binary on PATH or a container where
- * Docker works. Where neither exists the whole class is skipped, saying so.
+ * The conformance kit against a real Consul: a dev-mode agent of the open-source build {@code
+ * .ci/consul.sh} makes. Where none can run, every case is skipped, saying why.
  */
 class ConsulDcsConformanceTests extends DcsConformanceTests {
 
@@ -31,7 +32,7 @@ class ConsulDcsConformanceTests extends DcsConformanceTests {
   static void startConsul() {
     unavailable = ConsulServer.unavailableReason();
     if (unavailable == null) {
-      consul = ConsulServer.start();
+      consul = ConsulServer.dev();
     }
   }
 

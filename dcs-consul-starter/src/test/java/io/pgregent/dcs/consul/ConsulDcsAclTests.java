@@ -1,0 +1,155 @@
+package io.pgregent.dcs.consul;
+
+import static io.pgregent.dcs.consul.ConsulDcsRequestTests.member;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.pgregent.core.dcs.ClusterKey;
+import io.pgregent.core.dcs.ClusterPath;
+import io.pgregent.core.dcs.DcsConfigurationException;
+import io.pgregent.core.dcs.DcsTimings;
+import io.pgregent.testsupport.ConsulServer;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code consul.token} against a real agent with ACLs on and default policy deny: a token with the
+ * policy Patroni documents (write on the cluster's key prefix, on sessions and on the scope's
+ * service) runs a member; no token, or one without those rights, is refused with an error naming
+ * the setting.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ConsulDcsAclTests {
+
+  private static final DcsTimings TIMINGS =
+      new DcsTimings(Duration.ofSeconds(20), Duration.ofSeconds(2));
+  private static final String MANAGEMENT = UUID.randomUUID().toString();
+  private static final ClusterPath PATH = ClusterPath.of("/service", "acl");
+
+  private static ConsulServer consul;
+  private static String unavailable;
+  private static ConsulAdmin admin;
+
+  @BeforeAll
+  static void startConsul() {
+    unavailable = ConsulServer.unavailableReason();
+    if (unavailable == null) {
+      consul = ConsulServer.dev(ConsulServer.Options.plain().withAcl(MANAGEMENT));
+      admin = new ConsulAdmin(consul.url(), MANAGEMENT);
+    }
+  }
+
+  @AfterAll
+  static void stopConsul() {
+    if (consul != null) {
+      consul.close();
+    }
+  }
+
+  @BeforeEach
+  void requireConsul() {
+    assumeTrue(consul != null, unavailable);
+  }
+
+  private static ConsulDcs dcs(String name, String token) {
+    return new ConsulDcs(
+        new ConsulSettings(
+            URI.create(consul.url()),
+            token,
+            true,
+            null,
+            null,
+            null,
+            null,
+            ConsulSettings.Consistency.DEFAULT,
+            null,
+            true,
+            List.of(),
+            "1s",
+            null),
+        PATH,
+        name,
+        TIMINGS);
+  }
+
+  /** A token whose policy has the given rules. */
+  private static String token(String rules) {
+    String policy =
+        admin
+            .put(
+                "/v1/acl/policy",
+                "{\"Name\":\"p"
+                    + UUID.randomUUID().toString().substring(0, 8)
+                    + "\",\"Rules\":"
+                    + com.fasterxml.jackson.databind.node.TextNode.valueOf(rules)
+                    + "}")
+            .path("ID")
+            .asText();
+    return admin
+        .put("/v1/acl/token", "{\"Policies\":[{\"ID\":\"" + policy + "\"}]}")
+        .path("SecretID")
+        .asText();
+  }
+
+  @Test
+  void aTokenWithPatronisPolicyRunsAMemberAndRegistersItsService() {
+    String token =
+        token(
+            "key_prefix \"service/acl/\" { policy = \"write\" }\n"
+                + "session_prefix \"\" { policy = \"write\" }\n"
+                + "service_prefix \"acl\" { policy = \"write\" }\n"
+                + "node_prefix \"\" { policy = \"read\" }\n");
+    try (ConsulDcs a = dcs("a", token);
+        ConsulDcs b = dcs("b", token)) {
+      a.renewSession();
+      a.touchMember(member("primary", "running"));
+      assertThat(a.tryAcquire()).isTrue();
+      b.renewSession();
+      assertThat(b.tryAcquire()).isFalse();
+      assertThat(b.read().isLockedBy("a")).isTrue();
+      assertThat(b.compareAndSet(ClusterKey.CONFIG, 0, "{\"ttl\":20}")).isTrue();
+      assertThat(admin.get("/v1/agent/services").has("acl/a"))
+          .as("the service was registered with the token")
+          .isTrue();
+      assertThat(a.release()).isTrue();
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !admin.get("/v1/agent/services").has("acl/a"));
+  }
+
+  @Test
+  void withoutATokenTheSessionIsRefusedNamingTheSetting() {
+    try (ConsulDcs a = dcs("a", null)) {
+      assertThatThrownBy(a::renewSession)
+          .isInstanceOf(DcsConfigurationException.class)
+          .hasMessageContaining("403")
+          .hasMessageContaining("consul.token");
+    }
+  }
+
+  @Test
+  void aTokenThatMayOnlyReadCannotTakeTheLock() {
+    String token =
+        token(
+            "key_prefix \"service/acl/\" { policy = \"read\" }\n"
+                + "session_prefix \"\" { policy = \"write\" }\n");
+    try (ConsulDcs a = dcs("a", token)) {
+      a.renewSession();
+      assertThatThrownBy(a::tryAcquire)
+          .isInstanceOf(DcsConfigurationException.class)
+          .hasMessageContaining("consul.token");
+      assertThat(admin.get("/v1/kv/service/acl/leader").isMissingNode()).isTrue();
+    }
+  }
+}

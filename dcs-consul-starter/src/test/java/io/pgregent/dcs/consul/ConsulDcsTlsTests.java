@@ -1,0 +1,198 @@
+package io.pgregent.dcs.consul;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.pgregent.core.dcs.ClusterPath;
+import io.pgregent.core.dcs.DcsConfigurationException;
+import io.pgregent.core.dcs.DcsException;
+import io.pgregent.core.dcs.DcsTimings;
+import io.pgregent.testsupport.ConsulServer;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Patroni's {@code consul.cacert}, {@code cert}, {@code key} and {@code verify} against a real
+ * agent whose HTTPS API only accepts clients with a certificate from its CA (made with {@code
+ * openssl}, as an operator would).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ConsulDcsTlsTests {
+
+  private static final DcsTimings TIMINGS =
+      new DcsTimings(Duration.ofSeconds(20), Duration.ofSeconds(2));
+
+  @TempDir static Path dir;
+  private static ConsulServer consul;
+  private static String unavailable;
+
+  @BeforeAll
+  static void startConsul() throws Exception {
+    unavailable = ConsulServer.unavailableReason();
+    if (unavailable != null) {
+      return;
+    }
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=regent-test-ca");
+    signed("server", "serverAuth,clientAuth", "IP:127.0.0.1,DNS:localhost,DNS:server.dc1.consul");
+    signed("client", "clientAuth", "DNS:regent");
+    // A second CA, whose certificates the agent must refuse.
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "other.key",
+        "-out",
+        "other.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=someone-else");
+    consul =
+        ConsulServer.dev(
+            ConsulServer.Options.plain()
+                .withTls(
+                    new ConsulServer.Tls(
+                        dir.resolve("ca.crt"),
+                        dir.resolve("server.crt"),
+                        dir.resolve("server.key"))));
+  }
+
+  private static void signed(String name, String usage, String san) throws Exception {
+    openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        name + ".key",
+        "-out",
+        name + ".csr",
+        "-subj",
+        "/CN=" + name);
+    Files.writeString(
+        dir.resolve(name + ".ext"),
+        "subjectAltName=" + san + "\nextendedKeyUsage=" + usage + "\n",
+        StandardCharsets.UTF_8);
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        name + ".csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        name + ".crt",
+        "-days",
+        "2",
+        "-extfile",
+        name + ".ext");
+  }
+
+  private static void openssl(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("openssl"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("openssl " + String.join(" ", args) + ": " + out);
+    }
+  }
+
+  @AfterAll
+  static void stopConsul() {
+    if (consul != null) {
+      consul.close();
+    }
+  }
+
+  @BeforeEach
+  void requireConsul() {
+    assumeTrue(consul != null, unavailable);
+  }
+
+  private static ConsulDcs dcs(String scope, boolean verify, String ca, String cert, String key) {
+    return new ConsulDcs(
+        new ConsulSettings(
+            URI.create(consul.httpsUrl()),
+            null,
+            verify,
+            ca == null ? null : dir.resolve(ca),
+            cert == null ? null : dir.resolve(cert),
+            key == null ? null : dir.resolve(key),
+            null,
+            ConsulSettings.Consistency.DEFAULT,
+            null,
+            false,
+            List.of(),
+            null,
+            null),
+        ClusterPath.of("/service", scope),
+        "a",
+        TIMINGS);
+  }
+
+  @Test
+  void withTheCaAndAClientCertificateAMemberTakesTheLock() {
+    try (ConsulDcs a = dcs("tls1", true, "ca.crt", "client.crt", "client.key")) {
+      a.renewSession();
+      assertThat(a.tryAcquire()).isTrue();
+      assertThat(a.read().isLockedBy("a")).isTrue();
+    }
+  }
+
+  @Test
+  void aServerCertificateFromAnotherCaIsRefusedNamingTheSettings() {
+    try (ConsulDcs a = dcs("tls2", true, "other.crt", "client.crt", "client.key")) {
+      assertThatThrownBy(a::read)
+          .isInstanceOf(DcsConfigurationException.class)
+          .hasMessageContaining("consul.cacert");
+    }
+  }
+
+  @Test
+  void withoutAClientCertificateTheAgentRefusesTheConnection() {
+    try (ConsulDcs a = dcs("tls3", true, "ca.crt", null, null)) {
+      assertThatThrownBy(a::read).isInstanceOf(DcsException.class);
+    }
+  }
+
+  @Test
+  void verifyFalseSkipsTheServerCheckButStillPresentsTheCertificate() {
+    try (ConsulDcs a = dcs("tls4", false, null, "client.crt", "client.key")) {
+      a.renewSession();
+      assertThat(a.tryAcquire()).isTrue();
+    }
+  }
+}
