@@ -12,6 +12,9 @@ compgen -G "/usr/lib/postgresql/*/bin/pg_rewind" >/dev/null || missing+=(postgre
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v patronictl >/dev/null 2>&1 || missing+=(patroni)
+# the console's browser test: Debian's Chromium and its ChromeDriver (no browser download)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}"
