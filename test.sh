@@ -15,6 +15,8 @@ command -v patronictl >/dev/null 2>&1 || missing+=(patroni)
 # the console's browser test: Debian's Chromium and its ChromeDriver (no browser download)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+# promtool, for the alert rules in deploy/prometheus
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}"
@@ -29,5 +31,9 @@ if ((${#missing[@]})); then
     exit 1
   fi
 fi
+
+# The alert rules: valid, and firing as their unit tests say (about a second).
+promtool check rules deploy/prometheus/alerts.yml
+(cd deploy/prometheus && promtool test rules alerts_test.yml)
 
 exec ./mvnw -B verify "$@"

@@ -191,7 +191,7 @@ function renderHistory() {
     cell(tr, h.timeline, 'num');
     cell(tr, h.lsn, 'num');
     cell(tr, h.reason);
-    cell(tr, h.timestamp);
+    cell(tr, text(h.timestamp).replace('T', ' ').replace(/\.\d+/, ''));
     cell(tr, h.new_leader);
     body.appendChild(tr);
   }
