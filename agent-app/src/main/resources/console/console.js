@@ -306,17 +306,17 @@ class Operation {
     return this.steps.find((s) => s.status !== 'done');
   }
 
-  // The REST answer: a refusal ends the operation; success ends it once the state agrees.
+  // The REST answer: a refusal or an error ends the operation, unless the operation says the
+  // answer leaves the outcome open (a switchover whose REST call stopped waiting); success ends
+  // it once the streamed state agrees.
   answered(r) {
     this.answer = r;
     if (r.status === 401 || r.status === 403) {
       this.fail('refused', 'Refused by the REST API (' + r.status + '): ' + r.text);
-    } else if (r.status >= 400 && r.status !== 503) {
-      this.fail('failed', 'Not done (' + r.status + '): ' + r.text);
-    } else if (r.status === 503 && this.failedWhen503 && this.failedWhen503(r)) {
-      this.fail('failed', 'Failed (' + r.status + '): ' + r.text);
     } else if (r.status === 0) {
       this.fail('failed', r.text);
+    } else if (r.status >= 400 && !(this.stillOpen && this.stillOpen(r))) {
+      this.fail('failed', 'Not done (' + r.status + '): ' + r.text);
     }
     if (state) this.observe(state);
     this.check();
@@ -421,11 +421,14 @@ function switchover(kind) {
       ], 6 * ttl() + 60);
       op.successText = (st, r) => {
         const l = leaderName(st);
-        return (r.status === 200 ? r.text : 'The REST answer was: ' + r.text) + '. ' + l + ' leads' +
-          (member(st, l) && member(st, l).timeline ? ' on timeline ' + member(st, l).timeline : '') + '.';
+        const m = member(st, l);
+        const where = l + ' leads' + (m && m.timeline ? ' on timeline ' + m.timeline : '') + '.';
+        return r.status === 200 ? r.text + '. ' + where
+          : (kind === 'failover' ? 'Failed' : 'Switched') + ' over to "' + l + '": the store shows it. ' + where +
+            ' (The REST API had stopped waiting: ' + r.status + '.)';
       };
-      // "failed" is final; "status unknown" is not: the steps above go on until the store tells.
-      op.failedWhen503 = (r) => /failed|not available|failed to write/i.test(r.text) && !/unknown/i.test(r.text);
+      // A 503 that only says the REST call stopped waiting leaves the outcome to the store.
+      op.stillOpen = (r) => r.status === 503 && /unknown|in progress/i.test(r.text);
     }
     operation = op;
     op.start(() => call('POST', '../' + kind, body));

@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
  * keeps what changed rather than the last minute of "no action".
  */
 @Component
-public class DecisionLog {
+public class DecisionLog implements AutoCloseable {
 
   /** The loggers whose lines are the loop's decisions and actions. */
   static final List<String> SOURCES =
@@ -30,6 +30,7 @@ public class DecisionLog {
 
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
   private final Capture appender = new Capture();
+  private volatile boolean closed;
 
   public DecisionLog() {
     appender.setName("regent-console");
@@ -72,6 +73,9 @@ public class DecisionLog {
 
   /** The launcher may set logging up again (a reload resets it): attach again when it did. */
   private void attach() {
+    if (closed) {
+      return;
+    }
     if (!(LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx)) {
       return;
     }
@@ -85,6 +89,18 @@ public class DecisionLog {
         logger.addAppender(appender);
       }
     }
+  }
+
+  /** Stops capturing (several agents may run in one JVM in tests, one after the other). */
+  @Override
+  public void close() {
+    closed = true;
+    if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+      for (String name : SOURCES) {
+        ctx.getLogger(name).detachAppender(appender);
+      }
+    }
+    appender.stop();
   }
 
   private final class Capture extends AppenderBase<ILoggingEvent> {

@@ -208,6 +208,14 @@ class ConsoleStateTests {
         .doesNotContain("not a decision");
   }
 
+  @Test
+  void aClosedLogStopsCapturing() {
+    DecisionLog log = new DecisionLog();
+    log.close();
+    org.slf4j.LoggerFactory.getLogger("io.pgregent.agent.loop.HaLoop").info("after close");
+    assertThat(log.entries()).isEmpty();
+  }
+
   static ObjectNode line(String message) {
     ObjectNode l = ClusterCodec.nodes().objectNode();
     l.put("message", message);

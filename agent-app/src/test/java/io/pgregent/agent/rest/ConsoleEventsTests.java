@@ -12,19 +12,17 @@ import io.pgregent.agent.console.ConsoleEvents;
 import io.pgregent.postgres.config.Credentials;
 import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,7 +39,6 @@ class ConsoleEventsTests {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String AUTH = RawHttp.basic("admin", "console-secret");
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   static EtcdServer etcd;
   static Path base;
@@ -101,44 +98,66 @@ class ConsoleEventsTests {
     }
   }
 
-  /** A subscription to /console/events, its state documents collected as they arrive. */
+  /**
+   * A subscription to /console/events over a plain socket, its state documents collected as they
+   * arrive; closing it closes the connection, as a browser leaving the page does. HTTP/1.0, so that
+   * the stream is not chunked and each line arrives as the server wrote it.
+   */
   static final class Subscription implements AutoCloseable {
     final List<JsonNode> states = new CopyOnWriteArrayList<>();
     final List<String> lines = new CopyOnWriteArrayList<>();
-    final CompletableFuture<HttpResponse<Stream<String>>> response;
-    volatile String contentType;
+    private final Socket socket;
 
-    Subscription() {
-      response =
-          HTTP.sendAsync(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/console/events"))
-                  .header("Accept", "text/event-stream")
-                  .build(),
-              HttpResponse.BodyHandlers.ofLines());
-      response.thenAcceptAsync(
-          r -> {
-            contentType = r.headers().firstValue("Content-Type").orElse("");
-            StringBuilder data = new StringBuilder();
-            String event = null;
-            for (String line : (Iterable<String>) r.body()::iterator) {
-              lines.add(line);
-              if (line.startsWith("event:")) {
-                event = line.substring(6).trim();
-              } else if (line.startsWith("data:")) {
-                data.append(line.substring(5));
-              } else if (line.isEmpty()) {
-                if ("state".equals(event) && data.length() > 0) {
-                  try {
-                    states.add(JSON.readTree(data.toString()));
-                  } catch (IOException e) {
-                    throw new IllegalStateException("not JSON: " + data, e);
-                  }
-                }
-                data.setLength(0);
-                event = null;
-              }
+    Subscription() throws IOException {
+      socket = new Socket("127.0.0.1", port());
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /console/events HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/event-stream"
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      Thread reader = new Thread(() -> read(in), "console-subscription");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    private void read(BufferedReader in) {
+      StringBuilder data = new StringBuilder();
+      String event = null;
+      try {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          lines.add(line);
+          if (line.startsWith("event:")) {
+            event = line.substring(6).trim();
+          } else if (line.startsWith("data:")) {
+            data.append(line.substring(5));
+          } else if (line.isEmpty()) {
+            if ("state".equals(event) && data.length() > 0) {
+              states.add(JSON.readTree(data.toString()));
             }
-          });
+            data.setLength(0);
+            event = null;
+          }
+        }
+      } catch (IOException e) {
+        // closed
+      }
+    }
+
+    /** A response header's value, from the lines read so far ("" when absent). */
+    String header(String name) {
+      for (String line : lines) {
+        if (line.isEmpty()) {
+          break;
+        }
+        if (line.regionMatches(true, 0, name + ":", 0, name.length() + 1)) {
+          return line.substring(name.length() + 1).trim();
+        }
+      }
+      return "";
     }
 
     JsonNode last() {
@@ -146,9 +165,8 @@ class ConsoleEventsTests {
     }
 
     @Override
-    public void close() {
-      response.thenAccept(r -> r.body().close());
-      response.cancel(true);
+    public void close() throws IOException {
+      socket.close();
     }
   }
 
@@ -173,7 +191,7 @@ class ConsoleEventsTests {
   void aSubscriberGetsTheClusterAtOnceThenEveryChange() throws IOException {
     try (Subscription s = new Subscription()) {
       await().atMost(Duration.ofSeconds(20)).until(() -> !s.states.isEmpty());
-      assertThat(s.contentType).startsWith("text/event-stream");
+      assertThat(s.header("Content-Type")).startsWith("text/event-stream");
       assertThat(s.lines).anyMatch(l -> l.startsWith("retry:"));
       JsonNode first = s.states.get(0);
       assertThat(first.path("scope").asText()).isEqualTo("console");
@@ -205,15 +223,16 @@ class ConsoleEventsTests {
   }
 
   @Test
-  void aClosedSubscriptionIsDropped() {
+  void aClosedSubscriptionIsDropped() throws IOException {
     ConsoleEvents events = agent.getBean(ConsoleEvents.class);
-    int before = events.subscribers();
+    // the other cases' subscriptions are closed too: each goes at its next line
+    await().atMost(Duration.ofSeconds(30)).until(() -> events.subscribers() == 0);
     Subscription s = new Subscription();
     await().atMost(Duration.ofSeconds(20)).until(() -> !s.states.isEmpty());
-    assertThat(events.subscribers()).isEqualTo(before + 1);
+    assertThat(events.subscribers()).isEqualTo(1);
     s.close();
-    // noticed at the next line sent: the leader's lease countdown changes every second
-    await().atMost(Duration.ofSeconds(30)).until(() -> events.subscribers() == before);
+    // noticed when a line is sent: the leader's lease countdown changes every second
+    await().atMost(Duration.ofSeconds(30)).until(() -> events.subscribers() == 0);
   }
 
   @Test
