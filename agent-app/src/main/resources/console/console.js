@@ -101,7 +101,18 @@ function renderLock() {
   }
 }
 
+// Redrawn only when what they show changed, so that a button being clicked or a list being
+// scrolled is not replaced under the pointer at every event.
+const drawn = {};
+function changed(part, value) {
+  const key = JSON.stringify(value);
+  if (drawn[part] === key) return false;
+  drawn[part] = key;
+  return true;
+}
+
 function renderMembers() {
+  if (!changed('members', [state.members, Array.from(seen.keys())])) return;
   const body = $('#members tbody');
   body.replaceChildren();
   const present = new Set();
@@ -184,6 +195,7 @@ function fill(select, names, withBest) {
 }
 
 function renderHistory() {
+  if (!changed('history', state.history)) return;
   const body = $('#history tbody');
   body.replaceChildren();
   for (const h of (state.history || []).slice().reverse()) {
@@ -198,7 +210,12 @@ function renderHistory() {
 }
 
 function renderDecisions() {
+  if (!changed('decisions', (state.members || []).map((m) => [m.name, m.reachable, m.decisions]))) return;
   const box = $('#decisions');
+  const scrolled = {};
+  box.querySelectorAll('div[data-member]').forEach((d) => {
+    scrolled[d.dataset.member] = d.querySelector('ul').scrollTop;
+  });
   box.replaceChildren();
   for (const m of state.members || []) {
     const div = document.createElement('div');
@@ -216,6 +233,7 @@ function renderDecisions() {
     }
     div.appendChild(ul);
     box.appendChild(div);
+    if (scrolled[m.name]) ul.scrollTop = scrolled[m.name];
   }
 }
 

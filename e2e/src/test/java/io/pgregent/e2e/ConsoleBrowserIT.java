@@ -197,6 +197,8 @@ class ConsoleBrowserIT {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> browser.findElement(By.id("confirm")).isDisplayed());
+    // the previous operation's outcome must not be taken for this one's
+    js("document.getElementById('outcome').dataset.outcome = '';");
     browser.findElement(By.id("confirm-yes")).click();
   }
 
@@ -401,5 +403,29 @@ class ConsoleBrowserIT {
     } finally {
       js("window.fetch = window.realFetch;");
     }
+  }
+
+  @Test
+  @Order(7)
+  void aReplicaRestartedFromItsRowIsShownRunningAgain() {
+    String replica =
+        agents.keySet().stream()
+            .filter(n -> agents.get(n).isAlive() && !n.equals(shownLeader()))
+            .findFirst()
+            .orElseThrow();
+    String startedBefore =
+        agents.get(replica).patroni().orElseThrow().path("postmaster_start_time").asText();
+    browser
+        .findElement(
+            By.cssSelector("tr[data-member='" + replica + "'] button[data-action='restart']"))
+        .click();
+    assertThat(browser.findElement(By.id("confirm-text")).getText()).contains(replica);
+    confirm();
+    await().atMost(Duration.ofSeconds(180)).until(() -> !outcome().isEmpty());
+    assertThat(outcome()).as("outcome: %s", outcomeText()).isEqualTo("success");
+    assertThat(outcomeText()).contains("restarted successfully");
+    assertThat(agents.get(replica).patroni().orElseThrow().path("postmaster_start_time").asText())
+        .isNotEqualTo(startedBefore);
+    screenshot("7-replica-restarted");
   }
 }
