@@ -14,6 +14,11 @@ command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v patronictl >/dev/null 2>&1 || missing+=(patroni)
 command -v dig >/dev/null 2>&1 || missing+=(dnsutils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# the console's browser test: Debian's Chromium and its ChromeDriver (no browser download)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+# promtool, for the alert rules in deploy/prometheus
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}"
@@ -36,5 +41,9 @@ if consul_bin="$(.ci/consul.sh)"; then
 else
   echo "test.sh: no Consul build (see above); the Consul tests will skip" >&2
 fi
+
+# The alert rules: valid, and firing as their unit tests say (about a second).
+promtool check rules deploy/prometheus/alerts.yml
+(cd deploy/prometheus && promtool test rules alerts_test.yml)
 
 exec ./mvnw -B verify "$@"

@@ -31,7 +31,8 @@ import org.springframework.web.context.support.StandardServletEnvironment;
       "io.pgregent.agent.loop",
       "io.pgregent.agent.rest",
       "io.pgregent.agent.health",
-      "io.pgregent.agent.metrics"
+      "io.pgregent.agent.metrics",
+      "io.pgregent.agent.console"
     })
 public class RegentApplication {
 

@@ -105,6 +105,29 @@ public final class RegentAgent extends AgentProcess {
     }
   }
 
+  /** Requires {@code user}/{@code password} for the REST API's unsafe methods; before start. */
+  void restAuthentication(String user, String password) {
+    try {
+      String yaml = Files.readString(configFile);
+      String own = "  connect_address: 127.0.0.1:" + apiPort + "\n";
+      if (!yaml.contains(own)) {
+        throw new IllegalStateException("no REST connect_address in " + configFile);
+      }
+      Files.writeString(
+          configFile,
+          yaml.replace(
+              own,
+              own
+                  + "  authentication:\n    username: "
+                  + user
+                  + "\n    password: "
+                  + password
+                  + "\n"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static Path jar() {
     Path dir = Path.of(System.getProperty("regent.jar.dir", "../agent-app/target"));
     try (Stream<Path> s = Files.list(dir)) {

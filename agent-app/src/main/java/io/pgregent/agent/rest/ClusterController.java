@@ -91,7 +91,7 @@ public class ClusterController {
   }
 
   /** Patroni's {@code cluster_as_json}, with 4.1's receive/replay fields. */
-  static ObjectNode render(ClusterView view, String scope) {
+  public static ObjectNode render(ClusterView view, String scope) {
     ObjectNode doc = ClusterCodec.nodes().objectNode();
     ArrayNode members = doc.putArray("members");
     String leaderName = view.leader().map(l -> l.name()).orElse(null);
@@ -167,7 +167,7 @@ public class ClusterController {
     out.put(prefix + "lag", Math.max(0, clusterLsn - lsn.asLong()));
   }
 
-  static String formatLsn(long lsn) {
+  public static String formatLsn(long lsn) {
     return Long.toHexString(lsn >>> 32).toUpperCase()
         + "/"
         + Long.toHexString(lsn & 0xffffffffL).toUpperCase();

@@ -1,0 +1,502 @@
+// Regent console: renders the state the agent streams (server-sent events) and acts through the
+// REST API's own endpoints, with the credentials typed in the page. No framework, no build step.
+'use strict';
+
+const $ = (sel) => document.querySelector(sel);
+let state = null;
+const seen = new Map(); // members seen at least once, by name, so that a vanished one shows as gone
+let operation = null;
+
+// ---- the event stream ----
+
+function connect() {
+  const es = new EventSource('events');
+  es.addEventListener('state', (e) => {
+    state = JSON.parse(e.data);
+    setLive(true);
+    render();
+    if (operation) operation.observe(state);
+  });
+  es.onerror = () => setLive(false);
+}
+
+function setLive(live) {
+  const b = $('#live');
+  b.dataset.live = String(live);
+  b.textContent = live ? 'live' : 'reconnecting…';
+  b.className = 'badge ' + (live ? 'ok' : 'warn');
+}
+
+// ---- rendering ----
+
+function text(value) {
+  return value === undefined || value === null ? '' : String(value);
+}
+
+function cell(tr, value, cls) {
+  const td = document.createElement('td');
+  td.textContent = text(value);
+  if (cls) td.className = cls;
+  tr.appendChild(td);
+  return td;
+}
+
+function bytes(lag) {
+  if (lag === undefined || lag === null) return '';
+  if (typeof lag !== 'number') return String(lag);
+  if (lag < 1024) return lag + ' B';
+  if (lag < 1024 * 1024) return (lag / 1024).toFixed(1) + ' kB';
+  return (lag / 1024 / 1024).toFixed(1) + ' MB';
+}
+
+function render() {
+  $('#scope').textContent = state.scope;
+  $('#self').textContent = state.self;
+  const store = $('#store');
+  store.textContent = state.store.reachable ? 'store reachable' : 'store unreachable';
+  store.className = 'badge ' + (state.store.reachable ? 'ok' : 'bad');
+  const pause = $('#pause');
+  pause.textContent = state.pause ? 'paused (maintenance mode)' : '';
+  pause.className = 'badge warn';
+  pause.dataset.paused = String(!!state.pause);
+  const fs = state.failsafe || {};
+  const failsafe = $('#failsafe');
+  failsafe.textContent = fs.mode ? 'failsafe mode' + (fs.members ? ': ' + fs.members.join(', ') : '') : '';
+  failsafe.className = 'badge ' + (state.store.reachable ? 'muted' : 'bad');
+  renderLock();
+  renderMembers();
+  renderCandidates();
+  renderHistory();
+  renderDecisions();
+}
+
+function renderLock() {
+  const name = $('#leader-name');
+  const detail = $('#leader-detail');
+  if (state.leader) {
+    name.textContent = state.leader.name;
+    let d = 'holds the lock, ttl ' + state.leader.ttl + ' s';
+    if (state.leader.lease_remaining_ms !== undefined) {
+      d += ', lease ' + (state.leader.lease_remaining_ms / 1000).toFixed(1) + ' s left';
+    }
+    detail.textContent = d;
+  } else {
+    name.textContent = state.store.reachable === false ? '?' : 'no leader';
+    detail.textContent = state.store.reachable === false ? '(store unreachable)' : '';
+  }
+  name.dataset.leader = state.leader ? state.leader.name : '';
+  const f = $('#failover-pending');
+  f.hidden = !state.failover;
+  if (state.failover) {
+    const x = state.failover;
+    f.textContent = 'pending ' + (x.scheduled_at ? 'switchover at ' + x.scheduled_at : 'switchover/failover') +
+      (x.leader ? ' from ' + x.leader : '') + (x.candidate ? ' to ' + x.candidate : '');
+  }
+  const s = $('#sync');
+  s.hidden = !state.sync;
+  if (state.sync) {
+    s.textContent = 'synchronous mode ' + state.sync.mode + ': ' +
+      ((state.sync.standbys || []).join(', ') || 'no standby') +
+      (state.sync.quorum !== undefined ? ' (quorum ' + state.sync.quorum + ')' : '');
+  }
+}
+
+// Redrawn only when what they show changed, so that a button being clicked or a list being
+// scrolled is not replaced under the pointer at every event.
+const drawn = {};
+function changed(part, value) {
+  const key = JSON.stringify(value);
+  if (drawn[part] === key) return false;
+  drawn[part] = key;
+  return true;
+}
+
+function renderMembers() {
+  if (!changed('members', [state.members, Array.from(seen.keys())])) return;
+  const body = $('#members tbody');
+  body.replaceChildren();
+  const present = new Set();
+  for (const m of state.members || []) {
+    present.add(m.name);
+    seen.set(m.name, m);
+    body.appendChild(memberRow(m, false));
+  }
+  if (state.members) {
+    for (const [name, m] of seen) {
+      if (!present.has(name)) body.appendChild(memberRow(m, true));
+    }
+  }
+}
+
+function memberRow(m, gone) {
+  const tr = document.createElement('tr');
+  tr.dataset.member = m.name;
+  tr.dataset.role = gone ? 'gone' : m.role;
+  tr.dataset.gone = String(gone);
+  tr.dataset.reachable = String(!gone && m.reachable !== false);
+  cell(tr, m.name);
+  cell(tr, m.host ? m.host + ':' + m.port : '');
+  cell(tr, gone ? '' : m.role.replace('_', ' '), 'role-' + m.role);
+  let st = gone ? 'gone (no member key)' : m.state;
+  if (!gone && m.reachable === false) st += ' — not answering';
+  cell(tr, st, 'state');
+  cell(tr, m.timeline, 'num');
+  cell(tr, m.role === 'leader' ? m.lsn : '', 'num');
+  cell(tr, m.receive_lsn, 'num');
+  cell(tr, bytes(m.receive_lag), 'num');
+  cell(tr, m.replay_lsn, 'num');
+  cell(tr, bytes(m.replay_lag), 'num');
+  const tags = cell(tr, '');
+  for (const [k, v] of Object.entries(m.tags || {})) {
+    const t = document.createElement('span');
+    t.className = 'tag';
+    t.textContent = k + '=' + JSON.stringify(v);
+    tags.appendChild(t);
+  }
+  const pending = cell(tr, m.pending_restart ? '*' : '');
+  if (m.pending_restart_reason) pending.title = Object.keys(m.pending_restart_reason).join(', ');
+  const act = cell(tr, '');
+  if (!gone) {
+    act.appendChild(button('Restart', () => memberAction(m.name, 'restart')));
+    if (m.role !== 'leader') act.appendChild(button('Reinit', () => memberAction(m.name, 'reinitialize')));
+  }
+  return tr;
+}
+
+function button(label, onClick) {
+  const b = document.createElement('button');
+  b.className = 'small';
+  b.textContent = label;
+  b.dataset.action = label.toLowerCase();
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function renderCandidates() {
+  const replicas = (state.members || []).filter((m) => state.leader ? m.name !== state.leader.name : true)
+    .map((m) => m.name);
+  fill($('#switchover-candidate'), replicas, true);
+  fill($('#failover-candidate'), replicas, false);
+}
+
+function fill(select, names, withBest) {
+  const wanted = (withBest ? [''] : []).concat(names);
+  const have = Array.from(select.options).map((o) => o.value);
+  if (JSON.stringify(have) === JSON.stringify(wanted)) return;
+  const keep = select.value;
+  select.replaceChildren();
+  for (const n of wanted) {
+    const o = document.createElement('option');
+    o.value = n;
+    o.textContent = n || '(best replica)';
+    select.appendChild(o);
+  }
+  if (wanted.includes(keep)) select.value = keep;
+}
+
+function renderHistory() {
+  if (!changed('history', state.history)) return;
+  const body = $('#history tbody');
+  body.replaceChildren();
+  for (const h of (state.history || []).slice().reverse()) {
+    const tr = document.createElement('tr');
+    cell(tr, h.timeline, 'num');
+    cell(tr, h.lsn, 'num');
+    cell(tr, h.reason);
+    cell(tr, text(h.timestamp).replace('T', ' ').replace(/\.\d+/, ''));
+    cell(tr, h.new_leader);
+    body.appendChild(tr);
+  }
+}
+
+function renderDecisions() {
+  if (!changed('decisions', (state.members || []).map((m) => [m.name, m.reachable, m.decisions]))) return;
+  const box = $('#decisions');
+  const scrolled = {};
+  box.querySelectorAll('div[data-member]').forEach((d) => {
+    scrolled[d.dataset.member] = d.querySelector('ul').scrollTop;
+  });
+  box.replaceChildren();
+  for (const m of state.members || []) {
+    const div = document.createElement('div');
+    div.dataset.member = m.name;
+    const h = document.createElement('h3');
+    h.textContent = m.name + (m.reachable === false ? ' (not answering)' : '');
+    div.appendChild(h);
+    const ul = document.createElement('ul');
+    for (const d of (m.decisions || []).slice(-15).reverse()) {
+      const li = document.createElement('li');
+      li.className = d.level;
+      const when = new Date(d.last).toLocaleTimeString();
+      li.textContent = when + '  ' + d.message + (d.count > 1 ? '  (×' + d.count + ')' : '');
+      ul.appendChild(li);
+    }
+    div.appendChild(ul);
+    box.appendChild(div);
+    if (scrolled[m.name]) ul.scrollTop = scrolled[m.name];
+  }
+}
+
+// ---- acting ----
+
+function authorization() {
+  const user = $('#auth-user').value;
+  const password = $('#auth-password').value;
+  if (!user && !password) return null;
+  const raw = new TextEncoder().encode(user + ':' + password);
+  let bin = '';
+  raw.forEach((b) => { bin += String.fromCharCode(b); });
+  return 'Basic ' + btoa(bin);
+}
+
+// 'omit': the browser must not answer a 401 with its own login prompt or stored credentials;
+// only what the user typed here is sent.
+async function call(method, path, body) {
+  const headers = { 'Content-Type': 'application/json' };
+  const auth = authorization();
+  if (auth) headers.Authorization = auth;
+  try {
+    const r = await fetch(path, { method, headers, credentials: 'omit',
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: r.status, text: (await r.text()).trim() };
+  } catch (e) {
+    return { status: 0, text: 'no answer from the agent serving this page: ' + e.message };
+  }
+}
+
+function confirmThen(message, action) {
+  const dialog = $('#confirm');
+  $('#confirm-text').textContent = message;
+  dialog.returnValue = '';
+  dialog.onclose = () => { if (dialog.returnValue === 'yes') action(); };
+  dialog.showModal();
+}
+
+// One operation: steps that the streamed state completes, one REST call, and an outcome that is
+// always said: done, refused, failed, or which step is still pending and why.
+class Operation {
+  constructor(title, steps, boundSeconds) {
+    this.title = title;
+    this.steps = steps.map((s) => Object.assign({ status: 'pending' }, s));
+    this.deadline = Date.now() + boundSeconds * 1000;
+    this.finished = false;
+    this.answer = null;
+    this.timer = setInterval(() => this.check(), 1000);
+    $('#operation-title').textContent = title;
+    this.setOutcome('', 'in progress…');
+    this.draw();
+  }
+
+  draw() {
+    const ol = $('#steps');
+    ol.replaceChildren();
+    for (const s of this.steps) {
+      const li = document.createElement('li');
+      li.dataset.step = s.id;
+      li.dataset.status = s.status;
+      li.textContent = s.label + (s.note ? ' — ' + s.note : '');
+      ol.appendChild(li);
+    }
+  }
+
+  setOutcome(kind, message) {
+    const o = $('#outcome');
+    o.dataset.outcome = kind;
+    o.textContent = message;
+  }
+
+  observe(st) {
+    if (this.finished) return;
+    let changed = false;
+    for (const s of this.steps) {
+      if (s.status !== 'done' && s.done && s.done(st, this)) {
+        s.status = 'done';
+        changed = true;
+      }
+    }
+    const next = this.steps.find((s) => s.status !== 'done');
+    if (next && next.status === 'pending') { next.status = 'active'; changed = true; }
+    if (changed) this.draw();
+    this.check();
+  }
+
+  pending() {
+    return this.steps.find((s) => s.status !== 'done');
+  }
+
+  // The REST answer: a refusal or an error ends the operation, unless the operation says the
+  // answer leaves the outcome open (a switchover whose REST call stopped waiting); success ends
+  // it once the streamed state agrees.
+  answered(r) {
+    this.answer = r;
+    if (r.status === 401 || r.status === 403) {
+      this.fail('refused', 'Refused by the REST API (' + r.status + '): ' + r.text);
+    } else if (r.status === 0) {
+      this.fail('failed', r.text);
+    } else if (r.status >= 400 && !(this.stillOpen && this.stillOpen(r))) {
+      this.fail('failed', 'Not done (' + r.status + '): ' + r.text);
+    }
+    if (state) this.observe(state);
+    this.check();
+  }
+
+  check() {
+    if (this.finished) return;
+    const next = this.pending();
+    if (!next && this.answer) {
+      this.finish('success', this.successText ? this.successText(state, this.answer) : this.answer.text);
+      return;
+    }
+    if (Date.now() > this.deadline) {
+      const why = next && next.why ? next.why(state || {}) : '';
+      this.finish('incomplete', 'Not completed after ' + Math.round((Date.now() - this.started) / 1000) +
+        ' s: step "' + (next ? next.label : 'REST answer') + '" is pending' + (why ? ' (' + why + ')' : '') +
+        (this.answer ? '; the REST API answered ' + this.answer.status + ': ' + this.answer.text : ''));
+    }
+  }
+
+  fail(kind, message) {
+    const s = this.pending();
+    if (s) { s.status = 'failed'; this.draw(); }
+    this.finish(kind, message);
+  }
+
+  finish(kind, message) {
+    this.finished = true;
+    clearInterval(this.timer);
+    this.setOutcome(kind, message);
+    this.draw();
+  }
+
+  start(call) {
+    this.started = Date.now();
+    if (state) this.observe(state);
+    call().then((r) => this.answered(r));
+  }
+}
+
+function member(st, name) {
+  return (st.members || []).find((m) => m.name === name);
+}
+
+function leaderName(st) {
+  return st && st.leader ? st.leader.name : null;
+}
+
+function ttl() {
+  return state && state.config ? state.config.ttl : 30;
+}
+
+function switchover(kind) {
+  const old = leaderName(state);
+  const candidate = $(kind === 'failover' ? '#failover-candidate' : '#switchover-candidate').value;
+  const at = kind === 'switchover' ? $('#switchover-at').value : '';
+  if (kind === 'failover' && !candidate) return;
+  const target = candidate || 'the best replica';
+  const when = at ? new Date(at).toISOString() : null;
+  const message = kind === 'failover'
+    ? 'Fail over to ' + candidate + '? The current leader' + (old ? ' (' + old + ')' : '') + ' is stopped.'
+    : 'Switch over from ' + old + ' to ' + target + (when ? ' at ' + when : ' now') + '?';
+  confirmThen(message, () => {
+    const body = kind === 'failover' ? { candidate } : { leader: old };
+    if (kind === 'switchover' && candidate) body.candidate = candidate;
+    if (when) body.scheduled_at = when;
+    const newLeader = (st) => {
+      const l = leaderName(st);
+      return l && l !== old && (!candidate || l === candidate || kind === 'switchover') ? l : null;
+    };
+    const title = (kind === 'failover' ? 'Failover' : 'Switchover') + ' from ' + (old || '(none)') + ' to ' + target;
+    let op;
+    if (when) {
+      op = new Operation(title + ' at ' + when, [
+        { id: 'scheduled', label: 'Scheduled in the store', done: (st) => !!st.failover && !!st.failover.scheduled_at,
+          why: () => 'the failover key has no schedule' },
+      ], 30);
+    } else {
+      op = new Operation(title, [
+        { id: 'requested', label: 'Request accepted by the REST API', done: (st, o) => !!o.answer || !!st.failover,
+          why: () => 'no answer and no failover key in the store' },
+        { id: 'candidate', label: 'Candidate chosen: ' + target, done: (st, o) => !!st.failover || !!newLeader(st) || !!o.answer,
+          why: () => 'the failover key is not in the store' },
+        { id: 'stopping', label: 'Leader ' + old + ' stepping down', done: (st) => leaderName(st) !== old ||
+            (member(st, old) && member(st, old).state !== 'running'),
+          why: (st) => 'the leader lock is still held by ' + leaderName(st) +
+            (st.failover ? ', the failover key is still waiting' : ', no failover key in the store') },
+        { id: 'promoting', label: 'Candidate promoting', done: (st) => !!newLeader(st),
+          why: (st) => 'the leader lock is held by ' + (leaderName(st) || 'no one') },
+        { id: 'running', label: 'New leader running', done: (st) => {
+            const l = newLeader(st);
+            const m = l && member(st, l);
+            return !!m && m.role === 'leader' && m.state === 'running';
+          }, why: () => 'the new leader is not running yet' },
+        { id: 'rejoining', label: 'Old leader ' + old + ' rejoining as a replica', done: (st) => {
+            const m = member(st, old);
+            return kind === 'failover' && !m ? true : !!m && m.role !== 'leader' && (m.state === 'streaming' || m.state === 'running');
+          }, why: (st) => {
+            const m = member(st, old);
+            return m ? old + ' is ' + m.state : old + ' has no member key (not running)';
+          } },
+      ], 6 * ttl() + 60);
+      op.successText = (st, r) => {
+        const l = leaderName(st);
+        const m = member(st, l);
+        const where = l + ' leads' + (m && m.timeline ? ' on timeline ' + m.timeline : '') + '.';
+        return r.status === 200 ? r.text + '. ' + where
+          : (kind === 'failover' ? 'Failed' : 'Switched') + ' over to "' + l + '": the store shows it. ' + where +
+            ' (The REST API had stopped waiting: ' + r.status + '.)';
+      };
+      // A 503 that only says the REST call stopped waiting leaves the outcome to the store.
+      op.stillOpen = (r) => r.status === 503 && /unknown|in progress/i.test(r.text);
+    }
+    operation = op;
+    op.start(() => call('POST', '../' + kind, body));
+  });
+}
+
+function memberAction(name, action) {
+  const verb = action === 'restart' ? 'Restart PostgreSQL on' : 'Reinitialize (re-clone from the leader)';
+  confirmThen(verb + ' ' + name + '?', () => {
+    const before = member(state, name) || {};
+    const steps = action === 'restart' ? [
+      { id: 'requested', label: 'Restart requested on ' + name, done: (st, o) => !!o.answer,
+        why: () => 'PostgreSQL on ' + name + ' is still restarting' },
+      { id: 'running', label: name + ' running again', done: (st) => {
+          const m = member(st, name);
+          return !!m && (m.state === 'running' || m.state === 'streaming');
+        }, why: (st) => name + ' is ' + ((member(st, name) || {}).state || 'absent') },
+    ] : [
+      { id: 'requested', label: 'Reinitialize started on ' + name, done: (st, o) => !!o.answer,
+        why: () => 'no answer yet' },
+      { id: 'streaming', label: name + ' re-cloned and streaming', done: (st, o) => {
+          const m = member(st, name);
+          o.sawDown = o.sawDown || (m && m.state !== 'streaming');
+          return !!o.answer && o.sawDown && !!m && m.state === 'streaming';
+        }, why: (st) => name + ' is ' + ((member(st, name) || {}).state || 'absent') },
+    ];
+    const op = new Operation((action === 'restart' ? 'Restart ' : 'Reinitialize ') + name, steps, 10 * ttl() + 120);
+    op.before = before;
+    operation = op;
+    op.start(() => call('POST', 'members/' + encodeURIComponent(name) + '/' + action,
+      action === 'reinitialize' ? { force: true } : {}));
+  });
+}
+
+function pause(on) {
+  confirmThen(on ? 'Pause the cluster (maintenance mode: no automatic failover)?' : 'Resume automatic failover?', () => {
+    const op = new Operation(on ? 'Pause' : 'Resume', [
+      { id: 'requested', label: 'Configuration change accepted', done: (st, o) => !!o.answer && o.answer.status === 200,
+        why: () => 'no answer yet' },
+      { id: 'applied', label: on ? 'The store shows the cluster paused' : 'The store shows the cluster running',
+        done: (st) => !!st.pause === on, why: () => 'the dynamic configuration has not changed yet' },
+    ], 3 * ttl());
+    op.successText = () => on ? 'Paused: the agents take no automatic action.' : 'Resumed: automatic failover is on.';
+    operation = op;
+    op.start(() => call('PATCH', '../config', { pause: on ? true : null }));
+  });
+}
+
+$('#switchover-btn').addEventListener('click', () => switchover('switchover'));
+$('#failover-btn').addEventListener('click', () => switchover('failover'));
+$('#pause-btn').addEventListener('click', () => pause(true));
+$('#resume-btn').addEventListener('click', () => pause(false));
+connect();
