@@ -217,6 +217,7 @@ class ReplicationLifecycleTests {
     node2.promote(LONG, writable::add);
 
     LocalPostgresState state = node2.state();
+    assertThat(state.pendingRestartParameters()).as("pending restart after promotion").isEmpty();
     assertThat(state.role()).isEqualTo(PostgresRole.PRIMARY);
     assertThat(state.timeline()).contains(2);
     assertThat(writable).hasSize(1);

@@ -72,9 +72,12 @@ public final class ConfigFileWriter {
       if (standby.primarySlotName() != null) {
         conf.append("primary_slot_name = ").append(quote(standby.primarySlotName())).append('\n');
       }
-      if (!parameters.containsKey("recovery_target_timeline")) {
-        conf.append("recovery_target_timeline = 'latest'\n");
-      }
+    }
+    // Kept on a primary too (it only acts in archive recovery): PostgreSQL flags a restart-only
+    // parameter removed from the file as pending restart, so dropping it at promotion would show
+    // every new primary as needing a restart.
+    if (!parameters.containsKey("recovery_target_timeline")) {
+      conf.append("recovery_target_timeline = 'latest'\n");
     }
     boolean changed = replace(postgresqlConf(), conf.toString());
     if (!pgHba.isEmpty()) {
