@@ -20,6 +20,7 @@ import io.pgregent.core.ha.LocalState;
 import io.pgregent.core.ha.PostgresRunState;
 import io.pgregent.core.ha.ReplicationStatus;
 import io.pgregent.core.ha.StandbyLink;
+import io.pgregent.core.ha.Upstream;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.RunState;
@@ -652,8 +653,10 @@ public final class HaLoop implements SmartLifecycle {
     }
     view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(c.settings()));
     HaSettings settings =
-        dynamic.haSettings(
-            config.name(), config.tags().nofailover(), config.tags().failoverPriority());
+        dynamic
+            .haSettings(config.name(), config.tags().nofailover(), config.tags().failoverPriority())
+            .withReplicationTags(config.tags().replicatefrom(), config.tags().nostream());
+    postgres.nostream(config.tags().nostream());
     runDueRestart(settings.paused());
     actionLock.lock();
     try {
@@ -940,7 +943,7 @@ public final class HaLoop implements SmartLifecycle {
       rememberMembers(view.get());
       if (state.holdsLock && pg.server().map(s -> !s.inRecovery()).orElse(false)) {
         adoptCluster(view.get(), pg.server().get().systemIdentifier());
-        syncSlots();
+        syncSlots(view.get());
         publishFailsafe(view.get());
         long optime = pg.server().get().currentLsn();
         if (view.get().status().map(st -> st.optime() != optime).orElse(true)) {
@@ -948,6 +951,8 @@ public final class HaLoop implements SmartLifecycle {
               ClusterKey.STATUS,
               ClusterCodec.encodeStatus(optime, java.util.Map.of(), java.util.List.of()));
         }
+      } else if (pg.server().map(s -> s.inRecovery()).orElse(false)) {
+        syncCascadingSlots(view.get());
       }
     } catch (DcsException e) {
       log.warn("could not publish member state: {}", e.getMessage());
@@ -1015,9 +1020,43 @@ public final class HaLoop implements SmartLifecycle {
     membersSeen.values().removeIf(seen -> now - seen > keep);
   }
 
-  private void syncSlots() {
+  /**
+   * The leader keeps a slot for every member seen lately but those tagged {@code nostream} (they
+   * never stream); the slot of a member streaming from another member follows the position it
+   * reports.
+   */
+  private void syncSlots(ClusterView view) {
     try {
-      postgres.syncReplicationSlots(java.util.Set.copyOf(membersSeen.keySet()));
+      java.util.Set<String> members = new java.util.HashSet<>(membersSeen.keySet());
+      java.util.Map<String, Long> cascading = new java.util.HashMap<>();
+      for (Member m : view.members().values()) {
+        if (Upstream.tag(m, "nostream")) {
+          members.remove(m.name());
+        } else if (Upstream.replicatefrom(m)
+            .filter(from -> !from.equals(config.name()) && view.member(from).isPresent())
+            .isPresent()) {
+          cascading.put(m.name(), m.xlogLocation().orElse(0L));
+        }
+      }
+      postgres.syncReplicationSlots(members, cascading);
+    } catch (RuntimeException e) {
+      log.warn("could not manage replication slots: {}", e.getMessage());
+    }
+  }
+
+  /** A replica keeps the slots of the members streaming from it (tag {@code replicatefrom}). */
+  private void syncCascadingSlots(ClusterView view) {
+    try {
+      java.util.Set<String> members = new java.util.HashSet<>();
+      String leader = view.leader().map(l -> l.name()).orElse(null);
+      for (Member m : view.members().values()) {
+        if (!m.name().equals(leader)
+            && !Upstream.tag(m, "nostream")
+            && Upstream.replicatefrom(m).map(config.name()::equals).orElse(false)) {
+          members.add(m.name());
+        }
+      }
+      postgres.syncCascadingSlots(members);
     } catch (RuntimeException e) {
       log.warn("could not manage replication slots: {}", e.getMessage());
     }
