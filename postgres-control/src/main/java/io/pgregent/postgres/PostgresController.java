@@ -345,6 +345,11 @@ public final class PostgresController implements AutoCloseable {
     if (!bootstrapRecovery.isEmpty()) {
       parameters = new java.util.LinkedHashMap<>(parameters);
       parameters.putAll(bootstrapRecovery);
+      if ("promote".equals(bootstrapRecovery.get("recovery_target_action"))) {
+        // A hot standby refuses to recover WAL written with larger max_connections (and the
+        // like) than ours; nobody queries it before the promotion anyway.
+        parameters.put("hot_standby", "off");
+      }
     }
     return files.write(parameters, standby, pgHba, settings.pgIdent());
   }
@@ -1534,6 +1539,7 @@ public final class PostgresController implements AutoCloseable {
       return desired;
     }
     createAndDropPhysicalSlots(desired, existing);
+    createPermanentLogicalSlots();
     cascading.forEach(
         (member, lsn) -> {
           String slot = SlotNames.forMember(member);
@@ -1549,6 +1555,74 @@ public final class PostgresController implements AutoCloseable {
           }
         });
     return desired;
+  }
+
+  /**
+   * On a primary: creates the permanent logical slots missing here, once {@code wal_level} is
+   * {@code logical} (each in its database). Logical slots are never dropped: others may be managed
+   * by someone else.
+   */
+  private void createPermanentLogicalSlots() {
+    if (dynamic.permanentLogicalSlots().isEmpty()) {
+      return;
+    }
+    List<String> existing =
+        client.queryStrings(
+            "SELECT slot_name FROM pg_replication_slots WHERE current_setting('wal_level') ="
+                + " 'logical' AND NOT pg_is_in_recovery() UNION ALL SELECT NULL WHERE"
+                + " current_setting('wal_level') <> 'logical' OR pg_is_in_recovery()");
+    if (existing.contains(null)) {
+      return;
+    }
+    dynamic
+        .permanentLogicalSlots()
+        .forEach(
+            (name, slot) -> {
+              if (existing.contains(name)) {
+                return;
+              }
+              try {
+                PostgresClient.once(
+                    settings.localHost(),
+                    settings.port(),
+                    settings.localSocketDirectory().orElse(null),
+                    slot.get("database"),
+                    settings.superuser(),
+                    settings.connectTimeout(),
+                    settings.pgCtlTimeout(),
+                    c -> {
+                      try (var ps =
+                          c.prepareStatement(
+                              "SELECT slot_name FROM pg_create_logical_replication_slot(?, ?)")) {
+                        ps.setString(1, name);
+                        ps.setString(2, slot.get("plugin"));
+                        ps.executeQuery().close();
+                      }
+                      return null;
+                    });
+                log.info("created logical replication slot {}", name);
+              } catch (PostgresQueryException ex) {
+                warnOnce(
+                    "cannot create the permanent logical slot " + name + ": " + ex.getMessage());
+              }
+            });
+  }
+
+  /**
+   * The position of each replication slot on this server: a physical slot's {@code restart_lsn}, a
+   * logical slot's {@code confirmed_flush_lsn}.
+   */
+  public Map<String, Long> slotPositions() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    for (String row :
+        client.queryStrings(
+            "SELECT slot_name || '|' || (COALESCE(confirmed_flush_lsn, restart_lsn) - '0/0')"
+                + "::bigint FROM pg_replication_slots"
+                + " WHERE COALESCE(confirmed_flush_lsn, restart_lsn) IS NOT NULL")) {
+      int bar = row.lastIndexOf('|');
+      out.put(row.substring(0, bar), Long.parseLong(row.substring(bar + 1)));
+    }
+    return out;
   }
 
   private static String lsnText(long lsn) {

@@ -147,6 +147,7 @@ class CustomBootstrapTests {
   void aMethodsRecoveryConfRecoversFromTheArchiveBeforeTheClusterIsUsed() throws Exception {
     Path archive = TestNodes.sharedDir(base, "archive");
     Path backup = base.resolve("backup");
+    // The source allows more connections than the restored cluster: its WAL records that.
     PostgresController source =
         new PostgresController(
             TestNodes.node(base, "source", "s1")
@@ -154,7 +155,9 @@ class CustomBootstrapTests {
                 .parameter("archive_command", "cp %p " + archive + "/%f")
                 .build(),
             scheduler);
-    source.configure(TestNodes.DYNAMIC);
+    source.configure(
+        io.pgregent.postgres.config.DynamicPostgresConfig.withParameters(
+            Map.of("max_connections", 40, "max_wal_senders", 5, "wal_keep_size", "64MB")));
     PostgresController restored = null;
     try {
       source.bootstrap();

@@ -77,6 +77,10 @@ public final class HaLoop implements SmartLifecycle {
   private long dcsLastSeenEpochSeconds;
   private String lastMessage = "";
   private final java.util.Map<String, Long> membersSeen = new java.util.HashMap<>();
+
+  /** The slot positions last written to {@code status}. */
+  private java.util.Map<String, Long> publishedSlots = java.util.Map.of();
+
   private final java.util.concurrent.locks.ReentrantLock actionLock =
       new java.util.concurrent.locks.ReentrantLock();
   private volatile String task;
@@ -825,7 +829,11 @@ public final class HaLoop implements SmartLifecycle {
   static DynamicPostgresConfig postgresConfig(DynamicConfig config) {
     DynamicConfig.Postgresql pg = config.postgresql();
     return new DynamicPostgresConfig(
-        pg.parameters(), pg.usePgRewind(), pg.useSlots(), config.physicalSlots());
+        pg.parameters(),
+        pg.usePgRewind(),
+        pg.useSlots(),
+        config.physicalSlots(),
+        config.logicalSlots());
   }
 
   private void applyPostgres(DynamicConfig config) {
@@ -946,10 +954,11 @@ public final class HaLoop implements SmartLifecycle {
         syncSlots(view.get());
         publishFailsafe(view.get());
         long optime = pg.server().get().currentLsn();
-        if (view.get().status().map(st -> st.optime() != optime).orElse(true)) {
-          dcs.put(
-              ClusterKey.STATUS,
-              ClusterCodec.encodeStatus(optime, java.util.Map.of(), java.util.List.of()));
+        java.util.Map<String, Long> slots = slotPositions(optime);
+        if (view.get().status().map(st -> st.optime() != optime).orElse(true)
+            || !slots.equals(publishedSlots)) {
+          dcs.put(ClusterKey.STATUS, ClusterCodec.encodeStatus(optime, slots, java.util.List.of()));
+          publishedSlots = slots;
         }
       } else if (pg.server().map(s -> s.inRecovery()).orElse(false)) {
         syncCascadingSlots(view.get());
@@ -1042,6 +1051,24 @@ public final class HaLoop implements SmartLifecycle {
     } catch (RuntimeException e) {
       log.warn("could not manage replication slots: {}", e.getMessage());
     }
+  }
+
+  /**
+   * What the leader publishes in {@code status.slots}: the position of each of its slots and its
+   * own, so that members keeping copies of them can follow (as Patroni's members read them).
+   */
+  private java.util.Map<String, Long> slotPositions(long optime) {
+    java.util.Map<String, Long> slots = new java.util.TreeMap<>();
+    if (!dynamic.postgresql().useSlots()) {
+      return slots;
+    }
+    try {
+      slots.putAll(postgres.slotPositions());
+    } catch (RuntimeException e) {
+      log.debug("could not read the replication slots: {}", e.getMessage());
+    }
+    slots.put(io.pgregent.postgres.SlotNames.forMember(config.name()), optime);
+    return slots;
   }
 
   /** A replica keeps the slots of the members streaming from it (tag {@code replicatefrom}). */
