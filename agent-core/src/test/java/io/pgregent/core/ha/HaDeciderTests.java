@@ -263,6 +263,14 @@ class HaDeciderTests {
             new Action.None(),
             Reason.FOLLOWING_LEADER),
         row(
+            "nostream: replicatefrom does not apply, the archive is the leader's",
+            input()
+                .leader("pg0")
+                .settings(settings(false, false, 1, false, false).withReplicationTags("pg2", true))
+                .local(replicaOf("pg0", 10)),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
             "replicatefrom a member not in the cluster: the leader",
             input()
                 .leader("pg0")
