@@ -168,7 +168,10 @@ final class HaExecutor {
       postgres.start();
       state.following = a.source();
     } else if (action instanceof Action.StartPostgres a) {
-      if (!a.asReplica() && state.holdsLock) {
+      boolean ourLock =
+          view.flatMap(ClusterView::leader).map(l -> l.name().equals(config.name())).orElse(false);
+      if (!a.asReplica() && ourLock && state.holdsLock) {
+        // The decider hands the lock back rather than retrying a start that fails.
         try {
           start(a, view);
         } catch (RuntimeException e) {
