@@ -31,7 +31,12 @@ public final class CallbackExecutor {
   }
 
   /** Starts the callback of {@code action}, if one is configured. */
-  public synchronized void call(CallbackAction action, PostgresRole role) {
+  public void call(CallbackAction action, PostgresRole role) {
+    call(action, role.patroniName());
+  }
+
+  /** As {@link #call(CallbackAction, PostgresRole)}, with Patroni's role name ({@code demoted}). */
+  public synchronized void call(CallbackAction action, String role) {
     String command = callbacks.forAction(action);
     if (command == null || command.isBlank()) {
       return;
@@ -43,7 +48,7 @@ public final class CallbackExecutor {
     }
     List<String> cmd = new ArrayList<>(CommandLine.split(command));
     cmd.add(action.argument());
-    cmd.add(role.patroniName());
+    cmd.add(role);
     cmd.add(scope);
     try {
       // From the agent's working directory, as Patroni runs them: relative paths in the command

@@ -69,6 +69,13 @@ public final class PostgresController implements AutoCloseable {
   private volatile ParameterCatalog catalog;
   private volatile DynamicPostgresConfig dynamic = DynamicPostgresConfig.EMPTY;
   private volatile StandbySettings standby;
+
+  /** A custom bootstrap's {@code recovery_conf}, in force until its recovery ends; else empty. */
+  private volatile Map<String, String> bootstrapRecovery = Map.of();
+
+  /** Tag {@code nostream}: a replica recovers from the archive only, without primary_conninfo. */
+  private volatile boolean nostream;
+
   private volatile boolean expectRunning;
   private volatile Optional<String> synchronousStandbyNames;
   private final Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -334,7 +341,17 @@ public final class PostgresController implements AutoCloseable {
 
   private boolean writeConfig(List<String> pgHba) {
     writePgpass();
-    return files.write(effectiveParameters(), standby, pgHba, settings.pgIdent());
+    Map<String, String> parameters = effectiveParameters();
+    if (!bootstrapRecovery.isEmpty()) {
+      parameters = new java.util.LinkedHashMap<>(parameters);
+      parameters.putAll(bootstrapRecovery);
+      if ("promote".equals(bootstrapRecovery.get("recovery_target_action"))) {
+        // A hot standby refuses to recover WAL written with larger max_connections (and the
+        // like) than ours; nobody queries it before the promotion anyway.
+        parameters.put("hot_standby", "off");
+      }
+    }
+    return files.write(parameters, standby, pgHba, settings.pgIdent());
   }
 
   private ParameterCatalog catalog() {
@@ -449,7 +466,7 @@ public final class PostgresController implements AutoCloseable {
    * start, the replication and rewind roles, then {@code post_bootstrap}. Leaves a running primary.
    */
   public void bootstrap() {
-    prepareEmptyDataDir("bootstrap");
+    prepareEmptyDataDir("bootstrap", settings.bootstrap().method() == null);
     // From here on everything in the data directory is this bootstrap's: a failure removes it,
     // so that a half-made cluster is never taken for an existing one.
     try {
@@ -464,6 +481,9 @@ public final class PostgresController implements AutoCloseable {
           settings.bootstrap().pgHba().isEmpty() ? settings.pgHba() : settings.bootstrap().pgHba();
       writeConfig(hba);
       startInternal(true, hba);
+      if (!bootstrapRecovery.isEmpty()) {
+        awaitEndOfBootstrapRecovery();
+      }
       createRoles();
       if (!settings.bootstrap().pgHba().isEmpty()) {
         writeConfig(settings.pgHba());
@@ -471,6 +491,7 @@ public final class PostgresController implements AutoCloseable {
       }
       runPostBootstrap();
     } catch (RuntimeException ex) {
+      bootstrapRecovery = Map.of();
       try {
         if (isRunning()) {
           stopInternal(StopMode.IMMEDIATE, settings.pgCtlTimeout(), false);
@@ -540,7 +561,8 @@ public final class PostgresController implements AutoCloseable {
       method.extraParams().forEach((k, v) -> cmd.add("--" + k + "=" + v));
     }
     CommandResult r =
-        runner.run(cmd, Map.of("PGPASSFILE", settings.pgpass().toString()), Duration.ofHours(1));
+        runner.runScript(
+            cmd, Map.of("PGPASSFILE", settings.pgpass().toString()), Duration.ofHours(1));
     if (!r.succeeded() || !Files.exists(dataDir.resolve("PG_VERSION"))) {
       throw new PostgresException(
           "bootstrap method '"
@@ -550,10 +572,50 @@ public final class PostgresController implements AutoCloseable {
               + "): "
               + r.outputTail(10));
     }
-    if (!method.keepExistingRecoveryConf()) {
+    if (!method.recoveryConf().isEmpty()) {
+      // Recovery (e.g. point in time, from the archive) runs to its end before the cluster is ours.
+      deleteQuietly(dataDir.resolve("standby.signal"));
+      bootstrapRecovery = method.recoveryConf();
+      files.writeRecoverySignal();
+    } else if (!method.keepExistingRecoveryConf()) {
       deleteQuietly(dataDir.resolve("standby.signal"));
       deleteQuietly(dataDir.resolve("recovery.signal"));
     }
+  }
+
+  /**
+   * Waits, as long as the recovery takes, until the server started with a bootstrap's {@code
+   * recovery_conf} leaves recovery (its {@code recovery_target_action} promotes it); then writes
+   * the configuration without the recovery settings. A server that stops meanwhile (a target it
+   * cannot reach, {@code shutdown} as the action) fails the bootstrap.
+   */
+  private void awaitEndOfBootstrapRecovery() {
+    log.info("waiting for end of recovery after bootstrap");
+    boolean[] stopped = {false};
+    boolean ended =
+        waiter.await(
+            () -> {
+              if (!isRunning()) {
+                stopped[0] = true;
+                return true;
+              }
+              try {
+                return !client.status().inRecovery();
+              } catch (PostgresQueryException ex) {
+                return false;
+              }
+            },
+            Duration.ofDays(1));
+    if (stopped[0]) {
+      throw new PostgresException(
+          "PostgreSQL stopped during the recovery of the bootstrap: " + logTail(5));
+    }
+    if (!ended) {
+      throw new PostgresException("the recovery of the bootstrap did not end");
+    }
+    bootstrapRecovery = Map.of();
+    writeConfig(settings.pgHba());
+    reloadServer();
   }
 
   private void createRoles() {
@@ -652,7 +714,8 @@ public final class PostgresController implements AutoCloseable {
     List<String> cmd = new ArrayList<>(CommandLine.split(script));
     cmd.add(url.toString());
     CommandResult r =
-        runner.run(cmd, Map.of("PGPASSFILE", settings.pgpass().toString()), Duration.ofHours(1));
+        runner.runScript(
+            cmd, Map.of("PGPASSFILE", settings.pgpass().toString()), Duration.ofHours(1));
     if (!r.succeeded()) {
       throw new PostgresException(
           "bootstrap.post_bootstrap '"
@@ -731,7 +794,7 @@ public final class PostgresController implements AutoCloseable {
       cmd.add("--connstring=" + conninfo(leader, settings.replication(), false));
       rm.extraParams().forEach((k, v) -> cmd.add("--" + k + "=" + v));
     }
-    return runner.run(cmd, env, timeout);
+    return runner.runScript(cmd, env, timeout);
   }
 
   /**
@@ -757,6 +820,14 @@ public final class PostgresController implements AutoCloseable {
   }
 
   /**
+   * Tells {@code on_role_change} this primary is demoted: it failed to start and its lock is handed
+   * back (Patroni's role name for that case).
+   */
+  public void announceDemoted() {
+    callbacks.call(CallbackAction.ON_ROLE_CHANGE, "demoted");
+  }
+
+  /**
    * Demotes a primary: stops it (fast, escalating) and, when {@code newLeader} is known, starts it
    * again as its replica; otherwise leaves it stopped, configured as a standby without upstream (so
    * that a later {@link #start()} cannot bring back a second primary).
@@ -775,9 +846,22 @@ public final class PostgresController implements AutoCloseable {
   }
 
   private void followConfig(LeaderConnection leader) {
-    String slot = dynamic.useSlots() ? SlotNames.forMember(settings.name()) : null;
-    standby = new StandbySettings(conninfo(leader, settings.replication(), false), slot);
+    if (nostream) {
+      // WAL comes from the archive (restore_command) only.
+      standby = new StandbySettings("", null);
+    } else {
+      String slot = dynamic.useSlots() ? SlotNames.forMember(settings.name()) : null;
+      standby = new StandbySettings(conninfo(leader, settings.replication(), false), slot);
+    }
     writeConfig(settings.pgHba());
+  }
+
+  /**
+   * Sets the {@code nostream} tag: a replica configured from now on does not stream, it recovers
+   * from the archive only.
+   */
+  public void nostream(boolean value) {
+    nostream = value;
   }
 
   /** A libpq connection string to {@code to} (no password: libpq reads the passfile). */
@@ -1330,7 +1414,7 @@ public final class PostgresController implements AutoCloseable {
       return;
     }
     try {
-      CommandResult r = runner.run(CommandLine.split(script), Map.of(), timeout);
+      CommandResult r = runner.runScript(CommandLine.split(script), Map.of(), timeout);
       if (!r.succeeded()) {
         log.warn("before_stop exited with {}: {}", r.exitCode(), r.outputTail(3));
       }
@@ -1362,7 +1446,7 @@ public final class PostgresController implements AutoCloseable {
     if (prePromote != null && !prePromote.isBlank()) {
       CommandResult r;
       try {
-        r = runner.run(CommandLine.split(prePromote), Map.of(), timeout);
+        r = runner.runScript(CommandLine.split(prePromote), Map.of(), timeout);
       } catch (PostgresException ex) {
         throw new PromotionAbortedException("pre_promote did not finish: " + ex.getMessage());
       }
@@ -1429,6 +1513,15 @@ public final class PostgresController implements AutoCloseable {
    * @return the slot names that should exist
    */
   public Set<String> syncReplicationSlots(Set<String> members) {
+    return syncReplicationSlots(members, Map.of());
+  }
+
+  /**
+   * As {@link #syncReplicationSlots(Set)}; the slots of members that stream from another member
+   * ({@code cascading}: member name to the WAL position it reports) are not used here, so they are
+   * moved on to that position, keeping no WAL those members already have.
+   */
+  public Set<String> syncReplicationSlots(Set<String> members, Map<String, Long> cascading) {
     Set<String> desired = new LinkedHashSet<>();
     if (!dynamic.useSlots()) {
       return desired;
@@ -1445,6 +1538,122 @@ public final class PostgresController implements AutoCloseable {
     if (existing.contains(null)) {
       return desired;
     }
+    createAndDropPhysicalSlots(desired, existing);
+    createPermanentLogicalSlots();
+    cascading.forEach(
+        (member, lsn) -> {
+          String slot = SlotNames.forMember(member);
+          if (lsn > 0 && desired.contains(slot)) {
+            client.queryStrings(
+                "SELECT pg_replication_slot_advance(slot_name, LEAST(?::pg_lsn,"
+                    + " pg_current_wal_lsn()))::text FROM pg_replication_slots"
+                    + " WHERE slot_name = ? AND NOT active AND restart_lsn IS NOT NULL"
+                    + " AND restart_lsn < LEAST(?::pg_lsn, pg_current_wal_lsn())",
+                lsnText(lsn),
+                slot,
+                lsnText(lsn));
+          }
+        });
+    return desired;
+  }
+
+  /**
+   * On a primary: creates the permanent logical slots missing here, once {@code wal_level} is
+   * {@code logical} (each in its database). Logical slots are never dropped: others may be managed
+   * by someone else.
+   */
+  private void createPermanentLogicalSlots() {
+    if (dynamic.permanentLogicalSlots().isEmpty()) {
+      return;
+    }
+    List<String> existing =
+        client.queryStrings(
+            "SELECT slot_name FROM pg_replication_slots WHERE current_setting('wal_level') ="
+                + " 'logical' AND NOT pg_is_in_recovery() UNION ALL SELECT NULL WHERE"
+                + " current_setting('wal_level') <> 'logical' OR pg_is_in_recovery()");
+    if (existing.contains(null)) {
+      return;
+    }
+    dynamic
+        .permanentLogicalSlots()
+        .forEach(
+            (name, slot) -> {
+              if (existing.contains(name)) {
+                return;
+              }
+              try {
+                PostgresClient.once(
+                    settings.localHost(),
+                    settings.port(),
+                    settings.localSocketDirectory().orElse(null),
+                    slot.get("database"),
+                    settings.superuser(),
+                    settings.connectTimeout(),
+                    settings.pgCtlTimeout(),
+                    c -> {
+                      try (var ps =
+                          c.prepareStatement(
+                              "SELECT slot_name FROM pg_create_logical_replication_slot(?, ?)")) {
+                        ps.setString(1, name);
+                        ps.setString(2, slot.get("plugin"));
+                        ps.executeQuery().close();
+                      }
+                      return null;
+                    });
+                log.info("created logical replication slot {}", name);
+              } catch (PostgresQueryException ex) {
+                warnOnce(
+                    "cannot create the permanent logical slot " + name + ": " + ex.getMessage());
+              }
+            });
+  }
+
+  /**
+   * The position of each replication slot on this server: a physical slot's {@code restart_lsn}, a
+   * logical slot's {@code confirmed_flush_lsn}.
+   */
+  public Map<String, Long> slotPositions() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    for (String row :
+        client.queryStrings(
+            "SELECT slot_name || '|' || (COALESCE(confirmed_flush_lsn, restart_lsn) - '0/0')"
+                + "::bigint FROM pg_replication_slots"
+                + " WHERE COALESCE(confirmed_flush_lsn, restart_lsn) IS NOT NULL")) {
+      int bar = row.lastIndexOf('|');
+      out.put(row.substring(0, bar), Long.parseLong(row.substring(bar + 1)));
+    }
+    return out;
+  }
+
+  private static String lsnText(long lsn) {
+    return Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT)
+        + "/"
+        + Long.toHexString(lsn & 0xffffffffL).toUpperCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * On a replica: the physical slots of the members that stream from it (tag {@code replicatefrom})
+   * exist, other inactive physical slots are dropped. Does nothing on a primary or when {@code
+   * use_slots} is off.
+   */
+  public void syncCascadingSlots(Set<String> members) {
+    if (!dynamic.useSlots()) {
+      return;
+    }
+    Set<String> desired = new LinkedHashSet<>();
+    members.stream().map(SlotNames::forMember).forEach(desired::add);
+    List<String> existing =
+        client.queryStrings(
+            "SELECT slot_name FROM pg_replication_slots"
+                + " WHERE slot_type = 'physical' AND pg_is_in_recovery()"
+                + " UNION ALL SELECT NULL WHERE NOT pg_is_in_recovery()");
+    if (existing.contains(null)) {
+      return;
+    }
+    createAndDropPhysicalSlots(desired, existing);
+  }
+
+  private void createAndDropPhysicalSlots(Set<String> desired, List<String> existing) {
     for (String slot : desired) {
       if (!existing.contains(slot)) {
         client.queryStrings(
@@ -1464,7 +1673,6 @@ public final class PostgresController implements AutoCloseable {
         }
       }
     }
-    return desired;
   }
 
   /** The physical replication slots on this server. */
@@ -1519,7 +1727,23 @@ public final class PostgresController implements AutoCloseable {
   }
 
   private void prepareEmptyDataDir(String what) {
+    prepareEmptyDataDir(what, true);
+  }
+
+  /**
+   * Checks that the data directory is absent or empty, and makes an absent one; unless {@code
+   * create} is false and the PostgreSQL user may create it itself: a user's method then gets it
+   * absent, as from Patroni (a restore that copies a whole directory into place needs that).
+   */
+  private void prepareEmptyDataDir(String what, boolean create) {
     try {
+      Path parent = dataDir.toAbsolutePath().getParent();
+      if (!create
+          && !Files.exists(dataDir)
+          && Files.isDirectory(parent)
+          && runner.user().owns(parent)) {
+        return;
+      }
       if (Files.exists(dataDir)) {
         if (!Files.isDirectory(dataDir)) {
           throw new PostgresSetupException(

@@ -108,10 +108,149 @@ class CustomBootstrapTests {
     assertThat(superuserLogsIn).isTrue();
   }
 
+  @Test
+  void aMethodGivenByARelativePathRunsFromTheAgentsWorkingDirectory() throws Exception {
+    Path initdb =
+        PostgresBinariesResolver.system(
+                new CommandRunner(OsUser.resolve(PostgresTestEnvironment.osUser())))
+            .resolve(null, Map.of())
+            .initdb();
+    Path method =
+        TestNodes.script(
+            base,
+            "relative_method.sh",
+            String.join(
+                "\n",
+                "for a in \"$@\"; do case \"$a\" in --datadir=*) d=\"${a#--datadir=}\";; esac;"
+                    + " done",
+                "exec " + initdb + " -D \"$d\" -U postgres --auth=trust"));
+    // As Patroni's users write it (e.g. "python features/backup_create.py"): relative to where
+    // the agent was started.
+    String relative = Path.of("").toAbsolutePath().relativize(method).toString();
+    PostgresController c =
+        node(
+            "c2",
+            new BootstrapSettings(
+                List.of(),
+                List.of("local all all trust", "host all all 127.0.0.1/32 trust"),
+                null,
+                new BootstrapMethod("relative", "sh " + relative, false, false, Map.of())));
+    try {
+      c.bootstrap();
+      assertThat(c.state().role()).isEqualTo(PostgresRole.PRIMARY);
+    } finally {
+      TestNodes.stopQuietly(c);
+    }
+  }
+
+  @Test
+  void aMethodsRecoveryConfRecoversFromTheArchiveBeforeTheClusterIsUsed() throws Exception {
+    Path archive = TestNodes.sharedDir(base, "archive");
+    Path backup = base.resolve("backup");
+    // The source allows more connections than the restored cluster: its WAL records that.
+    PostgresController source =
+        new PostgresController(
+            TestNodes.node(base, "source", "s1")
+                .parameter("archive_mode", "on")
+                .parameter("archive_command", "cp %p " + archive + "/%f")
+                .build(),
+            scheduler);
+    source.configure(
+        io.pgregent.postgres.config.DynamicPostgresConfig.withParameters(
+            Map.of("max_connections", 40, "max_wal_senders", 5, "wal_keep_size", "64MB")));
+    PostgresController restored = null;
+    try {
+      source.bootstrap();
+      source.client().execute("CREATE TABLE before_backup()");
+      CommandRunner runner = new CommandRunner(OsUser.resolve(PostgresTestEnvironment.osUser()));
+      Path basebackup =
+          PostgresBinariesResolver.system(runner).resolve(null, Map.of()).pgBasebackup();
+      Path backups = TestNodes.sharedDir(base, "backups");
+      assertThat(
+              runner
+                  .run(
+                      List.of(
+                          basebackup.toString(),
+                          "-D",
+                          backups.resolve("b1").toString(),
+                          "-X",
+                          "none",
+                          "-c",
+                          "fast",
+                          "-d",
+                          "host=127.0.0.1 port="
+                              + source.settings().port()
+                              + " user=replicator password=rep-secret"),
+                      Map.of(),
+                      Duration.ofMinutes(2))
+                  .succeeded())
+          .isTrue();
+      // Only in the archive: the restored cluster has it only if it recovered from there.
+      source.client().execute("CREATE TABLE after_backup()");
+      source.client().execute("SELECT pg_switch_wal()");
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  source
+                      .client()
+                      .queryStrings(
+                          "SELECT (last_archived_wal >= pg_walfile_name(pg_current_wal_lsn()"
+                              + " - 1))::text FROM pg_stat_archiver")
+                      .get(0)
+                      .equals("true"));
+      Path restore =
+          TestNodes.script(
+              base,
+              "restore.sh",
+              String.join(
+                  "\n",
+                  "for a in \"$@\"; do case \"$a\" in --datadir=*) d=\"${a#--datadir=}\";; esac;"
+                      + " done",
+                  "cp -a " + backups.resolve("b1") + "/. \"$d\" && chmod 700 \"$d\""));
+      restored =
+          node(
+              "r1",
+              new BootstrapSettings(
+                  List.of(),
+                  List.of(),
+                  null,
+                  new BootstrapMethod(
+                      "restore",
+                      restore.toString(),
+                      false,
+                      false,
+                      Map.of(),
+                      Map.of(
+                          "restore_command", "cp " + archive + "/%f %p",
+                          "recovery_target_action", "promote",
+                          "recovery_target_timeline", "latest"))));
+      restored.bootstrap();
+
+      assertThat(restored.state().role()).isEqualTo(PostgresRole.PRIMARY);
+      assertThat(
+              restored
+                  .client()
+                  .queryStrings(
+                      "SELECT count(*)::text FROM pg_class WHERE relname = 'after_backup'"))
+          .containsExactly("1");
+      assertThat(Files.exists(restored.dataDir().resolve("recovery.signal"))).isFalse();
+      assertThat(Files.readString(restored.dataDir().resolve("postgresql.conf")))
+          .doesNotContain("recovery_target_action");
+    } finally {
+      TestNodes.stopQuietly(restored);
+      TestNodes.stopQuietly(source);
+    }
+  }
+
   private static PostgresController node(BootstrapSettings bootstrap) {
+    return node("c1", bootstrap);
+  }
+
+  private static PostgresController node(String name, BootstrapSettings bootstrap) {
     PostgresController c =
         new PostgresController(
-            TestNodes.node(base, "custom", "c1").bootstrap(bootstrap).build(), scheduler);
+            TestNodes.node(base, "custom", name).bootstrap(bootstrap).build(), scheduler);
     c.configure(TestNodes.DYNAMIC);
     return c;
   }

@@ -163,12 +163,24 @@ final class HaExecutor {
     if (action instanceof Action.Bootstrap) {
       bootstrap(view);
     } else if (action instanceof Action.CloneFromLeader a) {
-      LeaderConnection leader = connection(view.orElseThrow(), a.leader());
-      postgres.createReplica(leader, LONG_TASK);
+      LeaderConnection source = connection(view.orElseThrow(), a.source());
+      postgres.createReplica(source, LONG_TASK);
       postgres.start();
-      state.following = a.leader();
+      state.following = a.source();
     } else if (action instanceof Action.StartPostgres a) {
-      start(a, view);
+      boolean ourLock =
+          view.flatMap(ClusterView::leader).map(l -> l.name().equals(config.name())).orElse(false);
+      if (!a.asReplica() && ourLock && state.holdsLock) {
+        // The decider hands the lock back rather than retrying a start that fails.
+        try {
+          start(a, view);
+        } catch (RuntimeException e) {
+          log.error("starting the primary failed: {}", e.getMessage());
+          return new Outcome(facts.withPrimaryStartFailed(), true);
+        }
+      } else {
+        start(a, view);
+      }
     } else if (action instanceof Action.Promote) {
       promote(view);
     } else if (action instanceof Action.Demote a) {
@@ -176,7 +188,10 @@ final class HaExecutor {
     } else if (action instanceof Action.FollowLeader a) {
       postgres.followLeader(connection(view.orElseThrow(), a.leader()));
       state.following = a.leader();
-    } else if (action instanceof Action.ReleaseLock) {
+    } else if (action instanceof Action.ReleaseLock a) {
+      if (a.startFailed()) {
+        postgres.announceDemoted();
+      }
       // Never let go while PostgreSQL may still take writes (e.g. running but not answering us).
       if (postgres.isRunning()
           && postgres.state().role() != io.pgregent.postgres.PostgresRole.REPLICA) {

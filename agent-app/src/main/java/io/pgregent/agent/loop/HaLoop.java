@@ -20,6 +20,7 @@ import io.pgregent.core.ha.LocalState;
 import io.pgregent.core.ha.PostgresRunState;
 import io.pgregent.core.ha.ReplicationStatus;
 import io.pgregent.core.ha.StandbyLink;
+import io.pgregent.core.ha.Upstream;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.RunState;
@@ -76,6 +77,10 @@ public final class HaLoop implements SmartLifecycle {
   private long dcsLastSeenEpochSeconds;
   private String lastMessage = "";
   private final java.util.Map<String, Long> membersSeen = new java.util.HashMap<>();
+
+  /** The slot positions last written to {@code status}. */
+  private java.util.Map<String, Long> publishedSlots = java.util.Map.of();
+
   private final java.util.concurrent.locks.ReentrantLock actionLock =
       new java.util.concurrent.locks.ReentrantLock();
   private volatile String task;
@@ -652,8 +657,10 @@ public final class HaLoop implements SmartLifecycle {
     }
     view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(c.settings()));
     HaSettings settings =
-        dynamic.haSettings(
-            config.name(), config.tags().nofailover(), config.tags().failoverPriority());
+        dynamic
+            .haSettings(config.name(), config.tags().nofailover(), config.tags().failoverPriority())
+            .withReplicationTags(config.tags().replicatefrom(), config.tags().nostream());
+    postgres.nostream(config.tags().nostream());
     runDueRestart(settings.paused());
     actionLock.lock();
     try {
@@ -822,7 +829,11 @@ public final class HaLoop implements SmartLifecycle {
   static DynamicPostgresConfig postgresConfig(DynamicConfig config) {
     DynamicConfig.Postgresql pg = config.postgresql();
     return new DynamicPostgresConfig(
-        pg.parameters(), pg.usePgRewind(), pg.useSlots(), config.physicalSlots());
+        pg.parameters(),
+        pg.usePgRewind(),
+        pg.useSlots(),
+        config.physicalSlots(),
+        config.logicalSlots());
   }
 
   private void applyPostgres(DynamicConfig config) {
@@ -940,14 +951,17 @@ public final class HaLoop implements SmartLifecycle {
       rememberMembers(view.get());
       if (state.holdsLock && pg.server().map(s -> !s.inRecovery()).orElse(false)) {
         adoptCluster(view.get(), pg.server().get().systemIdentifier());
-        syncSlots();
+        syncSlots(view.get());
         publishFailsafe(view.get());
         long optime = pg.server().get().currentLsn();
-        if (view.get().status().map(st -> st.optime() != optime).orElse(true)) {
-          dcs.put(
-              ClusterKey.STATUS,
-              ClusterCodec.encodeStatus(optime, java.util.Map.of(), java.util.List.of()));
+        java.util.Map<String, Long> slots = slotPositions(optime);
+        if (view.get().status().map(st -> st.optime() != optime).orElse(true)
+            || !slots.equals(publishedSlots)) {
+          dcs.put(ClusterKey.STATUS, ClusterCodec.encodeStatus(optime, slots, java.util.List.of()));
+          publishedSlots = slots;
         }
+      } else if (pg.server().map(s -> s.inRecovery()).orElse(false)) {
+        syncCascadingSlots(view.get());
       }
     } catch (DcsException e) {
       log.warn("could not publish member state: {}", e.getMessage());
@@ -1015,9 +1029,61 @@ public final class HaLoop implements SmartLifecycle {
     membersSeen.values().removeIf(seen -> now - seen > keep);
   }
 
-  private void syncSlots() {
+  /**
+   * The leader keeps a slot for every member seen lately but those tagged {@code nostream} (they
+   * never stream); the slot of a member streaming from another member follows the position it
+   * reports.
+   */
+  private void syncSlots(ClusterView view) {
     try {
-      postgres.syncReplicationSlots(java.util.Set.copyOf(membersSeen.keySet()));
+      java.util.Set<String> members = new java.util.HashSet<>(membersSeen.keySet());
+      java.util.Map<String, Long> cascading = new java.util.HashMap<>();
+      for (Member m : view.members().values()) {
+        if (Upstream.tag(m, "nostream")) {
+          members.remove(m.name());
+        } else if (Upstream.replicatefrom(m)
+            .filter(from -> !from.equals(config.name()) && view.member(from).isPresent())
+            .isPresent()) {
+          cascading.put(m.name(), m.xlogLocation().orElse(0L));
+        }
+      }
+      postgres.syncReplicationSlots(members, cascading);
+    } catch (RuntimeException e) {
+      log.warn("could not manage replication slots: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * What the leader publishes in {@code status.slots}: the position of each of its slots and its
+   * own, so that members keeping copies of them can follow (as Patroni's members read them).
+   */
+  private java.util.Map<String, Long> slotPositions(long optime) {
+    java.util.Map<String, Long> slots = new java.util.TreeMap<>();
+    if (!dynamic.postgresql().useSlots()) {
+      return slots;
+    }
+    try {
+      slots.putAll(postgres.slotPositions());
+    } catch (RuntimeException e) {
+      log.debug("could not read the replication slots: {}", e.getMessage());
+    }
+    slots.put(io.pgregent.postgres.SlotNames.forMember(config.name()), optime);
+    return slots;
+  }
+
+  /** A replica keeps the slots of the members streaming from it (tag {@code replicatefrom}). */
+  private void syncCascadingSlots(ClusterView view) {
+    try {
+      java.util.Set<String> members = new java.util.HashSet<>();
+      String leader = view.leader().map(l -> l.name()).orElse(null);
+      for (Member m : view.members().values()) {
+        if (!m.name().equals(leader)
+            && !Upstream.tag(m, "nostream")
+            && Upstream.replicatefrom(m).map(config.name()::equals).orElse(false)) {
+          members.add(m.name());
+        }
+      }
+      postgres.syncCascadingSlots(members);
     } catch (RuntimeException e) {
       log.warn("could not manage replication slots: {}", e.getMessage());
     }

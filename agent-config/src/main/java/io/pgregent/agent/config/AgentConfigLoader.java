@@ -410,18 +410,29 @@ public final class AgentConfigLoader {
       Map<String, String> extra = new LinkedHashMap<>();
       section.forEach(
           (k, v) -> {
-            if (!List.of("command", "no_params", "keep_existing_recovery_conf").contains(k)
+            if (!List.of(
+                        "command",
+                        "no_params",
+                        "keep_existing_recovery_conf",
+                        "recovery_conf",
+                        "scope",
+                        "datadir")
+                    .contains(k)
                 && ConfigValues.isScalar(v)) {
               extra.put(k, String.valueOf(v));
             }
           });
+      Map<String, String> recovery = new LinkedHashMap<>();
+      ConfigValues.map(tree, "bootstrap." + m + ".recovery_conf")
+          .forEach((k, v) -> recovery.put(k, String.valueOf(v)));
       method =
           new BootstrapMethod(
               m,
               String.valueOf(section.get("command")),
               flag(section.get("no_params")),
               flag(section.get("keep_existing_recovery_conf")),
-              extra);
+              extra,
+              recovery);
     }
     return new BootstrapSettings(
         ConfigValues.list(tree, "bootstrap.initdb"),

@@ -285,7 +285,7 @@ final class ConfigKeys {
     put("tags.noloadbalance", bool());
     put("tags.clonefrom", bool());
     put("tags.replicatefrom", str());
-    put("tags.nostream", bool().unsupported(null));
+    put("tags.nostream", bool());
 
     // Stores.
     put("etcd3", section());

@@ -374,10 +374,9 @@ final class ConfigValidator {
     if (ConfigValues.string(tree, "bootstrap." + m + ".command") == null) {
       error("bootstrap." + m + ".command", "required: bootstrap.method is '" + m + "'");
     }
-    for (String k : List.of("recovery_conf")) {
-      if (ConfigValues.get(tree, "bootstrap." + m + "." + k) != null) {
-        warn("bootstrap." + m + "." + k, "not supported by Regent yet; ignored");
-      }
+    Object recovery = ConfigValues.get(tree, "bootstrap." + m + ".recovery_conf");
+    if (recovery != null && !(recovery instanceof Map<?, ?>)) {
+      error("bootstrap." + m + ".recovery_conf", "expected a map of recovery settings");
     }
   }
 

@@ -48,6 +48,12 @@ public record Tags(
     return shown;
   }
 
+  /** {@code nostream}: this member recovers from the archive only, it never streams. */
+  public boolean nostream() {
+    Boolean b = ConfigValues.parseBool(all.get("nostream"));
+    return b != null && b;
+  }
+
   private static boolean truthy(Object v) {
     if (v == null || Boolean.FALSE.equals(v)) {
       return false;

@@ -276,6 +276,23 @@ class ConfigValidationTests {
   }
 
   @Test
+  void aBootstrapMethodsRecoveryConfIsReadAndNotPassedAsAnArgument() {
+    LoadedConfig loaded =
+        read(
+            ConfigFixtures.MINIMAL
+                + "bootstrap:\n  method: restore\n  restore:\n    command: /bin/restore\n"
+                + "    test-argument: x\n    recovery_conf:\n"
+                + "      recovery_target_action: promote\n"
+                + "      restore_command: cp /archive/%f %p\n");
+    assertThat(loaded.problems()).isEmpty();
+    var method = loaded.config().postgresql().bootstrap().method();
+    assertThat(method.recoveryConf())
+        .containsEntry("recovery_target_action", "promote")
+        .containsEntry("restore_command", "cp /archive/%f %p");
+    assertThat(method.extraParams()).containsOnlyKeys("test-argument");
+  }
+
+  @Test
   void customReplicaAndBootstrapMethodsAreRecognisedAndNeedACommand() {
     LoadedConfig ok =
         read(

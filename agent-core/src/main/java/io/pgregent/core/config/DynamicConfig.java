@@ -255,6 +255,25 @@ public record DynamicConfig(
     return names;
   }
 
+  /**
+   * The permanent logical slots: name to its {@code database} and {@code plugin} (a slot is logical
+   * when its type says so, or when it names both).
+   */
+  public Map<String, Map<String, String>> logicalSlots() {
+    Map<String, Map<String, String>> out = new java.util.TreeMap<>();
+    slots.forEach(
+        (name, slot) -> {
+          String database = slot.path("database").asText("");
+          String plugin = slot.path("plugin").asText("");
+          if (slot.path("type").asText("logical").equals("logical")
+              && !database.isEmpty()
+              && !plugin.isEmpty()) {
+            out.put(name, Map.of("database", database, "plugin", plugin));
+          }
+        });
+    return out;
+  }
+
   /** {@code synchronous_mode} and the settings that go with it. */
   public SyncSettings sync() {
     return new SyncSettings(

@@ -37,8 +37,11 @@ public sealed interface Action
   /** Run initdb (or the bootstrap method), start as primary, take the lock, seed the store. */
   record Bootstrap() implements Action {}
 
-  /** Create a replica from the leader (pg_basebackup or the configured methods). */
-  record CloneFromLeader(String leader) implements Action {}
+  /**
+   * Create a replica (pg_basebackup or the configured methods) from {@code source}: the leader, or
+   * a running member tagged {@code clonefrom}.
+   */
+  record CloneFromLeader(String source) implements Action {}
 
   /**
    * Start PostgreSQL.
@@ -63,8 +66,16 @@ public sealed interface Action
   /** Stream from {@code leader}: reconfigure, rewind or re-clone as needed, restart. */
   record FollowLeader(String leader) implements Action {}
 
-  /** Delete the leader lock we hold. */
-  record ReleaseLock() implements Action {}
+  /**
+   * Delete the leader lock we hold.
+   *
+   * @param startFailed our primary failed to start: callbacks hear it was demoted
+   */
+  record ReleaseLock(boolean startFailed) implements Action {
+    public ReleaseLock() {
+      this(false);
+    }
+  }
 
   /**
    * Ask other members' REST APIs for their status ({@code GET /patroni}), for the leader race or a

@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param failsafeAccepted outcome of {@link Action.QueryFailsafe}: every member accepted
  * @param viewReread the view was read again by {@link Action.ReadView}
  * @param historyRepaired {@link Action.RepairHistory} ran (whatever its outcome: once a cycle)
+ * @param primaryStartFailed starting our primary (we hold the lock) failed in this cycle
  */
 public record CycleFacts(
     Optional<Boolean> lockRefreshed,
@@ -23,7 +24,27 @@ public record CycleFacts(
     Optional<Map<String, PeerStatus>> peers,
     Optional<Boolean> failsafeAccepted,
     boolean viewReread,
-    boolean historyRepaired) {
+    boolean historyRepaired,
+    boolean primaryStartFailed) {
+
+  public CycleFacts(
+      Optional<Boolean> lockRefreshed,
+      Optional<Boolean> lockAcquired,
+      Optional<Boolean> initializeWon,
+      Optional<Map<String, PeerStatus>> peers,
+      Optional<Boolean> failsafeAccepted,
+      boolean viewReread,
+      boolean historyRepaired) {
+    this(
+        lockRefreshed,
+        lockAcquired,
+        initializeWon,
+        peers,
+        failsafeAccepted,
+        viewReread,
+        historyRepaired,
+        false);
+  }
 
   public static CycleFacts fresh() {
     return new CycleFacts(
@@ -44,7 +65,8 @@ public record CycleFacts(
         peers,
         failsafeAccepted,
         viewReread,
-        historyRepaired);
+        historyRepaired,
+        primaryStartFailed);
   }
 
   public CycleFacts withLockAcquired(boolean value) {
@@ -55,7 +77,8 @@ public record CycleFacts(
         peers,
         failsafeAccepted,
         viewReread,
-        historyRepaired);
+        historyRepaired,
+        primaryStartFailed);
   }
 
   public CycleFacts withInitializeWon(boolean value) {
@@ -66,7 +89,8 @@ public record CycleFacts(
         peers,
         failsafeAccepted,
         viewReread,
-        historyRepaired);
+        historyRepaired,
+        primaryStartFailed);
   }
 
   public CycleFacts withPeers(Map<String, PeerStatus> value) {
@@ -77,7 +101,8 @@ public record CycleFacts(
         Optional.of(Map.copyOf(value)),
         failsafeAccepted,
         viewReread,
-        historyRepaired);
+        historyRepaired,
+        primaryStartFailed);
   }
 
   public CycleFacts withFailsafeAccepted(boolean value) {
@@ -88,16 +113,43 @@ public record CycleFacts(
         peers,
         Optional.of(value),
         viewReread,
-        historyRepaired);
+        historyRepaired,
+        primaryStartFailed);
   }
 
   public CycleFacts withViewReread() {
     return new CycleFacts(
-        lockRefreshed, lockAcquired, initializeWon, peers, failsafeAccepted, true, historyRepaired);
+        lockRefreshed,
+        lockAcquired,
+        initializeWon,
+        peers,
+        failsafeAccepted,
+        true,
+        historyRepaired,
+        primaryStartFailed);
   }
 
   public CycleFacts withHistoryRepaired() {
     return new CycleFacts(
-        lockRefreshed, lockAcquired, initializeWon, peers, failsafeAccepted, viewReread, true);
+        lockRefreshed,
+        lockAcquired,
+        initializeWon,
+        peers,
+        failsafeAccepted,
+        viewReread,
+        true,
+        primaryStartFailed);
+  }
+
+  public CycleFacts withPrimaryStartFailed() {
+    return new CycleFacts(
+        lockRefreshed,
+        lockAcquired,
+        initializeWon,
+        peers,
+        failsafeAccepted,
+        viewReread,
+        historyRepaired,
+        true);
   }
 }

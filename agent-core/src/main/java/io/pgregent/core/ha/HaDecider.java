@@ -165,6 +165,10 @@ public final class HaDecider {
       case STOPPED:
       case CRASHED:
       default:
+        if (in.cycle().primaryStartFailed()) {
+          // Retrying a start that fails would hold the lock until primary_start_timeout.
+          return Decision.of(new Action.ReleaseLock(true), Reason.PRIMARY_START_FAILED);
+        }
         if (primaryStartTimedOut(in)) {
           return Decision.of(new Action.ReleaseLock(), Reason.PRIMARY_START_TIMED_OUT);
         }
@@ -213,7 +217,11 @@ public final class HaDecider {
         if (view.member(leader).flatMap(m -> m.connUrl()).isEmpty()) {
           return Decision.of(new Action.None(), Reason.WAITING_FOR_LEADER_ADDRESS, leader);
         }
-        return Decision.of(new Action.CloneFromLeader(leader), Reason.CLONING_FROM_LEADER, leader);
+        String source = Upstream.toClone(view, s, leader);
+        return Decision.of(
+            new Action.CloneFromLeader(source),
+            source.equals(leader) ? Reason.CLONING_FROM_LEADER : Reason.CLONING_FROM_REPLICA,
+            source);
       case STOPPED:
       case CRASHED:
         // A switchover in pause stopped our primary for the candidate: it comes back as its
@@ -240,8 +248,15 @@ public final class HaDecider {
               lsn(forkedAt.get()),
               leader);
         }
-        if (!local.upstream().map(leader::equals).orElse(false) && !s.paused()) {
-          return Decision.of(new Action.FollowLeader(leader), Reason.FOLLOWING_NEW_LEADER, leader);
+        String upstream = Upstream.toFollow(view, s, leader);
+        if (!local.upstream().map(upstream::equals).orElse(false) && !s.paused()) {
+          return upstream.equals(leader)
+              ? Decision.of(new Action.FollowLeader(leader), Reason.FOLLOWING_NEW_LEADER, leader)
+              : Decision.of(
+                  new Action.FollowLeader(upstream),
+                  Reason.FOLLOWING_REPLICATEFROM,
+                  upstream,
+                  leader);
         }
         return Decision.of(
             new Action.None(),

@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param nofailover this member's {@code nofailover} tag
  * @param failoverPriority this member's {@code failover_priority} tag
  * @param sync synchronous replication
+ * @param replicatefrom this member's {@code replicatefrom} tag, or null
+ * @param nostream this member's {@code nostream} tag: it recovers from the archive only
  */
 public record HaSettings(
     String member,
@@ -32,11 +34,63 @@ public record HaSettings(
     boolean failsafeMode,
     boolean nofailover,
     int failoverPriority,
-    SyncSettings sync) {
+    SyncSettings sync,
+    String replicatefrom,
+    boolean nostream) {
 
   public HaSettings {
     Objects.requireNonNull(member, "member");
     Objects.requireNonNull(sync, "sync");
+  }
+
+  /** Settings of a member streaming from the leader. */
+  public HaSettings(
+      String member,
+      long ttlMillis,
+      long loopWaitMillis,
+      long retryTimeoutMillis,
+      long maximumLagOnFailover,
+      boolean checkTimeline,
+      long primaryStartTimeoutMillis,
+      boolean paused,
+      boolean failsafeMode,
+      boolean nofailover,
+      int failoverPriority,
+      SyncSettings sync) {
+    this(
+        member,
+        ttlMillis,
+        loopWaitMillis,
+        retryTimeoutMillis,
+        maximumLagOnFailover,
+        checkTimeline,
+        primaryStartTimeoutMillis,
+        paused,
+        failsafeMode,
+        nofailover,
+        failoverPriority,
+        sync,
+        null,
+        false);
+  }
+
+  /** These settings with the member's replication tags. */
+  public HaSettings withReplicationTags(String replicatefrom, boolean nostream) {
+    return new HaSettings(
+        member,
+        ttlMillis,
+        loopWaitMillis,
+        retryTimeoutMillis,
+        maximumLagOnFailover,
+        checkTimeline,
+        primaryStartTimeoutMillis,
+        paused,
+        failsafeMode,
+        nofailover,
+        failoverPriority,
+        sync,
+        replicatefrom,
+        nostream);
   }
 
   /** Settings with asynchronous replication. */

@@ -36,6 +36,10 @@ class HaDeciderTests {
     return Stream.of(baseRows(), SyncDeciderRows.rows(), RaceDeciderRows.rows()).flatMap(r -> r);
   }
 
+  private static HaSettings replicateFrom(String member) {
+    return settings(false, false, 1, false, false).withReplicationTags(member, false);
+  }
+
   private static Stream<Arguments> baseRows() {
     PeerStatus aheadPeer = replicaPeer("pg2", 200);
     return Stream.of(
@@ -154,6 +158,14 @@ class HaDeciderTests {
             new Action.StartPostgres(false, null),
             Reason.STARTING_PRIMARY_AFTER_FAILURE),
         row(
+            "leader: starting the crashed primary failed",
+            input()
+                .leader(ME)
+                .local(inState(PostgresRunState.CRASHED))
+                .cycle(CycleFacts.fresh().withLockRefreshed(true).withPrimaryStartFailed()),
+            new Action.ReleaseLock(true),
+            Reason.PRIMARY_START_FAILED),
+        row(
             "leader: PostgreSQL starting",
             input()
                 .leader(ME)
@@ -223,6 +235,50 @@ class HaDeciderTests {
             input().leader("pg0").local(inState(PostgresRunState.NO_DATA)),
             new Action.CloneFromLeader("pg0"),
             Reason.CLONING_FROM_LEADER),
+        row(
+            "no data: clone a running member tagged clonefrom rather than the leader",
+            input()
+                .leader("pg0")
+                .tag("pg2", "clonefrom", "true")
+                .local(inState(PostgresRunState.NO_DATA)),
+            new Action.CloneFromLeader("pg2"),
+            Reason.CLONING_FROM_REPLICA),
+        row(
+            "no data: a clonefrom member that is not running is not cloned",
+            input()
+                .leader("pg0")
+                .tag("pg2", "clonefrom", true)
+                .memberState("pg2", "stopped")
+                .local(inState(PostgresRunState.NO_DATA)),
+            new Action.CloneFromLeader("pg0"),
+            Reason.CLONING_FROM_LEADER),
+        row(
+            "replicatefrom: stream from the named member",
+            input().leader("pg0").settings(replicateFrom("pg2")).local(replicaOf("pg0", 10)),
+            new Action.FollowLeader("pg2"),
+            Reason.FOLLOWING_REPLICATEFROM),
+        row(
+            "replicatefrom: streaming from the named member",
+            input().leader("pg0").settings(replicateFrom("pg2")).local(replicaOf("pg2", 10)),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
+            "nostream: replicatefrom does not apply, the archive is the leader's",
+            input()
+                .leader("pg0")
+                .settings(settings(false, false, 1, false, false).withReplicationTags("pg2", true))
+                .local(replicaOf("pg0", 10)),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
+            "replicatefrom a member not in the cluster: the leader",
+            input()
+                .leader("pg0")
+                .withoutMember("pg2")
+                .settings(replicateFrom("pg2"))
+                .local(replicaOf("pg2", 10)),
+            new Action.FollowLeader("pg0"),
+            Reason.FOLLOWING_NEW_LEADER),
         row(
             "empty data directory, the leader has not published its address yet",
             input().leaderWithoutMemberKey("pg0").local(inState(PostgresRunState.NO_DATA)),

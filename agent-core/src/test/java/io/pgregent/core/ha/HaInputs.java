@@ -65,6 +65,14 @@ final class HaInputs {
       return this;
     }
 
+    private final Map<String, String> states = new TreeMap<>();
+
+    /** {@code member}'s published state ({@code running} unless set). */
+    Builder memberState(String member, String state) {
+      states.put(member, state);
+      return this;
+    }
+
     Builder tag(String member, String tag, Object value) {
       tags.computeIfAbsent(member, m -> new TreeMap<>()).put(tag, value);
       return this;
@@ -160,6 +168,7 @@ final class HaInputs {
           data.put("conn_url", "postgres://127.0.0.1:5432/postgres");
           data.put("api_url", apiUrl(name));
           data.put("role", name.equals(leader) ? "primary" : "replica");
+          data.put("state", states.getOrDefault(name, "running"));
           if (name.equals(leader) && leaderTimeline > 0) {
             data.put("timeline", leaderTimeline);
           }

@@ -101,6 +101,11 @@ public final class ConfigFileWriter {
     return changed;
   }
 
+  /** Creates {@code recovery.signal}: the next start recovers, then leaves recovery. */
+  public void writeRecoverySignal() {
+    replace(dataDir.resolve("recovery.signal"), "");
+  }
+
   /** Whether {@code standby.signal} exists. */
   public boolean standbySignal() {
     return Files.exists(dataDir.resolve("standby.signal"));

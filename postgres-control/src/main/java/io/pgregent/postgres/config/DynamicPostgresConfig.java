@@ -12,12 +12,15 @@ import java.util.Set;
  * @param usePgRewind {@code postgresql.use_pg_rewind}, null when not set there
  * @param useSlots {@code postgresql.use_slots}
  * @param permanentPhysicalSlots names of the physical slots in {@code slots}
+ * @param permanentLogicalSlots the logical slots in {@code slots}: name to {@code database} and
+ *     {@code plugin}
  */
 public record DynamicPostgresConfig(
     Map<String, Object> parameters,
     Boolean usePgRewind,
     boolean useSlots,
-    Set<String> permanentPhysicalSlots) {
+    Set<String> permanentPhysicalSlots,
+    Map<String, Map<String, String>> permanentLogicalSlots) {
 
   public static final DynamicPostgresConfig EMPTY =
       new DynamicPostgresConfig(Map.of(), null, true, Set.of());
@@ -28,6 +31,17 @@ public record DynamicPostgresConfig(
             new LinkedHashMap<>(parameters == null ? Map.of() : parameters));
     permanentPhysicalSlots =
         Set.copyOf(permanentPhysicalSlots == null ? Set.of() : permanentPhysicalSlots);
+    permanentLogicalSlots =
+        Map.copyOf(permanentLogicalSlots == null ? Map.of() : permanentLogicalSlots);
+  }
+
+  /** Without permanent logical slots. */
+  public DynamicPostgresConfig(
+      Map<String, Object> parameters,
+      Boolean usePgRewind,
+      boolean useSlots,
+      Set<String> permanentPhysicalSlots) {
+    this(parameters, usePgRewind, useSlots, permanentPhysicalSlots, Map.of());
   }
 
   public static DynamicPostgresConfig withParameters(Map<String, Object> parameters) {

@@ -40,6 +40,20 @@ public final class CommandRunner {
    * @throws UncheckedIOException when it cannot be started
    */
   public CommandResult run(List<String> command, Map<String, String> env, Duration timeout) {
+    return run(command, env, timeout, null);
+  }
+
+  /**
+   * As {@link #run(List, Map, Duration)}, from the agent's working directory: a user's script
+   * (bootstrap or replica method, post_bootstrap, pre_promote, before_stop) runs where Patroni runs
+   * it, so relative paths in its command line resolve as they would there.
+   */
+  public CommandResult runScript(List<String> command, Map<String, String> env, Duration timeout) {
+    return run(command, env, timeout, Path.of("").toAbsolutePath());
+  }
+
+  private CommandResult run(
+      List<String> command, Map<String, String> env, Duration timeout, Path directory) {
     Path out;
     try {
       out = Files.createTempFile("regent-cmd", ".out");
@@ -49,6 +63,9 @@ public final class CommandRunner {
     Process process = null;
     try {
       ProcessBuilder pb = builder(command, env);
+      if (directory != null) {
+        pb.directory(directory.toFile());
+      }
       pb.redirectErrorStream(true).redirectOutput(out.toFile());
       pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
       if (log.isDebugEnabled()) {

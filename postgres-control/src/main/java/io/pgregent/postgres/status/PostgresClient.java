@@ -295,13 +295,34 @@ public final class PostgresClient implements AutoCloseable {
       Duration connectTimeout,
       Duration queryTimeout,
       ConnectionWork<T> work) {
+    return once(
+        host, port, socketDirectory, "postgres", credentials, connectTimeout, queryTimeout, work);
+  }
+
+  /** As {@link #once}, connected to {@code database}. */
+  public static <T> T once(
+      String host,
+      int port,
+      Path socketDirectory,
+      String database,
+      Credentials credentials,
+      Duration connectTimeout,
+      Duration queryTimeout,
+      ConnectionWork<T> work) {
     Properties props = properties(credentials, socketDirectory, port, connectTimeout, queryTimeout);
-    try (Connection c = DriverManager.getConnection(url(host, port, socketDirectory), props)) {
+    String url =
+        url(host, port, socketDirectory).replaceFirst("/postgres$", "/" + encode(database));
+    try (Connection c = DriverManager.getConnection(url, props)) {
       return work.apply(c);
     } catch (SQLException ex) {
       throw new PostgresQueryException(
           "query on " + where(host, port, socketDirectory) + " failed: " + ex.getMessage(), ex);
     }
+  }
+
+  private static String encode(String database) {
+    return java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8)
+        .replace("+", "%20");
   }
 
   private static String where(String host, int port, Path socketDirectory) {

@@ -1,0 +1,109 @@
+package io.pgregent.agent.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgregent.agent.RegentApplication;
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.agent.config.Tags;
+import io.pgregent.core.dcs.Dcs;
+import io.pgregent.postgres.config.Callbacks;
+import io.pgregent.testsupport.EtcdServer;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * A leader whose crashed primary fails to start again (a broken {@code postgresql.auto.conf}) hands
+ * the lock back at once, telling {@code on_role_change} it was demoted, rather than retrying until
+ * {@code primary_start_timeout} (300 s by default) while nobody can take over. Real agent,
+ * PostgreSQL and etcd.
+ */
+@Timeout(300)
+class FailedPrimaryStartTests {
+
+  private EtcdServer etcd;
+  private Path base;
+  private ConfigurableApplicationContext pg0;
+
+  @AfterEach
+  void stop() {
+    if (pg0 != null) {
+      try {
+        pg0.close();
+      } catch (RuntimeException e) {
+        // the store and the directory still go
+      }
+    }
+    if (etcd != null) {
+      etcd.close();
+    }
+    if (base != null) {
+      PostgresTestEnvironment.deleteTree(base);
+    }
+  }
+
+  @Test
+  void aPrimaryThatFailsToStartReleasesTheLockAndIsAnnouncedDemoted() throws Exception {
+    etcd = EtcdServer.start();
+    base = PostgresTestEnvironment.newBaseDir("regent-failstart");
+    Path calls = base.resolve("calls");
+    Files.createDirectories(calls);
+    Files.setPosixFilePermissions(calls, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Path callback = base.resolve("callback.sh");
+    Files.writeString(
+        callback,
+        "#!/bin/sh\necho \"$@\" >> " + calls.resolve("log") + "\n",
+        StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(callback, PosixFilePermissions.fromString("rwxr-xr-x"));
+    AgentConfig c0 =
+        TestMembers.member(base, "failstart", "pg0", "127.0.0.1:" + etcd.clientPort(), Tags.none());
+    AgentConfig config =
+        new AgentConfig(
+            c0.scope(),
+            c0.namespace(),
+            c0.name(),
+            c0.restapi(),
+            c0.postgresql().toBuilder()
+                .callbacks(new Callbacks(null, null, null, null, callback.toString()))
+                .build(),
+            c0.bootstrapDcs(),
+            c0.tags(),
+            c0.properties());
+    pg0 = RegentApplication.run(config);
+    HaLoop loop = pg0.getBean(HaLoop.class);
+    Dcs dcs = pg0.getBean(Dcs.class);
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> loop.snapshot().map(AgentSnapshot::holdsLock).orElse(false));
+
+    Path dataDir = c0.postgresql().dataDir();
+    Files.writeString(dataDir.resolve("postgresql.auto.conf"), "foo=bar\n");
+    long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+
+    // Well within primary_start_timeout: the lock is gone and the callback heard "demoted".
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> dcs.read().leader().isEmpty());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () ->
+                Files.exists(calls.resolve("log"))
+                    && Files.readString(calls.resolve("log"))
+                        .contains("on_role_change demoted failstart"));
+    assertThat(dcs.read().leader().map(l -> l.name())).isEqualTo(Optional.empty());
+  }
+}
