@@ -1,5 +1,7 @@
 package io.pgregent.e2e.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
@@ -349,24 +351,17 @@ public final class FailoverBenchmark {
     }
 
     void awaitCommits(long count) {
-      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-      while (commits.get() < count) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the writer could not commit");
-        }
-        LockSupport.parkNanos(10_000_000);
-      }
+      await("the writer's commits")
+          .atMost(Duration.ofMinutes(2))
+          .pollInterval(Duration.ofMillis(10))
+          .until(() -> commits.get() >= count);
     }
 
     long awaitFirstCommitAfterKill(Duration bound) {
-      long deadline = System.nanoTime() + bound.toNanos();
-      while (firstAfterKill.get() == 0) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("no commit on a new primary within " + bound);
-        }
-        LockSupport.parkNanos(5_000_000);
-      }
-      return firstAfterKill.get();
+      return await("a commit on a new primary")
+          .atMost(bound)
+          .pollInterval(Duration.ofMillis(5))
+          .until(firstAfterKill::get, at -> at != 0);
     }
 
     void stop() {
