@@ -60,18 +60,7 @@ class ClusterLifecycleTests {
 
   @AfterAll
   static void stopCluster() {
-    try {
-      for (ConfigurableApplicationContext ctx : agents.values()) {
-        try {
-          ctx.close();
-        } catch (RuntimeException e) {
-          // keep closing the others
-        }
-      }
-    } finally {
-      etcd.close();
-      PostgresTestEnvironment.deleteTree(base);
-    }
+    TestMembers.stopAll(etcd, base, agents.values());
   }
 
   static int status(String member, String path) {
@@ -125,7 +114,10 @@ class ClusterLifecycleTests {
     }
   }
 
-  /** Bootstrap, replication, a crash and a hand-over: each step starts from the cluster the one before left. */
+  /**
+   * Bootstrap, replication, a crash and a hand-over: each step starts from the cluster the one
+   * before left.
+   */
   @Test
   @Timeout(900)
   void threeAgentsFromBootstrapToHandOver() throws Exception {
