@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -159,8 +160,14 @@ class LeaseSafetyIT {
         List.of(slowStop, slowPromote, failPromote, promoteFailed, slowStart, slowStarts)) {
       Files.deleteIfExists(flag);
     }
+    long restored = Instant.now().getEpochSecond() + 1;
     agents.keySet().forEach(LeaseSafetyIT::restartIfDown);
     awaitHealthy();
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> agents.values().stream().allMatch(a -> Members.readTheStoreSince(a, restored)));
   }
 
   /** An executable shell script in the base directory, one command a line. */

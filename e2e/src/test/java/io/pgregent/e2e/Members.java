@@ -78,6 +78,14 @@ final class Members {
     }
   }
 
+  /**
+   * Whether the member's agent has read the store at or after {@code epochSeconds} (its {@code
+   * dcs_last_seen}): a store link that was cut can take a while to come back after its restore.
+   */
+  static boolean readTheStoreSince(RegentAgent agent, long epochSeconds) {
+    return agent.patroni().map(j -> j.path("dcs_last_seen").asLong() >= epochSeconds).orElse(false);
+  }
+
   /** Rows in {@code table} on the member, -1 when it cannot be read. */
   static long count(RegentAgent agent, String table) {
     try (Connection c = agent.connect();

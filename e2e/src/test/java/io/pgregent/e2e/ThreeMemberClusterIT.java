@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,6 +107,7 @@ class ThreeMemberClusterIT {
   @BeforeEach
   void startFromAHealthyCluster() throws Exception {
     proxies.values().forEach(FaultProxy::restore);
+    long restored = Instant.now().getEpochSecond() + 1;
     agents.values().stream().filter(a -> !a.isAlive()).forEach(RegentAgent::start);
     Optional<String> stored = etcd.get("/service/e2e/config");
     if (stored.isPresent()) {
@@ -124,7 +126,9 @@ class ThreeMemberClusterIT {
                 leader().isPresent()
                     && agents.keySet().stream()
                         .filter(n -> !n.equals(leader().orElse(n)))
-                        .allMatch(ThreeMemberClusterIT::streaming));
+                        .allMatch(ThreeMemberClusterIT::streaming)
+                    && agents.values().stream()
+                        .allMatch(a -> Members.readTheStoreSince(a, restored)));
   }
 
   static void awaitLeaderAndStreaming(List<String> replicas) {
