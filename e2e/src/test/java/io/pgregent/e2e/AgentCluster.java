@@ -1,5 +1,7 @@
 package io.pgregent.e2e;
 
+import static org.awaitility.Awaitility.await;
+
 import io.pgregent.testsupport.EtcdServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -129,13 +130,7 @@ public final class AgentCluster<A extends ClusterMember> implements AutoCloseabl
   }
 
   private static void waitFor(Duration bound, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + bound.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("condition not met within " + bound);
-      }
-      LockSupport.parkNanos(50_000_000);
-    }
+    await().atMost(bound).pollInterval(Duration.ofMillis(50)).until(condition::getAsBoolean);
   }
 
   @Override

@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,10 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,7 +38,6 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * waits for one primary again (a liveness bound, not a timing assertion), and asserts that no
  * sample saw two writable primaries or two members answering 200 on {@code /primary}.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(600)
 class LeaseSafetyIT {
 
@@ -142,17 +140,34 @@ class LeaseSafetyIT {
   @AfterAll
   static void stopCluster() {
     try {
-      agents.values().forEach(RegentAgent::close);
+      Members.stopAll(agents.values(), etcd, base);
+    } finally {
       proxies.values().forEach(FaultProxy::close);
       restProxies.values().forEach(FaultProxy::close);
-    } finally {
-      etcd.close();
-      if (System.getenv("REGENT_E2E_KEEP") == null) {
-        PostgresTestEnvironment.deleteTree(base);
-      } else {
-        System.err.println("kept the e2e files in " + base);
-      }
     }
+  }
+
+  /**
+   * Every case starts from the whole cluster up, whatever the case before left: every agent
+   * running, every link to the store and to the REST APIs passing, no fault flag set, one leader
+   * and the others streaming.
+   */
+  @BeforeEach
+  void startFromAHealthyCluster() throws Exception {
+    proxies.values().forEach(FaultProxy::restore);
+    restProxies.values().forEach(FaultProxy::restore);
+    for (Path flag :
+        List.of(slowStop, slowPromote, failPromote, promoteFailed, slowStart, slowStarts)) {
+      Files.deleteIfExists(flag);
+    }
+    long restored = Instant.now().getEpochSecond() + 1;
+    agents.keySet().forEach(LeaseSafetyIT::restartIfDown);
+    awaitHealthy();
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> agents.values().stream().allMatch(a -> Members.readTheStoreSince(a, restored)));
   }
 
   /** An executable shell script in the base directory, one command a line. */
@@ -318,6 +333,12 @@ class LeaseSafetyIT {
       thread.start();
     }
 
+    /** Waits until more than {@code n} rows were committed after the call. */
+    void awaitMoreCommits(int n) {
+      long before = committed.get();
+      await().atMost(Duration.ofSeconds(30)).until(() -> committed.get() > before + n);
+    }
+
     @Override
     public void close() throws InterruptedException {
       running = false;
@@ -327,16 +348,14 @@ class LeaseSafetyIT {
   }
 
   @Test
-  @Order(1)
   void aLeaderWhoseStoreLinkIsBlackholedStopsWritingBeforeAnotherPromotes() throws Exception {
     String leader = awaitHealthy();
     try (Writer writer = new Writer();
         SplitBrainChecker checker = new SplitBrainChecker(members())) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> writer.committed.get() > 10);
+      writer.awaitMoreCommits(10);
       proxies.get(leader).blackhole();
       String next = awaitNewLeader(leader);
-      long before = writer.committed.get();
-      await().atMost(Duration.ofSeconds(30)).until(() -> writer.committed.get() > before + 10);
+      writer.awaitMoreCommits(10);
       checker.assertOnePrimaryThroughout();
       assertThat(next).isNotEqualTo(leader);
     } finally {
@@ -346,17 +365,15 @@ class LeaseSafetyIT {
   }
 
   @Test
-  @Order(2)
   void aDemotionStuckInBeforeStopDoesNotOutliveTheLease() throws Exception {
     String leader = awaitHealthy();
     Files.writeString(slowStop, "");
     try (Writer writer = new Writer();
         SplitBrainChecker checker = new SplitBrainChecker(members())) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> writer.committed.get() > 10);
+      writer.awaitMoreCommits(10);
       proxies.get(leader).blackhole();
       String next = awaitNewLeader(leader);
-      long before = writer.committed.get();
-      await().atMost(Duration.ofSeconds(30)).until(() -> writer.committed.get() > before + 10);
+      writer.awaitMoreCommits(10);
       checker.assertOnePrimaryThroughout();
       assertThat(agents.get(leader).log())
           .contains("the leader lease deadline passed")
@@ -370,7 +387,6 @@ class LeaseSafetyIT {
   }
 
   @Test
-  @Order(3)
   void aPrePromoteLongerThanTheTtlKeepsTheLockAndYieldsOnePrimary() throws Exception {
     String leader = awaitHealthy();
     Files.writeString(slowPromote, "");
@@ -401,7 +417,6 @@ class LeaseSafetyIT {
   }
 
   @Test
-  @Order(4)
   void aRestartThatOutlivesTheLeaseDoesNotBringBackASecondPrimary() throws Exception {
     String leader = awaitHealthy();
     Files.writeString(slowStop, "");
@@ -431,13 +446,12 @@ class LeaseSafetyIT {
   }
 
   @Test
-  @Order(5)
   void aFrozenLeadersAgentLeavesNoSecondWritablePrimaryWithTheFence() throws Exception {
     String leader = awaitHealthy();
     RegentAgent frozen = agents.get(leader);
     try (Writer writer = new Writer();
         SplitBrainChecker checker = new SplitBrainChecker(members())) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> writer.committed.get() > 10);
+      writer.awaitMoreCommits(10);
       frozen.freeze();
       try {
         long frozenAt = System.nanoTime();
@@ -460,13 +474,12 @@ class LeaseSafetyIT {
   }
 
   @Test
-  @Order(6)
   void aKilledLeadersAgentLeavesNoSecondWritablePrimaryWithTheFence() throws Exception {
     String leader = awaitHealthy();
     RegentAgent killed = agents.get(leader);
     try (Writer writer = new Writer();
         SplitBrainChecker checker = new SplitBrainChecker(members())) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> writer.committed.get() > 10);
+      writer.awaitMoreCommits(10);
       killed.killAgent();
       String next = awaitNewLeader(leader);
       assertThat(next).isNotEqualTo(leader);
@@ -489,7 +502,6 @@ class LeaseSafetyIT {
   }
 
   @Test
-  @Order(7)
   void aPrimaryWhoseSuperuserIsLockedOutIsNeverWritableBesideTheNewPrimary() throws Exception {
     String leader = awaitHealthy();
     RegentAgent locked = agents.get(leader);
@@ -519,7 +531,6 @@ class LeaseSafetyIT {
   }
 
   @Test
-  @Order(8)
   void aCrashedPrimaryThatTakesLongerThanTheTtlToStartKeepsTheLockAndComesBackAlone()
       throws Exception {
     String leader = awaitHealthy();
@@ -548,7 +559,6 @@ class LeaseSafetyIT {
   }
 
   @Test
-  @Order(9)
   void aCrashedPrimaryStillStartingAtPrimaryStartTimeoutHandsOverToAnotherMember()
       throws Exception {
     String leader = awaitHealthy();
@@ -572,7 +582,6 @@ class LeaseSafetyIT {
   }
 
   @Test
-  @Order(10)
   void aPrePromoteThatFailsHandsTheLockOnAndAnotherMemberPromotes() throws Exception {
     String leader = awaitHealthy();
     Map<String, Integer> from = logPositions();
@@ -598,7 +607,6 @@ class LeaseSafetyIT {
   }
 
   @Test
-  @Order(11)
   void aFailsafeLeaderCutFromTheStoreWhileAReplicaRestartsDemotesAndOneMemberTakesOver()
       throws Exception {
     String leader = awaitHealthy();
@@ -639,7 +647,6 @@ class LeaseSafetyIT {
   }
 
   @Test
-  @Order(12)
   void replicasThatCannotReachEachOthersRestApiPromoteExactlyOne() throws Exception {
     String leader = awaitHealthy();
     Map<String, Integer> from = logPositions();

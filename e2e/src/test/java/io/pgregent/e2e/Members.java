@@ -2,6 +2,9 @@ package io.pgregent.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgregent.testsupport.EtcdServer;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -41,6 +44,46 @@ final class Members {
             .patroni()
             .map(j -> j.path("replication_state").asText().equals("streaming"))
             .orElse(false);
+  }
+
+  /**
+   * Writes {@code n} rows into {@code table} (created if absent) on the member; returns how many
+   * rows the table holds then.
+   */
+  static long write(RegentAgent agent, String table, int n) throws Exception {
+    try (Connection c = agent.connect();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE IF NOT EXISTS " + table + " (id int primary key)");
+      for (int i = 0; i < n; i++) {
+        st.execute("INSERT INTO " + table + " SELECT coalesce(max(id), 0) + 1 FROM " + table);
+      }
+    }
+    return count(agent, table);
+  }
+
+  /**
+   * Stops the agents, then the store, and deletes the cluster's files unless {@code
+   * REGENT_E2E_KEEP} is set (then it says where they are).
+   */
+  static void stopAll(Iterable<? extends ClusterMember> agents, EtcdServer etcd, Path base) {
+    try {
+      agents.forEach(ClusterMember::close);
+    } finally {
+      etcd.close();
+      if (System.getenv("REGENT_E2E_KEEP") == null) {
+        PostgresTestEnvironment.deleteTree(base);
+      } else {
+        System.err.println("kept the e2e files in " + base);
+      }
+    }
+  }
+
+  /**
+   * Whether the member's agent has read the store at or after {@code epochSeconds} (its {@code
+   * dcs_last_seen}): a store link that was cut can take a while to come back after its restore.
+   */
+  static boolean readTheStoreSince(RegentAgent agent, long epochSeconds) {
+    return agent.patroni().map(j -> j.path("dcs_last_seen").asLong() >= epochSeconds).orElse(false);
   }
 
   /** Rows in {@code table} on the member, -1 when it cannot be read. */

@@ -23,10 +23,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,7 +37,6 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * healthy leader, and a restart of a member. The old primary of a switchover follows the new one
  * without pg_rewind.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(600)
 class PlannedOperationsIT {
 
@@ -63,7 +60,6 @@ class PlannedOperationsIT {
   private static EtcdServer etcd;
   private static Path base;
   private static final Map<String, RegentAgent> agents = new LinkedHashMap<>();
-  private static int rows;
 
   @BeforeAll
   static void startCluster() {
@@ -79,12 +75,7 @@ class PlannedOperationsIT {
 
   @AfterAll
   static void stopCluster() {
-    try {
-      agents.values().forEach(RegentAgent::close);
-    } finally {
-      etcd.close();
-      PostgresTestEnvironment.deleteTree(base);
-    }
+    Members.stopAll(agents.values(), etcd, base);
   }
 
   // ---- helpers ----
@@ -139,14 +130,25 @@ class PlannedOperationsIT {
             });
   }
 
-  static void write(String member, int n) throws Exception {
-    try (Connection c = agents.get(member).connect();
-        Statement st = c.createStatement()) {
-      st.execute("CREATE TABLE IF NOT EXISTS planned (id int primary key)");
-      for (int i = 0; i < n; i++) {
-        st.execute("INSERT INTO planned VALUES (" + (++rows) + ")");
-      }
+  /** Writes {@code n} rows on {@code member}; returns how many rows the table holds then. */
+  static long write(String member, int n) throws Exception {
+    return Members.write(agents.get(member), "planned", n);
+  }
+
+  /**
+   * Every case starts from the whole cluster up, whatever the case before left: each agent running,
+   * no pause, Patroni's default lag limit, one leader, the others streaming.
+   */
+  @BeforeEach
+  void startFromAHealthyCluster() throws Exception {
+    agents.values().stream().filter(a -> !a.isAlive()).forEach(RegentAgent::start);
+    ObjectNode config = (ObjectNode) JSON.readTree(etcd.get(CONFIG_KEY).orElseThrow());
+    if (config.has("pause") || config.path("maximum_lag_on_failover").asLong(1048576) != 1048576) {
+      config.remove("pause");
+      config.put("maximum_lag_on_failover", 1048576);
+      etcd.put(CONFIG_KEY, JSON.writeValueAsString(config));
     }
+    awaitHealthy();
   }
 
   static long count(String member) {
@@ -161,11 +163,10 @@ class PlannedOperationsIT {
   // ---- cases ----
 
   @Test
-  @Order(1)
   void aSwitchoverToANamedCandidateKeepsEveryCommitAndNeedsNoRewind() throws Exception {
     String old = leader().orElseThrow();
     String next = other(old);
-    write(old, 20);
+    long rows = write(old, 20);
     int rewindsBefore = rewinds(old);
     RegentAgent.Answer answer =
         agents
@@ -181,14 +182,13 @@ class PlannedOperationsIT {
     // Every commit of the old primary is on the new one, and the old one follows it.
     assertThat(count(next)).isEqualTo(rows);
     await().atMost(Duration.ofSeconds(60)).until(() -> streaming(old));
-    write(next, 5);
-    await().atMost(Duration.ofSeconds(30)).until(() -> count(old) == rows && count("pg2") == rows);
+    long more = write(next, 5);
+    await().atMost(Duration.ofSeconds(30)).until(() -> count(old) == more && count("pg2") == more);
     assertThat(rewinds(old)).as("pg_rewind runs of the old primary").isEqualTo(rewindsBefore);
     awaitHealthy();
   }
 
   @Test
-  @Order(2)
   void refusedSwitchoversChangeNothing() throws Exception {
     String current = leader().orElseThrow();
     RegentAgent a = agents.get(current);
@@ -221,7 +221,6 @@ class PlannedOperationsIT {
   }
 
   @Test
-  @Order(3)
   void aSwitchoverWithoutCandidateGoesToTheBestEligibleMember() throws Exception {
     String old = leader().orElseThrow();
     RegentAgent.Answer answer =
@@ -234,7 +233,6 @@ class PlannedOperationsIT {
   }
 
   @Test
-  @Order(4)
   void aScheduledSwitchoverWaitsForItsTimeAndCanBeCancelled() throws Exception {
     String old = leader().orElseThrow();
     RegentAgent a = agents.get(old);
@@ -278,7 +276,6 @@ class PlannedOperationsIT {
   }
 
   @Test
-  @Order(5)
   void aFailoverToANamedCandidateWhenNoLeaderIsLeft() throws Exception {
     String old = leader().orElseThrow();
     String next = other(old);
@@ -305,12 +302,11 @@ class PlannedOperationsIT {
     etcd.put(CONFIG_KEY, JSON.writeValueAsString(config));
     agents.get(old).start();
     awaitHealthy();
-    write(next, 3);
+    long rows = write(next, 3);
     await().atMost(Duration.ofSeconds(30)).until(() -> count(old) == rows);
   }
 
   @Test
-  @Order(6)
   void aReplicaRestartedThroughTheRestApiComesBackStreaming() throws Exception {
     String current = leader().orElseThrow();
     RegentAgent replica = agents.get("pg2");
@@ -355,12 +351,19 @@ class PlannedOperationsIT {
     List<String> cmd =
         new ArrayList<>(List.of(exe.toString(), "-c", patronictlConfig().toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    return run(cmd, Map.of(), 2);
+  }
+
+  /** Runs a command to its end within {@code minutes}; returns its output once it exited 0. */
+  static String run(List<String> cmd, Map<String, String> env, long minutes) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
     try {
       String out =
           new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
-      assertThat(p.exitValue()).as("patronictl %s: %s", String.join(" ", args), out).isZero();
+      assertThat(p.waitFor(minutes, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+      assertThat(p.exitValue()).as("%s: %s", String.join(" ", cmd), out).isZero();
       return out;
     } finally {
       p.destroyForcibly();
@@ -368,7 +371,6 @@ class PlannedOperationsIT {
   }
 
   @Test
-  @Order(7)
   void patronictlListsTheClusterAsItWouldAPatroniCluster() throws Exception {
     awaitHealthy();
     String current = leader().orElseThrow();
@@ -398,7 +400,6 @@ class PlannedOperationsIT {
   }
 
   @Test
-  @Order(8)
   void patronictlSwitchoverMovesTheLeader() throws Exception {
     awaitHealthy();
     String old = leader().orElseThrow();
@@ -431,7 +432,6 @@ class PlannedOperationsIT {
   }
 
   @Test
-  @Order(9)
   void aStandbyAheadOfTheNewLeaderRejoinsThroughPgRewind() throws Exception {
     awaitHealthy();
     String old = leader().orElseThrow();
@@ -493,22 +493,10 @@ class PlannedOperationsIT {
     List<String> cmd =
         new ArrayList<>(List.of(launcher.toString(), "-c", patronictlConfig().toString()));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    Process p = pb.start();
-    try {
-      String out =
-          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      assertThat(p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
-      assertThat(p.exitValue()).as("regentctl %s: %s", String.join(" ", args), out).isZero();
-      return out;
-    } finally {
-      p.destroyForcibly();
-    }
+    return run(cmd, Map.of("JAVA_HOME", System.getProperty("java.home")), 5);
   }
 
   @Test
-  @Order(10)
   void regentctlListsAndSwitchesOverTheCluster() throws Exception {
     awaitHealthy();
     String old = leader().orElseThrow();
@@ -533,7 +521,6 @@ class PlannedOperationsIT {
   }
 
   @Test
-  @Order(11)
   void aSwitchoverRightAfterTheLeaderRestartedWaitsForTheCandidateToStreamAgain() throws Exception {
     awaitHealthy();
     String old = leader().orElseThrow();

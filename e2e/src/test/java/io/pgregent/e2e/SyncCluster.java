@@ -181,16 +181,7 @@ final class SyncCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      agents.values().forEach(RegentAgent::close);
-    } finally {
-      etcd.close();
-      if (System.getenv("REGENT_E2E_KEEP") == null) {
-        PostgresTestEnvironment.deleteTree(base);
-      } else {
-        System.err.println("kept the e2e files in " + base);
-      }
-    }
+    Members.stopAll(agents.values(), etcd, base);
   }
 
   /**

@@ -14,10 +14,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,7 +27,6 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * primary's machine dies (ten times in a row, with a writer recording every acknowledged commit),
  * and strict mode makes commits wait rather than go asynchronous.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(900)
 class SynchronousModeIT {
 
@@ -44,7 +41,6 @@ class SynchronousModeIT {
 
   private static final int KILLS = Integer.getInteger("regent.sync.kills", 10);
   private static SyncCluster cluster;
-  private static SyncCluster.Writer writer;
 
   @BeforeAll
   static void startCluster() {
@@ -63,10 +59,19 @@ class SynchronousModeIT {
 
   @AfterAll
   static void stopCluster() throws Exception {
-    if (writer != null) {
-      writer.close();
-    }
     cluster.close();
+  }
+
+  /**
+   * Every case starts from the whole cluster up, whatever the case before left: each agent running,
+   * not in strict mode, one leader and the others streaming. A case turns synchronous mode on
+   * itself.
+   */
+  @BeforeEach
+  void startFromAHealthyCluster() throws Exception {
+    cluster.agents.values().stream().filter(a -> !a.isAlive()).forEach(RegentAgent::start);
+    cluster.awaitLeaderAndStreaming(Duration.ofSeconds(180));
+    cluster.patchConfig("{\"synchronous_mode_strict\": null}");
   }
 
   private static boolean nosyncChosen() {
@@ -87,7 +92,6 @@ class SynchronousModeIT {
   }
 
   @Test
-  @Order(1)
   void theLeaderPublishesASynchronousStandbyPostgresConfirms() throws Exception {
     cluster.awaitLeaderAndStreaming(Duration.ofSeconds(180));
     String leader = cluster.leader().orElseThrow();
@@ -108,40 +112,43 @@ class SynchronousModeIT {
   }
 
   @Test
-  @Order(2)
   void killingThePrimaryTenTimesLosesNoAcknowledgedCommit() throws Exception {
-    writer = new SyncCluster.Writer(cluster.multiHostUrl());
-    for (int round = 1; round <= KILLS; round++) {
-      String old = cluster.leader().orElseThrow();
-      String standby = awaitSyncStandby(Duration.ofSeconds(90));
-      int before = writer.count();
-      await().atMost(Duration.ofSeconds(60)).until(() -> writer.count() >= before + 20);
+    cluster.patchConfig("{\"synchronous_mode\": true}");
+    SyncCluster.Writer writer = new SyncCluster.Writer(cluster.multiHostUrl());
+    try {
+      for (int round = 1; round <= KILLS; round++) {
+        String old = cluster.leader().orElseThrow();
+        String standby = awaitSyncStandby(Duration.ofSeconds(90));
+        int before = writer.count();
+        await().atMost(Duration.ofSeconds(60)).until(() -> writer.count() >= before + 20);
 
-      cluster.agent(old).crash();
-      await()
-          .atMost(Duration.ofSeconds(90))
-          .pollInterval(Duration.ofMillis(100))
-          .failFast(
-              "an asynchronous member was promoted",
-              () -> cluster.agent("pg2").status("/primary") == 200)
-          .until(() -> cluster.leader().map(standby::equals).orElse(false));
-      int atFailover = writer.count();
-      await().atMost(Duration.ofSeconds(60)).until(() -> writer.count() >= atFailover + 10);
+        cluster.agent(old).crash();
+        await()
+            .atMost(Duration.ofSeconds(90))
+            .pollInterval(Duration.ofMillis(100))
+            .failFast(
+                "an asynchronous member was promoted",
+                () -> cluster.agent("pg2").status("/primary") == 200)
+            .until(() -> cluster.leader().map(standby::equals).orElse(false));
+        int atFailover = writer.count();
+        await().atMost(Duration.ofSeconds(60)).until(() -> writer.count() >= atFailover + 10);
 
-      Set<Long> acknowledged = writer.snapshot();
-      Set<Long> present = cluster.ids(standby);
-      assertThat(SyncCluster.missing(acknowledged, present))
-          .as("round %d: acknowledged rows missing on the new primary %s", round, standby)
-          .isEmpty();
+        Set<Long> acknowledged = writer.snapshot();
+        Set<Long> present = cluster.ids(standby);
+        assertThat(SyncCluster.missing(acknowledged, present))
+            .as("round %d: acknowledged rows missing on the new primary %s", round, standby)
+            .isEmpty();
 
-      cluster.agent(old).start();
-      await()
-          .atMost(Duration.ofSeconds(120))
-          .pollInterval(Duration.ofMillis(200))
-          .until(() -> cluster.streaming(old));
-      assertThat(awaitSyncStandby(Duration.ofSeconds(60))).as("round %d", round).isEqualTo(old);
+        cluster.agent(old).start();
+        await()
+            .atMost(Duration.ofSeconds(120))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> cluster.streaming(old));
+        assertThat(awaitSyncStandby(Duration.ofSeconds(60))).as("round %d", round).isEqualTo(old);
+      }
+    } finally {
+      writer.close();
     }
-    writer.close();
     Set<Long> acknowledged = writer.snapshot();
     String leader = cluster.leader().orElseThrow();
     assertThat(SyncCluster.missing(acknowledged, cluster.ids(leader))).isEmpty();
@@ -149,10 +156,13 @@ class SynchronousModeIT {
   }
 
   @Test
-  @Order(3)
   void strictModeMakesCommitsWaitUntilAStandbyReturns() throws Exception {
-    cluster.patchConfig("{\"synchronous_mode_strict\": true}");
     String leader = cluster.leader().orElseThrow();
+    try (Connection c = cluster.agent(leader).connect();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE IF NOT EXISTS acked (id bigint primary key)");
+    }
+    cluster.patchConfig("{\"synchronous_mode\": true, \"synchronous_mode_strict\": true}");
     String standby = awaitSyncStandby(Duration.ofSeconds(60));
     cluster.agent(standby).crash();
     cluster.agent("pg2").crash();

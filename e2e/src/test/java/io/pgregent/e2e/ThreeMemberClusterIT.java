@@ -13,16 +13,15 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,11 +29,10 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Three agents as separate processes, each with its own PostgreSQL, through a real etcd. {@code
- * pg2} is tagged nofailover. The cases run in order on one cluster: bootstrap, replication, a crash
- * of the leader's machine (agent and postmaster killed), the crashed member's rejoin, pause, and a
- * SIGTERM hand-over.
+ * pg2} is tagged nofailover. The cases share one cluster and each starts from it whole: bootstrap,
+ * replication, a crash of the leader's machine (agent and postmaster killed), the crashed member's
+ * rejoin, pause, a SIGTERM hand-over, a leader cut off from the store, and failsafe mode.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(600)
 class ThreeMemberClusterIT {
 
@@ -57,8 +55,6 @@ class ThreeMemberClusterIT {
   /** Each agent reaches etcd through its own proxy, so one member can be cut off. */
   private static final Map<String, FaultProxy> proxies = new LinkedHashMap<>();
 
-  private static int rows;
-
   @BeforeAll
   static void startCluster() {
     etcd = EtcdServer.start();
@@ -75,15 +71,9 @@ class ThreeMemberClusterIT {
   @AfterAll
   static void stopCluster() {
     try {
-      agents.values().forEach(RegentAgent::close);
-      proxies.values().forEach(FaultProxy::close);
+      Members.stopAll(agents.values(), etcd, base);
     } finally {
-      etcd.close();
-      if (System.getenv("REGENT_E2E_KEEP") == null) {
-        PostgresTestEnvironment.deleteTree(base);
-      } else {
-        System.err.println("kept the e2e files in " + base);
-      }
+      proxies.values().forEach(FaultProxy::close);
     }
   }
 
@@ -105,14 +95,40 @@ class ThreeMemberClusterIT {
     return Members.count(agents.get(member), "regent_e2e");
   }
 
-  static void write(String leader, int n) throws Exception {
-    try (Connection c = agents.get(leader).connect();
-        Statement st = c.createStatement()) {
-      st.execute("CREATE TABLE IF NOT EXISTS regent_e2e (id int primary key)");
-      for (int i = 0; i < n; i++) {
-        st.execute("INSERT INTO regent_e2e VALUES (" + (++rows) + ")");
+  /** Writes {@code n} rows on {@code leader}; returns how many rows the table holds then. */
+  static long write(String leader, int n) throws Exception {
+    return Members.write(agents.get(leader), "regent_e2e", n);
+  }
+
+  /**
+   * Every case starts from the whole cluster up: each agent running, linked to the store, no pause
+   * or failsafe mode, one leader and two streaming replicas, whatever the case before left.
+   */
+  @BeforeEach
+  void startFromAHealthyCluster() throws Exception {
+    proxies.values().forEach(FaultProxy::restore);
+    long restored = Instant.now().getEpochSecond() + 1;
+    agents.values().stream().filter(a -> !a.isAlive()).forEach(RegentAgent::start);
+    Optional<String> stored = etcd.get("/service/e2e/config");
+    if (stored.isPresent()) {
+      ObjectNode config = (ObjectNode) JSON.readTree(stored.get());
+      if (config.has("pause") || config.has("failsafe_mode")) {
+        config.remove("pause");
+        config.remove("failsafe_mode");
+        etcd.put("/service/e2e/config", JSON.writeValueAsString(config));
       }
     }
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () ->
+                leader().isPresent()
+                    && agents.keySet().stream()
+                        .filter(n -> !n.equals(leader().orElse(n)))
+                        .allMatch(ThreeMemberClusterIT::streaming)
+                    && agents.values().stream()
+                        .allMatch(a -> Members.readTheStoreSince(a, restored)));
   }
 
   static void awaitLeaderAndStreaming(List<String> replicas) {
@@ -143,7 +159,6 @@ class ThreeMemberClusterIT {
   // ---- cases ----
 
   @Test
-  @Order(1)
   void bootstrapsOneLeaderAndTwoStreamingReplicas() throws Exception {
     await()
         .atMost(Duration.ofSeconds(180))
@@ -166,17 +181,15 @@ class ThreeMemberClusterIT {
   }
 
   @Test
-  @Order(2)
   void aRowWrittenOnTheLeaderReachesBothReplicas() throws Exception {
     String leader = leader().orElseThrow();
-    write(leader, 10);
+    long rows = write(leader, 10);
     for (String m : agents.keySet()) {
       await().atMost(Duration.ofSeconds(60)).until(() -> count(m) == rows);
     }
   }
 
   @Test
-  @Order(3)
   void aCrashedLeaderIsReplacedAndRejoinsAsAReplica() throws Exception {
     String old = leader().orElseThrow();
     String next = old.equals("pg0") ? "pg1" : "pg0";
@@ -187,7 +200,7 @@ class ThreeMemberClusterIT {
         .failFast(
             "the nofailover member was promoted", () -> agents.get("pg2").status("/primary") == 200)
         .until(() -> leader().map(next::equals).orElse(false));
-    write(next, 5);
+    long rows = write(next, 5);
     await().atMost(Duration.ofSeconds(60)).until(() -> count("pg2") == rows);
     // The REST snapshot follows within a loop.
     await().atMost(Duration.ofSeconds(30)).until(() -> streaming("pg2"));
@@ -197,13 +210,12 @@ class ThreeMemberClusterIT {
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))
         .until(() -> streaming(old));
-    write(next, 5);
-    await().atMost(Duration.ofSeconds(60)).until(() -> count(old) == rows);
+    long more = write(next, 5);
+    await().atMost(Duration.ofSeconds(60)).until(() -> count(old) == more);
     assertThat(leader()).contains(next);
   }
 
   @Test
-  @Order(4)
   void pauseStopsFailover() throws Exception {
     String current = leader().orElseThrow();
     String other = current.equals("pg0") ? "pg1" : "pg0";
@@ -236,7 +248,6 @@ class ThreeMemberClusterIT {
   }
 
   @Test
-  @Order(5)
   void sigtermOfTheLeadersAgentHandsOverAtOnce() throws Exception {
     String current = leader().orElseThrow();
     String other = current.equals("pg0") ? "pg1" : "pg0";
@@ -246,20 +257,12 @@ class ThreeMemberClusterIT {
         .atMost(Duration.ofSeconds(8))
         .pollInterval(Duration.ofMillis(100))
         .until(() -> leader().map(other::equals).orElse(false));
-    write(other, 1);
+    long rows = write(other, 1);
     await().atMost(Duration.ofSeconds(60)).until(() -> count("pg2") == rows);
   }
 
   @Test
-  @Order(6)
   void aLeaderCutOffFromTheStoreStopsBeingWritableBeforeAnotherIsPromoted() throws Exception {
-    String stopped =
-        agents.entrySet().stream()
-            .filter(e -> !e.getValue().isAlive())
-            .map(Map.Entry::getKey)
-            .findFirst()
-            .orElseThrow();
-    agents.get(stopped).start();
     String current = leader().orElseThrow();
     String other = current.equals("pg0") ? "pg1" : "pg0";
     awaitLeaderAndStreaming(List.of(other, "pg2"));
@@ -290,7 +293,7 @@ class ThreeMemberClusterIT {
     assertThat(Duration.ofNanos(oldStoppedWritingAt[0] - cutAt))
         .as("the cut-off leader demotes within ttl, before its lock can expire")
         .isLessThan(Duration.ofSeconds(10));
-    write(other, 1);
+    long rows = write(other, 1);
     await().atMost(Duration.ofSeconds(60)).until(() -> count("pg2") == rows);
 
     // Back in touch with the store, the old leader rejoins as a replica.
@@ -303,7 +306,6 @@ class ThreeMemberClusterIT {
   }
 
   @Test
-  @Order(7)
   void inFailsafeModeTheLeaderOutlivesTheStoreOnlyWhileEveryMemberAgrees() throws Exception {
     String current = leader().orElseThrow();
     String other = current.equals("pg0") ? "pg1" : "pg0";

@@ -23,17 +23,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * Process control on one primary: reload vs pending restart, adopting a running postmaster, a hung
- * server, stop escalation, crash detection, callbacks and pre_promote.
+ * server, stop escalation, crash detection, callbacks and pre_promote. The primary is shared (one
+ * initdb for the class); each test starts from it running as a primary with {@link
+ * TestNodes#DYNAMIC}, whatever the test before it left behind.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(180)
 class ProcessControlTests {
 
@@ -52,7 +51,10 @@ class ProcessControlTests {
     scheduler = Executors.newSingleThreadScheduledExecutor();
     Path callback =
         TestNodes.script(base, "callback.sh", "echo \"$1 $2 $3\" >> " + out.resolve("callbacks"));
-    Path prePromote = TestNodes.script(base, "pre_promote.sh", "exit 3");
+    // pre_promote fails only while a test asks it to, so that a demoted node can be promoted back.
+    Path prePromote =
+        TestNodes.script(
+            base, "pre_promote.sh", "if [ -e " + prePromoteFails() + " ]; then exit 3; fi");
     Path beforeStop =
         TestNodes.script(base, "before_stop.sh", "echo stopping >> " + out.resolve("before_stop"));
     String cb = callback.toString();
@@ -65,6 +67,33 @@ class ProcessControlTests {
     node = new PostgresController(settings, scheduler);
     node.configure(TestNodes.DYNAMIC);
     node.bootstrap();
+  }
+
+  /** Brings the shared node back to a running primary with the class's configuration. */
+  @BeforeEach
+  void startFromARunningPrimary() throws Exception {
+    Files.deleteIfExists(prePromoteFails());
+    if (!node.isRunning() || node.state().runState() != RunState.RUNNING) {
+      node.start();
+    }
+    if (node.state().role() == PostgresRole.REPLICA) {
+      node.promote(LONG);
+    }
+    node.configure(TestNodes.DYNAMIC);
+    await().atMost(LONG).until(() -> node.state().isHealthy());
+    if (node.state().pendingRestart()) {
+      node.restart();
+    }
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () -> assertThat(node.client().queryStrings("SHOW max_connections")).contains("30"));
+    Files.deleteIfExists(out.resolve("callbacks"));
+    Files.deleteIfExists(out.resolve("before_stop"));
+  }
+
+  private static Path prePromoteFails() {
+    return out.resolve("pre_promote_fails");
   }
 
   @AfterAll
@@ -86,7 +115,6 @@ class ProcessControlTests {
   }
 
   @Test
-  @Order(1)
   void aReloadableChangeAppliesWithoutRestartAndInvalidParametersAreDropped() {
     boolean changed =
         node.configure(
@@ -114,7 +142,6 @@ class ProcessControlTests {
   }
 
   @Test
-  @Order(2)
   void aChangeThatNeedsARestartIsPendingUntilTheRestart() {
     Instant startedBefore = node.state().postmasterStartTime().orElseThrow();
 
@@ -138,11 +165,10 @@ class ProcessControlTests {
   }
 
   @Test
-  @Order(3)
   void aSecondControllerAdoptsTheRunningPostmasterInsteadOfStartingAnother() {
     long pid = node.state().postmasterPid();
     try (PostgresController again = new PostgresController(settings, scheduler)) {
-      again.configure(dynamicWith(Map.of("max_connections", 40)));
+      again.configure(TestNodes.DYNAMIC);
       assertThat(again.state().runState()).isEqualTo(RunState.RUNNING);
       assertThat(again.state().postmasterPid()).isEqualTo(pid);
 
@@ -154,7 +180,6 @@ class ProcessControlTests {
   }
 
   @Test
-  @Order(4)
   void aHungServerMakesStatusCallsFailWithinTheirBound() {
     assertThat(node.state().isHealthy()).isTrue();
     long pid = node.state().postmasterPid();
@@ -179,7 +204,6 @@ class ProcessControlTests {
   }
 
   @Test
-  @Order(5)
   void aSmartStopThatWaitsForClientsEscalatesWithinItsBound() throws Exception {
     try (Connection held =
         DriverManager.getConnection(
@@ -204,7 +228,6 @@ class ProcessControlTests {
   }
 
   @Test
-  @Order(6)
   void aKilledPostmasterIsReportedCrashedAndStartsAgain() {
     long pid = node.state().postmasterPid();
     ProcessHandle handle = ProcessHandle.of(pid).orElseThrow();
@@ -231,7 +254,6 @@ class ProcessControlTests {
   }
 
   @Test
-  @Order(7)
   void aPooledConnectionThatDiedIsReplacedWithinTheSameStatusRead() {
     assertThat(node.state().isHealthy()).isTrue();
     int regentBackends = regentBackendsOtherThanThisOne(false);
@@ -269,8 +291,8 @@ class ProcessControlTests {
   }
 
   @Test
-  @Order(8)
-  void aFailingPrePromoteAbortsThePromotion() {
+  void aFailingPrePromoteAbortsThePromotion() throws Exception {
+    Files.writeString(prePromoteFails(), "");
     assertThatThrownBy(() -> node.promote(Duration.ofSeconds(10)))
         .isInstanceOf(PromotionAbortedException.class)
         .hasMessageContaining("pre_promote exited with 3");
@@ -278,7 +300,6 @@ class ProcessControlTests {
   }
 
   @Test
-  @Order(9)
   void aDemotionWithoutANewLeaderNeverComesBackAsAPrimary() {
     node.demote(java.util.Optional.empty());
 
@@ -295,7 +316,6 @@ class ProcessControlTests {
   }
 
   @Test
-  @Order(10)
   void aSynchronousStandbyNamesChangeNotInForceIsReportedAsNotMade() {
     assertThat(node.setSynchronousStandbyNames(Optional.of("pg9"), LONG)).isNotNull();
     assertThat(node.synchronousStandbyNames()).contains("pg9");

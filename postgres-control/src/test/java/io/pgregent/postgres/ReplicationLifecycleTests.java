@@ -22,18 +22,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * One two-member cluster through its life: bootstrap, a replica cloned and streaming, promotion,
  * the old primary demoted to follow the new one, and pg_rewind after a forced timeline split. The
- * steps build on each other, so they run in order on shared members.
+ * steps build on each other, so they are one test.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(180)
 class ReplicationLifecycleTests {
 
@@ -95,9 +91,20 @@ class ReplicationLifecycleTests {
     PostgresTestEnvironment.deleteTree(base);
   }
 
+  /** The steps build on each other: each starts from the cluster the one before left. */
   @Test
-  @Order(1)
-  void bootstrapCreatesARunningPrimaryWithUsersAndConfiguration() throws Exception {
+  @Timeout(600)
+  void oneClusterThroughItsLife() throws Exception {
+    bootstrapCreatesARunningPrimaryWithUsersAndConfiguration();
+    aClonedReplicaStreamsFromThePrimaryThroughItsSlot();
+    promotionMakesTheReplicaAWritablePrimaryOnANewTimeline();
+    theDemotedOldPrimaryFollowsTheNewLeader();
+    aStandbyKeepsTheTimelineItStreamedWhenItsPrimaryDies();
+    pgRewindBringsBackAFormerPrimaryAfterATimelineSplit();
+    aCrashedStandbyRecoversAsAStandbyAndMissesNoneOfTheLeadersWal();
+  }
+
+  private void bootstrapCreatesARunningPrimaryWithUsersAndConfiguration() throws Exception {
     node1.bootstrap();
 
     LocalPostgresState state = node1.state();
@@ -137,9 +144,7 @@ class ReplicationLifecycleTests {
         .contains(node1.settings().pgpass().toString());
   }
 
-  @Test
-  @Order(2)
-  void aClonedReplicaStreamsFromThePrimaryThroughItsSlot() throws Exception {
+  private void aClonedReplicaStreamsFromThePrimaryThroughItsSlot() throws Exception {
     // A permanent slot from the cluster-wide configuration is created, and dropped once removed.
     node1.configure(
         new DynamicPostgresConfig(DYNAMIC.parameters(), null, true, Set.of("archiver")));
@@ -204,9 +209,7 @@ class ReplicationLifecycleTests {
         .containsExactly("true");
   }
 
-  @Test
-  @Order(3)
-  void promotionMakesTheReplicaAWritablePrimaryOnANewTimeline() {
+  private void promotionMakesTheReplicaAWritablePrimaryOnANewTimeline() {
     // A switchover: the old primary stops first, so the replica has all of its WAL.
     node1.stop(StopMode.FAST, LONG);
     assertThat(node1.state().runState()).isEqualTo(RunState.STOPPED);
@@ -235,9 +238,7 @@ class ReplicationLifecycleTests {
                     .containsExactly("on_role_change primary lifecycle"));
   }
 
-  @Test
-  @Order(4)
-  void theDemotedOldPrimaryFollowsTheNewLeader() {
+  private void theDemotedOldPrimaryFollowsTheNewLeader() {
     node2.syncReplicationSlots(Set.of("node1", "node-2.b"));
     assertThat(node2.physicalSlots()).containsExactly("node1");
 
@@ -261,9 +262,7 @@ class ReplicationLifecycleTests {
     assertThat(state.timeline()).contains(2);
   }
 
-  @Test
-  @Order(5)
-  void aStandbyKeepsTheTimelineItStreamedWhenItsPrimaryDies() {
+  private void aStandbyKeepsTheTimelineItStreamedWhenItsPrimaryDies() {
     // node1 streams timeline 2 from node2, but its last restartpoint is still on timeline 1.
     node2.client().execute("INSERT INTO t VALUES ('streamed on timeline 2')");
     await()
@@ -300,9 +299,7 @@ class ReplicationLifecycleTests {
                     .containsExactly(org.assertj.core.groups.Tuple.tuple("node1", "streaming")));
   }
 
-  @Test
-  @Order(6)
-  void pgRewindBringsBackAFormerPrimaryAfterATimelineSplit() {
+  private void pgRewindBringsBackAFormerPrimaryAfterATimelineSplit() {
     // Split: node1 is promoted while node2 stays primary, and both take writes.
     node1.promote(LONG);
     assertThat(node1.state().timeline()).contains(3);
@@ -339,9 +336,7 @@ class ReplicationLifecycleTests {
                     .containsExactly("node1"));
   }
 
-  @Test
-  @Order(7)
-  void aCrashedStandbyRecoversAsAStandbyAndMissesNoneOfTheLeadersWal() {
+  private void aCrashedStandbyRecoversAsAStandbyAndMissesNoneOfTheLeadersWal() {
     node1.stop(StopMode.IMMEDIATE, LONG);
     assertThat(node1.controlData().clusterState()).isEqualTo("in archive recovery");
     // Written where the crashed standby's WAL ends: a checkpoint of its own there would hide it.

@@ -26,10 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -38,7 +35,6 @@ import org.junit.jupiter.api.Timeout;
  * and each authentication entry names {@code sslmode}, {@code sslcert}, {@code sslkey} and {@code
  * sslrootcert} as PEM files. A last member connects its superuser through the unix socket only.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(240)
 class TlsConnectionTests {
 
@@ -55,7 +51,6 @@ class TlsConnectionTests {
   static ScheduledExecutorService scheduler;
   static PostgresController node1;
   static PostgresController node2;
-  static PostgresController node3;
 
   @BeforeAll
   static void setUp() throws Exception {
@@ -71,7 +66,6 @@ class TlsConnectionTests {
 
   @AfterAll
   static void tearDown() {
-    TestNodes.stopQuietly(node3);
     TestNodes.stopQuietly(node2);
     TestNodes.stopQuietly(node1);
     if (scheduler != null) {
@@ -105,9 +99,21 @@ class TlsConnectionTests {
         .parameter("ssl_ca_file", certs.resolve("ca.crt").toString());
   }
 
+  /**
+   * Bootstrap, refused and accepted certificates, a clone streaming over TLS, then pg_rewind over
+   * TLS: each step starts from the members the one before left.
+   */
   @Test
-  @Order(1)
-  void theStatusClientConnectsWithThePemClientCertificate() {
+  @Timeout(600)
+  void twoMembersOverTlsFromBootstrapToRewind() throws Exception {
+    theStatusClientConnectsWithThePemClientCertificate();
+    withoutAClientCertificateTheServerRefusesTheSuperuser();
+    aPkcs1PemKeyIsConvertedInMemoryWhateverItsName();
+    aReplicaClonedWithTheClientCertificateStreamsOverTls();
+    theRewindPathConnectsToTheLeaderWithTheClientCertificate();
+  }
+
+  private void theStatusClientConnectsWithThePemClientCertificate() {
     node1.bootstrap();
 
     LocalPostgresState state = node1.state();
@@ -115,9 +121,7 @@ class TlsConnectionTests {
     assertThat(node1.client().queryStrings(OWN_SSL)).containsExactly("true");
   }
 
-  @Test
-  @Order(2)
-  void withoutAClientCertificateTheServerRefusesTheSuperuser() {
+  private void withoutAClientCertificateTheServerRefusesTheSuperuser() {
     Credentials caOnly =
         new Credentials(
             "postgres",
@@ -132,9 +136,7 @@ class TlsConnectionTests {
         .hasMessageContaining("pg_hba.conf");
   }
 
-  @Test
-  @Order(2)
-  void aPkcs1PemKeyIsConvertedInMemoryWhateverItsName() throws Exception {
+  private void aPkcs1PemKeyIsConvertedInMemoryWhateverItsName() throws Exception {
     openssl(certs, "genrsa", "-traditional", "-out", "legacy.rsa", "2048");
     openssl(
         certs, "req", "-new", "-key", "legacy.rsa", "-subj", "/CN=postgres", "-out", "legacy.csr");
@@ -170,9 +172,7 @@ class TlsConnectionTests {
     }
   }
 
-  @Test
-  @Order(3)
-  void aReplicaClonedWithTheClientCertificateStreamsOverTls() throws Exception {
+  private void aReplicaClonedWithTheClientCertificateStreamsOverTls() throws Exception {
     node1.syncReplicationSlots(java.util.Set.of("node1", "node2"));
     node1.client().execute("CREATE TABLE t (v text)");
     node1.client().execute("INSERT INTO t VALUES ('before clone')");
@@ -204,9 +204,7 @@ class TlsConnectionTests {
         .containsExactly("true");
   }
 
-  @Test
-  @Order(4)
-  void theRewindPathConnectsToTheLeaderWithTheClientCertificate() {
+  private void theRewindPathConnectsToTheLeaderWithTheClientCertificate() {
     // Split: node2 is promoted while node1 stays primary, and both take writes.
     node2.promote(LONG);
     node2.syncReplicationSlots(java.util.Set.of("node1", "node2"));
@@ -235,9 +233,8 @@ class TlsConnectionTests {
   }
 
   @Test
-  @Order(5)
   void useUnixSocketConnectsTheSuperuserThroughTheSocketDirectory() {
-    node3 =
+    PostgresController node3 =
         new PostgresController(
             TestNodes.node(base, "tls", "node3")
                 .useUnixSocket(true)
@@ -249,19 +246,23 @@ class TlsConnectionTests {
                         "host replication all 127.0.0.1/32 scram-sha-256"))
                 .build(),
             scheduler);
-    node3.configure(DYNAMIC);
-    assertThat(node3.settings().localSocketDirectory())
-        .contains(base.resolve("node3-sock").toAbsolutePath());
+    try {
+      node3.configure(DYNAMIC);
+      assertThat(node3.settings().localSocketDirectory())
+          .contains(base.resolve("node3-sock").toAbsolutePath());
 
-    node3.bootstrap();
+      node3.bootstrap();
 
-    assertThat(node3.state().role()).isEqualTo(PostgresRole.PRIMARY);
-    // No client address: the session came through the socket.
-    assertThat(node3.client().queryStrings("SELECT coalesce(inet_client_addr()::text, 'socket')"))
-        .containsExactly("socket");
-    assertThatThrownBy(() -> query(node3, TestNodes.SUPERUSER, "SELECT 1"))
-        .isInstanceOf(PostgresQueryException.class)
-        .hasMessageContaining("pg_hba.conf");
+      assertThat(node3.state().role()).isEqualTo(PostgresRole.PRIMARY);
+      // No client address: the session came through the socket.
+      assertThat(node3.client().queryStrings("SELECT coalesce(inet_client_addr()::text, 'socket')"))
+          .containsExactly("socket");
+      assertThatThrownBy(() -> query(node3, TestNodes.SUPERUSER, "SELECT 1"))
+          .isInstanceOf(PostgresQueryException.class)
+          .hasMessageContaining("pg_hba.conf");
+    } finally {
+      TestNodes.stopQuietly(node3);
+    }
   }
 
   private static final String OWN_SSL =

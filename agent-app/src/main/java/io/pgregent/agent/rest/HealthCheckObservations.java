@@ -1,6 +1,7 @@
 package io.pgregent.agent.rest;
 
 import io.micrometer.observation.ObservationPredicate;
+import java.util.List;
 import java.util.Set;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -14,8 +15,9 @@ import org.springframework.http.server.observation.ServerRequestObservationConte
 @Configuration(proxyBeanMethods = false)
 public class HealthCheckObservations {
 
-  static final Set<String> HEALTH_CHECKS =
-      Set.of(
+  /** Every health-check path, in a fixed order (the REST fuzz test draws from it by seed). */
+  static final List<String> HEALTH_CHECK_PATHS =
+      List.of(
           "/",
           "/primary",
           "/master",
@@ -37,6 +39,8 @@ public class HealthCheckObservations {
           "/liveness",
           "/readiness",
           "/patroni");
+
+  static final Set<String> HEALTH_CHECKS = Set.copyOf(HEALTH_CHECK_PATHS);
 
   @Bean
   ObservationPredicate patroniHealthChecksNotObserved() {

@@ -13,8 +13,6 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.bind.annotation.RequestMapping;
-import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -43,105 +41,77 @@ public class PatroniStatusController {
     this.serverVersion = serverVersion;
   }
 
-  @RequestMapping(
-      path = "/patroni",
-      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  @HealthCheckMapping("/patroni")
   public ResponseEntity<byte[]> status(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.STATUS, method, q);
   }
 
-  @RequestMapping(
-      path = {"/", "/primary", "/master", "/read-write"},
-      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  @HealthCheckMapping({"/", "/primary", "/master", "/read-write"})
   public ResponseEntity<byte[]> primary(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.PRIMARY, method, q);
   }
 
-  @RequestMapping(
-      path = "/leader",
-      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  @HealthCheckMapping("/leader")
   public ResponseEntity<byte[]> leader(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.LEADER, method, q);
   }
 
-  @RequestMapping(
-      path = {"/standby-leader", "/standby_leader"},
-      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  @HealthCheckMapping({"/standby-leader", "/standby_leader"})
   public ResponseEntity<byte[]> standbyLeader(
       HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.STANDBY_LEADER, method, q);
   }
 
-  @RequestMapping(
-      path = "/replica",
-      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  @HealthCheckMapping("/replica")
   public ResponseEntity<byte[]> replica(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.REPLICA, method, q);
   }
 
-  @RequestMapping(
-      path = "/read-only",
-      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  @HealthCheckMapping("/read-only")
   public ResponseEntity<byte[]> readOnly(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.READ_ONLY, method, q);
   }
 
-  @RequestMapping(
-      path = {"/synchronous", "/sync"},
-      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  @HealthCheckMapping({"/synchronous", "/sync"})
   public ResponseEntity<byte[]> sync(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.SYNC, method, q);
   }
 
-  @RequestMapping(
-      path = "/quorum",
-      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  @HealthCheckMapping("/quorum")
   public ResponseEntity<byte[]> quorum(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.QUORUM, method, q);
   }
 
-  @RequestMapping(
-      path = {"/asynchronous", "/async"},
-      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  @HealthCheckMapping({"/asynchronous", "/async"})
   public ResponseEntity<byte[]> async(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.ASYNC, method, q);
   }
 
-  @RequestMapping(
-      path = {"/read-only-sync", "/read-only-synchronous"},
-      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  @HealthCheckMapping({"/read-only-sync", "/read-only-synchronous"})
   public ResponseEntity<byte[]> readOnlySync(
       HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.READ_ONLY_SYNC, method, q);
   }
 
-  @RequestMapping(
-      path = "/read-only-quorum",
-      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  @HealthCheckMapping("/read-only-quorum")
   public ResponseEntity<byte[]> readOnlyQuorum(
       HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.READ_ONLY_QUORUM, method, q);
   }
 
-  @RequestMapping(
-      path = "/health",
-      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  @HealthCheckMapping("/health")
   public ResponseEntity<byte[]> health(HttpMethod method, @RequestParam Map<String, String> q) {
     return check(Check.HEALTH, method, q);
   }
 
   /** The loop completed a cycle recently: within ttl as leader, 2 × ttl otherwise. No body. */
-  @RequestMapping(
-      path = "/liveness",
-      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  @HealthCheckMapping("/liveness")
   public ResponseEntity<Void> liveness() {
     boolean live = HealthRules.live(loop.snapshot(), loop.ttlSeconds(), System.nanoTime());
     return ResponseEntity.status(live ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).build();
   }
 
-  @RequestMapping(
-      path = "/readiness",
-      method = {RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS})
+  @HealthCheckMapping("/readiness")
   public ResponseEntity<Void> readiness(@RequestParam Map<String, String> q) {
     Optional<AgentSnapshot> s = loop.snapshot();
     boolean ready = s.isPresent() && HealthRules.ready(s, facts(s.get()), q);

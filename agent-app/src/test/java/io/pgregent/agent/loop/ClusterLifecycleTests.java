@@ -26,10 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -38,7 +35,6 @@ import org.springframework.context.ConfigurableApplicationContext;
  * replication, and a clean hand-over when the leader's agent stops. (Crashes, with agents as
  * separate processes, are the e2e module's.)
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(300)
 class ClusterLifecycleTests {
 
@@ -64,18 +60,7 @@ class ClusterLifecycleTests {
 
   @AfterAll
   static void stopCluster() {
-    try {
-      for (ConfigurableApplicationContext ctx : agents.values()) {
-        try {
-          ctx.close();
-        } catch (RuntimeException e) {
-          // keep closing the others
-        }
-      }
-    } finally {
-      etcd.close();
-      PostgresTestEnvironment.deleteTree(base);
-    }
+    TestMembers.stopAll(etcd, base, agents.values());
   }
 
   static int status(String member, String path) {
@@ -129,9 +114,20 @@ class ClusterLifecycleTests {
     }
   }
 
+  /**
+   * Bootstrap, replication, a crash and a hand-over: each step starts from the cluster the one
+   * before left.
+   */
   @Test
-  @Order(1)
-  void bootstrapsOneLeaderAndTwoStreamingReplicas() throws Exception {
+  @Timeout(900)
+  void threeAgentsFromBootstrapToHandOver() throws Exception {
+    bootstrapsOneLeaderAndTwoStreamingReplicas();
+    aRowWrittenOnTheLeaderReachesBothReplicas();
+    theLeaderRestartsItsCrashedPostgresAndKeepsTheLock();
+    stoppingTheLeadersAgentHandsOverToAReplica();
+  }
+
+  private void bootstrapsOneLeaderAndTwoStreamingReplicas() throws Exception {
     await()
         .atMost(Duration.ofSeconds(180))
         .pollInterval(Duration.ofMillis(500))
@@ -159,9 +155,7 @@ class ClusterLifecycleTests {
     }
   }
 
-  @Test
-  @Order(2)
-  void aRowWrittenOnTheLeaderReachesBothReplicas() throws Exception {
+  private void aRowWrittenOnTheLeaderReachesBothReplicas() throws Exception {
     String leader = leader().orElseThrow();
     try (Connection c = connect(leader);
         Statement st = c.createStatement()) {
@@ -173,9 +167,7 @@ class ClusterLifecycleTests {
     }
   }
 
-  @Test
-  @Order(3)
-  void theLeaderRestartsItsCrashedPostgresAndKeepsTheLock() throws Exception {
+  private void theLeaderRestartsItsCrashedPostgresAndKeepsTheLock() throws Exception {
     String leader = leader().orElseThrow();
     Path pidFile = configs.get(leader).postgresql().dataDir().resolve("postmaster.pid");
     long postmaster = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
@@ -197,9 +189,7 @@ class ClusterLifecycleTests {
     assertThat(restarted).isNotEqualTo(postmaster);
   }
 
-  @Test
-  @Order(4)
-  void stoppingTheLeadersAgentHandsOverToAReplica() throws Exception {
+  private void stoppingTheLeadersAgentHandsOverToAReplica() throws Exception {
     String old = leader().orElseThrow();
     agents.get(old).close();
     await()

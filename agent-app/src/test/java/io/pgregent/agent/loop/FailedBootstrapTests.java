@@ -16,6 +16,7 @@ import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -39,19 +40,7 @@ class FailedBootstrapTests {
 
   @AfterEach
   void stop() {
-    if (agent != null) {
-      try {
-        agent.close();
-      } catch (RuntimeException e) {
-        // the store and the directory go anyway
-      }
-    }
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (base != null) {
-      PostgresTestEnvironment.deleteTree(base);
-    }
+    TestMembers.stopAll(etcd, base, Collections.singletonList(agent));
   }
 
   @Test
@@ -61,17 +50,10 @@ class FailedBootstrapTests {
     AgentConfig c =
         TestMembers.member(base, "bootfail", "pg0", "127.0.0.1:" + etcd.clientPort(), Tags.none());
     AgentConfig failing =
-        new AgentConfig(
-            c.scope(),
-            c.namespace(),
-            c.name(),
-            c.restapi(),
+        c.withPostgresql(
             c.postgresql().toBuilder()
                 .bootstrap(new BootstrapSettings(List.of(), List.of(), "/bin/false", null))
-                .build(),
-            c.bootstrapDcs(),
-            c.tags(),
-            c.properties());
+                .build());
     agent = RegentApplication.run(failing);
     HaLoop loop = agent.getBean(HaLoop.class);
     AtomicInteger exitCode = new AtomicInteger(-1);

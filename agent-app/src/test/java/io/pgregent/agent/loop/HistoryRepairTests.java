@@ -12,6 +12,7 @@ import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,21 +34,7 @@ class HistoryRepairTests {
 
   @AfterEach
   void stop() {
-    for (ConfigurableApplicationContext ctx : new ConfigurableApplicationContext[] {pg1, pg0}) {
-      if (ctx != null) {
-        try {
-          ctx.close();
-        } catch (RuntimeException e) {
-          // keep closing the others
-        }
-      }
-    }
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (base != null) {
-      PostgresTestEnvironment.deleteTree(base);
-    }
+    TestMembers.stopAll(etcd, base, Arrays.asList(pg1, pg0));
   }
 
   @Test
@@ -56,11 +43,7 @@ class HistoryRepairTests {
     base = PostgresTestEnvironment.newBaseDir("regent-history");
     String hosts = "127.0.0.1:" + etcd.clientPort();
     pg0 = RegentApplication.run(TestMembers.member(base, "history", "pg0", hosts, Tags.none()));
-    HaLoop loop0 = pg0.getBean(HaLoop.class);
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> loop0.snapshot().map(AgentSnapshot::holdsLock).orElse(false));
+    TestMembers.awaitLock(pg0.getBean(HaLoop.class));
     pg1 = RegentApplication.run(TestMembers.member(base, "history", "pg1", hosts, Tags.none()));
     HaLoop loop1 = pg1.getBean(HaLoop.class);
     Dcs dcs = pg1.getBean(Dcs.class);

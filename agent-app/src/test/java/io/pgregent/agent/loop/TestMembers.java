@@ -1,5 +1,7 @@
 package io.pgregent.agent.loop;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.RestApiSettings;
@@ -7,6 +9,7 @@ import io.pgregent.agent.config.Tags;
 import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.postgres.config.Credentials;
 import io.pgregent.postgres.config.PostgresSettings;
+import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.FreePorts;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Path;
@@ -14,16 +17,17 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.context.ConfigurableApplicationContext;
 
-/** Configurations of in-JVM test members of one cluster. */
-final class TestMembers {
+/** Configurations of in-JVM test members of one cluster, and their clean-up. */
+public final class TestMembers {
 
-  static final Credentials SUPERUSER = Credentials.of("postgres", "su-secret");
-  static final Credentials REPLICATION = Credentials.of("replicator", "rep-secret");
+  public static final Credentials SUPERUSER = Credentials.of("postgres", "su-secret");
+  public static final Credentials REPLICATION = Credentials.of("replicator", "rep-secret");
 
   private TestMembers() {}
 
-  static ObjectNode bootstrapDcs() {
+  public static ObjectNode bootstrapDcs() {
     ObjectNode dcs = ClusterCodec.nodes().objectNode();
     dcs.put("ttl", 10);
     dcs.put("loop_wait", 2);
@@ -42,6 +46,25 @@ final class TestMembers {
   }
 
   static AgentConfig member(Path base, String scope, String name, String etcdHostPort, Tags tags) {
+    return member(
+        base,
+        scope,
+        name,
+        etcdHostPort,
+        tags,
+        Map.of("management.endpoints.web.exposure.include", "health"),
+        null);
+  }
+
+  /** A member on etcd with {@code extra} properties and, unless null, REST API credentials. */
+  public static AgentConfig member(
+      Path base,
+      String scope,
+      String name,
+      String etcdHostPort,
+      Tags tags,
+      Map<String, Object> extra,
+      Credentials restAuth) {
     int pgPort = FreePorts.next();
     int apiPort = FreePorts.next();
     PostgresSettings pg =
@@ -73,15 +96,54 @@ final class TestMembers {
     props.put("etcd3.hosts", etcdHostPort);
     props.put("bootstrap.dcs.ttl", 10);
     props.put("bootstrap.dcs.retry_timeout", 3);
-    props.put("management.endpoints.web.exposure.include", "health");
+    props.putAll(extra);
     return new AgentConfig(
         scope,
         null,
         name,
-        new RestApiSettings("127.0.0.1", apiPort, "127.0.0.1:" + apiPort, null, null),
+        new RestApiSettings(
+            "127.0.0.1",
+            apiPort,
+            "127.0.0.1:" + apiPort,
+            restAuth == null ? null : restAuth.username(),
+            restAuth == null ? null : restAuth.password()),
         pg,
         bootstrapDcs(),
         tags,
         props);
+  }
+
+  /**
+   * Stops what a test started, each part even if another fails: the agents (in the order given),
+   * then the store, then the members' files. Null parts were never started.
+   */
+  public static void stopAll(
+      EtcdServer etcd, Path base, Iterable<ConfigurableApplicationContext> agents) {
+    try {
+      for (ConfigurableApplicationContext ctx : agents) {
+        try {
+          if (ctx != null) {
+            ctx.close();
+          }
+        } catch (RuntimeException e) {
+          // keep closing the others
+        }
+      }
+    } finally {
+      if (etcd != null) {
+        etcd.close();
+      }
+      if (base != null) {
+        PostgresTestEnvironment.deleteTree(base);
+      }
+    }
+  }
+
+  /** Waits until the member's loop holds the leader lock. */
+  static void awaitLock(HaLoop loop) {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> loop.snapshot().map(AgentSnapshot::holdsLock).orElse(false));
   }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
+import io.pgregent.agent.loop.TestMembers;
 import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.FreePorts;
 import io.pgregent.testsupport.ManagedProcess;
@@ -124,20 +125,8 @@ class HaproxyRoutingTests {
       if (haproxy != null) {
         haproxy.stop(Duration.ofSeconds(5));
       }
-      for (ConfigurableApplicationContext ctx : agents.values()) {
-        try {
-          ctx.close();
-        } catch (RuntimeException e) {
-          // keep closing the others
-        }
-      }
     } finally {
-      if (etcd != null) {
-        etcd.close();
-      }
-      if (base != null) {
-        PostgresTestEnvironment.deleteTree(base);
-      }
+      TestMembers.stopAll(etcd, base, agents.values());
     }
   }
 

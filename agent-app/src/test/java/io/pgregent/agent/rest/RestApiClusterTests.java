@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
+import io.pgregent.agent.loop.TestMembers;
 import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.Failover;
 import io.pgregent.core.dcs.ClusterCodec;
@@ -29,10 +30,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -41,7 +40,6 @@ import org.springframework.context.ConfigurableApplicationContext;
  * 3.0.2 captures in {@code shared/reference} (with Patroni 4.1's differences: role {@code primary},
  * {@code patroni.name}, {@code replication_state}).
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(300)
 class RestApiClusterTests {
 
@@ -53,8 +51,11 @@ class RestApiClusterTests {
   static Path base;
   static final Map<String, AgentConfig> configs = new LinkedHashMap<>();
   static final Map<String, ConfigurableApplicationContext> agents = new LinkedHashMap<>();
-  static String leader;
-  static String replica;
+
+  /** Who leads and who follows when a test starts (a switchover earlier may have swapped them). */
+  private String leader;
+
+  private String replica;
 
   @BeforeAll
   static void startCluster() {
@@ -81,6 +82,11 @@ class RestApiClusterTests {
       configs.put(name, c);
       agents.put(name, RegentApplication.run(c));
     }
+  }
+
+  /** Every test starts from a leader and a streaming replica, whichever member each is now. */
+  @BeforeEach
+  void findTheLeaderAndTheStreamingReplica() {
     await()
         .atMost(Duration.ofSeconds(150))
         .pollInterval(Duration.ofMillis(250))
@@ -107,22 +113,7 @@ class RestApiClusterTests {
 
   @AfterAll
   static void stopCluster() {
-    try {
-      for (ConfigurableApplicationContext ctx : agents.values()) {
-        try {
-          ctx.close();
-        } catch (RuntimeException e) {
-          // keep closing the others
-        }
-      }
-    } finally {
-      if (etcd != null) {
-        etcd.close();
-      }
-      if (base != null) {
-        PostgresTestEnvironment.deleteTree(base);
-      }
-    }
+    TestMembers.stopAll(etcd, base, agents.values());
   }
 
   static int port(String member) {
@@ -150,8 +141,9 @@ class RestApiClusterTests {
     return JSON.readTree(r.body());
   }
 
+  /** The store as the first member's agent reads it (every member reads the same store). */
   static Dcs dcs() {
-    return agents.get(leader).getBean(Dcs.class);
+    return agents.values().iterator().next().getBean(Dcs.class);
   }
 
   static ClusterConfig storedConfig() {
@@ -161,7 +153,6 @@ class RestApiClusterTests {
   // ---- health checks ----
 
   @Test
-  @Order(1)
   void healthChecksAnswerAsPatroniPerRoleWithGetHeadAndOptions() throws IOException {
     Map<String, Integer> leaderCodes = new LinkedHashMap<>();
     Map<String, Integer> replicaCodes = new LinkedHashMap<>();
@@ -220,7 +211,6 @@ class RestApiClusterTests {
   }
 
   @Test
-  @Order(2)
   void statusDocumentsHaveThePatroniShapes() throws IOException {
     RawHttp.Response lr = get(leader, "/patroni");
     assertThat(lr.status()).isEqualTo(200);
@@ -276,7 +266,6 @@ class RestApiClusterTests {
   }
 
   @Test
-  @Order(3)
   void clusterHistoryAndConfig() throws IOException {
     RawHttp.Response cr = get(replica, "/cluster");
     assertThat(cr.status()).isEqualTo(200);
@@ -318,7 +307,6 @@ class RestApiClusterTests {
   // ---- configuration edits ----
 
   @Test
-  @Order(4)
   void patchAndPutConfigAreAuthenticatedValidatedAndCompareAndSet() throws Exception {
     ClusterConfig before = storedConfig();
     // authentication
@@ -478,7 +466,6 @@ class RestApiClusterTests {
   }
 
   @Test
-  @Order(5)
   void fuzzAnswersNo5xxAndChangesTheConfigurationOnlyThroughValidEdits() throws Exception {
     ClusterConfig before = storedConfig();
     Optional<Failover> failoverBefore = dcs().read().failover();
@@ -554,7 +541,6 @@ class RestApiClusterTests {
   // ---- actions ----
 
   @Test
-  @Order(6)
   void switchoverAndFailoverAreValidatedAndHandedOverThroughTheFailoverKey() throws Exception {
     assertThat(send(leader, "POST", "/switchover", "{\"candidate\": \"" + replica + "\"}").text())
         .isEqualTo("Switchover could be performed only from a specific leader");
@@ -701,12 +687,9 @@ class RestApiClusterTests {
                   .isEqualTo("streaming");
               assertThat(dcs().read().failover().map(Failover::isEmpty).orElse(true)).isTrue();
             });
-    leader = newLeader;
-    replica = oldLeader;
   }
 
   @Test
-  @Order(7)
   void restartReinitializeAndReload() throws Exception {
     assertThat(send(leader, "POST", "/restart", "{\"role\": \"boss\"}").text())
         .isEqualTo("PostgreSQL role should be either primary, standby_leader, or replica");
@@ -814,7 +797,6 @@ class RestApiClusterTests {
   // ---- metrics and Actuator ----
 
   @Test
-  @Order(8)
   void patroniMetricsActuatorGroupsAndPrometheus() throws Exception {
     RawHttp.Response lm = get(leader, "/metrics");
     assertThat(lm.status()).isEqualTo(200);
@@ -835,7 +817,7 @@ class RestApiClusterTests {
         .containsPattern("patroni_xlog_location\\{[^}]*} [1-9]\\d*\n")
         .containsPattern("patroni_postgres_server_version\\{[^}]*} 1\\d{5}\n");
     String rl = "{scope=\"rest\",name=\"" + replica + "\"}";
-    // The WAL receiver may still be connecting after an earlier case's restart.
+    // The replica's metrics follow its WAL receiver, which may still be connecting.
     await()
         .atMost(Duration.ofSeconds(60))
         .until(
@@ -867,7 +849,13 @@ class RestApiClusterTests {
         .isEqualTo("NOT_PRIMARY");
 
     // Micrometer meters
-    String prom = get(leader, "/actuator/prometheus").text();
+    // A member the agent first saw after it started gets its lag gauge during a scrape, and shows
+    // in the next one.
+    String lagOfReplica = "regent_replication_lag_bytes{member=\"" + replica + "\"}";
+    String prom =
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> get(leader, "/actuator/prometheus").text(), t -> t.contains(lagOfReplica));
     assertThat(prom)
         .contains("regent_ha_leader ")
         .containsPattern("regent_postgres_role\\{role=\"primary\"} 1\\.0")
@@ -905,7 +893,6 @@ class RestApiClusterTests {
   }
 
   @Test
-  @Order(9)
   void theStatusDocumentSamplesPostgresFreshWhileTheLoopWaits() throws Exception {
     // A long loop_wait: the loops publish again only in 40 s (routine WAL writes wake none).
     RawHttp.Response slow =
@@ -944,7 +931,6 @@ class RestApiClusterTests {
   }
 
   @Test
-  @Order(11)
   void timingsThatBreakTheRuleAreStoredAsWrittenAndAdjustedInForce() throws Exception {
     // Patroni's acceptance suite configures these: loop_wait 2 + 2 × retry_timeout 10 > ttl 20
     RawHttp.Response r =
@@ -981,7 +967,6 @@ class RestApiClusterTests {
   }
 
   @Test
-  @Order(10)
   void theRestApiServerHasNoIdleTimersAndStillAnswersAtOnce() throws Exception {
     var server =
         (org.springframework.boot.web.embedded.tomcat.TomcatWebServer)
@@ -1019,7 +1004,6 @@ class RestApiClusterTests {
   // ---- a second agent under a running member's name ----
 
   @Test
-  @Order(12)
   void aSecondAgentUnderARunningMembersNameRefusesToStartAndTouchesNothing() {
     Path dupBase = base.resolve("dup");
     AgentConfig dup =
@@ -1056,7 +1040,6 @@ class RestApiClusterTests {
   // ---- maintenance mode: a replica's PostgreSQL stopped by the operator ----
 
   @Test
-  @Order(13)
   void inPauseAStoppedReplicaIsNoReplicaAtOnceAndIsPublishedStopped() throws Exception {
     RawHttp.Response pause = send(leader, "PATCH", "/config", "{\"pause\": true}");
     assertThat(pause.status()).as(pause.text()).isEqualTo(200);

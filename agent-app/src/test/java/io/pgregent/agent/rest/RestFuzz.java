@@ -18,29 +18,7 @@ import java.util.Set;
  */
 final class RestFuzz {
 
-  static final List<String> HEALTH_PATHS =
-      List.of(
-          "/",
-          "/primary",
-          "/master",
-          "/read-write",
-          "/leader",
-          "/standby-leader",
-          "/standby_leader",
-          "/replica",
-          "/read-only",
-          "/synchronous",
-          "/sync",
-          "/asynchronous",
-          "/async",
-          "/quorum",
-          "/read-only-sync",
-          "/read-only-synchronous",
-          "/read-only-quorum",
-          "/health",
-          "/liveness",
-          "/readiness",
-          "/patroni");
+  static final List<String> HEALTH_PATHS = HealthCheckObservations.HEALTH_CHECK_PATHS;
 
   /** Endpoints that take a body (POST, PATCH, PUT), and their neighbours. */
   static final List<String> BODY_PATHS =

@@ -79,6 +79,12 @@ public record AgentConfig(
         scope, namespace, name, restapi, postgresql, bootstrapDcs, tags, properties, lease, log);
   }
 
+  /** The same configuration with other PostgreSQL settings. */
+  public AgentConfig withPostgresql(PostgresSettings postgresql) {
+    return new AgentConfig(
+        scope, namespace, name, restapi, postgresql, bootstrapDcs, tags, properties, lease, log);
+  }
+
   /** The same configuration with other tags (a reload applies them without a restart). */
   public AgentConfig withTags(Tags tags) {
     return new AgentConfig(

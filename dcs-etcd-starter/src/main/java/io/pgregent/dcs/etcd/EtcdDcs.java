@@ -1,14 +1,11 @@
 package io.pgregent.dcs.etcd;
 
+import static io.pgregent.dcs.etcd.EtcdClients.bytes;
+
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.common.exception.ErrorCode;
-import io.etcd.jetcd.common.exception.EtcdException;
-import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -17,30 +14,19 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-import io.etcd.jetcd.options.WatchOption;
-import io.etcd.jetcd.watch.WatchEvent;
-import io.etcd.jetcd.watch.WatchResponse;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.dcs.ChangeCounter;
 import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.ClusterPath;
-import io.pgregent.core.dcs.ClusterViewAssembler;
 import io.pgregent.core.dcs.Dcs;
-import io.pgregent.core.dcs.DcsConfigurationException;
-import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.dcs.DcsRetry;
 import io.pgregent.core.dcs.DcsTimings;
-import io.pgregent.core.dcs.RawNode;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,14 +41,6 @@ public final class EtcdDcs implements Dcs {
 
   private static final Logger log = LoggerFactory.getLogger(EtcdDcs.class);
   private static final String STORE = "etcd3";
-  private static final GetOption PROBE =
-      GetOption.builder()
-          .isPrefix(true)
-          .withKeysOnly(true)
-          .withSortField(GetOption.SortTarget.MOD)
-          .withSortOrder(GetOption.SortOrder.DESCEND)
-          .withLimit(1)
-          .build();
 
   private final EtcdSettings settings;
   private final ClusterPath path;
@@ -71,15 +49,13 @@ public final class EtcdDcs implements Dcs {
   private final Client client;
   private final KV kv;
   private final DcsRetry retry;
-  private final ClusterViewAssembler assembler;
+  private final EtcdClusterReader reader;
   private final ChangeCounter changes = new ChangeCounter();
-  private final ByteSequence prefix;
   private final ByteSequence leaderKey;
   private final ByteSequence memberKey;
   private final ByteSequence memberValue;
 
   private volatile DcsTimings timings;
-  private volatile Snapshot snapshot;
   private final Object sessionLock = new Object();
   private long leaseId;
   private long leaseTtlSeconds;
@@ -95,136 +71,31 @@ public final class EtcdDcs implements Dcs {
 
   private long keptAliveLease;
 
-  private final Object watchLock = new Object();
-  private Watch.Watcher watcher;
-  private volatile long lastRevision;
-  private volatile boolean closed;
+  private final EtcdWatch watch;
 
   public EtcdDcs(EtcdSettings settings, ClusterPath path, String member, DcsTimings timings) {
     this.settings = Objects.requireNonNull(settings);
     this.path = Objects.requireNonNull(path);
     this.member = Objects.requireNonNull(member);
     this.timings = Objects.requireNonNull(timings);
-    this.client = buildClient(settings, timings, keepAlives);
+    this.client = EtcdClients.build(settings, timings, keepAlives);
     this.kv = client.getKVClient();
     this.retry =
-        new DcsRetry(STORE, settings::endpointList, timings.retryTimeout(), EtcdDcs::retryable);
-    this.assembler = new ClusterViewAssembler(path);
-    this.prefix = bytes(path.prefix());
+        new DcsRetry(STORE, settings::endpointList, timings.retryTimeout(), EtcdClients::retryable);
     this.leaderKey = bytes(path.key(ClusterKey.LEADER));
     this.memberKey = bytes(path.memberKey(member));
     this.memberValue = bytes(member);
-  }
-
-  private static Client buildClient(
-      EtcdSettings settings, DcsTimings timings, KeepAliveStream keepAlives) {
-    ClientBuilder b =
-        Client.builder()
-            .endpoints(settings.endpoints().toArray(new java.net.URI[0]))
-            .connectTimeout(min(timings.retryTimeout(), Duration.ofSeconds(2)))
-            // gRPC pings find a dead long-lived connection (the watch) within ttl; etcd answers
-            // pings without an open stream, or more often than every 5 s, with GOAWAY.
-            .keepaliveTime(keepaliveTime(timings))
-            .keepaliveTimeout(Duration.ofSeconds(3))
-            .keepaliveWithoutCalls(false)
-            // DcsRetry owns retries and their deadline; the client's own stay short.
-            .retryMaxAttempts(1)
-            .retryDelay(100)
-            .retryMaxDelay(500)
-            .retryMaxDuration(timings.retryTimeout())
-            // Requests start in the calling thread (they are asynchronous anyway).
-            .executorService(new CallerRunsExecutor())
-            .interceptor(keepAlives.interceptor());
-    if (settings.username() != null) {
-      b.user(bytes(settings.username())).password(bytes(settings.password()));
-    }
-    if (settings.hasTls()) {
-      try {
-        b.sslContext(
-            ssl -> {
-              if (settings.cacert() != null) {
-                ssl.trustManager(file(settings.cacert().toFile(), "etcd3.cacert"));
-              }
-              if (settings.cert() != null) {
-                ssl.keyManager(
-                    file(settings.cert().toFile(), "etcd3.cert"),
-                    file(settings.key().toFile(), "etcd3.key"));
-              }
-            });
-      } catch (SSLException | IllegalArgumentException e) {
-        throw new DcsConfigurationException(
-            "etcd3: cannot use etcd3.cacert/etcd3.cert/etcd3.key: " + DcsRetry.describe(e), e);
-      }
-    }
-    return b.build();
-  }
-
-  /** Ping often enough to find a dead connection within ttl, never more often than etcd allows. */
-  static Duration keepaliveTime(DcsTimings timings) {
-    Duration third = timings.ttl().dividedBy(3);
-    return third.compareTo(Duration.ofSeconds(6)) < 0 ? Duration.ofSeconds(6) : third;
-  }
-
-  private static File file(File f, String setting) {
-    if (!f.canRead()) {
-      throw new DcsConfigurationException(setting + ": cannot read " + f, null);
-    }
-    return f;
+    this.reader = new EtcdClusterReader(kv, retry, path);
+    this.watch = new EtcdWatch(client, path, changes, settings::endpointList);
   }
 
   // ---- reading ----
 
-  /**
-   * Reads the cluster. A small probe (the key count and the newest modification under the prefix,
-   * no values) comes first: at rest nothing changes between cycles, and the last view is still
-   * right; only a changed prefix is read in full and parsed again. Either way every read asks the
-   * store, so an unreachable store is noticed on the read, as before.
-   */
+  /** Reads the cluster through the probe-then-read of {@link EtcdClusterReader}. */
   @Override
   public ClusterView read() {
-    ensureWatch();
-    Snapshot last = snapshot;
-    if (last != null) {
-      GetResponse probe =
-          retry.call(
-              "read " + path.prefix(),
-              t -> kv.get(prefix, PROBE).get(ms(t), TimeUnit.MILLISECONDS));
-      long newest = probe.getKvs().isEmpty() ? 0 : probe.getKvs().get(0).getModRevision();
-      if (probe.getCount() == last.count() && newest == last.newestModRevision()) {
-        snapshot = last.confirmedAt(System.nanoTime());
-        return last.view();
-      }
-    }
-    GetResponse response =
-        retry.call(
-            "read " + path.prefix(),
-            t ->
-                kv.get(prefix, GetOption.builder().isPrefix(true).build())
-                    .get(ms(t), TimeUnit.MILLISECONDS));
-    List<RawNode> nodes = new ArrayList<>();
-    long newest = 0;
-    for (KeyValue kvp : response.getKvs()) {
-      newest = Math.max(newest, kvp.getModRevision());
-      String relative = path.relative(kvp.getKey().toString(StandardCharsets.UTF_8));
-      if (relative != null) {
-        nodes.add(
-            new RawNode(
-                relative, kvp.getValue().toString(StandardCharsets.UTF_8), kvp.getModRevision()));
-      }
-    }
-    ClusterView view = assembler.assemble(nodes);
-    snapshot = new Snapshot(response.getKvs().size(), newest, view, System.nanoTime());
-    return view;
-  }
-
-  /**
-   * A full read and what identifies it (any put raises the newest revision, a delete the count),
-   * and when the store last answered that it is still current.
-   */
-  private record Snapshot(long count, long newestModRevision, ClusterView view, long atNanos) {
-    Snapshot confirmedAt(long nanos) {
-      return new Snapshot(count, newestModRevision, view, nanos);
-    }
+    watch.ensure();
+    return reader.read();
   }
 
   @Override
@@ -435,7 +306,7 @@ public final class EtcdDcs implements Dcs {
    * the leader one request per cycle.
    */
   private boolean confirmedByReadAndKeepAlive(long lease, long known) {
-    Snapshot last = snapshot;
+    EtcdClusterReader.Snapshot last = reader.last();
     long keptAt;
     synchronized (sessionLock) {
       if (keptAliveLease != lease || leaseId != lease) {
@@ -552,94 +423,8 @@ public final class EtcdDcs implements Dcs {
 
   @Override
   public boolean awaitChange(long since, Duration timeout) throws InterruptedException {
-    ensureWatch();
+    watch.ensure();
     return changes.awaitChange(since, timeout);
-  }
-
-  private void ensureWatch() {
-    synchronized (watchLock) {
-      if (watcher != null || closed) {
-        return;
-      }
-      WatchOption.Builder option = WatchOption.builder().isPrefix(true).withProgressNotify(true);
-      if (lastRevision > 0) {
-        option.withRevision(lastRevision + 1);
-      }
-      watcher =
-          client
-              .getWatchClient()
-              .watch(
-                  prefix,
-                  option.build(),
-                  Watch.listener(this::onWatch, this::onWatchError, this::onWatchCompleted));
-    }
-  }
-
-  private void onWatch(WatchResponse response) {
-    long max = lastRevision;
-    boolean wake = false;
-    for (WatchEvent e : response.getEvents()) {
-      KeyValue kv = e.getKeyValue();
-      max = Math.max(max, kv.getModRevision());
-      String relative = path.relative(kv.getKey().toString(StandardCharsets.UTF_8));
-      boolean createdOrDeleted =
-          e.getEventType() == WatchEvent.EventType.DELETE || kv.getVersion() == 1;
-      wake |= relative != null && ClusterKey.wakesTheLoop(relative, createdOrDeleted);
-    }
-    if (!response.getEvents().isEmpty()) {
-      lastRevision = max;
-      if (wake) {
-        changes.bump();
-      }
-    }
-  }
-
-  private void onWatchError(Throwable t) {
-    if (closed) {
-      return;
-    }
-    Throwable cause = DcsRetry.unwrap(t);
-    if (cause instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.OUT_OF_RANGE
-        || String.valueOf(cause.getMessage()).contains("compacted")) {
-      lastRevision = 0;
-    }
-    log.warn(
-        "etcd3 watch on {} at {} lost: {}; resuming, the HA loop re-reads",
-        path.prefix(),
-        settings.endpointList(),
-        DcsRetry.describe(cause));
-    dropWatch();
-  }
-
-  private void onWatchCompleted() {
-    if (!closed) {
-      dropWatch();
-    }
-  }
-
-  private void dropWatch() {
-    closeWatcher();
-    // Wake the loop: it re-reads, and its next wait re-creates the watch.
-    changes.bump();
-  }
-
-  /**
-   * Closes the current watcher outside our lock: jetcd calls our listener while holding its own
-   * lock, and its close() takes that lock.
-   */
-  private void closeWatcher() {
-    Watch.Watcher old;
-    synchronized (watchLock) {
-      old = watcher;
-      watcher = null;
-    }
-    if (old != null) {
-      try {
-        old.close();
-      } catch (RuntimeException e) {
-        log.debug("closing etcd3 watcher: {}", e.toString());
-      }
-    }
   }
 
   // ---- lifecycle ----
@@ -657,55 +442,18 @@ public final class EtcdDcs implements Dcs {
 
   @Override
   public void close() {
-    closed = true;
-    closeWatcher();
+    watch.shutdown();
     keepAlives.close();
     client.close();
   }
 
   // ---- helpers ----
 
-  /**
-   * Outages are retried; a refusal of our credentials or certificates is not, and surfaces as a
-   * {@link DcsConfigurationException} naming the settings to fix.
-   */
-  private static boolean retryable(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      String m = String.valueOf(c.getMessage());
-      if (m.contains("authentication failed")
-          || m.contains("permission denied")
-          || m.contains("user name is empty")
-          || m.contains("user name not found")
-          || (c instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.PERMISSION_DENIED)) {
-        throw new DcsConfigurationException(
-            "etcd3 refused our credentials (check etcd3.username and etcd3.password): "
-                + DcsRetry.describe(t),
-            t);
-      }
-      if (c instanceof javax.net.ssl.SSLException) {
-        throw new DcsConfigurationException(
-            "etcd3 TLS handshake failed (check etcd3.cacert, etcd3.cert, etcd3.key and"
-                + " etcd3.protocol): "
-                + DcsRetry.describe(t),
-            t);
-      }
-    }
-    return !(t instanceof DcsException);
-  }
-
   private static PutOption lease(long id) {
     return PutOption.builder().withLeaseId(id).build();
   }
 
-  private static ByteSequence bytes(String s) {
-    return ByteSequence.from(s, StandardCharsets.UTF_8);
-  }
-
   private static long ms(Duration d) {
     return Math.max(1, d.toMillis());
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
   }
 }

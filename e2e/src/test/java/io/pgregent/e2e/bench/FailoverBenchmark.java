@@ -1,5 +1,7 @@
 package io.pgregent.e2e.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
@@ -27,6 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Unplanned failover of a three-member cluster, measured end to end: a client commits one row every
@@ -225,9 +228,13 @@ public final class FailoverBenchmark {
     writer.markKill(killedAt);
     cluster.agent(leader).crash();
     // Close polling from the moment the lease is gone: the promotion comes after it.
-    long bound = Duration.ofSeconds(ttl * 4L + 60).toNanos();
-    while (leaderGoneAt.get() == 0 && System.nanoTime() - killedAt < bound) {
-      LockSupport.parkNanos(1_000_000L);
+    try {
+      await("the leader key gone")
+          .atMost(Duration.ofSeconds(ttl * 4L + 60))
+          .pollInterval(Duration.ofMillis(1))
+          .until(() -> leaderGoneAt.get() != 0);
+    } catch (ConditionTimeoutException e) {
+      // measured anyway: the promotion watch below reports what it saw
     }
     PromotionWatch watch =
         new PromotionWatch(
@@ -349,24 +356,17 @@ public final class FailoverBenchmark {
     }
 
     void awaitCommits(long count) {
-      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-      while (commits.get() < count) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the writer could not commit");
-        }
-        LockSupport.parkNanos(10_000_000);
-      }
+      await("the writer's commits")
+          .atMost(Duration.ofMinutes(2))
+          .pollInterval(Duration.ofMillis(10))
+          .until(() -> commits.get() >= count);
     }
 
     long awaitFirstCommitAfterKill(Duration bound) {
-      long deadline = System.nanoTime() + bound.toNanos();
-      while (firstAfterKill.get() == 0) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("no commit on a new primary within " + bound);
-        }
-        LockSupport.parkNanos(5_000_000);
-      }
-      return firstAfterKill.get();
+      return await("a commit on a new primary")
+          .atMost(bound)
+          .pollInterval(Duration.ofMillis(5))
+          .until(firstAfterKill::get, at -> at != 0);
     }
 
     void stop() {

@@ -9,12 +9,15 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * How soon a newly promoted member's {@code /primary} answers 200 after its PostgreSQL accepts
@@ -27,6 +30,7 @@ import java.util.concurrent.locks.LockSupport;
 final class PromotionWatch implements AutoCloseable {
 
   static final long PERIOD_NANOS = 2_000_000L;
+  private static final Duration POLL = Duration.ofMillis(5);
 
   private final List<Thread> threads = new ArrayList<>();
   private final Map<String, Long> writableAt = new ConcurrentHashMap<>();
@@ -137,14 +141,15 @@ final class PromotionWatch implements AutoCloseable {
 
   /** Waits until {@code member} was seen both writable and answering 200, within {@code nanos}. */
   boolean await(String member, long nanos) {
-    long deadline = System.nanoTime() + nanos;
-    while (delayNanos(member).isEmpty()) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      LockSupport.parkNanos(5_000_000L);
+    try {
+      Awaitility.await()
+          .atMost(Duration.ofNanos(nanos))
+          .pollInterval(POLL)
+          .until(() -> delayNanos(member).isPresent());
+      return true;
+    } catch (ConditionTimeoutException e) {
+      return false;
     }
-    return true;
   }
 
   /**
@@ -152,17 +157,21 @@ final class PromotionWatch implements AutoCloseable {
    * returns its delay as {@link #delayNanos} does.
    */
   OptionalLong awaitAny(long nanos) {
-    long deadline = System.nanoTime() + nanos;
-    while (System.nanoTime() < deadline) {
-      for (String member : writableAt.keySet()) {
-        OptionalLong d = delayNanos(member);
-        if (d.isPresent()) {
-          return d;
-        }
-      }
-      LockSupport.parkNanos(5_000_000L);
+    try {
+      return Awaitility.await()
+          .atMost(Duration.ofNanos(nanos))
+          .pollInterval(POLL)
+          .until(
+              () ->
+                  writableAt.keySet().stream()
+                      .map(this::delayNanos)
+                      .filter(OptionalLong::isPresent)
+                      .findFirst()
+                      .orElse(OptionalLong.empty()),
+              OptionalLong::isPresent);
+    } catch (ConditionTimeoutException e) {
+      return OptionalLong.empty();
     }
-    return OptionalLong.empty();
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.pgregent.e2e.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import io.pgregent.e2e.AgentCluster;
 import io.pgregent.e2e.RegentAgent;
 import io.pgregent.testsupport.EtcdServer;
@@ -165,13 +167,10 @@ public final class SwitchoverBenchmark {
     }
 
     void awaitCommitsAfter(long since, int count, Duration bound) {
-      long deadline = System.nanoTime() + bound.toNanos();
-      while (commits.stream().filter(at -> at > since).count() < count) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the writer could not commit within " + bound);
-        }
-        LockSupport.parkNanos(10_000_000);
-      }
+      await("the writer's commits")
+          .atMost(bound)
+          .pollInterval(Duration.ofMillis(10))
+          .until(() -> commits.stream().filter(at -> at > since).count() >= count);
     }
 
     /** The longest time between two consecutive commits from {@code since} on. */

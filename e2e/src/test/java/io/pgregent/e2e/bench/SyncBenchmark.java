@@ -1,5 +1,7 @@
 package io.pgregent.e2e.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.etcd.jetcd.ByteSequence;
@@ -19,7 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -201,13 +202,7 @@ public final class SyncBenchmark {
   }
 
   private static void waitFor(Duration bound, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + bound.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("condition not met within " + bound);
-      }
-      LockSupport.parkNanos(100_000_000);
-    }
+    await().atMost(bound).pollInterval(Duration.ofMillis(100)).until(condition::getAsBoolean);
   }
 
   private static ByteSequence bytes(String s) {

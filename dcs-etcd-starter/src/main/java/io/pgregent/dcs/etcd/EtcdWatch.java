@@ -1,0 +1,139 @@
+package io.pgregent.dcs.etcd;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import io.pgregent.core.dcs.ChangeCounter;
+import io.pgregent.core.dcs.ClusterKey;
+import io.pgregent.core.dcs.ClusterPath;
+import io.pgregent.core.dcs.DcsRetry;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one prefix {@code Watch} of {@link EtcdDcs}, resumed from the last revision seen. Its
+ * callbacks only bump the change counter (a hint: the loop always re-reads); a lost watch wakes the
+ * loop, and the next {@link #ensure()} opens a new one.
+ */
+final class EtcdWatch {
+
+  private static final Logger log = LoggerFactory.getLogger(EtcdWatch.class);
+
+  private final Client client;
+  private final ClusterPath path;
+  private final ByteSequence prefix;
+  private final ChangeCounter changes;
+  private final Supplier<String> endpoints;
+  private final Object watchLock = new Object();
+  private Watch.Watcher watcher;
+  private volatile long lastRevision;
+  private volatile boolean closed;
+
+  EtcdWatch(Client client, ClusterPath path, ChangeCounter changes, Supplier<String> endpoints) {
+    this.client = client;
+    this.path = path;
+    this.prefix = EtcdClients.bytes(path.prefix());
+    this.changes = changes;
+    this.endpoints = endpoints;
+  }
+
+  void ensure() {
+    synchronized (watchLock) {
+      if (watcher != null || closed) {
+        return;
+      }
+      WatchOption.Builder option = WatchOption.builder().isPrefix(true).withProgressNotify(true);
+      if (lastRevision > 0) {
+        option.withRevision(lastRevision + 1);
+      }
+      watcher =
+          client
+              .getWatchClient()
+              .watch(
+                  prefix,
+                  option.build(),
+                  Watch.listener(this::onWatch, this::onWatchError, this::onWatchCompleted));
+    }
+  }
+
+  private void onWatch(WatchResponse response) {
+    long max = lastRevision;
+    boolean wake = false;
+    for (WatchEvent e : response.getEvents()) {
+      KeyValue kv = e.getKeyValue();
+      max = Math.max(max, kv.getModRevision());
+      String relative = path.relative(kv.getKey().toString(StandardCharsets.UTF_8));
+      boolean createdOrDeleted =
+          e.getEventType() == WatchEvent.EventType.DELETE || kv.getVersion() == 1;
+      wake |= relative != null && ClusterKey.wakesTheLoop(relative, createdOrDeleted);
+    }
+    if (!response.getEvents().isEmpty()) {
+      lastRevision = max;
+      if (wake) {
+        changes.bump();
+      }
+    }
+  }
+
+  private void onWatchError(Throwable t) {
+    if (closed) {
+      return;
+    }
+    Throwable cause = DcsRetry.unwrap(t);
+    if (cause instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.OUT_OF_RANGE
+        || String.valueOf(cause.getMessage()).contains("compacted")) {
+      lastRevision = 0;
+    }
+    log.warn(
+        "etcd3 watch on {} at {} lost: {}; resuming, the HA loop re-reads",
+        path.prefix(),
+        endpoints.get(),
+        DcsRetry.describe(cause));
+    dropWatch();
+  }
+
+  private void onWatchCompleted() {
+    if (!closed) {
+      dropWatch();
+    }
+  }
+
+  private void dropWatch() {
+    close();
+    // Wake the loop: it re-reads, and its next wait re-creates the watch.
+    changes.bump();
+  }
+
+  /**
+   * Closes the current watcher outside our lock: jetcd calls our listener while holding its own
+   * lock, and its close() takes that lock.
+   */
+  void close() {
+    Watch.Watcher old;
+    synchronized (watchLock) {
+      old = watcher;
+      watcher = null;
+    }
+    if (old != null) {
+      try {
+        old.close();
+      } catch (RuntimeException e) {
+        log.debug("closing etcd3 watcher: {}", e.toString());
+      }
+    }
+  }
+
+  /** Closes the watch for good: errors and completions after this are expected and ignored. */
+  void shutdown() {
+    closed = true;
+    close();
+  }
+}
