@@ -561,6 +561,8 @@ public final class HaLoop implements SmartLifecycle {
     t.setDaemon(false);
     thread = t;
     t.start();
+    // Our REST API is up (we start after the web server): warm both ends of member-to-member TLS.
+    peers.warmUp(config.restapi().apiUrl());
   }
 
   @Override

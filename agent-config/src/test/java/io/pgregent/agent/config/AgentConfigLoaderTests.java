@@ -145,6 +145,42 @@ class AgentConfigLoaderTests {
   }
 
   @Test
+  void theBooleanTagWinsOverItsPriorityWithPatronisWarning() {
+    Path file =
+        ConfigFixtures.write(
+            dir,
+            "conflict.yml",
+            ConfigFixtures.MINIMAL
+                + "tags:\n  nofailover: false\n  failover_priority: '0'\n"
+                + "  nosync: true\n  sync_priority: '2'\n");
+    LoadedConfig loaded = new AgentConfigLoader(Map.of()).load(file);
+
+    // nofailover: false, written, lets the member promote whatever its priority says.
+    assertThat(loaded.config().tags().nofailover()).isFalse();
+    assertThat(loaded.config().tags().failoverPriority()).isZero();
+    assertThat(loaded.config().tags().nosync()).isTrue();
+    assertThat(loaded.warnings())
+        .extracting(ConfigProblem::toString)
+        .anyMatch(
+            w ->
+                w.contains(
+                    "Conflicting configuration between nofailover: False and failover_priority: 0."
+                        + " Defaulting to nofailover: False"))
+        .anyMatch(
+            w ->
+                w.contains(
+                    "Conflicting configuration between nosync: True and sync_priority: 2."
+                        + " Defaulting to nosync: True"));
+
+    Path priorityOnly =
+        ConfigFixtures.write(
+            dir, "zero.yml", ConfigFixtures.MINIMAL + "tags:\n  failover_priority: 0\n");
+    // Without nofailover, priority 0 means never.
+    assertThat(new AgentConfigLoader(Map.of()).load(priorityOnly).config().tags().nofailover())
+        .isTrue();
+  }
+
+  @Test
   void nofailoverMeansPriorityZero() {
     Path file =
         ConfigFixtures.write(

@@ -361,13 +361,13 @@ public final class HaDecider {
     if (aside.isPresent()) {
       return aside.get();
     }
-    boolean healthiest =
-        CandidateRanking.isHealthiest(
+    Optional<Decision> outranked =
+        CandidateRanking.outranked(
             local.walPosition(),
             s.failoverPriority(),
             FailoverEligibility.rivals(view, s, ManualFailover.rivals(in, view, peers)));
-    if (!healthiest) {
-      return Decision.of(new Action.None(), Reason.NOT_HEALTHIEST);
+    if (outranked.isPresent()) {
+      return outranked.get();
     }
     Optional<Decision> noQuorum =
         FailoverEligibility.quorumRejection(view, s, local.walPosition(), peers.values());

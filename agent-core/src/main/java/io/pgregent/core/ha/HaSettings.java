@@ -16,8 +16,9 @@ import java.util.Objects;
  *     is released
  * @param paused maintenance mode: no automatic action
  * @param failsafeMode keep the primary while the store is down if every member agrees
- * @param nofailover this member's {@code nofailover} tag
- * @param failoverPriority this member's {@code failover_priority} tag
+ * @param nofailover this member may never become leader: its {@code nofailover} tag, or without one
+ *     a {@code failover_priority} of 0 or less (see {@code PriorityTags})
+ * @param failoverPriority this member's rank at equal WAL position (0 with {@code nofailover})
  * @param sync synchronous replication
  */
 public record HaSettings(
@@ -86,6 +87,6 @@ public record HaSettings(
 
   /** Whether this member may ever become leader. */
   public boolean mayPromote() {
-    return !nofailover && failoverPriority > 0;
+    return !nofailover;
   }
 }

@@ -43,6 +43,12 @@ public enum Reason {
   FOLLOWING_NEW_LEADER("following a new leader (%s)"),
   QUERYING_PEERS("checking whether I am the healthiest node"),
   NOT_HEALTHIEST("following a different leader because i am not the healthiest node"),
+  PEER_WAL_AHEAD(
+      "following a different leader because i am not the healthiest node: Wal position of %s is"
+          + " ahead of my wal position"),
+  PEER_HIGHER_PRIORITY(
+      "following a different leader because i am not the healthiest node: %s has equally"
+          + " tolerable WAL position and priority %s, while this node has priority %s"),
   NOT_ALLOWED_TO_PROMOTE("following a different leader because I am not allowed to promote"),
   LAG_TOO_HIGH("my wal position exceeds maximum replication lag"),
   TIMELINE_BEHIND("My timeline %s is behind last known cluster timeline %s"),
