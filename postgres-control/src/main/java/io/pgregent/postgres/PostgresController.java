@@ -672,13 +672,19 @@ public final class PostgresController implements AutoCloseable {
    * user; a failing custom method falls back to the next one and finally to basebackup. Writes the
    * standby configuration; does not start the server.
    *
+   * <p>With no leader ({@code null}) only the methods marked {@code no_leader} run (a restore from
+   * a backup), with an empty {@code --connstring}; the replica then has no upstream.
+   *
+   * @param leader the member to clone from, or null
    * @param timeout bound of each method
    */
   public void createReplica(LeaderConnection leader, Duration timeout) {
     prepareEmptyDataDir("create a replica");
     writePgpass();
     List<String> methods = new ArrayList<>(settings.createReplicaMethods());
-    if (!methods.contains("basebackup")) {
+    if (leader == null) {
+      methods.removeIf(m -> !canCloneWithoutLeader(m));
+    } else if (!methods.contains("basebackup")) {
       methods.add("basebackup");
     }
     List<String> failures = new ArrayList<>();
@@ -690,8 +696,15 @@ public final class PostgresController implements AutoCloseable {
         r = new CommandResult(List.of(method), -1, ex.getMessage());
       }
       if (r.succeeded() && Files.exists(dataDir.resolve("PG_VERSION"))) {
-        log.info("created the replica with {} from {}", method, leader.name());
-        followConfig(leader);
+        if (leader == null) {
+          log.info("created the replica with {} without a leader", method);
+          // A standby without an upstream: it never comes up as a primary by itself.
+          standby = new StandbySettings("", null);
+          writeConfig(settings.pgHba());
+        } else {
+          log.info("created the replica with {} from {}", method, leader.name());
+          followConfig(leader);
+        }
         deleteQuietly(dataDir.resolve("postmaster.pid"));
         return;
       }
@@ -700,6 +713,15 @@ public final class PostgresController implements AutoCloseable {
       emptyDataDirectory();
     }
     throw new PostgresException("could not create a replica: " + String.join("; ", failures));
+  }
+
+  /**
+   * Whether {@code method} of {@code create_replica_methods} may create a replica with no leader to
+   * clone from: a configured method marked {@code no_leader}, never basebackup.
+   */
+  public boolean canCloneWithoutLeader(String method) {
+    ReplicaMethod rm = settings.replicaMethods().get(method);
+    return !"basebackup".equals(method) && rm != null && rm.noLeader();
   }
 
   private CommandResult runReplicaMethod(String method, LeaderConnection leader, Duration timeout) {
@@ -728,7 +750,9 @@ public final class PostgresController implements AutoCloseable {
       cmd.add("--scope=" + settings.scope());
       cmd.add("--role=replica");
       cmd.add("--datadir=" + dataDir);
-      cmd.add("--connstring=" + conninfo(leader, settings.replication(), false));
+      cmd.add(
+          "--connstring="
+              + (leader == null ? "" : conninfo(leader, settings.replication(), false)));
       rm.extraParams().forEach((k, v) -> cmd.add("--" + k + "=" + v));
     }
     return runner.run(cmd, env, timeout);

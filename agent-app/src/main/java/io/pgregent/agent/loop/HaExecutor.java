@@ -141,14 +141,18 @@ final class HaExecutor {
     }
     if (action instanceof Action.QueryFailsafe) {
       long sent = System.nanoTime();
-      // With nobody known to ask, nobody vouches for us: demote.
+      // Without a published topology nobody vouches for us: demote. A topology of ourselves alone
+      // (one member) has nobody who could take over, as in Patroni.
       boolean accepted =
-          !state.failsafeMembers.isEmpty()
-              && failsafe.allAccept(
-                  config.name(),
-                  "postgres://" + config.postgresql().connectAddress() + "/postgres",
-                  config.restapi().apiUrl(),
-                  state.failsafeMembers);
+          FailsafeClient.vouched(
+              state.failsafeListed,
+              state.failsafeMembers,
+              others ->
+                  failsafe.allAccept(
+                      config.name(),
+                      "postgres://" + config.postgresql().connectAddress() + "/postgres",
+                      config.restapi().apiUrl(),
+                      others));
       state.failsafeActive = accepted;
       if (accepted) {
         // Every member treats our POST as a live leader for a ttl: as good as a renewal.
@@ -167,6 +171,10 @@ final class HaExecutor {
       postgres.createReplica(leader, LONG_TASK);
       postgres.start();
       state.following = a.leader();
+    } else if (action instanceof Action.CloneWithoutLeader) {
+      postgres.createReplica(null, LONG_TASK);
+      postgres.start();
+      state.following = null;
     } else if (action instanceof Action.StartPostgres a) {
       start(a, view);
     } else if (action instanceof Action.Promote) {

@@ -654,8 +654,12 @@ public final class HaLoop implements SmartLifecycle {
     }
     view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(c.settings()));
     HaSettings settings =
-        dynamic.haSettings(
-            config.name(), config.tags().nofailover(), config.tags().failoverPriority());
+        dynamic
+            .haSettings(config.name(), config.tags().nofailover(), config.tags().failoverPriority())
+            .withCloneWithoutLeader(
+                postgres != null
+                    && postgres.settings().createReplicaMethods().stream()
+                        .anyMatch(postgres::canCloneWithoutLeader));
     runDueRestart(settings.paused());
     actionLock.lock();
     try {
@@ -745,7 +749,8 @@ public final class HaLoop implements SmartLifecycle {
             dcsLastSeenEpochSeconds,
             settings.paused(),
             decision == null ? "" : decision.message(),
-            System.nanoTime()));
+            System.nanoTime(),
+            state.failsafeActive));
     return acted;
   }
 
@@ -993,6 +998,7 @@ public final class HaLoop implements SmartLifecycle {
   private void publishFailsafe(ClusterView view) {
     if (!dynamic.failsafeMode()) {
       state.failsafeMembers = java.util.Map.of();
+      state.failsafeListed = false;
       return;
     }
     java.util.Map<String, String> all = new java.util.TreeMap<>();
@@ -1007,6 +1013,7 @@ public final class HaLoop implements SmartLifecycle {
     java.util.Map<String, String> others = new java.util.TreeMap<>(all);
     others.remove(config.name());
     state.failsafeMembers = java.util.Map.copyOf(others);
+    state.failsafeListed = true;
   }
 
   /** Members seen lately keep their replication slot, so that a restarted one can catch up. */

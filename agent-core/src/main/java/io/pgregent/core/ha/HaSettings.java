@@ -20,6 +20,8 @@ import java.util.Objects;
  *     a {@code failover_priority} of 0 or less (see {@code PriorityTags})
  * @param failoverPriority this member's rank at equal WAL position (0 with {@code nofailover})
  * @param sync synchronous replication
+ * @param cloneWithoutLeader a {@code create_replica_methods} entry marked {@code no_leader} can
+ *     create this member's data directory while the cluster has no leader (a restore from backup)
  */
 public record HaSettings(
     String member,
@@ -33,7 +35,55 @@ public record HaSettings(
     boolean failsafeMode,
     boolean nofailover,
     int failoverPriority,
-    SyncSettings sync) {
+    SyncSettings sync,
+    boolean cloneWithoutLeader) {
+
+  public HaSettings(
+      String member,
+      long ttlMillis,
+      long loopWaitMillis,
+      long retryTimeoutMillis,
+      long maximumLagOnFailover,
+      boolean checkTimeline,
+      long primaryStartTimeoutMillis,
+      boolean paused,
+      boolean failsafeMode,
+      boolean nofailover,
+      int failoverPriority,
+      SyncSettings sync) {
+    this(
+        member,
+        ttlMillis,
+        loopWaitMillis,
+        retryTimeoutMillis,
+        maximumLagOnFailover,
+        checkTimeline,
+        primaryStartTimeoutMillis,
+        paused,
+        failsafeMode,
+        nofailover,
+        failoverPriority,
+        sync,
+        false);
+  }
+
+  /** The same, with {@link #cloneWithoutLeader}. */
+  public HaSettings withCloneWithoutLeader(boolean value) {
+    return new HaSettings(
+        member,
+        ttlMillis,
+        loopWaitMillis,
+        retryTimeoutMillis,
+        maximumLagOnFailover,
+        checkTimeline,
+        primaryStartTimeoutMillis,
+        paused,
+        failsafeMode,
+        nofailover,
+        failoverPriority,
+        sync,
+        value);
+  }
 
   public HaSettings {
     Objects.requireNonNull(member, "member");

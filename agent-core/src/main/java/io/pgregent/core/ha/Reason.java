@@ -31,6 +31,7 @@ public enum Reason {
   INITIALIZE_RACE_LOST("failed to acquire initialize lock"),
   WAITING_FOR_BOOTSTRAP("waiting for leader to bootstrap"),
   CLONING_FROM_LEADER("trying to bootstrap from leader '%s'"),
+  CLONING_WITHOUT_LEADER("trying to bootstrap (without leader)"),
   WAITING_FOR_LEADER_ADDRESS("waiting for leader '%s' to publish its address"),
   STARTING_AS_SECONDARY("starting as a secondary"),
   ADOPTING_PRIMARY(

@@ -224,6 +224,14 @@ class HaDeciderTests {
             new Action.CloneFromLeader("pg0"),
             Reason.CLONING_FROM_LEADER),
         row(
+            "empty data directory, no leader, a no_leader replica method: restore without leader",
+            input()
+                .local(inState(PostgresRunState.NO_DATA))
+                .settings(
+                    HaInputs.settings(false, false, 1, false, false).withCloneWithoutLeader(true)),
+            new Action.CloneWithoutLeader(),
+            Reason.CLONING_WITHOUT_LEADER),
+        row(
             "empty data directory, the leader has not published its address yet",
             input().leaderWithoutMemberKey("pg0").local(inState(PostgresRunState.NO_DATA)),
             new Action.None(),

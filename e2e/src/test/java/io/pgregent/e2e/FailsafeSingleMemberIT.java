@@ -1,0 +1,128 @@
+package io.pgregent.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.testsupport.EtcdServer;
+import io.pgregent.testsupport.FaultProxy;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * A one-member cluster in failsafe mode, as Patroni runs it: with the store gone there is nobody
+ * who could take over, so the primary stays, and says so ({@code failsafe_mode_is_active}).
+ */
+@Timeout(300)
+class FailsafeSingleMemberIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration CALL = Duration.ofSeconds(5);
+  private static final String SCOPE = "single";
+
+  @RegisterExtension
+  static final TestWatcher LOGS_ON_FAILURE =
+      new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+          System.err.println(agent.logTail());
+        }
+      };
+
+  private static EtcdServer etcd;
+  private static FaultProxy proxy;
+  private static RegentAgent agent;
+  private static Path base;
+
+  @BeforeAll
+  static void start() {
+    etcd = EtcdServer.start();
+    base = PostgresTestEnvironment.newBaseDir("regent-failsafe-single");
+    proxy = FaultProxy.to("127.0.0.1", etcd.clientPort());
+    agent = new RegentAgent(base, SCOPE, "pg0", proxy.hostAndPort(), Map.of());
+    agent.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    try {
+      agent.close();
+      proxy.close();
+    } finally {
+      etcd.close();
+      PostgresTestEnvironment.deleteTree(base);
+    }
+  }
+
+  @Test
+  void theOnlyMemberStaysPrimaryWhileTheStoreIsDown() throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .until(() -> agent.send("GET", "/primary", null, CALL).status() == 200);
+    await().atMost(Duration.ofSeconds(30)).until(() -> etcd.get(key("config")).isPresent());
+    ObjectNode config = (ObjectNode) JSON.readTree(etcd.get(key("config")).orElseThrow());
+    config.put("failsafe_mode", true);
+    etcd.put(key("config"), JSON.writeValueAsString(config));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> etcd.get(key("failsafe")).map(v -> v.contains("pg0")).orElse(false));
+    assertThat(agent.send("GET", "/primary", null, CALL).body())
+        .doesNotContain("failsafe_mode_is_active");
+
+    proxy.cut();
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                RegentAgent.Answer primary = agent.send("GET", "/primary", null, CALL);
+                return primary.status() == 200
+                    && primary.body().contains("\"failsafe_mode_is_active\":true");
+              });
+      // Well past the ttl (10 s): still the writable primary.
+      await()
+          .during(Duration.ofSeconds(20))
+          .atMost(Duration.ofSeconds(40))
+          .pollInterval(Duration.ofMillis(500))
+          .until(FailsafeSingleMemberIT::writable);
+    } finally {
+      proxy.restore();
+    }
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              RegentAgent.Answer primary = agent.send("GET", "/primary", null, CALL);
+              return primary.status() == 200 && !primary.body().contains("failsafe_mode_is_active");
+            });
+  }
+
+  private static String key(String name) {
+    return "/service/" + SCOPE + "/" + name;
+  }
+
+  private static boolean writable() {
+    try (Connection c = agent.connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+      rs.next();
+      return !rs.getBoolean(1);
+    } catch (Exception e) {
+      return false;
+    }
+  }
+}
