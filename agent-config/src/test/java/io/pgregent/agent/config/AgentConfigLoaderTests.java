@@ -142,6 +142,15 @@ class AgentConfigLoaderTests {
     // Beside a priority, nofailover stays: a reader needs both to see a contradiction.
     assertThat(new AgentConfigLoader(Map.of()).load(priority).config().tags().published())
         .containsExactlyInAnyOrderEntriesOf(Map.of("nofailover", false, "failover_priority", 2));
+    // In the file's order: tools compare the member key's tags as text.
+    Path ordered =
+        ConfigFixtures.write(
+            dir,
+            "ordered.yml",
+            ConfigFixtures.MINIMAL
+                + "tags:\n  failover_priority: '0'\n  nofailover: false\n  zone: a\n  az: b\n");
+    assertThat(new AgentConfigLoader(Map.of()).load(ordered).config().tags().published().keySet())
+        .containsExactly("failover_priority", "nofailover", "zone", "az");
   }
 
   @Test
