@@ -93,12 +93,18 @@ class FailsafeSingleMemberIT {
                 return primary.status() == 200
                     && primary.body().contains("\"failsafe_mode_is_active\":true");
               });
-      // Well past the ttl (10 s): still the writable primary.
+      // Well past the ttl (10 s): still the writable primary, and every answer says why.
       await()
           .during(Duration.ofSeconds(20))
           .atMost(Duration.ofSeconds(40))
           .pollInterval(Duration.ofMillis(500))
-          .until(FailsafeSingleMemberIT::writable);
+          .until(
+              () ->
+                  writable()
+                      && agent
+                          .send("GET", "/primary", null, CALL)
+                          .body()
+                          .contains("\"failsafe_mode_is_active\":true"));
     } finally {
       proxy.restore();
     }

@@ -745,6 +745,9 @@ public final class PostgresController implements AutoCloseable {
               + method
               + ".command");
     }
+    if (!rm.keepData()) {
+      leaveDataDirToMethod();
+    }
     List<String> cmd = new ArrayList<>(CommandLine.split(rm.command()));
     if (!rm.noParams()) {
       cmd.add("--scope=" + settings.scope());
@@ -1568,6 +1571,29 @@ public final class PostgresController implements AutoCloseable {
       Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
     } catch (IOException ex) {
       throw new UncheckedIOException("cannot prepare the data directory " + dataDir, ex);
+    }
+  }
+
+  /**
+   * A custom replica method creates the data directory itself, as with Patroni, which never creates
+   * it first (restore tools copy a whole tree into a path that must not exist): the empty directory
+   * goes, where its owner can create it again.
+   */
+  private void leaveDataDirToMethod() {
+    try {
+      if (!Files.isDirectory(dataDir) || dataDir.getParent() == null) {
+        return;
+      }
+      try (Stream<Path> s = Files.list(dataDir)) {
+        if (s.findAny().isPresent()) {
+          return;
+        }
+      }
+      if (runner.user().owns(dataDir.getParent())) {
+        Files.delete(dataDir);
+      }
+    } catch (IOException ex) {
+      log.debug("keeping the empty data directory {}: {}", dataDir, ex.getMessage());
     }
   }
 

@@ -54,6 +54,8 @@ class NoLeaderReplicaTests {
                     + out.resolve("restore")
                     + " ;;",
                 "esac; done",
+                // Like a restore that copies a whole tree: the target must not exist yet.
+                "[ -e \"$d\" ] && { echo \"$d exists\" >&2; exit 1; }",
                 "PGPASSWORD="
                     + TestNodes.REPLICATION.password()
                     + " exec "
@@ -63,11 +65,20 @@ class NoLeaderReplicaTests {
                     + " -U "
                     + TestNodes.REPLICATION.username()
                     + " -X stream -w"));
+    // The data directory's parent belongs to PostgreSQL's OS user, as in a packaged install.
+    Path owned = base.resolve("owned");
+    try {
+      java.nio.file.Files.createDirectories(owned);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    source.osUser().chown(owned);
     Path needsLeader =
         TestNodes.script(base, "needs_leader.sh", "touch " + out.resolve("needs_leader"));
     restored =
         new PostgresController(
             TestNodes.node(base, "noleader", "restored")
+                .dataDir(owned.resolve("restored"))
                 .createReplicaMethods(List.of("needs_leader", "restore", "basebackup"))
                 .replicaMethods(
                     Map.of(

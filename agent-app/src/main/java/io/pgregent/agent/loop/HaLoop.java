@@ -343,7 +343,8 @@ public final class HaLoop implements SmartLifecycle {
               s.dcsLastSeenEpochSeconds(),
               s.paused(),
               s.message(),
-              s.completedAtNanos());
+              s.completedAtNanos(),
+              s.failsafeActive());
       // The loop may have published meanwhile: its snapshot wins.
       if (snapshot.compareAndSet(s, fresh)) {
         sampledAtNanos = at;
