@@ -16,17 +16,22 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
- * A one-member cluster in failsafe mode, as Patroni runs it: with the store gone there is nobody
- * who could take over, so the primary stays, and says so ({@code failsafe_mode_is_active}).
+ * A one-member cluster with the store gone, as Patroni runs it: in failsafe mode there is nobody
+ * who could take over, so the primary stays, and says so ({@code failsafe_mode_is_active}); without
+ * it, the primary goes read-only and keeps serving reads.
  */
 @Timeout(300)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailsafeSingleMemberIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -68,6 +73,7 @@ class FailsafeSingleMemberIT {
   }
 
   @Test
+  @Order(1)
   void theOnlyMemberStaysPrimaryWhileTheStoreIsDown() throws Exception {
     await()
         .atMost(Duration.ofSeconds(120))
@@ -115,6 +121,48 @@ class FailsafeSingleMemberIT {
               RegentAgent.Answer primary = agent.send("GET", "/primary", null, CALL);
               return primary.status() == 200 && !primary.body().contains("failsafe_mode_is_active");
             });
+  }
+
+  @Test
+  @Order(2)
+  void withoutFailsafeModeTheOnlyMemberGoesReadOnlyWhileTheStoreIsDown() throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .until(() -> agent.send("GET", "/primary", null, CALL).status() == 200);
+    ObjectNode config = (ObjectNode) JSON.readTree(etcd.get(key("config")).orElseThrow());
+    config.remove("failsafe_mode");
+    etcd.put(key("config"), JSON.writeValueAsString(config));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> agent.send("GET", "/failsafe", null, CALL).status() == 502);
+
+    proxy.cut();
+    try {
+      // Demoted, as in Patroni: PostgreSQL keeps running, read-only, and still serves reads.
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(FailsafeSingleMemberIT::readOnly);
+      await()
+          .during(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(500))
+          .until(FailsafeSingleMemberIT::readOnly);
+    } finally {
+      proxy.restore();
+    }
+    await().atMost(Duration.ofSeconds(90)).until(FailsafeSingleMemberIT::writable);
+  }
+
+  private static boolean readOnly() {
+    try (Connection c = agent.connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+      rs.next();
+      return rs.getBoolean(1);
+    } catch (Exception e) {
+      return false;
+    }
   }
 
   private static String key(String name) {

@@ -555,6 +555,11 @@ final class HaExecutor {
     } else {
       postgres.demote(Optional.empty());
       state.following = null;
+      if (a.mode() == Action.DemoteMode.OFFLINE) {
+        // Cut off from the store, as in Patroni: back up read-only, a standby with no upstream,
+        // still serving reads; it follows whichever leader the store names once it is back.
+        postgres.start();
+      }
     }
   }
 
