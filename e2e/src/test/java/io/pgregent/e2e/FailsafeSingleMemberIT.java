@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.TestWatcher;
 /**
  * A one-member cluster with the store gone, as Patroni runs it: in failsafe mode there is nobody
  * who could take over, so the primary stays, and says so ({@code failsafe_mode_is_active}); without
- * it, the primary goes read-only and keeps serving reads.
+ * it, the primary goes read-only and keeps serving reads. A reload while PostgreSQL is stopped is
+ * accepted.
  */
 @Timeout(300)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -151,6 +152,33 @@ class FailsafeSingleMemberIT {
     } finally {
       proxy.restore();
     }
+    await().atMost(Duration.ofSeconds(90)).until(FailsafeSingleMemberIT::writable);
+  }
+
+  @Test
+  @Order(3)
+  void reloadWhilePostgresIsStoppedIsAcceptedAndTakesEffectAtItsStart() throws Exception {
+    await().atMost(Duration.ofSeconds(90)).until(FailsafeSingleMemberIT::writable);
+    ObjectNode config = (ObjectNode) JSON.readTree(etcd.get(key("config")).orElseThrow());
+    config.put("pause", true);
+    etcd.put(key("config"), JSON.writeValueAsString(config));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> agent.patroni().map(p -> p.path("pause").asBoolean()).orElse(false));
+    // In maintenance mode nobody starts PostgreSQL again: stop it (fast shutdown).
+    long pid = agent.postmasterPid().orElseThrow();
+    new ProcessBuilder("kill", "-INT", Long.toString(pid)).start().waitFor();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+
+    // Patroni schedules a reload whatever PostgreSQL's state: it reads its files when it starts.
+    RegentAgent.Answer reload = agent.send("POST", "/reload", null, CALL);
+    assertThat(reload.status()).as(reload.body()).isEqualTo(202);
+    assertThat(reload.body()).isEqualTo("reload scheduled");
+
+    config.remove("pause");
+    etcd.put(key("config"), JSON.writeValueAsString(config));
     await().atMost(Duration.ofSeconds(90)).until(FailsafeSingleMemberIT::writable);
   }
 
