@@ -711,6 +711,12 @@ public final class HaLoop implements SmartLifecycle {
         facts = facts.withViewReread();
         continue;
       }
+      if (decision.action() instanceof Action.CloneFromLeader
+          || decision.action() instanceof Action.CloneWithoutLeader) {
+        // Known before the copy starts, as with Patroni: the leader creates our replication slot
+        // meanwhile, so the new standby streams at once instead of retrying without a slot.
+        publishMember(view, pg);
+      }
       HaExecutor.Outcome outcome;
       try {
         outcome = executor.execute(decision.action(), view, facts);
