@@ -735,13 +735,19 @@ public final class PostgresController implements AutoCloseable {
    * user; a failing custom method falls back to the next one and finally to basebackup. Writes the
    * standby configuration; does not start the server.
    *
+   * <p>With no leader ({@code null}) only the methods marked {@code no_leader} run (a restore from
+   * a backup), with an empty {@code --connstring}; the replica then has no upstream.
+   *
+   * @param leader the member to clone from, or null
    * @param timeout bound of each method
    */
   public void createReplica(LeaderConnection leader, Duration timeout) {
     prepareEmptyDataDir("create a replica");
     writePgpass();
     List<String> methods = new ArrayList<>(settings.createReplicaMethods());
-    if (!methods.contains("basebackup")) {
+    if (leader == null) {
+      methods.removeIf(m -> !canCloneWithoutLeader(m));
+    } else if (!methods.contains("basebackup")) {
       methods.add("basebackup");
     }
     List<String> failures = new ArrayList<>();
@@ -753,8 +759,15 @@ public final class PostgresController implements AutoCloseable {
         r = new CommandResult(List.of(method), -1, ex.getMessage());
       }
       if (r.succeeded() && Files.exists(dataDir.resolve("PG_VERSION"))) {
-        log.info("created the replica with {} from {}", method, leader.name());
-        followConfig(leader);
+        if (leader == null) {
+          log.info("created the replica with {} without a leader", method);
+          // A standby without an upstream: it never comes up as a primary by itself.
+          standby = new StandbySettings("", null);
+          writeConfig(settings.pgHba());
+        } else {
+          log.info("created the replica with {} from {}", method, leader.name());
+          followConfig(leader);
+        }
         deleteQuietly(dataDir.resolve("postmaster.pid"));
         return;
       }
@@ -763,6 +776,15 @@ public final class PostgresController implements AutoCloseable {
       emptyDataDirectory();
     }
     throw new PostgresException("could not create a replica: " + String.join("; ", failures));
+  }
+
+  /**
+   * Whether {@code method} of {@code create_replica_methods} may create a replica with no leader to
+   * clone from: a configured method marked {@code no_leader}, never basebackup.
+   */
+  public boolean canCloneWithoutLeader(String method) {
+    ReplicaMethod rm = settings.replicaMethods().get(method);
+    return !"basebackup".equals(method) && rm != null && rm.noLeader();
   }
 
   private CommandResult runReplicaMethod(String method, LeaderConnection leader, Duration timeout) {
@@ -786,12 +808,17 @@ public final class PostgresController implements AutoCloseable {
               + method
               + ".command");
     }
+    if (!rm.keepData()) {
+      leaveDataDirToMethod();
+    }
     List<String> cmd = new ArrayList<>(CommandLine.split(rm.command()));
     if (!rm.noParams()) {
       cmd.add("--scope=" + settings.scope());
       cmd.add("--role=replica");
       cmd.add("--datadir=" + dataDir);
-      cmd.add("--connstring=" + conninfo(leader, settings.replication(), false));
+      cmd.add(
+          "--connstring="
+              + (leader == null ? "" : conninfo(leader, settings.replication(), false)));
       rm.extraParams().forEach((k, v) -> cmd.add("--" + k + "=" + v));
     }
     return runner.runScript(cmd, env, timeout);
@@ -1768,6 +1795,29 @@ public final class PostgresController implements AutoCloseable {
       Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
     } catch (IOException ex) {
       throw new UncheckedIOException("cannot prepare the data directory " + dataDir, ex);
+    }
+  }
+
+  /**
+   * A custom replica method creates the data directory itself, as with Patroni, which never creates
+   * it first (restore tools copy a whole tree into a path that must not exist): the empty directory
+   * goes, where its owner can create it again.
+   */
+  private void leaveDataDirToMethod() {
+    try {
+      if (!Files.isDirectory(dataDir) || dataDir.getParent() == null) {
+        return;
+      }
+      try (Stream<Path> s = Files.list(dataDir)) {
+        if (s.findAny().isPresent()) {
+          return;
+        }
+      }
+      if (runner.user().owns(dataDir.getParent())) {
+        Files.delete(dataDir);
+      }
+    } catch (IOException ex) {
+      log.debug("keeping the empty data directory {}: {}", dataDir, ex.getMessage());
     }
   }
 

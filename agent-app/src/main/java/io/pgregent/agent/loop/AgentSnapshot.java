@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param paused maintenance mode in force
  * @param message the last decision's status message
  * @param completedAtNanos when the cycle completed (monotonic clock)
+ * @param failsafeActive the store is unreachable and every member of the failsafe topology accepted
+ *     us as the primary in this cycle
  */
 public record AgentSnapshot(
     LocalPostgresState postgres,
@@ -25,7 +27,29 @@ public record AgentSnapshot(
     long dcsLastSeenEpochSeconds,
     boolean paused,
     String message,
-    long completedAtNanos) {
+    long completedAtNanos,
+    boolean failsafeActive) {
+
+  public AgentSnapshot(
+      LocalPostgresState postgres,
+      Optional<ClusterView> view,
+      boolean holdsLock,
+      String state,
+      long dcsLastSeenEpochSeconds,
+      boolean paused,
+      String message,
+      long completedAtNanos) {
+    this(
+        postgres,
+        view,
+        holdsLock,
+        state,
+        dcsLastSeenEpochSeconds,
+        paused,
+        message,
+        completedAtNanos,
+        false);
+  }
 
   /** The same, without the leader lock: what is left once the lease may have lapsed. */
   public AgentSnapshot withoutLock() {

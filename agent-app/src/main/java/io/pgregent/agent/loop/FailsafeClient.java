@@ -42,6 +42,21 @@ final class FailsafeClient {
   }
 
   /**
+   * Whether the members vouch for us as the primary: only with a published topology that lists us
+   * ({@code listed}), then every other member in it must accept ({@code allAccept}); with nobody
+   * else in it nobody could take over, so the answer is yes without asking.
+   */
+  static boolean vouched(
+      boolean listed,
+      Map<String, String> others,
+      java.util.function.Predicate<Map<String, String>> allAccept) {
+    if (!listed) {
+      return false;
+    }
+    return others.isEmpty() || allAccept.test(others);
+  }
+
+  /**
    * @param members every other member: name to {@code api_url}
    * @return true if every one of them answered 200
    */

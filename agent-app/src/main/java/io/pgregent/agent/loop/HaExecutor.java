@@ -141,14 +141,18 @@ final class HaExecutor {
     }
     if (action instanceof Action.QueryFailsafe) {
       long sent = System.nanoTime();
-      // With nobody known to ask, nobody vouches for us: demote.
+      // Without a published topology nobody vouches for us: demote. A topology of ourselves alone
+      // (one member) has nobody who could take over, as in Patroni.
       boolean accepted =
-          !state.failsafeMembers.isEmpty()
-              && failsafe.allAccept(
-                  config.name(),
-                  "postgres://" + config.postgresql().connectAddress() + "/postgres",
-                  config.restapi().apiUrl(),
-                  state.failsafeMembers);
+          FailsafeClient.vouched(
+              state.failsafeListed,
+              state.failsafeMembers,
+              others ->
+                  failsafe.allAccept(
+                      config.name(),
+                      "postgres://" + config.postgresql().connectAddress() + "/postgres",
+                      config.restapi().apiUrl(),
+                      others));
       state.failsafeActive = accepted;
       if (accepted) {
         // Every member treats our POST as a live leader for a ttl: as good as a renewal.
@@ -167,6 +171,10 @@ final class HaExecutor {
       postgres.createReplica(source, LONG_TASK);
       postgres.start();
       state.following = a.source();
+    } else if (action instanceof Action.CloneWithoutLeader) {
+      postgres.createReplica(null, LONG_TASK);
+      postgres.start();
+      state.following = null;
     } else if (action instanceof Action.StartPostgres a) {
       boolean ourLock =
           view.flatMap(ClusterView::leader).map(l -> l.name().equals(config.name())).orElse(false);
@@ -562,6 +570,11 @@ final class HaExecutor {
     } else {
       postgres.demote(Optional.empty());
       state.following = null;
+      if (a.mode() == Action.DemoteMode.OFFLINE) {
+        // Cut off from the store, as in Patroni: back up read-only, a standby with no upstream,
+        // still serving reads; it follows whichever leader the store names once it is back.
+        postgres.start();
+      }
     }
   }
 

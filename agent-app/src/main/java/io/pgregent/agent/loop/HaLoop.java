@@ -348,7 +348,8 @@ public final class HaLoop implements SmartLifecycle {
               s.dcsLastSeenEpochSeconds(),
               s.paused(),
               s.message(),
-              s.completedAtNanos());
+              s.completedAtNanos(),
+              s.failsafeActive());
       // The loop may have published meanwhile: its snapshot wins.
       if (snapshot.compareAndSet(s, fresh)) {
         sampledAtNanos = at;
@@ -566,6 +567,8 @@ public final class HaLoop implements SmartLifecycle {
     t.setDaemon(false);
     thread = t;
     t.start();
+    // Our REST API is up (we start after the web server): warm both ends of member-to-member TLS.
+    peers.warmUp(config.restapi().apiUrl());
   }
 
   @Override
@@ -659,7 +662,11 @@ public final class HaLoop implements SmartLifecycle {
     HaSettings settings =
         dynamic
             .haSettings(config.name(), config.tags().nofailover(), config.tags().failoverPriority())
-            .withReplicationTags(config.tags().replicatefrom(), config.tags().nostream());
+            .withReplicationTags(config.tags().replicatefrom(), config.tags().nostream())
+            .withCloneWithoutLeader(
+                postgres != null
+                    && postgres.settings().createReplicaMethods().stream()
+                        .anyMatch(postgres::canCloneWithoutLeader));
     postgres.nostream(config.tags().nostream());
     runDueRestart(settings.paused());
     actionLock.lock();
@@ -711,6 +718,12 @@ public final class HaLoop implements SmartLifecycle {
         facts = facts.withViewReread();
         continue;
       }
+      if (decision.action() instanceof Action.CloneFromLeader
+          || decision.action() instanceof Action.CloneWithoutLeader) {
+        // Known before the copy starts, as with Patroni: the leader creates our replication slot
+        // meanwhile, so the new standby streams at once instead of retrying without a slot.
+        publishMember(view, pg);
+      }
       HaExecutor.Outcome outcome;
       try {
         outcome = executor.execute(decision.action(), view, facts);
@@ -750,7 +763,8 @@ public final class HaLoop implements SmartLifecycle {
             dcsLastSeenEpochSeconds,
             settings.paused(),
             decision == null ? "" : decision.message(),
-            System.nanoTime()));
+            System.nanoTime(),
+            state.failsafeActive));
     return acted;
   }
 
@@ -1005,6 +1019,7 @@ public final class HaLoop implements SmartLifecycle {
   private void publishFailsafe(ClusterView view) {
     if (!dynamic.failsafeMode()) {
       state.failsafeMembers = java.util.Map.of();
+      state.failsafeListed = false;
       return;
     }
     java.util.Map<String, String> all = new java.util.TreeMap<>();
@@ -1019,6 +1034,7 @@ public final class HaLoop implements SmartLifecycle {
     java.util.Map<String, String> others = new java.util.TreeMap<>(all);
     others.remove(config.name());
     state.failsafeMembers = java.util.Map.copyOf(others);
+    state.failsafeListed = true;
   }
 
   /** Members seen lately keep their replication slot, so that a restarted one can catch up. */

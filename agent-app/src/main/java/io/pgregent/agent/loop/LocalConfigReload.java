@@ -48,6 +48,9 @@ public final class LocalConfigReload {
       }
       return false;
     }
+    for (ConfigProblem p : loaded.warnings()) {
+      log.warn("{}", p);
+    }
     loop.reloadLocal(loaded.config());
     return true;
   }

@@ -41,6 +41,12 @@ final class LoopState {
   /** The members a failsafe primary must hear from: name to api_url (ourselves excluded). */
   java.util.Map<String, String> failsafeMembers = java.util.Map.of();
 
+  /**
+   * We published the failsafe topology, ourselves in it: without it nobody vouches for us; with
+   * nobody else in it (a one-member cluster), nobody else could take over.
+   */
+  boolean failsafeListed;
+
   /** Every member vouched for us this cycle while the store was unreachable. */
   boolean failsafeActive;
 

@@ -3,6 +3,7 @@ package io.pgregent.agent.loop;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgregent.core.cluster.Member;
+import io.pgregent.core.cluster.PriorityTags;
 import io.pgregent.core.ha.PeerStatus;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -146,6 +147,30 @@ public final class PeerClient {
     }
   }
 
+  /**
+   * Calls {@code /liveness} at {@code apiUrl} once, in the background, answer ignored: the first
+   * TLS handshake of a fresh JVM (client and server side) can take longer than a race's 2 s, and a
+   * member that looks unreachable then may lose a race it should have won.
+   */
+  public void warmUp(String apiUrl) {
+    try {
+      URI api = URI.create(apiUrl);
+      URI liveness = new URI(api.getScheme(), api.getAuthority(), "/liveness", null, null);
+      http.get()
+          .sendAsync(
+              HttpRequest.newBuilder(liveness).timeout(Duration.ofSeconds(30)).GET().build(),
+              HttpResponse.BodyHandlers.discarding())
+          .whenComplete(
+              (r, e) -> {
+                if (e != null) {
+                  log.debug("warming up the member-to-member client failed: {}", e.getMessage());
+                }
+              });
+    } catch (Exception e) {
+      log.debug("warming up the member-to-member client failed: {}", e.getMessage());
+    }
+  }
+
   /** Reads the fields the leader race uses from a {@code /patroni} document. */
   static PeerStatus parse(String name, String body) {
     try {
@@ -160,8 +185,10 @@ public final class PeerClient {
                   xlog.path("received_location").asLong(0),
                   xlog.path("replayed_location").asLong(0));
       JsonNode tags = json.path("tags");
-      boolean nofailover = tags.path("nofailover").asBoolean(false);
-      int priority = tags.has("failover_priority") ? tags.path("failover_priority").asInt(1) : 1;
+      boolean nofailover =
+          PriorityTags.excluded(tags, PriorityTags.NOFAILOVER, PriorityTags.FAILOVER_PRIORITY);
+      int priority =
+          PriorityTags.priority(tags, PriorityTags.NOFAILOVER, PriorityTags.FAILOVER_PRIORITY);
       boolean running = json.path("state").asText("").equals("running");
       return new PeerStatus(
           name,

@@ -248,11 +248,14 @@ public class ActionsController {
    * allowed to promote, be a standby and be within maximum_lag_on_failover of the leader.
    */
   private String unfitCandidate(ClusterView view, String candidate, PeerStatus st) {
+    // Patroni's wording for a candidate that cannot promote at all; the log says why.
     if (st == null || !st.reachable()) {
-      return "candidate " + candidate + " does not answer or its PostgreSQL is not running";
+      log.info("candidate {} does not answer or its PostgreSQL is not running", candidate);
+      return "no good candidates have been found";
     }
     if (!st.eligible()) {
-      return "candidate " + candidate + " is tagged nofailover";
+      log.info("candidate {} is not allowed to promote (nofailover)", candidate);
+      return "no good candidates have been found";
     }
     // Whether it streams right now is not asked: one reconnecting to a leader restarted a moment
     // ago is a valid target, and the leader waits for it to stream before it steps down.
@@ -580,6 +583,11 @@ public class ActionsController {
       postgres.reload();
       return Responses.text(202, "reload scheduled");
     } catch (PostgresException e) {
+      if (!postgres.isRunning()) {
+        // Stopped (a rewind, a restart): it reads its configuration when it starts again.
+        log.info("PostgreSQL is not running: nothing to reload until it starts");
+        return Responses.text(202, "reload scheduled");
+      }
       log.warn("reload requested through the REST API failed: {}", e.getMessage());
       return Responses.text(503, "reload failed: PostgreSQL did not accept the signal");
     }

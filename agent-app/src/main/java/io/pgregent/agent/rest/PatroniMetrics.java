@@ -147,7 +147,7 @@ final class PatroniMetrics {
         "patroni_failsafe_mode_is_active",
         "Value is 1 if failsafe mode is active, 0 if inactive.",
         "gauge",
-        "0");
+        bit(s.failsafeActive()));
     m.add(
         "patroni_postgres_timeline",
         "Postgres timeline of this node (if running), 0 otherwise.",

@@ -40,6 +40,9 @@ final class StatusDocument {
     if (s.clusterUnlocked()) {
       doc.put("cluster_unlocked", true);
     }
+    if (s.failsafeActive()) {
+      doc.put("failsafe_mode_is_active", true);
+    }
     doc.put("dcs_last_seen", s.dcsLastSeenEpochSeconds());
     s.postgres().systemIdentifier().ifPresent(id -> doc.put("database_system_identifier", id));
     java.util.Map<String, Object> published = config.tags().published();

@@ -2,6 +2,9 @@ package io.pgregent.agent.loop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.AgentConfigLoader;
 import java.nio.file.Files;
@@ -9,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /reload}, {@code patronictl reload} and SIGHUP re-read the file the agent started
@@ -55,6 +59,40 @@ class LocalConfigReloadTests {
 
     assertThat(loop.config().tags().published()).isEqualTo(Map.of("new_tag", "new_value"));
     assertThat(loop.config().name()).isEqualTo("pg1");
+  }
+
+  @Test
+  void reloadWarnsInPatronisWordingWhenNofailoverContradictsItsPriority(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("patroni.yml");
+    Files.writeString(file, BASE + "  failover_priority: '1'\n");
+    AgentConfig config = new AgentConfigLoader(Map.of()).load(file).config();
+    HaLoop loop = new HaLoop(null, null, config, new FailsafeHeartbeats());
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(LocalConfigReload.class);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      // What the acceptance suite does: set nofailover beside failover_priority, POST /reload.
+      Files.writeString(file, BASE + "  failover_priority: '1'\n  nofailover: true\n");
+      assertThat(new LocalConfigReload(file, Map.of()).reload(loop)).isTrue();
+    } finally {
+      logger.detachAppender(logged);
+    }
+
+    assertThat(logged.list)
+        .filteredOn(e -> e.getLevel() == Level.WARN)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .anyMatch(
+            m ->
+                m.contains(
+                    "Conflicting configuration between nofailover: True and failover_priority: 1."
+                        + " Defaulting to nofailover: True"));
+    assertThat(loop.config().tags().nofailover()).isTrue();
+    assertThat(loop.config().tags().published())
+        .containsEntry("nofailover", true)
+        .containsEntry("failover_priority", "1");
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.pgregent.agent.config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.core.cluster.PriorityTags;
 import io.pgregent.postgres.config.BootstrapMethod;
 import io.pgregent.postgres.config.BootstrapSettings;
 import io.pgregent.postgres.config.Callbacks;
@@ -458,13 +459,15 @@ public final class AgentConfigLoader {
 
   private static Tags tags(Map<String, Object> tree) {
     Map<String, Object> all = new LinkedHashMap<>(ConfigValues.map(tree, "tags"));
-    boolean nofailover = ConfigValues.bool(tree, "tags.nofailover", false);
+    // Patroni's rule: nofailover/nosync, when written, win over their priority tags.
+    Boolean nofailover = ConfigValues.parseBool(ConfigValues.get(tree, "tags.nofailover"));
     Long priority = ConfigValues.number(tree, "tags.failover_priority");
-    int failoverPriority = nofailover ? 0 : priority == null ? 1 : priority.intValue();
+    Boolean nosync = ConfigValues.parseBool(ConfigValues.get(tree, "tags.nosync"));
+    Long syncPriority = ConfigValues.number(tree, "tags.sync_priority");
     return new Tags(
-        nofailover,
-        failoverPriority,
-        ConfigValues.bool(tree, "tags.nosync", false),
+        PriorityTags.excluded(nofailover, priority),
+        PriorityTags.priority(nofailover, priority),
+        PriorityTags.excluded(nosync, syncPriority),
         ConfigValues.bool(tree, "tags.noloadbalance", false),
         ConfigValues.bool(tree, "tags.clonefrom", false),
         ConfigValues.string(tree, "tags.replicatefrom"),

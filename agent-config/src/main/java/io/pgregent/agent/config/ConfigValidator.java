@@ -381,15 +381,37 @@ final class ConfigValidator {
   }
 
   private void tags() {
-    if (ConfigValues.get(tree, "tags.nofailover") != null
-        && ConfigValues.get(tree, "tags.failover_priority") != null) {
-      warn(
-          "tags.failover_priority",
-          "set together with tags.nofailover, which wins (Patroni treats them as exclusive)");
+    conflictingTag("nofailover", "failover_priority");
+    conflictingTag("nosync", "sync_priority");
+  }
+
+  /**
+   * A boolean tag that says the opposite of its priority tag: the boolean wins, in Patroni's
+   * wording (operators grep for it).
+   */
+  private void conflictingTag(String flagName, String priorityName) {
+    Object flag = ConfigValues.get(tree, "tags." + flagName);
+    Long priority = ConfigValues.number(tree, "tags." + priorityName);
+    if (flag == null || priority == null) {
+      return;
     }
-    if (ConfigValues.get(tree, "tags.nosync") != null
-        && ConfigValues.get(tree, "tags.sync_priority") != null) {
-      warn("tags.sync_priority", "set together with tags.nosync, which wins");
+    boolean on = Boolean.TRUE.equals(ConfigValues.parseBool(flag));
+    if (on == priority > 0) {
+      String shown = flag instanceof Boolean b ? (b ? "True" : "False") : String.valueOf(flag);
+      warn(
+          "tags." + flagName,
+          "Conflicting configuration between "
+              + flagName
+              + ": "
+              + shown
+              + " and "
+              + priorityName
+              + ": "
+              + priority
+              + ". Defaulting to "
+              + flagName
+              + ": "
+              + shown);
     }
   }
 

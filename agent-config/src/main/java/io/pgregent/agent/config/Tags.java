@@ -23,7 +23,8 @@ public record Tags(
     Map<String, Object> all) {
 
   public Tags {
-    all = Map.copyOf(all);
+    // In the order written: readers compare the member key's tags as text.
+    all = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(all));
   }
 
   private static final java.util.Set<String> FLAGS =

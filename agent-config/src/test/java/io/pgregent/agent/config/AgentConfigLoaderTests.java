@@ -142,6 +142,51 @@ class AgentConfigLoaderTests {
     // Beside a priority, nofailover stays: a reader needs both to see a contradiction.
     assertThat(new AgentConfigLoader(Map.of()).load(priority).config().tags().published())
         .containsExactlyInAnyOrderEntriesOf(Map.of("nofailover", false, "failover_priority", 2));
+    // In the file's order: tools compare the member key's tags as text.
+    Path ordered =
+        ConfigFixtures.write(
+            dir,
+            "ordered.yml",
+            ConfigFixtures.MINIMAL
+                + "tags:\n  failover_priority: '0'\n  nofailover: false\n  zone: a\n  az: b\n");
+    assertThat(new AgentConfigLoader(Map.of()).load(ordered).config().tags().published().keySet())
+        .containsExactly("failover_priority", "nofailover", "zone", "az");
+  }
+
+  @Test
+  void theBooleanTagWinsOverItsPriorityWithPatronisWarning() {
+    Path file =
+        ConfigFixtures.write(
+            dir,
+            "conflict.yml",
+            ConfigFixtures.MINIMAL
+                + "tags:\n  nofailover: false\n  failover_priority: '0'\n"
+                + "  nosync: true\n  sync_priority: '2'\n");
+    LoadedConfig loaded = new AgentConfigLoader(Map.of()).load(file);
+
+    // nofailover: false, written, lets the member promote whatever its priority says.
+    assertThat(loaded.config().tags().nofailover()).isFalse();
+    assertThat(loaded.config().tags().failoverPriority()).isZero();
+    assertThat(loaded.config().tags().nosync()).isTrue();
+    assertThat(loaded.warnings())
+        .extracting(ConfigProblem::toString)
+        .anyMatch(
+            w ->
+                w.contains(
+                    "Conflicting configuration between nofailover: False and failover_priority: 0."
+                        + " Defaulting to nofailover: False"))
+        .anyMatch(
+            w ->
+                w.contains(
+                    "Conflicting configuration between nosync: True and sync_priority: 2."
+                        + " Defaulting to nosync: True"));
+
+    Path priorityOnly =
+        ConfigFixtures.write(
+            dir, "zero.yml", ConfigFixtures.MINIMAL + "tags:\n  failover_priority: 0\n");
+    // Without nofailover, priority 0 means never.
+    assertThat(new AgentConfigLoader(Map.of()).load(priorityOnly).config().tags().nofailover())
+        .isTrue();
   }
 
   @Test

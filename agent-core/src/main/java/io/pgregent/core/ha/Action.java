@@ -9,6 +9,7 @@ public sealed interface Action
         Action.RaceInitialize,
         Action.Bootstrap,
         Action.CloneFromLeader,
+        Action.CloneWithoutLeader,
         Action.StartPostgres,
         Action.RefreshLock,
         Action.AcquireLock,
@@ -42,6 +43,12 @@ public sealed interface Action
    * a running member tagged {@code clonefrom}.
    */
   record CloneFromLeader(String source) implements Action {}
+
+  /**
+   * Create a replica while the cluster has no leader, with the {@code no_leader} replica methods (a
+   * restore from backup); it starts as a standby without upstream.
+   */
+  record CloneWithoutLeader() implements Action {}
 
   /**
    * Start PostgreSQL.

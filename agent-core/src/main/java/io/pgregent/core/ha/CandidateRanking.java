@@ -1,6 +1,7 @@
 package io.pgregent.core.ha;
 
 import java.util.Collection;
+import java.util.Optional;
 
 /** Is this member the healthiest of those that answered? Pure. */
 public final class CandidateRanking {
@@ -13,23 +14,37 @@ public final class CandidateRanking {
    */
   public static boolean isHealthiest(
       long myWalPosition, int myPriority, Collection<PeerStatus> peers) {
+    return outranked(myWalPosition, myPriority, peers).isEmpty();
+  }
+
+  /**
+   * Why this member is not the healthiest, naming the first member that outranks it (operators read
+   * who won and why), or empty when none does.
+   */
+  public static Optional<Decision> outranked(
+      long myWalPosition, int myPriority, Collection<PeerStatus> peers) {
     for (PeerStatus p : peers) {
-      if (!p.reachable()) {
-        continue;
+      if (p.reachable() && p.primary()) {
+        return Optional.of(Decision.of(new Action.None(), Reason.NOT_HEALTHIEST));
       }
-      if (p.primary()) {
-        return false;
-      }
-      if (!p.eligible()) {
+    }
+    for (PeerStatus p : peers) {
+      if (!p.reachable() || !p.eligible()) {
         continue;
       }
       if (p.walPosition() > myWalPosition) {
-        return false;
+        return Optional.of(Decision.of(new Action.None(), Reason.PEER_WAL_AHEAD, p.name()));
       }
       if (p.walPosition() == myWalPosition && p.failoverPriority() > myPriority) {
-        return false;
+        return Optional.of(
+            Decision.of(
+                new Action.None(),
+                Reason.PEER_HIGHER_PRIORITY,
+                p.name(),
+                Integer.toString(p.failoverPriority()),
+                Integer.toString(myPriority)));
       }
     }
-    return true;
+    return Optional.empty();
   }
 }

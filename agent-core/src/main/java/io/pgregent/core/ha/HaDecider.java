@@ -376,13 +376,13 @@ public final class HaDecider {
     if (aside.isPresent()) {
       return aside.get();
     }
-    boolean healthiest =
-        CandidateRanking.isHealthiest(
+    Optional<Decision> outranked =
+        CandidateRanking.outranked(
             local.walPosition(),
             s.failoverPriority(),
             FailoverEligibility.rivals(view, s, ManualFailover.rivals(in, view, peers)));
-    if (!healthiest) {
-      return Decision.of(new Action.None(), Reason.NOT_HEALTHIEST);
+    if (outranked.isPresent()) {
+      return outranked.get();
     }
     Optional<Decision> noQuorum =
         FailoverEligibility.quorumRejection(view, s, local.walPosition(), peers.values());
@@ -473,6 +473,11 @@ public final class HaDecider {
       return Decision.of(new Action.Bootstrap(), Reason.BOOTSTRAPPING);
     }
     if (view.initialize().isPresent()) {
+      // A cluster that exists but has no leader: a restore from backup needs none. Not while the
+      // cluster itself is still being bootstrapped (initialize without a system identifier).
+      if (in.settings().cloneWithoutLeader() && view.initialize().get().completed().isPresent()) {
+        return Decision.of(new Action.CloneWithoutLeader(), Reason.CLONING_WITHOUT_LEADER);
+      }
       return Decision.of(new Action.None(), Reason.WAITING_FOR_BOOTSTRAP);
     }
     if (!in.settings().mayPromote()) {

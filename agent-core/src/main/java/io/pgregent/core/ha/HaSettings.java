@@ -16,11 +16,14 @@ import java.util.Objects;
  *     is released
  * @param paused maintenance mode: no automatic action
  * @param failsafeMode keep the primary while the store is down if every member agrees
- * @param nofailover this member's {@code nofailover} tag
- * @param failoverPriority this member's {@code failover_priority} tag
+ * @param nofailover this member may never become leader: its {@code nofailover} tag, or without one
+ *     a {@code failover_priority} of 0 or less (see {@code PriorityTags})
+ * @param failoverPriority this member's rank at equal WAL position (0 with {@code nofailover})
  * @param sync synchronous replication
  * @param replicatefrom this member's {@code replicatefrom} tag, or null
  * @param nostream this member's {@code nostream} tag: it recovers from the archive only
+ * @param cloneWithoutLeader a {@code create_replica_methods} entry marked {@code no_leader} can
+ *     create this member's data directory while the cluster has no leader (a restore from backup)
  */
 public record HaSettings(
     String member,
@@ -36,7 +39,8 @@ public record HaSettings(
     int failoverPriority,
     SyncSettings sync,
     String replicatefrom,
-    boolean nostream) {
+    boolean nostream,
+    boolean cloneWithoutLeader) {
 
   public HaSettings {
     Objects.requireNonNull(member, "member");
@@ -71,6 +75,7 @@ public record HaSettings(
         failoverPriority,
         sync,
         null,
+        false,
         false);
   }
 
@@ -90,7 +95,28 @@ public record HaSettings(
         failoverPriority,
         sync,
         replicatefrom,
-        nostream);
+        nostream,
+        cloneWithoutLeader);
+  }
+
+  /** These settings with {@link #cloneWithoutLeader}. */
+  public HaSettings withCloneWithoutLeader(boolean value) {
+    return new HaSettings(
+        member,
+        ttlMillis,
+        loopWaitMillis,
+        retryTimeoutMillis,
+        maximumLagOnFailover,
+        checkTimeline,
+        primaryStartTimeoutMillis,
+        paused,
+        failsafeMode,
+        nofailover,
+        failoverPriority,
+        sync,
+        replicatefrom,
+        nostream,
+        value);
   }
 
   /** Settings with asynchronous replication. */
@@ -140,6 +166,6 @@ public record HaSettings(
 
   /** Whether this member may ever become leader. */
   public boolean mayPromote() {
-    return !nofailover && failoverPriority > 0;
+    return !nofailover;
   }
 }

@@ -8,8 +8,9 @@ package io.pgregent.core.ha;
  * @param primary true when it reports itself a running primary
  * @param walPosition its received/replayed (replica) or current (primary) LSN
  * @param timeline its timeline
- * @param nofailover its {@code nofailover} tag
- * @param failoverPriority its {@code failover_priority} tag (0 = never, default 1)
+ * @param nofailover it may never become leader ({@code nofailover}, or without it a {@code
+ *     failover_priority} of 0 or less)
+ * @param failoverPriority its rank at equal WAL position (default 1)
  */
 public record PeerStatus(
     String name,
@@ -26,6 +27,6 @@ public record PeerStatus(
 
   /** Whether the member could become leader at all. */
   public boolean eligible() {
-    return !nofailover && failoverPriority > 0;
+    return !nofailover;
   }
 }

@@ -32,6 +32,7 @@ public enum Reason {
   WAITING_FOR_BOOTSTRAP("waiting for leader to bootstrap"),
   CLONING_FROM_LEADER("trying to bootstrap from leader '%s'"),
   CLONING_FROM_REPLICA("trying to bootstrap from replica '%s'"),
+  CLONING_WITHOUT_LEADER("trying to bootstrap (without leader)"),
   WAITING_FOR_LEADER_ADDRESS("waiting for leader '%s' to publish its address"),
   STARTING_AS_SECONDARY("starting as a secondary"),
   ADOPTING_PRIMARY(
@@ -46,6 +47,12 @@ public enum Reason {
   FOLLOWING_REPLICATEFROM("streaming from %s as tag replicatefrom asks, leader %s"),
   QUERYING_PEERS("checking whether I am the healthiest node"),
   NOT_HEALTHIEST("following a different leader because i am not the healthiest node"),
+  PEER_WAL_AHEAD(
+      "following a different leader because i am not the healthiest node: Wal position of %s is"
+          + " ahead of my wal position"),
+  PEER_HIGHER_PRIORITY(
+      "following a different leader because i am not the healthiest node: %s has equally"
+          + " tolerable WAL position and priority %s, while this node has priority %s"),
   NOT_ALLOWED_TO_PROMOTE("following a different leader because I am not allowed to promote"),
   LAG_TOO_HIGH("my wal position exceeds maximum replication lag"),
   TIMELINE_BEHIND("My timeline %s is behind last known cluster timeline %s"),

@@ -2,6 +2,7 @@ package io.pgregent.core.ha;
 
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Member;
+import io.pgregent.core.cluster.PriorityTags;
 import io.pgregent.core.cluster.SyncState;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -35,10 +36,12 @@ import java.util.regex.Pattern;
 public final class SyncStandbyResolver {
 
   /**
-   * Strict mode with no standby: a name no standby has, so that commits wait (Patroni's
-   * placeholder; unlike {@code *} it never lets a {@code nosync} standby confirm commits).
+   * Strict mode with no eligible standby: commits wait for any standby, as in Patroni ({@code *},
+   * {@code ANY 1 (*)} in quorum mode). Safe for the {@code sync} key, which then names no standby:
+   * only the leader, which holds every commit, may be promoted; a standby joins the key only once
+   * it flushed past the position at the next change of the names.
    */
-  public static final String STRICT_PLACEHOLDER = "__patroni_strict_sync_replica_placeholder__";
+  static final String ANY_STANDBY = "*";
 
   private static final Pattern QUOTED = Pattern.compile("\"((?:[^\"]|\"\")*)\"");
 
@@ -213,7 +216,8 @@ public final class SyncStandbyResolver {
 
   /**
    * Standbys that may be made synchronous: streaming, known members, not tagged {@code nosync},
-   * within {@code maximum_lag_on_syncnode}; members without {@code nofailover} first.
+   * within {@code maximum_lag_on_syncnode}; members without {@code nofailover} first, then by
+   * {@code sync_priority}.
    */
   static List<StandbyLink> eligible(
       ClusterView view, LocalState local, SyncSettings sync, String me, List<String> current) {
@@ -223,7 +227,9 @@ public final class SyncStandbyResolver {
         continue;
       }
       Optional<Member> m = member(view, l.name());
-      if (m.isEmpty() || tag(m.get(), "nosync")) {
+      if (m.isEmpty()
+          || PriorityTags.excluded(
+              m.get().tags(), PriorityTags.NOSYNC, PriorityTags.SYNC_PRIORITY)) {
         continue;
       }
       // A standby that flushes but does not replay holds up every commit under remote_apply.
@@ -233,9 +239,21 @@ public final class SyncStandbyResolver {
       }
       out.add(l);
     }
-    // Prefer standbys that may be promoted, then the current ones (no churn), then the freshest.
+    // Prefer standbys that may be promoted, then the higher sync_priority, then the current ones
+    // (no churn), then the freshest.
     out.sort(
-        Comparator.comparing((StandbyLink l) -> tag(member(view, l.name()).get(), "nofailover"))
+        Comparator.comparing(
+                (StandbyLink l) ->
+                    PriorityTags.excluded(
+                        member(view, l.name()).get().tags(),
+                        PriorityTags.NOFAILOVER,
+                        PriorityTags.FAILOVER_PRIORITY))
+            .thenComparing(
+                (StandbyLink l) ->
+                    -PriorityTags.priority(
+                        member(view, l.name()).get().tags(),
+                        PriorityTags.NOSYNC,
+                        PriorityTags.SYNC_PRIORITY))
             .thenComparing(l -> !contains(current, l.name()))
             .thenComparing(Comparator.comparingLong(StandbyLink::flushLsn).reversed())
             .thenComparing(StandbyLink::name));
@@ -256,7 +274,10 @@ public final class SyncStandbyResolver {
   /** The {@code synchronous_standby_names} for {@code names}, {@code count} of them required. */
   static String namesFor(SyncSettings sync, List<String> names, int count) {
     if (names.isEmpty()) {
-      return sync.strict() ? quote(STRICT_PLACEHOLDER) : "";
+      if (!sync.strict()) {
+        return "";
+      }
+      return sync.mode() == SyncSettings.Mode.QUORUM ? "ANY 1 (" + ANY_STANDBY + ")" : ANY_STANDBY;
     }
     String list = String.join(",", names.stream().map(SyncStandbyResolver::quote).toList());
     if (sync.mode() == SyncSettings.Mode.QUORUM) {
@@ -290,16 +311,6 @@ public final class SyncStandbyResolver {
     return view.members().values().stream()
         .filter(m -> m.name().equalsIgnoreCase(name))
         .findFirst();
-  }
-
-  static boolean tag(Member m, String tag) {
-    com.fasterxml.jackson.databind.JsonNode v = m.tags().get(tag);
-    if (v == null || v.isNull()) {
-      return false;
-    }
-    return v.isBoolean()
-        ? v.asBoolean()
-        : Set.of("true", "on", "yes", "1").contains(v.asText().toLowerCase(Locale.ROOT));
   }
 
   private static boolean contains(List<String> names, String name) {

@@ -33,7 +33,15 @@ class CandidateRankingTests {
   @Test
   void aNofailoverPeerAheadDoesNotBlock() {
     assertThat(CandidateRanking.isHealthiest(1, 1, List.of(peer("pg2", 9, true, 1)))).isTrue();
-    assertThat(CandidateRanking.isHealthiest(1, 1, List.of(peer("pg2", 9, false, 0)))).isTrue();
+  }
+
+  @Test
+  void theWinnerIsNamedWithItsWalPositionOrPriority() {
+    assertThat(CandidateRanking.outranked(1, 1, List.of(peer("pg2", 9, false, 1))).get().message())
+        .contains("Wal position of pg2 is ahead of my wal position");
+    assertThat(CandidateRanking.outranked(5, 1, List.of(peer("pg3", 5, false, 2))).get().message())
+        .contains(
+            "pg3 has equally tolerable WAL position and priority 2, while this node has priority 1");
   }
 
   @Test

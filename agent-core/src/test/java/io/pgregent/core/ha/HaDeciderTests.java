@@ -280,6 +280,14 @@ class HaDeciderTests {
             new Action.FollowLeader("pg0"),
             Reason.FOLLOWING_NEW_LEADER),
         row(
+            "empty data directory, no leader, a no_leader replica method: restore without leader",
+            input()
+                .local(inState(PostgresRunState.NO_DATA))
+                .settings(
+                    HaInputs.settings(false, false, 1, false, false).withCloneWithoutLeader(true)),
+            new Action.CloneWithoutLeader(),
+            Reason.CLONING_WITHOUT_LEADER),
+        row(
             "empty data directory, the leader has not published its address yet",
             input().leaderWithoutMemberKey("pg0").local(inState(PostgresRunState.NO_DATA)),
             new Action.None(),
@@ -426,10 +434,10 @@ class HaDeciderTests {
             new Action.None(),
             Reason.NOT_ALLOWED_TO_PROMOTE),
         row(
-            "no leader: failover_priority 0",
+            "no leader: nofailover false wins over failover_priority 0",
             input().local(replicaOf("pg0", 10)).settings(settings(false, false, 0, false, false)),
-            new Action.None(),
-            Reason.NOT_ALLOWED_TO_PROMOTE),
+            HaInputs.ask("pg0", "pg2"),
+            Reason.QUERYING_PEERS),
         row(
             "no leader: lagging past maximum_lag_on_failover",
             input().local(replicaOf("pg0", 10)).optime(10 + 1_048_577),
@@ -486,7 +494,16 @@ class HaDeciderTests {
                 .local(replicaOf("pg0", 10))
                 .cycle(CycleFacts.fresh().withPeers(peers(aheadPeer))),
             new Action.None(),
-            Reason.NOT_HEALTHIEST),
+            Reason.PEER_WAL_AHEAD),
+        row(
+            "no leader: a peer level with us has a higher failover_priority",
+            input()
+                .local(replicaOf("pg0", 10))
+                .cycle(
+                    CycleFacts.fresh()
+                        .withPeers(peers(new PeerStatus("pg2", true, false, 10, 1, false, 2)))),
+            new Action.None(),
+            Reason.PEER_HIGHER_PRIORITY),
         row(
             "no leader: healthiest",
             input()

@@ -103,7 +103,7 @@ final class RaceDeciderRows {
                     CycleFacts.fresh()
                         .withPeers(peers(replicaPeer("pg0", 900), replicaPeer("pg2", 100)))),
             new Action.None(),
-            Reason.NOT_HEALTHIEST),
+            Reason.PEER_WAL_AHEAD),
         row(
             "race in failsafe mode: the failsafe key's members are asked too",
             input().local(replica).settings(failsafeOn()).failsafe("pg0", ME, "pg2", "pg3"),

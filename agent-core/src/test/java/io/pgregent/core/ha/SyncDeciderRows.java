@@ -20,7 +20,7 @@ final class SyncDeciderRows {
   static final long MARK = 900;
   static final String PG0 = "\"pg0\"";
   static final String PG2 = "\"pg2\"";
-  static final String PLACEHOLDER = "\"" + SyncStandbyResolver.STRICT_PLACEHOLDER + "\"";
+  static final String PLACEHOLDER = "*";
 
   private SyncDeciderRows() {}
 
@@ -171,7 +171,7 @@ final class SyncDeciderRows {
             names(""),
             Reason.SYNC_STANDBY_NAMES),
         row(
-            "sync on, strict: no standby, commits wait on a placeholder",
+            "sync on, strict: no standby, commits wait for any standby",
             leading(sync(SyncSettings.Mode.ON, 1, true, -1), primaryWith(PG2)).sync(key(ME, 0)),
             names(PLACEHOLDER),
             Reason.SYNC_STANDBY_NAMES),
@@ -182,6 +182,28 @@ final class SyncDeciderRows {
                 .tag("pg2", "nosync", true),
             names(PG0),
             Reason.SYNC_STANDBY_NAMES),
+        row(
+            "sync on: sync_priority 0 without nosync is never chosen",
+            leading(on(), primaryWith("", link("pg2", "async", WAL), link("pg0", "async", 10)))
+                .sync(key(ME, 0))
+                .tag("pg2", "sync_priority", "0"),
+            names(PG0),
+            Reason.SYNC_STANDBY_NAMES),
+        row(
+            "sync on: nosync false wins over sync_priority 0",
+            leading(on(), primaryWith("", link("pg2", "async", WAL)))
+                .sync(key(ME, 0))
+                .tag("pg2", "nosync", false)
+                .tag("pg2", "sync_priority", "0"),
+            names(PG2),
+            Reason.SYNC_STANDBY_NAMES),
+        row(
+            "sync on: a higher sync_priority replaces the current synchronous standby",
+            leading(on(), primaryWith(PG2, link("pg2", "sync", WAL), link("pg0", "async", WAL)))
+                .sync(key(ME, 0, "pg2"))
+                .tag("pg0", "sync_priority", "2"),
+            write(0),
+            Reason.SYNC_STANDBYS_REMOVED),
         row(
             "sync on: a nofailover standby only when nothing else",
             leading(on(), primaryWith("", link("pg2", "async", WAL), link("pg0", "async", 10)))

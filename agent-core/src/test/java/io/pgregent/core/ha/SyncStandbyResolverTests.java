@@ -40,8 +40,11 @@ class SyncStandbyResolverTests {
     assertThat(SyncStandbyResolver.namesFor(quorum, List.of("a", "b"), 1))
         .isEqualTo("ANY 1 (\"a\",\"b\")");
     assertThat(SyncStandbyResolver.namesFor(on, List.of(), 0)).isEmpty();
-    assertThat(SyncStandbyResolver.namesFor(quorum, List.of(), 0))
-        .isEqualTo("\"" + SyncStandbyResolver.STRICT_PLACEHOLDER + "\"");
+    assertThat(SyncStandbyResolver.namesFor(quorum, List.of(), 0)).isEqualTo("ANY 1 (*)");
+    assertThat(
+            SyncStandbyResolver.namesFor(
+                new SyncSettings(SyncSettings.Mode.ON, 1, true, -1), List.of(), 0))
+        .isEqualTo("*");
     assertThat(SyncStandbyResolver.namesIn("2 (\"A\",\"b\"\"x\")")).containsExactly("a", "b\"x");
   }
 
@@ -118,7 +121,8 @@ class SyncStandbyResolverTests {
     /** PostgreSQL: which connected standbys are synchronous under the names in force. */
     Map<String, String> syncStates() {
       String value = names.orElse("");
-      Set<String> listed = SyncStandbyResolver.namesIn(value);
+      Set<String> listed =
+          value.contains("*") ? Set.copyOf(connected) : SyncStandbyResolver.namesIn(value);
       Map<String, String> states = new TreeMap<>();
       int firstN = required(value);
       int taken = 0;
@@ -148,13 +152,18 @@ class SyncStandbyResolverTests {
 
     void acknowledge() {
       String value = names.orElse("");
-      Set<String> listed = SyncStandbyResolver.namesIn(value);
+      // "*": any connected standby confirms commits.
+      Set<String> listed =
+          value.contains("*") ? Set.copyOf(connected) : SyncStandbyResolver.namesIn(value);
       int k = required(value);
       List<Long> done = new ArrayList<>();
       for (long lsn : pending) {
         long holders = listed.stream().filter(s -> flush.getOrDefault(s, 0L) >= lsn).count();
         boolean ack;
-        if (k == 0) {
+        if (value.contains("*")) {
+          // At most as strict as PostgreSQL: the first standby to flush confirms.
+          ack = holders >= 1;
+        } else if (k == 0) {
           ack = true;
         } else if (value.startsWith("ANY")) {
           ack = holders >= k;

@@ -1,0 +1,129 @@
+package io.pgregent.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgregent.postgres.config.ReplicaMethod;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import io.pgregent.testsupport.postgres.TestPostgres;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A replica restored while the cluster has no leader (Patroni's {@code no_leader} replica methods):
+ * only those methods run, with an empty {@code --connstring}, and the standby has no upstream.
+ */
+@Timeout(180)
+class NoLeaderReplicaTests {
+
+  private static final Duration LONG = Duration.ofSeconds(60);
+
+  static Path base;
+  static Path out;
+  static ScheduledExecutorService scheduler;
+  static PostgresController source;
+  static PostgresController restored;
+
+  @BeforeAll
+  static void setUp() {
+    base = PostgresTestEnvironment.newBaseDir("regent-no-leader");
+    out = TestNodes.sharedDir(base, "out");
+    scheduler = Executors.newSingleThreadScheduledExecutor();
+    source = new PostgresController(TestNodes.node(base, "noleader", "source").build(), scheduler);
+    source.configure(TestNodes.DYNAMIC);
+    // The "backup" the restore method fetches: a base backup of a server outside the cluster.
+    Path restore =
+        TestNodes.script(
+            base,
+            "restore.sh",
+            String.join(
+                "\n",
+                "for a in \"$@\"; do case \"$a\" in",
+                "  --datadir=*) d=\"${a#--datadir=}\" ;;",
+                "  --connstring=*) echo \"connstring=[${a#--connstring=}]\" > "
+                    + out.resolve("restore")
+                    + " ;;",
+                "esac; done",
+                // Like a restore that copies a whole tree: the target must not exist yet.
+                "[ -e \"$d\" ] && { echo \"$d exists\" >&2; exit 1; }",
+                "PGPASSWORD="
+                    + TestNodes.REPLICATION.password()
+                    + " exec "
+                    + TestPostgres.binDir().resolve("pg_basebackup")
+                    + " -D \"$d\" -h 127.0.0.1 -p "
+                    + source.settings().port()
+                    + " -U "
+                    + TestNodes.REPLICATION.username()
+                    + " -X stream -w"));
+    // The data directory's parent belongs to PostgreSQL's OS user, as in a packaged install.
+    Path owned = base.resolve("owned");
+    try {
+      java.nio.file.Files.createDirectories(owned);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    source.osUser().chown(owned);
+    Path needsLeader =
+        TestNodes.script(base, "needs_leader.sh", "touch " + out.resolve("needs_leader"));
+    restored =
+        new PostgresController(
+            TestNodes.node(base, "noleader", "restored")
+                .dataDir(owned.resolve("restored"))
+                .createReplicaMethods(List.of("needs_leader", "restore", "basebackup"))
+                .replicaMethods(
+                    Map.of(
+                        "needs_leader",
+                        ReplicaMethod.of("needs_leader", needsLeader.toString()),
+                        "restore",
+                        new ReplicaMethod(
+                            "restore", restore.toString(), false, false, true, Map.of())))
+                .build(),
+            scheduler);
+    restored.configure(TestNodes.DYNAMIC);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    TestNodes.stopQuietly(restored);
+    TestNodes.stopQuietly(source);
+    scheduler.shutdownNow();
+    PostgresTestEnvironment.deleteTree(base);
+  }
+
+  @Test
+  void onlyTheNoLeaderMethodsRunAndTheRestoredStandbyHasNoUpstream() throws Exception {
+    source.bootstrap();
+    assertThat(restored.canCloneWithoutLeader("restore")).isTrue();
+    assertThat(restored.canCloneWithoutLeader("needs_leader")).isFalse();
+    assertThat(restored.canCloneWithoutLeader("basebackup")).isFalse();
+
+    restored.createReplica(null, LONG);
+
+    assertThat(out.resolve("needs_leader")).doesNotExist();
+    assertThat(Files.readString(out.resolve("restore"), StandardCharsets.UTF_8).strip())
+        .isEqualTo("connstring=[]");
+    assertThat(restored.dataDir().resolve("standby.signal")).exists();
+    assertThat(Files.readString(restored.dataDir().resolve("postgresql.conf")))
+        .doesNotContain("port=" + source.settings().port());
+    restored.start();
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () -> {
+              LocalPostgresState s = restored.state();
+              assertThat(s.runState()).isEqualTo(RunState.RUNNING);
+              assertThat(s.server().orElseThrow().inRecovery()).isTrue();
+            });
+    assertThat(restored.state().systemIdentifier()).isEqualTo(source.state().systemIdentifier());
+  }
+}
