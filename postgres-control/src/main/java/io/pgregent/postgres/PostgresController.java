@@ -371,6 +371,17 @@ public final class PostgresController implements AutoCloseable {
     return c;
   }
 
+  /** The last FATAL line of a log tail, or "". */
+  private static String lastFatal(String tail) {
+    String last = "";
+    for (String line : tail.split("\n")) {
+      if (line.contains("FATAL:")) {
+        last = line.strip();
+      }
+    }
+    return last;
+  }
+
   private Optional<String> readConfLine(String name) {
     Path conf = files.postgresqlConf();
     if (!Files.exists(conf)) {
@@ -1272,6 +1283,13 @@ public final class PostgresController implements AutoCloseable {
                 + settings.listen()
                 + ": the port is in use by another process; change the port in postgresql.listen"
                 + " or stop that process");
+      }
+      if (lastFatal(tail).contains("lock file \"postmaster.pid\" already exists")) {
+        throw new PostmasterStillPresentException(
+            "PostgreSQL did not start: the previous postmaster of "
+                + dataDir
+                + " has not gone yet (try again shortly): "
+                + lastFatal(tail));
       }
       throw new PostgresException(
           "PostgreSQL did not start within "

@@ -14,6 +14,7 @@ import io.pgregent.core.ha.CycleFacts;
 import io.pgregent.postgres.LeaderConnection;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostmasterStillPresentException;
 import io.pgregent.postgres.StopMode;
 import java.net.URI;
 import java.time.Duration;
@@ -182,6 +183,10 @@ final class HaExecutor {
         // The decider hands the lock back rather than retrying a start that fails.
         try {
           start(a, view);
+        } catch (PostmasterStillPresentException e) {
+          // The killed postmaster is not reaped yet: the next cycle tries again (within
+          // primary_start_timeout), this is no reason to hand the lock over.
+          throw e;
         } catch (RuntimeException e) {
           log.error("starting the primary failed: {}", e.getMessage());
           return new Outcome(facts.withPrimaryStartFailed(), true);
