@@ -2,6 +2,7 @@ package io.pgregent.postgres;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Splits a configured command line into arguments like a POSIX shell (quotes, backslash). */
 public final class CommandLine {
@@ -45,6 +46,26 @@ public final class CommandLine {
     }
     if (inWord) {
       out.add(cur.toString());
+    }
+    return out;
+  }
+
+  /**
+   * Command-line options from a YAML list ({@code bootstrap.initdb}, {@code
+   * postgresql.basebackup}): each a flag or a single {@code key: value}.
+   */
+  static List<String> options(List<Object> opts, String setting) {
+    List<String> out = new ArrayList<>();
+    for (Object o : opts) {
+      if (o instanceof String s) {
+        out.add(s.startsWith("-") ? s : "--" + s);
+      } else if (o instanceof Map<?, ?> m && m.size() == 1) {
+        Map.Entry<?, ?> e = m.entrySet().iterator().next();
+        out.add("--" + e.getKey() + "=" + e.getValue());
+      } else {
+        throw new PostgresSetupException(
+            setting + ": option " + o + " must be a string or a single key: value");
+      }
     }
     return out;
   }

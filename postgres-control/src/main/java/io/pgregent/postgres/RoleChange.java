@@ -1,0 +1,129 @@
+package io.pgregent.postgres;
+
+import io.pgregent.postgres.config.CallbackAction;
+import io.pgregent.postgres.config.PostgresSettings;
+import io.pgregent.postgres.os.CommandResult;
+import io.pgregent.postgres.status.PostgresClient;
+import io.pgregent.postgres.status.ServerStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/** Changes the role of the local server: promotion, demotion, following another leader. */
+final class RoleChange {
+
+  private final LocalNode node;
+  private final ServerConfiguration config;
+  private final ProcessControl process;
+  private final Upstream upstream;
+
+  RoleChange(
+      LocalNode node, ServerConfiguration config, ProcessControl process, Upstream upstream) {
+    this.node = node;
+    this.config = config;
+    this.process = process;
+    this.upstream = upstream;
+  }
+
+  void followLeader(LeaderConnection leader) {
+    boolean running = node.isRunning();
+    PostgresRole before = node.fileRole(true);
+    upstream.follow(leader);
+    if (!running) {
+      process.start(true);
+    } else if (before == PostgresRole.PRIMARY) {
+      process.stopQuietly();
+      process.start(false);
+    } else {
+      config.reloadServer();
+    }
+    if (before != PostgresRole.REPLICA) {
+      node.callbacks.call(CallbackAction.ON_ROLE_CHANGE, PostgresRole.REPLICA);
+    }
+  }
+
+  void announceDemoted() {
+    node.callbacks.call(CallbackAction.ON_ROLE_CHANGE, "demoted");
+  }
+
+  void demote(Optional<LeaderConnection> newLeader) {
+    process.stop(StopMode.FAST, node.settings.pgCtlTimeout(), true);
+    if (newLeader.isPresent()) {
+      upstream.follow(newLeader.get());
+      process.start(false);
+    } else {
+      // A later start() never comes up as a second primary.
+      config.writeStandbyWithoutUpstream();
+    }
+    node.callbacks.call(CallbackAction.ON_ROLE_CHANGE, PostgresRole.REPLICA);
+  }
+
+  void promote(Duration timeout, Consumer<LocalPostgresState> onWritable) {
+    PostgresSettings settings = node.settings;
+    runPrePromote(settings.prePromote(), timeout);
+    ServerStatus before = node.client.status();
+    if (before.inRecovery()) {
+      List<String> cmd =
+          List.of(node.binaries.pgCtl().toString(), "promote", "-D", node.dataDir.toString(), "-W");
+      CommandResult r = node.runner.run(cmd, Map.of(), timeout.plusSeconds(5));
+      if (!r.succeeded()) {
+        throw new PostgresException("pg_ctl promote failed: " + r.outputTail(3));
+      }
+      // Polled closely with the full status sample, and handed on from the check itself: write-
+      // routing health checks wait for this answer, so no second query and no thread hand-off.
+      boolean writable =
+          node.promoteWaiter.await(
+              () -> {
+                ServerStatus now = node.client.status();
+                if (now.inRecovery()) {
+                  return false;
+                }
+                onWritable.accept(node.runningState(now));
+                return true;
+              },
+              timeout);
+      if (!writable) {
+        throw new PostgresException(
+            "PostgreSQL was promoted but is not writable within " + timeout.toSeconds() + " s");
+      }
+      config.standby(null);
+    } else {
+      config.standby(null);
+      onWritable.accept(node.state());
+    }
+    config.write();
+    config.reloadServer();
+    PostgresClient.once(
+        settings.localHost(),
+        settings.port(),
+        settings.localSocketDirectory().orElse(null),
+        settings.superuser(),
+        settings.connectTimeout(),
+        timeout,
+        c -> {
+          try (var st = c.createStatement()) {
+            st.execute("CHECKPOINT");
+          }
+          return null;
+        });
+    node.callbacks.call(CallbackAction.ON_ROLE_CHANGE, PostgresRole.PRIMARY);
+  }
+
+  private void runPrePromote(String prePromote, Duration timeout) {
+    if (prePromote == null || prePromote.isBlank()) {
+      return;
+    }
+    CommandResult r;
+    try {
+      r = node.runner.runScript(CommandLine.split(prePromote), Map.of(), timeout);
+    } catch (PostgresException ex) {
+      throw new PromotionAbortedException("pre_promote did not finish: " + ex.getMessage());
+    }
+    if (!r.succeeded()) {
+      throw new PromotionAbortedException(
+          "pre_promote exited with " + r.exitCode() + ": " + r.outputTail(3));
+    }
+  }
+}

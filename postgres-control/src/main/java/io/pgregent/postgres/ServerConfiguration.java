@@ -1,0 +1,248 @@
+package io.pgregent.postgres;
+
+import io.pgregent.postgres.config.CallbackAction;
+import io.pgregent.postgres.config.DynamicPostgresConfig;
+import io.pgregent.postgres.config.ParameterCatalog;
+import io.pgregent.postgres.config.ParameterMerger;
+import io.pgregent.postgres.config.StandbySettings;
+import io.pgregent.postgres.os.CommandResult;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The configuration files of the local server ({@code postgresql.conf}, {@code pg_hba.conf}, {@code
+ * pg_ident.conf}, the standby settings, the password file) and the state they are written from.
+ */
+final class ServerConfiguration {
+
+  private final LocalNode node;
+  private volatile ParameterCatalog catalog;
+  private volatile DynamicPostgresConfig dynamic = DynamicPostgresConfig.EMPTY;
+
+  /** The upstream of a standby, or null for a primary. */
+  private volatile StandbySettings standby;
+
+  /** A custom bootstrap's {@code recovery_conf}, in force until its recovery ends; else empty. */
+  private volatile Map<String, String> bootstrapRecovery = Map.of();
+
+  private volatile Optional<String> synchronousStandbyNames;
+
+  ServerConfiguration(LocalNode node) {
+    this.node = node;
+    this.standby = readStandbySettings();
+    this.synchronousStandbyNames = readConfLine("synchronous_standby_names");
+  }
+
+  DynamicPostgresConfig dynamic() {
+    return dynamic;
+  }
+
+  StandbySettings standby() {
+    return standby;
+  }
+
+  void standby(StandbySettings value) {
+    standby = value;
+  }
+
+  /** Configures a standby without upstream: it never comes up as a primary by itself. */
+  void writeStandbyWithoutUpstream() {
+    standby = new StandbySettings("", null);
+    write();
+  }
+
+  Map<String, String> bootstrapRecovery() {
+    return bootstrapRecovery;
+  }
+
+  void bootstrapRecovery(Map<String, String> value) {
+    bootstrapRecovery = value;
+  }
+
+  boolean configure(DynamicPostgresConfig config) {
+    if (!config.equals(dynamic)) {
+      node.clearWarnings();
+    }
+    this.dynamic = config;
+    if (!node.initialized()) {
+      return false;
+    }
+    boolean changed = write();
+    if (changed && node.isRunning()) {
+      reloadServer();
+      node.callbacks.call(CallbackAction.ON_RELOAD, node.fileRole(true));
+    }
+    return changed;
+  }
+
+  boolean usePgRewind() {
+    Boolean dynamicValue = dynamic.usePgRewind();
+    return dynamicValue != null ? dynamicValue : node.settings.usePgRewind();
+  }
+
+  Map<String, String> effectiveParameters() {
+    Map<String, String> p =
+        ParameterMerger.merge(node.settings, dynamic, catalog(), node::warnOnce);
+    synchronousStandbyNames.ifPresent(v -> p.put("synchronous_standby_names", v));
+    return p;
+  }
+
+  Optional<String> synchronousStandbyNames() {
+    return synchronousStandbyNames;
+  }
+
+  long setSynchronousStandbyNames(Optional<String> value, Duration timeout) {
+    Optional<String> previous = synchronousStandbyNames;
+    synchronousStandbyNames = value;
+    if (!node.initialized()) {
+      return -1;
+    }
+    write();
+    if (!node.isRunning()) {
+      return -1;
+    }
+    reloadServer();
+    String expected =
+        value.orElseGet(() -> effectiveParameters().getOrDefault("synchronous_standby_names", ""));
+    long[] lsn = {-1};
+    String[] seen = {null};
+    boolean applied =
+        node.waiter.await(
+            () -> {
+              String row =
+                  node.client
+                      .queryStrings(
+                          "SELECT (CASE WHEN pg_is_in_recovery() THEN -1"
+                              + " ELSE (pg_current_wal_lsn() - '0/0')::bigint END)::text"
+                              + " || '|' || current_setting('synchronous_standby_names')")
+                      .get(0);
+              int bar = row.indexOf('|');
+              seen[0] = row.substring(bar + 1);
+              lsn[0] = Long.parseLong(row.substring(0, bar));
+              return expected.equals(seen[0]);
+            },
+            timeout);
+    if (!applied) {
+      // Not known to be in force: report the old value, so that the change is made (and waited
+      // for) again rather than taken as done.
+      synchronousStandbyNames = previous;
+      throw new PostgresException(
+          "synchronous_standby_names not in force after reload: '" + seen[0] + "'");
+    }
+    return lsn[0];
+  }
+
+  /** Rewrites the files with the configured {@code pg_hba}; returns whether they changed. */
+  boolean write() {
+    return write(node.settings.pgHba());
+  }
+
+  boolean write(List<String> pgHba) {
+    writePgpass();
+    Map<String, String> parameters = effectiveParameters();
+    if (!bootstrapRecovery.isEmpty()) {
+      parameters = new LinkedHashMap<>(parameters);
+      parameters.putAll(bootstrapRecovery);
+      if ("promote".equals(bootstrapRecovery.get("recovery_target_action"))) {
+        // A hot standby refuses to recover WAL written with larger max_connections (and the
+        // like) than ours; nobody queries it before the promotion anyway.
+        parameters.put("hot_standby", "off");
+      }
+    }
+    return node.files.write(parameters, standby, pgHba, node.settings.pgIdent());
+  }
+
+  void writePgpass() {
+    PgpassFile.write(
+        node.settings.pgpass(),
+        node.runner.user(),
+        node.settings.replication(),
+        node.settings.rewindCredentials(),
+        node.settings.superuser());
+  }
+
+  /** Signals the running server to read its configuration files again. */
+  void reloadServer() {
+    CommandResult r =
+        node.runner.run(
+            List.of(node.binaries.pgCtl().toString(), "reload", "-D", node.dataDir.toString()),
+            Map.of(),
+            node.settings.pgCtlTimeout());
+    if (!r.succeeded()) {
+      throw new PostgresException("pg_ctl reload failed: " + r.outputTail(3));
+    }
+  }
+
+  private ParameterCatalog catalog() {
+    ParameterCatalog c = catalog;
+    if (c == null) {
+      CommandResult r =
+          node.runner.run(
+              List.of(node.binaries.postgres().toString(), "--describe-config"),
+              Map.of("LC_ALL", "C"),
+              node.settings.pgCtlTimeout());
+      if (!r.succeeded()) {
+        throw new PostgresException("postgres --describe-config failed: " + r.outputTail(5));
+      }
+      c = ParameterCatalog.parseDescribeConfig(r.output());
+      catalog = c;
+    }
+    return c;
+  }
+
+  private Optional<String> readConfLine(String name) {
+    Path conf = node.files.postgresqlConf();
+    if (!Files.exists(conf)) {
+      return Optional.empty();
+    }
+    try {
+      for (String line : Files.readAllLines(conf, StandardCharsets.UTF_8)) {
+        if (line.startsWith(name + " = ")) {
+          return Optional.of(unquote(line.substring(name.length() + 3)));
+        }
+      }
+    } catch (IOException ex) {
+      return Optional.empty();
+    }
+    return Optional.empty();
+  }
+
+  private StandbySettings readStandbySettings() {
+    Path conf = node.files.postgresqlConf();
+    if (!node.files.standbySignal()) {
+      return null;
+    }
+    if (!Files.exists(conf)) {
+      return new StandbySettings("", null);
+    }
+    try {
+      String conninfo = null;
+      String slot = null;
+      for (String line : Files.readAllLines(conf, StandardCharsets.UTF_8)) {
+        if (line.startsWith("primary_conninfo = ")) {
+          conninfo = unquote(line.substring("primary_conninfo = ".length()));
+        } else if (line.startsWith("primary_slot_name = ")) {
+          slot = unquote(line.substring("primary_slot_name = ".length()));
+        }
+      }
+      return new StandbySettings(conninfo == null ? "" : conninfo, slot);
+    } catch (IOException ex) {
+      return new StandbySettings("", null);
+    }
+  }
+
+  private static String unquote(String v) {
+    String s = v.strip();
+    if (s.length() >= 2 && s.startsWith("'") && s.endsWith("'")) {
+      s = s.substring(1, s.length() - 1).replace("''", "'").replace("\\\\", "\\");
+    }
+    return s;
+  }
+}

@@ -1,0 +1,59 @@
+package io.pgregent.postgres;
+
+import io.pgregent.postgres.config.Credentials;
+import io.pgregent.postgres.config.PostgresSettings;
+import io.pgregent.postgres.config.StandbySettings;
+
+/** How this member connects to the member it replicates from. */
+final class Upstream {
+
+  private final PostgresSettings settings;
+  private final ServerConfiguration config;
+
+  /** Tag {@code nostream}: a replica recovers from the archive only, without primary_conninfo. */
+  private volatile boolean nostream;
+
+  Upstream(PostgresSettings settings, ServerConfiguration config) {
+    this.settings = settings;
+    this.config = config;
+  }
+
+  void nostream(boolean value) {
+    nostream = value;
+  }
+
+  /** Writes the standby settings that follow {@code leader} (the server is not signalled). */
+  void follow(LeaderConnection leader) {
+    if (nostream) {
+      // WAL comes from the archive (restore_command) only.
+      config.standby(new StandbySettings("", null));
+    } else {
+      String slot = config.dynamic().useSlots() ? SlotNames.forMember(settings.name()) : null;
+      config.standby(new StandbySettings(conninfo(leader, settings.replication(), false), slot));
+    }
+    config.write();
+  }
+
+  /** A libpq connection string to {@code to} (no password: libpq reads the passfile). */
+  String conninfo(LeaderConnection to, Credentials cred, boolean withDbname) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("host=").append(conninfoValue(to.host()));
+    sb.append(" port=").append(to.port());
+    sb.append(" user=").append(conninfoValue(cred.username()));
+    sb.append(" passfile=").append(conninfoValue(settings.pgpass().toString()));
+    sb.append(" application_name=").append(conninfoValue(settings.name()));
+    cred.parameters()
+        .forEach((k, v) -> sb.append(' ').append(k).append('=').append(conninfoValue(v)));
+    if (withDbname) {
+      sb.append(" dbname=postgres");
+    }
+    return sb.toString();
+  }
+
+  private static String conninfoValue(String v) {
+    if (!v.isEmpty() && v.chars().noneMatch(c -> c == ' ' || c == '\'' || c == '\\')) {
+      return v;
+    }
+    return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
+}
