@@ -146,6 +146,7 @@ function memberRow(m, gone) {
   cell(tr, bytes(m.receive_lag), 'num');
   cell(tr, m.replay_lsn, 'num');
   cell(tr, bytes(m.replay_lag), 'num');
+  cell(tr, m.replay_lag_seconds === undefined ? '' : m.replay_lag_seconds.toFixed(1) + ' s', 'num lag-seconds');
   const tags = cell(tr, '');
   for (const [k, v] of Object.entries(m.tags || {})) {
     const t = document.createElement('span');
@@ -387,6 +388,109 @@ function ttl() {
   return state && state.config ? state.config.ttl : 30;
 }
 
+// Reads a server-sent event stream from a fetch response: calls onEvent(name, data) per event.
+async function readEvents(response, onEvent) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const frame = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      let name = 'message';
+      const data = [];
+      for (const line of frame.split('\n')) {
+        if (line.startsWith('event: ')) name = line.slice(7);
+        else if (line.startsWith('data: ')) data.push(line.slice(6));
+      }
+      if (data.length) onEvent(name, JSON.parse(data.join('\n')));
+    }
+  }
+}
+
+// A switchover or failover: the agent streams each step as the store shows it and the outcome
+// (POST with Accept: text/event-stream); the page draws them as they come.
+class StreamedOperation {
+  constructor(title) {
+    this.steps = [];
+    this.finished = false;
+    $('#operation-title').textContent = title;
+    this.setOutcome('', 'in progress…');
+    $('#steps').replaceChildren();
+  }
+
+  setOutcome(kind, message) {
+    const o = $('#outcome');
+    o.dataset.outcome = kind;
+    o.textContent = message;
+  }
+
+  draw() {
+    const ol = $('#steps');
+    ol.replaceChildren();
+    for (const s of this.steps) {
+      const li = document.createElement('li');
+      li.dataset.step = s.step;
+      li.dataset.status = s.status;
+      li.textContent = s.label + (s.note ? ' — ' + s.note : '');
+      ol.appendChild(li);
+    }
+  }
+
+  event(name, data) {
+    if (name === 'operation') {
+      this.steps = data.steps.map((s) => ({ step: s.step, label: s.label, status: 'pending' }));
+    } else if (name === 'step') {
+      const s = this.steps.find((x) => x.step === data.step);
+      if (s) { s.status = 'done'; s.note = data.message; }
+    } else if (name === 'pending') {
+      const s = this.steps.find((x) => x.step === data.step);
+      if (s) { s.status = 'active'; s.note = data.why; }
+    } else if (name === 'outcome') {
+      this.finished = true;
+      const s = data.pending && this.steps.find((x) => x.step === data.pending);
+      if (s && data.result !== 'success') s.status = data.result === 'failed' ? 'failed' : 'active';
+      this.setOutcome(data.result, data.message);
+    }
+    this.draw();
+  }
+
+  async start(path, body) {
+    const headers = { 'Content-Type': 'application/json', Accept: 'text/event-stream' };
+    const auth = authorization();
+    if (auth) headers.Authorization = auth;
+    let r;
+    try {
+      r = await fetch(path, { method: 'POST', headers, credentials: 'omit', body: JSON.stringify(body) });
+    } catch (e) {
+      this.setOutcome('failed', 'no answer from the agent serving this page: ' + e.message);
+      return;
+    }
+    if (!(r.headers.get('Content-Type') || '').startsWith('text/event-stream')) {
+      const text = (await r.text()).trim();
+      if (r.status === 401 || r.status === 403) this.setOutcome('refused', 'Refused by the REST API (' + r.status + '): ' + text);
+      else if (r.status === 202) this.setOutcome('success', text);
+      else this.setOutcome('failed', 'Not done (' + r.status + '): ' + text);
+      return;
+    }
+    try {
+      await readEvents(r, (name, data) => this.event(name, data));
+    } catch (e) {
+      // fall through: the stream broke
+    }
+    if (!this.finished) {
+      const s = this.steps.find((x) => x.status !== 'done');
+      this.setOutcome('incomplete', 'The agent\'s event stream ended before the outcome' +
+        (s ? ': step "' + s.label + '" was pending' + (s.note ? ' (' + s.note + ')' : '') : '') +
+        '; the page shows ' + (leaderName(state) || 'no one') + ' holding the leader lock.');
+    }
+  }
+}
+
 function switchover(kind) {
   const old = leaderName(state);
   const candidate = $(kind === 'failover' ? '#failover-candidate' : '#switchover-candidate').value;
@@ -401,55 +505,11 @@ function switchover(kind) {
     const body = kind === 'failover' ? { candidate } : { leader: old };
     if (kind === 'switchover' && candidate) body.candidate = candidate;
     if (when) body.scheduled_at = when;
-    const newLeader = (st) => {
-      const l = leaderName(st);
-      return l && l !== old && (!candidate || l === candidate || kind === 'switchover') ? l : null;
-    };
-    const title = (kind === 'failover' ? 'Failover' : 'Switchover') + ' from ' + (old || '(none)') + ' to ' + target;
-    let op;
-    if (when) {
-      op = new Operation(title + ' at ' + when, [
-        { id: 'scheduled', label: 'Scheduled in the store', done: (st) => !!st.failover && !!st.failover.scheduled_at,
-          why: () => 'the failover key has no schedule' },
-      ], 30);
-    } else {
-      op = new Operation(title, [
-        { id: 'requested', label: 'Request accepted by the REST API', done: (st, o) => !!o.answer || !!st.failover,
-          why: () => 'no answer and no failover key in the store' },
-        { id: 'candidate', label: 'Candidate chosen: ' + target, done: (st, o) => !!st.failover || !!newLeader(st) || !!o.answer,
-          why: () => 'the failover key is not in the store' },
-        { id: 'stopping', label: 'Leader ' + old + ' stepping down', done: (st) => leaderName(st) !== old ||
-            (member(st, old) && member(st, old).state !== 'running'),
-          why: (st) => 'the leader lock is still held by ' + leaderName(st) +
-            (st.failover ? ', the failover key is still waiting' : ', no failover key in the store') },
-        { id: 'promoting', label: 'Candidate promoting', done: (st) => !!newLeader(st),
-          why: (st) => 'the leader lock is held by ' + (leaderName(st) || 'no one') },
-        { id: 'running', label: 'New leader running', done: (st) => {
-            const l = newLeader(st);
-            const m = l && member(st, l);
-            return !!m && m.role === 'leader' && m.state === 'running';
-          }, why: () => 'the new leader is not running yet' },
-        { id: 'rejoining', label: 'Old leader ' + old + ' rejoining as a replica', done: (st) => {
-            const m = member(st, old);
-            return kind === 'failover' && !m ? true : !!m && m.role !== 'leader' && (m.state === 'streaming' || m.state === 'running');
-          }, why: (st) => {
-            const m = member(st, old);
-            return m ? old + ' is ' + m.state : old + ' has no member key (not running)';
-          } },
-      ], 6 * ttl() + 60);
-      op.successText = (st, r) => {
-        const l = leaderName(st);
-        const m = member(st, l);
-        const where = l + ' leads' + (m && m.timeline ? ' on timeline ' + m.timeline : '') + '.';
-        return r.status === 200 ? r.text + '. ' + where
-          : (kind === 'failover' ? 'Failed' : 'Switched') + ' over to "' + l + '": the store shows it. ' + where +
-            ' (The REST API had stopped waiting: ' + r.status + '.)';
-      };
-      // A 503 that only says the REST call stopped waiting leaves the outcome to the store.
-      op.stillOpen = (r) => r.status === 503 && /unknown|in progress/i.test(r.text);
-    }
-    operation = op;
-    op.start(() => call('POST', '../' + kind, body));
+    const title = (kind === 'failover' ? 'Failover' : 'Switchover') + ' from ' + (old || '(none)') + ' to ' +
+      target + (when ? ' at ' + when : '');
+    if (operation && operation.timer) clearInterval(operation.timer);
+    operation = null;
+    new StreamedOperation(title).start('../' + kind, body);
   });
 }
 

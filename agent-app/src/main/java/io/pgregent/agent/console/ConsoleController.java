@@ -56,13 +56,16 @@ public class ConsoleController {
   private final DecisionLog decisions;
   private final PeerDecisions peers;
   private final ConsoleHttp http;
+  private final LeaderReplication lags;
 
   public ConsoleController(
       HaLoop loop,
       ConsoleEvents events,
       DecisionLog decisions,
       PeerDecisions peers,
-      ConsoleHttp http) {
+      ConsoleHttp http,
+      LeaderReplication lags) {
+    this.lags = lags;
     this.loop = loop;
     this.events = events;
     this.decisions = decisions;
@@ -107,7 +110,15 @@ public class ConsoleController {
   public ResponseEntity<ObjectNode> state() {
     return ResponseEntity.ok()
         .contentType(MediaType.APPLICATION_JSON)
-        .body(ConsoleConfiguration.state(loop, peers));
+        .body(ConsoleConfiguration.state(loop, peers, lags));
+  }
+
+  /** This member's {@code replay_lag} per standby, for the consoles other members serve. */
+  @GetMapping(path = "/console/replication")
+  public ResponseEntity<ObjectNode> replication() {
+    return ResponseEntity.ok()
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(LeaderReplication.json(LeaderReplication.local(loop)));
   }
 
   @GetMapping(path = "/console/decisions")
