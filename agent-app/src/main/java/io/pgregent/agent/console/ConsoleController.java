@@ -43,6 +43,7 @@ public class ConsoleController {
   private static final Map<String, MediaType> ASSETS =
       Map.of(
           "console.js", MediaType.parseMediaType("text/javascript; charset=utf-8"),
+          "actions.js", MediaType.parseMediaType("text/javascript; charset=utf-8"),
           "console.css", MediaType.parseMediaType("text/css; charset=utf-8"),
           "index.html", MediaType.parseMediaType("text/html; charset=utf-8"));
 
