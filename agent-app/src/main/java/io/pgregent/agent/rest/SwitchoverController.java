@@ -188,8 +188,13 @@ public class SwitchoverController {
       return Responses.text(202, title + " scheduled");
     }
     if (stream) {
-      SwitchoverStream.write(
-          dcs, response, new SwitchoverProgress(action, view, candidate), streamBound());
+      try {
+        SwitchoverStream.write(
+            dcs, response, new SwitchoverProgress(action, view, candidate), streamBound());
+      } catch (IOException e) {
+        // the operation goes on in the store; only its follower left
+        log.info("the client following the {} went away: {}", action, e.getMessage());
+      }
       return null;
     }
     return pollResult(view.leader().map(l -> l.name()).orElse(null), candidate, action, title);
