@@ -10,6 +10,7 @@ import io.pgregent.core.dcs.ClusterViewAssembler;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.dcs.DcsRetry;
+import io.pgregent.core.dcs.DcsScheduler;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.core.dcs.RawNode;
 import io.pgregent.dcs.consul.ConsulJson.KvEntry;
@@ -18,8 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * The {@link Dcs} on Consul, with Patroni's layout (keys {@code <namespace>/<scope>/…} without the
@@ -56,15 +55,24 @@ public final class ConsulDcs implements Dcs {
 
   private String lastMemberSession;
 
-  private final ExecutorService watcher =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "consul-watch");
-            t.setDaemon(true);
-            return t;
-          });
+  private final DcsScheduler scheduler;
 
+  /** A client whose blocking queries run on a thread of its own, stopped by {@link #close()}. */
   public ConsulDcs(ConsulSettings settings, ClusterPath path, String member, DcsTimings timings) {
+    this(settings, path, member, timings, DcsScheduler.ownThread("consul-watch"));
+  }
+
+  /**
+   * A client whose blocking queries run on {@code scheduler} (each occupies one of its threads for
+   * up to the wait asked for), closed by {@link #close()}: a lent one runs on.
+   */
+  public ConsulDcs(
+      ConsulSettings settings,
+      ClusterPath path,
+      String member,
+      DcsTimings timings,
+      DcsScheduler scheduler) {
+    this.scheduler = Objects.requireNonNull(scheduler);
     this.settings = Objects.requireNonNull(settings);
     this.path = Objects.requireNonNull(path);
     this.member = Objects.requireNonNull(member);
@@ -80,7 +88,9 @@ public final class ConsulDcs implements Dcs {
     this.prefixKey = consulKey(path.prefix());
     this.leaderKey = consulKey(path.key(ClusterKey.LEADER));
     this.memberKey = consulKey(path.memberKey(member));
-    this.watch = new ConsulWatch(kv, http, path, prefixKey, () -> this.timings, changes, watcher);
+    this.watch =
+        new ConsulWatch(
+            kv, http, path, prefixKey, () -> this.timings, changes, scheduler.executor());
     this.registrar =
         new ConsulServiceRegistrar(settings, http, path.scope(), member, () -> this.timings);
   }
@@ -297,8 +307,11 @@ public final class ConsulDcs implements Dcs {
     try {
       registrar.deregister();
     } finally {
-      watcher.shutdownNow();
-      http.close();
+      try {
+        scheduler.close();
+      } finally {
+        http.close();
+      }
     }
   }
 }
