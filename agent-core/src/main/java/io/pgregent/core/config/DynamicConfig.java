@@ -239,7 +239,10 @@ public record DynamicConfig(
         failsafeMode,
         nofailover,
         failoverPriority,
-        sync());
+        sync(),
+        null,
+        false,
+        false);
   }
 
   /** Patroni's boolean forms; null when the value is none of them. */

@@ -34,6 +34,9 @@ public abstract class BindingDcsFactory<P> implements DcsFactory {
     return open(SectionBinder.bind(section, values, defaults.get()), target);
   }
 
-  /** The client for a section already bound. */
-  protected abstract Dcs open(P properties, DcsTarget target);
+  /**
+   * The client for a section already bound (by Spring, or here); it connects at its first
+   * operation, and its background work runs on the target's scheduler or on a thread of its own.
+   */
+  public abstract Dcs open(P properties, DcsTarget target);
 }

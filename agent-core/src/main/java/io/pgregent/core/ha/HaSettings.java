@@ -48,38 +48,6 @@ public record HaSettings(
     Objects.requireNonNull(sync, "sync");
   }
 
-  /** Settings of a member streaming from the leader. */
-  public HaSettings(
-      String member,
-      long ttlMillis,
-      long loopWaitMillis,
-      long retryTimeoutMillis,
-      long maximumLagOnFailover,
-      boolean checkTimeline,
-      long primaryStartTimeoutMillis,
-      boolean paused,
-      boolean failsafeMode,
-      boolean nofailover,
-      int failoverPriority,
-      SyncSettings sync) {
-    this(
-        member,
-        ttlMillis,
-        loopWaitMillis,
-        retryTimeoutMillis,
-        maximumLagOnFailover,
-        checkTimeline,
-        primaryStartTimeoutMillis,
-        paused,
-        failsafeMode,
-        nofailover,
-        failoverPriority,
-        sync,
-        null,
-        false,
-        false);
-  }
-
   /** These settings with the member's replication tags. */
   public HaSettings withReplicationTags(String replicatefrom, boolean nostream) {
     return edit(

@@ -353,7 +353,10 @@ final class HaInputs {
         failsafe,
         nofailover,
         priority,
-        SyncSettings.OFF);
+        SyncSettings.OFF,
+        null,
+        false,
+        false);
   }
 
   static HaSettings paused() {
@@ -373,7 +376,10 @@ final class HaInputs {
         false,
         false,
         1,
-        SyncSettings.OFF);
+        SyncSettings.OFF,
+        null,
+        false,
+        false);
   }
 
   static Map<String, PeerStatus> peers(PeerStatus... statuses) {

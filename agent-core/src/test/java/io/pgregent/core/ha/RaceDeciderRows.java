@@ -58,7 +58,10 @@ final class RaceDeciderRows {
         true,
         false,
         1,
-        SyncSettings.OFF);
+        SyncSettings.OFF,
+        null,
+        false,
+        false);
   }
 
   static HaSettings failsafeOn() {

@@ -23,16 +23,7 @@ public final class ConsulDcsFactory extends BindingDcsFactory<ConsulProperties> 
   }
 
   @Override
-  protected ConsulDcs open(ConsulProperties properties, DcsTarget target) {
-    return create(properties, target);
-  }
-
-  /**
-   * The client for a section already bound (by Spring, or by {@link
-   * io.pgregent.core.dcs.SectionBinder}); its background work runs on the target's scheduler, or on
-   * a thread of its own.
-   */
-  public static ConsulDcs create(ConsulProperties properties, DcsTarget target) {
+  public ConsulDcs open(ConsulProperties properties, DcsTarget target) {
     return new ConsulDcs(
         properties.toSettings(),
         target.path(),

@@ -22,15 +22,7 @@ public final class EtcdDcsFactory extends BindingDcsFactory<EtcdProperties> {
   }
 
   @Override
-  protected EtcdDcs open(EtcdProperties properties, DcsTarget target) {
-    return create(properties, target);
-  }
-
-  /**
-   * The client for a section already bound (by Spring, or by {@link
-   * io.pgregent.core.dcs.SectionBinder}).
-   */
-  public static EtcdDcs create(EtcdProperties properties, DcsTarget target) {
+  public EtcdDcs open(EtcdProperties properties, DcsTarget target) {
     return new EtcdDcs(properties.toSettings(), target.path(), target.member(), target.timings());
   }
 }

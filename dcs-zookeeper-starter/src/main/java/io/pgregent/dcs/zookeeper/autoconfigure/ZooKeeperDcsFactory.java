@@ -24,16 +24,7 @@ public final class ZooKeeperDcsFactory extends BindingDcsFactory<ZooKeeperProper
   }
 
   @Override
-  protected ZooKeeperDcs open(ZooKeeperProperties properties, DcsTarget target) {
-    return create(properties, target);
-  }
-
-  /**
-   * The client for a section already bound (by Spring, or by {@link
-   * io.pgregent.core.dcs.SectionBinder}); its background work runs on the target's scheduler, or on
-   * a thread of its own.
-   */
-  public static ZooKeeperDcs create(ZooKeeperProperties properties, DcsTarget target) {
+  public ZooKeeperDcs open(ZooKeeperProperties properties, DcsTarget target) {
     return new ZooKeeperDcs(
         properties.toSettings(),
         target.path(),
