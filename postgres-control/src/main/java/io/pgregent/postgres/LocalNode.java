@@ -57,7 +57,9 @@ final class LocalNode {
             () ->
                 PostgresBinariesResolver.system(runner)
                     .resolve(settings.binDir(), settings.binName()));
-    this.files = new ConfigFileWriter(dataDir, runner.user());
+    this.files =
+        new ConfigFileWriter(
+            dataDir, settings.configDirectory(), settings.customConf(), runner.user());
     this.client =
         new PostgresClient(
             settings.localHost(),
@@ -71,6 +73,16 @@ final class LocalNode {
     this.waiter = new ConditionWaiter(scheduler, Duration.ofMillis(100));
     this.promoteWaiter = new ConditionWaiter(scheduler, Duration.ofMillis(5));
     this.expectRunning = isRunning();
+  }
+
+  /**
+   * The options that point the server at its configuration: {@code --config-file} when it lives in
+   * a config_dir of its own, else none.
+   */
+  List<String> serverOptions() {
+    return files.separateConfigDir()
+        ? List.of("--config-file=" + files.postgresqlConf())
+        : List.of();
   }
 
   Path logFile() {
