@@ -29,12 +29,14 @@ final class LocalNode {
 
   private static final Logger log = LoggerFactory.getLogger(LocalNode.class);
 
-  final PostgresSettings settings;
+  /** Replaced when the local configuration is reloaded ({@link SettingsReload}). */
+  volatile PostgresSettings settings;
+
   final CommandRunner runner;
   final PostgresBinaries binaries;
   final ConfigFileWriter files;
-  final PostgresClient client;
-  final CallbackExecutor callbacks;
+  volatile PostgresClient client;
+  volatile CallbackExecutor callbacks;
   final ConditionWaiter waiter;
   final ConditionWaiter promoteWaiter;
   final Path dataDir;
@@ -60,19 +62,22 @@ final class LocalNode {
     this.files =
         new ConfigFileWriter(
             dataDir, settings.configDirectory(), settings.customConf(), runner.user());
-    this.client =
-        new PostgresClient(
-            settings.localHost(),
-            settings.port(),
-            settings.localSocketDirectory().orElse(null),
-            settings.superuser(),
-            settings.connectTimeout(),
-            settings.queryTimeout(),
-            "regent-local-" + settings.name());
+    this.client = newClient(settings);
     this.callbacks = new CallbackExecutor(runner, settings.callbacks(), settings.scope());
     this.waiter = new ConditionWaiter(scheduler, Duration.ofMillis(100));
     this.promoteWaiter = new ConditionWaiter(scheduler, Duration.ofMillis(5));
     this.expectRunning = isRunning();
+  }
+
+  static PostgresClient newClient(PostgresSettings settings) {
+    return new PostgresClient(
+        settings.localHost(),
+        settings.port(),
+        settings.localSocketDirectory().orElse(null),
+        settings.superuser(),
+        settings.connectTimeout(),
+        settings.queryTimeout(),
+        "regent-local-" + settings.name());
   }
 
   /**

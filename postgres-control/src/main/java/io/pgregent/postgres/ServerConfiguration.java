@@ -4,6 +4,7 @@ import io.pgregent.postgres.config.CallbackAction;
 import io.pgregent.postgres.config.DynamicPostgresConfig;
 import io.pgregent.postgres.config.ParameterCatalog;
 import io.pgregent.postgres.config.ParameterMerger;
+import io.pgregent.postgres.config.ParameterSpec;
 import io.pgregent.postgres.config.StandbySettings;
 import io.pgregent.postgres.os.CommandResult;
 import java.io.IOException;
@@ -203,6 +204,11 @@ final class ServerConfiguration {
     if (!r.succeeded()) {
       throw new PostgresException("pg_ctl reload failed: " + r.outputTail(3));
     }
+  }
+
+  /** Whether a change of {@code name} needs a server restart. */
+  boolean needsRestart(String name) {
+    return catalog().find(name).map(ParameterSpec::needsRestart).orElse(false);
   }
 
   private ParameterCatalog catalog() {

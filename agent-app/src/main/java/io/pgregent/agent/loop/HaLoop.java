@@ -57,6 +57,8 @@ public final class HaLoop implements SmartLifecycle {
   /** Replaced when the local configuration is reloaded (the parts that apply without restart). */
   private volatile AgentConfig config;
 
+  private final LocalSettingsReload settingsReload;
+
   private final LoopState state = new LoopState();
   private final FailsafeHeartbeats heartbeats;
   private final HaExecutor executor;
@@ -96,6 +98,7 @@ public final class HaLoop implements SmartLifecycle {
     this.dcs = dcs;
     this.postgres = postgres;
     this.config = config;
+    this.settingsReload = new LocalSettingsReload(postgres);
     this.dynamic = DynamicConfig.parse(config.bootstrapDcs()).config();
     // Built now, not on first use: the first use is the leader race, right after the lock expired.
     java.net.http.HttpClient http = MemberHttp.client(config.properties(), Duration.ofSeconds(2));
@@ -386,12 +389,15 @@ public final class HaLoop implements SmartLifecycle {
    * status document show them from the next cycle on); other sections need a restart of the agent.
    */
   public void reloadLocal(AgentConfig fresh) {
-    AgentConfig current = config;
-    if (!fresh.tags().equals(current.tags())) {
-      log.info("tags changed on reload: {}", fresh.tags().published());
-      config = current.withTags(fresh.tags());
-      wake();
+    synchronized (settingsReload) {
+      AgentConfig current = config;
+      if (!fresh.tags().equals(current.tags())) {
+        log.info("tags changed on reload: {}", fresh.tags().published());
+        config = current.withTags(fresh.tags());
+      }
+      settingsReload.submit(fresh);
     }
+    wake();
   }
 
   public int ttlSeconds() {
@@ -671,6 +677,12 @@ public final class HaLoop implements SmartLifecycle {
     runDueRestart(settings.paused());
     actionLock.lock();
     try {
+      AgentConfig reloaded = settingsReload.applyPending(config);
+      if (reloaded != config) {
+        synchronized (settingsReload) {
+          config = reloaded.withTags(config.tags());
+        }
+      }
       return decideAndAct(view, settings);
     } finally {
       actionLock.unlock();

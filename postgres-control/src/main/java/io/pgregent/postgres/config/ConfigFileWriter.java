@@ -66,7 +66,7 @@ public final class ConfigFileWriter {
    * @param standby the standby settings, or null for a primary
    * @param pgHba the {@code pg_hba.conf} lines; empty leaves the file as it is
    * @param pgIdent the {@code pg_ident.conf} lines; empty leaves the file as it is
-   * @return whether {@code postgresql.conf} changed
+   * @return whether {@code postgresql.conf}, {@code pg_hba.conf} or {@code pg_ident.conf} changed
    */
   public boolean write(
       Map<String, String> parameters,
@@ -103,10 +103,10 @@ public final class ConfigFileWriter {
     }
     boolean changed = replace(postgresqlConf(), conf.toString());
     if (!pgHba.isEmpty()) {
-      replace(configDir.resolve("pg_hba.conf"), String.join("\n", pgHba) + "\n");
+      changed |= replace(configDir.resolve("pg_hba.conf"), String.join("\n", pgHba) + "\n");
     }
     if (!pgIdent.isEmpty()) {
-      replace(configDir.resolve("pg_ident.conf"), String.join("\n", pgIdent) + "\n");
+      changed |= replace(configDir.resolve("pg_ident.conf"), String.join("\n", pgIdent) + "\n");
     }
     Path signal = dataDir.resolve("standby.signal");
     try {
