@@ -29,12 +29,14 @@ final class LocalNode {
 
   private static final Logger log = LoggerFactory.getLogger(LocalNode.class);
 
-  final PostgresSettings settings;
+  /** Replaced when the local configuration is reloaded ({@link SettingsReload}). */
+  volatile PostgresSettings settings;
+
   final CommandRunner runner;
   final PostgresBinaries binaries;
   final ConfigFileWriter files;
-  final PostgresClient client;
-  final CallbackExecutor callbacks;
+  volatile PostgresClient client;
+  volatile CallbackExecutor callbacks;
   final ConditionWaiter waiter;
   final ConditionWaiter promoteWaiter;
   final Path dataDir;
@@ -57,20 +59,35 @@ final class LocalNode {
             () ->
                 PostgresBinariesResolver.system(runner)
                     .resolve(settings.binDir(), settings.binName()));
-    this.files = new ConfigFileWriter(dataDir, runner.user());
-    this.client =
-        new PostgresClient(
-            settings.localHost(),
-            settings.port(),
-            settings.localSocketDirectory().orElse(null),
-            settings.superuser(),
-            settings.connectTimeout(),
-            settings.queryTimeout(),
-            "regent-local-" + settings.name());
+    this.files =
+        new ConfigFileWriter(
+            dataDir, settings.configDirectory(), settings.customConf(), runner.user());
+    this.client = newClient(settings);
     this.callbacks = new CallbackExecutor(runner, settings.callbacks(), settings.scope());
     this.waiter = new ConditionWaiter(scheduler, Duration.ofMillis(100));
     this.promoteWaiter = new ConditionWaiter(scheduler, Duration.ofMillis(5));
     this.expectRunning = isRunning();
+  }
+
+  static PostgresClient newClient(PostgresSettings settings) {
+    return new PostgresClient(
+        settings.localHost(),
+        settings.port(),
+        settings.localSocketDirectory().orElse(null),
+        settings.superuser(),
+        settings.connectTimeout(),
+        settings.queryTimeout(),
+        "regent-local-" + settings.name());
+  }
+
+  /**
+   * The options that point the server at its configuration: {@code --config-file} when it lives in
+   * a config_dir of its own, else none.
+   */
+  List<String> serverOptions() {
+    return files.separateConfigDir()
+        ? List.of("--config-file=" + files.postgresqlConf())
+        : List.of();
   }
 
   Path logFile() {

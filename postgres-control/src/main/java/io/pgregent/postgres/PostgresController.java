@@ -40,6 +40,7 @@ public final class PostgresController implements AutoCloseable {
   private final ReplicaCreator replicas;
   private final Rewinder rewinder;
   private final SlotManager slots;
+  private final SettingsReload settingsReload;
 
   /**
    * Resolves the OS user and the binaries; fails at once on bad input.
@@ -64,12 +65,13 @@ public final class PostgresController implements AutoCloseable {
     this.config = new ServerConfiguration(node);
     DataDirectory dataDirectory = new DataDirectory(node.dataDir, runner.user());
     this.process = new ProcessControl(node, config, dataDirectory);
-    this.upstream = new Upstream(settings, config);
+    this.upstream = new Upstream(() -> node.settings, config);
     this.roles = new RoleChange(node, config, process, upstream);
     this.bootstrapper = new Bootstrapper(node, config, dataDirectory, process);
     this.replicas = new ReplicaCreator(node, config, dataDirectory, process, upstream);
     this.rewinder = new Rewinder(node, config, dataDirectory, process, upstream, replicas);
     this.slots = new SlotManager(node, config);
+    this.settingsReload = new SettingsReload(node, config);
   }
 
   public PostgresSettings settings() {
@@ -146,6 +148,17 @@ public final class PostgresController implements AutoCloseable {
    */
   public boolean configure(DynamicPostgresConfig config) {
     return this.config.configure(config);
+  }
+
+  /**
+   * Puts a reloaded local configuration in force: rewrites the files and reloads a running server
+   * when they changed; what names the server or where it lives keeps its value (with a warning).
+   * Called by the thread that runs the actions.
+   *
+   * @return whether anything changed
+   */
+  public boolean reloadSettings(PostgresSettings fresh) {
+    return settingsReload.apply(fresh);
   }
 
   /** {@code use_pg_rewind}: the cluster-wide value when set there, else the local one. */

@@ -52,7 +52,7 @@ final class ProcessControl {
       return;
     }
     checkPortFree();
-    config.write(pgHba);
+    config.write(pgHba, true);
     try {
       Path logDir = node.logFile().getParent();
       Files.createDirectories(logDir);
@@ -63,16 +63,22 @@ final class ProcessControl {
     }
     Duration timeout = node.settings.pgCtlTimeout();
     List<String> cmd =
-        List.of(
-            node.binaries.pgCtl().toString(),
-            "start",
-            "-D",
-            node.dataDir.toString(),
-            "-l",
-            node.logFile().toString(),
-            "-w",
-            "-t",
-            Long.toString(Math.max(1, timeout.toSeconds())));
+        new java.util.ArrayList<>(
+            List.of(
+                node.binaries.pgCtl().toString(),
+                "start",
+                "-D",
+                node.dataDir.toString(),
+                "-l",
+                node.logFile().toString(),
+                "-w",
+                "-t",
+                Long.toString(Math.max(1, timeout.toSeconds()))));
+    for (String option : node.serverOptions()) {
+      // pg_ctl hands -o to a shell
+      cmd.add("-o");
+      cmd.add("'" + option.replace("'", "'\\''") + "'");
+    }
     CommandResult r;
     try {
       r = node.runner.run(cmd, Map.of(), timeout.plusSeconds(5));
@@ -256,17 +262,11 @@ final class ProcessControl {
     config.standby(null);
     config.write();
     try {
-      List<String> cmd =
-          List.of(
-              node.binaries.postgres().toString(),
-              "--single",
-              "-D",
-              node.dataDir.toString(),
-              "-c",
-              "archive_mode=off",
-              "-c",
-              "archive_command=false",
-              "postgres");
+      List<String> cmd = new java.util.ArrayList<>();
+      cmd.addAll(List.of(node.binaries.postgres().toString(), "--single", "-D"));
+      cmd.add(node.dataDir.toString());
+      cmd.addAll(node.serverOptions());
+      cmd.addAll(List.of("-c", "archive_mode=off", "-c", "archive_command=false", "postgres"));
       CommandResult r = node.runner.run(cmd, Map.of(), node.settings.pgCtlTimeout());
       if (!r.succeeded()) {
         throw new PostgresException(

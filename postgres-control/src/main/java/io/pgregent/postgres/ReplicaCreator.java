@@ -6,6 +6,7 @@ import io.pgregent.postgres.os.CommandResult;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -49,6 +50,13 @@ final class ReplicaCreator {
     }
     List<String> failures = new ArrayList<>();
     for (String method : methods) {
+      ReplicaMethod rm = node.settings.replicaMethods().get(method);
+      if (!failures.isEmpty() && (rm == null || !rm.keepData())) {
+        // What a failed method left goes, unless this one keeps it (keep_data).
+        dataDirectory.empty();
+      } else if (!failures.isEmpty()) {
+        log.info("Leaving data directory uncleaned");
+      }
       CommandResult r;
       try {
         r = runReplicaMethod(method, leader, timeout);
@@ -68,8 +76,8 @@ final class ReplicaCreator {
       }
       failures.add(method + ": " + r.outputTail(5));
       log.warn("replica method {} failed: {}", method, r.outputTail(5));
-      dataDirectory.empty();
     }
+    dataDirectory.empty();
     throw new PostgresException("could not create a replica: " + String.join("; ", failures));
   }
 
@@ -104,16 +112,36 @@ final class ReplicaCreator {
       dataDirectory.leaveToMethod();
     }
     List<String> cmd = new ArrayList<>(CommandLine.split(rm.command()));
-    if (!rm.noParams()) {
-      cmd.add("--scope=" + settings.scope());
-      cmd.add("--role=replica");
-      cmd.add("--datadir=" + node.dataDir);
-      cmd.add(
-          "--connstring="
-              + (leader == null ? "" : upstream.conninfo(leader, settings.replication(), false)));
-      rm.extraParams().forEach((k, v) -> cmd.add("--" + k + "=" + v));
-    }
+    methodArguments(rm, leader).forEach((k, v) -> cmd.add("--" + k + "=" + v));
     return node.runner.runScript(cmd, env, timeout);
+  }
+
+  /**
+   * The arguments a custom method gets, as from Patroni: its own keys ({@code keep_data} and {@code
+   * no_leader} too, written as Patroni writes booleans), then {@code scope}, {@code role}, {@code
+   * datadir} and {@code connstring}; with {@code no_params} only the keys that are not flags.
+   */
+  Map<String, String> methodArguments(ReplicaMethod rm, LeaderConnection leader) {
+    Map<String, String> args = new LinkedHashMap<>();
+    if (!rm.noParams()) {
+      if (rm.keepData()) {
+        args.put("keep_data", "True");
+      }
+      if (rm.noLeader()) {
+        args.put("no_leader", "True");
+      }
+    }
+    args.putAll(rm.extraParams());
+    if (!rm.noParams()) {
+      PostgresSettings settings = node.settings;
+      args.put("scope", settings.scope());
+      args.put("role", "replica");
+      args.put("datadir", node.dataDir.toString());
+      args.put(
+          "connstring",
+          leader == null ? "" : upstream.conninfo(leader, settings.replication(), false));
+    }
+    return args;
   }
 
   void recloneOnDivergedTimelines(LeaderConnection leader, Duration timeout) {

@@ -184,11 +184,11 @@ final class Rewinder {
 
   /** A setting as the stopped server would read it ({@code postgres -C}). */
   private String serverSetting(String name) {
-    CommandResult r =
-        node.runner.run(
-            List.of(node.binaries.postgres().toString(), "-D", node.dataDir.toString(), "-C", name),
-            Map.of("LC_ALL", "C"),
-            node.settings.pgCtlTimeout());
+    List<String> cmd = new ArrayList<>();
+    cmd.addAll(List.of(node.binaries.postgres().toString(), "-D", node.dataDir.toString()));
+    cmd.addAll(node.serverOptions());
+    cmd.addAll(List.of("-C", name));
+    CommandResult r = node.runner.run(cmd, Map.of("LC_ALL", "C"), node.settings.pgCtlTimeout());
     return r.succeeded() ? r.output().strip() : "";
   }
 
@@ -204,6 +204,10 @@ final class Rewinder {
         "--source-server=" + upstream.conninfo(leader, node.settings.rewindCredentials(), true));
     if (node.binaries.majorVersion() >= 13 && restoreCommandConfigured()) {
       cmd.add("--restore-target-wal");
+      if (node.binaries.majorVersion() >= 15) {
+        // it reads restore_command from the configuration, which may live outside the data dir
+        cmd.addAll(node.serverOptions());
+      }
     }
     if (dryRun) {
       cmd.add("--dry-run");

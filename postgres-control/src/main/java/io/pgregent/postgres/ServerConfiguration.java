@@ -4,6 +4,7 @@ import io.pgregent.postgres.config.CallbackAction;
 import io.pgregent.postgres.config.DynamicPostgresConfig;
 import io.pgregent.postgres.config.ParameterCatalog;
 import io.pgregent.postgres.config.ParameterMerger;
+import io.pgregent.postgres.config.ParameterSpec;
 import io.pgregent.postgres.config.StandbySettings;
 import io.pgregent.postgres.os.CommandResult;
 import java.io.IOException;
@@ -145,8 +146,23 @@ final class ServerConfiguration {
   }
 
   boolean write(List<String> pgHba) {
+    return write(pgHba, false);
+  }
+
+  /**
+   * @param forStart the server is about to start: a standby gets at least the values its primary's
+   *     WAL needs ({@link HotStandbyFloor})
+   */
+  boolean write(List<String> pgHba, boolean forStart) {
     writePgpass();
     Map<String, String> parameters = effectiveParameters();
+    if (forStart && standby != null && node.initialized()) {
+      try {
+        parameters = HotStandbyFloor.raise(parameters, node.controlData());
+      } catch (PostgresException ex) {
+        node.warnOnce("cannot read pg_controldata before starting: " + ex.getMessage());
+      }
+    }
     if (!bootstrapRecovery.isEmpty()) {
       parameters = new LinkedHashMap<>(parameters);
       parameters.putAll(bootstrapRecovery);
@@ -156,7 +172,17 @@ final class ServerConfiguration {
         parameters.put("hot_standby", "off");
       }
     }
-    return node.files.write(parameters, standby, pgHba, node.settings.pgIdent());
+    // Lines for a file the user names in hba_file / ident_file are not Regent's to write.
+    return node.files.write(
+        parameters,
+        standby,
+        ownFile(parameters, "hba_file") ? pgHba : List.of(),
+        ownFile(parameters, "ident_file") ? node.settings.pgIdent() : List.of());
+  }
+
+  private boolean ownFile(Map<String, String> parameters, String name) {
+    String own = ParameterMerger.defaultFile(node.settings, name).toString();
+    return own.equals(parameters.getOrDefault(name, own));
   }
 
   void writePgpass() {
@@ -178,6 +204,11 @@ final class ServerConfiguration {
     if (!r.succeeded()) {
       throw new PostgresException("pg_ctl reload failed: " + r.outputTail(3));
     }
+  }
+
+  /** Whether a change of {@code name} needs a server restart. */
+  boolean needsRestart(String name) {
+    return catalog().find(name).map(ParameterSpec::needsRestart).orElse(false);
   }
 
   private ParameterCatalog catalog() {

@@ -7,13 +7,16 @@ import io.pgregent.postgres.config.StandbySettings;
 /** How this member connects to the member it replicates from. */
 final class Upstream {
 
-  private final PostgresSettings settings;
+  private final java.util.function.Supplier<PostgresSettings> settings;
   private final ServerConfiguration config;
 
   /** Tag {@code nostream}: a replica recovers from the archive only, without primary_conninfo. */
   private volatile boolean nostream;
 
-  Upstream(PostgresSettings settings, ServerConfiguration config) {
+  /**
+   * @param settings the settings in force (they change on a reload)
+   */
+  Upstream(java.util.function.Supplier<PostgresSettings> settings, ServerConfiguration config) {
     this.settings = settings;
     this.config = config;
   }
@@ -28,8 +31,9 @@ final class Upstream {
       // WAL comes from the archive (restore_command) only.
       config.standby(new StandbySettings("", null));
     } else {
-      String slot = config.dynamic().useSlots() ? SlotNames.forMember(settings.name()) : null;
-      config.standby(new StandbySettings(conninfo(leader, settings.replication(), false), slot));
+      String slot = config.dynamic().useSlots() ? SlotNames.forMember(settings.get().name()) : null;
+      config.standby(
+          new StandbySettings(conninfo(leader, settings.get().replication(), false), slot));
     }
     config.write();
   }
@@ -40,8 +44,8 @@ final class Upstream {
     sb.append("host=").append(conninfoValue(to.host()));
     sb.append(" port=").append(to.port());
     sb.append(" user=").append(conninfoValue(cred.username()));
-    sb.append(" passfile=").append(conninfoValue(settings.pgpass().toString()));
-    sb.append(" application_name=").append(conninfoValue(settings.name()));
+    sb.append(" passfile=").append(conninfoValue(settings.get().pgpass().toString()));
+    sb.append(" application_name=").append(conninfoValue(settings.get().name()));
     cred.parameters()
         .forEach((k, v) -> sb.append(' ').append(k).append('=').append(conninfoValue(v)));
     if (withDbname) {

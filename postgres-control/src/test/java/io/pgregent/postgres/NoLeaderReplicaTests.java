@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A replica restored while the cluster has no leader (Patroni's {@code no_leader} replica methods):
- * only those methods run, with an empty {@code --connstring}, and the standby has no upstream.
+ * only those methods run, with Patroni's arguments and an empty {@code --connstring}, what a failed
+ * one left is removed before the next, and the standby has no upstream.
  */
 @Timeout(180)
 class NoLeaderReplicaTests {
@@ -48,6 +49,7 @@ class NoLeaderReplicaTests {
             "restore.sh",
             String.join(
                 "\n",
+                "echo \"$*\" > " + out.resolve("restore-args"),
                 "for a in \"$@\"; do case \"$a\" in",
                 "  --datadir=*) d=\"${a#--datadir=}\" ;;",
                 "  --connstring=*) echo \"connstring=[${a#--connstring=}]\" > "
@@ -75,18 +77,36 @@ class NoLeaderReplicaTests {
     source.osUser().chown(owned);
     Path needsLeader =
         TestNodes.script(base, "needs_leader.sh", "touch " + out.resolve("needs_leader"));
+    // Fails half-way: what it leaves must not reach the next method.
+    Path partial =
+        TestNodes.script(
+            base,
+            "partial.sh",
+            String.join(
+                "\n",
+                "for a in \"$@\"; do case \"$a\" in --datadir=*) d=\"${a#--datadir=}\" ;; esac; done",
+                "mkdir -p \"$d\" && touch \"$d/half-restored\"",
+                "exit 1"));
     restored =
         new PostgresController(
             TestNodes.node(base, "noleader", "restored")
                 .dataDir(owned.resolve("restored"))
-                .createReplicaMethods(List.of("needs_leader", "restore", "basebackup"))
+                .createReplicaMethods(List.of("needs_leader", "partial", "restore", "basebackup"))
                 .replicaMethods(
                     Map.of(
                         "needs_leader",
                         ReplicaMethod.of("needs_leader", needsLeader.toString()),
+                        "partial",
+                        new ReplicaMethod(
+                            "partial", partial.toString(), false, false, true, Map.of()),
                         "restore",
                         new ReplicaMethod(
-                            "restore", restore.toString(), false, false, true, Map.of())))
+                            "restore",
+                            restore.toString(),
+                            false,
+                            false,
+                            true,
+                            Map.of("target", "latest"))))
                 .build(),
             scheduler);
     restored.configure(TestNodes.DYNAMIC);
@@ -110,6 +130,13 @@ class NoLeaderReplicaTests {
     restored.createReplica(null, LONG);
 
     assertThat(out.resolve("needs_leader")).doesNotExist();
+    // Patroni's arguments: the method's own keys, no_leader among them, then the standard ones.
+    assertThat(Files.readString(out.resolve("restore-args"), StandardCharsets.UTF_8).strip())
+        .isEqualTo(
+            "--no_leader=True --target=latest --scope=noleader --role=replica --datadir="
+                + restored.dataDir()
+                + " --connstring=");
+    assertThat(restored.dataDir().resolve("half-restored")).doesNotExist();
     assertThat(Files.readString(out.resolve("restore"), StandardCharsets.UTF_8).strip())
         .isEqualTo("connstring=[]");
     assertThat(restored.dataDir().resolve("standby.signal")).exists();

@@ -123,6 +123,31 @@ public final class PatroniLogging {
             });
   }
 
+  /**
+   * Puts the levels of a reloaded {@code log:} section in force ({@code level}, {@code loggers});
+   * loggers no longer named inherit again.
+   */
+  public static void applyLevels(LogSettings old, LogSettings fresh) {
+    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
+      return;
+    }
+    Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    if (!old.level().equals(fresh.level())) {
+      root.setLevel(Level.toLevel(fresh.level(), Level.INFO));
+    }
+    old.loggers().keySet().stream()
+        .filter(name -> !fresh.loggers().containsKey(name))
+        .forEach(name -> ctx.getLogger(name).setLevel(QUIET.get(name)));
+    fresh
+        .loggers()
+        .forEach(
+            (name, level) -> {
+              Logger logger = ctx.getLogger(name);
+              logger.setLevel(
+                  level == null ? (logger == root ? Level.INFO : null) : Level.toLevel(level));
+            });
+  }
+
   private static Layout<ILoggingEvent> layout(LoggerContext ctx, LogSettings settings) {
     if (settings.json()) {
       PatroniJsonLayout json = new PatroniJsonLayout(settings);

@@ -29,11 +29,13 @@ final class ConfigInForce {
 
   private volatile DynamicConfig dynamic;
   private boolean applied;
+  private final LocalSettingsReload settingsReload;
 
   ConfigInForce(Dcs dcs, PostgresController postgres, AgentConfig local) {
     this.dcs = dcs;
     this.postgres = postgres;
     this.local = local;
+    this.settingsReload = new LocalSettingsReload(postgres);
     this.dynamic = DynamicConfig.parse(local.bootstrapDcs()).config();
   }
 
@@ -46,17 +48,31 @@ final class ConfigInForce {
   }
 
   /**
-   * Applies a re-read local configuration: the tags take effect at once; other sections need a
-   * restart of the agent. True when something changed.
+   * Applies a re-read local configuration: the tags take effect at once; the other sections are
+   * recorded for {@link #applyPendingReload()}. True: the loop should look again.
    */
-  boolean reloadLocal(AgentConfig fresh) {
+  synchronized boolean reloadLocal(AgentConfig fresh) {
     AgentConfig current = local;
-    if (fresh.tags().equals(current.tags())) {
-      return false;
+    if (!fresh.tags().equals(current.tags())) {
+      log.info("tags changed on reload: {}", fresh.tags().published());
+      local = current.withTags(fresh.tags());
     }
-    log.info("tags changed on reload: {}", fresh.tags().published());
-    local = current.withTags(fresh.tags());
+    settingsReload.submit(fresh);
     return true;
+  }
+
+  /**
+   * Puts a recorded reload in force (PostgreSQL's files, REST credentials, log levels); called on
+   * the loop's thread, where no action runs on PostgreSQL meanwhile.
+   */
+  void applyPendingReload() {
+    AgentConfig current = local;
+    AgentConfig reloaded = settingsReload.applyPending(current);
+    if (reloaded != current) {
+      synchronized (this) {
+        local = reloaded.withTags(local.tags());
+      }
+    }
   }
 
   /** Brings the cluster-wide configuration in {@code view} (if any) into force. */

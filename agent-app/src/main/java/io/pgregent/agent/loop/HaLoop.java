@@ -179,7 +179,8 @@ public final class HaLoop implements SmartLifecycle {
 
   /**
    * Applies a re-read local configuration: the tags take effect at once (the member key and the
-   * status document show them from the next cycle on); other sections need a restart of the agent.
+   * status document show them from the next cycle on); the rest on the loop's thread ({@link
+   * LocalSettingsReload}).
    */
   public void reloadLocal(AgentConfig fresh) {
     if (config.reloadLocal(fresh)) {
@@ -368,7 +369,11 @@ public final class HaLoop implements SmartLifecycle {
     HaSettings settings = config.haSettings();
     postgres.nostream(config.local().tags().nostream());
     restarts.runDue(settings.paused(), System.currentTimeMillis());
-    return tasks.acting(() -> decideAndAct(view, settings));
+    return tasks.acting(
+        () -> {
+          config.applyPendingReload();
+          return decideAndAct(view, settings);
+        });
   }
 
   private boolean decideAndAct(Optional<ClusterView> view, HaSettings settings) {

@@ -47,19 +47,12 @@ public class UnsafeMethodGuard extends OncePerRequestFilter {
   private static final Set<String> UNSAFE = Set.of("POST", "PUT", "PATCH", "DELETE");
 
   private final HaLoop loop;
-  private final byte[] expectedCredentials;
   private final List<Network> allowlist;
   private final boolean includeMembers;
   private final boolean clientCertRequired;
 
   public UnsafeMethodGuard(HaLoop loop, AgentConfig config) {
     this.loop = loop;
-    String user = config.restapi().username();
-    String password = config.restapi().password();
-    this.expectedCredentials =
-        user == null || password == null
-            ? null
-            : (user + ":" + password).getBytes(StandardCharsets.UTF_8);
     Map<String, Object> props = config.properties();
     this.allowlist = new ArrayList<>();
     for (String entry : listProperty(props, "restapi.allowlist")) {
@@ -130,6 +123,8 @@ public class UnsafeMethodGuard extends OncePerRequestFilter {
         return;
       }
     }
+    // Read per request: a reload of the local configuration may change them.
+    byte[] expectedCredentials = expectedCredentials();
     if (expectedCredentials != null) {
       String header = request.getHeader("Authorization");
       if (header == null) {
@@ -137,7 +132,7 @@ public class UnsafeMethodGuard extends OncePerRequestFilter {
         reject(response, 401, "no auth header received");
         return;
       }
-      if (!credentialsMatch(header)) {
+      if (!credentialsMatch(header, expectedCredentials)) {
         log.info(
             "{} {} from {} refused: not authenticated",
             request.getMethod(),
@@ -151,7 +146,15 @@ public class UnsafeMethodGuard extends OncePerRequestFilter {
     chain.doFilter(request, response);
   }
 
-  private boolean credentialsMatch(String header) {
+  private byte[] expectedCredentials() {
+    String user = loop.config().restapi().username();
+    String password = loop.config().restapi().password();
+    return user == null || password == null
+        ? null
+        : (user + ":" + password).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static boolean credentialsMatch(String header, byte[] expectedCredentials) {
     if (!header.regionMatches(true, 0, "Basic ", 0, 6)) {
       return false;
     }

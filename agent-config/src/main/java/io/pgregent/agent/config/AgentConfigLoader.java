@@ -329,6 +329,11 @@ public final class AgentConfigLoader {
     if (pgpass != null && !pgpass.isBlank()) {
       b.pgpass(Path.of(pgpass));
     }
+    String configDir = ConfigValues.string(tree, "postgresql.config_dir");
+    if (configDir != null && !configDir.isBlank()) {
+      b.configDir(Path.of(configDir));
+    }
+    b.customConf(ConfigValues.string(tree, "postgresql.custom_conf"));
     b.pgCtlTimeout(seconds(tree, "postgresql.pg_ctl_timeout"));
     b.connectTimeout(seconds(tree, "regent.connect_timeout"));
     b.queryTimeout(seconds(tree, "regent.query_timeout"));
@@ -367,7 +372,7 @@ public final class AgentConfigLoader {
           (k, v) -> {
             if (!List.of("command", "keep_data", "no_params", "no_leader").contains(k)
                 && ConfigValues.isScalar(v)) {
-              extra.put(k, String.valueOf(v));
+              extra.put(k, argument(v));
             }
           });
       out.put(
@@ -381,6 +386,14 @@ public final class AgentConfigLoader {
               extra));
     }
     return out;
+  }
+
+  /** A value as Patroni writes it in a {@code --key=value} argument (booleans as True/False). */
+  private static String argument(Object v) {
+    if (v instanceof Boolean b) {
+      return b ? "True" : "False";
+    }
+    return String.valueOf(v);
   }
 
   private static boolean flag(Object v) {
@@ -420,7 +433,7 @@ public final class AgentConfigLoader {
                         "datadir")
                     .contains(k)
                 && ConfigValues.isScalar(v)) {
-              extra.put(k, String.valueOf(v));
+              extra.put(k, argument(v));
             }
           });
       Map<String, String> recovery = new LinkedHashMap<>();

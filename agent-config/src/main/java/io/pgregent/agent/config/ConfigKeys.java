@@ -217,7 +217,7 @@ final class ConfigKeys {
     put("postgresql.connect_address", spec(Kind.CONNECT_ADDRESS));
     put("postgresql.proxy_address", str().unsupported(null));
     put("postgresql.data_dir", str());
-    put("postgresql.config_dir", str().unsupported("the configuration stays in data_dir"));
+    put("postgresql.config_dir", str());
     put("postgresql.bin_dir", str());
     put("postgresql.bin_name", section());
     for (String b :
@@ -232,7 +232,7 @@ final class ConfigKeys {
       put("postgresql.bin_name." + b, str());
     }
     put("postgresql.pgpass", str());
-    put("postgresql.custom_conf", str().unsupported(null));
+    put("postgresql.custom_conf", str());
     put("postgresql.authentication", section());
     for (String user : List.of("superuser", "replication", "rewind")) {
       String p = "postgresql.authentication." + user;
@@ -258,8 +258,9 @@ final class ConfigKeys {
     put("postgresql.parameters", map());
     put("postgresql.pg_hba", stringList());
     put("postgresql.pg_ident", stringList());
-    put("postgresql.hba_file", str().unsupported(null));
-    put("postgresql.ident_file", str().unsupported(null));
+    // PostgreSQL parameters, not keys of this section (Patroni reads them from parameters only)
+    put("postgresql.hba_file", str().unsupported("set postgresql.parameters.hba_file"));
+    put("postgresql.ident_file", str().unsupported("set postgresql.parameters.ident_file"));
     put("postgresql.pg_ctl_timeout", integer(1));
     put("postgresql.use_pg_rewind", bool());
     put("postgresql.use_slots", bool().unsupported("set it in bootstrap.dcs.postgresql"));

@@ -293,6 +293,20 @@ class ConfigValidationTests {
   }
 
   @Test
+  void configDirAndCustomConfAreRead() {
+    LoadedConfig loaded =
+        read(
+            ConfigFixtures.MINIMAL.replace(
+                "  data_dir: /data/pg1\n",
+                "  data_dir: /data/pg1\n  config_dir: /etc/postgresql/15/main\n"
+                    + "  custom_conf: /etc/postgresql/15/main/base.conf\n"));
+    assertThat(loaded.problems()).isEmpty();
+    var pg = loaded.config().postgresql();
+    assertThat(pg.configDirectory()).isEqualTo(java.nio.file.Path.of("/etc/postgresql/15/main"));
+    assertThat(pg.customConf()).isEqualTo("/etc/postgresql/15/main/base.conf");
+  }
+
+  @Test
   void customReplicaAndBootstrapMethodsAreRecognisedAndNeedACommand() {
     LoadedConfig ok =
         read(

@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the files Regent owns in the data directory: {@code postgresql.conf} (an existing one is
- * moved to {@code postgresql.base.conf} once and included), {@code pg_hba.conf}, {@code
- * pg_ident.conf} and {@code standby.signal}. Each file is replaced atomically and owned by the
- * PostgreSQL user.
+ * Writes the files Regent owns: {@code postgresql.conf} (including {@code custom_conf}, or an
+ * existing one moved to {@code postgresql.base.conf} once), {@code pg_hba.conf} and {@code
+ * pg_ident.conf} in {@code config_dir} (the data directory unless set), and {@code standby.signal}
+ * in the data directory. Each file is replaced atomically and owned by the PostgreSQL user.
  */
 public final class ConfigFileWriter {
 
@@ -27,19 +27,36 @@ public final class ConfigFileWriter {
   private static final Logger log = LoggerFactory.getLogger(ConfigFileWriter.class);
 
   private final Path dataDir;
+  private final Path configDir;
+  private final String customConf;
   private final OsUser user;
 
   public ConfigFileWriter(Path dataDir, OsUser user) {
+    this(dataDir, dataDir, null, user);
+  }
+
+  /**
+   * @param configDir where the configuration files go ({@code config_dir})
+   * @param customConf {@code custom_conf}, or null
+   */
+  public ConfigFileWriter(Path dataDir, Path configDir, String customConf, OsUser user) {
     this.dataDir = dataDir;
+    this.configDir = configDir;
+    this.customConf = customConf;
     this.user = user;
   }
 
   public Path postgresqlConf() {
-    return dataDir.resolve("postgresql.conf");
+    return configDir.resolve("postgresql.conf");
   }
 
   public Path baseConf() {
-    return dataDir.resolve("postgresql.base.conf");
+    return configDir.resolve("postgresql.base.conf");
+  }
+
+  /** Whether the configuration lives outside the data directory. */
+  public boolean separateConfigDir() {
+    return !configDir.equals(dataDir);
   }
 
   /**
@@ -49,18 +66,23 @@ public final class ConfigFileWriter {
    * @param standby the standby settings, or null for a primary
    * @param pgHba the {@code pg_hba.conf} lines; empty leaves the file as it is
    * @param pgIdent the {@code pg_ident.conf} lines; empty leaves the file as it is
-   * @return whether {@code postgresql.conf} changed
+   * @return whether {@code postgresql.conf}, {@code pg_hba.conf} or {@code pg_ident.conf} changed
    */
   public boolean write(
       Map<String, String> parameters,
       StandbySettings standby,
       List<String> pgHba,
       List<String> pgIdent) {
-    moveAsideOriginal();
+    prepareConfigDir();
+    if (customConf == null) {
+      moveAsideOriginal();
+    }
     StringBuilder conf = new StringBuilder();
     conf.append(HEADER).append('\n');
     conf.append("# It is overwritten by Regent (Patroni-compatible); change the configuration.\n");
-    if (Files.exists(baseConf())) {
+    if (customConf != null) {
+      conf.append("include ").append(quote(customConf)).append('\n');
+    } else if (Files.exists(baseConf())) {
       conf.append("include '").append(baseConf().getFileName()).append("'\n");
     }
     conf.append('\n');
@@ -81,10 +103,10 @@ public final class ConfigFileWriter {
     }
     boolean changed = replace(postgresqlConf(), conf.toString());
     if (!pgHba.isEmpty()) {
-      replace(dataDir.resolve("pg_hba.conf"), String.join("\n", pgHba) + "\n");
+      changed |= replace(configDir.resolve("pg_hba.conf"), String.join("\n", pgHba) + "\n");
     }
     if (!pgIdent.isEmpty()) {
-      replace(dataDir.resolve("pg_ident.conf"), String.join("\n", pgIdent) + "\n");
+      changed |= replace(configDir.resolve("pg_ident.conf"), String.join("\n", pgIdent) + "\n");
     }
     Path signal = dataDir.resolve("standby.signal");
     try {
@@ -109,6 +131,36 @@ public final class ConfigFileWriter {
   /** Whether {@code standby.signal} exists. */
   public boolean standbySignal() {
     return Files.exists(dataDir.resolve("standby.signal"));
+  }
+
+  /**
+   * Creates a separate config_dir, and seeds it with what initdb or a base backup put in the data
+   * directory when it has none of its own: copies, the data directory is left as it is.
+   */
+  private void prepareConfigDir() {
+    if (!separateConfigDir()) {
+      return;
+    }
+    try {
+      if (!Files.isDirectory(configDir)) {
+        Files.createDirectories(configDir);
+        user.chown(configDir);
+      }
+      if (!Files.exists(postgresqlConf()) && !Files.exists(baseConf()) && customConf == null) {
+        seed(dataDir.resolve("postgresql.conf"), baseConf());
+      }
+      seed(dataDir.resolve("pg_hba.conf"), configDir.resolve("pg_hba.conf"));
+      seed(dataDir.resolve("pg_ident.conf"), configDir.resolve("pg_ident.conf"));
+    } catch (IOException ex) {
+      throw new UncheckedIOException("cannot prepare the configuration directory " + configDir, ex);
+    }
+  }
+
+  private void seed(Path from, Path to) throws IOException {
+    if (!Files.exists(to) && Files.isRegularFile(from) && !ours(from)) {
+      replace(to, Files.readString(from, StandardCharsets.UTF_8));
+      log.info("copied {} to {}", from, to);
+    }
   }
 
   private void moveAsideOriginal() {

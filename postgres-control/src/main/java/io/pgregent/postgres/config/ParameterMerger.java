@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
  * Builds the parameters Regent writes to {@code postgresql.conf}, as Patroni does: local {@code
  * postgresql.parameters} override the cluster-wide ones, except the parameters a standby must not
  * have lower than its primary, which only the cluster-wide configuration sets (with Patroni's
- * defaults and minimums) so that every member agrees. {@code listen_addresses}, {@code port},
- * {@code cluster_name}, {@code hba_file} and {@code ident_file} are Regent's.
+ * defaults and minimums) so that every member agrees. {@code listen_addresses}, {@code port} and
+ * {@code cluster_name} are Regent's; {@code hba_file} and {@code ident_file} too unless set.
  */
 public final class ParameterMerger {
 
@@ -44,8 +44,6 @@ public final class ParameterMerger {
           "listen_addresses",
           "port",
           "cluster_name",
-          "hba_file",
-          "ident_file",
           "data_directory",
           "config_file",
           "primary_conninfo",
@@ -113,10 +111,25 @@ public final class ParameterMerger {
     result.put("listen_addresses", settings.listenAddresses());
     result.put("port", Integer.toString(settings.port()));
     result.put("cluster_name", settings.scope());
-    java.nio.file.Path dataDir = settings.dataDir().toAbsolutePath().normalize();
-    result.put("hba_file", dataDir.resolve("pg_hba.conf").toString());
-    result.put("ident_file", dataDir.resolve("pg_ident.conf").toString());
+    // hba_file and ident_file name the user's own files (relative to config_dir); without them
+    // Regent's pg_hba.conf and pg_ident.conf in config_dir.
+    java.nio.file.Path configDir = settings.configDirectory();
+    for (String file : java.util.List.of("hba_file", "ident_file")) {
+      String given = result.get(file);
+      String path =
+          given == null || given.isBlank()
+              ? defaultFile(settings, file).toString()
+              : configDir.resolve(given.strip()).normalize().toString();
+      result.put(file, path);
+    }
     return result;
+  }
+
+  /** Regent's own {@code hba_file} or {@code ident_file}: the file it writes in config_dir. */
+  public static java.nio.file.Path defaultFile(PostgresSettings settings, String parameter) {
+    return settings
+        .configDirectory()
+        .resolve(parameter.equals("hba_file") ? "pg_hba.conf" : "pg_ident.conf");
   }
 
   private static java.util.Optional<String> acceptClusterWide(

@@ -50,6 +50,11 @@ import java.util.Objects;
  * @param connectTimeout bound of opening a JDBC connection
  * @param queryTimeout bound of one status query (socket timeout; at least one second)
  * @param bootstrap {@code bootstrap.initdb}, {@code pg_hba}, {@code post_bootstrap}, {@code method}
+ * @param configDir {@code postgresql.config_dir}: where {@code postgresql.conf}, {@code
+ *     pg_hba.conf} and {@code pg_ident.conf} are written (Debian's {@code /etc/postgresql}); the
+ *     data directory when null
+ * @param customConf {@code postgresql.custom_conf}: the file included as the base configuration
+ *     instead of {@code postgresql.base.conf}, or null
  */
 public record PostgresSettings(
     String scope,
@@ -81,7 +86,9 @@ public record PostgresSettings(
     String postgresUser,
     Duration connectTimeout,
     Duration queryTimeout,
-    BootstrapSettings bootstrap) {
+    BootstrapSettings bootstrap,
+    Path configDir,
+    String customConf) {
 
   /** libpq's socket directory when {@code unix_socket_directories} is not set (Debian's build). */
   public static final String DEFAULT_SOCKET_DIRECTORY = "/var/run/postgresql";
@@ -111,6 +118,12 @@ public record PostgresSettings(
     connectTimeout = connectTimeout == null ? Duration.ofSeconds(5) : connectTimeout;
     queryTimeout = queryTimeout == null ? Duration.ofSeconds(5) : queryTimeout;
     bootstrap = bootstrap == null ? BootstrapSettings.DEFAULT : bootstrap;
+    customConf = customConf == null || customConf.isBlank() ? null : customConf;
+  }
+
+  /** The directory of the configuration files: {@code config_dir}, else the data directory. */
+  public Path configDirectory() {
+    return (configDir != null ? configDir : dataDir).toAbsolutePath().normalize();
   }
 
   private static Map<String, Object> nullSafe(Map<String, Object> m) {
@@ -200,6 +213,8 @@ public record PostgresSettings(
     b.connectTimeout = connectTimeout;
     b.queryTimeout = queryTimeout;
     b.bootstrap = bootstrap;
+    b.configDir = configDir;
+    b.customConf = customConf;
     return b;
   }
 
@@ -256,6 +271,8 @@ public record PostgresSettings(
     private Duration connectTimeout;
     private Duration queryTimeout;
     private BootstrapSettings bootstrap;
+    private Path configDir;
+    private String customConf;
 
     public Builder scope(String v) {
       scope = v;
@@ -412,6 +429,16 @@ public record PostgresSettings(
       return this;
     }
 
+    public Builder configDir(Path v) {
+      configDir = v;
+      return this;
+    }
+
+    public Builder customConf(String v) {
+      customConf = v;
+      return this;
+    }
+
     public PostgresSettings build() {
       return new PostgresSettings(
           scope,
@@ -443,7 +470,9 @@ public record PostgresSettings(
           postgresUser,
           connectTimeout,
           queryTimeout,
-          bootstrap);
+          bootstrap,
+          configDir,
+          customConf);
     }
   }
 }

@@ -11,7 +11,8 @@ import java.util.Map;
  * @param keepData don't empty the data directory before running it
  * @param noParams don't append Patroni's parameters
  * @param noLeader may run without a leader to clone from
- * @param extraParams further keys, appended as {@code --key=value}
+ * @param extraParams further keys, in the order of the configuration, appended as {@code
+ *     --key=value}
  */
 public record ReplicaMethod(
     String name,
@@ -22,7 +23,9 @@ public record ReplicaMethod(
     Map<String, String> extraParams) {
 
   public ReplicaMethod {
-    extraParams = Map.copyOf(extraParams == null ? Map.of() : extraParams);
+    extraParams =
+        java.util.Collections.unmodifiableMap(
+            new java.util.LinkedHashMap<>(extraParams == null ? Map.of() : extraParams));
   }
 
   public static ReplicaMethod of(String name, String command) {

@@ -1,0 +1,91 @@
+package io.pgregent.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgregent.postgres.config.DynamicPostgresConfig;
+import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A replica whose configuration has lower hot-standby settings than its primary recorded in the WAL
+ * (a cluster-wide change not yet everywhere) still starts and serves reads: it starts with the
+ * values of {@code pg_controldata} and reports the configured ones as pending restart.
+ */
+@Timeout(240)
+class HotStandbyFloorTests {
+
+  private static final Duration LONG = Duration.ofSeconds(60);
+
+  static Path base;
+  static ScheduledExecutorService scheduler;
+  static PostgresController primary;
+  static PostgresController replica;
+
+  @BeforeAll
+  static void setUp() {
+    base = PostgresTestEnvironment.newBaseDir("regent-hsfloor");
+    scheduler = Executors.newSingleThreadScheduledExecutor();
+    primary = new PostgresController(TestNodes.node(base, "hsfloor", "primary").build(), scheduler);
+    replica =
+        new PostgresController(
+            TestNodes.node(base, "hsfloor", "replica").pgCtlTimeout(LONG).build(), scheduler);
+    primary.configure(
+        DynamicPostgresConfig.withParameters(
+            Map.of(
+                "max_connections",
+                40,
+                "max_worker_processes",
+                10,
+                "max_wal_senders",
+                5,
+                "wal_keep_size",
+                "64MB")));
+    replica.configure(TestNodes.DYNAMIC);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    TestNodes.stopQuietly(replica);
+    TestNodes.stopQuietly(primary);
+    scheduler.shutdownNow();
+    PostgresTestEnvironment.deleteTree(base);
+  }
+
+  @Test
+  void aReplicaStartsWithThePrimarysHigherSettingsAndReportsAPendingRestart() {
+    primary.bootstrap();
+    replica.createReplica(TestNodes.leaderOf(primary), LONG);
+    assertThat(replica.controlData().fields()).containsEntry("max_connections setting", "40");
+
+    replica.start();
+
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () -> {
+              LocalPostgresState s = replica.state();
+              assertThat(s.runState()).isEqualTo(RunState.RUNNING);
+              assertThat(s.server().orElseThrow().inRecovery()).isTrue();
+            });
+    assertThat(replica.client().queryStrings("SHOW max_connections")).containsExactly("40");
+    assertThat(replica.client().queryStrings("SHOW max_worker_processes")).containsExactly("10");
+
+    // The next write puts the cluster-wide value back: it takes effect at the next restart.
+    replica.configure(TestNodes.DYNAMIC);
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () ->
+                assertThat(replica.state().pendingRestartParameters())
+                    .contains("max_connections", "max_worker_processes"));
+  }
+}
