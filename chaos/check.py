@@ -154,7 +154,7 @@ def main():
         }
         if f["class"] == "kill9-leader-host" and f.get("leader_before") == f["target"]:
             killed = meta["hosts"][f["target"]]
-            first_ack = next((x["t"] for x in acks if x["t"] > start), None)
+            first_ack = next((x["t"] for x in acks if x["t"] > start and x["h"] != killed), None)
             first_w = next((s["tr"] for s in sorted(probe, key=lambda s: s["tr"])
                             if s["tr"] > start and s["w"] is True and s["h"] != killed), None)
             rec["rto_s"] = round(first_ack - start, 2) if first_ack else None

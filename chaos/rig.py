@@ -75,7 +75,10 @@ def preflight(classes):
 
 def netns_pids(ns):
     r = run("ip", "netns", "pids", ns, check=False, quiet=True)
-    return [int(p) for p in r.stdout.split() if p.isdigit()] if r.returncode == 0 else []
+    if r.returncode != 0:
+        return []
+    # The rig's own thread may sit in the client namespace: it is never a target.
+    return [int(p) for p in r.stdout.split() if p.isdigit() and int(p) != os.getpid()]
 
 
 def kill_all_in(ns, sig=signal.SIGKILL):
