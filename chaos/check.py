@@ -123,6 +123,10 @@ def main():
     elif lost and meta["mode"] == "sync":
         violations.append("%d acknowledged commits missing from the final primary %s: %s"
                           % (len(lost), name_of.get(final["host"]), lost[:10]))
+    for prev, f in zip(faults, faults[1:]):
+        if f.get("healthy_before") is False:
+            violations.append("the cluster was not healthy again after fault %d (%s on %s)"
+                              % (prev["n"], prev["class"], prev["target"]))
     if not meta.get("healed_at_end", True):
         violations.append("the cluster was not healthy again after the last heal")
 

@@ -36,6 +36,8 @@ FAULT_CLASSES = [
     "kill9-agent",
     "kill9-postmaster",
     "isolate-host",
+    "sigstop-postgres",
+    "store-member-loss",
 ]
 
 
@@ -305,6 +307,17 @@ regent:
         except (OSError, ValueError):
             return None
 
+    def postgres_pids(self, h):
+        """Every PostgreSQL process of host h (postmaster and its children)."""
+        out = []
+        for pid in netns_pids(self.net.ns(h)):
+            try:
+                if os.readlink("/proc/%d/exe" % pid) == PG_BIN + "/postgres":
+                    out.append(pid)
+            except OSError:
+                pass
+        return out
+
     # ---- cluster state ---------------------------------------------------------------------
     def leader(self):
         for h in HOSTS:
@@ -388,6 +401,22 @@ regent:
             return pick, {"hold_s": round(hold, 2), "delay_ms": delay, "jitter_ms": jitter,
                           "loss_pct": loss}, lambda: run(
                 "tc", "qdisc", "del", "dev", "eth0", "root", ns=ns, check=False)
+        if cls == "sigstop-postgres":
+            pids = self.postgres_pids(pick)
+            for pid in pids:
+                os.kill(pid, signal.SIGSTOP)
+
+            def cont():
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGCONT)
+                    except ProcessLookupError:
+                        pass
+            return pick, {"hold_s": round(hold, 2), "processes": len(pids)}, cont
+        if cls == "store-member-loss":
+            s = rng.choice(STORES)
+            kill_all_in(self.net.ns(s))
+            return s, {"down_s": round(hold, 2)}, lambda: self.start_etcd(s)
         if cls == "store-outage":
             for s in STORES:
                 kill_all_in(self.net.ns(s))
