@@ -31,7 +31,7 @@ FAULT_CLASSES = [
     "kill9-leader-host",
     "sigstop-agent",
     "store-partition",
-    "netem",
+    "lossy-link",
     "store-outage",
     "kill9-agent",
     "kill9-postmaster",
@@ -307,6 +307,19 @@ regent:
         except (OSError, ValueError):
             return None
 
+    def nft(self, h, out_rule, in_rule=None):
+        """Drops what the rules match on host h's output and input (table inet chaos)."""
+        rules = (
+            "table inet chaos {\n"
+            " chain o { type filter hook output priority 0; %s; }\n"
+            " chain i { type filter hook input priority 0; %s; }\n"
+            "}\n" % (out_rule, in_rule or out_rule)
+        )
+        path = os.path.join(self.base, "nft-%s.rules" % h)
+        with open(path, "w") as f:
+            f.write(rules)
+        run("nft", "-f", path, ns=self.net.ns(h))
+
     def postgres_pids(self, h):
         """Every PostgreSQL process of host h (postmaster and its children)."""
         out = []
@@ -377,15 +390,7 @@ regent:
         if cls == "store-partition":
             ns = self.net.ns(pick)
             ips = ", ".join(self.net.addr[s] for s in STORES)
-            rules = (
-                "table inet chaos {\n"
-                " chain o { type filter hook output priority 0; ip daddr { %s } drop; }\n"
-                " chain i { type filter hook input priority 0; ip saddr { %s } drop; }\n"
-                "}\n" % (ips, ips)
-            )
-            path = os.path.join(self.base, "nft-%s.rules" % pick)
-            open(path, "w").write(rules)
-            run("nft", "-f", path, ns=ns)
+            self.nft(pick, "ip daddr { %s } drop" % ips, "ip saddr { %s } drop" % ips)
             return pick, {"hold_s": round(hold, 2)}, lambda: run(
                 "nft", "delete", "table", "inet", "chaos", ns=ns, check=False)
         if cls == "isolate-host":
@@ -393,14 +398,28 @@ regent:
             run("ip", "-n", ns, "link", "set", "eth0", "down")
             return pick, {"hold_s": round(hold, 2)}, lambda: run(
                 "ip", "-n", ns, "link", "set", "eth0", "up")
-        if cls == "netem":
+        if cls == "lossy-link":
             ns = self.net.ns(pick)
-            delay, jitter, loss = rng.randint(20, 400), rng.randint(0, 100), rng.randint(0, 30)
-            run("tc", "qdisc", "add", "dev", "eth0", "root", "netem", "delay", "%dms" % delay,
-                "%dms" % jitter, "loss", "%d%%" % loss, ns=ns)
-            return pick, {"hold_s": round(hold, 2), "delay_ms": delay, "jitter_ms": jitter,
-                          "loss_pct": loss}, lambda: run(
-                "tc", "qdisc", "del", "dev", "eth0", "root", ns=ns, check=False)
+            loss = rng.randint(5, 30)
+            if self.has_netem:
+                delay, jitter = rng.randint(20, 400), rng.randint(0, 100)
+                run("tc", "qdisc", "add", "dev", "eth0", "root", "netem", "delay", "%dms" % delay,
+                    "%dms" % jitter, "loss", "%d%%" % loss, ns=ns)
+                params = {"via": "netem", "delay_ms": delay, "jitter_ms": jitter}
+            else:
+                # A kernel without netem: random loss by nft both ways, and a slow queue (tbf) whose
+                # backlog delays packets up to its latency bound.
+                rate = rng.choice([64, 128, 256, 512])
+                run("tc", "qdisc", "add", "dev", "eth0", "root", "tbf", "rate", "%dkbit" % rate,
+                    "burst", "4kb", "latency", "400ms", ns=ns)
+                self.nft(pick, "meta l4proto tcp numgen random mod 100 < %d drop" % loss)
+                params = {"via": "nft+tbf", "rate_kbit": rate}
+            params.update({"hold_s": round(hold, 2), "loss_pct": loss})
+
+            def heal():
+                run("tc", "qdisc", "del", "dev", "eth0", "root", ns=ns, check=False)
+                run("nft", "delete", "table", "inet", "chaos", ns=ns, check=False, quiet=True)
+            return pick, params, heal
         if cls == "sigstop-postgres":
             pids = self.postgres_pids(pick)
             for pid in pids:
@@ -439,6 +458,10 @@ regent:
         self.net.create(nodes)
         log("run %s: namespaces %s-*, subnet %s.0/24, files in %s"
             % (self.prefix, self.prefix, self.net.subnet, self.base))
+        sw = self.net.ns("sw")
+        self.has_netem = run("tc", "qdisc", "add", "dev", "br0", "root", "netem", "delay", "1ms",
+                             ns=sw, check=False, quiet=True).returncode == 0
+        run("tc", "qdisc", "del", "dev", "br0", "root", ns=sw, check=False, quiet=True)
         self.net.enter("cl")
         for s in STORES:
             self.start_etcd(s)
