@@ -7,7 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 results="$(mktemp "${TMPDIR:-/tmp}/regent-chaos-ci.XXXXXX.jsonl")"
 trap 'rm -f "$results"' EXIT
 rc=0
-nice -n 10 "$here/run" --seed "${CHAOS_CI_SEED:-4242}" --faults "${CHAOS_CI_FAULTS:-6}" --mode sync \
+nice -n 10 "$here/run" --seed "${CHAOS_CI_SEED:-9}" --faults "${CHAOS_CI_FAULTS:-6}" --mode sync \
   --ttl 5 --loop-wait 1 --retry-timeout 2 --results "$results" || rc=$?
 if [[ -s "$results" ]]; then
   /usr/bin/python3 "$here/summary.py" "$results" || true

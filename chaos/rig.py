@@ -122,6 +122,15 @@ def teardown(prefix, base=None):
             time.sleep(0.2)
     for ns in own_namespaces(prefix):
         kill_all_in(ns)
+    if base:
+        # A postmaster killed without its shutdown leaves its System V segment: remove it by the
+        # id its pid file names (line 7: key and id).
+        for h in HOSTS:
+            try:
+                lines = open(os.path.join(base, h, "data", "postmaster.pid")).read().splitlines()
+                run("ipcrm", "-m", lines[6].split()[1], check=False, quiet=True)
+            except (OSError, IndexError):
+                pass
     for ns in own_namespaces(prefix):
         run("ip", "netns", "del", ns, check=False, quiet=True)
     try:
@@ -497,7 +506,9 @@ regent:
             cls = rng.choice(a.classes)
             before = self.leader()
             t_inject = time.monotonic()
-            target, params, heal = self.fault(cls, rng)
+            # Targets and durations from a stream of their own: the schedule of classes depends on
+            # the seed alone, whatever the cluster looked like.
+            target, params, heal = self.fault(cls, random.Random("%d-%d" % (a.seed, n)))
             log("fault %d/%d: %s on %s %s" % (n + 1, a.faults, cls, target, params))
             time.sleep(params.get("down_s", params.get("hold_s", 0)))
             t_heal = time.monotonic()
