@@ -348,7 +348,7 @@ regent:
         return None
 
     def healthy(self):
-        """One running leader and every other member streaming, as /cluster shows it."""
+        """One running leader answering 200 on /primary, every other member streaming."""
         for h in HOSTS:
             status, body = http_get(self.net.addr[h], "/cluster", 1.0)
             if status != 200:
@@ -360,7 +360,10 @@ regent:
             leaders = [m for m in members if m.get("role") in ("leader", "primary")
                        and m.get("state") == "running"]
             streaming = [m for m in members if m.get("state") == "streaming"]
-            return len(leaders) == 1 and len(streaming) == len(HOSTS) - 1
+            if len(leaders) != 1 or len(streaming) != len(HOSTS) - 1:
+                return False
+            # A leader whose PostgreSQL is still read-only (promotion under way) is not healthy.
+            return http_get(leaders[0].get("host", ""), "/primary", 1.0)[0] == 200
         return False
 
     def wait(self, cond, timeout, what):
