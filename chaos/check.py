@@ -12,7 +12,8 @@ Violations (exit status 1):
 - two hosts answering 200 on /primary at once (the same widest-interval rule);
 - acknowledged commits missing from the final primary, in synchronous mode (counted, not a
   violation, in asynchronous mode);
-- no final primary, or a cluster not healthy again after the last heal.
+- no final primary, or a cluster not healthy again after a heal;
+- no commit acknowledged after a heal before the next fault (or the end of the run).
 Figures per fault: the longest write gap, the time with no writable host, the time to the first
 commit after the heal, and for kill -9 of the leader's host the RTO (first acknowledged commit,
 and first writable host, after the kill).
@@ -150,6 +151,9 @@ def main():
         if after_heal is not None and (last_before_heal is None
                                        or f["t_heal"] - last_before_heal > 1.0):
             recover = after_heal - f["t_heal"]
+        if after_heal is None or after_heal > end:
+            violations.append("no commit acknowledged between the heal of fault %d (%s on %s) and "
+                              "the next fault or the end" % (f["n"], f["class"], f["target"]))
         rec = {
             "n": f["n"], "class": f["class"], "target": f["target"], "params": f["params"],
             "write_gap_s": round(gap, 2),

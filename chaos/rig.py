@@ -38,6 +38,8 @@ FAULT_CLASSES = [
     "isolate-host",
     "sigstop-postgres",
     "store-member-loss",
+    "store-partition-oneway",
+    "member-partition",
 ]
 
 
@@ -316,6 +318,13 @@ regent:
         except (OSError, ValueError):
             return None
 
+    def committed_since(self, wall):
+        """Whether the workload recorded an acknowledged commit after `wall` (time.time())."""
+        try:
+            return os.path.getmtime(os.path.join(self.base, "acks.jsonl")) > wall
+        except OSError:
+            return False
+
     def nft(self, h, out_rule, in_rule=None):
         """Drops what the rules match on host h's output and input (table inet chaos)."""
         rules = (
@@ -402,6 +411,22 @@ regent:
         if cls == "store-partition":
             ns = self.net.ns(pick)
             ips = ", ".join(self.net.addr[s] for s in STORES)
+            self.nft(pick, "ip daddr { %s } drop" % ips, "ip saddr { %s } drop" % ips)
+            return pick, {"hold_s": round(hold, 2)}, lambda: run(
+                "nft", "delete", "table", "inet", "chaos", ns=ns, check=False)
+        if cls == "store-partition-oneway":
+            ns = self.net.ns(pick)
+            ips = ", ".join(self.net.addr[s] for s in STORES)
+            way = rng.choice(["out", "in"])
+            # "out": the member's requests are lost; "in": they arrive but no answer comes back.
+            self.nft(pick, "ip daddr { %s } drop" % ips if way == "out" else "accept",
+                     "ip saddr { %s } drop" % ips if way == "in" else "accept")
+            return pick, {"hold_s": round(hold, 2), "way": way}, lambda: run(
+                "nft", "delete", "table", "inet", "chaos", ns=ns, check=False)
+        if cls == "member-partition":
+            ns = self.net.ns(pick)
+            ips = ", ".join(self.net.addr[h] for h in HOSTS if h != pick)
+            # Cut from the other members only: the store and the clients still reach it.
             self.nft(pick, "ip daddr { %s } drop" % ips, "ip saddr { %s } drop" % ips)
             return pick, {"hold_s": round(hold, 2)}, lambda: run(
                 "nft", "delete", "table", "inet", "chaos", ns=ns, check=False)
@@ -503,8 +528,10 @@ regent:
                   "the workload")
         time.sleep(3)
         faults_log = open(os.path.join(self.base, "faults.jsonl"), "a", buffering=1)
+        healed_wall = time.time()
         for n in range(a.faults):
             healthy = self.wait(self.healthy, a.heal_timeout, "a healthy cluster")
+            self.wait(lambda: self.committed_since(healed_wall), a.heal_timeout, "commits")
             time.sleep(rng.uniform(2, 4))
             cls = rng.choice(a.classes)
             before = self.leader()
@@ -515,12 +542,14 @@ regent:
             log("fault %d/%d: %s on %s %s" % (n + 1, a.faults, cls, target, params))
             time.sleep(params.get("down_s", params.get("hold_s", 0)))
             t_heal = time.monotonic()
+            healed_wall = time.time()
             heal()
             rec = {"n": n, "class": cls, "target": target, "leader_before": before,
                    "healthy_before": healthy, "t_inject": t_inject, "t_heal": t_heal,
                    "params": params}
             faults_log.write(json.dumps(rec) + "\n")
         healed = self.wait(self.healthy, a.heal_timeout, "a healthy cluster after the last heal")
+        self.wait(lambda: self.committed_since(healed_wall), a.heal_timeout, "commits")
         time.sleep(3)
         meta["healed_at_end"] = healed
         meta["t_end"] = time.monotonic()
