@@ -267,9 +267,18 @@ public final class PostgresClient implements AutoCloseable {
         });
   }
 
-  /** Runs {@code work} on a pooled connection; every failure becomes a query exception. */
-  public synchronized <T> T withConnection(ConnectionWork<T> work) {
-    try (Connection c = pool().getConnection()) {
+  /**
+   * Runs {@code work} on a pooled connection; every failure becomes a query exception. The wait for
+   * a connection is outside this object's lock: while the server is down, callers (REST health
+   * checks) wait up to the connect timeout each, and holding the lock meanwhile would keep the HA
+   * loop from {@link #reset()} and restarting the server.
+   */
+  public <T> T withConnection(ConnectionWork<T> work) {
+    HikariDataSource ds;
+    synchronized (this) {
+      ds = pool();
+    }
+    try (Connection c = ds.getConnection()) {
       return work.apply(c);
     } catch (SQLException ex) {
       throw new PostgresQueryException(
