@@ -2,6 +2,7 @@ package io.pgregent.agent.loop;
 
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.core.dcs.Dcs;
+import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.PostgresController;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,7 +36,11 @@ public class AgentConfiguration {
 
   @Bean
   HaLoop haLoop(
-      Dcs dcs, PostgresController postgres, AgentConfig config, FailsafeHeartbeats heartbeats) {
-    return new HaLoop(dcs, postgres, config, heartbeats);
+      Dcs dcs,
+      PostgresController postgres,
+      AgentConfig config,
+      FailsafeHeartbeats heartbeats,
+      ScheduledExecutorService scheduler) {
+    return new HaLoop(dcs, postgres, config, heartbeats, scheduler, Clock.system());
   }
 }

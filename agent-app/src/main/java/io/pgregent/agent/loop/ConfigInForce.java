@@ -8,6 +8,7 @@ import io.pgregent.core.dcs.Timings;
 import io.pgregent.core.ha.HaSettings;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.config.DynamicPostgresConfig;
+import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +81,7 @@ final class ConfigInForce {
     if (!applied) {
       // PostgreSQL gets the cluster-wide parameters before anything starts it, bootstrap included.
       applyPostgres(dynamic);
+      applyProbeTimeout(dynamic);
       applied = true;
     }
     view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(c.settings()));
@@ -106,6 +108,22 @@ final class ConfigInForce {
     timings.warning().ifPresent(log::warn);
     dcs.setTimings(timings.dcsTimings());
     applyPostgres(next);
+    applyProbeTimeout(next);
+  }
+
+  /**
+   * How long the loop's status read may wait for a new connection to PostgreSQL: half of
+   * retry_timeout (at least a second), so that a server that refuses or ignores logins costs a
+   * cycle a little time, and the loop goes on renewing its lease and deciding.
+   */
+  static Duration probeTimeout(DynamicConfig config) {
+    return Duration.ofMillis(Math.max(1000L, config.retryTimeout() * 500L));
+  }
+
+  private void applyProbeTimeout(DynamicConfig config) {
+    if (postgres != null) {
+      postgres.client().probeTimeout(probeTimeout(config));
+    }
   }
 
   /** What PostgreSQL takes from the dynamic configuration. */

@@ -2,10 +2,10 @@ package io.pgregent.agent.loop;
 
 import io.pgregent.agent.config.FenceSettings;
 import io.pgregent.agent.config.GuardMode;
+import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.fence.FenceProcess;
 import java.time.Duration;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,15 +17,15 @@ final class FenceKeeper {
 
   private final FenceSettings settings;
   private final PostgresController postgres;
-  private final LongSupplier nanos;
+  private final Clock clock;
   private final Object lock = new Object();
   private FenceProcess fence;
   private long failedAtNanos = Long.MIN_VALUE;
 
-  FenceKeeper(FenceSettings settings, PostgresController postgres, LongSupplier nanos) {
+  FenceKeeper(FenceSettings settings, PostgresController postgres, Clock clock) {
     this.settings = settings;
     this.postgres = postgres;
-    this.nanos = nanos;
+    this.clock = clock;
   }
 
   GuardMode mode() {
@@ -43,7 +43,7 @@ final class FenceKeeper {
       }
       // A fence that cannot start is tried again once a minute, not in every cycle.
       if (failedAtNanos != Long.MIN_VALUE
-          && nanos.getAsLong() - failedAtNanos < FENCE_RETRY.toNanos()) {
+          && clock.nanoTime() - failedAtNanos < FENCE_RETRY.toNanos()) {
         return null;
       }
       try {
@@ -51,7 +51,7 @@ final class FenceKeeper {
         log.info("fence running (pid {}) in {}", fence.pid(), settings.dir());
       } catch (RuntimeException e) {
         fence = null;
-        failedAtNanos = nanos.getAsLong();
+        failedAtNanos = clock.nanoTime();
         if (mode() == GuardMode.REQUIRED) {
           log.error("the fence cannot run, and regent.fence.mode is required: {}", e.getMessage());
         } else {

@@ -10,13 +10,15 @@ import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsUnreachableException;
 import io.pgregent.core.ha.Action;
 import io.pgregent.core.ha.CycleFacts;
+import io.pgregent.core.time.Clock;
+import io.pgregent.postgres.ConditionWaiter;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.PostmasterStillPresentException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.LongSupplier;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +31,9 @@ import org.slf4j.LoggerFactory;
 final class HaExecutor {
 
   private static final Logger log = LoggerFactory.getLogger(HaExecutor.class);
+
+  /** How often a switchover checks whether a candidate streams. */
+  private static final Duration STREAMING_CHECK = Duration.ofMillis(200);
 
   /**
    * What executing an action changed.
@@ -48,7 +53,7 @@ final class HaExecutor {
   private final PeerClient peers;
   private final FailsafeClient failsafe;
   private final LoopState state;
-  private final LongSupplier nanos;
+  private final Clock clock;
   private final LockKeeper lock;
   private final RenewingWorker worker;
   private final ReplicaSetup replicas;
@@ -63,25 +68,37 @@ final class HaExecutor {
       PeerClient peers,
       LoopState state,
       LoopHooks hooks,
-      LongSupplier nanos) {
+      ScheduledExecutorService scheduler,
+      Clock clock) {
     this.dcs = dcs;
     this.config = config;
     this.peers = peers;
     this.state = state;
-    this.nanos = nanos;
+    this.clock = clock;
     this.failsafe =
         new FailsafeClient(
             Duration.ofSeconds(2),
             peers.http(),
             config.restapi().username(),
             config.restapi().password());
-    this.lock = new LockKeeper(dcs, state, hooks, nanos);
-    this.worker = new RenewingWorker(config.name(), state, hooks, lock, nanos);
-    this.replicas = new ReplicaSetup(dcs, postgres, state, hooks, worker, nanos);
-    this.history = new HistoryKeeper(dcs, postgres, config.name(), config.postgresql().dataDir());
+    this.lock = new LockKeeper(dcs, state, hooks, clock);
+    this.worker = new RenewingWorker(config.name(), state, hooks, lock, clock);
+    this.replicas = new ReplicaSetup(dcs, postgres, state, hooks, worker, clock);
+    this.history =
+        new HistoryKeeper(dcs, postgres, config.name(), config.postgresql().dataDir(), clock);
     this.roles =
         new RoleChanges(
-            dcs, postgres, config, state, hooks, lock, worker, replicas, history, nanos);
+            dcs,
+            postgres,
+            config,
+            state,
+            hooks,
+            lock,
+            worker,
+            replicas,
+            history,
+            new ConditionWaiter(scheduler, STREAMING_CHECK),
+            clock);
     this.sync = new SyncUpdater(dcs, postgres, state);
   }
 
@@ -182,7 +199,7 @@ final class HaExecutor {
 
   /** Whether every member the failsafe topology lists accepts us as the leader. */
   private boolean queryFailsafe() {
-    long sent = nanos.getAsLong();
+    long sent = clock.nanoTime();
     // Without a published topology nobody vouches for us: demote. A topology of ourselves alone
     // (one member) has nobody who could take over, as in Patroni.
     boolean accepted =

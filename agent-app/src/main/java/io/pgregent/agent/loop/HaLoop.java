@@ -14,6 +14,7 @@ import io.pgregent.core.ha.HaDecider;
 import io.pgregent.core.ha.HaInput;
 import io.pgregent.core.ha.HaSettings;
 import io.pgregent.core.ha.LocalState;
+import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;
 import java.net.http.HttpClient;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
@@ -47,6 +49,7 @@ public final class HaLoop implements SmartLifecycle {
 
   private static final int MAX_DECISIONS_PER_CYCLE = 8;
 
+  private final Clock clock;
   private final Dcs dcs;
   private final PostgresController postgres;
   private final LoopState state = new LoopState();
@@ -69,8 +72,18 @@ public final class HaLoop implements SmartLifecycle {
   private volatile IntConsumer onFatal;
   private String lastMessage = "";
 
+  /**
+   * @param scheduler runs the checks of bounded waits (the agent's shared scheduler)
+   * @param clock the clocks the loop reads ({@link Clock#system()} in production)
+   */
   public HaLoop(
-      Dcs dcs, PostgresController postgres, AgentConfig config, FailsafeHeartbeats heartbeats) {
+      Dcs dcs,
+      PostgresController postgres,
+      AgentConfig config,
+      FailsafeHeartbeats heartbeats,
+      ScheduledExecutorService scheduler,
+      Clock clock) {
+    this.clock = clock;
     this.heartbeats = heartbeats;
     this.dcs = dcs;
     this.postgres = postgres;
@@ -78,8 +91,8 @@ public final class HaLoop implements SmartLifecycle {
     // Built now, not on first use: the first use is the leader race, right after the lock expired.
     HttpClient http = MemberHttp.client(config.properties(), Duration.ofSeconds(2));
     this.peers = new PeerClient(Duration.ofSeconds(2), () -> http);
-    this.guards = new LeaseGuards(dcs, postgres, this.config, state, System::nanoTime);
-    this.snapshots = new Snapshots(postgres, guards.guard(), System::nanoTime);
+    this.guards = new LeaseGuards(dcs, postgres, this.config, state, clock);
+    this.snapshots = new Snapshots(postgres, guards.guard(), clock);
     this.tasks = new TaskGate(config.name(), this::wake);
     this.restarts = new RestartSchedule(this::wake);
     this.locals = new LocalStates(postgres, this.config, state, tasks::task);
@@ -92,7 +105,7 @@ public final class HaLoop implements SmartLifecycle {
             slots,
             new FailsafeTopology(dcs, this.config, state),
             restarts,
-            System::nanoTime);
+            clock);
     this.executor =
         new HaExecutor(
             dcs,
@@ -101,7 +114,8 @@ public final class HaLoop implements SmartLifecycle {
             peers,
             state,
             new ExecutorHooks(this.config, guards, snapshots, state),
-            System::nanoTime);
+            scheduler,
+            clock);
     this.shutdown = new LoopShutdown(dcs, postgres, this.config, guards, snapshots, executor);
   }
 
@@ -342,7 +356,7 @@ public final class HaLoop implements SmartLifecycle {
   /** How long to wait for the next cycle: loop_wait, or less when something is scheduled sooner. */
   private Duration nextWait() {
     long wait = Duration.ofSeconds(config.dynamic().loopWait()).toMillis();
-    long now = System.currentTimeMillis();
+    long now = clock.wallMillis();
     Optional<ScheduledRestart> r = restarts.scheduled();
     if (r.isPresent()) {
       wait = Math.min(wait, r.get().at().toInstant().toEpochMilli() - now);
@@ -368,7 +382,7 @@ public final class HaLoop implements SmartLifecycle {
     config.apply(view);
     HaSettings settings = config.haSettings();
     postgres.nostream(config.local().tags().nostream());
-    restarts.runDue(settings.paused(), System.currentTimeMillis());
+    restarts.runDue(settings.paused(), clock.wallMillis());
     return tasks.acting(
         () -> {
           config.applyPendingReload();
@@ -377,20 +391,20 @@ public final class HaLoop implements SmartLifecycle {
   }
 
   private boolean decideAndAct(Optional<ClusterView> view, HaSettings settings) {
-    long sampledAt = System.nanoTime();
+    long sampledAt = clock.nanoTime();
     LocalPostgresState pg = postgres.state();
     state.memory = state.memory.withFailsafeHeartbeat(heartbeats.last());
     if (view.isPresent()) {
       state.memory =
           state.memory.rememberMembers(
-              view.get(), System.nanoTime(), settings.ttlMillis() * 1_000_000L);
+              view.get(), clock.nanoTime(), settings.ttlMillis() * 1_000_000L);
     }
     CycleFacts facts = CycleFacts.fresh();
     Decision decision = null;
     boolean acted = false;
     for (int i = 0; i < MAX_DECISIONS_PER_CYCLE && running; i++) {
       LocalState local = locals.local(pg);
-      locals.trackPrimaryDown(view, local, System.nanoTime());
+      locals.trackPrimaryDown(view, local, clock.nanoTime());
       decision =
           HaDecider.decide(
               new HaInput(
@@ -399,12 +413,12 @@ public final class HaLoop implements SmartLifecycle {
                   facts,
                   settings,
                   state.memory,
-                  System.nanoTime(),
-                  System.currentTimeMillis()));
+                  clock.nanoTime(),
+                  clock.wallMillis()));
       logDecision(decision);
       if (decision.action() instanceof Action.AcquireLock
           && !heartbeats.claim(
-              System.nanoTime(),
+              clock.nanoTime(),
               settings.failsafeMode()
                   ? settings.failsafeHeartbeatValidityMillis() * 1_000_000L
                   : 0)) {
@@ -428,7 +442,7 @@ public final class HaLoop implements SmartLifecycle {
         outcome = executor.execute(decision.action(), view, facts);
       } catch (RuntimeException e) {
         log.error("{} failed: {}", decision.action().getClass().getSimpleName(), e.getMessage());
-        sampledAt = System.nanoTime();
+        sampledAt = clock.nanoTime();
         pg = postgres.state();
         break;
       }
@@ -440,7 +454,7 @@ public final class HaLoop implements SmartLifecycle {
       if (!outcome.gathering()) {
         acted = !(decision.action() instanceof Action.None);
         if (acted) {
-          sampledAt = System.nanoTime();
+          sampledAt = clock.nanoTime();
           pg = postgres.state();
         }
         break;
@@ -461,7 +475,7 @@ public final class HaLoop implements SmartLifecycle {
             state.dcsLastSeenEpochSeconds,
             settings.paused(),
             decision == null ? "" : decision.message(),
-            System.nanoTime(),
+            clock.nanoTime(),
             state.failsafeActive),
         sampledAt);
     return acted;
@@ -490,7 +504,7 @@ public final class HaLoop implements SmartLifecycle {
   private Optional<ClusterView> readView() {
     try {
       ClusterView view = dcs.read();
-      state.dcsLastSeenEpochSeconds = System.currentTimeMillis() / 1000;
+      state.dcsLastSeenEpochSeconds = clock.wallMillis() / 1000;
       if (view.leader().map(l -> !l.name().equals(config.local().name())).orElse(true)) {
         state.holdsLock = false;
       }

@@ -6,10 +6,12 @@ import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
+import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.PostgresController;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -28,12 +30,14 @@ final class HistoryKeeper {
   private final PostgresController postgres;
   private final String member;
   private final Path dataDir;
+  private final Clock clock;
 
-  HistoryKeeper(Dcs dcs, PostgresController postgres, String member, Path dataDir) {
+  HistoryKeeper(Dcs dcs, PostgresController postgres, String member, Path dataDir, Clock clock) {
     this.dcs = dcs;
     this.postgres = postgres;
     this.member = member;
     this.dataDir = dataDir;
+    this.clock = clock;
   }
 
   /** Records that we promoted: timeline {@code oldTimeline} ended at {@code switchLsn}. */
@@ -49,7 +53,8 @@ final class HistoryKeeper {
               oldTimeline,
               switchLsn,
               "no recovery target specified",
-              OffsetDateTime.now(ZoneOffset.UTC).toString(),
+              OffsetDateTime.ofInstant(Instant.ofEpochMilli(clock.wallMillis()), ZoneOffset.UTC)
+                  .toString(),
               member));
       long version = view.history().map(TimelineHistory::version).orElse(0L);
       dcs.compareAndSet(

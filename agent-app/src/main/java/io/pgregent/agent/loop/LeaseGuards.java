@@ -4,11 +4,11 @@ import io.pgregent.agent.config.GuardMode;
 import io.pgregent.agent.watchdog.Watchdog;
 import io.pgregent.core.config.DynamicConfig;
 import io.pgregent.core.dcs.Dcs;
+import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.RunState;
 import java.time.Duration;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,19 +28,17 @@ final class LeaseGuards {
   private final FenceKeeper fence;
 
   LeaseGuards(
-      Dcs dcs,
-      PostgresController postgres,
-      ConfigInForce config,
-      LoopState state,
-      LongSupplier nanos) {
+      Dcs dcs, PostgresController postgres, ConfigInForce config, LoopState state, Clock clock) {
     this.dcs = dcs;
     this.config = config;
     this.state = state;
     this.watchdog = new Watchdog(config.local().lease().watchdog());
-    this.fence = new FenceKeeper(config.local().lease().fence(), postgres, nanos);
+    this.fence = new FenceKeeper(config.local().lease().fence(), postgres, clock);
     this.guard =
         new LeaseGuard(
-            nanos, () -> postgres.emergencyStop(Duration.ofSeconds(5)), config.local().name());
+            clock::nanoTime,
+            () -> postgres.emergencyStop(Duration.ofSeconds(5)),
+            config.local().name());
     guard.addListener(
         new LeaseGuard.Listener() {
           @Override

@@ -3,7 +3,7 @@ package io.pgregent.agent.loop;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.dcs.DcsUnreachableException;
-import java.util.function.LongSupplier;
+import io.pgregent.core.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,13 +18,13 @@ final class LockKeeper {
   private final Dcs dcs;
   private final LoopState state;
   private final LoopHooks hooks;
-  private final LongSupplier nanos;
+  private final Clock clock;
 
-  LockKeeper(Dcs dcs, LoopState state, LoopHooks hooks, LongSupplier nanos) {
+  LockKeeper(Dcs dcs, LoopState state, LoopHooks hooks, Clock clock) {
     this.dcs = dcs;
     this.state = state;
     this.hooks = hooks;
-    this.nanos = nanos;
+    this.clock = clock;
   }
 
   /**
@@ -33,7 +33,7 @@ final class LockKeeper {
    * @throws DcsUnreachableException when the store does not answer
    */
   boolean refresh() {
-    long sent = nanos.getAsLong();
+    long sent = clock.nanoTime();
     try {
       dcs.renewSession();
       state.renewed(sent);
@@ -63,7 +63,7 @@ final class LockKeeper {
     if (!hooks.mayLead()) {
       return false;
     }
-    long sent = nanos.getAsLong();
+    long sent = clock.nanoTime();
     try {
       dcs.renewSession();
       state.renewed(sent);
@@ -81,7 +81,7 @@ final class LockKeeper {
 
   /** Takes the lock for a bootstrap that just created the cluster; throws when another has it. */
   void acquireForBootstrap() {
-    long sent = nanos.getAsLong();
+    long sent = clock.nanoTime();
     dcs.renewSession();
     state.renewed(sent);
     if (!dcs.tryAcquire()) {

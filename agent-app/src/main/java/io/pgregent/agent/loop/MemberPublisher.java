@@ -9,12 +9,12 @@ import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
+import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.LocalPostgresState;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +35,7 @@ final class MemberPublisher {
   private final SlotKeeper slots;
   private final FailsafeTopology failsafe;
   private final RestartSchedule restarts;
-  private final LongSupplier nanos;
+  private final Clock clock;
 
   /** The slot positions last written to {@code status}. */
   private Map<String, Long> publishedSlots = Map.of();
@@ -47,14 +47,14 @@ final class MemberPublisher {
       SlotKeeper slots,
       FailsafeTopology failsafe,
       RestartSchedule restarts,
-      LongSupplier nanos) {
+      Clock clock) {
     this.dcs = dcs;
     this.config = config;
     this.state = state;
     this.slots = slots;
     this.failsafe = failsafe;
     this.restarts = restarts;
-    this.nanos = nanos;
+    this.clock = clock;
   }
 
   void publish(Optional<ClusterView> view, LocalPostgresState pg) {
@@ -63,7 +63,7 @@ final class MemberPublisher {
     }
     DynamicConfig dynamic = config.dynamic();
     try {
-      long now = nanos.getAsLong();
+      long now = clock.nanoTime();
       if (!state.sessionRenewed
           && renewalDue(
               now - state.sessionRenewedAtNanos,
@@ -74,7 +74,7 @@ final class MemberPublisher {
         state.renewed(now);
       }
       dcs.touchMember(Member.of(config.local().name(), memberDocument(pg)));
-      slots.rememberMembers(view.get(), nanos.getAsLong());
+      slots.rememberMembers(view.get(), clock.nanoTime());
       if (state.holdsLock && pg.server().map(s -> !s.inRecovery()).orElse(false)) {
         adoptCluster(view.get(), pg.server().get().systemIdentifier());
         slots.syncSlots(view.get());

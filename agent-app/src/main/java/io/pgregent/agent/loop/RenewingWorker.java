@@ -1,6 +1,7 @@
 package io.pgregent.agent.loop;
 
 import io.pgregent.core.dcs.DcsException;
+import io.pgregent.core.time.Clock;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
@@ -9,7 +10,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,15 +25,14 @@ final class RenewingWorker {
   private final LoopState state;
   private final LoopHooks hooks;
   private final LockKeeper lock;
-  private final LongSupplier nanos;
+  private final Clock clock;
   private final ExecutorService worker;
 
-  RenewingWorker(
-      String member, LoopState state, LoopHooks hooks, LockKeeper lock, LongSupplier nanos) {
+  RenewingWorker(String member, LoopState state, LoopHooks hooks, LockKeeper lock, Clock clock) {
     this.state = state;
     this.hooks = hooks;
     this.lock = lock;
-    this.nanos = nanos;
+    this.clock = clock;
     this.worker =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -60,14 +59,13 @@ final class RenewingWorker {
       long waitNanos = Duration.ofSeconds(Math.max(1, hooks.loopWaitSeconds())).toNanos();
       if (giveUpAtNanos.isPresent()) {
         waitNanos =
-            Math.max(
-                1_000_000L, Math.min(waitNanos, giveUpAtNanos.getAsLong() - nanos.getAsLong()));
+            Math.max(1_000_000L, Math.min(waitNanos, giveUpAtNanos.getAsLong() - clock.nanoTime()));
       }
       try {
         done.get(waitNanos, TimeUnit.NANOSECONDS);
         return true;
       } catch (TimeoutException e) {
-        if (giveUpAtNanos.isPresent() && nanos.getAsLong() - giveUpAtNanos.getAsLong() >= 0) {
+        if (giveUpAtNanos.isPresent() && clock.nanoTime() - giveUpAtNanos.getAsLong() >= 0) {
           done.cancel(true);
           awaitIdle(what);
           return false;

@@ -5,6 +5,7 @@ import io.pgregent.core.cluster.Member;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.ha.Action;
+import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.LeaderConnection;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.PostgresRole;
@@ -13,7 +14,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +31,7 @@ final class ReplicaSetup {
   private final LoopState state;
   private final LoopHooks hooks;
   private final RenewingWorker worker;
-  private final LongSupplier nanos;
+  private final Clock clock;
 
   ReplicaSetup(
       Dcs dcs,
@@ -39,13 +39,13 @@ final class ReplicaSetup {
       LoopState state,
       LoopHooks hooks,
       RenewingWorker worker,
-      LongSupplier nanos) {
+      Clock clock) {
     this.dcs = dcs;
     this.postgres = postgres;
     this.state = state;
     this.hooks = hooks;
     this.worker = worker;
-    this.nanos = nanos;
+    this.clock = clock;
   }
 
   /** A new replica copied from {@code source}, started to stream from it. */
@@ -78,7 +78,7 @@ final class ReplicaSetup {
     if (!a.asReplica()) {
       // Crash recovery can outlast the ttl: the lock is renewed meanwhile, but only up to
       // primary_start_timeout after the primary went down; then another member takes over.
-      long downSince = state.memory.primaryDownSinceNanos().orElse(nanos.getAsLong());
+      long downSince = state.memory.primaryDownSinceNanos().orElse(clock.nanoTime());
       long giveUpAt = downSince + hooks.primaryStartTimeout().toNanos();
       if (!worker.run("start", postgres::start, OptionalLong.of(giveUpAt))) {
         log.info("demoting self because primary startup is taking too long");

@@ -8,6 +8,8 @@ import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.ha.Action;
+import io.pgregent.core.time.Clock;
+import io.pgregent.postgres.ConditionWaiter;
 import io.pgregent.postgres.ControlData;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;
@@ -20,7 +22,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.LongSupplier;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +46,8 @@ final class RoleChanges {
   private final RenewingWorker worker;
   private final ReplicaSetup replicas;
   private final HistoryKeeper history;
-  private final LongSupplier nanos;
+  private final ConditionWaiter waiter;
+  private final Clock clock;
 
   RoleChanges(
       Dcs dcs,
@@ -56,7 +59,8 @@ final class RoleChanges {
       RenewingWorker worker,
       ReplicaSetup replicas,
       HistoryKeeper history,
-      LongSupplier nanos) {
+      ConditionWaiter waiter,
+      Clock clock) {
     this.dcs = dcs;
     this.postgres = postgres;
     this.config = config;
@@ -66,7 +70,8 @@ final class RoleChanges {
     this.worker = worker;
     this.replicas = replicas;
     this.history = history;
-    this.nanos = nanos;
+    this.waiter = waiter;
+    this.clock = clock;
   }
 
   void bootstrap() {
@@ -116,7 +121,7 @@ final class RoleChanges {
       worker.run("promote", () -> postgres.promote(timeout, hooks::promoted));
     } catch (RuntimeException e) {
       // The decider then hands the lock back and keeps out of the race for a ttl.
-      state.memory = state.memory.withPromotionFailed(OptionalLong.of(nanos.getAsLong()));
+      state.memory = state.memory.withPromotionFailed(OptionalLong.of(clock.nanoTime()));
       throw e;
     }
     state.following = null;
@@ -164,41 +169,26 @@ final class RoleChanges {
    * wakes it straight away.
    */
   void stepDown(Action.StepDown a, ClusterView view) {
-    Set<String> streaming = new TreeSet<>();
+    AtomicReference<Set<String>> streaming = new AtomicReference<>(Set.of());
     // A candidate reconnecting (e.g. to a primary restarted a moment ago) streams again within its
     // wal_retrieve_retry_interval: wait that long, renewing the lock, before giving up.
-    long deadline = nanos.getAsLong() + STREAMING_WAIT.toNanos();
     worker.run(
         "switchover",
-        () -> {
-          while (true) {
-            streaming.clear();
-            try {
-              postgres.client().status().replication().stream()
-                  .filter(r -> "streaming".equals(r.state()))
-                  .forEach(r -> streaming.add(r.applicationName()));
-            } catch (RuntimeException e) {
-              log.warn("manual failover: could not read pg_stat_replication: {}", e.getMessage());
-            }
-            if (a.candidates().stream().anyMatch(streaming::contains)
-                || nanos.getAsLong() > deadline) {
-              return;
-            }
-            try {
-              Thread.sleep(200);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-              return;
-            }
-          }
-        });
-    List<String> ready = a.candidates().stream().filter(streaming::contains).toList();
+        () ->
+            waiter.await(
+                () -> {
+                  Set<String> now = streamingStandbys();
+                  streaming.set(now);
+                  return a.candidates().stream().anyMatch(now::contains);
+                },
+                STREAMING_WAIT));
+    List<String> ready = a.candidates().stream().filter(streaming.get()::contains).toList();
     if (ready.isEmpty()) {
       log.warn(
           "manual failover: none of {} streams from this primary (streaming: {}), switchover is"
               + " not possible",
           a.candidates(),
-          streaming);
+          streaming.get());
       clearFailover(view);
       return;
     }
@@ -231,6 +221,19 @@ final class RoleChanges {
     postgres.demote(Optional.empty());
     state.following = null;
     state.memory = state.memory.withSteppedDown(true);
+  }
+
+  /** The standbys streaming from this primary now, by application name. */
+  private Set<String> streamingStandbys() {
+    Set<String> streaming = new TreeSet<>();
+    try {
+      postgres.client().status().replication().stream()
+          .filter(r -> "streaming".equals(r.state()))
+          .forEach(r -> streaming.add(r.applicationName()));
+    } catch (RuntimeException e) {
+      log.warn("manual failover: could not read pg_stat_replication: {}", e.getMessage());
+    }
+    return streaming;
   }
 
   void clearFailover(ClusterView view) {

@@ -1,11 +1,11 @@
 package io.pgregent.agent.loop;
 
+import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.LongSupplier;
 
 /**
  * What the REST API and health checks read of the loop: the last published snapshot, never one that
@@ -15,16 +15,16 @@ final class Snapshots {
 
   private final PostgresController postgres;
   private final LeaseGuard guard;
-  private final LongSupplier nanos;
+  private final Clock clock;
   private final AtomicReference<AgentSnapshot> snapshot = new AtomicReference<>();
   private final AtomicReference<AgentSnapshot[]> lapsed = new AtomicReference<>();
   private final Object sampleLock = new Object();
   private volatile long sampledAtNanos;
 
-  Snapshots(PostgresController postgres, LeaseGuard guard, LongSupplier nanos) {
+  Snapshots(PostgresController postgres, LeaseGuard guard, Clock clock) {
     this.postgres = postgres;
     this.guard = guard;
-    this.nanos = nanos;
+    this.clock = clock;
   }
 
   /** The last published snapshot as published, null before the first. */
@@ -67,7 +67,7 @@ final class Snapshots {
 
   /** As {@link HaLoop#freshSnapshot(Duration)}. */
   Optional<AgentSnapshot> fresh(Duration maxAge) {
-    return sampledSince(nanos.getAsLong() - maxAge.toNanos());
+    return sampledSince(clock.nanoTime() - maxAge.toNanos());
   }
 
   /** As {@link HaLoop#sampledSince(long)}. */
@@ -81,7 +81,7 @@ final class Snapshots {
       if (sampledAtNanos - sinceNanos >= 0) {
         return leased(s);
       }
-      long at = nanos.getAsLong();
+      long at = clock.nanoTime();
       LocalPostgresState pg;
       try {
         pg = postgres.state();
@@ -123,7 +123,7 @@ final class Snapshots {
             dcsLastSeen,
             s != null && s.paused(),
             "promoted self to leader",
-            nanos.getAsLong()));
+            clock.nanoTime()));
   }
 
   /** Before a switchover stops PostgreSQL: peers and health checks must no longer see a primary. */
@@ -139,7 +139,7 @@ final class Snapshots {
               s.dcsLastSeenEpochSeconds(),
               s.paused(),
               "manual failover: demoting myself",
-              nanos.getAsLong()));
+              clock.nanoTime()));
     }
   }
 
@@ -159,6 +159,6 @@ final class Snapshots {
                         s.dcsLastSeenEpochSeconds(),
                         s.paused(),
                         "shutting down",
-                        nanos.getAsLong())));
+                        clock.nanoTime())));
   }
 }

@@ -50,7 +50,14 @@ class LocalConfigReloadTests {
     Path file = dir.resolve("patroni.yml");
     Files.writeString(file, BASE);
     AgentConfig config = new AgentConfigLoader(Map.of()).load(file).config();
-    HaLoop loop = new HaLoop(null, null, config, new FailsafeHeartbeats());
+    HaLoop loop =
+        new HaLoop(
+            null,
+            null,
+            config,
+            new FailsafeHeartbeats(),
+            null,
+            io.pgregent.core.time.Clock.system());
     assertThat(loop.config().tags().published()).isEmpty();
 
     // What Patroni's acceptance suite does: add a tag to the file, then POST /reload.
@@ -67,7 +74,14 @@ class LocalConfigReloadTests {
     Path file = dir.resolve("patroni.yml");
     Files.writeString(file, BASE + "  failover_priority: '1'\n");
     AgentConfig config = new AgentConfigLoader(Map.of()).load(file).config();
-    HaLoop loop = new HaLoop(null, null, config, new FailsafeHeartbeats());
+    HaLoop loop =
+        new HaLoop(
+            null,
+            null,
+            config,
+            new FailsafeHeartbeats(),
+            null,
+            io.pgregent.core.time.Clock.system());
     ch.qos.logback.classic.Logger logger =
         (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(LocalConfigReload.class);
     ListAppender<ILoggingEvent> logged = new ListAppender<>();
@@ -100,7 +114,14 @@ class LocalConfigReloadTests {
     Path file = dir.resolve("patroni.yml");
     Files.writeString(file, BASE + "  new_tag: new_value\n");
     AgentConfig config = new AgentConfigLoader(Map.of()).load(file).config();
-    HaLoop loop = new HaLoop(null, null, config, new FailsafeHeartbeats());
+    HaLoop loop =
+        new HaLoop(
+            null,
+            null,
+            config,
+            new FailsafeHeartbeats(),
+            null,
+            io.pgregent.core.time.Clock.system());
 
     Files.writeString(file, "scope: [unclosed\n");
 

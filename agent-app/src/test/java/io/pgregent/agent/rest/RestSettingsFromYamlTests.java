@@ -74,7 +74,13 @@ class RestSettingsFromYamlTests {
 
     UnsafeMethodGuard guard =
         new UnsafeMethodGuard(
-            new HaLoop(null, null, config, new io.pgregent.agent.loop.FailsafeHeartbeats()),
+            new HaLoop(
+                null,
+                null,
+                config,
+                new io.pgregent.agent.loop.FailsafeHeartbeats(),
+                null,
+                io.pgregent.core.time.Clock.system()),
             config);
     assertThat(post(guard, "192.168.7.7")).isEqualTo(403); // allowed address, but no certificate
     assertThat(post(guard, "172.16.0.1")).isEqualTo(403);

@@ -32,7 +32,14 @@ class UnsafeMethodGuardTests {
             all);
     // the loop is never started: the guard only reads its (empty) snapshot
     return new UnsafeMethodGuard(
-        new HaLoop(null, null, config, new io.pgregent.agent.loop.FailsafeHeartbeats()), config);
+        new HaLoop(
+            null,
+            null,
+            config,
+            new io.pgregent.agent.loop.FailsafeHeartbeats(),
+            null,
+            io.pgregent.core.time.Clock.system()),
+        config);
   }
 
   private static int status(UnsafeMethodGuard g, String method, String remote, String auth)

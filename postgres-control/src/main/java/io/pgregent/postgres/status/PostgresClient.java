@@ -2,6 +2,7 @@ package io.pgregent.postgres.status;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import io.pgregent.postgres.config.Credentials;
 import java.nio.file.Path;
 import java.sql.Array;
@@ -86,6 +87,9 @@ public final class PostgresClient implements AutoCloseable {
   private final String poolName;
   private HikariDataSource pool;
 
+  /** Bound of opening a connection for {@link #status()} when the pool has none idle. */
+  private volatile Duration probeTimeout;
+
   /**
    * @param credentials the role to connect as (the superuser for the local server)
    * @param connectTimeout bound of opening one connection
@@ -120,6 +124,16 @@ public final class PostgresClient implements AutoCloseable {
     this.connectTimeout = connectTimeout;
     this.queryTimeout = queryTimeout;
     this.poolName = poolName;
+    this.probeTimeout = connectTimeout;
+  }
+
+  /**
+   * Bounds opening a connection for {@link #status()} when none is pooled (at least one second,
+   * rounded up, and never more than the connect timeout): the HA loop reads the status every cycle,
+   * and must go on cycling whatever PostgreSQL does.
+   */
+  public void probeTimeout(Duration bound) {
+    probeTimeout = bound.compareTo(connectTimeout) < 0 ? bound : connectTimeout;
   }
 
   /**
@@ -163,7 +177,7 @@ public final class PostgresClient implements AutoCloseable {
   }
 
   private ServerStatus readStatus() {
-    return withConnection(
+    return withProbedConnection(
         c -> {
           // Prepared: the driver parses it once per connection, the server plans it once.
           try (PreparedStatement st = c.prepareStatement(STATUS_SQL);
@@ -284,6 +298,30 @@ public final class PostgresClient implements AutoCloseable {
       throw new PostgresQueryException(
           "query on " + where(host, port, socketDirectory) + " failed: " + ex.getMessage(), ex);
     }
+  }
+
+  /**
+   * As {@link #withConnection}, but when the pool has no idle connection one is opened here first,
+   * bounded by the probe timeout: the pool would retry a refused login (pg_hba.conf, a wrong
+   * password) until its whole timeout and wait that long for a server that does not answer, where
+   * this fails at once, or within the probe timeout. Once PostgreSQL lets us in, the pool opens its
+   * own connection.
+   */
+  private synchronized <T> T withProbedConnection(ConnectionWork<T> work) {
+    HikariPoolMXBean state = pool().getHikariPoolMXBean();
+    if (state == null || state.getIdleConnections() == 0) {
+      Duration bound = probeTimeout;
+      Properties props = properties(credentials, socketDirectory, port, bound, queryTimeout);
+      props.setProperty("loginTimeout", Long.toString(seconds(bound)));
+      try {
+        // Let in: the pool's connection follows.
+        DriverManager.getConnection(url(host, port, socketDirectory), props).close();
+      } catch (SQLException ex) {
+        throw new PostgresQueryException(
+            "query on " + where(host, port, socketDirectory) + " failed: " + ex.getMessage(), ex);
+      }
+    }
+    return withConnection(work);
   }
 
   /**
