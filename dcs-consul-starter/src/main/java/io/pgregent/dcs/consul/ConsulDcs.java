@@ -126,7 +126,14 @@ public final class ConsulDcs implements Dcs {
       watchIndex = reply.index();
       watchSnapshot = versions(entries);
     }
-    return assembler.assemble(nodes);
+    ClusterView view = assembler.assemble(nodes);
+    if (view.member(member).isEmpty()) {
+      // Deleted by someone else (patronictl remove): the next touch writes it again.
+      synchronized (sessionLock) {
+        lastMemberValue = null;
+      }
+    }
+    return view;
   }
 
   private ConsulHttp.Reply kvRead(String key, boolean recurse, Duration within) throws IOException {
