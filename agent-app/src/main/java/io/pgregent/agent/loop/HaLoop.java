@@ -344,7 +344,7 @@ public final class HaLoop implements SmartLifecycle {
               pg,
               s.view(),
               s.holdsLock(),
-              s.state().equals("stopping") ? s.state() : stateName(pg, s.paused()),
+              s.state().equals("stopping") ? s.state() : publishedState(pg, s.paused()),
               s.dcsLastSeenEpochSeconds(),
               s.paused(),
               s.message(),
@@ -759,7 +759,7 @@ public final class HaLoop implements SmartLifecycle {
             pg,
             view,
             state.holdsLock || state.failsafeActive,
-            stateName(pg, dynamic.pause()),
+            publishedState(pg, dynamic.pause()),
             dcsLastSeenEpochSeconds,
             settings.paused(),
             decision == null ? "" : decision.message(),
@@ -1109,7 +1109,7 @@ public final class HaLoop implements SmartLifecycle {
     ObjectNode doc = ClusterCodec.nodes().objectNode();
     doc.put("conn_url", "postgres://" + config.postgresql().connectAddress() + "/postgres");
     doc.put("api_url", config.restapi().apiUrl());
-    doc.put("state", stateName(pg, dynamic.pause()));
+    doc.put("state", publishedState(pg, dynamic.pause()));
     String role =
         pg.server()
             .map(s -> s.inRecovery() ? "replica" : "primary")
@@ -1173,7 +1173,7 @@ public final class HaLoop implements SmartLifecycle {
             pg,
             s == null ? Optional.empty() : s.view(),
             state.holdsLock,
-            stateName(pg, dynamic.pause()),
+            publishedState(pg, dynamic.pause()),
             dcsLastSeenEpochSeconds,
             s != null && s.paused(),
             "promoted self to leader",
@@ -1197,6 +1197,17 @@ public final class HaLoop implements SmartLifecycle {
               System.nanoTime()));
     }
   }
+
+  /**
+   * The state peers and tools see: "creating replica" while a reinitialize runs, whatever the data
+   * directory shows meanwhile (patronictl reinit --wait waits on it).
+   */
+  private String publishedState(LocalPostgresState pg, boolean paused) {
+    return REINITIALIZE_TASK.equals(task) ? "creating replica" : stateName(pg, paused);
+  }
+
+  /** The task name of a reinitialize (see {@link #startTask}). */
+  public static final String REINITIALIZE_TASK = "reinitialize";
 
   static String stateName(LocalPostgresState pg, boolean paused) {
     if (!pg.dataDirectoryInitialized()) {
