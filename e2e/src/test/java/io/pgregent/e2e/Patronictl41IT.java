@@ -148,7 +148,7 @@ class Patronictl41IT {
   }
 
   /** Runs patronictl 4.1 with {@code stdin}; returns its output once it exited 0. */
-  static String ctl(String stdin, String... args) throws Exception {
+  static String ctlWithInput(String stdin, String... args) throws Exception {
     List<String> cmd =
         new ArrayList<>(List.of(Patroni41.patronictl().toString(), "-c", ctlConfig().toString()));
     cmd.addAll(List.of(args));
@@ -171,7 +171,7 @@ class Patronictl41IT {
   }
 
   static String ctl(String... args) throws Exception {
-    return ctl(null, args);
+    return ctlWithInput(null, args);
   }
 
   static JsonNode listRow(String member) throws Exception {
@@ -286,8 +286,9 @@ class Patronictl41IT {
   @Order(6)
   void showConfigPrintsTheStoredDynamicConfiguration() throws Exception {
     Object yaml = new Yaml().load(ctl("show-config"));
-    assertThat(JSON.valueToTree(yaml)).isEqualTo(storeJson("config"));
-    assertThat(JSON.valueToTree(yaml).path("ttl").asInt()).isEqualTo(10);
+    JsonNode shown = JSON.valueToTree(yaml);
+    assertThat(shown).isEqualTo(storeJson("config"));
+    assertThat(shown.path("ttl").asInt()).isEqualTo(10);
   }
 
   // ---- changing the configuration ----
@@ -512,7 +513,7 @@ class Patronictl41IT {
   @Order(99)
   void removeWipesTheClusterAndTheRunningMembersPublishThemselvesAgain() throws Exception {
     String current = leader().orElseThrow();
-    String out = ctl(SCOPE + "\nYes I am aware\n" + current + "\n", "remove", SCOPE);
+    String out = ctlWithInput(SCOPE + "\nYes I am aware\n" + current + "\n", "remove", SCOPE);
     assertThat(out)
         .contains("Please confirm the cluster name to remove:")
         .contains("This cluster currently is healthy. Please specify the leader name to continue:");
