@@ -162,12 +162,20 @@ class MixedCluster41IT {
     return s;
   }
 
-  /** Both wrote the same fields with the same JSON types, apart from {@code regentOnly}. */
+  /**
+   * Both wrote the same fields with the same JSON types, apart from {@code regentOnly} and {@code
+   * patroniOnly}.
+   */
   static void sameShape(
-      String what, JsonNode byPatroni, JsonNode byRegent, Set<String> regentOnly) {
+      String what,
+      JsonNode byPatroni,
+      JsonNode byRegent,
+      Set<String> regentOnly,
+      Set<String> patroniOnly) {
     Set<String> p = fields(byPatroni);
     Set<String> r = fields(byRegent);
     r.removeAll(regentOnly);
+    p.removeAll(patroniOnly);
     assertThat(r).as("%s: fields written by Regent vs Patroni 4.1", what).isEqualTo(p);
     for (Iterator<String> it = p.iterator(); it.hasNext(); ) {
       String f = it.next();
@@ -250,14 +258,23 @@ class MixedCluster41IT {
         "leader member key",
         dumps.get("patroni leader"),
         dumps.get("regent leader"),
-        Set.of("regent_version"));
+        Set.of("regent_version"),
+        Set.of());
     sameShape(
         "replica member key",
         dumps.get("patroni replica"),
         dumps.get("regent replica"),
-        Set.of("regent_version"));
+        Set.of("regent_version"),
+        Set.of());
+    // retain_slots (Patroni's member_slots_ttl) is not written by Regent yet: the slots work adds
+    // it. Regent reads a status key that carries it (the cluster above rendered alike).
     sameShape(
-        "status key", dumps.get("status by patroni"), dumps.get("status by regent"), Set.of());
+        "status key",
+        dumps.get("status by patroni"),
+        dumps.get("status by regent"),
+        Set.of(),
+        Set.of("retain_slots"));
+    assertThat(dumps.get("status by patroni").path("retain_slots").isArray()).isTrue();
     // The leader publishes the replica's slot position in the status key, whoever leads.
     assertThat(dumps.get("status by patroni").path("slots").has("regent")).isTrue();
     assertThat(dumps.get("status by regent").path("slots").has("patroni")).isTrue();
@@ -305,7 +322,7 @@ class MixedCluster41IT {
               assertThat(patroni.status("/sync")).isEqualTo(200);
             });
     JsonNode byRegent = key("sync");
-    sameShape("sync key", byPatroni, byRegent, Set.of());
+    sameShape("sync key", byPatroni, byRegent, Set.of(), Set.of());
     assertThat(byRegent.path("quorum")).isEqualTo(byPatroni.path("quorum"));
     try (var c = regent.connect();
         var st = c.createStatement();
