@@ -11,12 +11,11 @@ home="$(.ci/patroni.sh)"
 export PATRONI41_HOME="$home"
 out="$(mktemp "${TMPDIR:-/tmp}/regent-migration.XXXXXX")"
 trap 'rm -f "$out"' EXIT
-for i in $(seq 1 "$runs"); do
-  echo "migration.sh: run $i of $runs" >&2
-  ./mvnw -B -q -o -pl e2e -am verify -Dit.test=RollingMigration41IT -Dtest=none \
-    -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false \
-    -Dspotless.check.skip=true -Djacoco.skip=true -Dregent.bench.out="$out" >&2
-done
+# One build, then the runs one after another, each on a fresh Patroni cluster.
+./mvnw -B -q -o -pl e2e -am verify -Dit.test=RollingMigration41IT -Dtest=none \
+  -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false \
+  -Dspotless.check.skip=true -Djacoco.skip=true \
+  -Dregent.bench.runs="$runs" -Dregent.bench.out="$out" >&2
 cat "$out"
 sed -n 's/.*longest_write_gap_s=\([0-9.]*\).*/\1/p' "$out" | sort -n | awk '
   { v[NR] = $1 }

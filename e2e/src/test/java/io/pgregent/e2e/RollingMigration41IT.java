@@ -27,7 +27,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -41,7 +40,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * then the last member). No acknowledged write is lost; the longest gap between acknowledged writes
  * is printed, and appended to {@code -Dregent.bench.out} when set (bench/migration.sh).
  */
-@Timeout(900)
+@Timeout(2400)
 class RollingMigration41IT {
 
   @RegisterExtension
@@ -66,11 +65,11 @@ class RollingMigration41IT {
   private static Path base;
   private static final Map<String, AgentProcess> members = new LinkedHashMap<>();
 
-  @BeforeAll
+  /** A fresh three-member Patroni 4.1 cluster on a fresh etcd. */
   static void startPatroniCluster() {
-    Assumptions.assumeTrue(Patroni41.unavailableReason() == null, Patroni41.unavailableReason());
     etcd = EtcdServer.start();
     base = PostgresTestEnvironment.newBaseDir("regent-migrate41");
+    members.clear();
     for (String name : List.of("pg0", "pg1", "pg2")) {
       members.put(
           name, new PatroniAgent(Patroni41.patroni(), base, SCOPE, name, store(), TTL, 2, 3));
@@ -78,15 +77,20 @@ class RollingMigration41IT {
     members.values().forEach(AgentProcess::start);
   }
 
-  @AfterAll
-  static void stop() {
+  static void stopCluster() {
     if (etcd != null) {
       try {
         members.values().forEach(AgentProcess::close);
       } finally {
         Members.stopAll(List.of(), etcd, base);
+        etcd = null;
       }
     }
+  }
+
+  @AfterAll
+  static void stop() {
+    stopCluster();
   }
 
   static String store() {
@@ -142,8 +146,24 @@ class RollingMigration41IT {
     awaitHealthy();
   }
 
+  /**
+   * Runs the migration once; {@code -Dregent.bench.runs=N} runs it N times (bench/migration.sh).
+   */
   @Test
   void aPatroniClusterBecomesARegentClusterOneMemberAtATimeWithoutLosingAWrite() throws Exception {
+    Assumptions.assumeTrue(Patroni41.unavailableReason() == null, Patroni41.unavailableReason());
+    int runs = Integer.getInteger("regent.bench.runs", 1);
+    for (int run = 1; run <= runs; run++) {
+      startPatroniCluster();
+      try {
+        migrateOnce();
+      } finally {
+        stopCluster();
+      }
+    }
+  }
+
+  static void migrateOnce() throws Exception {
     awaitHealthy();
     String first = leader().orElseThrow();
     assertThat(send(members.get(first), "PATCH", "/config", "{\"synchronous_mode\": true}"))
