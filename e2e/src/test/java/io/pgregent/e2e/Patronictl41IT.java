@@ -40,7 +40,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * Patroni 4.1's own command line ({@code patronictl} 4.1.5 from PyPI) drives a three-member Regent
+ * Patroni 4.1's own command line ({@code patronictl} 4.1.5 from PyPI) drives a two-member Regent
  * cluster (one cluster for the class, real etcd and PostgreSQL): every command, its output parsed
  * and checked against the store and the members. {@code remove} runs last: it wipes the store.
  * demote-cluster and promote-cluster wait for the standby-cluster work.
@@ -76,7 +76,7 @@ class Patronictl41IT {
     Assumptions.assumeTrue(Patroni41.unavailableReason() == null, Patroni41.unavailableReason());
     etcd = EtcdServer.start();
     base = PostgresTestEnvironment.newBaseDir("regent-ctl41");
-    for (String name : List.of("pg0", "pg1", "pg2")) {
+    for (String name : List.of("pg0", "pg1")) {
       agents.put(
           name, new RegentAgent(base, SCOPE, name, "127.0.0.1:" + etcd.clientPort(), Map.of()));
     }
@@ -199,7 +199,7 @@ class Patronictl41IT {
         .untilAsserted(
             () -> {
               JsonNode list = json(ctl("list", "-f", "json"));
-              assertThat(list).hasSize(3);
+              assertThat(list).hasSize(agents.size());
               for (JsonNode row : list) {
                 String name = row.path("Member").asText();
                 RegentAgent a = agents.get(name);
@@ -239,9 +239,9 @@ class Patronictl41IT {
             .lines()
             .filter(l -> l.startsWith("| ") && !l.startsWith("| Member"))
             .toList();
-    assertThat(rows).hasSize(3);
+    assertThat(rows).hasSize(agents.size());
     assertThat(rows.get(0)).startsWith("| " + current + " ").contains("| Leader ");
-    for (String r : rows.subList(1, 3)) {
+    for (String r : rows.subList(1, rows.size())) {
       assertThat(r).startsWith("| + pg").contains("| Replica ").contains("| streaming ");
     }
   }
@@ -500,7 +500,7 @@ class Patronictl41IT {
   @Test
   @Order(33)
   void failoverToACandidateMovesTheLeader() throws Exception {
-    String next = replicas().get(1);
+    String next = replicas().get(0);
     String out = ctl("failover", "--candidate", next, "--force");
     assertThat(out).contains("Successfully failed over to \"" + next + "\"");
     awaitLeader(next);
@@ -536,6 +536,6 @@ class Patronictl41IT {
     assertThat(m.find()).isTrue();
     assertThat(Long.parseLong(m.group(1))).isEqualTo(timeline);
     awaitHealthy();
-    assertThat(json(ctl("list", "-f", "json"))).hasSize(3);
+    assertThat(json(ctl("list", "-f", "json"))).hasSize(agents.size());
   }
 }
