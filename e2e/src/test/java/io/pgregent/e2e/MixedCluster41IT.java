@@ -130,7 +130,8 @@ class MixedCluster41IT {
   }
 
   static JsonNode key(String relative) throws Exception {
-    return JSON.readTree(etcd.get(PREFIX + relative).orElseThrow());
+    // Absent reads as {}: a wait on a key that is not written yet keeps waiting.
+    return JSON.readTree(etcd.get(PREFIX + relative).orElse("{}"));
   }
 
   static JsonNode get(AgentProcess a, String path) throws Exception {
@@ -233,6 +234,25 @@ class MixedCluster41IT {
     dumps.put("patroni leader", key("members/patroni"));
     dumps.put("regent replica", key("members/regent"));
     dumps.put("status by patroni", key("status"));
+    assertThat(patch(patroni, "/config", "{\"failsafe_mode\": true}")).isEqualTo(200);
+    dumps.put("failsafe by patroni", awaitFailsafeListingBoth());
+  }
+
+  /** The failsafe key, once the leader lists both members in it. */
+  static JsonNode awaitFailsafeListingBoth() {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () ->
+                etcd.get(PREFIX + "failsafe")
+                    .map(v -> v.contains("\"patroni\"") && v.contains("\"regent\""))
+                    .orElse(false));
+    try {
+      return key("failsafe");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
@@ -249,11 +269,14 @@ class MixedCluster41IT {
     dumps.put("patroni replica", key("members/patroni"));
     await().atMost(Duration.ofSeconds(30)).until(() -> key("status").path("slots").has("patroni"));
     dumps.put("status by regent", key("status"));
+    // Written again by the new leader once gone.
+    etcd.delete(PREFIX + "failsafe");
+    dumps.put("failsafe by regent", awaitFailsafeListingBoth());
   }
 
   @Test
   @Order(3)
-  void eachReadsTheMemberAndStatusKeysTheOtherWrote() {
+  void eachReadsTheMemberStatusAndFailsafeKeysTheOtherWrote() {
     sameShape(
         "leader member key",
         dumps.get("patroni leader"),
@@ -278,6 +301,10 @@ class MixedCluster41IT {
     // The leader publishes the replica's slot position in the status key, whoever leads.
     assertThat(dumps.get("status by patroni").path("slots").has("regent")).isTrue();
     assertThat(dumps.get("status by regent").path("slots").has("patroni")).isTrue();
+    // The failsafe key: each member's name and REST URL, the same whoever wrote it.
+    assertThat(dumps.get("failsafe by regent")).isEqualTo(dumps.get("failsafe by patroni"));
+    assertThat(dumps.get("failsafe by patroni").path("regent").asText())
+        .isEqualTo("http://127.0.0.1:" + regent.apiPort() + "/patroni");
   }
 
   @Test
