@@ -14,6 +14,8 @@ command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v patronictl >/dev/null 2>&1 || missing+=(patroni)
 command -v dig >/dev/null 2>&1 || missing+=(dnsutils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# Patroni 4.1's virtualenv (below) is built with Debian's python3 and its venv module
+/usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 # the console's browser test: Debian's Chromium and its ChromeDriver (no browser download)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
@@ -43,6 +45,22 @@ if consul_bin="$(.ci/consul.sh)"; then
   export CONSUL_BIN="$consul_bin"
 else
   echo "test.sh: no Consul build (see above); the Consul tests will skip" >&2
+fi
+
+# Patroni 4.1.5 from PyPI in a virtualenv built once per machine; without it the Patroni 4.1 tests
+# skip, each saying why.
+if patroni_home="$(.ci/patroni.sh)"; then
+  export PATRONI41_HOME="$patroni_home"
+else
+  echo "test.sh: no Patroni 4.1 virtualenv (see above); the Patroni 4.1 tests will skip" >&2
+fi
+
+# The newest etcd 3.6 built from the Go module proxy once per machine, for the etcd conformance kit
+# (beside Debian's 3.4); without it those cases skip, saying why.
+if etcd36_bin="$(.ci/etcd.sh)"; then
+  export ETCD36_BIN="$etcd36_bin"
+else
+  echo "test.sh: no etcd 3.6 build (see above); the etcd 3.6 conformance cases will skip" >&2
 fi
 
 # The alert rules: valid, and firing as their unit tests say (about a second).

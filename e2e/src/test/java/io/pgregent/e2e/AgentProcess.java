@@ -31,10 +31,27 @@ abstract class AgentProcess implements ClusterMember {
     this.configFile = base.resolve(name + ".yml");
   }
 
+  /**
+   * An agent taking over {@code previous}'s member: same name, ports and data directory, its own
+   * YAML file ({@code NAME-SUFFIX.yml}) and log.
+   */
+  AgentProcess(AgentProcess previous, String suffix) {
+    this.name = previous.name;
+    this.base = previous.base;
+    this.apiPort = previous.apiPort;
+    this.pgPort = previous.pgPort;
+    this.dataDir = previous.dataDir;
+    this.configFile = base.resolve(name + "-" + suffix + ".yml");
+    this.logSuffix = "-" + suffix;
+  }
+
+  String logSuffix = "";
+
   /** Starts {@code command} as this member's agent, its output appended to the member's log. */
   final void launch(String label, List<String> command, Map<String, String> environment) {
     process =
-        ManagedProcess.start(label, command, base, environment, base.resolve(name + "-agent.log"));
+        ManagedProcess.start(
+            label, command, base, environment, base.resolve(name + logSuffix + "-agent.log"));
   }
 
   /**

@@ -31,6 +31,7 @@ public final class PatroniAgent extends AgentProcess {
   }
 
   private final Path runDir;
+  private final Path executable;
 
   PatroniAgent(
       Path base,
@@ -40,7 +41,21 @@ public final class PatroniAgent extends AgentProcess {
       int ttl,
       int loopWait,
       int retryTimeout) {
+    this(executable(), base, scope, name, etcdHostPort, ttl, loopWait, retryTimeout);
+  }
+
+  /** A Patroni agent run from {@code executable} (e.g. Patroni 4.1's virtualenv). */
+  PatroniAgent(
+      Path executable,
+      Path base,
+      String scope,
+      String name,
+      String etcdHostPort,
+      int ttl,
+      int loopWait,
+      int retryTimeout) {
     super(base, name);
+    this.executable = executable;
     this.runDir = base.resolve(name + "-run");
     ownedDirectory(dataDir);
     ownedDirectory(runDir);
@@ -82,7 +97,7 @@ public final class PatroniAgent extends AgentProcess {
       String user = PostgresTestEnvironment.osUser();
       command.addAll(List.of("setpriv", "--reuid", user, "--regid", user, "--init-groups"));
     }
-    command.add(executable().toString());
+    command.add(executable.toString());
     command.add(configFile.toString());
     launch("patroni-" + name, command, Map.of("HOME", runDir.toString(), "PYTHONUNBUFFERED", "1"));
   }

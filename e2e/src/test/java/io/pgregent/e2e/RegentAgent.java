@@ -75,6 +75,29 @@ public final class RegentAgent extends AgentProcess {
   }
 
   /**
+   * A Regent agent that takes over {@code previous}'s member (a Patroni agent, stopped first): same
+   * name, ports and data directory, Regent's own YAML file and log ({@code NAME-regent-agent.log}).
+   */
+  RegentAgent(
+      AgentProcess previous,
+      String scope,
+      String etcdHostPort,
+      int ttl,
+      int loopWait,
+      int retryTimeout) {
+    super(previous, "regent");
+    StringBuilder y = new StringBuilder();
+    y.append(clusterYaml(scope, etcdHostPort, ttl, loopWait, retryTimeout));
+    y.append(postgresYaml(base.resolve(name + ".pgpass"), base.resolve(name + "-sock"), ""));
+    y.append("regent:\n  postgres_user: ").append(PostgresTestEnvironment.osUser()).append('\n');
+    try {
+      Files.writeString(configFile, y.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
    * Publishes {@code hostAndPort} as the REST API's {@code connect_address}, so that peers reach
    * this member through it (e.g. a fault proxy); call before {@link #start()}.
    */
@@ -192,7 +215,7 @@ public final class RegentAgent extends AgentProcess {
   /** The agent's log so far (all of it, across restarts). */
   public String log() {
     try {
-      return Files.readString(base.resolve(name + "-agent.log"));
+      return Files.readString(base.resolve(name + logSuffix + "-agent.log"));
     } catch (IOException e) {
       return "";
     }

@@ -26,22 +26,78 @@ public final class EtcdServer implements AutoCloseable {
   private final String binary;
   private ManagedProcess process;
 
-  private EtcdServer(Path dir) {
+  private EtcdServer(Path dir, String binary) {
     this.dir = dir;
     this.clientPort = FreePorts.next();
     this.peerPort = FreePorts.next();
-    this.binary = locate();
+    this.binary = binary;
   }
 
   /** Starts a fresh etcd and waits until it answers its health check. */
   public static EtcdServer start() {
+    return start(Path.of(locate()));
+  }
+
+  /** Starts a fresh etcd from {@code binary} (e.g. the 3.6 build) and waits until it is healthy. */
+  public static EtcdServer start(Path binary) {
     try {
-      EtcdServer s = new EtcdServer(Files.createTempDirectory("regent-etcd-"));
+      EtcdServer s = new EtcdServer(Files.createTempDirectory("regent-etcd-"), binary.toString());
       s.launch();
       return s;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The etcd 3.6 that {@code .ci/etcd.sh} builds: {@code $ETCD36_BIN}, else its cache. */
+  public static java.util.Optional<Path> etcd36() {
+    String env = System.getenv("ETCD36_BIN");
+    if (env != null && !env.isBlank() && Files.isExecutable(Path.of(env))) {
+      return java.util.Optional.of(Path.of(env));
+    }
+    Path cached = etcd36Cache().resolve("etcd");
+    return Files.isExecutable(cached) ? java.util.Optional.of(cached) : java.util.Optional.empty();
+  }
+
+  /** Version of the etcd 3.6 build the tests expect (as in {@code .ci/etcd.sh}). */
+  public static final String ETCD36_VERSION = "3.6.16";
+
+  private static Path etcd36Cache() {
+    String regent = System.getenv("REGENT_CACHE");
+    Path root;
+    if (regent != null && !regent.isBlank()) {
+      root = Path.of(regent);
+    } else {
+      String xdg = System.getenv("XDG_CACHE_HOME");
+      root =
+          (xdg != null && !xdg.isBlank()
+                  ? Path.of(xdg)
+                  : Path.of(System.getProperty("user.home"), ".cache"))
+              .resolve("regent");
+    }
+    return root.resolve("etcd-" + ETCD36_VERSION);
+  }
+
+  /** Null when the etcd 3.6 build is here, else why not (quoting a failed build). */
+  public static String etcd36UnavailableReason() {
+    if (etcd36().isPresent()) {
+      return null;
+    }
+    String why = "";
+    Path failed = etcd36Cache().resolve("build-failed.txt");
+    if (Files.isReadable(failed)) {
+      try {
+        why = " The last build said: " + Files.readString(failed).strip();
+      } catch (IOException e) {
+        why = "";
+      }
+    }
+    return "no etcd "
+        + ETCD36_VERSION
+        + " here: no $ETCD36_BIN and no "
+        + etcd36Cache().resolve("etcd")
+        + ". ./test.sh builds it from the Go module proxy with .ci/etcd.sh (needs Go); run it once."
+        + why;
   }
 
   private static String locate() {

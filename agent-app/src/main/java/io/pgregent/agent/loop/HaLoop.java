@@ -92,8 +92,8 @@ public final class HaLoop implements SmartLifecycle {
     HttpClient http = MemberHttp.client(config.properties(), Duration.ofSeconds(2));
     this.peers = new PeerClient(Duration.ofSeconds(2), () -> http);
     this.guards = new LeaseGuards(dcs, postgres, this.config, state, clock);
-    this.snapshots = new Snapshots(postgres, guards.guard(), clock);
     this.tasks = new TaskGate(config.name(), this::wake);
+    this.snapshots = new Snapshots(postgres, guards.guard(), clock, tasks::task);
     this.restarts = new RestartSchedule(this::wake);
     this.locals = new LocalStates(postgres, this.config, state, tasks::task);
     SlotKeeper slots = new SlotKeeper(postgres, this.config);
@@ -105,7 +105,8 @@ public final class HaLoop implements SmartLifecycle {
             slots,
             new FailsafeTopology(dcs, this.config, state),
             restarts,
-            clock);
+            clock,
+            tasks::task);
     this.executor =
         new HaExecutor(
             dcs,
@@ -118,6 +119,9 @@ public final class HaLoop implements SmartLifecycle {
             clock);
     this.shutdown = new LoopShutdown(dcs, postgres, this.config, guards, snapshots, executor);
   }
+
+  /** The task name of a reinitialize (see {@link #startTask}). */
+  public static final String REINITIALIZE_TASK = "reinitialize";
 
   // ---- what the rest of the agent reads and asks ----
 
@@ -471,7 +475,7 @@ public final class HaLoop implements SmartLifecycle {
             pg,
             view,
             state.holdsLock || state.failsafeActive,
-            LocalStates.stateName(pg, config.dynamic().pause()),
+            LocalStates.publishedState(pg, config.dynamic().pause(), tasks.task()),
             state.dcsLastSeenEpochSeconds,
             settings.paused(),
             decision == null ? "" : decision.message(),

@@ -34,6 +34,16 @@ final class LocalStates {
     this.task = task;
   }
 
+  /**
+   * The state peers and tools see: "creating replica" while a reinitialize runs, whatever the data
+   * directory shows meanwhile ({@code patronictl reinit --wait} waits on it).
+   */
+  static String publishedState(LocalPostgresState pg, boolean paused, Optional<String> task) {
+    return task.filter(HaLoop.REINITIALIZE_TASK::equals).isPresent()
+        ? "creating replica"
+        : stateName(pg, paused);
+  }
+
   /** Patroni's {@code state} of a member. */
   static String stateName(LocalPostgresState pg, boolean paused) {
     if (!pg.dataDirectoryInitialized()) {

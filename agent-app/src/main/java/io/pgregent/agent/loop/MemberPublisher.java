@@ -40,6 +40,8 @@ final class MemberPublisher {
   /** The slot positions last written to {@code status}. */
   private Map<String, Long> publishedSlots = Map.of();
 
+  private final java.util.function.Supplier<Optional<String>> task;
+
   MemberPublisher(
       Dcs dcs,
       ConfigInForce config,
@@ -47,7 +49,9 @@ final class MemberPublisher {
       SlotKeeper slots,
       FailsafeTopology failsafe,
       RestartSchedule restarts,
-      Clock clock) {
+      Clock clock,
+      java.util.function.Supplier<Optional<String>> task) {
+    this.task = task;
     this.dcs = dcs;
     this.config = config;
     this.state = state;
@@ -131,7 +135,7 @@ final class MemberPublisher {
     ObjectNode doc = ClusterCodec.nodes().objectNode();
     doc.put("conn_url", "postgres://" + local.postgresql().connectAddress() + "/postgres");
     doc.put("api_url", local.restapi().apiUrl());
-    doc.put("state", LocalStates.stateName(pg, paused));
+    doc.put("state", LocalStates.publishedState(pg, paused, task.get()));
     String role =
         pg.server()
             .map(s -> s.inRecovery() ? "replica" : "primary")

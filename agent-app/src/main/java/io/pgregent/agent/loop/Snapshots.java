@@ -21,7 +21,14 @@ final class Snapshots {
   private final Object sampleLock = new Object();
   private volatile long sampledAtNanos;
 
-  Snapshots(PostgresController postgres, LeaseGuard guard, Clock clock) {
+  private final java.util.function.Supplier<Optional<String>> task;
+
+  Snapshots(
+      PostgresController postgres,
+      LeaseGuard guard,
+      Clock clock,
+      java.util.function.Supplier<Optional<String>> task) {
+    this.task = task;
     this.postgres = postgres;
     this.guard = guard;
     this.clock = clock;
@@ -93,7 +100,9 @@ final class Snapshots {
               pg,
               s.view(),
               s.holdsLock(),
-              s.state().equals("stopping") ? s.state() : LocalStates.stateName(pg, s.paused()),
+              s.state().equals("stopping")
+                  ? s.state()
+                  : LocalStates.publishedState(pg, s.paused(), task.get()),
               s.dcsLastSeenEpochSeconds(),
               s.paused(),
               s.message(),
@@ -119,7 +128,7 @@ final class Snapshots {
             pg,
             s == null ? Optional.empty() : s.view(),
             holdsLock,
-            LocalStates.stateName(pg, paused),
+            LocalStates.publishedState(pg, paused, task.get()),
             dcsLastSeen,
             s != null && s.paused(),
             "promoted self to leader",

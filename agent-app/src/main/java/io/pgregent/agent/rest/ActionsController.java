@@ -271,7 +271,7 @@ public class ActionsController {
     }
     try {
       loop.startTask(
-          "reinitialize",
+          HaLoop.REINITIALIZE_TASK,
           () -> {
             log.info("reinitializing this replica from {} as requested", leader);
             postgres.reinitialize(from, Duration.ofMinutes(30));

@@ -114,7 +114,14 @@ public final class ConsulDcs implements Dcs {
       }
     }
     watch.readAt(reply.index(), entries);
-    return assembler.assemble(nodes);
+    ClusterView view = assembler.assemble(nodes);
+    if (view.member(member).isEmpty()) {
+      // Deleted by someone else (patronictl remove): the next touch writes it again.
+      synchronized (sessions) {
+        lastMemberValue = null;
+      }
+    }
+    return view;
   }
 
   @Override

@@ -95,7 +95,14 @@ public final class EtcdDcs implements Dcs {
   @Override
   public ClusterView read() {
     watch.ensure();
-    return reader.read();
+    ClusterView view = reader.read();
+    if (view.member(member).isEmpty()) {
+      // Deleted by someone else (patronictl remove): the next touch writes it again.
+      synchronized (sessionLock) {
+        lastMemberValue = null;
+      }
+    }
+    return view;
   }
 
   @Override

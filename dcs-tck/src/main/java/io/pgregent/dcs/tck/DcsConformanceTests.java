@@ -477,6 +477,20 @@ public abstract class DcsConformanceTests {
   }
 
   @Test
+  void aMemberKeyDeletedBySomeoneElseIsWrittenAgainAfterTheNextRead() {
+    Dcs a = member("a");
+    Dcs observer = member("observer");
+    a.renewSession();
+    a.touchMember(memberDoc("a", "replica", 1));
+    // patronictl remove wipes the cluster's keys while its agents run; they publish themselves
+    // again at their next cycle (read, then touch), unchanged values included.
+    member("a").deleteMember();
+    assertThat(a.read().member("a")).isEmpty();
+    a.touchMember(memberDoc("a", "replica", 1));
+    assertThat(observer.read().member("a")).isPresent();
+  }
+
+  @Test
   void deleteMemberRemovesOnlyOurKey() {
     Dcs a = member("a");
     Dcs b = member("b");

@@ -128,7 +128,12 @@ public final class ZooKeeperDcs implements Dcs {
               s.awaitWatch(deadline);
               return ZooKeeperTree.read(s, path, basePath, deadline);
             });
-    return assembler.assemble(nodes);
+    ClusterView view = assembler.assemble(nodes);
+    if (view.member(member).isEmpty()) {
+      // Deleted by someone else (patronictl remove): the next touch writes it again.
+      sessions.forgetMember();
+    }
+    return view;
   }
 
   @Override
