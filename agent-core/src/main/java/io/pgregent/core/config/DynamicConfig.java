@@ -248,7 +248,7 @@ public record DynamicConfig(
     Set<String> names = new LinkedHashSet<>();
     slots.forEach(
         (name, slot) -> {
-          if (!slot.path("type").asText("physical").equals("logical")) {
+          if (!io.pgregent.core.slots.SlotPolicy.isLogical(slot)) {
             names.add(name);
           }
         });
@@ -625,7 +625,12 @@ public record DynamicConfig(
         for (Map.Entry<String, JsonNode> e : slots.properties()) {
           String name = key + "." + e.getKey();
           JsonNode slot = e.getValue();
-          if (slot.isNull()) {
+          if (slot.isNull()
+              || slot.isValueNode()
+                  && (slot.asText().isEmpty()
+                      || slot.isNumber() && slot.asDouble() == 0
+                      || slot.isBoolean() && !slot.asBoolean())) {
+            // As with Patroni, an empty value (null, 0, "", false) is a physical slot.
             read.put(e.getKey(), JsonNodeFactory.instance.objectNode());
             continue;
           }
