@@ -20,7 +20,6 @@ import io.pgregent.core.ha.LocalState;
 import io.pgregent.core.ha.PostgresRunState;
 import io.pgregent.core.ha.ReplicationStatus;
 import io.pgregent.core.ha.StandbyLink;
-import io.pgregent.core.ha.Upstream;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.RunState;
@@ -76,10 +75,7 @@ public final class HaLoop implements SmartLifecycle {
   private volatile Thread thread;
   private long dcsLastSeenEpochSeconds;
   private String lastMessage = "";
-  private final java.util.Map<String, Long> membersSeen = new java.util.HashMap<>();
-
-  /** The slot positions last written to {@code status}. */
-  private java.util.Map<String, Long> publishedSlots = java.util.Map.of();
+  private final SlotKeeper slots;
 
   private final java.util.concurrent.locks.ReentrantLock actionLock =
       new java.util.concurrent.locks.ReentrantLock();
@@ -96,6 +92,8 @@ public final class HaLoop implements SmartLifecycle {
     this.dcs = dcs;
     this.postgres = postgres;
     this.config = config;
+    this.slots = new SlotKeeper(postgres, config.name());
+    state.failsafeSlots = slots::currentPositions;
     this.dynamic = DynamicConfig.parse(config.bootstrapDcs()).config();
     // Built now, not on first use: the first use is the leader race, right after the lock expired.
     java.net.http.HttpClient http = MemberHttp.client(config.properties(), Duration.ofSeconds(2));
@@ -948,6 +946,12 @@ public final class HaLoop implements SmartLifecycle {
 
   private void publishMember(Optional<ClusterView> view, LocalPostgresState pg) {
     if (view.isEmpty()) {
+      if (!state.holdsLock
+          && dynamic.failsafeMode()
+          && pg.server().map(s -> s.inRecovery()).orElse(false)
+          && heartbeats.last().isPresent()) {
+        slots.keepFromFailsafe(dynamic, config.tags().nofailover(), heartbeats.slots());
+      }
       return;
     }
     try {
@@ -962,20 +966,27 @@ public final class HaLoop implements SmartLifecycle {
         state.renewed(now);
       }
       dcs.touchMember(Member.of(config.name(), memberDocument(pg)));
-      rememberMembers(view.get());
       if (state.holdsLock && pg.server().map(s -> !s.inRecovery()).orElse(false)) {
         adoptCluster(view.get(), pg.server().get().systemIdentifier());
-        syncSlots(view.get());
-        publishFailsafe(view.get());
         long optime = pg.server().get().currentLsn();
-        java.util.Map<String, Long> slots = slotPositions(optime);
-        if (view.get().status().map(st -> st.optime() != optime).orElse(true)
-            || !slots.equals(publishedSlots)) {
-          dcs.put(ClusterKey.STATUS, ClusterCodec.encodeStatus(optime, slots, java.util.List.of()));
-          publishedSlots = slots;
+        SlotKeeper.StatusSlots slots = keepSlotsAsLeader(view.get(), optime);
+        publishFailsafe(view.get());
+        boolean changed =
+            view.get()
+                .status()
+                .map(
+                    st ->
+                        st.optime() != optime
+                            || !st.slots().equals(slots.slots())
+                            || !st.retainSlots().equals(slots.retain()))
+                .orElse(true);
+        if (changed) {
+          dcs.put(
+              ClusterKey.STATUS, ClusterCodec.encodeStatus(optime, slots.slots(), slots.retain()));
         }
       } else if (pg.server().map(s -> s.inRecovery()).orElse(false)) {
-        syncCascadingSlots(view.get());
+        keepSlotsAsReplica(
+            view.get(), view.get().status().map(st -> st.slots()).orElse(java.util.Map.of()));
       }
     } catch (DcsException e) {
       log.warn("could not publish member state: {}", e.getMessage());
@@ -1037,69 +1048,20 @@ public final class HaLoop implements SmartLifecycle {
     state.failsafeListed = true;
   }
 
-  /** Members seen lately keep their replication slot, so that a restarted one can catch up. */
-  private void rememberMembers(ClusterView view) {
-    long now = System.nanoTime();
-    view.members().keySet().forEach(m -> membersSeen.put(m, now));
-    long keep = Duration.ofSeconds(dynamic.memberSlotsTtl()).toNanos();
-    membersSeen.values().removeIf(seen -> now - seen > keep);
-  }
-
-  /**
-   * The leader keeps a slot for every member seen lately but those tagged {@code nostream} (they
-   * never stream); the slot of a member streaming from another member follows the position it
-   * reports.
-   */
-  private void syncSlots(ClusterView view) {
+  private SlotKeeper.StatusSlots keepSlotsAsLeader(ClusterView view, long optime) {
     try {
-      java.util.Set<String> members = new java.util.HashSet<>(membersSeen.keySet());
-      java.util.Map<String, Long> cascading = new java.util.HashMap<>();
-      for (Member m : view.members().values()) {
-        if (Upstream.tag(m, "nostream")) {
-          members.remove(m.name());
-        } else if (Upstream.replicatefrom(m)
-            .filter(from -> !from.equals(config.name()) && view.member(from).isPresent())
-            .isPresent()) {
-          cascading.put(m.name(), m.xlogLocation().orElse(0L));
-        }
-      }
-      postgres.syncReplicationSlots(members, cascading);
+      return slots.keepAsLeader(view, dynamic, config.tags().nofailover(), optime);
     } catch (RuntimeException e) {
       log.warn("could not manage replication slots: {}", e.getMessage());
+      return new SlotKeeper.StatusSlots(
+          view.status().map(st -> st.slots()).orElse(java.util.Map.of()),
+          view.status().map(st -> st.retainSlots()).orElse(java.util.List.of()));
     }
   }
 
-  /**
-   * What the leader publishes in {@code status.slots}: the position of each of its slots and its
-   * own, so that members keeping copies of them can follow (as Patroni's members read them).
-   */
-  private java.util.Map<String, Long> slotPositions(long optime) {
-    java.util.Map<String, Long> slots = new java.util.TreeMap<>();
-    if (!dynamic.postgresql().useSlots()) {
-      return slots;
-    }
+  private void keepSlotsAsReplica(ClusterView view, java.util.Map<String, Long> published) {
     try {
-      slots.putAll(postgres.slotPositions());
-    } catch (RuntimeException e) {
-      log.debug("could not read the replication slots: {}", e.getMessage());
-    }
-    slots.put(io.pgregent.postgres.SlotNames.forMember(config.name()), optime);
-    return slots;
-  }
-
-  /** A replica keeps the slots of the members streaming from it (tag {@code replicatefrom}). */
-  private void syncCascadingSlots(ClusterView view) {
-    try {
-      java.util.Set<String> members = new java.util.HashSet<>();
-      String leader = view.leader().map(l -> l.name()).orElse(null);
-      for (Member m : view.members().values()) {
-        if (!m.name().equals(leader)
-            && !Upstream.tag(m, "nostream")
-            && Upstream.replicatefrom(m).map(config.name()::equals).orElse(false)) {
-          members.add(m.name());
-        }
-      }
-      postgres.syncCascadingSlots(members);
+      slots.keepAsReplica(view, dynamic, config.tags().nofailover(), published);
     } catch (RuntimeException e) {
       log.warn("could not manage replication slots: {}", e.getMessage());
     }
