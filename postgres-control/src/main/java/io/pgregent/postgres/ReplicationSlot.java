@@ -12,6 +12,8 @@ package io.pgregent.postgres;
  * @param hasXmin whether {@code xmin} is set
  * @param walStatus {@code wal_status}
  * @param active {@code active}
+ * @param serverSynced on PostgreSQL 17 and later, a {@code failover} slot or one the server's own
+ *     slot synchronisation keeps ({@code synced}): left to the server
  */
 public record ReplicationSlot(
     String name,
@@ -22,4 +24,5 @@ public record ReplicationSlot(
     long confirmedFlushLsn,
     boolean hasXmin,
     String walStatus,
-    boolean active) {}
+    boolean active,
+    boolean serverSynced) {}

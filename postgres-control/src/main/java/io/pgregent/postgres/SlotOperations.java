@@ -30,7 +30,12 @@ final class SlotOperations {
       "SELECT slot_name, slot_type, database, plugin,"
           + " COALESCE((restart_lsn - '0/0')::bigint, 0),"
           + " COALESCE((confirmed_flush_lsn - '0/0')::bigint, 0),"
-          + " xmin IS NOT NULL, wal_status, active FROM pg_replication_slots ORDER BY 1";
+          + " xmin IS NOT NULL, wal_status, active, %s FROM pg_replication_slots ORDER BY 1";
+
+  /** PostgreSQL 17 has failover slots and synchronises them itself where configured. */
+  private boolean failoverSlots() {
+    return node.binaries.majorVersion() >= 17;
+  }
 
   private final LocalNode node;
   private final ProcessControl process;
@@ -45,7 +50,9 @@ final class SlotOperations {
         c -> {
           List<ReplicationSlot> out = new ArrayList<>();
           try (var st = c.createStatement();
-              ResultSet rs = st.executeQuery(SLOTS_SQL)) {
+              ResultSet rs =
+                  st.executeQuery(
+                      String.format(SLOTS_SQL, failoverSlots() ? "failover OR synced" : "false"))) {
             while (rs.next()) {
               out.add(
                   new ReplicationSlot(
@@ -57,7 +64,8 @@ final class SlotOperations {
                       rs.getLong(6),
                       rs.getBoolean(7),
                       rs.getString(8),
-                      rs.getBoolean(9)));
+                      rs.getBoolean(9),
+                      rs.getBoolean(10)));
             }
           }
           return out;
@@ -88,7 +96,10 @@ final class SlotOperations {
   }
 
   void createLogical(String name, String database, String plugin) {
+    // On the primary, on the loop thread that holds the lock: bounded like any status query, and
+    // tried again next cycle if it needs longer (it waits for running transactions).
     inDatabase(
+        node.settings.queryTimeout(),
         database,
         "SELECT slot_name::text FROM pg_create_logical_replication_slot(?, ?)",
         name,
@@ -98,6 +109,7 @@ final class SlotOperations {
   /** Moves a logical slot on, on a primary or (copied there) on a replica. */
   void advanceLogical(String name, String database, long lsn) {
     inDatabase(
+        node.settings.pgCtlTimeout(),
         database,
         "SELECT end_lsn::text FROM pg_replication_slot_advance(?, ?::pg_lsn)",
         name,
@@ -142,6 +154,8 @@ final class SlotOperations {
                   "SELECT slot_name, database, plugin,"
                       + " pg_read_binary_file('pg_replslot/' || slot_name || '/state')"
                       + " FROM pg_replication_slots WHERE slot_type = 'logical'"
+                      // failover slots are the server's own to synchronise (PostgreSQL 17)
+                      + (failoverSlots() ? " AND NOT failover" : "")
                       + " AND NOT pg_is_in_recovery() AND slot_name = ANY(?)")) {
             ps.setArray(1, c.createArrayOf("text", expected.keySet().toArray()));
             try (ResultSet rs = ps.executeQuery()) {
@@ -232,7 +246,7 @@ final class SlotOperations {
     }
   }
 
-  private void inDatabase(String database, String sql, String... args) {
+  private void inDatabase(Duration timeout, String database, String sql, String... args) {
     PostgresSettings s = node.settings;
     PostgresClient.once(
         s.localHost(),
@@ -241,7 +255,7 @@ final class SlotOperations {
         database,
         s.superuser(),
         s.connectTimeout(),
-        Duration.ofSeconds(Math.max(30, s.pgCtlTimeout().toSeconds())),
+        timeout,
         c -> {
           try (var ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {

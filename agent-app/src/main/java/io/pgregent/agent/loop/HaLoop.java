@@ -92,7 +92,7 @@ public final class HaLoop implements SmartLifecycle {
     this.dcs = dcs;
     this.postgres = postgres;
     this.config = config;
-    this.slots = new SlotKeeper(postgres, config.name());
+    this.slots = new SlotKeeper(postgres, config.name(), config.tags().nostream());
     state.failsafeSlots = slots::currentPositions;
     this.dynamic = DynamicConfig.parse(config.bootstrapDcs()).config();
     // Built now, not on first use: the first use is the leader race, right after the lock expired.

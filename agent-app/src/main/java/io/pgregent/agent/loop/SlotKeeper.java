@@ -34,15 +34,17 @@ final class SlotKeeper {
 
   private final PostgresController postgres;
   private final String name;
+  private final boolean nostream;
   private Map<String, Long> retainSeen = new TreeMap<>();
   private boolean wasLeader;
   private final Map<String, Long> copyTriedAt = new HashMap<>();
   private volatile Map<String, Long> leaderSlots = Map.of();
   private ClusterView lastView;
 
-  SlotKeeper(PostgresController postgres, String name) {
+  SlotKeeper(PostgresController postgres, String name, boolean nostream) {
     this.postgres = postgres;
     this.name = name;
+    this.nostream = nostream;
   }
 
   /**
@@ -150,6 +152,7 @@ final class SlotKeeper {
         name,
         leader,
         nofailover,
+        nostream,
         dynamic.postgresql().useSlots(),
         dynamic.memberSlotsTtl(),
         dynamic.slots(),
@@ -248,7 +251,8 @@ final class SlotKeeper {
         r.confirmedFlushLsn(),
         r.hasXmin(),
         r.walStatus(),
-        r.active());
+        r.active(),
+        r.serverSynced());
   }
 
   private static void run(String what, Runnable r) {

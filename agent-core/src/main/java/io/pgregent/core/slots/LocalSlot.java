@@ -12,6 +12,7 @@ package io.pgregent.core.slots;
  * @param hasXmin whether {@code xmin} is set (hot-standby feedback once received through it)
  * @param walStatus {@code wal_status}, null when unknown
  * @param active whether a consumer streams from it now
+ * @param serverSynced a PostgreSQL 17 failover or synchronised slot: the server's own, left alone
  */
 public record LocalSlot(
     String name,
@@ -22,15 +23,16 @@ public record LocalSlot(
     long confirmedFlushLsn,
     boolean hasXmin,
     String walStatus,
-    boolean active) {
+    boolean active,
+    boolean serverSynced) {
 
   public static LocalSlot physical(String name, long restartLsn) {
-    return new LocalSlot(name, false, null, null, restartLsn, 0, false, "reserved", false);
+    return new LocalSlot(name, false, null, null, restartLsn, 0, false, "reserved", false, false);
   }
 
   public static LocalSlot logical(String name, String database, String plugin, long confirmed) {
     return new LocalSlot(
-        name, true, database, plugin, confirmed, confirmed, false, "reserved", false);
+        name, true, database, plugin, confirmed, confirmed, false, "reserved", false, false);
   }
 
   /**

@@ -39,6 +39,7 @@ public final class SlotPolicy {
    * @param self this member's name
    * @param leader whether this member runs as the primary (or standby leader)
    * @param nofailover whether this member may never be promoted
+   * @param nostream whether this member does not stream (tag {@code nostream})
    * @param useSlots {@code postgresql.use_slots}
    * @param memberSlotsTtl {@code member_slots_ttl} in seconds
    * @param permanent the permanent slots by name ({@code slots})
@@ -53,6 +54,7 @@ public final class SlotPolicy {
       String self,
       boolean leader,
       boolean nofailover,
+      boolean nostream,
       boolean useSlots,
       int memberSlotsTtl,
       Map<String, JsonNode> permanent,
@@ -100,10 +102,12 @@ public final class SlotPolicy {
         }
       }
     }
-    if (m.nofailover()
-        || m.view().member(m.self()).map(s -> Upstream.tag(s, "nostream")).orElse(false)) {
+    if (m.nofailover()) {
       return out;
     }
+    // A member that does not stream gets no feedback to the primary: logical copies would be
+    // unsafe.
+    boolean physicalOnly = m.standbyCluster() || m.nostream();
     Map<String, String> topology = new TreeMap<>();
     for (Member p : view.members().values()) {
       Upstream.replicatefrom(p).ifPresent(f -> topology.put(m.slotName().apply(p.name()), f));
@@ -115,7 +119,7 @@ public final class SlotPolicy {
                 return;
               }
               if (isLogical(value)) {
-                if (m.standbyCluster() || out.containsKey(name)) {
+                if (physicalOnly || out.containsKey(name)) {
                   return;
                 }
                 long lsn = m.published().getOrDefault(name, 0L);
@@ -187,6 +191,9 @@ public final class SlotPolicy {
     List<SlotSpec> copyLogical = new ArrayList<>();
     Map<String, LocalSlot> present = new LinkedHashMap<>();
     for (LocalSlot e : existing) {
+      if (e.serverSynced()) {
+        continue; // PostgreSQL 17 keeps it (failover slot): neither dropped, advanced nor copied
+      }
       SlotSpec spec = desired.get(e.name());
       if (spec != null && spec.matches(e) && !e.lost()) {
         present.put(e.name(), e);
@@ -206,6 +213,9 @@ public final class SlotPolicy {
     }
     for (SlotSpec spec : desired.values()) {
       LocalSlot e = present.get(spec.name());
+      if (existing.stream().anyMatch(x -> x.serverSynced() && x.name().equals(spec.name()))) {
+        continue;
+      }
       if (!spec.logical()) {
         if (e == null) {
           createPhysical.add(spec);

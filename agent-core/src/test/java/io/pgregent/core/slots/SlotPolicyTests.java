@@ -71,7 +71,7 @@ class SlotPolicyTests {
       Map<String, Long> published,
       List<String> retain) {
     return new SlotPolicy.Node(
-        v, self, leader, nofailover, true, 1800, permanent, false, published, retain, NAME);
+        v, self, leader, nofailover, false, true, 1800, permanent, false, published, retain, NAME);
   }
 
   /** The cluster of Patroni's permanent_slots feature: pg-3 streams from pg-2 (nofailover). */
@@ -153,15 +153,28 @@ class SlotPolicyTests {
         .isEmpty();
     SlotPolicy.Node off =
         new SlotPolicy.Node(
-            cluster, "pg-0", true, false, false, 1800, permanent, false, Map.of(), List.of(), NAME);
+            cluster, "pg-0", true, false, false, false, 1800, permanent, false, Map.of(), List.of(),
+            NAME);
     assertThat(SlotPolicy.desired(off)).isEmpty();
+  }
+
+  @Test
+  void aMemberThatDoesNotStreamKeepsNoLogicalSlots() {
+    SlotPolicy.Node n =
+        new SlotPolicy.Node(
+            cluster, "pg-1", false, false, true, true, 1800, permanent, false, Map.of(), List.of(),
+            NAME);
+    assertThat(SlotPolicy.desired(n))
+        .doesNotContainKey("test_logical")
+        .containsKey("test_physical");
   }
 
   @Test
   void withoutRetentionAReplicaHoldsOnlyItsCascadingPeers() {
     SlotPolicy.Node n =
         new SlotPolicy.Node(
-            cluster, "pg-2", false, false, true, 0, Map.of(), false, Map.of(), List.of(), NAME);
+            cluster, "pg-2", false, false, false, true, 0, Map.of(), false, Map.of(), List.of(),
+            NAME);
     assertThat(SlotPolicy.desired(n).keySet()).containsExactly("pg_3");
   }
 
@@ -169,7 +182,8 @@ class SlotPolicyTests {
   void aStandbyClusterKeepsNoPermanentLogicalSlots() {
     SlotPolicy.Node n =
         new SlotPolicy.Node(
-            cluster, "pg-0", true, false, true, 1800, permanent, true, Map.of(), List.of(), NAME);
+            cluster, "pg-0", true, false, false, true, 1800, permanent, true, Map.of(), List.of(),
+            NAME);
     assertThat(SlotPolicy.desired(n))
         .doesNotContainKey("test_logical")
         .containsKey("test_physical");
@@ -193,7 +207,7 @@ class SlotPolicyTests {
 
   @Test
   void aLostManagedSlotIsDroppedAndCreatedAgain() {
-    LocalSlot lost = new LocalSlot("pg_1", false, null, null, 100, 0, false, "lost", false);
+    LocalSlot lost = new LocalSlot("pg_1", false, null, null, 100, 0, false, "lost", false, false);
     SlotPlan p =
         SlotPolicy.plan(
             Map.of("pg_1", SlotSpec.physical("pg_1", 0, true)),
@@ -234,7 +248,8 @@ class SlotPolicyTests {
 
   @Test
   void anIdleSlotHoldingAnXminIsDroppedSoThatItIsCreatedClean() {
-    LocalSlot withXmin = new LocalSlot("pg_1", false, null, null, 100, 0, true, "reserved", false);
+    LocalSlot withXmin =
+        new LocalSlot("pg_1", false, null, null, 100, 0, true, "reserved", false, false);
     SlotPlan p =
         SlotPolicy.plan(
             Map.of("pg_1", SlotSpec.physical("pg_1", 900, false)),
@@ -307,6 +322,24 @@ class SlotPolicyTests {
             0);
     assertThat(p.drop()).extracting(SlotPlan.Drop::name).containsExactly("cdc");
     assertThat(p.createLogical()).containsExactly(spec);
+  }
+
+  @Test
+  void failoverSlotsOfPostgres17AreLeftToTheServer() {
+    LocalSlot synced =
+        new LocalSlot("cdc", true, "app", "pgoutput", 1, 1, false, "reserved", false, true);
+    LocalSlot user =
+        new LocalSlot("user", true, "app", "pgoutput", 1, 1, false, "reserved", false, true);
+    SlotPlan p =
+        SlotPolicy.plan(
+            Map.of("cdc", SlotSpec.logical("cdc", "app", "pgoutput", 900)),
+            List.of(synced, user),
+            List.of(),
+            false,
+            false,
+            true,
+            900);
+    assertThat(p.isEmpty()).isTrue();
   }
 
   @Test
