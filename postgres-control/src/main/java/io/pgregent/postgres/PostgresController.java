@@ -446,9 +446,12 @@ public final class PostgresController implements AutoCloseable {
     slotOps.advancePhysical(name, lsn);
   }
 
-  /** Moves a logical slot on to {@code lsn}, connected to its database. */
-  public void advanceLogicalSlot(String name, String database, long lsn) {
-    slotOps.advanceLogical(name, database, lsn);
+  /**
+   * Moves a logical slot on to {@code lsn}, connected to its database. False when a replica's copy
+   * is unusable (the WAL it needs is gone here) and must be copied from the primary again.
+   */
+  public boolean advanceLogicalSlot(String name, String database, long lsn) {
+    return slotOps.advanceLogical(name, database, lsn);
   }
 
   /** How far this standby has replayed WAL (0 on a primary). */

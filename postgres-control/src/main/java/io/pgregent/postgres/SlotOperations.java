@@ -96,6 +96,13 @@ final class SlotOperations {
   }
 
   void createLogical(String name, String database, String plugin) {
+    if (!node.client
+        .queryStrings("SELECT current_setting('wal_level')")
+        .equals(List.of("logical"))) {
+      node.warnOnce(
+          "cannot create the permanent logical slot " + name + ": wal_level is not logical");
+      return;
+    }
     // On the primary, on the loop thread that holds the lock: bounded like any status query, and
     // tried again next cycle if it needs longer (it waits for running transactions).
     inDatabase(
@@ -106,8 +113,26 @@ final class SlotOperations {
         plugin);
   }
 
-  /** Moves a logical slot on, on a primary or (copied there) on a replica. */
-  void advanceLogical(String name, String database, long lsn) {
+  /**
+   * Moves a logical slot on, on a primary or (copied there) on a replica. Returns false when the
+   * copy cannot be used: the WAL it starts from is gone here, or its file is missing or unusable
+   * (copy it again).
+   */
+  boolean advanceLogical(String name, String database, long lsn) {
+    try {
+      advanceLogicalOnce(name, database, lsn);
+      return true;
+    } catch (io.pgregent.postgres.status.PostgresQueryException e) {
+      if (e.getCause() instanceof java.sql.SQLException sql
+          && ("58P01".equals(sql.getSQLState()) || "55000".equals(sql.getSQLState()))) {
+        log.warn("the logical slot {} must be copied again: {}", name, sql.getMessage());
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private void advanceLogicalOnce(String name, String database, long lsn) {
     inDatabase(
         node.settings.pgCtlTimeout(),
         database,

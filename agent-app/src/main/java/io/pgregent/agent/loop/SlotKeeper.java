@@ -27,7 +27,7 @@ final class SlotKeeper {
   private static final Logger log = LoggerFactory.getLogger(SlotKeeper.class);
 
   /** A failed copy of a logical slot is not tried again (it restarts PostgreSQL) before this. */
-  private static final long COPY_RETRY_NANOS = 60_000_000_000L;
+  private static final long COPY_RETRY_NANOS = 20_000_000_000L;
 
   /** What the leader writes in {@code status}: slot positions and slots kept for absent members. */
   record StatusSlots(Map<String, Long> slots, List<String> retain) {}
@@ -93,6 +93,15 @@ final class SlotKeeper {
    */
   void keepAsReplica(
       ClusterView view, DynamicConfig dynamic, boolean nofailover, Map<String, Long> published) {
+    keepAsReplica(view, dynamic, nofailover, published, true);
+  }
+
+  private void keepAsReplica(
+      ClusterView view,
+      DynamicConfig dynamic,
+      boolean nofailover,
+      Map<String, Long> published,
+      boolean mayCopy) {
     wasLeader = false;
     leaderSlots = Map.of();
     lastView = view;
@@ -100,7 +109,7 @@ final class SlotKeeper {
         SlotPolicy.desired(node(view, dynamic, false, nofailover, published));
     boolean hasLeader = view.leader().map(l -> !l.name().equals(name)).orElse(false);
     SlotPlan plan = apply(desired, dynamic, false, hasLeader, postgres.replayLsn(), view);
-    if (plan != null && !plan.copyLogical().isEmpty() && hasLeader) {
+    if (mayCopy && !plan.copyLogical().isEmpty() && hasLeader) {
       copyLogical(view, plan.copyLogical());
     }
   }
@@ -137,7 +146,8 @@ final class SlotKeeper {
   void keepFromFailsafe(DynamicConfig dynamic, boolean nofailover, Map<String, Long> published) {
     ClusterView view = lastView;
     if (view != null && !published.isEmpty()) {
-      keepAsReplica(view, dynamic, nofailover, published);
+      // No copies meanwhile: they restart PostgreSQL, and the view they would rely on is old.
+      keepAsReplica(view, dynamic, nofailover, published, false);
     }
   }
 
@@ -206,13 +216,23 @@ final class SlotKeeper {
     plan.advancePhysical()
         .forEach(
             s -> run("advance " + s.name(), () -> postgres.advancePhysicalSlot(s.name(), s.lsn())));
-    plan.advanceLogical()
-        .forEach(
-            s ->
-                run(
-                    "advance " + s.name(),
-                    () -> postgres.advanceLogicalSlot(s.name(), s.database(), s.lsn())));
-    return plan;
+    List<SlotSpec> copy = new java.util.ArrayList<>(plan.copyLogical());
+    for (SlotSpec s : plan.advanceLogical()) {
+      run(
+          "advance " + s.name(),
+          () -> {
+            if (!postgres.advanceLogicalSlot(s.name(), s.database(), s.lsn())) {
+              copy.add(s);
+            }
+          });
+    }
+    return new SlotPlan(
+        plan.drop(),
+        plan.createPhysical(),
+        plan.createLogical(),
+        plan.advancePhysical(),
+        plan.advanceLogical(),
+        copy);
   }
 
   private void copyLogical(ClusterView view, List<SlotSpec> slots) {
