@@ -90,7 +90,8 @@ class SlotFailoverTests {
     subscriber = TestPostgres.start("subscriber", Duration.ofSeconds(60));
     try (Connection c = subscriberConnection();
         Statement st = c.createStatement()) {
-      st.execute("CREATE TABLE t (id int PRIMARY KEY)");
+      // No key here: a change applied twice would show as a second row.
+      st.execute("CREATE TABLE t (id int)");
       st.execute(
           "CREATE SUBSCRIPTION sub CONNECTION '"
               + conninfo(pg0)
@@ -160,13 +161,11 @@ class SlotFailoverTests {
     try (Connection c = subscriberConnection();
         Statement st = c.createStatement();
         ResultSet rs =
-            st.executeQuery(
-                "SELECT count(*), count(DISTINCT id), min(id), max(id),"
-                    + " (SELECT apply_error_count FROM pg_stat_subscription_stats"
-                    + " WHERE subname = 'sub') FROM t")) {
+            st.executeQuery("SELECT count(*), count(DISTINCT id), min(id), max(id) FROM t")) {
       rs.next();
-      assertThat(List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)))
-          .containsExactly(150L, 150L, 1L, 150L, 0L);
+      // Every change exactly once: no gap, no duplicate.
+      assertThat(List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)))
+          .containsExactly(150L, 150L, 1L, 150L);
     }
 
     // pg2 comes back: it streams from the new primary with the data directory it had.
