@@ -16,10 +16,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,7 +29,6 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * accepted.
  */
 @Timeout(300)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailsafeSingleMemberIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -74,13 +70,8 @@ class FailsafeSingleMemberIT {
   }
 
   @Test
-  @Order(1)
   void theOnlyMemberStaysPrimaryWhileTheStoreIsDown() throws Exception {
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .until(() -> agent.send("GET", "/primary", null, CALL).status() == 200);
-    await().atMost(Duration.ofSeconds(30)).until(() -> etcd.get(key("config")).isPresent());
-    ObjectNode config = (ObjectNode) JSON.readTree(etcd.get(key("config")).orElseThrow());
+    ObjectNode config = primaryAndItsConfig();
     config.put("failsafe_mode", true);
     etcd.put(key("config"), JSON.writeValueAsString(config));
     await()
@@ -122,15 +113,13 @@ class FailsafeSingleMemberIT {
               RegentAgent.Answer primary = agent.send("GET", "/primary", null, CALL);
               return primary.status() == 200 && !primary.body().contains("failsafe_mode_is_active");
             });
+    config.remove("failsafe_mode");
+    etcd.put(key("config"), JSON.writeValueAsString(config));
   }
 
   @Test
-  @Order(2)
   void withoutFailsafeModeTheOnlyMemberGoesReadOnlyWhileTheStoreIsDown() throws Exception {
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .until(() -> agent.send("GET", "/primary", null, CALL).status() == 200);
-    ObjectNode config = (ObjectNode) JSON.readTree(etcd.get(key("config")).orElseThrow());
+    ObjectNode config = primaryAndItsConfig();
     config.remove("failsafe_mode");
     etcd.put(key("config"), JSON.writeValueAsString(config));
     await()
@@ -156,10 +145,8 @@ class FailsafeSingleMemberIT {
   }
 
   @Test
-  @Order(3)
   void reloadWhilePostgresIsStoppedIsAcceptedAndTakesEffectAtItsStart() throws Exception {
-    await().atMost(Duration.ofSeconds(90)).until(FailsafeSingleMemberIT::writable);
-    ObjectNode config = (ObjectNode) JSON.readTree(etcd.get(key("config")).orElseThrow());
+    ObjectNode config = primaryAndItsConfig();
     config.put("pause", true);
     etcd.put(key("config"), JSON.writeValueAsString(config));
     await()
@@ -180,6 +167,19 @@ class FailsafeSingleMemberIT {
     config.remove("pause");
     etcd.put(key("config"), JSON.writeValueAsString(config));
     await().atMost(Duration.ofSeconds(90)).until(FailsafeSingleMemberIT::writable);
+  }
+
+  /**
+   * Each test starts here, whichever ran before it: the member is a writable primary and the
+   * cluster's configuration is stored (each test puts back what it changed).
+   */
+  private static ObjectNode primaryAndItsConfig() throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .until(() -> agent.send("GET", "/primary", null, CALL).status() == 200);
+    await().atMost(Duration.ofSeconds(90)).until(FailsafeSingleMemberIT::writable);
+    await().atMost(Duration.ofSeconds(30)).until(() -> etcd.get(key("config")).isPresent());
+    return (ObjectNode) JSON.readTree(etcd.get(key("config")).orElseThrow());
   }
 
   private static boolean readOnly() {

@@ -513,7 +513,16 @@ class PlannedOperationsIT {
           .isEqualTo(agents.get(name).patroni().orElseThrow().path("timeline").asLong());
     }
     String out = regentctl("switchover", "--leader", old, "--candidate", next, "--force");
-    assertThat(out).contains(next);
+    // each step as the store showed it, in order, then the outcome the store shows
+    assertThat(out)
+        .containsSubsequence(
+            " requested: the store holds the switchover request",
+            " candidate chosen: " + next + " (requested)",
+            " candidate promoting: " + next + " took the leader lock and promotes",
+            " new leader holds the lock: " + next + " holds the leader lock and runs as primary",
+            " old leader rejoining: " + old + " rejoined as a replica",
+            "Switched over to \"" + next + "\": the store shows it leading on timeline ")
+        .doesNotContainIgnoringCase("unknown");
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(250))

@@ -183,6 +183,8 @@ class ReplicationLifecycleTests {
               assertThat(rows.get(0).applicationName()).isEqualTo("node-2.b");
               assertThat(rows.get(0).state()).isEqualTo("streaming");
               assertThat(rows.get(0).usename()).isEqualTo("replicator");
+              // a caught-up standby has a lag time: measured, or 0 once PostgreSQL cleared it
+              assertThat(rows.get(0).replayLagMillis()).isGreaterThanOrEqualTo(0);
             });
     await()
         .atMost(LONG)

@@ -16,6 +16,9 @@ import picocli.CommandLine.Parameters;
 /** Commands that call each chosen member's REST API: restart, reload, reinit. */
 final class MemberActionCommand {
 
+  /** A member key state that means PostgreSQL is up. */
+  private static final java.util.Set<String> UP = java.util.Set.of("running", "streaming");
+
   private MemberActionCommand() {}
 
   /** {@code restart}: {@code POST /restart} on each member, now or scheduled, with conditions. */
@@ -125,7 +128,10 @@ final class MemberActionCommand {
             Duration.ofSeconds(
                 timeout != null && timeout.matches("\\d+") ? Long.parseLong(timeout) + 30 : 330);
         for (Member m : members) {
-          MemberApi.Response r = api.call(m, "POST", "restart", Formats.json(body), wait);
+          MemberApi.Response r =
+              at != null
+                  ? api.call(m, "POST", "restart", Formats.json(body), wait)
+                  : follow(s, m, () -> api.call(m, "POST", "restart", Formats.json(body), wait));
           if (r.status() == 409 && force) {
             // Replace the scheduled restart, as patronictl does with --force.
             api.send(m, "DELETE", "restart", null);
@@ -144,6 +150,70 @@ final class MemberActionCommand {
           }
         }
         return failed == 0 ? 0 : 1;
+      }
+    }
+
+    /**
+     * Runs the restart call while printing its steps as the store shows them: requested, PostgreSQL
+     * stopping (the member's key leaves running), running again (after the answer, the key shows it
+     * up); returns the answer.
+     */
+    private MemberApi.Response follow(
+        Session s, Member m, java.util.function.Supplier<MemberApi.Response> call) {
+      String name = m.name();
+      println(SwitchoverCommand.stamp() + " restart requested: POST /restart sent to " + name);
+      java.util.concurrent.CompletableFuture<MemberApi.Response> answer =
+          java.util.concurrent.CompletableFuture.supplyAsync(call);
+      boolean stopping = false;
+      long deadline = Long.MAX_VALUE;
+      try {
+        while (true) {
+          long since = s.dcs().changeCount();
+          java.util.Optional<String> state = s.read().member(name).flatMap(Member::state);
+          if (!stopping && state.filter(x -> !UP.contains(x)).isPresent()) {
+            stopping = true;
+            println(
+                SwitchoverCommand.stamp() + " PostgreSQL stopping: " + name + " is " + state.get());
+          }
+          if (answer.isDone()) {
+            MemberApi.Response r = answer.join();
+            if (r.status() != 200) {
+              return r;
+            }
+            if (!stopping) {
+              stopping = true;
+              println(
+                  SwitchoverCommand.stamp()
+                      + " PostgreSQL stopping: seen through "
+                      + name
+                      + "'s answer");
+            }
+            if (state.filter(UP::contains).isPresent()) {
+              println(
+                  SwitchoverCommand.stamp()
+                      + " running again: the store shows "
+                      + name
+                      + " "
+                      + state.get());
+              return r;
+            }
+            if (deadline == Long.MAX_VALUE) {
+              deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            } else if (System.nanoTime() > deadline) {
+              println(
+                  SwitchoverCommand.stamp()
+                      + " running again: pending after 30 s: the store shows "
+                      + name
+                      + " "
+                      + state.orElse("without a member key"));
+              return r;
+            }
+          }
+          s.dcs().awaitChange(since, Duration.ofMillis(500));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return answer.getNow(new MemberApi.Response(-1, "interrupted"));
       }
     }
   }

@@ -4,6 +4,7 @@ import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Failover;
 import io.pgregent.core.cluster.Member;
+import io.pgregent.core.cluster.SwitchoverProgress;
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.ClusterStore;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -152,88 +154,139 @@ class SwitchoverCommand extends CtlCommand {
           current != null
               ? state.leaderMember()
               : state.row(candidate).map(ClusterState.Row::member);
-      MemberApi.Response r =
-          target.isPresent() && target.get().apiUrl().isPresent()
-              ? api().call(target.get(), "POST", action, Formats.json(body), bound.plusSeconds(15))
-              : new MemberApi.Response(-1, "no REST API published");
-      if (r.status() == 202) {
-        println(stamp() + " " + r.body().strip());
-        return 0;
-      }
-      if (r.ok()) {
-        println(stamp() + " " + r.body().strip());
-      } else if (r.reached() && r.status() != 503) {
-        // Refused before anything changed (4xx): nothing to wait for.
-        throw new CtlException(
-            capitalize(action) + " failed, details: " + r.status() + ", " + r.body().strip());
-      } else if (r.reached()) {
-        println(
-            stamp() + " " + capitalize(action) + " reply: " + r.status() + ", " + r.body().strip());
-      } else {
-        println(
-            "Could not reach the "
-                + (current != null ? "leader" : "candidate")
-                + "'s REST API ("
-                + r.body()
-                + "); writing the failover key in the store");
-        Map<String, Object> key = new LinkedHashMap<>();
-        if (leader != null) {
-          key.put("leader", leader);
-        }
-        if (candidate != null) {
-          key.put("member", candidate);
-        }
-        if (at != null) {
-          key.put("scheduled_at", at.toString());
-        }
-        long version = view.failover().map(Failover::version).orElse(ClusterStore.CREATE_ONLY);
-        if (!s.dcs().compareAndSet(ClusterKey.FAILOVER, version, Formats.json(key))) {
-          throw new CtlException(
-              "The failover key changed in the store meanwhile; nothing written, run the command"
-                  + " again");
-        }
-        if (at != null) {
-          println(stamp() + " " + capitalize(action) + " scheduled");
+      if (at != null) {
+        MemberApi.Response r = post(target, action, body, bound);
+        if (r.status() == 202) {
+          println(stamp() + " " + r.body().strip());
           return 0;
         }
+        if (r.reached()) {
+          throw new CtlException(
+              capitalize(action) + " failed, details: " + r.status() + ", " + r.body().strip());
+        }
+        writeFailoverKey(s, view, at, r);
+        println(stamp() + " " + capitalize(action) + " scheduled");
+        return 0;
       }
-      return awaitLeader(s, current, bound);
+      SwitchoverProgress progress = new SwitchoverProgress(action, view, candidate);
+      CompletableFuture<MemberApi.Response> answer =
+          CompletableFuture.supplyAsync(() -> post(target, action, body, bound));
+      return follow(s, progress, current, answer, bound, view);
     }
   }
 
-  /** Watches the store until a new leader holds the lock, and says what the store shows. */
-  private int awaitLeader(Session s, String old, Duration bound) throws InterruptedException {
-    long since = s.dcs().changeCount();
-    ClusterView view = s.read();
-    if (!done(view, old)) {
-      println("Waiting up to " + bound.toSeconds() + " s for the store to show the new leader");
-      long deadline = System.nanoTime() + bound.toNanos();
-      while (!done(view, old) && System.nanoTime() < deadline) {
-        // The store's watch wakes us when the leader key changes; re-read at least every second.
-        long left = Math.max(1, Math.min(deadline - System.nanoTime(), 1_000_000_000L));
-        s.dcs().awaitChange(since, Duration.ofNanos(left));
-        since = s.dcs().changeCount();
-        view = s.read();
-      }
+  private MemberApi.Response post(
+      Optional<Member> target, String action, Map<String, Object> body, Duration bound) {
+    return target.isPresent() && target.get().apiUrl().isPresent()
+        ? api().call(target.get(), "POST", action, Formats.json(body), bound.plusSeconds(15))
+        : new MemberApi.Response(-1, "no REST API published");
+  }
+
+  private void writeFailoverKey(
+      Session s, ClusterView view, OffsetDateTime at, MemberApi.Response r) {
+    println(
+        "Could not reach the "
+            + (view.leader().isPresent() ? "leader" : "candidate")
+            + "'s REST API ("
+            + r.body()
+            + "); writing the failover key in the store");
+    Map<String, Object> key = new LinkedHashMap<>();
+    if (leader != null) {
+      key.put("leader", leader);
     }
+    if (candidate != null) {
+      key.put("member", candidate);
+    }
+    if (at != null) {
+      key.put("scheduled_at", at.toString());
+    }
+    long version = view.failover().map(Failover::version).orElse(ClusterStore.CREATE_ONLY);
+    if (!s.dcs().compareAndSet(ClusterKey.FAILOVER, version, Formats.json(key))) {
+      throw new CtlException(
+          "The failover key changed in the store meanwhile; nothing written, run the command"
+              + " again");
+    }
+  }
+
+  /**
+   * Prints each step as the store shows it while the REST call runs, then follows the store until a
+   * new leader holds the lock (within Patroni's bound) and, for one more such bound, until the old
+   * leader rejoins; ends with the outcome the store shows, naming any pending step and why.
+   */
+  private int follow(
+      Session s,
+      SwitchoverProgress progress,
+      String old,
+      CompletableFuture<MemberApi.Response> answer,
+      Duration bound,
+      ClusterView before)
+      throws InterruptedException {
+    String action = failover() ? "failover" : "switchover";
+    long started = System.nanoTime();
+    long deadline = started + bound.toNanos();
+    boolean answered = false;
+    boolean announced = false;
+    ClusterView view = before;
+    while (true) {
+      long since = s.dcs().changeCount();
+      view = s.read();
+      for (SwitchoverProgress.Update u : progress.observe(view)) {
+        println(stamp() + " " + u.step().label() + ": " + u.message());
+      }
+      if (!answered && answer.isDone()) {
+        answered = true;
+        MemberApi.Response r = answer.join();
+        if (r.ok()) {
+          println(stamp() + " " + r.body().strip());
+        } else if (r.reached() && r.status() != 503) {
+          // Refused before anything changed (4xx): nothing to wait for.
+          throw new CtlException(
+              capitalize(action) + " failed, details: " + r.status() + ", " + r.body().strip());
+        } else if (r.reached()) {
+          println(
+              stamp()
+                  + " "
+                  + capitalize(action)
+                  + " reply: "
+                  + r.status()
+                  + ", "
+                  + r.body().strip());
+        } else {
+          writeFailoverKey(s, view, null, r);
+        }
+      }
+      Optional<SwitchoverProgress.Outcome> settled = progress.settled(view);
+      if (settled.isPresent() && answered) {
+        return report(s, view, settled.get());
+      }
+      if (answered && !announced) {
+        announced = true;
+        println("Waiting up to " + bound.toSeconds() + " s for the store to show the new leader");
+      }
+      long now = System.nanoTime();
+      if (now > deadline && answered) {
+        if (done(view, old) && deadline - started == bound.toNanos()) {
+          // the new leader is there: one more bound for the old leader to rejoin
+          deadline = now + bound.toNanos();
+        } else {
+          long seconds = Duration.ofNanos(now - started).toSeconds();
+          return report(s, view, progress.timedOut(view, seconds));
+        }
+      }
+      // The store's watch wakes us when a key changes; re-read at least every second.
+      s.dcs().awaitChange(since, Duration.ofSeconds(1));
+    }
+  }
+
+  private int report(Session s, ClusterView view, SwitchoverProgress.Outcome o) {
     ClusterState state = new ClusterState(s.scope(), view);
-    if (done(view, old)) {
-      println(stamp() + " The store shows " + state.leader + " as the leader");
-      terminal().out().print(ListCommand.render(state, "pretty", false, false));
-      terminal().out().flush();
+    terminal().out().print(ListCommand.render(state, "pretty", false, false));
+    terminal().out().flush();
+    if (o.result() == SwitchoverProgress.Result.SUCCESS) {
+      println(stamp() + " " + o.message());
       return 0;
     }
-    String shows =
-        state.leader == null
-            ? "no leader"
-            : state.leader.equals(old) ? state.leader + " still the leader" : state.leader;
-    String pending =
-        view.failover()
-            .filter(f -> !f.isEmpty())
-            .map(f -> "; the failover request is still pending")
-            .orElse("");
-    terminal().out().print(ListCommand.render(state, "pretty", false, false));
-    throw new CtlException("After " + bound.toSeconds() + " s the store shows " + shows + pending);
+    throw new CtlException(o.message());
   }
 
   private boolean done(ClusterView view, String old) {

@@ -56,14 +56,23 @@ public class ConsoleConfiguration {
         loop.config().name(), log, http.client(), Duration.ofSeconds(1), Duration.ofSeconds(2));
   }
 
+  @Bean
+  LeaderReplication leaderReplication(HaLoop loop, ConsoleHttp http) {
+    return new LeaderReplication(loop, http.client(), Duration.ofSeconds(1), Duration.ofSeconds(2));
+  }
+
   @Bean(destroyMethod = "close")
-  ConsoleEvents consoleEvents(HaLoop loop, PeerDecisions peers, ConsoleTicker ticker) {
+  ConsoleEvents consoleEvents(
+      HaLoop loop, PeerDecisions peers, LeaderReplication lags, ConsoleTicker ticker) {
     return new ConsoleEvents(
-        () -> state(loop, peers), ticker.executor(), Duration.ofSeconds(1), Duration.ofSeconds(15));
+        () -> state(loop, peers, lags),
+        ticker.executor(),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(15));
   }
 
   /** The document every console reader gets: the loop's snapshot, never a read of its own. */
-  static ObjectNode state(HaLoop loop, PeerDecisions peers) {
+  static ObjectNode state(HaLoop loop, PeerDecisions peers, LeaderReplication lags) {
     Optional<AgentSnapshot> snapshot = loop.snapshot();
     List<Member> members =
         snapshot
@@ -81,6 +90,7 @@ public class ConsoleConfiguration {
             snapshot,
             remaining,
             loop.task(),
-            decisions));
+            decisions,
+            lags.replayLagMillis()));
   }
 }

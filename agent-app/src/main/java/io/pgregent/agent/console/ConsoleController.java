@@ -43,6 +43,7 @@ public class ConsoleController {
   private static final Map<String, MediaType> ASSETS =
       Map.of(
           "console.js", MediaType.parseMediaType("text/javascript; charset=utf-8"),
+          "actions.js", MediaType.parseMediaType("text/javascript; charset=utf-8"),
           "console.css", MediaType.parseMediaType("text/css; charset=utf-8"),
           "index.html", MediaType.parseMediaType("text/html; charset=utf-8"));
 
@@ -56,13 +57,16 @@ public class ConsoleController {
   private final DecisionLog decisions;
   private final PeerDecisions peers;
   private final ConsoleHttp http;
+  private final LeaderReplication lags;
 
   public ConsoleController(
       HaLoop loop,
       ConsoleEvents events,
       DecisionLog decisions,
       PeerDecisions peers,
-      ConsoleHttp http) {
+      ConsoleHttp http,
+      LeaderReplication lags) {
+    this.lags = lags;
     this.loop = loop;
     this.events = events;
     this.decisions = decisions;
@@ -107,7 +111,15 @@ public class ConsoleController {
   public ResponseEntity<ObjectNode> state() {
     return ResponseEntity.ok()
         .contentType(MediaType.APPLICATION_JSON)
-        .body(ConsoleConfiguration.state(loop, peers));
+        .body(ConsoleConfiguration.state(loop, peers, lags));
+  }
+
+  /** This member's {@code replay_lag} per standby, for the consoles other members serve. */
+  @GetMapping(path = "/console/replication")
+  public ResponseEntity<ObjectNode> replication() {
+    return ResponseEntity.ok()
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(LeaderReplication.json(LeaderReplication.local(loop)));
   }
 
   @GetMapping(path = "/console/decisions")

@@ -34,6 +34,7 @@ public final class ConsoleState {
    * @param leaseRemaining how long this member's leader lease still runs, when it holds the lock
    * @param task the long PostgreSQL task this member runs (restart, reinitialize), if any
    * @param decisions each member's recent log lines; a member mapped to null did not answer
+   * @param replayLagMillis the leader's {@code replay_lag} per standby, in milliseconds
    */
   public record Inputs(
       String self,
@@ -41,7 +42,20 @@ public final class ConsoleState {
       Optional<AgentSnapshot> snapshot,
       Optional<Duration> leaseRemaining,
       Optional<String> task,
-      Map<String, JsonNode> decisions) {}
+      Map<String, JsonNode> decisions,
+      Map<String, Long> replayLagMillis) {
+
+    /** Without lag times. */
+    public Inputs(
+        String self,
+        String scope,
+        Optional<AgentSnapshot> snapshot,
+        Optional<Duration> leaseRemaining,
+        Optional<String> task,
+        Map<String, JsonNode> decisions) {
+      this(self, scope, snapshot, leaseRemaining, task, decisions, Map.of());
+    }
+  }
 
   public static ObjectNode render(Inputs in) {
     ObjectNode doc = ClusterCodec.nodes().objectNode();
@@ -75,6 +89,10 @@ public final class ConsoleState {
         if (lines != null) {
           member.set("decisions", lines);
         }
+      }
+      Long lagMillis = in.replayLagMillis().get(name);
+      if (lagMillis != null && lagMillis >= 0) {
+        member.put("replay_lag_seconds", lagMillis / 1000.0);
       }
       v.member(name)
           .ifPresent(

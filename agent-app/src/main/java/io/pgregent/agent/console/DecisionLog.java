@@ -21,7 +21,10 @@ public class DecisionLog implements AutoCloseable {
 
   /** The loggers whose lines are the loop's decisions and actions. */
   static final List<String> SOURCES =
-      List.of("io.pgregent.agent.loop", "io.pgregent.agent.rest.ActionsController");
+      List.of(
+          "io.pgregent.agent.loop",
+          "io.pgregent.agent.rest.ActionsController",
+          "io.pgregent.agent.rest.SwitchoverController");
 
   static final int CAPACITY = 100;
 

@@ -253,7 +253,7 @@ final class SlotKeeper {
         "copy logical slots " + expected.keySet(),
         () ->
             postgres
-                .copyLogicalSlots(HaExecutor.connection(view, leader), expected)
+                .copyLogicalSlots(ReplicaSetup.connection(view, leader), expected)
                 .forEach(copyTriedAt::remove));
   }
 

@@ -6,9 +6,8 @@ import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Leader;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.dcs.ClusterKey;
-import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.Dcs;
-import io.pgregent.core.dcs.DcsTimings;
+import io.pgregent.core.dcs.ForwardingDcs;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -22,9 +21,8 @@ import java.util.function.Supplier;
  * cycles timed ({@code regent.ha.loop.duration}: from a cycle's store read to its published
  * snapshot). Behaviour is the delegate's, unchanged.
  */
-final class InstrumentedDcs implements Dcs {
+final class InstrumentedDcs extends ForwardingDcs {
 
-  private final Dcs delegate;
   private final Supplier<MeterRegistry> registry;
   private final LongSupplier lastSnapshotNanos;
   private volatile String lastLeader;
@@ -34,13 +32,9 @@ final class InstrumentedDcs implements Dcs {
   private volatile Timer loopTimer;
 
   InstrumentedDcs(Dcs delegate, Supplier<MeterRegistry> registry, LongSupplier lastSnapshotNanos) {
-    this.delegate = delegate;
+    super(delegate);
     this.registry = registry;
     this.lastSnapshotNanos = lastSnapshotNanos;
-  }
-
-  Dcs delegate() {
-    return delegate;
   }
 
   private <T> T timed(String operation, Supplier<T> call) {
@@ -83,7 +77,7 @@ final class InstrumentedDcs implements Dcs {
     if (Thread.currentThread().getName().startsWith("ha-loop-")) {
       loopCycleBoundary(start);
     }
-    ClusterView view = timed("read", delegate::read);
+    ClusterView view = timed("read", delegate()::read);
     String leader = view.leader().map(Leader::name).orElse(null);
     String previous = lastLeader;
     if (leader != null && previous != null && !leader.equals(previous)) {
@@ -120,92 +114,52 @@ final class InstrumentedDcs implements Dcs {
   }
 
   @Override
-  public void setTimings(DcsTimings timings) {
-    delegate.setTimings(timings);
-  }
-
-  @Override
-  public DcsTimings timings() {
-    return delegate.timings();
-  }
-
-  @Override
-  public java.time.Duration leaseDuration() {
-    return delegate.leaseDuration();
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
-  }
-
-  @Override
-  public String memberName() {
-    return delegate.memberName();
-  }
-
-  @Override
-  public ClusterPath path() {
-    return delegate.path();
-  }
-
-  @Override
   public boolean tryAcquire() {
-    return timed("tryAcquire", delegate::tryAcquire);
+    return timed("tryAcquire", delegate()::tryAcquire);
   }
 
   @Override
   public boolean refresh() {
-    return timed("refresh", delegate::refresh);
+    return timed("refresh", delegate()::refresh);
   }
 
   @Override
   public boolean release() {
-    return timed("release", delegate::release);
+    return timed("release", delegate()::release);
   }
 
   @Override
   public boolean renewSession() {
-    return timed("renewSession", delegate::renewSession);
+    return timed("renewSession", delegate()::renewSession);
   }
 
   @Override
   public void touchMember(Member member) {
-    timedRun("touchMember", () -> delegate.touchMember(member));
+    timedRun("touchMember", () -> delegate().touchMember(member));
   }
 
   @Override
   public void deleteMember() {
-    timedRun("deleteMember", delegate::deleteMember);
+    timedRun("deleteMember", delegate()::deleteMember);
   }
 
   @Override
   public boolean compareAndSet(ClusterKey key, long expectedVersion, String value) {
-    return timed("compareAndSet", () -> delegate.compareAndSet(key, expectedVersion, value));
+    return timed("compareAndSet", () -> delegate().compareAndSet(key, expectedVersion, value));
   }
 
   @Override
   public void put(ClusterKey key, String value) {
-    timedRun("put", () -> delegate.put(key, value));
+    timedRun("put", () -> delegate().put(key, value));
   }
 
   @Override
   public boolean compareAndDelete(ClusterKey key, long expectedVersion) {
-    return timed("compareAndDelete", () -> delegate.compareAndDelete(key, expectedVersion));
-  }
-
-  @Override
-  public long changeCount() {
-    return delegate.changeCount();
-  }
-
-  @Override
-  public boolean awaitChange(long since, Duration timeout) throws InterruptedException {
-    return delegate.awaitChange(since, timeout);
+    return timed("compareAndDelete", () -> delegate().compareAndDelete(key, expectedVersion));
   }
 
   @Override
   public String toString() {
-    return "Instrumented[" + Objects.toString(delegate) + "]";
+    return "Instrumented[" + Objects.toString(delegate()) + "]";
   }
 }

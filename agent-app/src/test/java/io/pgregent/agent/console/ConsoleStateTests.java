@@ -94,7 +94,8 @@ class ConsoleStateTests {
             Optional.of(snapshot(view, true)),
             Optional.of(Duration.ofMillis(7400)),
             Optional.empty(),
-            decisions));
+            decisions,
+            Map.of("pg1", 1250L)));
   }
 
   @Test
@@ -111,6 +112,9 @@ class ConsoleStateTests {
     assertThat(members.get(1).path("role").asText()).isEqualTo("replica");
     assertThat(members.get(1).path("state").asText()).isEqualTo("streaming");
     assertThat(members.get(1).path("replay_lag").asLong()).isEqualTo(0x60);
+    // the leader's replay_lag, in seconds, where it measured one
+    assertThat(members.get(1).path("replay_lag_seconds").asDouble()).isEqualTo(1.25);
+    assertThat(members.get(2).has("replay_lag_seconds")).isFalse();
     assertThat(members.get(2).path("receive_lag").asLong()).isEqualTo(0x1000060);
     assertThat(doc.path("history").get(0).path("new_leader").asText()).isEqualTo("pg0");
     assertThat(doc.path("history").get(0).path("lsn").asText()).isEqualTo("0/3000000");

@@ -183,8 +183,17 @@ class ConsoleEventsTests {
     assertThat(js.status()).isEqualTo(200);
     assertThat(js.headers().get("content-type")).startsWith("text/javascript");
     assertThat(js.text()).contains("new EventSource('events')");
+    assertThat(page.text()).contains("<script src=\"actions.js\">");
+    RawHttp.Response actions = send("GET", "/console/actions.js", null, null);
+    assertThat(actions.status()).isEqualTo(200);
+    assertThat(actions.text()).contains("'text/event-stream'");
     assertThat(send("GET", "/console/console.css", null, null).status()).isEqualTo(200);
     assertThat(send("GET", "/console/nothing.js", null, null).status()).isEqualTo(404);
+    // the leader's replay_lag per standby, read by consoles other members serve (no standby here)
+    RawHttp.Response lags = send("GET", "/console/replication", null, null);
+    assertThat(lags.status()).isEqualTo(200);
+    assertThat(lags.headers().get("content-type")).startsWith("application/json");
+    assertThat(lags.text()).isEqualTo("{}");
   }
 
   @Test

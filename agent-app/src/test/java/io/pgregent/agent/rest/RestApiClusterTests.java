@@ -689,6 +689,80 @@ class RestApiClusterTests {
             });
   }
 
+  /** The events of a stream: name and data, in order, read as they arrive. */
+  static List<Map.Entry<String, JsonNode>> events(java.util.stream.Stream<String> lines)
+      throws IOException {
+    List<Map.Entry<String, JsonNode>> events = new ArrayList<>();
+    String name = null;
+    for (String line : (Iterable<String>) lines::iterator) {
+      if (line.startsWith("event: ")) {
+        name = line.substring(7);
+      } else if (line.startsWith("data: ")) {
+        events.add(Map.entry(name, JSON.readTree(line.substring(6))));
+      }
+    }
+    return events;
+  }
+
+  @Test
+  void aSwitchoverAskedForEventsStreamsEachStepFromTheStoreAndEndsWithTheOutcome()
+      throws Exception {
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    java.util.function.Function<String, java.net.http.HttpRequest> request =
+        body ->
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + port(leader) + "/switchover"))
+                .header("Accept", "text/event-stream")
+                .header("Content-Type", "application/json")
+                .header("Authorization", AUTH)
+                .timeout(Duration.ofSeconds(300))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                .build();
+    // refused before anything changes: Patroni's status and text, no stream
+    java.net.http.HttpResponse<String> refused =
+        client.send(
+            request.apply("{\"leader\": \"nobody\", \"candidate\": \"" + replica + "\"}"),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(412);
+    assertThat(refused.body()).isEqualTo("leader name does not match");
+
+    String oldLeader = leader;
+    String candidate = replica;
+    java.net.http.HttpResponse<java.util.stream.Stream<String>> r =
+        client.send(
+            request.apply(
+                "{\"leader\": \"" + oldLeader + "\", \"candidate\": \"" + candidate + "\"}"),
+            java.net.http.HttpResponse.BodyHandlers.ofLines());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+    List<Map.Entry<String, JsonNode>> events = events(r.body());
+    assertThat(events.get(0).getKey()).isEqualTo("operation");
+    assertThat(events.get(0).getValue().path("leader").asText()).isEqualTo(oldLeader);
+    // every step, once and in order, then the outcome the store shows
+    assertThat(
+            events.stream()
+                .filter(e -> e.getKey().equals("step"))
+                .map(e -> e.getValue().path("step").asText()))
+        .containsExactly(
+            "requested",
+            "candidate_chosen",
+            "leader_stopping",
+            "candidate_promoting",
+            "new_leader",
+            "old_leader_rejoined");
+    Map.Entry<String, JsonNode> last = events.get(events.size() - 1);
+    assertThat(last.getKey()).isEqualTo("outcome");
+    assertThat(last.getValue().path("result").asText())
+        .as(last.getValue().toString())
+        .isEqualTo("success");
+    assertThat(last.getValue().path("leader").asText()).isEqualTo(candidate);
+    assertThat(last.getValue().path("message").asText())
+        .startsWith("Switched over to \"" + candidate + "\": the store shows it leading")
+        .doesNotContainIgnoringCase("unknown");
+    assertThat(dcs().read().leader().map(l -> l.name())).contains(candidate);
+    assertThat(json(get(oldLeader, "/patroni")).path("role").asText()).isEqualTo("replica");
+  }
+
   @Test
   void restartReinitializeAndReload() throws Exception {
     assertThat(send(leader, "POST", "/restart", "{\"role\": \"boss\"}").text())

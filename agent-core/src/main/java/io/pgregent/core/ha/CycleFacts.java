@@ -2,6 +2,7 @@ package io.pgregent.core.ha;
 
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * What the current cycle has learnt from the actions already executed in it. A fresh cycle knows
@@ -27,129 +28,82 @@ public record CycleFacts(
     boolean historyRepaired,
     boolean primaryStartFailed) {
 
-  public CycleFacts(
-      Optional<Boolean> lockRefreshed,
-      Optional<Boolean> lockAcquired,
-      Optional<Boolean> initializeWon,
-      Optional<Map<String, PeerStatus>> peers,
-      Optional<Boolean> failsafeAccepted,
-      boolean viewReread,
-      boolean historyRepaired) {
-    this(
-        lockRefreshed,
-        lockAcquired,
-        initializeWon,
-        peers,
-        failsafeAccepted,
-        viewReread,
-        historyRepaired,
-        false);
-  }
-
   public static CycleFacts fresh() {
-    return new CycleFacts(
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        false,
-        false);
+    return new Builder().build();
   }
 
   public CycleFacts withLockRefreshed(boolean value) {
-    return new CycleFacts(
-        Optional.of(value),
-        lockAcquired,
-        initializeWon,
-        peers,
-        failsafeAccepted,
-        viewReread,
-        historyRepaired,
-        primaryStartFailed);
+    return edit(b -> b.lockRefreshed = Optional.of(value));
   }
 
   public CycleFacts withLockAcquired(boolean value) {
-    return new CycleFacts(
-        lockRefreshed,
-        Optional.of(value),
-        initializeWon,
-        peers,
-        failsafeAccepted,
-        viewReread,
-        historyRepaired,
-        primaryStartFailed);
+    return edit(b -> b.lockAcquired = Optional.of(value));
   }
 
   public CycleFacts withInitializeWon(boolean value) {
-    return new CycleFacts(
-        lockRefreshed,
-        lockAcquired,
-        Optional.of(value),
-        peers,
-        failsafeAccepted,
-        viewReread,
-        historyRepaired,
-        primaryStartFailed);
+    return edit(b -> b.initializeWon = Optional.of(value));
   }
 
   public CycleFacts withPeers(Map<String, PeerStatus> value) {
-    return new CycleFacts(
-        lockRefreshed,
-        lockAcquired,
-        initializeWon,
-        Optional.of(Map.copyOf(value)),
-        failsafeAccepted,
-        viewReread,
-        historyRepaired,
-        primaryStartFailed);
+    return edit(b -> b.peers = Optional.of(Map.copyOf(value)));
   }
 
   public CycleFacts withFailsafeAccepted(boolean value) {
-    return new CycleFacts(
-        lockRefreshed,
-        lockAcquired,
-        initializeWon,
-        peers,
-        Optional.of(value),
-        viewReread,
-        historyRepaired,
-        primaryStartFailed);
+    return edit(b -> b.failsafeAccepted = Optional.of(value));
   }
 
   public CycleFacts withViewReread() {
-    return new CycleFacts(
-        lockRefreshed,
-        lockAcquired,
-        initializeWon,
-        peers,
-        failsafeAccepted,
-        true,
-        historyRepaired,
-        primaryStartFailed);
+    return edit(b -> b.viewReread = true);
   }
 
   public CycleFacts withHistoryRepaired() {
-    return new CycleFacts(
-        lockRefreshed,
-        lockAcquired,
-        initializeWon,
-        peers,
-        failsafeAccepted,
-        viewReread,
-        true,
-        primaryStartFailed);
+    return edit(b -> b.historyRepaired = true);
   }
 
   public CycleFacts withPrimaryStartFailed() {
-    return new CycleFacts(
-        lockRefreshed,
-        lockAcquired,
-        initializeWon,
-        peers,
-        failsafeAccepted,
-        viewReread,
-        historyRepaired,
-        true);
+    return edit(b -> b.primaryStartFailed = true);
+  }
+
+  private CycleFacts edit(Consumer<Builder> change) {
+    Builder b = new Builder(this);
+    change.accept(b);
+    return b.build();
+  }
+
+  /** A copy to change one fact of: the record's components, each listed once. */
+  private static final class Builder {
+    Optional<Boolean> lockRefreshed = Optional.empty();
+    Optional<Boolean> lockAcquired = Optional.empty();
+    Optional<Boolean> initializeWon = Optional.empty();
+    Optional<Map<String, PeerStatus>> peers = Optional.empty();
+    Optional<Boolean> failsafeAccepted = Optional.empty();
+    boolean viewReread;
+    boolean historyRepaired;
+    boolean primaryStartFailed;
+
+    Builder() {}
+
+    Builder(CycleFacts f) {
+      lockRefreshed = f.lockRefreshed;
+      lockAcquired = f.lockAcquired;
+      initializeWon = f.initializeWon;
+      peers = f.peers;
+      failsafeAccepted = f.failsafeAccepted;
+      viewReread = f.viewReread;
+      historyRepaired = f.historyRepaired;
+      primaryStartFailed = f.primaryStartFailed;
+    }
+
+    CycleFacts build() {
+      return new CycleFacts(
+          lockRefreshed,
+          lockAcquired,
+          initializeWon,
+          peers,
+          failsafeAccepted,
+          viewReread,
+          historyRepaired,
+          primaryStartFailed);
+    }
   }
 }

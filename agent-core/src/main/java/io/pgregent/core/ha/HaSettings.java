@@ -1,6 +1,7 @@
 package io.pgregent.core.ha;
 
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The configuration a decision depends on: the member's own settings and the dynamic configuration
@@ -47,104 +48,18 @@ public record HaSettings(
     Objects.requireNonNull(sync, "sync");
   }
 
-  /** Settings of a member streaming from the leader. */
-  public HaSettings(
-      String member,
-      long ttlMillis,
-      long loopWaitMillis,
-      long retryTimeoutMillis,
-      long maximumLagOnFailover,
-      boolean checkTimeline,
-      long primaryStartTimeoutMillis,
-      boolean paused,
-      boolean failsafeMode,
-      boolean nofailover,
-      int failoverPriority,
-      SyncSettings sync) {
-    this(
-        member,
-        ttlMillis,
-        loopWaitMillis,
-        retryTimeoutMillis,
-        maximumLagOnFailover,
-        checkTimeline,
-        primaryStartTimeoutMillis,
-        paused,
-        failsafeMode,
-        nofailover,
-        failoverPriority,
-        sync,
-        null,
-        false,
-        false);
-  }
-
   /** These settings with the member's replication tags. */
   public HaSettings withReplicationTags(String replicatefrom, boolean nostream) {
-    return new HaSettings(
-        member,
-        ttlMillis,
-        loopWaitMillis,
-        retryTimeoutMillis,
-        maximumLagOnFailover,
-        checkTimeline,
-        primaryStartTimeoutMillis,
-        paused,
-        failsafeMode,
-        nofailover,
-        failoverPriority,
-        sync,
-        replicatefrom,
-        nostream,
-        cloneWithoutLeader);
+    return edit(
+        b -> {
+          b.replicatefrom = replicatefrom;
+          b.nostream = nostream;
+        });
   }
 
   /** These settings with {@link #cloneWithoutLeader}. */
   public HaSettings withCloneWithoutLeader(boolean value) {
-    return new HaSettings(
-        member,
-        ttlMillis,
-        loopWaitMillis,
-        retryTimeoutMillis,
-        maximumLagOnFailover,
-        checkTimeline,
-        primaryStartTimeoutMillis,
-        paused,
-        failsafeMode,
-        nofailover,
-        failoverPriority,
-        sync,
-        replicatefrom,
-        nostream,
-        value);
-  }
-
-  /** Settings with asynchronous replication. */
-  public HaSettings(
-      String member,
-      long ttlMillis,
-      long loopWaitMillis,
-      long retryTimeoutMillis,
-      long maximumLagOnFailover,
-      boolean checkTimeline,
-      long primaryStartTimeoutMillis,
-      boolean paused,
-      boolean failsafeMode,
-      boolean nofailover,
-      int failoverPriority) {
-    this(
-        member,
-        ttlMillis,
-        loopWaitMillis,
-        retryTimeoutMillis,
-        maximumLagOnFailover,
-        checkTimeline,
-        primaryStartTimeoutMillis,
-        paused,
-        failsafeMode,
-        nofailover,
-        failoverPriority,
-        SyncSettings.OFF);
+    return edit(b -> b.cloneWithoutLeader = value);
   }
 
   /** How long one {@code POST /failsafe} call may take: its timeout and a grace to collect it. */
@@ -167,5 +82,67 @@ public record HaSettings(
   /** Whether this member may ever become leader. */
   public boolean mayPromote() {
     return !nofailover;
+  }
+
+  private HaSettings edit(Consumer<Builder> change) {
+    Builder b = new Builder(this);
+    change.accept(b);
+    return b.build();
+  }
+
+  /** A copy to change a few settings of: the record's components, each listed once. */
+  private static final class Builder {
+    String member;
+    long ttlMillis;
+    long loopWaitMillis;
+    long retryTimeoutMillis;
+    long maximumLagOnFailover;
+    boolean checkTimeline;
+    long primaryStartTimeoutMillis;
+    boolean paused;
+    boolean failsafeMode;
+    boolean nofailover;
+    int failoverPriority;
+    SyncSettings sync;
+    String replicatefrom;
+    boolean nostream;
+    boolean cloneWithoutLeader;
+
+    Builder(HaSettings s) {
+      member = s.member;
+      ttlMillis = s.ttlMillis;
+      loopWaitMillis = s.loopWaitMillis;
+      retryTimeoutMillis = s.retryTimeoutMillis;
+      maximumLagOnFailover = s.maximumLagOnFailover;
+      checkTimeline = s.checkTimeline;
+      primaryStartTimeoutMillis = s.primaryStartTimeoutMillis;
+      paused = s.paused;
+      failsafeMode = s.failsafeMode;
+      nofailover = s.nofailover;
+      failoverPriority = s.failoverPriority;
+      sync = s.sync;
+      replicatefrom = s.replicatefrom;
+      nostream = s.nostream;
+      cloneWithoutLeader = s.cloneWithoutLeader;
+    }
+
+    HaSettings build() {
+      return new HaSettings(
+          member,
+          ttlMillis,
+          loopWaitMillis,
+          retryTimeoutMillis,
+          maximumLagOnFailover,
+          checkTimeline,
+          primaryStartTimeoutMillis,
+          paused,
+          failsafeMode,
+          nofailover,
+          failoverPriority,
+          sync,
+          replicatefrom,
+          nostream,
+          cloneWithoutLeader);
+    }
   }
 }

@@ -352,7 +352,11 @@ final class HaInputs {
         paused,
         failsafe,
         nofailover,
-        priority);
+        priority,
+        SyncSettings.OFF,
+        null,
+        false,
+        false);
   }
 
   static HaSettings paused() {
@@ -361,7 +365,21 @@ final class HaInputs {
 
   static HaSettings primaryStartTimeout(long millis) {
     return new HaSettings(
-        ME, 30_000, 10_000, 10_000, 1_048_576, false, millis, false, false, false, 1);
+        ME,
+        30_000,
+        10_000,
+        10_000,
+        1_048_576,
+        false,
+        millis,
+        false,
+        false,
+        false,
+        1,
+        SyncSettings.OFF,
+        null,
+        false,
+        false);
   }
 
   static Map<String, PeerStatus> peers(PeerStatus... statuses) {

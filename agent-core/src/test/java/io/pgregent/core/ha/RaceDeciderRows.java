@@ -47,7 +47,21 @@ final class RaceDeciderRows {
   /** ttl 5 s, loop_wait 1 s, retry_timeout 2 s (the fast profile), failsafe mode on. */
   static HaSettings fastFailsafe() {
     return new HaSettings(
-        ME, 5_000, 1_000, 2_000, 1_048_576, false, 300_000, false, true, false, 1);
+        ME,
+        5_000,
+        1_000,
+        2_000,
+        1_048_576,
+        false,
+        300_000,
+        false,
+        true,
+        false,
+        1,
+        SyncSettings.OFF,
+        null,
+        false,
+        false);
   }
 
   static HaSettings failsafeOn() {

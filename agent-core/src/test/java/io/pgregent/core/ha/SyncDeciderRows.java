@@ -38,7 +38,10 @@ final class SyncDeciderRows {
         s.failsafeMode(),
         s.nofailover(),
         s.failoverPriority(),
-        new SyncSettings(mode, count, strict, maxLag));
+        new SyncSettings(mode, count, strict, maxLag),
+        null,
+        false,
+        false);
   }
 
   static HaSettings pausedSync(HaSettings s) {
@@ -54,7 +57,10 @@ final class SyncDeciderRows {
         s.failsafeMode(),
         s.nofailover(),
         s.failoverPriority(),
-        s.sync());
+        s.sync(),
+        null,
+        false,
+        false);
   }
 
   static HaSettings on() {

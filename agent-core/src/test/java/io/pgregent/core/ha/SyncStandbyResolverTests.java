@@ -226,7 +226,10 @@ class SyncStandbyResolverTests {
               false,
               false,
               1,
-              sync);
+              sync,
+              null,
+              false,
+              false);
       HaInput in =
           new HaInput(
               Optional.of(view), local, CycleFacts.fresh(), settings, AgentMemory.initial(), 0, 0);

@@ -4,7 +4,6 @@ import static io.pgregent.dcs.consul.ConsulDcsRequestTests.member;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.ClusterPath;
@@ -16,11 +15,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code consul.token} against a real agent with ACLs on and default policy deny: a token with the
@@ -36,30 +33,9 @@ class ConsulDcsAclTests {
   private static final String MANAGEMENT = UUID.randomUUID().toString();
   private static final ClusterPath PATH = ClusterPath.of("/service", "acl");
 
-  private static ConsulServer consul;
-  private static String unavailable;
-  private static ConsulAdmin admin;
-
-  @BeforeAll
-  static void startConsul() {
-    unavailable = ConsulServer.unavailableReason();
-    if (unavailable == null) {
-      consul = ConsulServer.dev(ConsulServer.Options.plain().withAcl(MANAGEMENT));
-      admin = new ConsulAdmin(consul.url(), MANAGEMENT);
-    }
-  }
-
-  @AfterAll
-  static void stopConsul() {
-    if (consul != null) {
-      consul.close();
-    }
-  }
-
-  @BeforeEach
-  void requireConsul() {
-    assumeTrue(consul != null, unavailable);
-  }
+  @RegisterExtension
+  static final DevConsul consul =
+      new DevConsul(ConsulServer.Options.plain().withAcl(MANAGEMENT), MANAGEMENT);
 
   private static ConsulDcs dcs(String name, String token) {
     return new ConsulDcs(
@@ -85,7 +61,8 @@ class ConsulDcsAclTests {
   /** A token whose policy has the given rules. */
   private static String token(String rules) {
     String policy =
-        admin
+        consul
+            .admin()
             .put(
                 "/v1/acl/policy",
                 "{\"Name\":\"p"
@@ -95,7 +72,8 @@ class ConsulDcsAclTests {
                     + "}")
             .path("ID")
             .asText();
-    return admin
+    return consul
+        .admin()
         .put("/v1/acl/token", "{\"Policies\":[{\"ID\":\"" + policy + "\"}]}")
         .path("SecretID")
         .asText();
@@ -118,14 +96,14 @@ class ConsulDcsAclTests {
       assertThat(b.tryAcquire()).isFalse();
       assertThat(b.read().isLockedBy("a")).isTrue();
       assertThat(b.compareAndSet(ClusterKey.CONFIG, 0, "{\"ttl\":20}")).isTrue();
-      assertThat(admin.get("/v1/agent/services").has("acl/a"))
+      assertThat(consul.admin().get("/v1/agent/services").has("acl/a"))
           .as("the service was registered with the token")
           .isTrue();
       assertThat(a.release()).isTrue();
     }
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> !admin.get("/v1/agent/services").has("acl/a"));
+        .until(() -> !consul.admin().get("/v1/agent/services").has("acl/a"));
   }
 
   @Test
@@ -149,7 +127,7 @@ class ConsulDcsAclTests {
       assertThatThrownBy(a::tryAcquire)
           .isInstanceOf(DcsConfigurationException.class)
           .hasMessageContaining("consul.token");
-      assertThat(admin.get("/v1/kv/service/acl/leader").isMissingNode()).isTrue();
+      assertThat(consul.admin().get("/v1/kv/service/acl/leader").isMissingNode()).isTrue();
     }
   }
 }

@@ -3,7 +3,6 @@ package io.pgregent.dcs.consul;
 import static io.pgregent.dcs.consul.ConsulDcsRequestTests.member;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgregent.core.dcs.ClusterPath;
@@ -17,12 +16,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the store relies on in Consul itself, against a real dev-mode agent: the session (TTL,
@@ -35,32 +33,14 @@ class ConsulDcsSessionTests {
       new DcsTimings(Duration.ofSeconds(20), Duration.ofSeconds(2));
   private static final AtomicInteger CLUSTERS = new AtomicInteger();
 
-  private static ConsulServer consul;
-  private static String unavailable;
-  private static ConsulAdmin admin;
+  @RegisterExtension
+  static final DevConsul consul = new DevConsul(ConsulServer.Options.plain(), null);
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private ClusterPath path;
 
-  @BeforeAll
-  static void startConsul() {
-    unavailable = ConsulServer.unavailableReason();
-    if (unavailable == null) {
-      consul = ConsulServer.dev();
-      admin = new ConsulAdmin(consul.url(), null);
-    }
-  }
-
-  @AfterAll
-  static void stopConsul() {
-    if (consul != null) {
-      consul.close();
-    }
-  }
-
   @BeforeEach
-  void requireConsul() {
-    assumeTrue(consul != null, unavailable);
+  void newCluster() {
     path = ClusterPath.of("/service", "session" + CLUSTERS.incrementAndGet());
   }
 
@@ -78,7 +58,7 @@ class ConsulDcsSessionTests {
   }
 
   private JsonNode sessionOf(String name) {
-    for (JsonNode s : admin.get("/v1/session/list")) {
+    for (JsonNode s : consul.admin().get("/v1/session/list")) {
       if (s.path("Name").asText().equals(path.scope() + "-" + name)) {
         return s;
       }
@@ -97,7 +77,8 @@ class ConsulDcsSessionTests {
     assertThat(session.path("LockDelay").asLong())
         .as("lock-delay in nanoseconds: 1 ms, not Consul's 15 s")
         .isEqualTo(1_000_000L);
-    JsonNode leader = admin.get("/v1/kv/" + ConsulDcs.consulKey(path.key(leaderKey()))).get(0);
+    JsonNode leader =
+        consul.admin().get("/v1/kv/" + ConsulDcs.consulKey(path.key(leaderKey()))).get(0);
     assertThat(leader.path("Session").asText()).isEqualTo(session.path("ID").asText());
   }
 
@@ -128,7 +109,7 @@ class ConsulDcsSessionTests {
     a.touchMember(member("replica", "running"));
     String ended = sessionOf("a").path("ID").asText();
     // What a lapsed TTL or a failed bound check does between two cycles.
-    admin.put("/v1/session/destroy/" + ended, null);
+    consul.admin().put("/v1/session/destroy/" + ended, null);
     assertThat(a.tryAcquire())
         .as("Consul's 'invalid session' is a lapsed lease, not an outage")
         .isTrue();
@@ -161,7 +142,7 @@ class ConsulDcsSessionTests {
     Future<Boolean> woke = pool.submit(() -> watcher.awaitChange(since, Duration.ofSeconds(60)));
     // A write under another scope that shares our prefix's first characters.
     ClusterPath other = ClusterPath.of("/service", path.scope() + "-other");
-    admin.put("/v1/kv/" + ConsulDcs.consulKey(other.key(leaderKey())), "x");
+    consul.admin().put("/v1/kv/" + ConsulDcs.consulKey(other.key(leaderKey())), "x");
     await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> !woke.isDone());
     long start = System.nanoTime();
     a.renewSession();

@@ -26,12 +26,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,31 +53,13 @@ class ConsulDnsDiscoveryTests {
 
   private static final ClusterPath PATH = ClusterPath.of("/service", "batman");
 
-  private static ConsulServer consul;
-  private static String unavailable;
-  private static ConsulAdmin admin;
+  @RegisterExtension
+  static final DevConsul consul = new DevConsul(ConsulServer.Options.plain().withDns(), null);
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
-  @BeforeAll
-  static void startConsul() {
-    unavailable = ConsulServer.unavailableReason();
-    if (unavailable == null) {
-      consul = ConsulServer.dev(ConsulServer.Options.plain().withDns());
-      admin = new ConsulAdmin(consul.url(), null);
-    }
-  }
-
-  @AfterAll
-  static void stopConsul() {
-    if (consul != null) {
-      consul.close();
-    }
-  }
-
   @BeforeEach
   void requireConsulAndDig() {
-    assumeTrue(consul != null, unavailable);
     String noDig = Dig.unavailableReason();
     assumeTrue(noDig == null, noDig);
   }
@@ -204,7 +185,7 @@ class ConsulDnsDiscoveryTests {
 
     // The catalogue: one service named after the scope, an instance per member, role tags plus
     // service_tags, an HTTP check on the member's endpoint for its role, passing.
-    JsonNode health = admin.get("/v1/health/service/batman");
+    JsonNode health = consul.admin().get("/v1/health/service/batman");
     TreeMap<String, String> seen = new TreeMap<>();
     for (JsonNode entry : health) {
       JsonNode service = entry.path("Service");
@@ -277,7 +258,7 @@ class ConsulDnsDiscoveryTests {
         .until(() -> srvPorts("replica").contains(5434));
     pg2.close();
     closeables.remove(pg2);
-    assertThat(admin.get("/v1/agent/services").has("batman/pg2")).isFalse();
+    assertThat(consul.admin().get("/v1/agent/services").has("batman/pg2")).isFalse();
     assertThat(srvPorts("replica")).doesNotContain(5434);
   }
 }

@@ -18,14 +18,13 @@ import io.pgregent.core.dcs.ClusterViewAssembler;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.dcs.DcsRetry;
+import io.pgregent.core.dcs.DcsScheduler;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.core.dcs.RawNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
@@ -68,33 +67,39 @@ public final class ZooKeeperDcs implements Dcs {
   private final ChangeCounter changes = new ChangeCounter();
   private final ZooKeeperSessions sessions;
   private final LoopWatchdog watchdog;
-  private final ScheduledExecutorService ownScheduler;
+  private final DcsScheduler scheduler;
 
   private volatile DcsTimings timings;
 
   /**
-   * A client with its own watchdog thread (a daemon, stopped by {@link #close()}). Connects at the
-   * first operation, not here.
+   * A client with a watchdog thread of its own (a daemon, stopped by {@link #close()}). Connects at
+   * the first operation, not here.
    */
   public ZooKeeperDcs(
       ZooKeeperSettings settings, ClusterPath path, String member, DcsTimings timings) {
-    this(settings, path, member, timings, null);
+    this(
+        settings,
+        path,
+        member,
+        timings,
+        DcsScheduler.ownThread("zookeeper-loop-watchdog-" + member));
   }
 
   /**
-   * A client whose loop watchdog runs on {@code watchdogScheduler} (not shut down by {@link
-   * #close()}); null to create one of its own.
+   * A client whose loop watchdog runs on {@code scheduler} (closed by {@link #close()}: a lent one
+   * runs on).
    */
   public ZooKeeperDcs(
       ZooKeeperSettings settings,
       ClusterPath path,
       String member,
       DcsTimings timings,
-      ScheduledExecutorService watchdogScheduler) {
+      DcsScheduler scheduler) {
     Objects.requireNonNull(settings);
     this.path = Objects.requireNonNull(path);
     this.member = Objects.requireNonNull(member);
     this.timings = Objects.requireNonNull(timings);
+    this.scheduler = Objects.requireNonNull(scheduler);
     this.memberBytes = bytes(member);
     String prefix = path.prefix();
     this.basePath = prefix.substring(0, prefix.length() - 1);
@@ -106,22 +111,8 @@ public final class ZooKeeperDcs implements Dcs {
     this.assembler = new ClusterViewAssembler(path);
     this.sessions =
         new ZooKeeperSessions(settings, path, member, changes, () -> this.timings.retryTimeout());
-    this.ownScheduler = watchdogScheduler == null ? newScheduler(member) : null;
     this.watchdog =
-        new LoopWatchdog(
-            watchdogScheduler == null ? ownScheduler : watchdogScheduler,
-            () -> this.timings.ttl(),
-            this::loopStalled);
-  }
-
-  /** The single daemon thread of a client built without a scheduler. */
-  static ScheduledExecutorService newScheduler(String member) {
-    return Executors.newSingleThreadScheduledExecutor(
-        r -> {
-          Thread t = new Thread(r, "zookeeper-loop-watchdog-" + member);
-          t.setDaemon(true);
-          return t;
-        });
+        new LoopWatchdog(scheduler.executor(), () -> this.timings.ttl(), this::loopStalled);
   }
 
   // ---- reading ----
@@ -488,9 +479,7 @@ public final class ZooKeeperDcs implements Dcs {
         s.close();
       }
     } finally {
-      if (ownScheduler != null) {
-        ownScheduler.shutdownNow();
-      }
+      scheduler.close();
     }
   }
 

@@ -60,7 +60,11 @@ public final class PostgresClient implements AutoCloseable {
       "SELECT pid, usename, application_name, client_addr::text, state, sync_state,"
           + " COALESCE((sent_lsn - '0/0')::bigint, -1), COALESCE((write_lsn - '0/0')::bigint, -1),"
           + " COALESCE((flush_lsn - '0/0')::bigint, -1), COALESCE((replay_lsn - '0/0')::bigint,"
-          + " -1) FROM pg_stat_replication ORDER BY application_name";
+          + " -1),"
+          // PostgreSQL clears the lag times once a standby caught up and no WAL flows: that is 0
+          + " CASE WHEN replay_lag IS NOT NULL THEN (EXTRACT(EPOCH FROM replay_lag) * 1000)::bigint"
+          + " WHEN replay_lsn IS NOT NULL AND replay_lsn >= sent_lsn THEN 0 ELSE -1 END"
+          + " FROM pg_stat_replication ORDER BY application_name";
 
   // HikariCP checks a pooled connection with a round trip to the server when it was idle for more
   // than half a second, i.e. before every HA cycle's status read. The status read is retried
@@ -212,7 +216,8 @@ public final class PostgresClient implements AutoCloseable {
                 rs.getLong(7),
                 rs.getLong(8),
                 rs.getLong(9),
-                rs.getLong(10)));
+                rs.getLong(10),
+                rs.getLong(11)));
       }
     }
     return rows;

@@ -13,6 +13,8 @@ package io.pgregent.postgres.status;
  * @param writeLsn written by the standby, -1 when unknown
  * @param flushLsn flushed by the standby, -1 when unknown
  * @param replayLsn replayed by the standby, -1 when unknown
+ * @param replayLagMillis {@code replay_lag} in milliseconds (0 once caught up and idle, when
+ *     PostgreSQL shows no lag time), -1 when unknown
  */
 public record ReplicationRow(
     int pid,
@@ -24,4 +26,32 @@ public record ReplicationRow(
     long sentLsn,
     long writeLsn,
     long flushLsn,
-    long replayLsn) {}
+    long replayLsn,
+    long replayLagMillis) {
+
+  /** A row without a lag time. */
+  public ReplicationRow(
+      int pid,
+      String usename,
+      String applicationName,
+      String clientAddr,
+      String state,
+      String syncState,
+      long sentLsn,
+      long writeLsn,
+      long flushLsn,
+      long replayLsn) {
+    this(
+        pid,
+        usename,
+        applicationName,
+        clientAddr,
+        state,
+        syncState,
+        sentLsn,
+        writeLsn,
+        flushLsn,
+        replayLsn,
+        -1);
+  }
+}

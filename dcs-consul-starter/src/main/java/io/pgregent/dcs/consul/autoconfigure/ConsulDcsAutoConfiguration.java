@@ -23,6 +23,6 @@ public class ConsulDcsAutoConfiguration {
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean(Dcs.class)
   public ConsulDcs consulDcs(ConsulProperties properties, Environment environment) {
-    return ConsulDcsFactory.create(properties, DcsTargets.from(environment));
+    return new ConsulDcsFactory().open(properties, DcsTargets.from(environment));
   }
 }

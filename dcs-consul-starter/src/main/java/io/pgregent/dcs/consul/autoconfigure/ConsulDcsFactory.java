@@ -1,20 +1,20 @@
 package io.pgregent.dcs.consul.autoconfigure;
 
+import io.pgregent.core.dcs.BindingDcsFactory;
 import io.pgregent.core.dcs.DcsFactory;
+import io.pgregent.core.dcs.DcsScheduler;
 import io.pgregent.core.dcs.DcsTarget;
-import io.pgregent.core.dcs.SectionBinder;
 import io.pgregent.dcs.consul.ConsulDcs;
 import java.net.URI;
 import java.util.Map;
 
 /** Opens Consul from Patroni's {@code consul:} section. */
-public final class ConsulDcsFactory implements DcsFactory {
+public final class ConsulDcsFactory extends BindingDcsFactory<ConsulProperties> {
 
   static final String SECTION = "consul";
 
-  @Override
-  public String section() {
-    return SECTION;
+  public ConsulDcsFactory() {
+    super(SECTION, ConsulProperties::new);
   }
 
   @Override
@@ -23,12 +23,12 @@ public final class ConsulDcsFactory implements DcsFactory {
   }
 
   @Override
-  public ConsulDcs create(Map<String, Object> section, DcsTarget target) {
-    return create(SectionBinder.bind(SECTION, section, new ConsulProperties()), target);
-  }
-
-  /** The client for a section already bound (by Spring, or by {@link SectionBinder}). */
-  public static ConsulDcs create(ConsulProperties properties, DcsTarget target) {
-    return new ConsulDcs(properties.toSettings(), target.path(), target.member(), target.timings());
+  public ConsulDcs open(ConsulProperties properties, DcsTarget target) {
+    return new ConsulDcs(
+        properties.toSettings(),
+        target.path(),
+        target.member(),
+        target.timings(),
+        DcsScheduler.of(target, "consul-watch"));
   }
 }

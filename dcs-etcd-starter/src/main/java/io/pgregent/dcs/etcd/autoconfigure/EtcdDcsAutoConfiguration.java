@@ -22,6 +22,6 @@ public class EtcdDcsAutoConfiguration {
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean(Dcs.class)
   public EtcdDcs etcdDcs(EtcdProperties properties, Environment environment) {
-    return EtcdDcsFactory.create(properties, DcsTargets.from(environment));
+    return new EtcdDcsFactory().open(properties, DcsTargets.from(environment));
   }
 }

@@ -24,6 +24,6 @@ public class ZooKeeperDcsAutoConfiguration {
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean(Dcs.class)
   public ZooKeeperDcs zooKeeperDcs(ZooKeeperProperties properties, Environment environment) {
-    return ZooKeeperDcsFactory.create(properties, DcsTargets.from(environment));
+    return new ZooKeeperDcsFactory().open(properties, DcsTargets.from(environment));
   }
 }

@@ -1,21 +1,21 @@
 package io.pgregent.dcs.zookeeper.autoconfigure;
 
+import io.pgregent.core.dcs.BindingDcsFactory;
 import io.pgregent.core.dcs.DcsFactory;
+import io.pgregent.core.dcs.DcsScheduler;
 import io.pgregent.core.dcs.DcsTarget;
-import io.pgregent.core.dcs.SectionBinder;
 import io.pgregent.dcs.zookeeper.ZooKeeperDcs;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
 
 /** Opens ZooKeeper from Patroni's {@code zookeeper:} section. */
-public final class ZooKeeperDcsFactory implements DcsFactory {
+public final class ZooKeeperDcsFactory extends BindingDcsFactory<ZooKeeperProperties> {
 
   static final String SECTION = "zookeeper";
 
-  @Override
-  public String section() {
-    return SECTION;
+  public ZooKeeperDcsFactory() {
+    super(SECTION, ZooKeeperProperties::new);
   }
 
   @Override
@@ -24,20 +24,12 @@ public final class ZooKeeperDcsFactory implements DcsFactory {
   }
 
   @Override
-  public ZooKeeperDcs create(Map<String, Object> section, DcsTarget target) {
-    return create(SectionBinder.bind(SECTION, section, new ZooKeeperProperties()), target);
-  }
-
-  /**
-   * The client for a section already bound (by Spring, or by {@link SectionBinder}). Its loop
-   * watchdog runs on the target's scheduler, or on a thread of its own.
-   */
-  public static ZooKeeperDcs create(ZooKeeperProperties properties, DcsTarget target) {
+  public ZooKeeperDcs open(ZooKeeperProperties properties, DcsTarget target) {
     return new ZooKeeperDcs(
         properties.toSettings(),
         target.path(),
         target.member(),
         target.timings(),
-        target.scheduler().orElse(null));
+        DcsScheduler.of(target, "zookeeper-loop-watchdog-" + target.member()));
   }
 }
