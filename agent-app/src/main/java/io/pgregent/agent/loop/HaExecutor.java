@@ -195,7 +195,8 @@ final class HaExecutor {
                     "postgres://" + config.postgresql().connectAddress() + "/postgres",
                     config.restapi().apiUrl(),
                     others,
-                    state.failsafeSlots.get()));
+                    state.failsafeSlots.get(),
+                    state.failsafeLsns));
     state.failsafeActive = accepted;
     if (accepted) {
       // Every member treats our POST as a live leader for a ttl: as good as a renewal.

@@ -60,6 +60,10 @@ final class MemberPublisher {
   void publish(Optional<ClusterView> view, LocalPostgresState pg) {
     DynamicConfig dynamic = config.dynamic();
     if (view.isEmpty()) {
+      if (state.failsafeActive && pg.server().map(s -> !s.inRecovery()).orElse(false)) {
+        slots.keepAsFailsafeLeader(
+            dynamic, config.local().tags().nofailover(), Map.copyOf(state.failsafeLsns));
+      }
       if (!state.holdsLock
           && dynamic.failsafeMode()
           && pg.server().map(s -> s.inRecovery()).orElse(false)

@@ -61,6 +61,7 @@ final class SlotKeeper {
       view.status().ifPresent(s -> s.retainSlots().forEach(r -> retainSeen.put(r, now)));
       wasLeader = true;
     }
+    lastView = view;
     Map<String, Long> published = view.status().map(s -> s.slots()).orElse(Map.of());
     Map<String, SlotSpec> desired =
         SlotPolicy.desired(node(view, dynamic, true, nofailover, published));
@@ -137,6 +138,53 @@ final class SlotKeeper {
       return last;
     }
     return out;
+  }
+
+  /**
+   * On a failsafe primary while the store is unreachable: keeps its slots as in the last view read,
+   * the slots of members streaming from another member advanced to the positions they reported in
+   * their failsafe answers ({@code lsns}).
+   */
+  void keepAsFailsafeLeader(DynamicConfig dynamic, boolean nofailover, Map<String, Long> lsns) {
+    ClusterView view = lastView;
+    if (view == null || !wasLeader) {
+      return;
+    }
+    java.util.SortedMap<String, io.pgregent.core.cluster.Member> members = new TreeMap<>();
+    view.members()
+        .forEach(
+            (n, m) -> {
+              Long lsn = lsns.get(n);
+              members.put(
+                  n,
+                  lsn == null
+                      ? m
+                      : io.pgregent.core.cluster.Member.of(
+                          n, m.data().deepCopy().put("xlog_location", lsn)));
+            });
+    ClusterView updated =
+        new ClusterView(
+            view.initialize(),
+            view.config(),
+            view.leader(),
+            members,
+            view.status(),
+            view.history(),
+            view.failover(),
+            view.sync(),
+            view.failsafe(),
+            view.malformedKeys());
+    Map<String, Long> published = view.status().map(s -> s.slots()).orElse(Map.of());
+    run(
+        "keep slots in failsafe mode",
+        () ->
+            apply(
+                SlotPolicy.desired(node(updated, dynamic, true, nofailover, published)),
+                dynamic,
+                true,
+                true,
+                0,
+                updated));
   }
 
   /**
