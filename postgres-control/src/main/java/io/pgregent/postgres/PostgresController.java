@@ -41,6 +41,7 @@ public final class PostgresController implements AutoCloseable {
   private final Rewinder rewinder;
   private final SlotManager slots;
   private final SettingsReload settingsReload;
+  private final SlotOperations slotOps;
 
   /**
    * Resolves the OS user and the binaries; fails at once on bad input.
@@ -72,6 +73,7 @@ public final class PostgresController implements AutoCloseable {
     this.rewinder = new Rewinder(node, config, dataDirectory, process, upstream, replicas);
     this.slots = new SlotManager(node, config);
     this.settingsReload = new SettingsReload(node, config);
+    this.slotOps = new SlotOperations(node, process);
   }
 
   public PostgresSettings settings() {
@@ -430,6 +432,54 @@ public final class PostgresController implements AutoCloseable {
    */
   public void syncCascadingSlots(Set<String> members) {
     slots.syncCascadingSlots(members);
+  }
+
+  /** Every replication slot on this server ({@code pg_replication_slots}). */
+  public List<ReplicationSlot> replicationSlots() {
+    return slotOps.list();
+  }
+
+  /** Drops a replication slot no consumer streams from; true when it was dropped. */
+  public boolean dropReplicationSlot(String name) {
+    return slotOps.drop(name);
+  }
+
+  /** Creates a physical slot that reserves WAL at once, unless one of that name exists. */
+  public void createPhysicalSlot(String name) {
+    slotOps.createPhysical(name);
+  }
+
+  /** Creates a logical slot in {@code database} (a primary with {@code wal_level=logical}). */
+  public void createLogicalSlot(String name, String database, String plugin) {
+    slotOps.createLogical(name, database, plugin);
+  }
+
+  /** Moves a physical slot on to {@code lsn} (PostgreSQL caps it at what the server has). */
+  public void advancePhysicalSlot(String name, long lsn) {
+    slotOps.advancePhysical(name, lsn);
+  }
+
+  /**
+   * Moves a logical slot on to {@code lsn}, connected to its database. False when a replica's copy
+   * is unusable (the WAL it needs is gone here) and must be copied from the primary again.
+   */
+  public boolean advanceLogicalSlot(String name, String database, long lsn) {
+    return slotOps.advanceLogical(name, database, lsn);
+  }
+
+  /** How far this standby has replayed WAL (0 on a primary). */
+  public long replayLsn() {
+    return slotOps.replayLsn();
+  }
+
+  /**
+   * On a replica: copies the logical slots {@code expected} (name to database and plugin) from the
+   * primary, restarting this server to install them (PostgreSQL 15 cannot create logical slots on a
+   * standby). Returns the slots copied.
+   */
+  public List<String> copyLogicalSlots(
+      LeaderConnection leader, Map<String, List<String>> expected) {
+    return slotOps.copyFromPrimary(leader, expected);
   }
 
   /** The physical replication slots on this server. */

@@ -92,6 +92,11 @@ final class ServerConfiguration {
     Map<String, String> p =
         ParameterMerger.merge(node.settings, dynamic, catalog(), node::warnOnce);
     synchronousStandbyNames.ifPresent(v -> p.put("synchronous_standby_names", v));
+    if (dynamic.useSlots() && !dynamic.permanentLogicalSlots().isEmpty()) {
+      // A replica's copies of logical slots stay usable only if the primary keeps the catalog rows
+      // they need: its feedback carries their catalog_xmin.
+      p.put("hot_standby_feedback", "on");
+    }
     return p;
   }
 

@@ -58,14 +58,24 @@ final class FailsafeClient {
 
   /**
    * @param members every other member: name to {@code api_url}
+   * @param slots the primary's slot positions
+   * @param lsns filled with the WAL position each accepting member reports (its {@code lsn} header)
    * @return true if every one of them answered 200
    */
-  boolean allAccept(String self, String connUrl, String apiUrl, Map<String, String> members) {
+  boolean allAccept(
+      String self,
+      String connUrl,
+      String apiUrl,
+      Map<String, String> members,
+      Map<String, Long> slots,
+      Map<String, Long> lsns) {
     ObjectNode body = ClusterCodec.nodes().objectNode();
     body.put("name", self);
     body.put("conn_url", connUrl);
     body.put("api_url", apiUrl);
-    body.putObject("slots");
+    // The slot positions, so that replicas keep advancing their copies while the store is down.
+    ObjectNode slotNode = body.putObject("slots");
+    slots.forEach(slotNode::put);
     String json = ClusterCodec.json(body);
     List<CompletableFuture<Boolean>> answers = new ArrayList<>();
     for (var m : members.entrySet()) {
@@ -96,6 +106,10 @@ final class FailsafeClient {
                           r.statusCode(),
                           r.body());
                     }
+                    r.headers()
+                        .firstValue("lsn")
+                        .filter(v -> v.matches("\\d{1,19}"))
+                        .ifPresent(v -> lsns.put(m.getKey(), Long.parseLong(v)));
                     return r.statusCode() == 200;
                   })
               .exceptionally(

@@ -46,6 +46,18 @@ public final class FailsafeHeartbeats {
     claimed = held;
   }
 
+  /** The slot positions the primary sent with its last accepted heartbeat. */
+  private java.util.Map<String, Long> slots = java.util.Map.of();
+
+  /** Records the slot positions of a heartbeat just accepted. */
+  public synchronized void slots(java.util.Map<String, Long> positions) {
+    slots = java.util.Map.copyOf(positions);
+  }
+
+  public synchronized java.util.Map<String, Long> slots() {
+    return slots;
+  }
+
   public synchronized OptionalLong last() {
     return lastNanos == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(lastNanos);
   }

@@ -211,7 +211,9 @@ final class HaExecutor {
                     config.name(),
                     "postgres://" + config.postgresql().connectAddress() + "/postgres",
                     config.restapi().apiUrl(),
-                    others));
+                    others,
+                    state.failsafeSlots.get(),
+                    state.failsafeLsns));
     state.failsafeActive = accepted;
     if (accepted) {
       // Every member treats our POST as a live leader for a ttl: as good as a renewal.

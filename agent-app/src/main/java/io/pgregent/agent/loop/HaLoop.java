@@ -96,13 +96,15 @@ public final class HaLoop implements SmartLifecycle {
     this.snapshots = new Snapshots(postgres, guards.guard(), clock, tasks::task);
     this.restarts = new RestartSchedule(this::wake);
     this.locals = new LocalStates(postgres, this.config, state, tasks::task);
-    SlotKeeper slots = new SlotKeeper(postgres, this.config);
+    SlotKeeper slots = new SlotKeeper(postgres, config.name(), config.tags().nostream());
+    state.failsafeSlots = slots::currentPositions;
     this.publisher =
         new MemberPublisher(
             dcs,
             this.config,
             state,
             slots,
+            heartbeats,
             new FailsafeTopology(dcs, this.config, state),
             restarts,
             clock,

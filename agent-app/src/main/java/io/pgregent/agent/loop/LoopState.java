@@ -38,6 +38,12 @@ final class LoopState {
   /** We stopped being primary: the next rejoin checks whether pg_rewind is needed. */
   boolean mayHaveDiverged;
 
+  /** The WAL positions members reported in their answers to the failsafe primary. */
+  final java.util.Map<String, Long> failsafeLsns = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The slot positions a failsafe primary sends with its heartbeats, read when sent. */
+  java.util.function.Supplier<java.util.Map<String, Long>> failsafeSlots = java.util.Map::of;
+
   /** The members a failsafe primary must hear from: name to api_url (ourselves excluded). */
   java.util.Map<String, String> failsafeMembers = java.util.Map.of();
 

@@ -33,12 +33,10 @@ final class MemberPublisher {
   private final ConfigInForce config;
   private final LoopState state;
   private final SlotKeeper slots;
+  private final FailsafeHeartbeats heartbeats;
   private final FailsafeTopology failsafe;
   private final RestartSchedule restarts;
   private final Clock clock;
-
-  /** The slot positions last written to {@code status}. */
-  private Map<String, Long> publishedSlots = Map.of();
 
   private final java.util.function.Supplier<Optional<String>> task;
 
@@ -47,6 +45,7 @@ final class MemberPublisher {
       ConfigInForce config,
       LoopState state,
       SlotKeeper slots,
+      FailsafeHeartbeats heartbeats,
       FailsafeTopology failsafe,
       RestartSchedule restarts,
       Clock clock,
@@ -56,16 +55,27 @@ final class MemberPublisher {
     this.config = config;
     this.state = state;
     this.slots = slots;
+    this.heartbeats = heartbeats;
     this.failsafe = failsafe;
     this.restarts = restarts;
     this.clock = clock;
   }
 
   void publish(Optional<ClusterView> view, LocalPostgresState pg) {
+    DynamicConfig dynamic = config.dynamic();
     if (view.isEmpty()) {
+      if (state.failsafeActive && pg.server().map(s -> !s.inRecovery()).orElse(false)) {
+        slots.keepAsFailsafeLeader(
+            dynamic, config.local().tags().nofailover(), Map.copyOf(state.failsafeLsns));
+      }
+      if (!state.holdsLock
+          && dynamic.failsafeMode()
+          && pg.server().map(s -> s.inRecovery()).orElse(false)
+          && heartbeats.last().isPresent()) {
+        slots.keepFromFailsafe(dynamic, config.local().tags().nofailover(), heartbeats.slots());
+      }
       return;
     }
-    DynamicConfig dynamic = config.dynamic();
     try {
       long now = clock.nanoTime();
       if (!state.sessionRenewed
@@ -78,23 +88,52 @@ final class MemberPublisher {
         state.renewed(now);
       }
       dcs.touchMember(Member.of(config.local().name(), memberDocument(pg)));
-      slots.rememberMembers(view.get(), clock.nanoTime());
+      boolean nofailover = config.local().tags().nofailover();
       if (state.holdsLock && pg.server().map(s -> !s.inRecovery()).orElse(false)) {
         adoptCluster(view.get(), pg.server().get().systemIdentifier());
-        slots.syncSlots(view.get());
-        failsafe.publish(view.get());
         long optime = pg.server().get().currentLsn();
-        Map<String, Long> positions = slots.slotPositions(optime);
-        if (view.get().status().map(st -> st.optime() != optime).orElse(true)
-            || !positions.equals(publishedSlots)) {
-          dcs.put(ClusterKey.STATUS, ClusterCodec.encodeStatus(optime, positions, List.of()));
-          publishedSlots = positions;
+        SlotKeeper.StatusSlots positions =
+            keepSlotsAsLeader(view.get(), dynamic, nofailover, optime);
+        failsafe.publish(view.get());
+        boolean changed =
+            view.get()
+                .status()
+                .map(
+                    st ->
+                        st.optime() != optime
+                            || !st.slots().equals(positions.slots())
+                            || !st.retainSlots().equals(positions.retain()))
+                .orElse(true);
+        if (changed) {
+          dcs.put(
+              ClusterKey.STATUS,
+              ClusterCodec.encodeStatus(optime, positions.slots(), positions.retain()));
         }
       } else if (pg.server().map(s -> s.inRecovery()).orElse(false)) {
-        slots.syncCascadingSlots(view.get());
+        try {
+          slots.keepAsReplica(
+              view.get(),
+              dynamic,
+              nofailover,
+              view.get().status().map(st -> st.slots()).orElse(Map.of()));
+        } catch (RuntimeException e) {
+          log.warn("could not manage replication slots: {}", e.getMessage());
+        }
       }
     } catch (DcsException e) {
       log.warn("could not publish member state: {}", e.getMessage());
+    }
+  }
+
+  private SlotKeeper.StatusSlots keepSlotsAsLeader(
+      ClusterView view, DynamicConfig dynamic, boolean nofailover, long optime) {
+    try {
+      return slots.keepAsLeader(view, dynamic, nofailover, optime);
+    } catch (RuntimeException e) {
+      log.warn("could not manage replication slots: {}", e.getMessage());
+      return new SlotKeeper.StatusSlots(
+          view.status().map(st -> st.slots()).orElse(Map.of()),
+          view.status().map(st -> st.retainSlots()).orElse(List.of()));
     }
   }
 

@@ -1,99 +1,333 @@
 package io.pgregent.agent.loop;
 
 import io.pgregent.core.cluster.ClusterView;
-import io.pgregent.core.cluster.Member;
-import io.pgregent.core.ha.Upstream;
+import io.pgregent.core.config.DynamicConfig;
+import io.pgregent.core.slots.LocalSlot;
+import io.pgregent.core.slots.SlotMatcher;
+import io.pgregent.core.slots.SlotPlan;
+import io.pgregent.core.slots.SlotPolicy;
+import io.pgregent.core.slots.SlotSpec;
 import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.ReplicationSlot;
 import io.pgregent.postgres.SlotNames;
-import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The replication slots this member keeps for others, and the positions it publishes of them. */
+/**
+ * Keeps the local replication slots as {@link SlotPolicy} says, on the leader and on replicas, and
+ * works out what the leader publishes in {@code status}. Runs on the loop thread.
+ */
 final class SlotKeeper {
 
   private static final Logger log = LoggerFactory.getLogger(SlotKeeper.class);
 
+  /** A failed copy of a logical slot is not tried again (it restarts PostgreSQL) before this. */
+  private static final long COPY_RETRY_NANOS = 20_000_000_000L;
+
+  /** What the leader writes in {@code status}: slot positions and slots kept for absent members. */
+  record StatusSlots(Map<String, Long> slots, List<String> retain) {}
+
   private final PostgresController postgres;
-  private final ConfigInForce config;
-  private final Map<String, Long> membersSeen = new HashMap<>();
+  private final String name;
+  private final boolean nostream;
+  private Map<String, Long> retainSeen = new TreeMap<>();
+  private boolean wasLeader;
+  private final Map<String, Long> copyTriedAt = new HashMap<>();
+  private volatile Map<String, Long> leaderSlots = Map.of();
+  private ClusterView lastView;
 
-  SlotKeeper(PostgresController postgres, ConfigInForce config) {
+  SlotKeeper(PostgresController postgres, String name, boolean nostream) {
     this.postgres = postgres;
-    this.config = config;
-  }
-
-  /** Members seen lately keep their replication slot, so that a restarted one can catch up. */
-  void rememberMembers(ClusterView view, long nowNanos) {
-    view.members().keySet().forEach(m -> membersSeen.put(m, nowNanos));
-    long keep = Duration.ofSeconds(config.dynamic().memberSlotsTtl()).toNanos();
-    membersSeen.values().removeIf(seen -> nowNanos - seen > keep);
+    this.name = name;
+    this.nostream = nostream;
   }
 
   /**
-   * The leader keeps a slot for every member seen lately but those tagged {@code nostream} (they
-   * never stream); the slot of a member streaming from another member follows the position it
-   * reports.
+   * On the running primary: creates, drops and advances its slots, and returns what to publish.
+   *
+   * @param optime the primary's current WAL position
    */
-  void syncSlots(ClusterView view) {
-    String self = config.local().name();
-    try {
-      Set<String> members = new HashSet<>(membersSeen.keySet());
-      Map<String, Long> cascading = new HashMap<>();
-      for (Member m : view.members().values()) {
-        if (Upstream.tag(m, "nostream")) {
-          members.remove(m.name());
-        } else if (Upstream.replicatefrom(m)
-            .filter(from -> !from.equals(self) && view.member(from).isPresent())
-            .isPresent()) {
-          cascading.put(m.name(), m.xlogLocation().orElse(0L));
-        }
-      }
-      postgres.syncReplicationSlots(members, cascading);
-    } catch (RuntimeException e) {
-      log.warn("could not manage replication slots: {}", e.getMessage());
+  StatusSlots keepAsLeader(
+      ClusterView view, DynamicConfig dynamic, boolean nofailover, long optime) {
+    long now = System.nanoTime();
+    if (!wasLeader) {
+      // A new leader keeps what the previous one retained, for a full member_slots_ttl from now.
+      retainSeen = new TreeMap<>();
+      view.status().ifPresent(s -> s.retainSlots().forEach(r -> retainSeen.put(r, now)));
+      wasLeader = true;
+    }
+    lastView = view;
+    Map<String, Long> published = view.status().map(s -> s.slots()).orElse(Map.of());
+    Map<String, SlotSpec> desired =
+        SlotPolicy.desired(node(view, dynamic, true, nofailover, published));
+    apply(desired, dynamic, true, true, 0, view);
+    if (!dynamic.postgresql().useSlots()) {
+      retainSeen = new TreeMap<>();
+      leaderSlots = Map.of();
+      return new StatusSlots(Map.of(), List.of());
+    }
+    Map<String, Long> positions =
+        SlotPolicy.published(desired, local(), SlotNames.forMember(name), optime);
+    retainSeen =
+        SlotPolicy.retain(
+            retainSeen,
+            positions.keySet(),
+            view,
+            name,
+            SlotPolicy.permanentPhysical(dynamic.slots()),
+            SlotNames::forMember,
+            dynamic.memberSlotsTtl(),
+            now);
+    leaderSlots = Map.copyOf(positions);
+    return new StatusSlots(positions, List.copyOf(retainSeen.keySet()));
+  }
+
+  /**
+   * On a running replica: keeps its copies of the cluster's slots, advanced to the positions the
+   * leader published ({@code published}: {@code status.slots}, or the failsafe primary's heartbeat
+   * while the store is unreachable).
+   */
+  void keepAsReplica(
+      ClusterView view, DynamicConfig dynamic, boolean nofailover, Map<String, Long> published) {
+    keepAsReplica(view, dynamic, nofailover, published, true);
+  }
+
+  private void keepAsReplica(
+      ClusterView view,
+      DynamicConfig dynamic,
+      boolean nofailover,
+      Map<String, Long> published,
+      boolean mayCopy) {
+    wasLeader = false;
+    leaderSlots = Map.of();
+    lastView = view;
+    Map<String, SlotSpec> desired =
+        SlotPolicy.desired(node(view, dynamic, false, nofailover, published));
+    boolean hasLeader = view.leader().map(l -> !l.name().equals(name)).orElse(false);
+    SlotPlan plan = apply(desired, dynamic, false, hasLeader, postgres.replayLsn(), view);
+    if (mayCopy && !plan.copyLogical().isEmpty() && hasLeader) {
+      copyLogical(view, plan.copyLogical());
     }
   }
 
   /**
-   * What the leader publishes in {@code status.slots}: the position of each of its slots and its
-   * own, so that members keeping copies of them can follow (as Patroni's members read them).
+   * The primary's current positions of the slots it last published (its own at its WAL position):
+   * what its failsafe heartbeats carry while the store is down.
    */
-  Map<String, Long> slotPositions(long optime) {
-    Map<String, Long> slots = new TreeMap<>();
-    if (!config.dynamic().postgresql().useSlots()) {
-      return slots;
+  Map<String, Long> currentPositions() {
+    Map<String, Long> last = leaderSlots;
+    if (last.isEmpty()) {
+      return last;
     }
+    Map<String, Long> out = new TreeMap<>();
     try {
-      slots.putAll(postgres.slotPositions());
-    } catch (RuntimeException e) {
-      log.debug("could not read the replication slots: {}", e.getMessage());
-    }
-    slots.put(SlotNames.forMember(config.local().name()), optime);
-    return slots;
-  }
-
-  /** A replica keeps the slots of the members streaming from it (tag {@code replicatefrom}). */
-  void syncCascadingSlots(ClusterView view) {
-    String self = config.local().name();
-    try {
-      Set<String> members = new HashSet<>();
-      String leader = view.leader().map(l -> l.name()).orElse(null);
-      for (Member m : view.members().values()) {
-        if (!m.name().equals(leader)
-            && !Upstream.tag(m, "nostream")
-            && Upstream.replicatefrom(m).map(self::equals).orElse(false)) {
-          members.add(m.name());
+      for (ReplicationSlot r : postgres.replicationSlots()) {
+        if (last.containsKey(r.name())) {
+          long pos = r.logical() ? r.confirmedFlushLsn() : r.restartLsn();
+          out.put(r.name(), pos > 0 ? pos : last.get(r.name()));
         }
       }
-      postgres.syncCascadingSlots(members);
+      String self = SlotNames.forMember(name);
+      postgres.state().server().ifPresent(s -> out.put(self, s.currentLsn()));
     } catch (RuntimeException e) {
-      log.warn("could not manage replication slots: {}", e.getMessage());
+      return last;
+    }
+    return out;
+  }
+
+  /**
+   * On a failsafe primary while the store is unreachable: keeps its slots as in the last view read,
+   * the slots of members streaming from another member advanced to the positions they reported in
+   * their failsafe answers ({@code lsns}).
+   */
+  void keepAsFailsafeLeader(DynamicConfig dynamic, boolean nofailover, Map<String, Long> lsns) {
+    ClusterView view = lastView;
+    if (view == null || !wasLeader) {
+      return;
+    }
+    java.util.SortedMap<String, io.pgregent.core.cluster.Member> members = new TreeMap<>();
+    view.members()
+        .forEach(
+            (n, m) -> {
+              Long lsn = lsns.get(n);
+              members.put(
+                  n,
+                  lsn == null
+                      ? m
+                      : io.pgregent.core.cluster.Member.of(
+                          n, m.data().deepCopy().put("xlog_location", lsn)));
+            });
+    ClusterView updated =
+        new ClusterView(
+            view.initialize(),
+            view.config(),
+            view.leader(),
+            members,
+            view.status(),
+            view.history(),
+            view.failover(),
+            view.sync(),
+            view.failsafe(),
+            view.malformedKeys());
+    Map<String, Long> published = view.status().map(s -> s.slots()).orElse(Map.of());
+    run(
+        "keep slots in failsafe mode",
+        () ->
+            apply(
+                SlotPolicy.desired(node(updated, dynamic, true, nofailover, published)),
+                dynamic,
+                true,
+                true,
+                0,
+                updated));
+  }
+
+  /**
+   * On a replica while the store is unreachable: keeps the slots as in the last view read, advanced
+   * to the positions the failsafe primary sent.
+   */
+  void keepFromFailsafe(DynamicConfig dynamic, boolean nofailover, Map<String, Long> published) {
+    ClusterView view = lastView;
+    if (view != null && !published.isEmpty()) {
+      // No copies meanwhile: they restart PostgreSQL, and the view they would rely on is old.
+      keepAsReplica(view, dynamic, nofailover, published, false);
+    }
+  }
+
+  private SlotPolicy.Node node(
+      ClusterView view,
+      DynamicConfig dynamic,
+      boolean leader,
+      boolean nofailover,
+      Map<String, Long> published) {
+    return new SlotPolicy.Node(
+        view,
+        name,
+        leader,
+        nofailover,
+        nostream,
+        dynamic.postgresql().useSlots(),
+        dynamic.memberSlotsTtl(),
+        dynamic.slots(),
+        dynamic.isStandbyCluster(),
+        published,
+        view.status().map(s -> s.retainSlots()).orElse(List.of()),
+        SlotNames::forMember);
+  }
+
+  private SlotPlan apply(
+      Map<String, SlotSpec> desired,
+      DynamicConfig dynamic,
+      boolean primary,
+      boolean cleanXmin,
+      long replayLsn,
+      ClusterView view) {
+    SlotPlan plan =
+        SlotPolicy.plan(
+            desired,
+            local(),
+            SlotMatcher.of(dynamic.ignoreSlots()),
+            primary,
+            dynamic.pause(),
+            cleanXmin,
+            replayLsn);
+    for (SlotPlan.Drop d : plan.drop()) {
+      run(
+          "drop " + d.name(),
+          () -> {
+            if (postgres.dropReplicationSlot(d.name())) {
+              log.info("dropped {} '{}'", d.reason(), d.name());
+            }
+          });
+    }
+    for (SlotSpec s : plan.createPhysical()) {
+      run(
+          "create " + s.name(),
+          () -> {
+            postgres.createPhysicalSlot(s.name());
+            log.info("created physical replication slot {}", s.name());
+          });
+    }
+    for (SlotSpec s : plan.createLogical()) {
+      run(
+          "create " + s.name(),
+          () -> {
+            postgres.createLogicalSlot(s.name(), s.database(), s.plugin());
+            log.info("created logical replication slot {}", s.name());
+          });
+    }
+    plan.advancePhysical()
+        .forEach(
+            s -> run("advance " + s.name(), () -> postgres.advancePhysicalSlot(s.name(), s.lsn())));
+    List<SlotSpec> copy = new java.util.ArrayList<>(plan.copyLogical());
+    for (SlotSpec s : plan.advanceLogical()) {
+      run(
+          "advance " + s.name(),
+          () -> {
+            if (!postgres.advanceLogicalSlot(s.name(), s.database(), s.lsn())) {
+              copy.add(s);
+            }
+          });
+    }
+    return new SlotPlan(
+        plan.drop(),
+        plan.createPhysical(),
+        plan.createLogical(),
+        plan.advancePhysical(),
+        plan.advanceLogical(),
+        copy);
+  }
+
+  private void copyLogical(ClusterView view, List<SlotSpec> slots) {
+    long now = System.nanoTime();
+    Map<String, List<String>> expected = new LinkedHashMap<>();
+    for (SlotSpec s : slots) {
+      Long tried = copyTriedAt.get(s.name());
+      if (tried == null || now - tried >= COPY_RETRY_NANOS) {
+        expected.put(s.name(), List.of(s.database(), s.plugin()));
+        copyTriedAt.put(s.name(), now);
+      }
+    }
+    if (expected.isEmpty()) {
+      return;
+    }
+    String leader = view.leader().orElseThrow().name();
+    run(
+        "copy logical slots " + expected.keySet(),
+        () ->
+            postgres
+                .copyLogicalSlots(ReplicaSetup.connection(view, leader), expected)
+                .forEach(copyTriedAt::remove));
+  }
+
+  private List<LocalSlot> local() {
+    return postgres.replicationSlots().stream().map(SlotKeeper::toLocal).toList();
+  }
+
+  private static LocalSlot toLocal(ReplicationSlot r) {
+    return new LocalSlot(
+        r.name(),
+        r.logical(),
+        r.database(),
+        r.plugin(),
+        r.restartLsn(),
+        r.confirmedFlushLsn(),
+        r.hasXmin(),
+        r.walStatus(),
+        r.active(),
+        r.serverSynced());
+  }
+
+  private static void run(String what, Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      log.warn("replication slots: could not {}: {}", what, e.getMessage());
     }
   }
 }

@@ -103,7 +103,11 @@ public class ConfigEditController {
     }
   }
 
-  /** Patroni's {@code patch_config}: merge objects, {@code null} deletes, else replace. */
+  /**
+   * Patroni's {@code patch_config}: merge objects, {@code null} deletes, else replace. An object
+   * under a key the configuration lacks is taken as it is, nulls included: Patroni's own tests
+   * write {@code {"slots": {"name": null}}} to declare a physical slot.
+   */
   static boolean patch(ObjectNode config, ObjectNode request) {
     boolean changed = false;
     Iterator<Map.Entry<String, JsonNode>> it = request.fields();
@@ -121,9 +125,7 @@ public class ConfigEditController {
         if (existing != null && existing.isObject()) {
           changed |= patch((ObjectNode) existing, (ObjectNode) value);
         } else {
-          ObjectNode fresh = config.objectNode();
-          patch(fresh, (ObjectNode) value);
-          config.set(name, fresh);
+          config.set(name, value.deepCopy());
           changed = true;
         }
       } else if (existing == null || !existing.equals(value)) {

@@ -62,6 +62,16 @@ public class FailsafeController {
       // Racing for the lock, or just took it: accepting would let two primaries run.
       return ResponseEntity.status(HttpStatus.CONFLICT).body("Running as a leader");
     }
+    java.util.Map<String, Long> slots = new java.util.TreeMap<>();
+    body.path("slots")
+        .properties()
+        .forEach(
+            e -> {
+              if (e.getValue().canConvertToLong()) {
+                slots.put(e.getKey(), e.getValue().asLong());
+              }
+            });
+    heartbeats.slots(slots);
     ResponseEntity.BodyBuilder ok = ResponseEntity.ok();
     s.flatMap(x -> x.postgres().server())
         .ifPresent(

@@ -28,9 +28,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The replication tags as Patroni's users rely on them: a new member clones a running member tagged
  * {@code clonefrom} rather than the leader; {@code replicatefrom} makes it stream from that member,
  * which keeps its slot; a member tagged {@code nostream} recovers from the archive only, gets no
- * slot on the leader and copies no logical slot; the leader creates the permanent logical slots and
- * publishes every slot's position, its own included, in {@code status}. Real agents, PostgreSQL and
- * etcd.
+ * slot on the leader and copies no logical slot (a streaming replica copies it); the leader creates
+ * the permanent logical slots and publishes every slot's position, its own included, in {@code
+ * status}. Real agents, PostgreSQL and etcd.
  */
 @Timeout(420)
 class ReplicationTagsTests {
@@ -108,10 +108,21 @@ class ReplicationTagsTests {
                     .orElse("")
                     .equals("streaming"));
     assertThat(Files.readString(pg2.dataDir().resolve("label"))).isEqualTo("pg1");
-    assertThat(
-            pg2.client().queryStrings("SELECT sender_port::text FROM pg_stat_wal_receiver").get(0))
-        .isEqualTo(Integer.toString(pg1.settings().port()));
-    assertThat(pg1.physicalSlots()).containsExactly("pg2");
+    // pg2 restarts once to take its copy of the logical slot: wait for its receiver.
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions()
+        .until(
+            () ->
+                pg2.client()
+                    .queryStrings("SELECT sender_port::text FROM pg_stat_wal_receiver")
+                    .equals(List.of(Integer.toString(pg1.settings().port()))));
+    // pg1 may be promoted: it holds a slot for each member that streams (Patroni 4.1).
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> pg1.physicalSlots().equals(List.of("pg0", "pg2")));
 
     PostgresController pg0 = members[0].getBean(PostgresController.class);
     await()
@@ -131,15 +142,23 @@ class ReplicationTagsTests {
                 .queryStrings(
                     "SELECT plugin::text FROM pg_replication_slots WHERE slot_type = 'logical'"))
         .containsExactly("test_decoding");
-    for (PostgresController replica : List.of(pg1, pg2)) {
-      assertThat(
-              replica
-                  .client()
-                  .queryStrings(
-                      "SELECT slot_name::text FROM pg_replication_slots WHERE slot_type ="
-                          + " 'logical'"))
-          .isEmpty();
-    }
+    // A member that does not stream gets no logical slot; pg2, which streams, gets a copy.
+    assertThat(
+            pg1.client()
+                .queryStrings(
+                    "SELECT slot_name::text FROM pg_replication_slots WHERE slot_type = 'logical'"))
+        .isEmpty();
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions()
+        .until(
+            () ->
+                pg2.client()
+                    .queryStrings(
+                        "SELECT slot_name::text FROM pg_replication_slots"
+                            + " WHERE slot_type = 'logical'")
+                    .equals(List.of("test_logical")));
     assertThat(dcs.read().member("pg1").flatMap(Member::connUrl)).isPresent();
   }
 

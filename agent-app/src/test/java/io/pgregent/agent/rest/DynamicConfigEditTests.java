@@ -38,8 +38,21 @@ class DynamicConfigEditTests {
         .isEqualTo(
             json(
                 "{'ttl': 20, 'postgresql': {'use_slots': true, 'parameters': {'max_connections':"
-                    + " 100, 'shared_buffers': '1GB'}}, 'standby_cluster': {'host': 'h'}}"));
+                    + " 100, 'shared_buffers': '1GB'}}, 'standby_cluster': {'host': 'h', 'port':"
+                    + " null}}"));
     assertThat(ConfigEditController.patch(config, json("{'ttl': 20, 'nothing': null}"))).isFalse();
+  }
+
+  @Test
+  void aNewObjectKeepsItsNullsAsPatroniDoes() throws Exception {
+    // Patroni's dcs_failsafe_mode feature declares physical slots this way.
+    ObjectNode config = json("{'ttl': 30}");
+    ConfigEditController.patch(config, json("{'slots': {'dcs_slot_1': null, 'postgres_0': null}}"));
+    assertThat(DynamicConfig.parse(config).config().physicalSlots())
+        .containsExactly("dcs_slot_1", "postgres_0");
+    // Once the object exists, a null deletes its key.
+    ConfigEditController.patch(config, json("{'slots': {'dcs_slot_1': null}}"));
+    assertThat(DynamicConfig.parse(config).config().physicalSlots()).containsExactly("postgres_0");
   }
 
   @Test

@@ -193,7 +193,7 @@ public record DynamicConfig(
     Set<String> names = new LinkedHashSet<>();
     slots.forEach(
         (name, slot) -> {
-          if (!slot.path("type").asText("physical").equals("logical")) {
+          if (!io.pgregent.core.slots.SlotPolicy.isLogical(slot)) {
             names.add(name);
           }
         });

@@ -352,7 +352,12 @@ final class DynamicConfigReader extends ValueReader {
       for (Map.Entry<String, JsonNode> e : slots.properties()) {
         String name = key + "." + e.getKey();
         JsonNode slot = e.getValue();
-        if (slot.isNull()) {
+        if (slot.isNull()
+            || slot.isValueNode()
+                && (slot.asText().isEmpty()
+                    || slot.isNumber() && slot.asDouble() == 0
+                    || slot.isBoolean() && !slot.asBoolean())) {
+          // As with Patroni, an empty value (null, 0, "", false) is a physical slot.
           read.put(e.getKey(), JsonNodeFactory.instance.objectNode());
           continue;
         }

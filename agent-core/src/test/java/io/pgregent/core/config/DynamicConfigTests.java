@@ -162,6 +162,21 @@ class DynamicConfigTests {
   }
 
   @Test
+  void anEmptySlotValueIsAPhysicalSlotAsPatroniReadsIt() throws Exception {
+    // Patroni's own acceptance test writes {"slots": {"test_physical": 0}}.
+    DynamicConfig.Result r =
+        parse(
+            "{\"slots\": {\"zero\": 0, \"empty\": \"\", \"no\": false,"
+                + " \"untyped\": {\"database\": \"db\", \"plugin\": \"pgoutput\"}}}");
+    assertThat(r.errors()).isEmpty();
+    assertThat(r.config().physicalSlots()).containsExactly("zero", "empty", "no");
+    assertThat(r.config().logicalSlots()).containsOnlyKeys("untyped");
+    assertThat(parse("{\"slots\": {\"bad\": 5}}").errors())
+        .extracting(ConfigError::key)
+        .containsExactly("slots.bad");
+  }
+
+  @Test
   void primaryStartTimeoutFallsBackToItsOldName() throws Exception {
     DynamicConfig.Result r = parse("{\"master_start_timeout\": 20}");
     assertThat(r.config().primaryStartTimeout()).isEqualTo(20);
