@@ -123,6 +123,17 @@ public record DynamicConfig(
           "pg_ident_replica",
           "pg_ident_standby_leader");
 
+  /** Keys Patroni knows in the {@code standby_cluster} section. */
+  static final Set<String> STANDBY_CLUSTER_KNOWN =
+      Set.of(
+          "host",
+          "port",
+          "primary_slot_name",
+          "create_replica_methods",
+          "restore_command",
+          "archive_cleanup_command",
+          "recovery_min_apply_delay");
+
   public DynamicConfig {
     Objects.requireNonNull(data, "data");
     Objects.requireNonNull(timings, "timings");
@@ -274,8 +285,19 @@ public record DynamicConfig(
     return out;
   }
 
-  /** {@code synchronous_mode} and the settings that go with it. */
+  /** The {@code standby_cluster} section read, when this is a standby cluster. */
+  public Optional<StandbyCluster> standby() {
+    return isStandbyCluster() ? standbyCluster.map(StandbyCluster::of) : Optional.empty();
+  }
+
+  /**
+   * {@code synchronous_mode} and the settings that go with it; off in a standby cluster (its leader
+   * takes no writes to wait for).
+   */
   public SyncSettings sync() {
+    if (isStandbyCluster()) {
+      return SyncSettings.OFF;
+    }
     return new SyncSettings(
         synchronousMode, synchronousNodeCount, synchronousModeStrict, maximumLagOnSyncnode);
   }
@@ -283,18 +305,20 @@ public record DynamicConfig(
   /** What the HA decision works to, for this member. */
   public HaSettings haSettings(String member, boolean nofailover, int failoverPriority) {
     return new HaSettings(
-        member,
-        ttl() * 1000L,
-        loopWait() * 1000L,
-        retryTimeout() * 1000L,
-        maximumLagOnFailover,
-        checkTimeline,
-        primaryStartTimeout * 1000L,
-        pause,
-        failsafeMode,
-        nofailover,
-        failoverPriority,
-        sync());
+            member,
+            ttl() * 1000L,
+            loopWait() * 1000L,
+            retryTimeout() * 1000L,
+            maximumLagOnFailover,
+            // A standby cluster's timeline follows the remote primary's, not a history of its own.
+            checkTimeline && !isStandbyCluster(),
+            primaryStartTimeout * 1000L,
+            pause,
+            failsafeMode,
+            nofailover,
+            failoverPriority,
+            sync())
+        .withStandbyCluster(standby().orElse(null));
   }
 
   private static boolean truthy(JsonNode n) {
@@ -610,7 +634,22 @@ public record DynamicConfig(
       if (present(methods) && !methods.isArray()) {
         error(
             "standby_cluster.create_replica_methods", "expected a list, not " + describe(methods));
+      } else if (present(methods)) {
+        for (JsonNode m : methods) {
+          if (!m.isTextual() || m.asText().isBlank()) {
+            error(
+                "standby_cluster.create_replica_methods",
+                "expected a list of method names, found " + describe(m));
+          }
+        }
       }
+      s.fieldNames()
+          .forEachRemaining(
+              k -> {
+                if (!STANDBY_CLUSTER_KNOWN.contains(k)) {
+                  warn("standby_cluster." + k, "unknown key: stored and passed on as written");
+                }
+              });
       return Optional.of(s);
     }
 

@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param nostream this member's {@code nostream} tag: it recovers from the archive only
  * @param cloneWithoutLeader a {@code create_replica_methods} entry marked {@code no_leader} can
  *     create this member's data directory while the cluster has no leader (a restore from backup)
+ * @param standbyCluster the {@code standby_cluster} in force, or null when this is not a standby
+ *     cluster: its lock holder follows that remote primary and never promotes
  */
 public record HaSettings(
     String member,
@@ -40,11 +42,73 @@ public record HaSettings(
     SyncSettings sync,
     String replicatefrom,
     boolean nostream,
-    boolean cloneWithoutLeader) {
+    boolean cloneWithoutLeader,
+    io.pgregent.core.config.StandbyCluster standbyCluster) {
 
   public HaSettings {
     Objects.requireNonNull(member, "member");
     Objects.requireNonNull(sync, "sync");
+  }
+
+  public HaSettings(
+      String member,
+      long ttlMillis,
+      long loopWaitMillis,
+      long retryTimeoutMillis,
+      long maximumLagOnFailover,
+      boolean checkTimeline,
+      long primaryStartTimeoutMillis,
+      boolean paused,
+      boolean failsafeMode,
+      boolean nofailover,
+      int failoverPriority,
+      SyncSettings sync,
+      String replicatefrom,
+      boolean nostream,
+      boolean cloneWithoutLeader) {
+    this(
+        member,
+        ttlMillis,
+        loopWaitMillis,
+        retryTimeoutMillis,
+        maximumLagOnFailover,
+        checkTimeline,
+        primaryStartTimeoutMillis,
+        paused,
+        failsafeMode,
+        nofailover,
+        failoverPriority,
+        sync,
+        replicatefrom,
+        nostream,
+        cloneWithoutLeader,
+        null);
+  }
+
+  /** The same, in a standby cluster following {@code value} (null: not a standby cluster). */
+  public HaSettings withStandbyCluster(io.pgregent.core.config.StandbyCluster value) {
+    return new HaSettings(
+        member,
+        ttlMillis,
+        loopWaitMillis,
+        retryTimeoutMillis,
+        maximumLagOnFailover,
+        checkTimeline,
+        primaryStartTimeoutMillis,
+        paused,
+        failsafeMode,
+        nofailover,
+        failoverPriority,
+        sync,
+        replicatefrom,
+        nostream,
+        cloneWithoutLeader,
+        value);
+  }
+
+  /** Whether this is a standby cluster: its leader is a standby leader. */
+  public boolean inStandbyCluster() {
+    return standbyCluster != null;
   }
 
   /** Settings of a member streaming from the leader. */
@@ -96,7 +160,8 @@ public record HaSettings(
         sync,
         replicatefrom,
         nostream,
-        cloneWithoutLeader);
+        cloneWithoutLeader,
+        standbyCluster);
   }
 
   /** These settings with {@link #cloneWithoutLeader}. */
@@ -116,7 +181,8 @@ public record HaSettings(
         sync,
         replicatefrom,
         nostream,
-        value);
+        value,
+        standbyCluster);
   }
 
   /** Settings with asynchronous replication. */
