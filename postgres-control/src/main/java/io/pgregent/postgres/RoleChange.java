@@ -2,6 +2,7 @@ package io.pgregent.postgres;
 
 import io.pgregent.postgres.config.CallbackAction;
 import io.pgregent.postgres.config.PostgresSettings;
+import io.pgregent.postgres.config.RemotePrimary;
 import io.pgregent.postgres.os.CommandResult;
 import io.pgregent.postgres.status.PostgresClient;
 import io.pgregent.postgres.status.ServerStatus;
@@ -27,6 +28,9 @@ final class RoleChange {
     this.upstream = upstream;
   }
 
+  /** Whether on_role_change last heard {@code standby_leader}. */
+  private volatile boolean standbyLeader;
+
   void followLeader(LeaderConnection leader) {
     boolean running = node.isRunning();
     PostgresRole before = node.fileRole(true);
@@ -39,13 +43,20 @@ final class RoleChange {
     } else {
       config.reloadServer();
     }
-    if (before != PostgresRole.REPLICA) {
-      node.callbacks.call(CallbackAction.ON_ROLE_CHANGE, PostgresRole.REPLICA);
+    // Following the remote primary of a standby cluster makes this member its standby leader.
+    boolean toRemote = RemotePrimary.isRemote(leader);
+    if (before != PostgresRole.REPLICA || toRemote != standbyLeader) {
+      roleChanged(toRemote ? "standby_leader" : PostgresRole.REPLICA.patroniName());
     }
   }
 
+  private void roleChanged(String role) {
+    standbyLeader = role.equals("standby_leader");
+    node.callbacks.call(CallbackAction.ON_ROLE_CHANGE, role);
+  }
+
   void announceDemoted() {
-    node.callbacks.call(CallbackAction.ON_ROLE_CHANGE, "demoted");
+    roleChanged("demoted");
   }
 
   void demote(Optional<LeaderConnection> newLeader) {
@@ -57,7 +68,7 @@ final class RoleChange {
       // A later start() never comes up as a second primary.
       config.writeStandbyWithoutUpstream();
     }
-    node.callbacks.call(CallbackAction.ON_ROLE_CHANGE, PostgresRole.REPLICA);
+    roleChanged(PostgresRole.REPLICA.patroniName());
   }
 
   void promote(Duration timeout, Consumer<LocalPostgresState> onWritable) {
@@ -108,7 +119,7 @@ final class RoleChange {
           }
           return null;
         });
-    node.callbacks.call(CallbackAction.ON_ROLE_CHANGE, PostgresRole.PRIMARY);
+    roleChanged(PostgresRole.PRIMARY.patroniName());
   }
 
   private void runPrePromote(String prePromote, Duration timeout) {

@@ -74,10 +74,14 @@ final class HaExecutor {
 
     /** How long a crashed primary may take to start before it hands the lock on. */
     Duration primaryStartTimeout();
+
+    /** The {@code standby_cluster} in force, if this is a standby cluster. */
+    Optional<io.pgregent.core.config.StandbyCluster> standbyCluster();
   }
 
   private final Hooks hooks;
   private final java.util.concurrent.ExecutorService worker;
+  private final StandbyLeaderExecutor standby;
 
   HaExecutor(
       Dcs dcs,
@@ -99,6 +103,9 @@ final class HaExecutor {
     this.config = config;
     this.peers = peers;
     this.state = state;
+    this.standby =
+        new StandbyLeaderExecutor(
+            dcs, postgres, config, state, hooks::standbyCluster, this::whileRenewing);
     this.failsafe =
         new FailsafeClient(
             Duration.ofSeconds(2),
@@ -212,6 +219,12 @@ final class HaExecutor {
       }
       dcs.release();
       state.holdsLock = false;
+    } else if (action instanceof Action.BootstrapStandbyLeader) {
+      standby.bootstrap();
+    } else if (action instanceof Action.FollowRemote) {
+      standby.follow();
+    } else if (action instanceof Action.DemoteToStandbyLeader) {
+      standby.demote();
     } else if (action instanceof Action.Rejoin a) {
       rejoinDiverged(view.orElseThrow(), a.leader());
     } else if (action instanceof Action.StepDown a) {

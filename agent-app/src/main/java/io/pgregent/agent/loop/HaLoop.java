@@ -138,6 +138,11 @@ public final class HaLoop implements SmartLifecycle {
               public Duration primaryStartTimeout() {
                 return Duration.ofSeconds(dynamic.primaryStartTimeout());
               }
+
+              @Override
+              public Optional<io.pgregent.core.config.StandbyCluster> standbyCluster() {
+                return dynamic.standby();
+              }
             });
     this.guard =
         new LeaseGuard(
@@ -668,6 +673,7 @@ public final class HaLoop implements SmartLifecycle {
                     && postgres.settings().createReplicaMethods().stream()
                         .anyMatch(postgres::canCloneWithoutLeader));
     postgres.nostream(config.tags().nostream());
+    postgres.standbyCluster(dynamic.standby().map(StandbyLeaderExecutor::remotePrimary));
     runDueRestart(settings.paused());
     actionLock.lock();
     try {
@@ -778,6 +784,9 @@ public final class HaLoop implements SmartLifecycle {
     long vouched = state.leaseVouchedAtNanos;
     state.leaseVouchedAtNanos = Long.MIN_VALUE;
     if (paused) {
+      guard.clear();
+    } else if (pg != null && standbyLeader(pg)) {
+      // A standby leader takes no writes: nothing to stop when its lease lapses.
       guard.clear();
     } else if (vouched != Long.MIN_VALUE && (state.holdsLock || state.failsafeActive)) {
       Duration ttl = dcs.timings().ttl();
@@ -963,11 +972,17 @@ public final class HaLoop implements SmartLifecycle {
       }
       dcs.touchMember(Member.of(config.name(), memberDocument(pg)));
       rememberMembers(view.get());
-      if (state.holdsLock && pg.server().map(s -> !s.inRecovery()).orElse(false)) {
+      if (state.holdsLock
+          && pg.server().map(s -> !s.inRecovery() || standbyLeader(pg)).orElse(false)) {
+        // The standby leader, too, records its cluster and keeps slots for its standbys.
         adoptCluster(view.get(), pg.server().get().systemIdentifier());
         syncSlots(view.get());
         publishFailsafe(view.get());
-        long optime = pg.server().get().currentLsn();
+        ServerStatus server = pg.server().get();
+        long optime =
+            server.inRecovery()
+                ? Math.max(server.receiveLsn(), server.replayLsn())
+                : server.currentLsn();
         java.util.Map<String, Long> slots = slotPositions(optime);
         if (view.get().status().map(st -> st.optime() != optime).orElse(true)
             || !slots.equals(publishedSlots)) {
@@ -1105,6 +1120,13 @@ public final class HaLoop implements SmartLifecycle {
     }
   }
 
+  /** A running standby holding the lock of a standby cluster. */
+  private boolean standbyLeader(LocalPostgresState pg) {
+    return state.holdsLock
+        && dynamic.isStandbyCluster()
+        && pg.server().map(ServerStatus::inRecovery).orElse(false);
+  }
+
   ObjectNode memberDocument(LocalPostgresState pg) {
     ObjectNode doc = ClusterCodec.nodes().objectNode();
     doc.put("conn_url", "postgres://" + config.postgresql().connectAddress() + "/postgres");
@@ -1112,7 +1134,7 @@ public final class HaLoop implements SmartLifecycle {
     doc.put("state", stateName(pg, dynamic.pause()));
     String role =
         pg.server()
-            .map(s -> s.inRecovery() ? "replica" : "primary")
+            .map(s -> s.inRecovery() ? standbyLeader(pg) ? "standby_leader" : "replica" : "primary")
             .orElse(pg.dataDirectoryInitialized() ? pg.role().patroniName() : "uninitialized");
     doc.put("role", role.equals("unknown") ? "uninitialized" : role);
     doc.put("version", PATRONI_VERSION);

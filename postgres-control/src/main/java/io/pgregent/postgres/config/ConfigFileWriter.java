@@ -72,6 +72,10 @@ public final class ConfigFileWriter {
       if (standby.primarySlotName() != null) {
         conf.append("primary_slot_name = ").append(quote(standby.primarySlotName())).append('\n');
       }
+      // After the parameters: the last setting in the file wins.
+      standby
+          .recovery()
+          .forEach((k, v) -> conf.append(k).append(" = ").append(quote(v)).append('\n'));
     }
     // Kept on a primary too (it only acts in archive recovery): PostgreSQL flags a restart-only
     // parameter removed from the file as pending restart, so dropping it at promotion would show
