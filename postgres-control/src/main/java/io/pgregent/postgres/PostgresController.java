@@ -226,6 +226,16 @@ public final class PostgresController implements AutoCloseable {
   }
 
   /**
+   * Keeps the cluster-wide configuration in force in {@code patroni.dynamic.json} in the data
+   * directory, as Patroni does; nothing while there is no data directory yet.
+   */
+  public void saveDynamicConfig(String json) {
+    if (node.initialized()) {
+      node.files.writeDynamicConfig(json);
+    }
+  }
+
+  /**
    * Sets the primary this standby cluster follows ({@code standby_cluster}), or none: a {@link
    * LeaderConnection} named {@link RemotePrimary#NAME} then stands for it, and every replica gets
    * its restore settings.

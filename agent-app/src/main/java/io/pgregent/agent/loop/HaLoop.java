@@ -664,6 +664,7 @@ public final class HaLoop implements SmartLifecycle {
       dynamicApplied = true;
     }
     view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(c.settings()));
+    saveDynamic();
     HaSettings settings =
         dynamic
             .haSettings(config.name(), config.tags().nofailover(), config.tags().failoverPriority())
@@ -785,9 +786,6 @@ public final class HaLoop implements SmartLifecycle {
     state.leaseVouchedAtNanos = Long.MIN_VALUE;
     if (paused) {
       guard.clear();
-    } else if (pg != null && standbyLeader(pg)) {
-      // A standby leader takes no writes: nothing to stop when its lease lapses.
-      guard.clear();
     } else if (vouched != Long.MIN_VALUE && (state.holdsLock || state.failsafeActive)) {
       Duration ttl = dcs.timings().ttl();
       Duration margin =
@@ -834,6 +832,22 @@ public final class HaLoop implements SmartLifecycle {
     } catch (DcsException e) {
       log.warn("store read failed: {}", e.getMessage());
       return Optional.empty();
+    }
+  }
+
+  private String savedDynamic;
+
+  /** {@code patroni.dynamic.json}, written when the configuration or the data directory is new. */
+  private void saveDynamic() {
+    String json = ClusterCodec.json(dynamic.data());
+    try {
+      if (!json.equals(savedDynamic)
+          || !java.nio.file.Files.exists(postgres.dataDir().resolve("patroni.dynamic.json"))) {
+        postgres.saveDynamicConfig(json);
+        savedDynamic = json;
+      }
+    } catch (RuntimeException e) {
+      log.debug("could not save patroni.dynamic.json: {}", e.getMessage());
     }
   }
 

@@ -105,6 +105,14 @@ public final class ConfigFileWriter {
     return changed;
   }
 
+  /**
+   * Writes {@code patroni.dynamic.json}: the cluster-wide configuration last in force, where
+   * Patroni keeps it and tools look for it. Returns whether the file changed.
+   */
+  public boolean writeDynamicConfig(String json) {
+    return replace(dataDir.resolve("patroni.dynamic.json"), json);
+  }
+
   /** Creates {@code recovery.signal}: the next start recovers, then leaves recovery. */
   public void writeRecoverySignal() {
     replace(dataDir.resolve("recovery.signal"), "");
