@@ -31,21 +31,27 @@ final class RoleChange {
   /** Whether on_role_change last heard {@code standby_leader}. */
   private volatile boolean standbyLeader;
 
+  /** A demotion announced the replica role and left the server stopped: its start is no news. */
+  private volatile boolean announcedWhileStopped;
+
   void followLeader(LeaderConnection leader) {
     boolean running = node.isRunning();
     PostgresRole before = node.fileRole(true);
     upstream.follow(leader);
+    // Following the remote primary of a standby cluster makes this member its standby leader.
+    boolean toRemote = RemotePrimary.isRemote(leader);
+    boolean roleChange = before != PostgresRole.REPLICA || toRemote != standbyLeader;
     if (!running) {
-      process.start(true);
+      // A start that changes the role says so with on_role_change instead of on_start.
+      process.start(!roleChange && !announcedWhileStopped);
     } else if (before == PostgresRole.PRIMARY) {
       process.stopQuietly();
       process.start(false);
     } else {
       config.reloadServer();
     }
-    // Following the remote primary of a standby cluster makes this member its standby leader.
-    boolean toRemote = RemotePrimary.isRemote(leader);
-    if (before != PostgresRole.REPLICA || toRemote != standbyLeader) {
+    announcedWhileStopped = false;
+    if (roleChange) {
       roleChanged(toRemote ? "standby_leader" : PostgresRole.REPLICA.patroniName());
     }
   }
@@ -69,6 +75,7 @@ final class RoleChange {
       config.writeStandbyWithoutUpstream();
     }
     roleChanged(PostgresRole.REPLICA.patroniName());
+    announcedWhileStopped = newLeader.isEmpty();
   }
 
   void promote(Duration timeout, Consumer<LocalPostgresState> onWritable) {
