@@ -1,15 +1,12 @@
 package io.pgregent.agent.loop;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.agent.logging.Critical;
+import io.pgregent.agent.watchdog.Watchdog;
 import io.pgregent.core.cluster.ClusterView;
-import io.pgregent.core.cluster.Member;
-import io.pgregent.core.config.DynamicConfig;
-import io.pgregent.core.dcs.ClusterCodec;
-import io.pgregent.core.dcs.ClusterKey;
+import io.pgregent.core.cluster.Failover;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
-import io.pgregent.core.dcs.Timings;
 import io.pgregent.core.ha.Action;
 import io.pgregent.core.ha.CycleFacts;
 import io.pgregent.core.ha.Decision;
@@ -17,21 +14,15 @@ import io.pgregent.core.ha.HaDecider;
 import io.pgregent.core.ha.HaInput;
 import io.pgregent.core.ha.HaSettings;
 import io.pgregent.core.ha.LocalState;
-import io.pgregent.core.ha.PostgresRunState;
-import io.pgregent.core.ha.ReplicationStatus;
-import io.pgregent.core.ha.StandbyLink;
-import io.pgregent.core.ha.Upstream;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;
-import io.pgregent.postgres.RunState;
-import io.pgregent.postgres.StopMode;
-import io.pgregent.postgres.config.DynamicPostgresConfig;
-import io.pgregent.postgres.status.ServerStatus;
+import java.net.http.HttpClient;
 import java.time.Duration;
-import java.util.List;
+import java.time.OffsetDateTime;
 import java.util.Optional;
-import java.util.OptionalLong;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -41,6 +32,11 @@ import org.springframework.context.SmartLifecycle;
  * wait for {@code loop_wait} or until the store's watch signals a change. Decisions that only
  * gather facts (refresh or take the lock, ask the peers) are followed by another decision in the
  * same cycle; any other action ends the cycle.
+ *
+ * <p>This class runs the cycles and is what the rest of the agent talks to; the work is done by one
+ * class per concern: {@link HaExecutor} (actions), {@link MemberPublisher} (what we write to the
+ * store), {@link TaskGate} (tasks vs actions), {@link ConfigInForce}, {@link LeaseGuards}, {@link
+ * Snapshots}, {@link RestartSchedule} and {@link LoopShutdown}.
  */
 public final class HaLoop implements SmartLifecycle {
 
@@ -53,54 +49,50 @@ public final class HaLoop implements SmartLifecycle {
 
   private final Dcs dcs;
   private final PostgresController postgres;
-
-  /** Replaced when the local configuration is reloaded (the parts that apply without restart). */
-  private volatile AgentConfig config;
-
   private final LoopState state = new LoopState();
   private final FailsafeHeartbeats heartbeats;
-  private final HaExecutor executor;
+  private final ConfigInForce config;
   private final PeerClient peers;
-  private final LeaseGuard guard;
-  private final io.pgregent.agent.watchdog.Watchdog watchdog;
-  private final Object fenceLock = new Object();
-  private io.pgregent.postgres.fence.FenceProcess fence;
-  private long fenceFailedAtNanos = Long.MIN_VALUE;
-  private static final Duration FENCE_RETRY = Duration.ofMinutes(1);
-  private final AtomicReference<AgentSnapshot> snapshot = new AtomicReference<>();
-  private final AtomicReference<AgentSnapshot[]> lapsed = new AtomicReference<>();
-  private volatile DynamicConfig dynamic;
-  private boolean dynamicApplied;
+  private final LeaseGuards guards;
+  private final Snapshots snapshots;
+  private final TaskGate tasks;
+  private final RestartSchedule restarts;
+  private final LocalStates locals;
+  private final MemberPublisher publisher;
+  private final HaExecutor executor;
+  private final LoopShutdown shutdown;
+
   private volatile boolean running;
   private volatile boolean waiting;
   private volatile Thread thread;
-  private long dcsLastSeenEpochSeconds;
-  private String lastMessage = "";
-  private final java.util.Map<String, Long> membersSeen = new java.util.HashMap<>();
-
-  /** The slot positions last written to {@code status}. */
-  private java.util.Map<String, Long> publishedSlots = java.util.Map.of();
-
-  private final java.util.concurrent.locks.ReentrantLock actionLock =
-      new java.util.concurrent.locks.ReentrantLock();
-  private volatile String task;
-  private volatile long sampledAtNanos;
-  private final Object sampleLock = new Object();
   private volatile boolean wakeRequested;
-  private volatile ScheduledRestart scheduledRestart;
-  private volatile java.util.function.Consumer<ScheduledRestart> restartRunner;
+  private volatile IntConsumer onFatal;
+  private String lastMessage = "";
 
   public HaLoop(
       Dcs dcs, PostgresController postgres, AgentConfig config, FailsafeHeartbeats heartbeats) {
     this.heartbeats = heartbeats;
     this.dcs = dcs;
     this.postgres = postgres;
-    this.config = config;
-    this.dynamic = DynamicConfig.parse(config.bootstrapDcs()).config();
+    this.config = new ConfigInForce(dcs, postgres, config);
     // Built now, not on first use: the first use is the leader race, right after the lock expired.
-    java.net.http.HttpClient http = MemberHttp.client(config.properties(), Duration.ofSeconds(2));
+    HttpClient http = MemberHttp.client(config.properties(), Duration.ofSeconds(2));
     this.peers = new PeerClient(Duration.ofSeconds(2), () -> http);
-    this.watchdog = new io.pgregent.agent.watchdog.Watchdog(config.lease().watchdog());
+    this.guards = new LeaseGuards(dcs, postgres, this.config, state, System::nanoTime);
+    this.snapshots = new Snapshots(postgres, guards.guard(), System::nanoTime);
+    this.tasks = new TaskGate(config.name(), this::wake);
+    this.restarts = new RestartSchedule(this::wake);
+    this.locals = new LocalStates(postgres, this.config, state, tasks::task);
+    SlotKeeper slots = new SlotKeeper(postgres, this.config);
+    this.publisher =
+        new MemberPublisher(
+            dcs,
+            this.config,
+            state,
+            slots,
+            new FailsafeTopology(dcs, this.config, state),
+            restarts,
+            System::nanoTime);
     this.executor =
         new HaExecutor(
             dcs,
@@ -108,169 +100,16 @@ public final class HaLoop implements SmartLifecycle {
             config,
             peers,
             state,
-            new HaExecutor.Hooks() {
-              @Override
-              public void steppingDown() {
-                publishSteppingDown();
-              }
-
-              @Override
-              public void leaseRenewed() {
-                guardLease(dynamic.pause(), null);
-              }
-
-              @Override
-              public void promoted(LocalPostgresState pg) {
-                publishPromoted(pg);
-              }
-
-              @Override
-              public int loopWaitSeconds() {
-                return dynamic.loopWait();
-              }
-
-              @Override
-              public boolean mayLead() {
-                return guardsReady();
-              }
-
-              @Override
-              public Duration primaryStartTimeout() {
-                return Duration.ofSeconds(dynamic.primaryStartTimeout());
-              }
-
-              @Override
-              public Optional<io.pgregent.core.config.StandbyCluster> standbyCluster() {
-                return dynamic.standby();
-              }
-            });
-    this.guard =
-        new LeaseGuard(
-            System::nanoTime, () -> postgres.emergencyStop(Duration.ofSeconds(5)), config.name());
-    guard.addListener(
-        new LeaseGuard.Listener() {
-          @Override
-          public void renewed(Duration remaining) {
-            if (watchdog.activate(dynamic.ttl(), dynamic.loopWait())) {
-              watchdog.keepalive();
-            }
-            fenceKeepAlive(remaining);
-          }
-
-          @Override
-          public void cleared() {
-            watchdog.disable();
-            fenceDisarm();
-          }
-        });
+            new ExecutorHooks(this.config, guards, snapshots, state),
+            System::nanoTime);
+    this.shutdown = new LoopShutdown(dcs, postgres, this.config, guards, snapshots, executor);
   }
 
-  // ---- the fence: a process beside PostgreSQL that stops it when keep-alives stop ----
-
-  private io.pgregent.agent.config.GuardMode fenceMode() {
-    return config.lease().fence().mode();
-  }
-
-  /** The running fence, started (or adopted) if there is none; null when it cannot run. */
-  private io.pgregent.postgres.fence.FenceProcess fence() {
-    if (fenceMode() == io.pgregent.agent.config.GuardMode.OFF) {
-      return null;
-    }
-    synchronized (fenceLock) {
-      if (fence != null && fence.isAlive()) {
-        return fence;
-      }
-      // A fence that cannot start is tried again once a minute, not in every cycle.
-      if (fenceFailedAtNanos != Long.MIN_VALUE
-          && System.nanoTime() - fenceFailedAtNanos < FENCE_RETRY.toNanos()) {
-        return null;
-      }
-      try {
-        fence =
-            io.pgregent.postgres.fence.FenceProcess.startOrAdopt(
-                config.lease().fence().dir(), postgres.dataDir(), postgres.osUser());
-        log.info("fence running (pid {}) in {}", fence.pid(), config.lease().fence().dir());
-      } catch (RuntimeException e) {
-        fence = null;
-        fenceFailedAtNanos = System.nanoTime();
-        if (fenceMode() == io.pgregent.agent.config.GuardMode.REQUIRED) {
-          log.error("the fence cannot run, and regent.fence.mode is required: {}", e.getMessage());
-        } else {
-          log.warn("running without a fence: {}", e.getMessage());
-        }
-      }
-      return fence;
-    }
-  }
-
-  private void fenceKeepAlive(Duration remaining) {
-    io.pgregent.postgres.fence.FenceProcess f = fence();
-    if (f == null) {
-      return;
-    }
-    try {
-      f.keepAlive(remaining);
-    } catch (RuntimeException e) {
-      log.warn("fence keep-alive failed: {}", e.getMessage());
-      io.pgregent.postgres.fence.FenceProcess again = fence();
-      if (again != null && again != f) {
-        again.keepAlive(remaining);
-      }
-    }
-  }
-
-  private void fenceDisarm() {
-    synchronized (fenceLock) {
-      if (fence != null && fence.isAlive()) {
-        try {
-          fence.disarm();
-        } catch (RuntimeException e) {
-          log.warn("could not disarm the fence: {}", e.getMessage());
-        }
-      }
-    }
-  }
-
-  /** On a clean stop: the fence exits (PostgreSQL is stopped, or left to the operator in pause). */
-  private void stopFence() {
-    synchronized (fenceLock) {
-      if (fence != null) {
-        try {
-          fence.stop();
-        } catch (RuntimeException e) {
-          log.warn("could not stop the fence: {}", e.getMessage());
-        }
-        fence = null;
-      }
-    }
-  }
-
-  /**
-   * Whether this member may take or keep the leader lock as far as the fence and the watchdog go:
-   * in {@code required} mode only with a running fence, and a watchdog armed for the ttl in force.
-   */
-  private boolean guardsReady() {
-    if (dynamic.pause()) {
-      // In pause nothing is enforced, and the watchdog stays disabled.
-      return true;
-    }
-    if (fenceMode() == io.pgregent.agent.config.GuardMode.REQUIRED && fence() == null) {
-      log.warn("the fence is not running: not taking or keeping the leader lock");
-      return false;
-    }
-    if (watchdog.mode() != io.pgregent.agent.config.GuardMode.REQUIRED) {
-      return true;
-    }
-    if (!watchdog.activate(dynamic.ttl(), dynamic.loopWait())) {
-      log.warn("Watchdog device is not usable");
-      return false;
-    }
-    return true;
-  }
+  // ---- what the rest of the agent reads and asks ----
 
   /** The watchdog, for {@code /patroni}'s {@code watchdog_failed}. */
-  public io.pgregent.agent.watchdog.Watchdog watchdog() {
-    return watchdog;
+  public Watchdog watchdog() {
+    return guards.watchdog();
   }
 
   /**
@@ -278,12 +117,12 @@ public final class HaLoop implements SmartLifecycle {
    * cluster is paused (nothing is enforced then).
    */
   public boolean mayStayPrimary() {
-    return guard.valid() || dynamic.pause();
+    return guards.mayStayPrimary();
   }
 
   /** The leader's lease deadline, enforced on its own thread. */
   public LeaseGuard leaseGuard() {
-    return guard;
+    return guards.guard();
   }
 
   /** The client for other members' REST APIs, shared with the REST API's switchover checks. */
@@ -297,20 +136,7 @@ public final class HaLoop implements SmartLifecycle {
    * write-routing health checks must not outlive the lease.
    */
   public Optional<AgentSnapshot> snapshot() {
-    return leased(snapshot.get());
-  }
-
-  private Optional<AgentSnapshot> leased(AgentSnapshot s) {
-    if (s == null || !s.holdsLock() || s.paused() || guard.valid()) {
-      return Optional.ofNullable(s);
-    }
-    AgentSnapshot[] known = lapsed.get();
-    if (known != null && known[0] == s) {
-      return Optional.of(known[1]);
-    }
-    AgentSnapshot without = s.withoutLock();
-    lapsed.set(new AgentSnapshot[] {s, without});
-    return Optional.of(without);
+    return snapshots.current();
   }
 
   /**
@@ -319,7 +145,7 @@ public final class HaLoop implements SmartLifecycle {
    * may last have run a loop_wait ago).
    */
   public Optional<AgentSnapshot> freshSnapshot(Duration maxAge) {
-    return sampledSince(System.nanoTime() - maxAge.toNanos());
+    return snapshots.fresh(maxAge);
   }
 
   /**
@@ -328,53 +154,18 @@ public final class HaLoop implements SmartLifecycle {
    * concurrent requests share one sample.
    */
   public Optional<AgentSnapshot> sampledSince(long sinceNanos) {
-    AgentSnapshot s = snapshot.get();
-    if (s == null || sampledAtNanos - sinceNanos >= 0) {
-      return leased(s);
-    }
-    synchronized (sampleLock) {
-      s = snapshot.get();
-      if (sampledAtNanos - sinceNanos >= 0) {
-        return leased(s);
-      }
-      long at = System.nanoTime();
-      LocalPostgresState pg;
-      try {
-        pg = postgres.state();
-      } catch (RuntimeException e) {
-        return leased(s);
-      }
-      AgentSnapshot fresh =
-          new AgentSnapshot(
-              pg,
-              s.view(),
-              s.holdsLock(),
-              s.state().equals("stopping") ? s.state() : stateName(pg, s.paused()),
-              s.dcsLastSeenEpochSeconds(),
-              s.paused(),
-              s.message(),
-              s.completedAtNanos(),
-              s.failsafeActive());
-      // The loop may have published meanwhile: its snapshot wins.
-      if (snapshot.compareAndSet(s, fresh)) {
-        sampledAtNanos = at;
-        return leased(fresh);
-      }
-      return leased(snapshot.get());
-    }
+    return snapshots.sampledSince(sinceNanos);
   }
 
   public AgentConfig config() {
-    return config;
+    return config.local();
   }
-
-  private volatile java.util.function.IntConsumer onFatal;
 
   /**
    * What to do when the agent cannot go on (a failed bootstrap): the launcher exits the process
    * with the code given; without it the loop just stops. Called at once if that already happened.
    */
-  public void onFatal(java.util.function.IntConsumer exit) {
+  public void onFatal(IntConsumer exit) {
     this.onFatal = exit;
     if (state.fatal != null) {
       exit.accept(1);
@@ -391,90 +182,60 @@ public final class HaLoop implements SmartLifecycle {
    * status document show them from the next cycle on); other sections need a restart of the agent.
    */
   public void reloadLocal(AgentConfig fresh) {
-    AgentConfig current = config;
-    if (!fresh.tags().equals(current.tags())) {
-      log.info("tags changed on reload: {}", fresh.tags().published());
-      config = current.withTags(fresh.tags());
+    if (config.reloadLocal(fresh)) {
       wake();
     }
   }
 
   public int ttlSeconds() {
-    return dynamic.ttl();
+    return config.dynamic().ttl();
   }
 
   /** The loop_wait in force, which may be lower than the configured one. */
   public int loopWaitSeconds() {
-    return dynamic.loopWait();
+    return config.dynamic().loopWait();
   }
 
   /** Whether the cluster-wide configuration turns DCS failsafe mode on. */
   public boolean failsafeMode() {
-    return dynamic.failsafeMode();
-  }
-
-  // ---- tasks: long operations requested through the REST API ----
-
-  /** Thrown when another task runs already. */
-  public static final class TaskBusyException extends Exception {
-    public TaskBusyException(String task) {
-      super(task + " already in progress");
-    }
+    return config.dynamic().failsafeMode();
   }
 
   /** The long operation in progress, if any. */
   public Optional<String> task() {
-    return Optional.ofNullable(task);
+    return tasks.task();
   }
 
   /**
    * Runs {@code work} as a task on the calling thread: the loop takes no action on PostgreSQL while
    * it runs (a leader keeps refreshing its lock), and looks again as soon as it ends.
    */
-  public <T> T runTask(String name, java.util.concurrent.Callable<T> work) throws Exception {
-    claimTask(name);
-    try {
-      return work.call();
-    } finally {
-      endTask();
-    }
+  public <T> T runTask(String name, Callable<T> work) throws Exception {
+    return tasks.runTask(name, work);
   }
 
   /** Starts {@code work} as a task on its own thread and returns at once. */
   public void startTask(String name, Runnable work) throws TaskBusyException {
-    claimTask(name);
-    Thread t =
-        new Thread(
-            () -> {
-              try {
-                work.run();
-              } catch (RuntimeException e) {
-                log.error("{} failed: {}", name, e.getMessage());
-              } finally {
-                endTask();
-              }
-            },
-            name + "-" + config.name());
-    t.setDaemon(true);
-    t.start();
+    tasks.startTask(name, work);
   }
 
-  private void claimTask(String name) throws TaskBusyException {
-    // The loop acts under this lock and reads the task under it: never both at once.
-    actionLock.lock();
-    try {
-      if (task != null) {
-        throw new TaskBusyException(task);
-      }
-      task = name;
-    } finally {
-      actionLock.unlock();
-    }
+  public Optional<ScheduledRestart> scheduledRestart() {
+    return restarts.scheduled();
   }
 
-  private void endTask() {
-    task = null;
-    wake();
+  /** Schedules a restart; false when one is scheduled already. */
+  public boolean scheduleRestart(ScheduledRestart restart) {
+    return restarts.schedule(restart);
+  }
+
+  /** Cancels the scheduled restart; false when none was scheduled. */
+  public boolean cancelScheduledRestart() {
+    return restarts.cancel();
+  }
+
+  /** Set by the REST API: runs a due scheduled restart whose conditions hold. */
+  public void onScheduledRestart(Consumer<ScheduledRestart> runner) {
+    restarts.onRun(runner);
   }
 
   /** Makes a waiting loop run its next cycle now. */
@@ -486,94 +247,18 @@ public final class HaLoop implements SmartLifecycle {
     }
   }
 
-  // ---- scheduled restart ----
-
-  /**
-   * A restart to run at {@code at} when its conditions still hold then ({@code filters}: Patroni's
-   * role, postgres_version, restart_pending); published in the member key.
-   */
-  public record ScheduledRestart(
-      java.time.OffsetDateTime at, ObjectNode filters, String postmasterStartTime) {}
-
-  public Optional<ScheduledRestart> scheduledRestart() {
-    return Optional.ofNullable(scheduledRestart);
-  }
-
-  /** Schedules a restart; false when one is scheduled already. */
-  public synchronized boolean scheduleRestart(ScheduledRestart restart) {
-    if (scheduledRestart != null) {
-      return false;
-    }
-    scheduledRestart = restart;
-    wake();
-    return true;
-  }
-
-  /** Cancels the scheduled restart; false when none was scheduled. */
-  public synchronized boolean cancelScheduledRestart() {
-    boolean had = scheduledRestart != null;
-    scheduledRestart = null;
-    return had;
-  }
-
-  /** Set by the REST API: runs a due scheduled restart whose conditions hold. */
-  public void onScheduledRestart(java.util.function.Consumer<ScheduledRestart> runner) {
-    this.restartRunner = runner;
-  }
-
-  private void runDueRestart(boolean paused) {
-    ScheduledRestart r = scheduledRestart;
-    if (r == null || paused || System.currentTimeMillis() < r.at().toInstant().toEpochMilli()) {
-      return;
-    }
-    synchronized (this) {
-      if (scheduledRestart != r) {
-        return;
-      }
-      scheduledRestart = null;
-    }
-    java.util.function.Consumer<ScheduledRestart> runner = restartRunner;
-    if (runner != null) {
-      runner.accept(r);
-    }
-  }
-
-  /** How long to wait for the next cycle: loop_wait, or less when something is scheduled sooner. */
-  private Duration nextWait() {
-    long wait = Duration.ofSeconds(dynamic.loopWait()).toMillis();
-    long now = System.currentTimeMillis();
-    ScheduledRestart r = scheduledRestart;
-    if (r != null) {
-      wait = Math.min(wait, r.at().toInstant().toEpochMilli() - now);
-    }
-    if (state.holdsLock) {
-      AgentSnapshot s = snapshot.get();
-      java.time.OffsetDateTime at =
-          s == null
-              ? null
-              : s.view()
-                  .flatMap(ClusterView::failover)
-                  .map(io.pgregent.core.cluster.Failover::scheduledAt)
-                  .orElse(null);
-      if (at != null) {
-        wait = Math.min(wait, at.toInstant().toEpochMilli() - now);
-      }
-    }
-    return Duration.ofMillis(Math.max(0, wait));
-  }
-
   // ---- lifecycle ----
 
   @Override
   public void start() {
-    fence();
+    guards.startFence();
     running = true;
-    Thread t = new Thread(this::run, "ha-loop-" + config.name());
+    Thread t = new Thread(this::run, "ha-loop-" + config.local().name());
     t.setDaemon(false);
     thread = t;
     t.start();
     // Our REST API is up (we start after the web server): warm both ends of member-to-member TLS.
-    peers.warmUp(config.restapi().apiUrl());
+    peers.warmUp(config.local().restapi().apiUrl());
   }
 
   @Override
@@ -592,7 +277,7 @@ public final class HaLoop implements SmartLifecycle {
         Thread.currentThread().interrupt();
       }
     }
-    shutdown();
+    shutdown.run();
   }
 
   @Override
@@ -618,8 +303,8 @@ public final class HaLoop implements SmartLifecycle {
       }
       if (state.halted) {
         if (state.fatal != null) {
-          log.error(io.pgregent.agent.logging.Critical.MARKER, state.fatal);
-          java.util.function.IntConsumer exit = onFatal;
+          log.error(Critical.MARKER, state.fatal);
+          IntConsumer exit = onFatal;
           if (exit != null) {
             exit.accept(1);
           }
@@ -653,35 +338,39 @@ public final class HaLoop implements SmartLifecycle {
     }
   }
 
+  /** How long to wait for the next cycle: loop_wait, or less when something is scheduled sooner. */
+  private Duration nextWait() {
+    long wait = Duration.ofSeconds(config.dynamic().loopWait()).toMillis();
+    long now = System.currentTimeMillis();
+    Optional<ScheduledRestart> r = restarts.scheduled();
+    if (r.isPresent()) {
+      wait = Math.min(wait, r.get().at().toInstant().toEpochMilli() - now);
+    }
+    if (state.holdsLock) {
+      AgentSnapshot s = snapshots.last();
+      OffsetDateTime at =
+          s == null
+              ? null
+              : s.view().flatMap(ClusterView::failover).map(Failover::scheduledAt).orElse(null);
+      if (at != null) {
+        wait = Math.min(wait, at.toInstant().toEpochMilli() - now);
+      }
+    }
+    return Duration.ofMillis(Math.max(0, wait));
+  }
+
   /** One cycle. Returns true if an action changed something (the next cycle starts at once). */
   boolean cycle() {
     state.sessionRenewed = false;
     state.failsafeActive = false;
     Optional<ClusterView> view = readView();
-    if (!dynamicApplied) {
-      // PostgreSQL gets the cluster-wide parameters before anything starts it, bootstrap included.
-      applyPostgres(dynamic);
-      dynamicApplied = true;
-    }
-    view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(c.settings()));
-    saveDynamic();
-    HaSettings settings =
-        dynamic
-            .haSettings(config.name(), config.tags().nofailover(), config.tags().failoverPriority())
-            .withReplicationTags(config.tags().replicatefrom(), config.tags().nostream())
-            .withCloneWithoutLeader(
-                postgres != null
-                    && postgres.settings().createReplicaMethods().stream()
-                        .anyMatch(postgres::canCloneWithoutLeader));
-    postgres.nostream(config.tags().nostream());
-    postgres.standbyCluster(dynamic.standby().map(StandbyLeaderExecutor::remotePrimary));
-    runDueRestart(settings.paused());
-    actionLock.lock();
-    try {
-      return decideAndAct(view, settings);
-    } finally {
-      actionLock.unlock();
-    }
+    config.apply(view);
+    HaSettings settings = config.haSettings();
+    postgres.nostream(config.local().tags().nostream());
+    postgres.standbyCluster(config.dynamic().standby().map(StandbyLeaderExecutor::remotePrimary));
+    config.saveDynamic();
+    restarts.runDue(settings.paused(), System.currentTimeMillis());
+    return tasks.acting(() -> decideAndAct(view, settings));
   }
 
   private boolean decideAndAct(Optional<ClusterView> view, HaSettings settings) {
@@ -697,8 +386,8 @@ public final class HaLoop implements SmartLifecycle {
     Decision decision = null;
     boolean acted = false;
     for (int i = 0; i < MAX_DECISIONS_PER_CYCLE && running; i++) {
-      LocalState local = local(pg);
-      trackPrimaryDown(view, local);
+      LocalState local = locals.local(pg);
+      locals.trackPrimaryDown(view, local, System.nanoTime());
       decision =
           HaDecider.decide(
               new HaInput(
@@ -729,7 +418,7 @@ public final class HaLoop implements SmartLifecycle {
           || decision.action() instanceof Action.CloneWithoutLeader) {
         // Known before the copy starts, as with Patroni: the leader creates our replication slot
         // meanwhile, so the new standby streams at once instead of retrying without a slot.
-        publishMember(view, pg);
+        publisher.publish(view, pg);
       }
       HaExecutor.Outcome outcome;
       try {
@@ -741,7 +430,7 @@ public final class HaLoop implements SmartLifecycle {
         break;
       }
       facts = outcome.facts();
-      guardLease(settings.paused(), pg);
+      guards.guardLease(settings.paused(), pg);
       if (outcome.storeLost()) {
         view = Optional.empty();
       }
@@ -757,48 +446,22 @@ public final class HaLoop implements SmartLifecycle {
     if (view.isPresent()) {
       state.memory = state.memory.withWasLeader(state.holdsLock);
     }
-    guardLease(settings.paused(), pg);
+    guards.guardLease(settings.paused(), pg);
     heartbeats.holdsLock(state.holdsLock);
-    publishMember(view, pg);
-    sampledAtNanos = sampledAt;
-    snapshot.set(
+    publisher.publish(view, pg);
+    snapshots.publish(
         new AgentSnapshot(
             pg,
             view,
             state.holdsLock || state.failsafeActive,
-            stateName(pg, dynamic.pause()),
-            dcsLastSeenEpochSeconds,
+            LocalStates.stateName(pg, config.dynamic().pause()),
+            state.dcsLastSeenEpochSeconds,
             settings.paused(),
             decision == null ? "" : decision.message(),
             System.nanoTime(),
-            state.failsafeActive));
+            state.failsafeActive),
+        sampledAt);
     return acted;
-  }
-
-  /**
-   * Hands a renewal to the lease guard, or tells it we vouch for no lease: in pause (nothing is
-   * stopped automatically then), or once PostgreSQL is no longer a writable primary and the lock is
-   * not ours. A primary that lost its lock keeps its deadline: if the demotion does not happen in
-   * time, the guard stops it.
-   */
-  private void guardLease(boolean paused, LocalPostgresState pg) {
-    long vouched = state.leaseVouchedAtNanos;
-    state.leaseVouchedAtNanos = Long.MIN_VALUE;
-    if (paused) {
-      guard.clear();
-    } else if (vouched != Long.MIN_VALUE && (state.holdsLock || state.failsafeActive)) {
-      Duration ttl = dcs.timings().ttl();
-      Duration margin =
-          watchdog.isActive()
-              ? Duration.ofSeconds(watchdog.settings().safetyMarginSeconds((int) ttl.toSeconds()))
-              : LeaseGuard.defaultMargin(ttl);
-      guard.renewed(vouched, dcs.leaseDuration(), margin);
-    } else if (pg != null
-        && !state.holdsLock
-        && !state.failsafeActive
-        && !pg.server().map(s -> !s.inRecovery()).orElse(pg.runState() == RunState.RUNNING)) {
-      guard.clear();
-    }
   }
 
   /**
@@ -824,486 +487,14 @@ public final class HaLoop implements SmartLifecycle {
   private Optional<ClusterView> readView() {
     try {
       ClusterView view = dcs.read();
-      dcsLastSeenEpochSeconds = System.currentTimeMillis() / 1000;
-      if (view.leader().map(l -> !l.name().equals(config.name())).orElse(true)) {
+      state.dcsLastSeenEpochSeconds = System.currentTimeMillis() / 1000;
+      if (view.leader().map(l -> !l.name().equals(config.local().name())).orElse(true)) {
         state.holdsLock = false;
       }
       return Optional.of(view);
     } catch (DcsException e) {
       log.warn("store read failed: {}", e.getMessage());
       return Optional.empty();
-    }
-  }
-
-  private String savedDynamic;
-
-  /** {@code patroni.dynamic.json}, written when the configuration or the data directory is new. */
-  private void saveDynamic() {
-    String json = ClusterCodec.json(dynamic.data());
-    try {
-      if (!json.equals(savedDynamic)
-          || !java.nio.file.Files.exists(postgres.dataDir().resolve("patroni.dynamic.json"))) {
-        postgres.saveDynamicConfig(json);
-        savedDynamic = json;
-      }
-    } catch (RuntimeException e) {
-      log.debug("could not save patroni.dynamic.json: {}", e.getMessage());
-    }
-  }
-
-  private void applyDynamic(DynamicConfig next) {
-    if (next.data().equals(dynamic.data())) {
-      return;
-    }
-    dynamic = next;
-    Timings timings = next.timings();
-    timings.warning().ifPresent(log::warn);
-    dcs.setTimings(timings.dcsTimings());
-    applyPostgres(next);
-  }
-
-  /** What PostgreSQL takes from the dynamic configuration. */
-  static DynamicPostgresConfig postgresConfig(DynamicConfig config) {
-    DynamicConfig.Postgresql pg = config.postgresql();
-    return new DynamicPostgresConfig(
-        pg.parameters(),
-        pg.usePgRewind(),
-        pg.useSlots(),
-        config.physicalSlots(),
-        config.logicalSlots());
-  }
-
-  private void applyPostgres(DynamicConfig config) {
-    try {
-      if (postgres.configure(postgresConfig(config))) {
-        log.info("applied the cluster-wide PostgreSQL configuration");
-      }
-    } catch (RuntimeException e) {
-      log.warn("could not apply the cluster-wide PostgreSQL configuration: {}", e.getMessage());
-    }
-  }
-
-  private void trackPrimaryDown(Optional<ClusterView> view, LocalState local) {
-    boolean leader = view.map(v -> v.isLockedBy(config.name())).orElse(false);
-    if (leader && local.run() != PostgresRunState.RUNNING) {
-      if (state.memory.primaryDownSinceNanos().isEmpty()) {
-        state.memory = state.memory.withPrimaryDownSince(OptionalLong.of(System.nanoTime()));
-      }
-    } else if (state.memory.primaryDownSinceNanos().isPresent()) {
-      state.memory = state.memory.withPrimaryDownSince(OptionalLong.empty());
-    }
-  }
-
-  LocalState local(LocalPostgresState pg) {
-    PostgresRunState run;
-    if (!pg.dataDirectoryInitialized()) {
-      run = PostgresRunState.NO_DATA;
-    } else if (pg.runState() == RunState.RUNNING) {
-      run = pg.server().isPresent() ? PostgresRunState.RUNNING : PostgresRunState.STARTING;
-    } else if (pg.runState() == RunState.CRASHED) {
-      run = PostgresRunState.CRASHED;
-    } else {
-      run = PostgresRunState.STOPPED;
-    }
-    Optional<ServerStatus> s = pg.server();
-    boolean inRecovery =
-        s.map(ServerStatus::inRecovery)
-            .orElse(pg.role() == io.pgregent.postgres.PostgresRole.REPLICA);
-    long wal =
-        s.map(x -> x.inRecovery() ? Math.max(x.receiveLsn(), x.replayLsn()) : x.currentLsn())
-            .orElse(0L);
-    Optional<String> sysid = pg.systemIdentifier();
-    if (sysid.isEmpty() && pg.dataDirectoryInitialized() && run != PostgresRunState.RUNNING) {
-      try {
-        String id = postgres.controlData().systemIdentifier();
-        sysid = id.isEmpty() ? Optional.empty() : Optional.of(id);
-      } catch (RuntimeException e) {
-        sysid = Optional.empty();
-      }
-    }
-    return new LocalState(
-        run,
-        inRecovery,
-        sysid,
-        s.map(ServerStatus::timeline).orElse(0),
-        wal,
-        Optional.ofNullable(state.following),
-        s.map(ServerStatus::streaming).orElse(false),
-        Optional.ofNullable(task),
-        replication(s));
-  }
-
-  /** A primary's standbys and the {@code synchronous_standby_names} we put in force. */
-  private ReplicationStatus replication(Optional<ServerStatus> server) {
-    boolean primary = server.map(x -> !x.inRecovery()).orElse(false);
-    if (!primary) {
-      state.syncMark = -1;
-      return new ReplicationStatus(postgres.synchronousStandbyNames(), -1, List.of());
-    }
-    if (state.syncMark < 0) {
-      state.syncMark = server.get().currentLsn();
-    }
-    boolean apply =
-        dynamic
-            .data()
-            .path("postgresql")
-            .path("parameters")
-            .path("synchronous_commit")
-            .asText("")
-            .trim()
-            .equalsIgnoreCase("remote_apply");
-    List<StandbyLink> links =
-        server.get().replication().stream()
-            .filter(r -> r.applicationName() != null && !r.applicationName().isBlank())
-            .map(
-                r ->
-                    new StandbyLink(
-                        r.applicationName(),
-                        r.state(),
-                        r.syncState(),
-                        r.flushLsn(),
-                        apply ? r.replayLsn() : r.flushLsn()))
-            .toList();
-    return new ReplicationStatus(postgres.synchronousStandbyNames(), state.syncMark, links);
-  }
-
-  // ---- what we publish ----
-
-  private void publishMember(Optional<ClusterView> view, LocalPostgresState pg) {
-    if (view.isEmpty()) {
-      return;
-    }
-    try {
-      long now = System.nanoTime();
-      if (!state.sessionRenewed
-          && renewalDue(
-              now - state.sessionRenewedAtNanos,
-              dynamic.ttl(),
-              dynamic.loopWait(),
-              dynamic.retryTimeout())) {
-        dcs.renewSession();
-        state.renewed(now);
-      }
-      dcs.touchMember(Member.of(config.name(), memberDocument(pg)));
-      rememberMembers(view.get());
-      if (state.holdsLock
-          && pg.server().map(s -> !s.inRecovery() || standbyLeader(pg)).orElse(false)) {
-        // The standby leader, too, records its cluster and keeps slots for its standbys.
-        adoptCluster(view.get(), pg.server().get().systemIdentifier());
-        syncSlots(view.get());
-        publishFailsafe(view.get());
-        ServerStatus server = pg.server().get();
-        long optime =
-            server.inRecovery()
-                ? Math.max(server.receiveLsn(), server.replayLsn())
-                : server.currentLsn();
-        java.util.Map<String, Long> slots = slotPositions(optime);
-        if (view.get().status().map(st -> st.optime() != optime).orElse(true)
-            || !slots.equals(publishedSlots)) {
-          dcs.put(ClusterKey.STATUS, ClusterCodec.encodeStatus(optime, slots, java.util.List.of()));
-          publishedSlots = slots;
-        }
-      } else if (pg.server().map(s -> s.inRecovery()).orElse(false)) {
-        syncCascadingSlots(view.get());
-      }
-    } catch (DcsException e) {
-      log.warn("could not publish member state: {}", e.getMessage());
-    }
-  }
-
-  /**
-   * Whether a member that holds no lock must renew its lease now, {@code sinceNanos} after the last
-   * renewal. The lease carries only its member key, so it is renewed only when waiting would leave
-   * too little of the ttl for the next cycle (up to loop_wait away, plus retry_timeout of retries,
-   * plus a second): every cycle at Patroni's defaults, every other one at ttl=10/loop_wait=2. A
-   * leader renews in every cycle, and a member renews before it takes the lock.
-   */
-  static boolean renewalDue(long sinceNanos, int ttl, int loopWait, int retryTimeout) {
-    if (sinceNanos < 0) {
-      return true; // never renewed (the difference overflowed)
-    }
-    long slackSeconds = (long) ttl - loopWait - retryTimeout - 1;
-    return slackSeconds <= 0 || sinceNanos >= slackSeconds * 1_000_000_000L;
-  }
-
-  /**
-   * A running primary that took the lock of a cluster the store does not know yet (an existing
-   * primary adopted as it is): record its system identifier and the initial configuration, as a
-   * bootstrap would have.
-   */
-  private void adoptCluster(ClusterView view, String systemIdentifier) {
-    if (view.initialize().isEmpty()
-        && dcs.compareAndSet(ClusterKey.INITIALIZE, 0, systemIdentifier)) {
-      log.info("adopted the running cluster with system identifier {}", systemIdentifier);
-    }
-    if (view.config().isEmpty() && view.malformedKeys().stream().noneMatch("config"::equals)) {
-      dcs.compareAndSet(ClusterKey.CONFIG, 0, ClusterCodec.json(config.bootstrapDcs()));
-    }
-  }
-
-  /**
-   * In failsafe mode the leader keeps every member's REST address in the store, and remembers them:
-   * cut off from the store, these are the members it must hear from to stay primary.
-   */
-  private void publishFailsafe(ClusterView view) {
-    if (!dynamic.failsafeMode()) {
-      state.failsafeMembers = java.util.Map.of();
-      state.failsafeListed = false;
-      return;
-    }
-    java.util.Map<String, String> all = new java.util.TreeMap<>();
-    view.members().values().forEach(m -> m.apiUrl().ifPresent(u -> all.put(m.name(), u)));
-    all.put(config.name(), config.restapi().apiUrl());
-    java.util.Map<String, String> current =
-        view.failsafe().map(f -> f.members()).orElse(java.util.Map.of());
-    if (!current.equals(all)) {
-      dcs.put(
-          ClusterKey.FAILSAFE, ClusterCodec.encode(new io.pgregent.core.cluster.Failsafe(all, 0)));
-    }
-    java.util.Map<String, String> others = new java.util.TreeMap<>(all);
-    others.remove(config.name());
-    state.failsafeMembers = java.util.Map.copyOf(others);
-    state.failsafeListed = true;
-  }
-
-  /** Members seen lately keep their replication slot, so that a restarted one can catch up. */
-  private void rememberMembers(ClusterView view) {
-    long now = System.nanoTime();
-    view.members().keySet().forEach(m -> membersSeen.put(m, now));
-    long keep = Duration.ofSeconds(dynamic.memberSlotsTtl()).toNanos();
-    membersSeen.values().removeIf(seen -> now - seen > keep);
-  }
-
-  /**
-   * The leader keeps a slot for every member seen lately but those tagged {@code nostream} (they
-   * never stream); the slot of a member streaming from another member follows the position it
-   * reports.
-   */
-  private void syncSlots(ClusterView view) {
-    try {
-      java.util.Set<String> members = new java.util.HashSet<>(membersSeen.keySet());
-      java.util.Map<String, Long> cascading = new java.util.HashMap<>();
-      for (Member m : view.members().values()) {
-        if (Upstream.tag(m, "nostream")) {
-          members.remove(m.name());
-        } else if (Upstream.replicatefrom(m)
-            .filter(from -> !from.equals(config.name()) && view.member(from).isPresent())
-            .isPresent()) {
-          cascading.put(m.name(), m.xlogLocation().orElse(0L));
-        }
-      }
-      postgres.syncReplicationSlots(members, cascading);
-    } catch (RuntimeException e) {
-      log.warn("could not manage replication slots: {}", e.getMessage());
-    }
-  }
-
-  /**
-   * What the leader publishes in {@code status.slots}: the position of each of its slots and its
-   * own, so that members keeping copies of them can follow (as Patroni's members read them).
-   */
-  private java.util.Map<String, Long> slotPositions(long optime) {
-    java.util.Map<String, Long> slots = new java.util.TreeMap<>();
-    if (!dynamic.postgresql().useSlots()) {
-      return slots;
-    }
-    try {
-      slots.putAll(postgres.slotPositions());
-    } catch (RuntimeException e) {
-      log.debug("could not read the replication slots: {}", e.getMessage());
-    }
-    slots.put(io.pgregent.postgres.SlotNames.forMember(config.name()), optime);
-    return slots;
-  }
-
-  /** A replica keeps the slots of the members streaming from it (tag {@code replicatefrom}). */
-  private void syncCascadingSlots(ClusterView view) {
-    try {
-      java.util.Set<String> members = new java.util.HashSet<>();
-      String leader = view.leader().map(l -> l.name()).orElse(null);
-      for (Member m : view.members().values()) {
-        if (!m.name().equals(leader)
-            && !Upstream.tag(m, "nostream")
-            && Upstream.replicatefrom(m).map(config.name()::equals).orElse(false)) {
-          members.add(m.name());
-        }
-      }
-      postgres.syncCascadingSlots(members);
-    } catch (RuntimeException e) {
-      log.warn("could not manage replication slots: {}", e.getMessage());
-    }
-  }
-
-  /** A running standby holding the lock of a standby cluster. */
-  private boolean standbyLeader(LocalPostgresState pg) {
-    return state.holdsLock
-        && dynamic.isStandbyCluster()
-        && pg.server().map(ServerStatus::inRecovery).orElse(false);
-  }
-
-  ObjectNode memberDocument(LocalPostgresState pg) {
-    ObjectNode doc = ClusterCodec.nodes().objectNode();
-    doc.put("conn_url", "postgres://" + config.postgresql().connectAddress() + "/postgres");
-    doc.put("api_url", config.restapi().apiUrl());
-    doc.put("state", stateName(pg, dynamic.pause()));
-    String role =
-        pg.server()
-            .map(s -> s.inRecovery() ? standbyLeader(pg) ? "standby_leader" : "replica" : "primary")
-            .orElse(pg.dataDirectoryInitialized() ? pg.role().patroniName() : "uninitialized");
-    doc.put("role", role.equals("unknown") ? "uninitialized" : role);
-    doc.put("version", PATRONI_VERSION);
-    doc.put("regent_version", RegentVersion.current());
-    pg.server()
-        .ifPresent(
-            s -> {
-              if (s.inRecovery()) {
-                long position = Math.max(s.receiveLsn(), s.replayLsn());
-                doc.put("xlog_location", position);
-                if (s.replayLsn() >= 0) {
-                  doc.put("replay_lsn", s.replayLsn());
-                }
-                if (s.receiveLsn() >= 0) {
-                  doc.put("receive_lsn", s.receiveLsn());
-                }
-                doc.put("replication_state", s.streaming() ? "streaming" : "in archive recovery");
-              } else {
-                doc.put("xlog_location", s.currentLsn());
-              }
-              doc.put("timeline", s.timeline());
-            });
-    java.util.Map<String, Object> published = config.tags().published();
-    if (!published.isEmpty()) {
-      ObjectNode tags = doc.putObject("tags");
-      published.forEach((k, v) -> tags.putPOJO(k, v));
-    }
-    if (pg.pendingRestart()) {
-      doc.put("pending_restart", true);
-    }
-    if (dynamic.pause()) {
-      doc.put("pause", true);
-    }
-    ScheduledRestart restart = scheduledRestart;
-    if (restart != null) {
-      ObjectNode r = doc.putObject("scheduled_restart");
-      r.put(
-          "schedule",
-          restart
-              .at()
-              .format(java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssxxx")));
-      r.setAll(restart.filters());
-      if (restart.postmasterStartTime() != null) {
-        r.put("postmaster_start_time", restart.postmasterStartTime());
-      }
-    }
-    return doc;
-  }
-
-  /**
-   * A promoted PostgreSQL accepts writes, as {@code pg} (the sample that showed it) says: health
-   * checks say "primary" from now on. They still need the lock and a lease the guard vouches for.
-   */
-  private void publishPromoted(LocalPostgresState pg) {
-    AgentSnapshot s = snapshot.get();
-    snapshot.set(
-        new AgentSnapshot(
-            pg,
-            s == null ? Optional.empty() : s.view(),
-            state.holdsLock,
-            stateName(pg, dynamic.pause()),
-            dcsLastSeenEpochSeconds,
-            s != null && s.paused(),
-            "promoted self to leader",
-            System.nanoTime()));
-    log.info("PostgreSQL accepts writes: answering as the primary");
-  }
-
-  /** Before a switchover stops PostgreSQL: peers and health checks must no longer see a primary. */
-  private void publishSteppingDown() {
-    AgentSnapshot s = snapshot.get();
-    if (s != null) {
-      snapshot.set(
-          new AgentSnapshot(
-              s.postgres(),
-              s.view(),
-              false,
-              "stopping",
-              s.dcsLastSeenEpochSeconds(),
-              s.paused(),
-              "manual failover: demoting myself",
-              System.nanoTime()));
-    }
-  }
-
-  static String stateName(LocalPostgresState pg, boolean paused) {
-    if (!pg.dataDirectoryInitialized()) {
-      return "stopped";
-    }
-    return switch (pg.runState()) {
-      case RUNNING -> pg.server().isPresent() ? "running" : "starting";
-      // In pause the operator owns PostgreSQL: however it went down, it is stopped, not crashed
-      // (nothing will recover it until the operator starts it).
-      case CRASHED -> paused ? "stopped" : "crashed";
-      default -> "stopped";
-    };
-  }
-
-  // ---- shutdown ----
-
-  /** On SIGTERM: stop PostgreSQL and, as leader, release the lock so failover starts at once. */
-  private void shutdown() {
-    if (dynamic.pause()) {
-      // Maintenance mode: the operator owns PostgreSQL; it keeps running, and so does its lock
-      // until the lease expires. The guards stand down.
-      log.info("Leader key is not deleted and Postgresql is not stopped due paused state");
-      guard.clear();
-      guard.close();
-      executor.close();
-      watchdog.close();
-      stopFence();
-      return;
-    }
-    try {
-      if (postgres.isRunning()) {
-        postgres.stop(StopMode.FAST, postgres.settings().pgCtlTimeout());
-      }
-    } catch (RuntimeException e) {
-      log.warn("stopping PostgreSQL at shutdown failed: {}", e.getMessage());
-    }
-    if (!postgres.isRunning()) {
-      guard.clear();
-    }
-    // Peers racing for the lock ask our REST API: it must no longer say "primary".
-    snapshot()
-        .ifPresent(
-            s ->
-                snapshot.set(
-                    new AgentSnapshot(
-                        postgres.state(),
-                        s.view(),
-                        false,
-                        "stopped",
-                        s.dcsLastSeenEpochSeconds(),
-                        s.paused(),
-                        "shutting down",
-                        System.nanoTime())));
-    try {
-      // Release only once PostgreSQL is down, whatever the loop last knew of the lock: release()
-      // deletes the key only if it holds our name.
-      if (postgres.isRunning()) {
-        log.error(
-            "PostgreSQL is still running at shutdown: keeping the leader lock until it expires");
-      } else if (dcs.release()) {
-        log.info("released the leader lock at shutdown");
-      }
-      dcs.deleteMember();
-    } catch (DcsException e) {
-      log.warn("could not clean up the store at shutdown: {}", e.getMessage());
-    }
-    guard.close();
-    executor.close();
-    watchdog.close();
-    if (!postgres.isRunning()) {
-      stopFence();
     }
   }
 }

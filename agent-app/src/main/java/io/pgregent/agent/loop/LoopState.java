@@ -56,6 +56,9 @@ final class LoopState {
    */
   long syncMark = -1;
 
+  /** When the store last answered a read (wall clock, seconds), for {@code /patroni}. */
+  volatile long dcsLastSeenEpochSeconds;
+
   /** The decider asked us to stop. */
   boolean halted;
 

@@ -6,6 +6,8 @@ import io.pgregent.agent.loop.AgentSnapshot;
 import io.pgregent.agent.loop.HaLoop;
 import io.pgregent.agent.loop.LocalConfigReload;
 import io.pgregent.agent.loop.PeerClient;
+import io.pgregent.agent.loop.ScheduledRestart;
+import io.pgregent.agent.loop.TaskBusyException;
 import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Failover;
@@ -434,7 +436,7 @@ public class ActionsController {
               .flatMap(s -> s.postgres().server())
               .map(st -> String.valueOf(st.postmasterStartTime()))
               .orElse(null);
-      if (!loop.scheduleRestart(new HaLoop.ScheduledRestart(at, filters, started))) {
+      if (!loop.scheduleRestart(new ScheduledRestart(at, filters, started))) {
         return Responses.text(
             409, "Failed to schedule restart: another restart is already scheduled");
       }
@@ -452,7 +454,7 @@ public class ActionsController {
             postgres.restart(loop::mayStayPrimary);
             return Responses.text(200, "restarted successfully");
           });
-    } catch (HaLoop.TaskBusyException e) {
+    } catch (TaskBusyException e) {
       return Responses.text(503, "restart failed: " + e.getMessage());
     } catch (Exception e) {
       log.warn("restart requested through the REST API failed: {}", e.getMessage());
@@ -461,7 +463,7 @@ public class ActionsController {
   }
 
   /** Runs a scheduled restart when it is due, if its conditions still hold. */
-  private void runScheduledRestart(HaLoop.ScheduledRestart r) {
+  private void runScheduledRestart(ScheduledRestart r) {
     Optional<AgentSnapshot> snapshot = loop.snapshot();
     if (snapshot.isEmpty() || !conditionsMet(snapshot.get(), r.filters())) {
       log.info("scheduled restart at {} skipped: its conditions are not satisfied", r.at());
@@ -474,7 +476,7 @@ public class ActionsController {
             log.info("restarting PostgreSQL as scheduled for {}", r.at());
             postgres.restart(loop::mayStayPrimary);
           });
-    } catch (HaLoop.TaskBusyException e) {
+    } catch (TaskBusyException e) {
       log.warn("scheduled restart at {} skipped: {}", r.at(), e.getMessage());
     }
   }
@@ -568,7 +570,7 @@ public class ActionsController {
             postgres.reinitialize(from, Duration.ofMinutes(30));
             log.info("reinitialized this replica from {}", leader);
           });
-    } catch (HaLoop.TaskBusyException e) {
+    } catch (TaskBusyException e) {
       return Responses.text(503, e.getMessage());
     }
     return Responses.text(200, "reinitialize started");

@@ -46,9 +46,9 @@ class AdoptionTests {
       try (PostgresController primary = new PostgresController(pg0.postgresql(), scheduler);
           PostgresController standby = new PostgresController(pg1.postgresql(), scheduler)) {
         primary.configure(
-            HaLoop.postgresConfig(DynamicConfig.parse(TestMembers.bootstrapDcs()).config()));
+            ConfigInForce.postgresConfig(DynamicConfig.parse(TestMembers.bootstrapDcs()).config()));
         standby.configure(
-            HaLoop.postgresConfig(DynamicConfig.parse(TestMembers.bootstrapDcs()).config()));
+            ConfigInForce.postgresConfig(DynamicConfig.parse(TestMembers.bootstrapDcs()).config()));
         primary.bootstrap();
         systemIdentifier = primary.state().systemIdentifier().orElseThrow();
         try (Connection c = connect(pg0);

@@ -27,7 +27,7 @@ class LeaseRenewalTests {
   void renewsBeforeTheLeaseCouldLapse(
       int ttl, int loopWait, int retryTimeout, long sinceMillis, boolean due) {
     assertThat(
-            HaLoop.renewalDue(
+            MemberPublisher.renewalDue(
                 Duration.ofMillis(sinceMillis).toNanos(), ttl, loopWait, retryTimeout))
         .isEqualTo(due);
   }
@@ -44,7 +44,7 @@ class LeaseRenewalTests {
       long now = 0;
       for (int cycle = 0; cycle < 50; cycle++) {
         now += Duration.ofSeconds(loopWait).toMillis() + work;
-        if (HaLoop.renewalDue(
+        if (MemberPublisher.renewalDue(
             Duration.ofMillis(now - renewedAt).toNanos(), ttl, loopWait, retryTimeout)) {
           assertThat(now + retryTimeout * 1000L - renewedAt)
               .as("renewal at %d ms, %d ms of work per cycle", now, work)
@@ -64,7 +64,7 @@ class LeaseRenewalTests {
   void aMemberThatNeverRenewedRenewsAtOnce() {
     LoopState state = new LoopState();
     long now = System.nanoTime();
-    assertThat(HaLoop.renewalDue(now - state.sessionRenewedAtNanos, 30, 10, 10)).isTrue();
-    assertThat(HaLoop.renewalDue(-now - state.sessionRenewedAtNanos, 30, 10, 10)).isTrue();
+    assertThat(MemberPublisher.renewalDue(now - state.sessionRenewedAtNanos, 30, 10, 10)).isTrue();
+    assertThat(MemberPublisher.renewalDue(-now - state.sessionRenewedAtNanos, 30, 10, 10)).isTrue();
   }
 }

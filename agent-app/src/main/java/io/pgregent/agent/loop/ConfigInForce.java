@@ -1,0 +1,131 @@
+package io.pgregent.agent.loop;
+
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.config.DynamicConfig;
+import io.pgregent.core.dcs.Dcs;
+import io.pgregent.core.dcs.Timings;
+import io.pgregent.core.ha.HaSettings;
+import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.config.DynamicPostgresConfig;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The configuration in force: the local one (reloaded in part without a restart) and the
+ * cluster-wide one from the store, applied to the store's timings and to PostgreSQL when it
+ * changes.
+ */
+final class ConfigInForce {
+
+  private static final Logger log = LoggerFactory.getLogger(ConfigInForce.class);
+
+  private final Dcs dcs;
+  private final PostgresController postgres;
+
+  /** Replaced when the local configuration is reloaded (the parts that apply without restart). */
+  private volatile AgentConfig local;
+
+  private volatile DynamicConfig dynamic;
+  private boolean applied;
+
+  ConfigInForce(Dcs dcs, PostgresController postgres, AgentConfig local) {
+    this.dcs = dcs;
+    this.postgres = postgres;
+    this.local = local;
+    this.dynamic = DynamicConfig.parse(local.bootstrapDcs()).config();
+  }
+
+  AgentConfig local() {
+    return local;
+  }
+
+  DynamicConfig dynamic() {
+    return dynamic;
+  }
+
+  /**
+   * Applies a re-read local configuration: the tags take effect at once; other sections need a
+   * restart of the agent. True when something changed.
+   */
+  boolean reloadLocal(AgentConfig fresh) {
+    AgentConfig current = local;
+    if (fresh.tags().equals(current.tags())) {
+      return false;
+    }
+    log.info("tags changed on reload: {}", fresh.tags().published());
+    local = current.withTags(fresh.tags());
+    return true;
+  }
+
+  /** Brings the cluster-wide configuration in {@code view} (if any) into force. */
+  void apply(Optional<ClusterView> view) {
+    if (!applied) {
+      // PostgreSQL gets the cluster-wide parameters before anything starts it, bootstrap included.
+      applyPostgres(dynamic);
+      applied = true;
+    }
+    view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(c.settings()));
+  }
+
+  private String savedDynamic;
+
+  /** {@code patroni.dynamic.json}, written when the configuration or the data directory is new. */
+  void saveDynamic() {
+    String json = io.pgregent.core.dcs.ClusterCodec.json(dynamic.data());
+    try {
+      if (!json.equals(savedDynamic)
+          || !java.nio.file.Files.exists(postgres.dataDir().resolve("patroni.dynamic.json"))) {
+        postgres.saveDynamicConfig(json);
+        savedDynamic = json;
+      }
+    } catch (RuntimeException e) {
+      log.debug("could not save patroni.dynamic.json: {}", e.getMessage());
+    }
+  }
+
+  /** The decider's settings from the configuration in force. */
+  HaSettings haSettings() {
+    AgentConfig config = local;
+    return dynamic
+        .haSettings(config.name(), config.tags().nofailover(), config.tags().failoverPriority())
+        .withReplicationTags(config.tags().replicatefrom(), config.tags().nostream())
+        .withCloneWithoutLeader(
+            postgres != null
+                && postgres.settings().createReplicaMethods().stream()
+                    .anyMatch(postgres::canCloneWithoutLeader));
+  }
+
+  private void applyDynamic(DynamicConfig next) {
+    if (next.data().equals(dynamic.data())) {
+      return;
+    }
+    dynamic = next;
+    Timings timings = next.timings();
+    timings.warning().ifPresent(log::warn);
+    dcs.setTimings(timings.dcsTimings());
+    applyPostgres(next);
+  }
+
+  /** What PostgreSQL takes from the dynamic configuration. */
+  static DynamicPostgresConfig postgresConfig(DynamicConfig config) {
+    DynamicConfig.Postgresql pg = config.postgresql();
+    return new DynamicPostgresConfig(
+        pg.parameters(),
+        pg.usePgRewind(),
+        pg.useSlots(),
+        config.physicalSlots(),
+        config.logicalSlots());
+  }
+
+  private void applyPostgres(DynamicConfig config) {
+    try {
+      if (postgres.configure(postgresConfig(config))) {
+        log.info("applied the cluster-wide PostgreSQL configuration");
+      }
+    } catch (RuntimeException e) {
+      log.warn("could not apply the cluster-wide PostgreSQL configuration: {}", e.getMessage());
+    }
+  }
+}

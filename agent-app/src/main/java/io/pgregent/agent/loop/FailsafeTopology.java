@@ -1,0 +1,47 @@
+package io.pgregent.agent.loop;
+
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.cluster.Failsafe;
+import io.pgregent.core.dcs.ClusterCodec;
+import io.pgregent.core.dcs.ClusterKey;
+import io.pgregent.core.dcs.Dcs;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * In failsafe mode the leader keeps every member's REST address in the store, and remembers them:
+ * cut off from the store, these are the members it must hear from to stay primary.
+ */
+final class FailsafeTopology {
+
+  private final Dcs dcs;
+  private final ConfigInForce config;
+  private final LoopState state;
+
+  FailsafeTopology(Dcs dcs, ConfigInForce config, LoopState state) {
+    this.dcs = dcs;
+    this.config = config;
+    this.state = state;
+  }
+
+  void publish(ClusterView view) {
+    if (!config.dynamic().failsafeMode()) {
+      state.failsafeMembers = Map.of();
+      state.failsafeListed = false;
+      return;
+    }
+    AgentConfig local = config.local();
+    Map<String, String> all = new TreeMap<>();
+    view.members().values().forEach(m -> m.apiUrl().ifPresent(u -> all.put(m.name(), u)));
+    all.put(local.name(), local.restapi().apiUrl());
+    Map<String, String> current = view.failsafe().map(f -> f.members()).orElse(Map.of());
+    if (!current.equals(all)) {
+      dcs.put(ClusterKey.FAILSAFE, ClusterCodec.encode(new Failsafe(all, 0)));
+    }
+    Map<String, String> others = new TreeMap<>(all);
+    others.remove(local.name());
+    state.failsafeMembers = Map.copyOf(others);
+    state.failsafeListed = true;
+  }
+}

@@ -1,0 +1,100 @@
+package io.pgregent.agent.loop;
+
+import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.cluster.TimelineHistory;
+import io.pgregent.core.dcs.ClusterCodec;
+import io.pgregent.core.dcs.ClusterKey;
+import io.pgregent.core.dcs.Dcs;
+import io.pgregent.core.dcs.DcsException;
+import io.pgregent.postgres.PostgresController;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The cluster's {@code history} key: a timeline switch per promotion, repaired from pg_wal. */
+final class HistoryKeeper {
+
+  private static final Logger log = LoggerFactory.getLogger(HistoryKeeper.class);
+
+  private final Dcs dcs;
+  private final PostgresController postgres;
+  private final String member;
+  private final Path dataDir;
+
+  HistoryKeeper(Dcs dcs, PostgresController postgres, String member, Path dataDir) {
+    this.dcs = dcs;
+    this.postgres = postgres;
+    this.member = member;
+    this.dataDir = dataDir;
+  }
+
+  /** Records that we promoted: timeline {@code oldTimeline} ended at {@code switchLsn}. */
+  void record(ClusterView view, long oldTimeline, long switchLsn) {
+    if (oldTimeline <= 0) {
+      return;
+    }
+    try {
+      List<TimelineHistory.Entry> entries =
+          new ArrayList<>(view.history().map(TimelineHistory::entries).orElse(List.of()));
+      entries.add(
+          new TimelineHistory.Entry(
+              oldTimeline,
+              switchLsn,
+              "no recovery target specified",
+              OffsetDateTime.now(ZoneOffset.UTC).toString(),
+              member));
+      long version = view.history().map(TimelineHistory::version).orElse(0L);
+      dcs.compareAndSet(
+          ClusterKey.HISTORY, version, ClusterCodec.encode(new TimelineHistory(entries, 0)));
+    } catch (DcsException e) {
+      log.warn("could not record the timeline switch in history: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Rewrites the {@code history} key from the timeline history file of PostgreSQL's current
+   * timeline, keeping the timestamp and new leader of each switch the key already records.
+   */
+  void repair(ClusterView view) {
+    int timeline = postgres.state().timeline().orElse(0);
+    Path file = dataDir.resolve("pg_wal").resolve(String.format("%08X.history", timeline));
+    try {
+      Map<Long, TimelineHistory.Entry> known = new HashMap<>();
+      view.history().ifPresent(h -> h.entries().forEach(e -> known.put(e.timeline(), e)));
+      List<TimelineHistory.Entry> entries = new ArrayList<>();
+      for (String line : Files.readAllLines(file)) {
+        String[] f = line.trim().split("\\s+", 3);
+        if (f.length < 2 || f[0].startsWith("#")) {
+          continue;
+        }
+        long tl = Long.parseLong(f[0]);
+        String[] lsn = f[1].split("/");
+        long switchLsn = (Long.parseLong(lsn[0], 16) << 32) | Long.parseLong(lsn[1], 16);
+        TimelineHistory.Entry k = known.get(tl);
+        entries.add(
+            k != null && k.switchLsn() == switchLsn
+                ? k
+                : new TimelineHistory.Entry(
+                    tl, switchLsn, f.length > 2 ? f[2].trim() : "", null, null));
+      }
+      if (entries.isEmpty()) {
+        return;
+      }
+      long version = view.history().map(TimelineHistory::version).orElse(0L);
+      if (dcs.compareAndSet(
+          ClusterKey.HISTORY, version, ClusterCodec.encode(new TimelineHistory(entries, 0)))) {
+        log.info("recorded the cluster history up to timeline {} from {}", timeline, file);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("could not repair the cluster history from {}: {}", file, e.toString());
+    }
+  }
+}

@@ -1,0 +1,251 @@
+package io.pgregent.agent.loop;
+
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.cluster.Failover;
+import io.pgregent.core.dcs.ClusterCodec;
+import io.pgregent.core.dcs.ClusterKey;
+import io.pgregent.core.dcs.Dcs;
+import io.pgregent.core.dcs.DcsException;
+import io.pgregent.core.ha.Action;
+import io.pgregent.postgres.ControlData;
+import io.pgregent.postgres.LocalPostgresState;
+import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresRole;
+import io.pgregent.postgres.StopMode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's side of role changes: creating the cluster, promoting, demoting, stepping down for a
+ * switchover, and handing the lock back.
+ */
+final class RoleChanges {
+
+  private static final Logger log = LoggerFactory.getLogger(RoleChanges.class);
+
+  /** How long a switchover waits for a candidate to stream: PostgreSQL's default retry, and 1 s. */
+  private static final Duration STREAMING_WAIT = Duration.ofSeconds(6);
+
+  private final Dcs dcs;
+  private final PostgresController postgres;
+  private final AgentConfig config;
+  private final LoopState state;
+  private final LoopHooks hooks;
+  private final LockKeeper lock;
+  private final RenewingWorker worker;
+  private final ReplicaSetup replicas;
+  private final HistoryKeeper history;
+  private final LongSupplier nanos;
+
+  RoleChanges(
+      Dcs dcs,
+      PostgresController postgres,
+      AgentConfig config,
+      LoopState state,
+      LoopHooks hooks,
+      LockKeeper lock,
+      RenewingWorker worker,
+      ReplicaSetup replicas,
+      HistoryKeeper history,
+      LongSupplier nanos) {
+    this.dcs = dcs;
+    this.postgres = postgres;
+    this.config = config;
+    this.state = state;
+    this.hooks = hooks;
+    this.lock = lock;
+    this.worker = worker;
+    this.replicas = replicas;
+    this.history = history;
+    this.nanos = nanos;
+  }
+
+  void bootstrap() {
+    try {
+      postgres.bootstrap();
+      lock.acquireForBootstrap();
+      dcs.compareAndSet(ClusterKey.CONFIG, 0, ClusterCodec.json(config.bootstrapDcs()));
+      String sysid =
+          postgres
+              .state()
+              .systemIdentifier()
+              .orElseGet(() -> postgres.controlData().systemIdentifier());
+      long version = dcs.read().initialize().map(i -> i.version()).orElse(0L);
+      dcs.compareAndSet(ClusterKey.INITIALIZE, version, sysid);
+      state.memory = state.memory.withBootstrapping(false);
+      log.info("initialized a new cluster {} with system identifier {}", config.scope(), sysid);
+    } catch (RuntimeException e) {
+      state.memory = state.memory.withBootstrapping(false);
+      // As Patroni: give the cluster's creation back to the other members and stop; retrying the
+      // same bootstrap every cycle would only fail again.
+      state.fatal = "Failed to bootstrap cluster";
+      state.halted = true;
+      try {
+        log.info("removing initialize key after failed attempt to bootstrap the cluster");
+        dcs.read()
+            .initialize()
+            .filter(i -> i.completed().isEmpty())
+            .ifPresent(i -> dcs.compareAndDelete(ClusterKey.INITIALIZE, i.version()));
+        if (state.holdsLock) {
+          dcs.release();
+          state.holdsLock = false;
+        }
+      } catch (DcsException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+  }
+
+  void promote(Optional<ClusterView> view) {
+    LocalPostgresState before = postgres.state();
+    long oldTimeline = before.timeline().orElse(0);
+    long switchLsn = before.server().map(s -> Math.max(s.receiveLsn(), s.replayLsn())).orElse(0L);
+    Duration timeout =
+        Duration.ofSeconds(Math.max(10, postgres.settings().pgCtlTimeout().toSeconds()));
+    try {
+      worker.run("promote", () -> postgres.promote(timeout, hooks::promoted));
+    } catch (RuntimeException e) {
+      // The decider then hands the lock back and keeps out of the race for a ttl.
+      state.memory = state.memory.withPromotionFailed(OptionalLong.of(nanos.getAsLong()));
+      throw e;
+    }
+    state.following = null;
+    view.ifPresent(v -> history.record(v, oldTimeline, switchLsn));
+  }
+
+  void demote(Action.Demote a, Optional<ClusterView> view) {
+    // Stop accepting writes first, whatever follows.
+    postgres.stop(StopMode.IMMEDIATE, postgres.settings().pgCtlTimeout());
+    state.holdsLock = false;
+    state.mayHaveDiverged = true;
+    Optional<String> leader =
+        view.flatMap(v -> v.leader()).map(l -> l.name()).filter(n -> !n.equals(config.name()));
+    if (a.mode() == Action.DemoteMode.IMMEDIATE_NOLOCK && leader.isPresent()) {
+      replicas.rejoin(view.get(), ReplicaSetup.connection(view.get(), leader.get()));
+      state.following = leader.get();
+    } else {
+      postgres.demote(Optional.empty());
+      state.following = null;
+      if (a.mode() == Action.DemoteMode.OFFLINE) {
+        // Cut off from the store, as in Patroni: back up read-only, a standby with no upstream,
+        // still serving reads; it follows whichever leader the store names once it is back.
+        postgres.start();
+      }
+    }
+  }
+
+  void releaseLock(Action.ReleaseLock a) {
+    if (a.startFailed()) {
+      postgres.announceDemoted();
+    }
+    // Never let go while PostgreSQL may still take writes (e.g. running but not answering us).
+    if (postgres.isRunning() && postgres.state().role() != PostgresRole.REPLICA) {
+      postgres.stop(StopMode.IMMEDIATE, postgres.settings().pgCtlTimeout());
+    }
+    dcs.release();
+    state.holdsLock = false;
+  }
+
+  /**
+   * A requested switchover: the primary stops cleanly once a candidate streams from it. A clean
+   * (fast) shutdown waits for connected standbys to confirm the shutdown checkpoint, so the
+   * candidate has every commit and this member can follow it without a rewind. The lock is released
+   * at once after the stop, with the final position in {@code status}, so the candidate's watch
+   * wakes it straight away.
+   */
+  void stepDown(Action.StepDown a, ClusterView view) {
+    Set<String> streaming = new TreeSet<>();
+    // A candidate reconnecting (e.g. to a primary restarted a moment ago) streams again within its
+    // wal_retrieve_retry_interval: wait that long, renewing the lock, before giving up.
+    long deadline = nanos.getAsLong() + STREAMING_WAIT.toNanos();
+    worker.run(
+        "switchover",
+        () -> {
+          while (true) {
+            streaming.clear();
+            try {
+              postgres.client().status().replication().stream()
+                  .filter(r -> "streaming".equals(r.state()))
+                  .forEach(r -> streaming.add(r.applicationName()));
+            } catch (RuntimeException e) {
+              log.warn("manual failover: could not read pg_stat_replication: {}", e.getMessage());
+            }
+            if (a.candidates().stream().anyMatch(streaming::contains)
+                || nanos.getAsLong() > deadline) {
+              return;
+            }
+            try {
+              Thread.sleep(200);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return;
+            }
+          }
+        });
+    List<String> ready = a.candidates().stream().filter(streaming::contains).toList();
+    if (ready.isEmpty()) {
+      log.warn(
+          "manual failover: none of {} streams from this primary (streaming: {}), switchover is"
+              + " not possible",
+          a.candidates(),
+          streaming);
+      clearFailover(view);
+      return;
+    }
+    try {
+      // A checkpoint now makes the shutdown checkpoint, and so the write pause, short.
+      postgres.client().execute("CHECKPOINT");
+    } catch (RuntimeException e) {
+      log.warn("manual failover: CHECKPOINT failed, stopping anyway: {}", e.getMessage());
+    }
+    hooks.steppingDown();
+    postgres.stop(StopMode.FAST, postgres.settings().pgCtlTimeout());
+    ControlData control = postgres.controlData();
+    state.mayHaveDiverged = !control.cleanShutdown();
+    long lsn = control.checkpointLocation();
+    try {
+      if (lsn > 0) {
+        dcs.put(ClusterKey.STATUS, ClusterCodec.encodeStatus(lsn, Map.of(), List.of()));
+      }
+      dcs.release();
+    } catch (DcsException e) {
+      log.warn("manual failover: could not release the leader lock: {}", e.getMessage());
+    }
+    state.holdsLock = false;
+    log.info(
+        "manual failover: stopped at {} ({}), leader lock released for {}",
+        control.fields().getOrDefault("Latest checkpoint location", "?"),
+        control.cleanShutdown() ? "clean shutdown" : "not a clean shutdown",
+        ready);
+    // A standby without upstream until the new leader is known: never a second primary.
+    postgres.demote(Optional.empty());
+    state.following = null;
+    state.memory = state.memory.withSteppedDown(true);
+  }
+
+  void clearFailover(ClusterView view) {
+    view.failover()
+        .filter(f -> !f.isEmpty())
+        .ifPresent(
+            f -> {
+              try {
+                dcs.compareAndSet(
+                    ClusterKey.FAILOVER,
+                    f.version(),
+                    ClusterCodec.encode(new Failover(null, null, null, 0)));
+              } catch (DcsException e) {
+                log.warn("could not clear the failover key: {}", e.getMessage());
+              }
+            });
+  }
+}

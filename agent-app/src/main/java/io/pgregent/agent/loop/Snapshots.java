@@ -1,0 +1,164 @@
+package io.pgregent.agent.loop;
+
+import io.pgregent.postgres.LocalPostgresState;
+import io.pgregent.postgres.PostgresController;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+
+/**
+ * What the REST API and health checks read of the loop: the last published snapshot, never one that
+ * says we hold the lock past the lease deadline, and a fresh PostgreSQL sample on request.
+ */
+final class Snapshots {
+
+  private final PostgresController postgres;
+  private final LeaseGuard guard;
+  private final LongSupplier nanos;
+  private final AtomicReference<AgentSnapshot> snapshot = new AtomicReference<>();
+  private final AtomicReference<AgentSnapshot[]> lapsed = new AtomicReference<>();
+  private final Object sampleLock = new Object();
+  private volatile long sampledAtNanos;
+
+  Snapshots(PostgresController postgres, LeaseGuard guard, LongSupplier nanos) {
+    this.postgres = postgres;
+    this.guard = guard;
+    this.nanos = nanos;
+  }
+
+  /** The last published snapshot as published, null before the first. */
+  AgentSnapshot last() {
+    return snapshot.get();
+  }
+
+  /** Publishes the loop's snapshot, whose PostgreSQL sample began at {@code sampledAt}. */
+  void publish(AgentSnapshot s, long sampledAt) {
+    sampledAtNanos = sampledAt;
+    snapshot.set(s);
+  }
+
+  /** Replaces the snapshot without a new PostgreSQL sample. */
+  void replace(AgentSnapshot s) {
+    snapshot.set(s);
+  }
+
+  /**
+   * The last published snapshot, empty before the first cycle completed. Once the lease deadline
+   * passed without a renewal, it no longer says we hold the lock, even while the loop is stuck:
+   * write-routing health checks must not outlive the lease.
+   */
+  Optional<AgentSnapshot> current() {
+    return leased(snapshot.get());
+  }
+
+  private Optional<AgentSnapshot> leased(AgentSnapshot s) {
+    if (s == null || !s.holdsLock() || s.paused() || guard.valid()) {
+      return Optional.ofNullable(s);
+    }
+    AgentSnapshot[] known = lapsed.get();
+    if (known != null && known[0] == s) {
+      return Optional.of(known[1]);
+    }
+    AgentSnapshot without = s.withoutLock();
+    lapsed.set(new AgentSnapshot[] {s, without});
+    return Optional.of(without);
+  }
+
+  /** As {@link HaLoop#freshSnapshot(Duration)}. */
+  Optional<AgentSnapshot> fresh(Duration maxAge) {
+    return sampledSince(nanos.getAsLong() - maxAge.toNanos());
+  }
+
+  /** As {@link HaLoop#sampledSince(long)}. */
+  Optional<AgentSnapshot> sampledSince(long sinceNanos) {
+    AgentSnapshot s = snapshot.get();
+    if (s == null || sampledAtNanos - sinceNanos >= 0) {
+      return leased(s);
+    }
+    synchronized (sampleLock) {
+      s = snapshot.get();
+      if (sampledAtNanos - sinceNanos >= 0) {
+        return leased(s);
+      }
+      long at = nanos.getAsLong();
+      LocalPostgresState pg;
+      try {
+        pg = postgres.state();
+      } catch (RuntimeException e) {
+        return leased(s);
+      }
+      AgentSnapshot fresh =
+          new AgentSnapshot(
+              pg,
+              s.view(),
+              s.holdsLock(),
+              s.state().equals("stopping") ? s.state() : LocalStates.stateName(pg, s.paused()),
+              s.dcsLastSeenEpochSeconds(),
+              s.paused(),
+              s.message(),
+              s.completedAtNanos(),
+              s.failsafeActive());
+      // The loop may have published meanwhile: its snapshot wins.
+      if (snapshot.compareAndSet(s, fresh)) {
+        sampledAtNanos = at;
+        return leased(fresh);
+      }
+      return leased(snapshot.get());
+    }
+  }
+
+  /**
+   * A promoted PostgreSQL accepts writes, as {@code pg} (the sample that showed it) says: health
+   * checks say "primary" from now on. They still need the lock and a lease the guard vouches for.
+   */
+  void promoted(LocalPostgresState pg, boolean holdsLock, boolean paused, long dcsLastSeen) {
+    AgentSnapshot s = snapshot.get();
+    snapshot.set(
+        new AgentSnapshot(
+            pg,
+            s == null ? Optional.empty() : s.view(),
+            holdsLock,
+            LocalStates.stateName(pg, paused),
+            dcsLastSeen,
+            s != null && s.paused(),
+            "promoted self to leader",
+            nanos.getAsLong()));
+  }
+
+  /** Before a switchover stops PostgreSQL: peers and health checks must no longer see a primary. */
+  void steppingDown() {
+    AgentSnapshot s = snapshot.get();
+    if (s != null) {
+      snapshot.set(
+          new AgentSnapshot(
+              s.postgres(),
+              s.view(),
+              false,
+              "stopping",
+              s.dcsLastSeenEpochSeconds(),
+              s.paused(),
+              "manual failover: demoting myself",
+              nanos.getAsLong()));
+    }
+  }
+
+  /**
+   * At shutdown: peers racing for the lock ask our REST API, which must no longer say "primary".
+   */
+  void shuttingDown() {
+    current()
+        .ifPresent(
+            s ->
+                snapshot.set(
+                    new AgentSnapshot(
+                        postgres.state(),
+                        s.view(),
+                        false,
+                        "stopped",
+                        s.dcsLastSeenEpochSeconds(),
+                        s.paused(),
+                        "shutting down",
+                        nanos.getAsLong())));
+  }
+}
