@@ -209,6 +209,14 @@ class StandbyClusterIT {
     assertThat(role(sl)).isEqualTo("standby_leader");
     await().atMost(BOUND).until(() -> memberKeyRole("dr", leader).equals("standby_leader"));
     assertThat(etcd.get("/service/dr/initialize")).isPresent();
+    // The configuration in force is kept beside the data, as Patroni keeps it.
+    await()
+        .atMost(BOUND)
+        .until(
+            () ->
+                Files.exists(sl.dataDir.resolve("patroni.dynamic.json"))
+                    && Files.readString(sl.dataDir.resolve("patroni.dynamic.json"))
+                        .contains("\"standby_cluster\""));
     // synchronous_mode is ignored in a standby cluster: no sync key.
     assertThat(etcd.get("/service/dr/sync")).isEmpty();
     noPrimaryIn(dr);
