@@ -81,7 +81,7 @@ final class ConfigInForce {
         savedDynamic = json;
       }
     } catch (RuntimeException e) {
-      log.debug("could not save patroni.dynamic.json: {}", e.getMessage());
+      log.warn("could not save patroni.dynamic.json: {}", e.toString());
     }
   }
 
