@@ -251,6 +251,24 @@ class StandbyClusterIT {
 
   @Test
   @Order(3)
+  void aSwitchoverInsideTheStandbyClusterIgnoresSynchronousMode() throws Exception {
+    // dr's bootstrap configuration asks for synchronous_mode, which a standby cluster ignores:
+    // a switchover without a candidate must not wait for a synchronous standby.
+    String old = standbyLeader().orElseThrow();
+    String next = old.equals("dr0") ? "dr1" : "dr0";
+    RegentAgent.Answer r =
+        dr.get(old)
+            .send("POST", "/switchover", "{\"leader\": \"" + old + "\"}", Duration.ofSeconds(60));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    await().atMost(BOUND).until(() -> standbyLeader().map(next::equals).orElse(false));
+    await().atMost(BOUND).until(() -> replicationClients(dr.get(next)).contains(old));
+    long rows = Members.write(main0, TABLE, 1);
+    await().atMost(BOUND).until(() -> Members.count(dr.get(old), TABLE) == rows);
+    noPrimaryIn(dr);
+  }
+
+  @Test
+  @Order(4)
   void demoteClusterAndPromoteClusterSwapTheRolesWithoutLosingData() throws Exception {
     String leader = standbyLeader().orElseThrow();
     RegentAgent sl = dr.get(leader);

@@ -659,7 +659,9 @@ public class ActionsController {
   }
 
   private static String syncMode(ClusterView view) {
+    // A standby cluster ignores synchronous_mode, as Patroni does: its leader takes no writes.
     return view.config()
+        .filter(c -> !c.settings().isStandbyCluster())
         .map(c -> c.settings().synchronousMode().name().toLowerCase(java.util.Locale.ROOT))
         .orElse("off");
   }
