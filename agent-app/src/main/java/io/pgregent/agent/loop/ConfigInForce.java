@@ -69,17 +69,13 @@ final class ConfigInForce {
     view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(c.settings()));
   }
 
-  private String savedDynamic;
-
-  /** {@code patroni.dynamic.json}, written when the configuration or the data directory is new. */
+  /**
+   * {@code patroni.dynamic.json}: rewritten whenever its content differs (a clone brings the
+   * source's file along), compared on a file of a few hundred bytes.
+   */
   void saveDynamic() {
-    String json = io.pgregent.core.dcs.ClusterCodec.json(dynamic.data());
     try {
-      if (!json.equals(savedDynamic)
-          || !java.nio.file.Files.exists(postgres.dataDir().resolve("patroni.dynamic.json"))) {
-        postgres.saveDynamicConfig(json);
-        savedDynamic = json;
-      }
+      postgres.saveDynamicConfig(io.pgregent.core.dcs.ClusterCodec.json(dynamic.data()));
     } catch (RuntimeException e) {
       log.warn("could not save patroni.dynamic.json: {}", e.toString());
     }
