@@ -381,7 +381,8 @@ public final class PostgresController implements AutoCloseable {
    * instead (never a second one).
    */
   public void start() {
-    process.start(true);
+    // After a demotion that announced the replica role, the start is no news (no on_start).
+    process.start(!roles.takeAnnouncedWhileStopped());
   }
 
   /**

@@ -34,6 +34,13 @@ final class RoleChange {
   /** A demotion announced the replica role and left the server stopped: its start is no news. */
   private volatile boolean announcedWhileStopped;
 
+  /** Whether a demotion announced the role of the stopped server; clears it. */
+  boolean takeAnnouncedWhileStopped() {
+    boolean was = announcedWhileStopped;
+    announcedWhileStopped = false;
+    return was;
+  }
+
   void followLeader(LeaderConnection leader) {
     boolean running = node.isRunning();
     PostgresRole before = node.fileRole(true);
