@@ -2,6 +2,7 @@ package io.pgregent.postgres;
 
 import io.pgregent.postgres.config.DynamicPostgresConfig;
 import io.pgregent.postgres.config.PostgresSettings;
+import io.pgregent.postgres.config.RemotePrimary;
 import io.pgregent.postgres.os.CommandRunner;
 import io.pgregent.postgres.os.OsUser;
 import io.pgregent.postgres.status.PostgresClient;
@@ -240,6 +241,69 @@ public final class PostgresController implements AutoCloseable {
   }
 
   /**
+   * Keeps the cluster-wide configuration in force in {@code patroni.dynamic.json} in the data
+   * directory, as Patroni does; nothing while there is no data directory yet.
+   */
+  public void saveDynamicConfig(String json) {
+    if (node.initialized()) {
+      node.files.writeDynamicConfig(json);
+    }
+  }
+
+  /**
+   * Sets the primary this standby cluster follows ({@code standby_cluster}), or none: a {@link
+   * LeaderConnection} named {@link RemotePrimary#NAME} then stands for it, and every replica gets
+   * its restore settings.
+   */
+  public void standbyCluster(Optional<RemotePrimary> remote) {
+    upstream.remote(remote.orElse(null));
+  }
+
+  /** The primary this standby cluster follows, as set by {@link #standbyCluster}. */
+  public Optional<RemotePrimary> remotePrimary() {
+    return Optional.ofNullable(upstream.remote());
+  }
+
+  /**
+   * Sends the WAL file of the last (shutdown) checkpoint to the archive with {@code
+   * archive_command}, when archiving is on: a cluster demoted to a standby cluster leaves its final
+   * WAL where the promoted remote standby can restore it, so it can follow that one without a
+   * rewind. Returns whether it archived.
+   */
+  public boolean archiveShutdownCheckpointWal() {
+    Map<String, String> p = effectiveParameters();
+    String mode = p.getOrDefault("archive_mode", "off").strip().toLowerCase(java.util.Locale.ROOT);
+    String command = p.getOrDefault("archive_command", "").strip();
+    if (!(mode.equals("on") || mode.equals("always")) || command.isEmpty()) {
+      return false;
+    }
+    String file = controlData().fields().getOrDefault("Latest checkpoint's REDO WAL file", "");
+    if (file.isEmpty()) {
+      return false;
+    }
+    StringBuilder cmd = new StringBuilder();
+    for (int i = 0; i < command.length(); i++) {
+      char c = command.charAt(i);
+      char next = i + 1 < command.length() ? command.charAt(i + 1) : 0;
+      if (c == '%' && (next == 'p' || next == 'f' || next == '%')) {
+        cmd.append(next == 'p' ? "pg_wal/" + file : next == 'f' ? file : "%");
+        i++;
+      } else {
+        cmd.append(c);
+      }
+    }
+    io.pgregent.postgres.os.CommandResult r =
+        node.runner.run(
+            java.util.List.of("/bin/sh", "-c", "cd '" + dataDir() + "' && " + cmd),
+            Map.of(),
+            node.settings.pgCtlTimeout());
+    if (!r.succeeded()) {
+      throw new PostgresException("archiving " + file + " failed: " + r.outputTail(3));
+    }
+    return true;
+  }
+
+  /**
    * Tells {@code on_role_change} this primary is demoted: it failed to start and its lock is handed
    * back (Patroni's role name for that case).
    */
@@ -332,7 +396,8 @@ public final class PostgresController implements AutoCloseable {
    * instead (never a second one).
    */
   public void start() {
-    process.start(true);
+    // After a demotion that announced the replica role, the start is no news (no on_start).
+    process.start(!roles.takeAnnouncedWhileStopped());
   }
 
   /**

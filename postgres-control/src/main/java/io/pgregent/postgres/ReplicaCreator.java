@@ -1,6 +1,7 @@
 package io.pgregent.postgres;
 
 import io.pgregent.postgres.config.PostgresSettings;
+import io.pgregent.postgres.config.RemotePrimary;
 import io.pgregent.postgres.config.ReplicaMethod;
 import io.pgregent.postgres.os.CommandResult;
 import java.io.UncheckedIOException;
@@ -42,7 +43,14 @@ final class ReplicaCreator {
   void createReplica(LeaderConnection leader, Duration timeout) {
     dataDirectory.prepareEmpty("create a replica");
     config.writePgpass();
-    List<String> methods = new ArrayList<>(node.settings.createReplicaMethods());
+    RemotePrimary remote = upstream.remote();
+    List<String> methods =
+        new ArrayList<>(
+            RemotePrimary.isRemote(leader)
+                    && remote != null
+                    && !remote.createReplicaMethods().isEmpty()
+                ? remote.createReplicaMethods()
+                : node.settings.createReplicaMethods());
     if (leader == null) {
       methods.removeIf(m -> !canCloneWithoutLeader(m));
     } else if (!methods.contains("basebackup")) {

@@ -2,6 +2,7 @@ package io.pgregent.postgres;
 
 import io.pgregent.postgres.config.CallbackAction;
 import io.pgregent.postgres.config.PostgresSettings;
+import io.pgregent.postgres.config.RemotePrimary;
 import io.pgregent.postgres.os.CommandResult;
 import io.pgregent.postgres.status.PostgresClient;
 import io.pgregent.postgres.status.ServerStatus;
@@ -27,25 +28,48 @@ final class RoleChange {
     this.upstream = upstream;
   }
 
+  /** Whether on_role_change last heard {@code standby_leader}. */
+  private volatile boolean standbyLeader;
+
+  /** A demotion announced the replica role and left the server stopped: its start is no news. */
+  private volatile boolean announcedWhileStopped;
+
+  /** Whether a demotion announced the role of the stopped server; clears it. */
+  boolean takeAnnouncedWhileStopped() {
+    boolean was = announcedWhileStopped;
+    announcedWhileStopped = false;
+    return was;
+  }
+
   void followLeader(LeaderConnection leader) {
     boolean running = node.isRunning();
     PostgresRole before = node.fileRole(true);
     upstream.follow(leader);
+    // Following the remote primary of a standby cluster makes this member its standby leader.
+    boolean toRemote = RemotePrimary.isRemote(leader);
+    boolean roleChange = before != PostgresRole.REPLICA || toRemote != standbyLeader;
     if (!running) {
-      process.start(true);
+      // A start that changes the role says so with on_role_change instead of on_start.
+      process.start(!roleChange && !announcedWhileStopped);
     } else if (before == PostgresRole.PRIMARY) {
       process.stopQuietly();
       process.start(false);
     } else {
       config.reloadServer();
     }
-    if (before != PostgresRole.REPLICA) {
-      node.callbacks.call(CallbackAction.ON_ROLE_CHANGE, PostgresRole.REPLICA);
+    announcedWhileStopped = false;
+    if (roleChange) {
+      roleChanged(toRemote ? "standby_leader" : PostgresRole.REPLICA.patroniName());
     }
   }
 
+  private void roleChanged(String role) {
+    standbyLeader = role.equals("standby_leader");
+    node.callbacks.call(CallbackAction.ON_ROLE_CHANGE, role);
+  }
+
   void announceDemoted() {
-    node.callbacks.call(CallbackAction.ON_ROLE_CHANGE, "demoted");
+    roleChanged("demoted");
   }
 
   void demote(Optional<LeaderConnection> newLeader) {
@@ -57,7 +81,8 @@ final class RoleChange {
       // A later start() never comes up as a second primary.
       config.writeStandbyWithoutUpstream();
     }
-    node.callbacks.call(CallbackAction.ON_ROLE_CHANGE, PostgresRole.REPLICA);
+    roleChanged(PostgresRole.REPLICA.patroniName());
+    announcedWhileStopped = newLeader.isEmpty();
   }
 
   void promote(Duration timeout, Consumer<LocalPostgresState> onWritable) {
@@ -108,7 +133,7 @@ final class RoleChange {
           }
           return null;
         });
-    node.callbacks.call(CallbackAction.ON_ROLE_CHANGE, PostgresRole.PRIMARY);
+    roleChanged(PostgresRole.PRIMARY.patroniName());
   }
 
   private void runPrePromote(String prePromote, Duration timeout) {

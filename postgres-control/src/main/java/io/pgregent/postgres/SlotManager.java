@@ -35,13 +35,15 @@ final class SlotManager {
     String self = SlotNames.forMember(node.settings.name());
     members.stream().map(SlotNames::forMember).filter(s -> !s.equals(self)).forEach(desired::add);
     desired.addAll(dynamic.permanentPhysicalSlots());
-    // One round trip per HA cycle: a single NULL row on a standby, else the physical slots.
+    // One round trip per HA cycle: the physical slots, and a NULL row on a standby.
     List<String> existing =
-        node.client.queryStrings(
-            "SELECT slot_name FROM pg_replication_slots"
-                + " WHERE slot_type = 'physical' AND NOT pg_is_in_recovery()"
-                + " UNION ALL SELECT NULL WHERE pg_is_in_recovery()");
-    if (existing.contains(null)) {
+        new java.util.ArrayList<>(
+            node.client.queryStrings(
+                "SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical'"
+                    + " UNION ALL SELECT NULL WHERE pg_is_in_recovery()"));
+    if (existing.remove(null)) {
+      // The standby leader of a standby cluster keeps the slots its standbys stream through.
+      createAndDropPhysicalSlots(desired, existing);
       return desired;
     }
     createAndDropPhysicalSlots(desired, existing);

@@ -2,6 +2,7 @@ package io.pgregent.postgres;
 
 import io.pgregent.postgres.config.Credentials;
 import io.pgregent.postgres.config.PostgresSettings;
+import io.pgregent.postgres.config.RemotePrimary;
 import io.pgregent.postgres.config.StandbySettings;
 
 /** How this member connects to the member it replicates from. */
@@ -25,15 +26,37 @@ final class Upstream {
     nostream = value;
   }
 
+  /** In a standby cluster, the primary it follows; else null. */
+  private volatile RemotePrimary remote;
+
+  void remote(RemotePrimary value) {
+    remote = value;
+  }
+
+  RemotePrimary remote() {
+    return remote;
+  }
+
   /** Writes the standby settings that follow {@code leader} (the server is not signalled). */
   void follow(LeaderConnection leader) {
-    if (nostream) {
+    RemotePrimary r = remote;
+    boolean toRemote = r != null && RemotePrimary.isRemote(leader);
+    java.util.Map<String, String> recovery = r == null ? java.util.Map.of() : r.recovery(toRemote);
+    if (nostream || toRemote && !r.streams()) {
       // WAL comes from the archive (restore_command) only.
-      config.standby(new StandbySettings("", null));
+      config.standby(new StandbySettings("", null, recovery));
+    } else if (toRemote) {
+      // The remote primary keeps the slot it was told to keep, if any: never our member slot.
+      config.standby(
+          new StandbySettings(
+              conninfo(leader, settings.get().replication(), false),
+              r.primarySlotName(),
+              recovery));
     } else {
       String slot = config.dynamic().useSlots() ? SlotNames.forMember(settings.get().name()) : null;
       config.standby(
-          new StandbySettings(conninfo(leader, settings.get().replication(), false), slot));
+          new StandbySettings(
+              conninfo(leader, settings.get().replication(), false), slot, recovery));
     }
     config.write();
   }

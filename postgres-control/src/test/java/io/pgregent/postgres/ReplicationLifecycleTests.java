@@ -198,9 +198,9 @@ class ReplicationLifecycleTests {
     assertThat(replica.server().orElseThrow().receiveLsn()).isPositive();
     assertThat(replica.server().orElseThrow().replayLsn()).isPositive();
     assertThat(replica.systemIdentifier()).isEqualTo(node1.state().systemIdentifier());
-    // A standby's slots are left alone (a standby could hold slots, but they are not managed).
+    // A standby asked to (the standby leader of a standby cluster) keeps its standbys' slots.
     assertThat(node2.syncReplicationSlots(Set.of("node1", "node-2.b"))).containsExactly("node1");
-    assertThat(node2.physicalSlots()).isEmpty();
+    assertThat(node2.physicalSlots()).containsExactly("node1");
     // Parameters a standby must not have lower come from the cluster-wide configuration.
     assertThat(node2.client().queryStrings("SHOW max_connections")).containsExactly("30");
     assertThat(

@@ -31,6 +31,8 @@ import picocli.CommandLine.Option;
       MemberActionCommand.Reinit.class,
       PauseCommand.class,
       PauseCommand.Resume.class,
+      ClusterRoleCommand.Demote.class,
+      ClusterRoleCommand.Promote.class,
       EditConfigCommand.class,
       ShowConfigCommand.class,
       HistoryCommand.class,

@@ -124,6 +124,70 @@ class RestCommandsTests {
   }
 
   @Test
+  void demoteClusterSetsStandbyClusterOnTheLeaderAndWaitsForTheStandbyLeader() throws Exception {
+    java.util.concurrent.CompletableFuture<Ctl.Result> demoted =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                Ctl.run(
+                    "-c",
+                    cfg,
+                    "demote-cluster",
+                    "--force",
+                    "--host",
+                    "10.0.0.9",
+                    "--port",
+                    "5433",
+                    "--primary-slot-name",
+                    "dr_site"));
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> !pg1.requests.isEmpty());
+    FakeMember.Request r = pg1.requests.get(0);
+    assertThat(r.method()).isEqualTo("PATCH");
+    assertThat(r.path()).isEqualTo("/config");
+    assertThat(JSON.readTree(r.body()))
+        .isEqualTo(
+            JSON.readTree(
+                "{\"standby_cluster\": {\"host\": \"10.0.0.9\", \"port\": 5433,"
+                    + " \"primary_slot_name\": \"dr_site\"}}"));
+    // The command returns once the leader runs as the standby leader.
+    etcd.put("/service/" + scope + "/members/pg1", member(5433, pg1.apiUrl(), "standby_leader"));
+    Ctl.Result result = demoted.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(result.code()).as(result.err()).isZero();
+    assertThat(result.out()).contains("cluster is successfully demoted");
+
+    Ctl.Result again = Ctl.run("-c", cfg, "demote-cluster", "--force", "--host", "10.0.0.9");
+    assertThat(again.code()).isEqualTo(1);
+    assertThat(again.err()).isEqualTo("regentctl: Cluster is already in the required state\n");
+  }
+
+  @Test
+  void demoteClusterNeedsAHostAPortOrARestoreCommand() {
+    Ctl.Result r = Ctl.run("-c", cfg, "demote-cluster", "--force", "--primary-slot-name", "x");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .isEqualTo("regentctl: At least --host, --port or --restore-command should be specified\n");
+    assertThat(pg1.requests).isEmpty();
+  }
+
+  @Test
+  void promoteClusterRemovesStandbyCluster() throws Exception {
+    etcd.put("/service/" + scope + "/members/pg1", member(5433, pg1.apiUrl(), "standby_leader"));
+    java.util.concurrent.CompletableFuture<Ctl.Result> promoted =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> Ctl.run("-c", cfg, "promote-cluster", "--force"));
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> !pg1.requests.isEmpty());
+    assertThat(JSON.readTree(pg1.requests.get(0).body()))
+        .isEqualTo(JSON.readTree("{\"standby_cluster\": null}"));
+    etcd.put("/service/" + scope + "/members/pg1", member(5433, pg1.apiUrl(), "primary"));
+    Ctl.Result result = promoted.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(result.code()).as(result.err()).isZero();
+    assertThat(result.out()).contains("cluster is successfully promoted");
+  }
+
+  @Test
   void pauseAndResumePatchTheConfigThroughTheLeaderWithCredentials() {
     Ctl.Result paused = Ctl.run("-c", cfg, "pause");
 

@@ -87,6 +87,18 @@ final class ConfigInForce {
     view.flatMap(ClusterView::config).ifPresent(c -> applyDynamic(c.settings()));
   }
 
+  /**
+   * {@code patroni.dynamic.json}: rewritten whenever its content differs (a clone brings the
+   * source's file along), compared on a file of a few hundred bytes.
+   */
+  void saveDynamic() {
+    try {
+      postgres.saveDynamicConfig(io.pgregent.core.dcs.ClusterCodec.json(dynamic.data()));
+    } catch (RuntimeException e) {
+      log.warn("could not save patroni.dynamic.json: {}", e.toString());
+    }
+  }
+
   /** The decider's settings from the configuration in force. */
   HaSettings haSettings() {
     AgentConfig config = local;

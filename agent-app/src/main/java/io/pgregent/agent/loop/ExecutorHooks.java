@@ -53,4 +53,9 @@ final class ExecutorHooks implements LoopHooks {
   public Duration primaryStartTimeout() {
     return Duration.ofSeconds(config.dynamic().primaryStartTimeout());
   }
+
+  @Override
+  public java.util.Optional<io.pgregent.core.config.StandbyCluster> standbyCluster() {
+    return config.dynamic().standby();
+  }
 }

@@ -60,6 +60,7 @@ final class HaExecutor {
   private final RoleChanges roles;
   private final HistoryKeeper history;
   private final SyncUpdater sync;
+  private final StandbyLeaderExecutor standby;
 
   HaExecutor(
       Dcs dcs,
@@ -100,6 +101,8 @@ final class HaExecutor {
             new ConditionWaiter(scheduler, STREAMING_CHECK),
             clock);
     this.sync = new SyncUpdater(dcs, postgres, state);
+    this.standby =
+        new StandbyLeaderExecutor(dcs, postgres, config, state, hooks::standbyCluster, worker::run);
   }
 
   Outcome execute(Action action, Optional<ClusterView> view, CycleFacts facts) {
@@ -164,6 +167,12 @@ final class HaExecutor {
       replicas.follow(view.orElseThrow(), a.leader());
     } else if (action instanceof Action.ReleaseLock a) {
       roles.releaseLock(a);
+    } else if (action instanceof Action.BootstrapStandbyLeader) {
+      standby.bootstrap();
+    } else if (action instanceof Action.FollowRemote) {
+      standby.follow();
+    } else if (action instanceof Action.DemoteToStandbyLeader) {
+      standby.demote();
     } else if (action instanceof Action.Rejoin a) {
       replicas.rejoinDiverged(view.orElseThrow(), a.leader());
     } else if (action instanceof Action.StepDown a) {

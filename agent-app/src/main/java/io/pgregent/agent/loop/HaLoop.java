@@ -388,6 +388,8 @@ public final class HaLoop implements SmartLifecycle {
     config.apply(view);
     HaSettings settings = config.haSettings();
     postgres.nostream(config.local().tags().nostream());
+    postgres.standbyCluster(config.dynamic().standby().map(StandbyLeaderExecutor::remotePrimary));
+    config.saveDynamic();
     restarts.runDue(settings.paused(), clock.wallMillis());
     return tasks.acting(
         () -> {

@@ -22,4 +22,7 @@ interface LoopHooks {
 
   /** How long a crashed primary may take to start before it hands the lock on. */
   Duration primaryStartTimeout();
+
+  /** The {@code standby_cluster} in force, if this is a standby cluster. */
+  java.util.Optional<io.pgregent.core.config.StandbyCluster> standbyCluster();
 }

@@ -11,6 +11,7 @@ import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.LocalPostgresState;
+import io.pgregent.postgres.status.ServerStatus;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
@@ -89,9 +90,15 @@ final class MemberPublisher {
       }
       dcs.touchMember(Member.of(config.local().name(), memberDocument(pg)));
       boolean nofailover = config.local().tags().nofailover();
-      if (state.holdsLock && pg.server().map(s -> !s.inRecovery()).orElse(false)) {
+      if (state.holdsLock
+          && pg.server().map(s -> !s.inRecovery() || standbyLeader(pg)).orElse(false)) {
+        // The standby leader, too, records its cluster and keeps slots for its standbys.
         adoptCluster(view.get(), pg.server().get().systemIdentifier());
-        long optime = pg.server().get().currentLsn();
+        ServerStatus server = pg.server().get();
+        long optime =
+            server.inRecovery()
+                ? Math.max(server.receiveLsn(), server.replayLsn())
+                : server.currentLsn();
         SlotKeeper.StatusSlots positions =
             keepSlotsAsLeader(view.get(), dynamic, nofailover, optime);
         failsafe.publish(view.get());
@@ -177,7 +184,7 @@ final class MemberPublisher {
     doc.put("state", LocalStates.publishedState(pg, paused, task.get()));
     String role =
         pg.server()
-            .map(s -> s.inRecovery() ? "replica" : "primary")
+            .map(s -> s.inRecovery() ? standbyLeader(pg) ? "standby_leader" : "replica" : "primary")
             .orElse(pg.dataDirectoryInitialized() ? pg.role().patroniName() : "uninitialized");
     doc.put("role", role.equals("unknown") ? "uninitialized" : role);
     doc.put("version", HaLoop.PATRONI_VERSION);
@@ -223,5 +230,12 @@ final class MemberPublisher {
               }
             });
     return doc;
+  }
+
+  /** A running standby holding the lock of a standby cluster. */
+  private boolean standbyLeader(LocalPostgresState pg) {
+    return state.holdsLock
+        && config.dynamic().isStandbyCluster()
+        && pg.server().map(ServerStatus::inRecovery).orElse(false);
   }
 }

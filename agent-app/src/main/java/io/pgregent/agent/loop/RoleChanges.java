@@ -227,9 +227,13 @@ final class RoleChanges {
   private Set<String> streamingStandbys() {
     Set<String> streaming = new TreeSet<>();
     try {
-      postgres.client().status().replication().stream()
-          .filter(r -> "streaming".equals(r.state()))
-          .forEach(r -> streaming.add(r.applicationName()));
+      // Read directly: a standby leader's cascading standbys count too, and the status sample
+      // reports replication on a primary only.
+      streaming.addAll(
+          postgres
+              .client()
+              .queryStrings(
+                  "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'"));
     } catch (RuntimeException e) {
       log.warn("manual failover: could not read pg_stat_replication: {}", e.getMessage());
     }

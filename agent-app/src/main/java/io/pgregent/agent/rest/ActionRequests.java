@@ -83,7 +83,9 @@ final class ActionRequests {
   }
 
   static String syncMode(ClusterView view) {
+    // A standby cluster ignores synchronous_mode, as Patroni does: its leader takes no writes.
     return view.config()
+        .filter(c -> !c.settings().isStandbyCluster())
         .map(c -> c.settings().synchronousMode().name().toLowerCase(Locale.ROOT))
         .orElse("off");
   }

@@ -199,7 +199,14 @@ final class ConfigKeys {
     dynamic("permanent_slots", map());
     dynamic("permanent_replication_slots", map());
     dynamic("ignore_slots", spec(Kind.ANY));
-    dynamic("standby_cluster", map());
+    dynamic("standby_cluster", section());
+    dynamic("standby_cluster.host", str());
+    dynamic("standby_cluster.port", integer(1, 65535));
+    dynamic("standby_cluster.primary_slot_name", str());
+    dynamic("standby_cluster.create_replica_methods", stringList());
+    dynamic("standby_cluster.restore_command", str());
+    dynamic("standby_cluster.archive_cleanup_command", str());
+    dynamic("standby_cluster.recovery_min_apply_delay", spec(Kind.INT_OR_STRING));
     put("bootstrap.dcs.postgresql", section());
     put("bootstrap.dcs.postgresql.use_pg_rewind", bool());
     put("bootstrap.dcs.postgresql.use_slots", bool());

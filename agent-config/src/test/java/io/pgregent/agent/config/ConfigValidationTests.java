@@ -75,6 +75,8 @@ class ConfigValidationTests {
         "|bootstrap:\\n  dcs:\\n    synchronous_mode: sometimes|bootstrap.dcs.synchronous_mode|on, off or quorum",
         "|bootstrap:\\n  dcs:\\n    failsafe_mode: maybe|bootstrap.dcs.failsafe_mode|true or false",
         "|bootstrap:\\n  dcs: [1]|bootstrap.dcs|expected a map",
+        "|bootstrap:\\n  dcs:\\n    standby_cluster:\\n      port: 70000|bootstrap.dcs.standby_cluster.port|at most 65535",
+        "|bootstrap:\\n  dcs:\\n    standby_cluster:\\n      create_replica_methods: basebackup|bootstrap.dcs.standby_cluster.create_replica_methods|expected a list",
         "|bootstrap:\\n  initdb: [[1, 2]]|bootstrap.initdb[0]|expected an option",
         "|bootstrap:\\n  initdb: data-checksums|bootstrap.initdb|expected a list of options",
         "|bootstrap:\\n  pg_hba: host all all|bootstrap.pg_hba|expected a list of strings",

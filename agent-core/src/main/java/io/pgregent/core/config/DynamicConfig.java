@@ -221,6 +221,9 @@ public record DynamicConfig(
 
   /** {@code synchronous_mode} and the settings that go with it. */
   public SyncSettings sync() {
+    if (isStandbyCluster()) {
+      return SyncSettings.OFF;
+    }
     return new SyncSettings(
         synchronousMode, synchronousNodeCount, synchronousModeStrict, maximumLagOnSyncnode);
   }
@@ -233,7 +236,8 @@ public record DynamicConfig(
         loopWait() * 1000L,
         retryTimeout() * 1000L,
         maximumLagOnFailover,
-        checkTimeline,
+        // A standby cluster's timeline follows the remote primary's, not a history of its own.
+        checkTimeline && !isStandbyCluster(),
         primaryStartTimeout * 1000L,
         pause,
         failsafeMode,
@@ -242,7 +246,13 @@ public record DynamicConfig(
         sync(),
         null,
         false,
-        false);
+        false,
+        standby().orElse(null));
+  }
+
+  /** The {@code standby_cluster} section read, when this is a standby cluster. */
+  public Optional<StandbyCluster> standby() {
+    return isStandbyCluster() ? standbyCluster.map(StandbyCluster::of) : Optional.empty();
   }
 
   /** Patroni's boolean forms; null when the value is none of them. */

@@ -53,6 +53,17 @@ final class DynamicConfigReader extends ValueReader {
           "regent");
 
   /** Keys Patroni knows in the dynamic {@code postgresql} section. */
+  static final Set<String> STANDBY_CLUSTER_KNOWN =
+      Set.of(
+          "host",
+          "port",
+          "primary_slot_name",
+          "create_replica_methods",
+          "restore_command",
+          "archive_cleanup_command",
+          "recovery_min_apply_delay");
+
+  /** Keys Patroni knows in the dynamic {@code postgresql} section. */
   static final Set<String> POSTGRESQL_KNOWN =
       Set.of(
           "use_pg_rewind",
@@ -337,7 +348,22 @@ final class DynamicConfigReader extends ValueReader {
     JsonNode methods = s.get("create_replica_methods");
     if (present(methods) && !methods.isArray()) {
       error("standby_cluster.create_replica_methods", "expected a list, not " + describe(methods));
+    } else if (present(methods)) {
+      for (JsonNode m : methods) {
+        if (!m.isTextual() || m.asText().isBlank()) {
+          error(
+              "standby_cluster.create_replica_methods",
+              "expected a list of method names, found " + describe(m));
+        }
+      }
     }
+    s.fieldNames()
+        .forEachRemaining(
+            k -> {
+              if (!STANDBY_CLUSTER_KNOWN.contains(k)) {
+                warn("standby_cluster." + k, "unknown key: stored and passed on as written");
+              }
+            });
     return Optional.of(s);
   }
 

@@ -27,7 +27,10 @@ public sealed interface Action
         Action.SetSyncStandbyNames,
         Action.StepDown,
         Action.ClearFailover,
-        Action.Rejoin {
+        Action.Rejoin,
+        Action.BootstrapStandbyLeader,
+        Action.FollowRemote,
+        Action.DemoteToStandbyLeader {
 
   /** Nothing to do until the next cycle. */
   record None() implements Action {}
@@ -154,6 +157,27 @@ public sealed interface Action
    * primary would.
    */
   record Rejoin(String leader) implements Action {}
+
+  /**
+   * Create the first member of a standby cluster: clone the remote primary of {@code
+   * standby_cluster} (its {@code create_replica_methods}, else basebackup), start following it,
+   * take the lock and seed the store, as a bootstrap would.
+   */
+  record BootstrapStandbyLeader() implements Action {}
+
+  /**
+   * As the standby leader, follow the remote primary of {@code standby_cluster} as configured now
+   * (streaming from its hosts, restoring with its restore_command); start PostgreSQL if it is
+   * stopped. Never promotes.
+   */
+  record FollowRemote() implements Action {}
+
+  /**
+   * The cluster became a standby cluster while we run its primary: stop cleanly (archiving the
+   * shutdown checkpoint's WAL where archiving is configured), keep the lock, rewind if the remote
+   * primary's timeline forked off ours, and come back as the standby leader following it.
+   */
+  record DemoteToStandbyLeader() implements Action {}
 
   /** How a primary steps down. */
   enum DemoteMode {

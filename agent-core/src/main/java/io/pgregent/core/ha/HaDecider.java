@@ -122,7 +122,8 @@ public final class HaDecider {
       }
       return Decision.of(new Action.None(), Reason.LOCK_NOT_UPDATED);
     }
-    if (local.isRunningPrimary()) {
+    if (local.isRunningPrimary() || s.inStandbyCluster() && local.isRunningReplica()) {
+      // A switchover inside a standby cluster hands the standby leader's lock over the same way.
       Optional<Decision> manual = ManualFailover.fromLeader(in, view);
       if (manual.isPresent()) {
         return manual.get();
@@ -138,6 +139,9 @@ public final class HaDecider {
         }
       }
       return Decision.of(new Action.None(), Reason.PAUSED_LEADER, s.member());
+    }
+    if (s.inStandbyCluster()) {
+      return StandbyLeader.holdingLock(in);
     }
     switch (local.run()) {
       case RUNNING:
@@ -260,7 +264,9 @@ public final class HaDecider {
         }
         return Decision.of(
             new Action.None(),
-            s.paused() ? Reason.PAUSED_SECONDARY : Reason.FOLLOWING_LEADER,
+            s.paused()
+                ? Reason.PAUSED_SECONDARY
+                : s.inStandbyCluster() ? Reason.FOLLOWING_STANDBY_LEADER : Reason.FOLLOWING_LEADER,
             s.member(),
             leader);
     }
@@ -315,7 +321,7 @@ public final class HaDecider {
       if (cycle.lockAcquired().isEmpty()) {
         return Decision.of(new Action.AcquireLock(), Reason.MANUAL_FAILOVER_CANDIDATE);
       }
-      return lockRaceOutcome(local, cycle.lockAcquired().get());
+      return lockRaceOutcome(in, cycle.lockAcquired().get());
     }
     if (s.paused()) {
       // Nothing is promoted in pause, but a running primary of this cluster takes the free lock.
@@ -326,12 +332,15 @@ public final class HaDecider {
         if (cycle.lockAcquired().isEmpty()) {
           return Decision.of(new Action.AcquireLock(), Reason.ACQUIRING_LOCK);
         }
-        return lockRaceOutcome(local, cycle.lockAcquired().get());
+        return lockRaceOutcome(in, cycle.lockAcquired().get());
       }
       return Decision.of(new Action.None(), Reason.PAUSED_NO_LEADER, s.member());
     }
     if (local.run() == PostgresRunState.STOPPED || local.run() == PostgresRunState.CRASHED) {
-      if (!local.inRecovery() && view.initialize().isEmpty() && s.mayPromote()) {
+      if (!local.inRecovery()
+          && view.initialize().isEmpty()
+          && s.mayPromote()
+          && !s.inStandbyCluster()) {
         // An existing primary and a store that knows no cluster: adopt it as it is, lock first.
         if (cycle.lockAcquired().isEmpty()) {
           return Decision.of(new Action.AcquireLock(), Reason.ADOPTING_PRIMARY);
@@ -358,7 +367,7 @@ public final class HaDecider {
       return Decision.of(new Action.None(), Reason.FAILSAFE_LEADER_ALIVE, s.member());
     }
     if (cycle.lockAcquired().isPresent()) {
-      return lockRaceOutcome(local, cycle.lockAcquired().get());
+      return lockRaceOutcome(in, cycle.lockAcquired().get());
     }
     if (local.isRunningPrimary() && !cycle.viewReread()) {
       // Our lock lapsed: judge the timeline on a view read now, not at the start of the cycle.
@@ -392,9 +401,13 @@ public final class HaDecider {
     return Decision.of(new Action.AcquireLock(), Reason.ACQUIRING_LOCK);
   }
 
-  private static Decision lockRaceOutcome(LocalState local, boolean acquired) {
+  private static Decision lockRaceOutcome(HaInput in, boolean acquired) {
+    LocalState local = in.local();
     if (!acquired) {
       return Decision.of(new Action.None(), Reason.LOST_LOCK_RACE);
+    }
+    if (in.settings().inStandbyCluster()) {
+      return StandbyLeader.acquiredLock(in);
     }
     return local.inRecovery()
         ? Decision.of(new Action.Promote(), Reason.PROMOTED_BY_ACQUIRING_LOCK)
@@ -470,7 +483,7 @@ public final class HaDecider {
 
   private static Decision emptyDataDirectory(HaInput in, ClusterView view) {
     if (in.memory().bootstrapping()) {
-      return Decision.of(new Action.Bootstrap(), Reason.BOOTSTRAPPING);
+      return bootstrap(in);
     }
     if (view.initialize().isPresent()) {
       // A cluster that exists but has no leader: a restore from backup needs none. Not while the
@@ -478,17 +491,30 @@ public final class HaDecider {
       if (in.settings().cloneWithoutLeader() && view.initialize().get().completed().isPresent()) {
         return Decision.of(new Action.CloneWithoutLeader(), Reason.CLONING_WITHOUT_LEADER);
       }
-      return Decision.of(new Action.None(), Reason.WAITING_FOR_BOOTSTRAP);
+      return waitingForBootstrap(in);
     }
     if (!in.settings().mayPromote()) {
-      return Decision.of(new Action.None(), Reason.WAITING_FOR_BOOTSTRAP);
+      return waitingForBootstrap(in);
     }
     Optional<Boolean> won = in.cycle().initializeWon();
     if (won.isEmpty()) {
       return Decision.of(new Action.RaceInitialize(), Reason.TRYING_TO_BOOTSTRAP);
     }
-    return won.get()
-        ? Decision.of(new Action.Bootstrap(), Reason.BOOTSTRAPPING)
-        : Decision.of(new Action.None(), Reason.INITIALIZE_RACE_LOST);
+    return won.get() ? bootstrap(in) : Decision.of(new Action.None(), Reason.INITIALIZE_RACE_LOST);
+  }
+
+  /** A standby cluster's first member clones the remote primary instead of running initdb. */
+  private static Decision bootstrap(HaInput in) {
+    return in.settings().inStandbyCluster()
+        ? Decision.of(new Action.BootstrapStandbyLeader(), Reason.BOOTSTRAPPING_STANDBY_LEADER)
+        : Decision.of(new Action.Bootstrap(), Reason.BOOTSTRAPPING);
+  }
+
+  private static Decision waitingForBootstrap(HaInput in) {
+    return Decision.of(
+        new Action.None(),
+        in.settings().inStandbyCluster()
+            ? Reason.WAITING_FOR_STANDBY_LEADER_BOOTSTRAP
+            : Reason.WAITING_FOR_BOOTSTRAP);
   }
 }

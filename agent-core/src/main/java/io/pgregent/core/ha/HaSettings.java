@@ -25,6 +25,8 @@ import java.util.function.Consumer;
  * @param nostream this member's {@code nostream} tag: it recovers from the archive only
  * @param cloneWithoutLeader a {@code create_replica_methods} entry marked {@code no_leader} can
  *     create this member's data directory while the cluster has no leader (a restore from backup)
+ * @param standbyCluster the {@code standby_cluster} in force, or null when this is not a standby
+ *     cluster: its lock holder follows that remote primary and never promotes
  */
 public record HaSettings(
     String member,
@@ -41,11 +43,48 @@ public record HaSettings(
     SyncSettings sync,
     String replicatefrom,
     boolean nostream,
-    boolean cloneWithoutLeader) {
+    boolean cloneWithoutLeader,
+    io.pgregent.core.config.StandbyCluster standbyCluster) {
 
   public HaSettings {
     Objects.requireNonNull(member, "member");
     Objects.requireNonNull(sync, "sync");
+  }
+
+  /** Settings outside a standby cluster. */
+  public HaSettings(
+      String member,
+      long ttlMillis,
+      long loopWaitMillis,
+      long retryTimeoutMillis,
+      long maximumLagOnFailover,
+      boolean checkTimeline,
+      long primaryStartTimeoutMillis,
+      boolean paused,
+      boolean failsafeMode,
+      boolean nofailover,
+      int failoverPriority,
+      SyncSettings sync,
+      String replicatefrom,
+      boolean nostream,
+      boolean cloneWithoutLeader) {
+    this(
+        member,
+        ttlMillis,
+        loopWaitMillis,
+        retryTimeoutMillis,
+        maximumLagOnFailover,
+        checkTimeline,
+        primaryStartTimeoutMillis,
+        paused,
+        failsafeMode,
+        nofailover,
+        failoverPriority,
+        sync,
+        replicatefrom,
+        nostream,
+        cloneWithoutLeader,
+        null);
   }
 
   /** These settings with the member's replication tags. */
@@ -55,6 +94,16 @@ public record HaSettings(
           b.replicatefrom = replicatefrom;
           b.nostream = nostream;
         });
+  }
+
+  /** The same, in a standby cluster following {@code value} (null: not a standby cluster). */
+  public HaSettings withStandbyCluster(io.pgregent.core.config.StandbyCluster value) {
+    return edit(b -> b.standbyCluster = value);
+  }
+
+  /** Whether this is a standby cluster: its leader is a standby leader. */
+  public boolean inStandbyCluster() {
+    return standbyCluster != null;
   }
 
   /** These settings with {@link #cloneWithoutLeader}. */
@@ -107,6 +156,7 @@ public record HaSettings(
     String replicatefrom;
     boolean nostream;
     boolean cloneWithoutLeader;
+    io.pgregent.core.config.StandbyCluster standbyCluster;
 
     Builder(HaSettings s) {
       member = s.member;
@@ -124,6 +174,7 @@ public record HaSettings(
       replicatefrom = s.replicatefrom;
       nostream = s.nostream;
       cloneWithoutLeader = s.cloneWithoutLeader;
+      standbyCluster = s.standbyCluster;
     }
 
     HaSettings build() {
@@ -142,7 +193,8 @@ public record HaSettings(
           sync,
           replicatefrom,
           nostream,
-          cloneWithoutLeader);
+          cloneWithoutLeader,
+          standbyCluster);
     }
   }
 }

@@ -6,6 +6,15 @@ package io.pgregent.core.ha;
  */
 public enum Reason {
   LEADER_WITH_LOCK("no action. I am (%s), the leader with the lock"),
+  STANDBY_LEADER_WITH_LOCK("no action. I am (%s), the standby leader with the lock"),
+  FOLLOWING_REMOTE_WITH_LOCK("promoted self to a standby leader because i had the session lock"),
+  STANDBY_LEADER_BY_ACQUIRING_LOCK("promoted self to a standby leader by acquiring session lock"),
+  STARTING_AS_STANDBY_LEADER("starting as a standby leader because i had the session lock"),
+  PRIMARY_IN_STANDBY_CLUSTER("cannot be a real primary in standby cluster"),
+  FOLLOWING_STANDBY_LEADER(
+      "no action. I am (%s), a secondary, and following a standby leader (%s)"),
+  BOOTSTRAPPING_STANDBY_LEADER("trying to bootstrap a new standby leader"),
+  WAITING_FOR_STANDBY_LEADER_BOOTSTRAP("waiting for standby_leader to bootstrap"),
   FOLLOWING_LEADER("no action. I am (%s), a secondary, and following a leader (%s)"),
   REFRESHING_LOCK("refreshing the leader lock"),
   ACQUIRING_LOCK("trying to acquire the leader lock: I am the healthiest node"),

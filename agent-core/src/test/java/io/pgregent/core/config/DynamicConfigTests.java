@@ -197,6 +197,42 @@ class DynamicConfigTests {
   }
 
   @Test
+  void theStandbyClusterSectionIsReadOnceIntoItsFields() throws Exception {
+    DynamicConfig c =
+        parse(
+                "{\"standby_cluster\": {\"host\": \"a.example, b.example\", \"port\": \"5433\","
+                    + " \"primary_slot_name\": \"pm_1\", \"create_replica_methods\":"
+                    + " [\"backup_restore\", \"basebackup\"], \"restore_command\": \"cp x %p\","
+                    + " \"archive_cleanup_command\": \"true\", \"recovery_min_apply_delay\": 60},"
+                    + " \"synchronous_mode\": \"on\"}")
+            .config();
+    StandbyCluster s = c.standby().orElseThrow();
+    assertThat(s.hosts()).containsExactly("a.example", "b.example");
+    assertThat(s.port()).hasValue(5433);
+    assertThat(s.primarySlotName()).hasValue("pm_1");
+    assertThat(s.createReplicaMethods()).containsExactly("backup_restore", "basebackup");
+    assertThat(s.restoreCommand()).hasValue("cp x %p");
+    assertThat(s.archiveCleanupCommand()).hasValue("true");
+    assertThat(s.recoveryMinApplyDelay()).hasValue("60");
+    assertThat(s.streams()).isTrue();
+    // The standby leader takes no writes: synchronous_mode is ignored, as in Patroni.
+    assertThat(c.sync()).isEqualTo(SyncSettings.OFF);
+    assertThat(c.haSettings("pg1", false, 1).inStandbyCluster()).isTrue();
+    assertThat(DynamicConfig.defaults().haSettings("pg1", false, 1).inStandbyCluster()).isFalse();
+  }
+
+  @Test
+  void aMalformedStandbyClusterValueNamesItsKey() throws Exception {
+    DynamicConfig.Result r =
+        parse("{\"standby_cluster\": {\"host\": \"h\", \"create_replica_methods\": [1]}}");
+    assertThat(r.firstError())
+        .hasValueSatisfying(
+            e -> assertThat(e).startsWith("standby_cluster.create_replica_methods"));
+    assertThat(parse("{\"standby_cluster\": {\"host\": \"h\", \"hots\": 1}}").warnings())
+        .anySatisfy(w -> assertThat(w.toString()).startsWith("standby_cluster.hots"));
+  }
+
+  @Test
   void postgresqlSectionIsTyped() throws Exception {
     DynamicConfig c =
         parse(

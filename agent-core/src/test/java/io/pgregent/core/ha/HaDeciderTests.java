@@ -33,7 +33,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HaDeciderTests {
 
   static Stream<Arguments> table() {
-    return Stream.of(baseRows(), SyncDeciderRows.rows(), RaceDeciderRows.rows()).flatMap(r -> r);
+    return Stream.of(
+            baseRows(), SyncDeciderRows.rows(), RaceDeciderRows.rows(), StandbyDeciderRows.rows())
+        .flatMap(r -> r);
   }
 
   private static HaSettings replicateFrom(String member) {

@@ -94,6 +94,10 @@ public final class ConfigFileWriter {
       if (standby.primarySlotName() != null) {
         conf.append("primary_slot_name = ").append(quote(standby.primarySlotName())).append('\n');
       }
+      // After the parameters: the last setting in the file wins.
+      standby
+          .recovery()
+          .forEach((k, v) -> conf.append(k).append(" = ").append(quote(v)).append('\n'));
     }
     // Kept on a primary too (it only acts in archive recovery): PostgreSQL flags a restart-only
     // parameter removed from the file as pending restart, so dropping it at promotion would show
@@ -121,6 +125,14 @@ public final class ConfigFileWriter {
       throw new UncheckedIOException("cannot update " + signal, ex);
     }
     return changed;
+  }
+
+  /**
+   * Writes {@code patroni.dynamic.json}: the cluster-wide configuration last in force, where
+   * Patroni keeps it and tools look for it. Returns whether the file changed.
+   */
+  public boolean writeDynamicConfig(String json) {
+    return replace(dataDir.resolve("patroni.dynamic.json"), json);
   }
 
   /** Creates {@code recovery.signal}: the next start recovers, then leaves recovery. */
