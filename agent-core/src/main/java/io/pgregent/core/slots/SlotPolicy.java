@@ -63,6 +63,27 @@ public final class SlotPolicy {
       List<String> retainSlots,
       UnaryOperator<String> slotName) {}
 
+  /** Whether {@code m} does not stream, or its upstream chain passes a member that does not. */
+  static boolean behindNostream(Node m) {
+    if (m.nostream()) {
+      return true;
+    }
+    Set<String> seen = new HashSet<>();
+    Optional<String> up =
+        Optional.ofNullable(m.view().members().get(m.self())).flatMap(Upstream::replicatefrom);
+    while (up.isPresent() && seen.add(up.get())) {
+      Member u = m.view().members().get(up.get());
+      if (u == null) {
+        return false;
+      }
+      if (Upstream.tag(u, "nostream")) {
+        return true;
+      }
+      up = Upstream.replicatefrom(u);
+    }
+    return false;
+  }
+
   /** The slots {@code m} should hold, by name. */
   public static Map<String, SlotSpec> desired(Node m) {
     Map<String, SlotSpec> out = new LinkedHashMap<>();
@@ -105,9 +126,9 @@ public final class SlotPolicy {
     if (m.nofailover()) {
       return out;
     }
-    // A member that does not stream gets no feedback to the primary: logical copies would be
-    // unsafe.
-    boolean physicalOnly = m.standbyCluster() || m.nostream();
+    // A member that does not stream, or gets its WAL through one that does not, sends no feedback
+    // to the primary: logical copies would be unsafe.
+    boolean physicalOnly = m.standbyCluster() || behindNostream(m);
     Map<String, String> topology = new TreeMap<>();
     for (Member p : view.members().values()) {
       Upstream.replicatefrom(p).ifPresent(f -> topology.put(m.slotName().apply(p.name()), f));

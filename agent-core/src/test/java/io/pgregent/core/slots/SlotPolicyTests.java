@@ -170,6 +170,25 @@ class SlotPolicyTests {
   }
 
   @Test
+  void aMemberStreamingFromOneThatDoesNotStreamKeepsNoLogicalSlots() {
+    ObjectNode doc = ClusterCodec.nodes().objectNode();
+    doc.putObject("tags").put("nostream", true);
+    ClusterView v =
+        view(
+            "pg-0",
+            member("pg-0", null, false, 900),
+            Member.of("pg-1", doc),
+            member("pg-2", "pg-1", false, 800));
+    SlotPolicy.Node n =
+        new SlotPolicy.Node(
+            v, "pg-2", false, false, false, true, 1800, permanent, false, Map.of(), List.of(),
+            NAME);
+    assertThat(SlotPolicy.desired(n))
+        .doesNotContainKey("test_logical")
+        .containsKey("test_physical");
+  }
+
+  @Test
   void withoutRetentionAReplicaHoldsOnlyItsCascadingPeers() {
     SlotPolicy.Node n =
         new SlotPolicy.Node(
