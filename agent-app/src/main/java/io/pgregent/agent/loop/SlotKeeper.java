@@ -94,6 +94,11 @@ final class SlotKeeper {
    */
   void keepAsReplica(
       ClusterView view, DynamicConfig dynamic, boolean nofailover, Map<String, Long> published) {
+    if (view.member(name).isEmpty()) {
+      // Our tags (replicatefrom, nostream) decide which slots we keep: until our member key is in
+      // the store, copying or dropping on a guess would only be undone a cycle later.
+      return;
+    }
     keepAsReplica(view, dynamic, nofailover, published, true);
   }
 

@@ -128,7 +128,7 @@ public final class SlotPolicy {
     }
     // A member that does not stream, or gets its WAL through one that does not, sends no feedback
     // to the primary: logical copies would be unsafe.
-    boolean physicalOnly = m.standbyCluster() || behindNostream(m);
+    boolean physicalOnly = m.standbyCluster() || !m.leader() && behindNostream(m);
     Map<String, String> topology = new TreeMap<>();
     for (Member p : view.members().values()) {
       Upstream.replicatefrom(p).ifPresent(f -> topology.put(m.slotName().apply(p.name()), f));

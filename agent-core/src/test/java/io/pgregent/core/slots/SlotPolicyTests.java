@@ -186,6 +186,11 @@ class SlotPolicyTests {
     assertThat(SlotPolicy.desired(n))
         .doesNotContainKey("test_logical")
         .containsKey("test_physical");
+    // The primary keeps its logical slots whatever its tags say.
+    SlotPolicy.Node primary =
+        new SlotPolicy.Node(
+            v, "pg-2", true, false, false, true, 1800, permanent, false, Map.of(), List.of(), NAME);
+    assertThat(SlotPolicy.desired(primary)).containsKey("test_logical");
   }
 
   @Test
