@@ -100,11 +100,13 @@ class SlotFailoverTests {
     }
     insert(pg0, 1, 50);
     awaitSubscriberRows(50);
-    // Both replicas hold a copy of the subscriber's slot, advanced to the primary's position.
+    // Both replicas hold a copy of the subscriber's slot, advanced to the primary's position (each
+    // restarts once to take its copy: it may refuse connections meanwhile).
     for (PostgresController replica : List.of(pg1, pg2)) {
       await()
           .atMost(Duration.ofSeconds(120))
           .pollInterval(Duration.ofMillis(500))
+          .ignoreExceptions()
           .until(
               () -> {
                 List<String> lsn = confirmed(replica);
