@@ -381,6 +381,9 @@ class MixedCluster41IT {
     assertThat(leader()).contains("regent");
     long rows = writeOn(regent, 20);
     await().atMost(Duration.ofSeconds(30)).until(() -> count(patroni) == rows);
+    // With failsafe_mode on, only a member the leader listed in the failsafe key may take over
+    // (Patroni's rule, and ours): a member that has just rejoined waits for the leader's next cycle.
+    awaitFailsafeListingBoth();
     regent.crash();
     await()
         .atMost(Duration.ofSeconds(3L * TTL + 30))
@@ -397,6 +400,7 @@ class MixedCluster41IT {
   void failoverFromACrashedPatroniToRegent() throws Exception {
     long rows = writeOn(patroni, 20);
     await().atMost(Duration.ofSeconds(30)).until(() -> count(regent) == rows);
+    awaitFailsafeListingBoth();
     patroni.crash();
     await()
         .atMost(Duration.ofSeconds(3L * TTL + 30))
