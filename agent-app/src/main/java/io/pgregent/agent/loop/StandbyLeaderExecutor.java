@@ -2,10 +2,7 @@ package io.pgregent.agent.loop;
 
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.core.config.StandbyCluster;
-import io.pgregent.core.dcs.ClusterCodec;
-import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
-import io.pgregent.core.dcs.DcsException;
 import io.pgregent.postgres.LeaderConnection;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.StopMode;
@@ -86,31 +83,10 @@ final class StandbyLeaderExecutor {
       }
       state.holdsLock = true;
       state.leaseVouched(sent);
-      dcs.compareAndSet(ClusterKey.CONFIG, 0, ClusterCodec.json(config.bootstrapDcs()));
-      String sysid = postgres.controlData().systemIdentifier();
-      long version = dcs.read().initialize().map(i -> i.version()).orElse(0L);
-      dcs.compareAndSet(ClusterKey.INITIALIZE, version, sysid);
-      state.memory = state.memory.withBootstrapping(false);
+      ClusterSeed.seed(dcs, config, state, () -> postgres.controlData().systemIdentifier());
       log.info("bootstrapped standby cluster {} from {}", config.scope(), describe(s));
     } catch (RuntimeException e) {
-      state.memory = state.memory.withBootstrapping(false);
-      // As a failed bootstrap: hand the cluster's creation back and stop.
-      state.fatal = "Failed to bootstrap cluster";
-      state.halted = true;
-      try {
-        log.info("removing initialize key after failed attempt to bootstrap the cluster");
-        dcs.read()
-            .initialize()
-            .filter(i -> i.completed().isEmpty())
-            .ifPresent(i -> dcs.compareAndDelete(ClusterKey.INITIALIZE, i.version()));
-        if (state.holdsLock) {
-          dcs.release();
-          state.holdsLock = false;
-        }
-      } catch (DcsException cleanup) {
-        e.addSuppressed(cleanup);
-      }
-      throw e;
+      throw ClusterSeed.abandon(dcs, state, e);
     }
   }
 
