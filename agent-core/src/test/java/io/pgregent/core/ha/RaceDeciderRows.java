@@ -61,7 +61,8 @@ final class RaceDeciderRows {
         SyncSettings.OFF,
         null,
         false,
-        false);
+        false,
+        null);
   }
 
   static HaSettings failsafeOn() {
