@@ -30,6 +30,7 @@ final class StandbyLeaderExecutor {
   private final LoopState state;
   private final Supplier<Optional<StandbyCluster>> standby;
   private final BiConsumer<String, Runnable> whileRenewing;
+  private final Runnable takeLock;
 
   StandbyLeaderExecutor(
       Dcs dcs,
@@ -37,13 +38,15 @@ final class StandbyLeaderExecutor {
       AgentConfig config,
       LoopState state,
       Supplier<Optional<StandbyCluster>> standby,
-      BiConsumer<String, Runnable> whileRenewing) {
+      BiConsumer<String, Runnable> whileRenewing,
+      Runnable takeLock) {
     this.dcs = dcs;
     this.postgres = postgres;
     this.config = config;
     this.state = state;
     this.standby = standby;
     this.whileRenewing = whileRenewing;
+    this.takeLock = takeLock;
   }
 
   /** What PostgreSQL is told about the remote primary of {@code s}. */
@@ -75,14 +78,7 @@ final class StandbyLeaderExecutor {
       postgres.createReplica(remote, LONG_TASK);
       postgres.followLeader(remote);
       state.following = s.source();
-      long sent = System.nanoTime();
-      dcs.renewSession();
-      state.renewed(sent);
-      if (!dcs.tryAcquire()) {
-        throw new IllegalStateException("another member took the leader lock during bootstrap");
-      }
-      state.holdsLock = true;
-      state.leaseVouched(sent);
+      takeLock.run();
       ClusterSeed.seed(dcs, config, state, () -> postgres.controlData().systemIdentifier());
       log.info("bootstrapped standby cluster {} from {}", config.scope(), describe(s));
     } catch (RuntimeException e) {
