@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -41,21 +42,7 @@ class ReplicationTagsTests {
 
   @AfterEach
   void stop() {
-    for (int i = members.length - 1; i >= 0; i--) {
-      if (members[i] != null) {
-        try {
-          members[i].close();
-        } catch (RuntimeException e) {
-          // keep closing the others
-        }
-      }
-    }
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (base != null) {
-      PostgresTestEnvironment.deleteTree(base);
-    }
+    TestMembers.stopAll(etcd, base, Arrays.asList(members[2], members[1], members[0]));
   }
 
   @Test
@@ -70,10 +57,7 @@ class ReplicationTagsTests {
     members[0] = RegentApplication.run(config("pg0", hosts, archive, Tags.none()));
     HaLoop loop0 = members[0].getBean(HaLoop.class);
     Dcs dcs = members[0].getBean(Dcs.class);
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> loop0.snapshot().map(AgentSnapshot::holdsLock).orElse(false));
+    TestMembers.awaitLock(loop0);
 
     Tags sourceTags =
         new Tags(false, 1, false, false, true, null, Map.of("clonefrom", true, "nostream", true));

@@ -146,4 +146,17 @@ public final class TestMembers {
         .pollInterval(Duration.ofMillis(250))
         .until(() -> loop.snapshot().map(AgentSnapshot::holdsLock).orElse(false));
   }
+
+  /** Waits until the member's PostgreSQL is a replica streaming from the leader. */
+  static void awaitStreaming(HaLoop loop) {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () ->
+                loop.snapshot()
+                    .flatMap(s -> s.postgres().server())
+                    .map(s -> s.inRecovery() && s.streaming())
+                    .orElse(false));
+  }
 }
