@@ -63,16 +63,7 @@ class ReplicationTagsTests {
         new Tags(false, 1, false, false, true, null, Map.of("clonefrom", true, "nostream", true));
     members[1] = RegentApplication.run(config("pg1", hosts, archive, sourceTags));
     PostgresController pg1 = members[1].getBean(PostgresController.class);
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () ->
-                dcs.read()
-                    .member("pg1")
-                    .map(m -> m.data().path("replication_state").asText())
-                    .orElse("")
-                    .equals("in archive recovery"));
+    TestMembers.awaitReplicationState(dcs, "pg1", "in archive recovery");
     assertThat(Files.readString(pg1.dataDir().resolve("postgresql.conf")))
         .doesNotContain("primary_conninfo");
     // A file only pg1's data directory has: whoever clones pg1 gets it.
@@ -81,16 +72,7 @@ class ReplicationTagsTests {
     Tags cascading = new Tags(false, 1, false, false, false, "pg1", Map.of("replicatefrom", "pg1"));
     members[2] = RegentApplication.run(config("pg2", hosts, archive, cascading));
     PostgresController pg2 = members[2].getBean(PostgresController.class);
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofMillis(500))
-        .until(
-            () ->
-                dcs.read()
-                    .member("pg2")
-                    .map(m -> m.data().path("replication_state").asText())
-                    .orElse("")
-                    .equals("streaming"));
+    TestMembers.awaitReplicationState(dcs, "pg2", "streaming");
     assertThat(Files.readString(pg2.dataDir().resolve("label"))).isEqualTo("pg1");
     // pg2 restarts once to take its copy of the logical slot: wait for its receiver.
     await()
