@@ -20,49 +20,20 @@ set -euo pipefail
 version="${CONSUL_VERSION:-1.14.11}"
 cache="${REGENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/regent}/consul-$version"
 bin="$cache/consul"
-failed="$cache/build-failed.txt"
 
 case "$version" in
   1.14.*) ;;
   *) echo "consul.sh: only the MPL-2.0 1.14.x line may be used, not $version" >&2; exit 2 ;;
 esac
 
-if [ -x "$bin" ] && "$bin" version >/dev/null 2>&1; then
-  echo "$bin"
-  exit 0
-fi
+ready() { [ -x "$bin" ] && "$bin" version >/dev/null 2>&1; }
 
-mkdir -p "$cache"
-fail() {
-  echo "consul.sh: $*" >&2
-  printf 'building Consul %s from the Go module proxy failed: %s\n' "$version" "$*" >"$failed"
-  exit 1
-}
-
-command -v go >/dev/null 2>&1 || fail "no 'go' on PATH (install Go 1.20 or later)"
-
-# One build at a time per machine, whoever asks.
-exec 9>"$cache/.lock"
-flock 9
-if [ -x "$bin" ] && "$bin" version >/dev/null 2>&1; then
-  echo "$bin"
-  exit 0
-fi
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/regent-consul-build.XXXXXX")"
-trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
-
-started=$(date +%s)
-echo "consul.sh: building Consul $version from the Go module proxy into $cache (once per machine)" >&2
-dir="$(go mod download -json "github.com/hashicorp/consul@v$version" \
-  | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')" \
-  || fail "go mod download github.com/hashicorp/consul@v$version failed"
-[ -n "$dir" ] && [ -f "$dir/go.mod" ] || fail "the module proxy gave no source for github.com/hashicorp/consul@v$version"
-grep -q '^Mozilla Public License, version 2.0' "$dir/LICENSE" || fail "its LICENSE is not the MPL 2.0"
-
-cp -r "$dir" "$work/src"
-chmod -R u+w "$work/src"
-cd "$work/src"
+name=consul.sh
+label=Consul
+# shellcheck source=.ci/gobuild.sh
+. "$(dirname "${BASH_SOURCE[0]}")/gobuild.sh"
+gobuild_start 1.20
+gobuild_fetch github.com/hashicorp/consul go.mod '^Mozilla Public License, version 2.0' 'the MPL 2.0'
 sed -i -E '/^replace github\.com\/hashicorp\/consul\/(api|sdk|proto-public) => \.\//d' go.mod
 if grep -Eq 'hashicorp/consul/(envoyextensions|troubleshoot)' go.mod; then
   fail "its go.mod requires envoyextensions or troubleshoot, which are not open source"
@@ -71,16 +42,11 @@ if grep -Eq '=> \./' go.mod; then
   fail "its go.mod still replaces a module with a local directory: $(grep -E '=> \./' go.mod)"
 fi
 
-GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$work/consul" . \
-  >"$work/build.log" 2>&1 || fail "go build failed: $(tail -20 "$work/build.log")"
+gobuild_compile
 
 if go version -m "$work/consul" | grep -Eq 'hashicorp/consul/(envoyextensions|troubleshoot)'; then
   fail "the binary contains envoyextensions or troubleshoot, which are not open source"
 fi
 "$work/consul" version | grep -q "Consul v$version" || fail "the binary does not report v$version: $("$work/consul" version 2>&1 | head -1)"
 
-mv "$work/consul" "$bin.tmp"
-mv "$bin.tmp" "$bin"
-rm -f "$failed"
-echo "consul.sh: built $("$bin" version | head -1) in $(( $(date +%s) - started )) s" >&2
-echo "$bin"
+gobuild_finish version

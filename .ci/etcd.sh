@@ -18,7 +18,6 @@ set -euo pipefail
 version="${ETCD36_VERSION:-3.6.16}"
 cache="${REGENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/regent}/etcd-$version"
 bin="$cache/etcd"
-failed="$cache/build-failed.txt"
 
 case "$version" in
   3.6.*) ;;
@@ -27,43 +26,13 @@ esac
 
 ready() { [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -q "etcd Version: $version\$"; }
 
-if ready; then
-  echo "$bin"
-  exit 0
-fi
-
-mkdir -p "$cache"
-fail() {
-  echo "etcd.sh: $*" >&2
-  printf 'building etcd %s from the Go module proxy failed: %s\n' "$version" "$*" >"$failed"
-  exit 1
-}
-
-command -v go >/dev/null 2>&1 || fail "no 'go' on PATH (install Go 1.26 or later)"
-
-# One build at a time per machine, whoever asks.
-exec 9>"$cache/.lock"
-flock 9
-if ready; then
-  echo "$bin"
-  exit 0
-fi
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/regent-etcd-build.XXXXXX")"
-trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
-
-started=$(date +%s)
-echo "etcd.sh: building etcd $version from the Go module proxy into $cache (once per machine)" >&2
+name=etcd.sh
+label=etcd
+# shellcheck source=.ci/gobuild.sh
+. "$(dirname "${BASH_SOURCE[0]}")/gobuild.sh"
+gobuild_start 1.26
 export GOTOOLCHAIN=local
-dir="$(go mod download -json "go.etcd.io/etcd/server/v3@v$version" \
-  | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')" \
-  || fail "go mod download go.etcd.io/etcd/server/v3@v$version failed"
-[ -n "$dir" ] && [ -f "$dir/main.go" ] || fail "the module proxy gave no source for go.etcd.io/etcd/server/v3@v$version"
-grep -q 'Apache License' "$dir/LICENSE" || fail "its LICENSE is not the Apache License"
-
-cp -r "$dir" "$work/src"
-chmod -R u+w "$work/src"
-cd "$work/src"
+gobuild_fetch go.etcd.io/etcd/server/v3 main.go 'Apache License' 'the Apache License'
 # Drop the replace lines that point at sibling directories (inside a replace block or alone),
 # and the toolchain line.
 sed -i -E '/^[[:space:]]*(replace[[:space:]]+)?go\.etcd\.io\/etcd\/[a-z/]+\/v3 => \.\.\//d; /^toolchain /d' go.mod
@@ -72,13 +41,8 @@ if grep -Eq '=> \.\./' go.mod; then
 fi
 grep -q "go.etcd.io/etcd/api/v3 v$version" go.mod || fail "its go.mod does not require go.etcd.io/etcd/api/v3 v$version"
 
-GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$work/etcd" . \
-  >"$work/build.log" 2>&1 || fail "go build failed: $(tail -20 "$work/build.log")"
+gobuild_compile
 "$work/etcd" --version | grep -q "etcd Version: $version\$" \
   || fail "the binary does not report $version: $("$work/etcd" --version 2>&1 | head -1)"
 
-mv "$work/etcd" "$bin.tmp"
-mv "$bin.tmp" "$bin"
-rm -f "$failed"
-echo "etcd.sh: built $("$bin" --version | head -1) in $(( $(date +%s) - started )) s" >&2
-echo "$bin"
+gobuild_finish --version

@@ -37,6 +37,26 @@ function confirmThen(message, action) {
   dialog.showModal();
 }
 
+// The outcome line under the steps: its kind (empty while in progress) and what it says.
+function showOutcome(kind, message) {
+  const o = $('#outcome');
+  o.dataset.outcome = kind;
+  o.textContent = message;
+}
+
+// The steps as a list; each item carries its step id and status for the styles and the tests.
+function drawSteps(steps, idOf) {
+  const ol = $('#steps');
+  ol.replaceChildren();
+  for (const s of steps) {
+    const li = document.createElement('li');
+    li.dataset.step = idOf(s);
+    li.dataset.status = s.status;
+    li.textContent = s.label + (s.note ? ' — ' + s.note : '');
+    ol.appendChild(li);
+  }
+}
+
 // One operation: steps that the streamed state completes, one REST call, and an outcome that is
 // always said: done, refused, failed, or which step is still pending and why.
 class Operation {
@@ -53,21 +73,11 @@ class Operation {
   }
 
   draw() {
-    const ol = $('#steps');
-    ol.replaceChildren();
-    for (const s of this.steps) {
-      const li = document.createElement('li');
-      li.dataset.step = s.id;
-      li.dataset.status = s.status;
-      li.textContent = s.label + (s.note ? ' — ' + s.note : '');
-      ol.appendChild(li);
-    }
+    drawSteps(this.steps, (s) => s.id);
   }
 
   setOutcome(kind, message) {
-    const o = $('#outcome');
-    o.dataset.outcome = kind;
-    o.textContent = message;
+    showOutcome(kind, message);
   }
 
   observe(st) {
@@ -188,21 +198,11 @@ class StreamedOperation {
   }
 
   setOutcome(kind, message) {
-    const o = $('#outcome');
-    o.dataset.outcome = kind;
-    o.textContent = message;
+    showOutcome(kind, message);
   }
 
   draw() {
-    const ol = $('#steps');
-    ol.replaceChildren();
-    for (const s of this.steps) {
-      const li = document.createElement('li');
-      li.dataset.step = s.step;
-      li.dataset.status = s.status;
-      li.textContent = s.label + (s.note ? ' — ' + s.note : '');
-      ol.appendChild(li);
-    }
+    drawSteps(this.steps, (s) => s.step);
   }
 
   event(name, data) {

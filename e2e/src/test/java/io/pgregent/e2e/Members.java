@@ -19,7 +19,7 @@ final class Members {
   private Members() {}
 
   /** The live members answering 200 on {@code /primary}. */
-  static List<String> primaries(Map<String, RegentAgent> agents) {
+  static List<String> primaries(Map<String, ? extends ClusterMember> agents) {
     List<String> leaders = new ArrayList<>();
     agents.forEach(
         (name, a) -> {
@@ -31,7 +31,7 @@ final class Members {
   }
 
   /** The one primary, if any; two at once fail the test. */
-  static Optional<String> leader(Map<String, RegentAgent> agents) {
+  static Optional<String> leader(Map<String, ? extends ClusterMember> agents) {
     List<String> leaders = primaries(agents);
     assertThat(leaders).as("members answering 200 on /primary").hasSizeLessThanOrEqualTo(1);
     return leaders.stream().findFirst();

@@ -12,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -45,19 +43,8 @@ class MixedCluster41IT {
 
   @RegisterExtension
   static final TestWatcher LOGS_ON_FAILURE =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          StringBuilder sb = new StringBuilder();
-          members.forEach(
-              (n, a) ->
-                  sb.append("\n--- ")
-                      .append(n)
-                      .append(" ---\n")
-                      .append(a instanceof RegentAgent r ? r.logTail() : tail(a)));
-          System.err.println("agent logs after " + context.getDisplayName() + ":" + sb);
-        }
-      };
+      AgentLogs.onFailure(
+          () -> MixedCluster41IT.members, a -> a instanceof RegentAgent r ? r.logTail() : tail(a));
 
   private static final String SCOPE = "mixed41";
   private static final String PREFIX = "/service/" + SCOPE + "/";
@@ -103,15 +90,7 @@ class MixedCluster41IT {
   }
 
   static Optional<String> leader() {
-    List<String> primaries = new ArrayList<>();
-    members.forEach(
-        (n, a) -> {
-          if (a.isAlive() && a.status("/primary") == 200) {
-            primaries.add(n);
-          }
-        });
-    assertThat(primaries).as("members answering 200 on /primary").hasSizeLessThanOrEqualTo(1);
-    return primaries.stream().findFirst();
+    return Members.leader(members);
   }
 
   static String other(String name) {
@@ -379,36 +358,33 @@ class MixedCluster41IT {
   @Order(6)
   void failoverFromACrashedRegentToPatroni() throws Exception {
     assertThat(leader()).contains("regent");
-    long rows = writeOn(regent, 20);
-    await().atMost(Duration.ofSeconds(30)).until(() -> count(patroni) == rows);
-    // With failsafe_mode on, only a member the leader listed in the failsafe key may take over
-    // (Patroni's rule, and ours): a member that has just rejoined waits for the leader's next cycle.
-    awaitFailsafeListingBoth();
-    regent.crash();
-    await()
-        .atMost(Duration.ofSeconds(3L * TTL + 30))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> leader().map("patroni"::equals).orElse(false));
-    assertThat(count(patroni)).isEqualTo(rows);
-    regent.start();
-    awaitLeaderWithStreamingReplica("patroni");
-    bothRenderTheSameCluster();
+    failOver(regent, patroni, "patroni");
   }
 
   @Test
   @Order(7)
   void failoverFromACrashedPatroniToRegent() throws Exception {
-    long rows = writeOn(patroni, 20);
-    await().atMost(Duration.ofSeconds(30)).until(() -> count(regent) == rows);
+    failOver(patroni, regent, "regent");
+  }
+
+  /**
+   * Kills the leader {@code from} (agent and postmaster) after writes reached {@code to}; {@code
+   * to} (named {@code toName}) takes over with every row, and {@code from} rejoins as its replica.
+   */
+  private static void failOver(AgentProcess from, AgentProcess to, String toName) throws Exception {
+    long rows = writeOn(from, 20);
+    await().atMost(Duration.ofSeconds(30)).until(() -> count(to) == rows);
+    // With failsafe_mode on, only a member the leader listed in the failsafe key may take over
+    // (Patroni's rule, and ours): a member that has just rejoined waits for the leader's next cycle.
     awaitFailsafeListingBoth();
-    patroni.crash();
+    from.crash();
     await()
         .atMost(Duration.ofSeconds(3L * TTL + 30))
         .pollInterval(Duration.ofMillis(250))
-        .until(() -> leader().map("regent"::equals).orElse(false));
-    assertThat(count(regent)).isEqualTo(rows);
-    patroni.start();
-    awaitLeaderWithStreamingReplica("regent");
+        .until(() -> leader().map(toName::equals).orElse(false));
+    assertThat(count(to)).isEqualTo(rows);
+    from.start();
+    awaitLeaderWithStreamingReplica(toName);
     bothRenderTheSameCluster();
   }
 

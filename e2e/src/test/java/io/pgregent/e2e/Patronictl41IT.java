@@ -34,7 +34,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.yaml.snakeyaml.Yaml;
@@ -51,15 +50,7 @@ class Patronictl41IT {
 
   @RegisterExtension
   static final TestWatcher LOGS_ON_FAILURE =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          StringBuilder sb = new StringBuilder();
-          agents.forEach(
-              (n, a) -> sb.append("\n--- ").append(n).append(" ---\n").append(a.logTail()));
-          System.err.println("agent logs after " + context.getDisplayName() + ":" + sb);
-        }
-      };
+      AgentLogs.onFailure(() -> Patronictl41IT.agents, RegentAgent::logTail);
 
   private static final String SCOPE = "ctl41";
   private static final String PREFIX = "/service/" + SCOPE + "/";

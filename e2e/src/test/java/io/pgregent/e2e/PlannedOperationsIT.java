@@ -26,7 +26,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -42,15 +41,7 @@ class PlannedOperationsIT {
 
   @RegisterExtension
   static final TestWatcher LOGS_ON_FAILURE =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          StringBuilder sb = new StringBuilder();
-          agents.forEach(
-              (n, a) -> sb.append("\n--- ").append(n).append(" ---\n").append(a.logTail()));
-          System.err.println("agent logs after " + context.getDisplayName() + ":" + sb);
-        }
-      };
+      AgentLogs.onFailure(() -> PlannedOperationsIT.agents, RegentAgent::logTail);
 
   private static final String SCOPE = "planned";
   private static final String CONFIG_KEY = "/service/planned/config";

@@ -29,7 +29,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -45,19 +44,8 @@ class RollingMigration41IT {
 
   @RegisterExtension
   static final TestWatcher LOGS_ON_FAILURE =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          StringBuilder sb = new StringBuilder();
-          members.forEach(
-              (n, a) ->
-                  sb.append("\n--- ")
-                      .append(n)
-                      .append(" ---\n")
-                      .append(a.process == null ? "" : a.process.logTail(40)));
-          System.err.println("agent logs after " + context.getDisplayName() + ":" + sb);
-        }
-      };
+      AgentLogs.onFailure(
+          () -> RollingMigration41IT.members, a -> a.process == null ? "" : a.process.logTail(40));
 
   private static final String SCOPE = "migrate41";
   private static final int TTL = 20;
@@ -98,15 +86,7 @@ class RollingMigration41IT {
   }
 
   static Optional<String> leader() {
-    List<String> primaries = new ArrayList<>();
-    members.forEach(
-        (n, a) -> {
-          if (a.isAlive() && a.status("/primary") == 200) {
-            primaries.add(n);
-          }
-        });
-    assertThat(primaries).as("members answering 200 on /primary").hasSizeLessThanOrEqualTo(1);
-    return primaries.stream().findFirst();
+    return Members.leader(members);
   }
 
   static void awaitHealthy() {

@@ -64,6 +64,21 @@ abstract class CtlCommand implements Callable<Integer> {
     };
   }
 
+  /** Unless forced: shows the cluster and asks whether to {@code verb} these members. */
+  void confirmMembers(ClusterState state, String verb, List<Member> members, boolean force) {
+    if (force) {
+      return;
+    }
+    terminal().out().print(ListCommand.render(state, "pretty", false, false));
+    terminal()
+        .confirmOrAbort(
+            "Are you sure you want to "
+                + verb
+                + " members "
+                + String.join(", ", members.stream().map(Member::name).toList())
+                + "?");
+  }
+
   /**
    * The members a command acts on: those named (each must exist), else those with the role; when
    * none is named and the command is not forced, asks which (empty for all).

@@ -4,7 +4,6 @@ import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.Member;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,12 +70,7 @@ final class MemberActionCommand {
           members = List.of(members.get(new java.util.Random().nextInt(members.size())));
         }
         if (scheduled == null && !force) {
-          String example =
-              OffsetDateTime.now()
-                  .plusHours(1)
-                  .truncatedTo(ChronoUnit.MINUTES)
-                  .toLocalDateTime()
-                  .toString();
+          String example = SwitchoverCommand.exampleTime();
           scheduled =
               terminal()
                   .prompt("When should the restart take place (e.g. " + example + ") ", "now");
@@ -114,14 +108,7 @@ final class MemberActionCommand {
         if (at != null) {
           body.put("schedule", at.toString());
         }
-        if (!force) {
-          terminal().out().print(ListCommand.render(state, "pretty", false, false));
-          terminal()
-              .confirmOrAbort(
-                  "Are you sure you want to restart members "
-                      + String.join(", ", members.stream().map(Member::name).toList())
-                      + "?");
-        }
+        confirmMembers(state, "restart", members, force);
         MemberApi api = api();
         int failed = 0;
         Duration wait =
@@ -241,14 +228,7 @@ final class MemberActionCommand {
         var view = s.read();
         ClusterState state = new ClusterState(s.scope(), view);
         List<Member> members = members(state, names, role, force, "reload");
-        if (!force) {
-          terminal().out().print(ListCommand.render(state, "pretty", false, false));
-          terminal()
-              .confirmOrAbort(
-                  "Are you sure you want to reload members "
-                      + String.join(", ", members.stream().map(Member::name).toList())
-                      + "?");
-        }
+        confirmMembers(state, "reload", members, force);
         int loopWait = view.config().map(ClusterConfig::loopWait).orElse(settings().loopWait());
         int failed = 0;
         MemberApi api = api();

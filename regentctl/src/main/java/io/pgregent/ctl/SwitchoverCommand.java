@@ -111,12 +111,7 @@ class SwitchoverCommand extends CtlCommand {
       OffsetDateTime at = null;
       if (!failover()) {
         if (scheduled == null && !force) {
-          String example =
-              OffsetDateTime.now()
-                  .plusHours(1)
-                  .truncatedTo(ChronoUnit.MINUTES)
-                  .toLocalDateTime()
-                  .toString();
+          String example = exampleTime();
           scheduled =
               terminal()
                   .prompt("When should the switchover take place (e.g. " + example + " ) ", "now");
@@ -293,6 +288,15 @@ class SwitchoverCommand extends CtlCommand {
     return view.leader()
         .map(l -> !l.name().equals(old) && (candidate == null || l.name().equals(candidate)))
         .orElse(false);
+  }
+
+  /** An hour from now, to the minute, as a schedule prompt shows it. */
+  static String exampleTime() {
+    return OffsetDateTime.now()
+        .plusHours(1)
+        .truncatedTo(ChronoUnit.MINUTES)
+        .toLocalDateTime()
+        .toString();
   }
 
   static OffsetDateTime parseSchedule(String value) {

@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,19 +100,7 @@ public final class ConsulServer implements AutoCloseable {
 
   /** Where {@code .ci/consul.sh} keeps its build (same rule as the script). */
   static Path cacheDir() {
-    String regent = System.getenv("REGENT_CACHE");
-    Path root;
-    if (regent != null && !regent.isBlank()) {
-      root = Path.of(regent);
-    } else {
-      String xdg = System.getenv("XDG_CACHE_HOME");
-      root =
-          (xdg != null && !xdg.isBlank()
-                  ? Path.of(xdg)
-                  : Path.of(System.getProperty("user.home"), ".cache"))
-              .resolve("regent");
-    }
-    return root.resolve("consul-" + VERSION);
+    return BuildCache.dir("consul-" + VERSION);
   }
 
   /** Null when a Consul can be started here, else why not (quoting a failed build). */
@@ -121,15 +108,7 @@ public final class ConsulServer implements AutoCloseable {
     if (binary().isPresent()) {
       return null;
     }
-    String why = "";
-    Path failed = cacheDir().resolve("build-failed.txt");
-    if (Files.isReadable(failed)) {
-      try {
-        why = " The last build said: " + Files.readString(failed, StandardCharsets.UTF_8).strip();
-      } catch (IOException e) {
-        why = "";
-      }
-    }
+    String why = BuildCache.lastFailure(cacheDir());
     return "no Consul server here: no $CONSUL_BIN, no "
         + cacheDir().resolve("consul")
         + " and no 'consul' on PATH. ./test.sh builds Consul "

@@ -63,19 +63,7 @@ public final class EtcdServer implements AutoCloseable {
   public static final String ETCD36_VERSION = "3.6.16";
 
   private static Path etcd36Cache() {
-    String regent = System.getenv("REGENT_CACHE");
-    Path root;
-    if (regent != null && !regent.isBlank()) {
-      root = Path.of(regent);
-    } else {
-      String xdg = System.getenv("XDG_CACHE_HOME");
-      root =
-          (xdg != null && !xdg.isBlank()
-                  ? Path.of(xdg)
-                  : Path.of(System.getProperty("user.home"), ".cache"))
-              .resolve("regent");
-    }
-    return root.resolve("etcd-" + ETCD36_VERSION);
+    return BuildCache.dir("etcd-" + ETCD36_VERSION);
   }
 
   /** Null when the etcd 3.6 build is here, else why not (quoting a failed build). */
@@ -83,15 +71,7 @@ public final class EtcdServer implements AutoCloseable {
     if (etcd36().isPresent()) {
       return null;
     }
-    String why = "";
-    Path failed = etcd36Cache().resolve("build-failed.txt");
-    if (Files.isReadable(failed)) {
-      try {
-        why = " The last build said: " + Files.readString(failed).strip();
-      } catch (IOException e) {
-        why = "";
-      }
-    }
+    String why = BuildCache.lastFailure(etcd36Cache());
     return "no etcd "
         + ETCD36_VERSION
         + " here: no $ETCD36_BIN and no "

@@ -1,7 +1,6 @@
 package io.pgregent.agent.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.agent.loop.AgentSnapshot;
 import io.pgregent.agent.loop.HaLoop;
@@ -9,11 +8,8 @@ import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.postgres.status.ReplicationRow;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,8 +23,6 @@ import java.util.function.Supplier;
  * answer (a Patroni leader has no console).
  */
 public final class LeaderReplication {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HaLoop loop;
   private final Supplier<HttpClient> http;
@@ -96,29 +90,20 @@ public final class LeaderReplication {
       return Map.of();
     }
     try {
-      HttpResponse<byte[]> r =
-          http.get()
-              .send(
-                  HttpRequest.newBuilder(url.get()).timeout(timeout).GET().build(),
-                  HttpResponse.BodyHandlers.ofByteArray());
-      if (r.statusCode() != 200) {
-        return Map.of();
-      }
       Map<String, Long> out = new LinkedHashMap<>();
-      JsonNode doc = JSON.readTree(r.body());
-      doc.properties()
-          .forEach(
-              e -> {
-                JsonNode ms = e.getValue().path("replay_lag_ms");
-                if (ms.canConvertToLong()) {
-                  out.put(e.getKey(), ms.asLong());
-                }
-              });
+      PeerDecisions.getJson(http.get(), url.get(), timeout)
+          .ifPresent(
+              doc ->
+                  doc.properties()
+                      .forEach(
+                          e -> {
+                            JsonNode ms = e.getValue().path("replay_lag_ms");
+                            if (ms.canConvertToLong()) {
+                              out.put(e.getKey(), ms.asLong());
+                            }
+                          }));
       return out;
-    } catch (IOException | RuntimeException e) {
-      return Map.of();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
       return Map.of();
     }
   }

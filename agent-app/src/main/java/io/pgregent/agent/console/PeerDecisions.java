@@ -2,6 +2,7 @@ package io.pgregent.agent.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.dcs.ClusterCodec;
 import java.net.URI;
@@ -71,21 +72,26 @@ public final class PeerDecisions {
   }
 
   private Optional<JsonNode> fetch(Member m) {
-    Optional<URI> url = m.apiUrl().flatMap(PeerDecisions::decisionsUrl);
-    if (url.isEmpty()) {
-      return Optional.empty();
-    }
+    return m.apiUrl()
+        .flatMap(PeerDecisions::decisionsUrl)
+        .flatMap(url -> getJson(http.get(), url, timeout))
+        .map(lines -> lines.isArray() ? lines : ClusterCodec.nodes().arrayNode());
+  }
+
+  /**
+   * {@code GET url} on a member: its JSON body, a missing node when it answered other than 200, or
+   * empty when it did not answer or its body is not JSON.
+   */
+  static Optional<JsonNode> getJson(HttpClient http, URI url, Duration timeout) {
     try {
       HttpResponse<byte[]> r =
-          http.get()
-              .send(
-                  HttpRequest.newBuilder(url.get()).timeout(timeout).GET().build(),
-                  HttpResponse.BodyHandlers.ofByteArray());
+          http.send(
+              HttpRequest.newBuilder(url).timeout(timeout).GET().build(),
+              HttpResponse.BodyHandlers.ofByteArray());
       if (r.statusCode() != 200) {
-        return Optional.of(ClusterCodec.nodes().arrayNode());
+        return Optional.of(MissingNode.getInstance());
       }
-      JsonNode lines = JSON.readTree(r.body());
-      return Optional.of(lines.isArray() ? lines : ClusterCodec.nodes().arrayNode());
+      return Optional.of(JSON.readTree(r.body()));
     } catch (java.io.IOException e) {
       return Optional.empty();
     } catch (InterruptedException e) {

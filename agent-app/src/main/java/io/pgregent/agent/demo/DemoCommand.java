@@ -3,7 +3,6 @@ package io.pgregent.agent.demo;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgregent.postgres.PostgresBinaries;
 import io.pgregent.postgres.PostgresBinariesResolver;
 import io.pgregent.postgres.PostgresSetupException;
@@ -11,29 +10,17 @@ import io.pgregent.postgres.os.CommandRunner;
 import io.pgregent.postgres.os.OsUser;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -53,9 +40,6 @@ public final class DemoCommand {
   private static final Duration RESTART_DELAY = Duration.ofSeconds(20);
 
   private static final Duration STARTUP_BOUND = Duration.ofMinutes(3);
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Map<String, String> environment;
   private final PrintStream out;
@@ -115,7 +99,8 @@ public final class DemoCommand {
               + " minutes; the agents' logs are in "
               + base
               + " (Ctrl-C stops the demo).");
-      members.forEach(m -> err.println("--- " + m.logFile + "\n" + tail(m.logFile, 15)));
+      members.forEach(
+          m -> err.println("--- " + m.logFile + "\n" + DemoSupport.tail(m.logFile, 15)));
     }
     printIntroduction();
     watch();
@@ -170,7 +155,7 @@ public final class DemoCommand {
     out.println("Configuration, data and logs: " + base + " (removed on exit)");
     Path zkDir = Files.createDirectories(base.resolve("zookeeper"));
     EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(zkDir);
-    password = randomPassword();
+    password = DemoSupport.randomPassword();
     agentCommand = agentCommand();
     agentEnvironment = new LinkedHashMap<>();
     if (environment.containsKey("REGENT_JAR")) {
@@ -181,7 +166,7 @@ public final class DemoCommand {
       if (stopping) {
         return;
       }
-      List<Integer> ports = freePorts(NAMES.size() * 2);
+      List<Integer> ports = DemoSupport.freePorts(NAMES.size() * 2);
       for (int i = 0; i < NAMES.size(); i++) {
         DemoMember m = new DemoMember(NAMES.get(i), ports.get(2 * i), ports.get(2 * i + 1), base);
         Files.writeString(
@@ -231,29 +216,15 @@ public final class DemoCommand {
         return false;
       }
       Optional<JsonNode> cluster = cluster();
-      if (cluster.isPresent() && healthy(cluster.get())) {
+      if (cluster.isPresent() && ClusterReads.healthy(cluster.get())) {
         return true;
       }
       if (members.stream().noneMatch(DemoMember::isAlive)) {
         return false;
       }
-      pause(Duration.ofMillis(500));
+      DemoSupport.pause(Duration.ofMillis(500));
     }
     return false;
-  }
-
-  static boolean healthy(JsonNode cluster) {
-    int leaders = 0;
-    int streaming = 0;
-    for (JsonNode m : cluster.path("members")) {
-      String role = m.path("role").asText();
-      if (role.equals("leader") && m.path("state").asText().equals("running")) {
-        leaders++;
-      } else if (!role.equals("leader") && m.path("state").asText().equals("streaming")) {
-        streaming++;
-      }
-    }
-    return leaders == 1 && streaming == NAMES.size() - 1;
   }
 
   private void printIntroduction() {
@@ -326,15 +297,15 @@ public final class DemoCommand {
 
   /** Prints the table, and the leader's connection string, when the cluster's shape changes. */
   private void watch() {
-    String shown = cluster().map(DemoCommand::shape).orElse(null);
+    String shown = cluster().map(ClusterReads::shape).orElse(null);
     String previous = shown;
     while (!isStopping()) {
       Optional<JsonNode> cluster = cluster();
       if (cluster.isPresent()) {
-        String shape = shape(cluster.get());
+        String shape = ClusterReads.shape(cluster.get());
         // Shown once seen twice in a row: passing states of a failover are not worth a table.
         if (!shape.equals(shown) && shape.equals(previous)) {
-          out.println(now() + " the cluster changed:");
+          out.println(DemoSupport.now() + " the cluster changed:");
           printTable(cluster.get());
           out.println();
           out.flush();
@@ -343,13 +314,13 @@ public final class DemoCommand {
         previous = shape;
       }
       restartStoppedMembers();
-      pause(Duration.ofSeconds(1));
+      DemoSupport.pause(Duration.ofSeconds(1));
     }
   }
 
   private void printTable(JsonNode cluster) {
     if (systemId == null) {
-      systemId = systemIdentifier();
+      systemId = ClusterReads.systemIdentifier(members);
     }
     out.print(ClusterTable.render(SCOPE, systemId, cluster));
     leader(Optional.of(cluster))
@@ -358,25 +329,6 @@ public final class DemoCommand {
               lastLeader = l.name;
               out.println("Leader " + l.name + ": psql \"" + connectionUrl(l) + "\"");
             });
-  }
-
-  /**
-   * Who is there, in which role and state, on which timeline: what makes the table worth showing.
-   */
-  static String shape(JsonNode cluster) {
-    List<String> parts = new ArrayList<>();
-    for (JsonNode m : cluster.path("members")) {
-      parts.add(
-          m.path("name").asText()
-              + "/"
-              + m.path("role").asText()
-              + "/"
-              + m.path("state").asText()
-              + "/"
-              + m.path("timeline").asText());
-    }
-    parts.sort(Comparator.naturalOrder());
-    return String.join(",", parts) + (cluster.path("pause").asBoolean(false) ? " paused" : "");
   }
 
   private void restartStoppedMembers() {
@@ -394,7 +346,7 @@ public final class DemoCommand {
         if (since == null) {
           stoppedSince.put(m.name, now);
           out.println(
-              now()
+              DemoSupport.now()
                   + " "
                   + m.name
                   + "'s agent exited"
@@ -407,7 +359,7 @@ public final class DemoCommand {
           stoppedSince.remove(m.name);
           try {
             m.start(agentCommand, agentEnvironment);
-            out.println(now() + " restarted " + m.name + ": agent PID " + m.pid());
+            out.println(DemoSupport.now() + " restarted " + m.name + ": agent PID " + m.pid());
           } catch (IOException e) {
             out.println("could not restart " + m.name + ": " + e.getMessage());
           }
@@ -419,45 +371,7 @@ public final class DemoCommand {
 
   /** {@code GET /cluster} from the first member that answers, the last leader first. */
   private Optional<JsonNode> cluster() {
-    List<DemoMember> order = new ArrayList<>(members);
-    order.sort(Comparator.comparing(m -> m.name.equals(lastLeader) ? 0 : 1));
-    for (DemoMember m : order) {
-      Optional<JsonNode> body = get(m, "/cluster");
-      if (body.isPresent() && body.get().path("members").isArray()) {
-        return body;
-      }
-    }
-    return Optional.empty();
-  }
-
-  private String systemIdentifier() {
-    for (DemoMember m : members) {
-      Optional<String> id =
-          get(m, "/patroni")
-              .map(j -> j.path("database_system_identifier").asText(""))
-              .filter(s -> !s.isEmpty());
-      if (id.isPresent()) {
-        return id.get();
-      }
-    }
-    return null;
-  }
-
-  private static Optional<JsonNode> get(DemoMember m, String path) {
-    try {
-      HttpResponse<String> r =
-          HTTP.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m.restPort + path))
-                  .timeout(Duration.ofSeconds(2))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+    return ClusterReads.cluster(members, lastLeader);
   }
 
   private boolean isStopping() {
@@ -492,83 +406,16 @@ public final class DemoCommand {
       t.start();
       stoppers.add(t);
     }
-    join(stoppers);
+    DemoSupport.join(stoppers);
     toStop.stream().filter(m -> m.name.equals(leader)).forEach(m -> m.stop(60));
     if (zk != null) {
       zk.close();
     }
-    deleteTree(base);
+    DemoSupport.deleteTree(base);
     out.println(
         Files.exists(base)
             ? "Stopped; could not remove all of " + base
             : "Stopped; removed " + base);
     out.flush();
-  }
-
-  private static void join(List<Thread> threads) {
-    for (Thread t : threads) {
-      try {
-        t.join(TimeUnit.SECONDS.toMillis(90));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      // Reported by the caller, which checks whether the directory is gone.
-    }
-  }
-
-  private static List<Integer> freePorts(int count) throws IOException {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < count; i++) {
-        ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-        sockets.add(s);
-      }
-      return sockets.stream().map(ServerSocket::getLocalPort).toList();
-    } finally {
-      for (ServerSocket s : sockets) {
-        s.close();
-      }
-    }
-  }
-
-  private static String randomPassword() {
-    String alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    SecureRandom random = new SecureRandom();
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < 16; i++) {
-      b.append(alphabet.charAt(random.nextInt(alphabet.length())));
-    }
-    return b.toString();
-  }
-
-  private static String tail(Path file, int lines) {
-    try {
-      List<String> all = Files.readAllLines(file);
-      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-    } catch (IOException | UncheckedIOException e) {
-      return "(no log)";
-    }
-  }
-
-  private static String now() {
-    return LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss"));
-  }
-
-  private static void pause(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

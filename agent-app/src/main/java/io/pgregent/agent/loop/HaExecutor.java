@@ -102,7 +102,14 @@ final class HaExecutor {
             clock);
     this.sync = new SyncUpdater(dcs, postgres, state);
     this.standby =
-        new StandbyLeaderExecutor(dcs, postgres, config, state, hooks::standbyCluster, worker::run);
+        new StandbyLeaderExecutor(
+            dcs,
+            postgres,
+            config,
+            state,
+            hooks::standbyCluster,
+            worker::run,
+            lock::acquireForBootstrap);
   }
 
   Outcome execute(Action action, Optional<ClusterView> view, CycleFacts facts) {

@@ -23,7 +23,6 @@ import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -240,23 +239,9 @@ public final class HaLoop implements SmartLifecycle {
     tasks.startTask(name, work);
   }
 
-  public Optional<ScheduledRestart> scheduledRestart() {
-    return restarts.scheduled();
-  }
-
-  /** Schedules a restart; false when one is scheduled already. */
-  public boolean scheduleRestart(ScheduledRestart restart) {
-    return restarts.schedule(restart);
-  }
-
-  /** Cancels the scheduled restart; false when none was scheduled. */
-  public boolean cancelScheduledRestart() {
-    return restarts.cancel();
-  }
-
-  /** Set by the REST API: runs a due scheduled restart whose conditions hold. */
-  public void onScheduledRestart(Consumer<ScheduledRestart> runner) {
-    restarts.onRun(runner);
+  /** The scheduled restart: the REST API schedules, cancels and runs it. */
+  public RestartSchedule restarts() {
+    return restarts;
   }
 
   /** Makes a waiting loop run its next cycle now. */
@@ -361,23 +346,13 @@ public final class HaLoop implements SmartLifecycle {
 
   /** How long to wait for the next cycle: loop_wait, or less when something is scheduled sooner. */
   private Duration nextWait() {
-    long wait = Duration.ofSeconds(config.dynamic().loopWait()).toMillis();
-    long now = clock.wallMillis();
-    Optional<ScheduledRestart> r = restarts.scheduled();
-    if (r.isPresent()) {
-      wait = Math.min(wait, r.get().at().toInstant().toEpochMilli() - now);
-    }
-    if (state.holdsLock) {
-      AgentSnapshot s = snapshots.last();
-      OffsetDateTime at =
-          s == null
-              ? null
-              : s.view().flatMap(ClusterView::failover).map(Failover::scheduledAt).orElse(null);
-      if (at != null) {
-        wait = Math.min(wait, at.toInstant().toEpochMilli() - now);
-      }
-    }
-    return Duration.ofMillis(Math.max(0, wait));
+    AgentSnapshot s = state.holdsLock ? snapshots.last() : null;
+    OffsetDateTime switchover =
+        s == null
+            ? null
+            : s.view().flatMap(ClusterView::failover).map(Failover::scheduledAt).orElse(null);
+    return restarts.nextWait(
+        Duration.ofSeconds(config.dynamic().loopWait()), clock.wallMillis(), switchover);
   }
 
   /** One cycle. Returns true if an action changed something (the next cycle starts at once). */

@@ -1,10 +1,12 @@
 package io.pgregent.agent.loop;
 
+import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /** The one scheduled restart, if any, and running it when it is due. */
-final class RestartSchedule {
+public final class RestartSchedule {
 
   private final Runnable wake;
   private volatile ScheduledRestart scheduled;
@@ -17,12 +19,12 @@ final class RestartSchedule {
     this.wake = wake;
   }
 
-  Optional<ScheduledRestart> scheduled() {
+  public Optional<ScheduledRestart> scheduled() {
     return Optional.ofNullable(scheduled);
   }
 
   /** Schedules a restart; false when one is scheduled already. */
-  synchronized boolean schedule(ScheduledRestart restart) {
+  public synchronized boolean schedule(ScheduledRestart restart) {
     if (scheduled != null) {
       return false;
     }
@@ -32,14 +34,14 @@ final class RestartSchedule {
   }
 
   /** Cancels the scheduled restart; false when none was scheduled. */
-  synchronized boolean cancel() {
+  public synchronized boolean cancel() {
     boolean had = scheduled != null;
     scheduled = null;
     return had;
   }
 
   /** Set by the REST API: runs a due scheduled restart whose conditions hold. */
-  void onRun(Consumer<ScheduledRestart> runner) {
+  public void onRun(Consumer<ScheduledRestart> runner) {
     this.runner = runner;
   }
 
@@ -59,5 +61,21 @@ final class RestartSchedule {
     if (run != null) {
       run.accept(r);
     }
+  }
+
+  /**
+   * How long the loop may wait for its next cycle: {@code loopWait}, or less when this restart or a
+   * switchover the leader starts ({@code switchoverAt}, null if none) is due sooner.
+   */
+  Duration nextWait(Duration loopWait, long nowMillis, OffsetDateTime switchoverAt) {
+    long wait = loopWait.toMillis();
+    ScheduledRestart r = scheduled;
+    if (r != null) {
+      wait = Math.min(wait, r.at().toInstant().toEpochMilli() - nowMillis);
+    }
+    if (switchoverAt != null) {
+      wait = Math.min(wait, switchoverAt.toInstant().toEpochMilli() - nowMillis);
+    }
+    return Duration.ofMillis(Math.max(0, wait));
   }
 }

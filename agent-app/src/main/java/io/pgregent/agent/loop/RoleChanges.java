@@ -78,36 +78,19 @@ final class RoleChanges {
     try {
       postgres.bootstrap();
       lock.acquireForBootstrap();
-      dcs.compareAndSet(ClusterKey.CONFIG, 0, ClusterCodec.json(config.bootstrapDcs()));
       String sysid =
-          postgres
-              .state()
-              .systemIdentifier()
-              .orElseGet(() -> postgres.controlData().systemIdentifier());
-      long version = dcs.read().initialize().map(i -> i.version()).orElse(0L);
-      dcs.compareAndSet(ClusterKey.INITIALIZE, version, sysid);
-      state.memory = state.memory.withBootstrapping(false);
+          ClusterSeed.seed(
+              dcs,
+              config,
+              state,
+              () ->
+                  postgres
+                      .state()
+                      .systemIdentifier()
+                      .orElseGet(() -> postgres.controlData().systemIdentifier()));
       log.info("initialized a new cluster {} with system identifier {}", config.scope(), sysid);
     } catch (RuntimeException e) {
-      state.memory = state.memory.withBootstrapping(false);
-      // As Patroni: give the cluster's creation back to the other members and stop; retrying the
-      // same bootstrap every cycle would only fail again.
-      state.fatal = "Failed to bootstrap cluster";
-      state.halted = true;
-      try {
-        log.info("removing initialize key after failed attempt to bootstrap the cluster");
-        dcs.read()
-            .initialize()
-            .filter(i -> i.completed().isEmpty())
-            .ifPresent(i -> dcs.compareAndDelete(ClusterKey.INITIALIZE, i.version()));
-        if (state.holdsLock) {
-          dcs.release();
-          state.holdsLock = false;
-        }
-      } catch (DcsException cleanup) {
-        e.addSuppressed(cleanup);
-      }
-      throw e;
+      throw ClusterSeed.abandon(dcs, state, e);
     }
   }
 

@@ -2,10 +2,7 @@ package io.pgregent.agent.loop;
 
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.core.config.StandbyCluster;
-import io.pgregent.core.dcs.ClusterCodec;
-import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
-import io.pgregent.core.dcs.DcsException;
 import io.pgregent.postgres.LeaderConnection;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.StopMode;
@@ -33,6 +30,7 @@ final class StandbyLeaderExecutor {
   private final LoopState state;
   private final Supplier<Optional<StandbyCluster>> standby;
   private final BiConsumer<String, Runnable> whileRenewing;
+  private final Runnable takeLock;
 
   StandbyLeaderExecutor(
       Dcs dcs,
@@ -40,13 +38,15 @@ final class StandbyLeaderExecutor {
       AgentConfig config,
       LoopState state,
       Supplier<Optional<StandbyCluster>> standby,
-      BiConsumer<String, Runnable> whileRenewing) {
+      BiConsumer<String, Runnable> whileRenewing,
+      Runnable takeLock) {
     this.dcs = dcs;
     this.postgres = postgres;
     this.config = config;
     this.state = state;
     this.standby = standby;
     this.whileRenewing = whileRenewing;
+    this.takeLock = takeLock;
   }
 
   /** What PostgreSQL is told about the remote primary of {@code s}. */
@@ -78,39 +78,11 @@ final class StandbyLeaderExecutor {
       postgres.createReplica(remote, LONG_TASK);
       postgres.followLeader(remote);
       state.following = s.source();
-      long sent = System.nanoTime();
-      dcs.renewSession();
-      state.renewed(sent);
-      if (!dcs.tryAcquire()) {
-        throw new IllegalStateException("another member took the leader lock during bootstrap");
-      }
-      state.holdsLock = true;
-      state.leaseVouched(sent);
-      dcs.compareAndSet(ClusterKey.CONFIG, 0, ClusterCodec.json(config.bootstrapDcs()));
-      String sysid = postgres.controlData().systemIdentifier();
-      long version = dcs.read().initialize().map(i -> i.version()).orElse(0L);
-      dcs.compareAndSet(ClusterKey.INITIALIZE, version, sysid);
-      state.memory = state.memory.withBootstrapping(false);
+      takeLock.run();
+      ClusterSeed.seed(dcs, config, state, () -> postgres.controlData().systemIdentifier());
       log.info("bootstrapped standby cluster {} from {}", config.scope(), describe(s));
     } catch (RuntimeException e) {
-      state.memory = state.memory.withBootstrapping(false);
-      // As a failed bootstrap: hand the cluster's creation back and stop.
-      state.fatal = "Failed to bootstrap cluster";
-      state.halted = true;
-      try {
-        log.info("removing initialize key after failed attempt to bootstrap the cluster");
-        dcs.read()
-            .initialize()
-            .filter(i -> i.completed().isEmpty())
-            .ifPresent(i -> dcs.compareAndDelete(ClusterKey.INITIALIZE, i.version()));
-        if (state.holdsLock) {
-          dcs.release();
-          state.holdsLock = false;
-        }
-      } catch (DcsException cleanup) {
-        e.addSuppressed(cleanup);
-      }
-      throw e;
+      throw ClusterSeed.abandon(dcs, state, e);
     }
   }
 

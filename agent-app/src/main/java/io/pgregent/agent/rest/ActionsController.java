@@ -58,7 +58,7 @@ public class ActionsController {
     this.loop = loop;
     this.postgres = postgres;
     this.serverVersion = serverVersion;
-    loop.onScheduledRestart(this::runScheduledRestart);
+    loop.restarts().onRun(this::runScheduledRestart);
   }
 
   // ---- restart ----
@@ -143,7 +143,7 @@ public class ActionsController {
               .flatMap(s -> s.postgres().server())
               .map(st -> String.valueOf(st.postmasterStartTime()))
               .orElse(null);
-      if (!loop.scheduleRestart(new ScheduledRestart(at, filters, started))) {
+      if (!loop.restarts().schedule(new ScheduledRestart(at, filters, started))) {
         return Responses.text(
             409, "Failed to schedule restart: another restart is already scheduled");
       }
@@ -209,7 +209,7 @@ public class ActionsController {
 
   @DeleteMapping(path = "/restart")
   public ResponseEntity<String> deleteRestart() {
-    if (loop.cancelScheduledRestart()) {
+    if (loop.restarts().cancel()) {
       return Responses.text(200, "scheduled restart deleted");
     }
     return Responses.text(404, "no restarts are scheduled");

@@ -71,14 +71,14 @@ class ClusterTableTests {
     String recovering = "{\"name\":\"pg2\",\"role\":\"replica\",\"state\":\"in archive recovery\"}";
     String streaming2 = "{\"name\":\"pg2\",\"role\":\"replica\",\"state\":\"streaming\"}";
     assertThat(
-            DemoCommand.healthy(
+            ClusterReads.healthy(
                 json("{\"members\":[" + leader + "," + streaming + "," + streaming2 + "]}")))
         .isTrue();
     assertThat(
-            DemoCommand.healthy(
+            ClusterReads.healthy(
                 json("{\"members\":[" + leader + "," + streaming + "," + recovering + "]}")))
         .isFalse();
-    assertThat(DemoCommand.healthy(json("{\"members\":[" + streaming + "," + streaming2 + "]}")))
+    assertThat(ClusterReads.healthy(json("{\"members\":[" + streaming + "," + streaming2 + "]}")))
         .isFalse();
   }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,19 +37,7 @@ class FailedPrimaryStartTests {
 
   @AfterEach
   void stop() {
-    if (pg0 != null) {
-      try {
-        pg0.close();
-      } catch (RuntimeException e) {
-        // the store and the directory still go
-      }
-    }
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (base != null) {
-      PostgresTestEnvironment.deleteTree(base);
-    }
+    TestMembers.stopAll(etcd, base, Arrays.asList(pg0));
   }
 
   @Test
@@ -81,10 +70,7 @@ class FailedPrimaryStartTests {
     pg0 = RegentApplication.run(config);
     HaLoop loop = pg0.getBean(HaLoop.class);
     Dcs dcs = pg0.getBean(Dcs.class);
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> loop.snapshot().map(AgentSnapshot::holdsLock).orElse(false));
+    TestMembers.awaitLock(loop);
 
     Path dataDir = c0.postgresql().dataDir();
     Files.writeString(dataDir.resolve("postgresql.auto.conf"), "foo=bar\n");

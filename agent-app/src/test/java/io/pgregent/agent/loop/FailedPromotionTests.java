@@ -50,16 +50,7 @@ class FailedPromotionTests {
     pg1 = RegentApplication.run(failing);
     HaLoop loop1 = pg1.getBean(HaLoop.class);
     Dcs dcs = pg1.getBean(Dcs.class);
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () ->
-                loop1
-                    .snapshot()
-                    .flatMap(s -> s.postgres().server())
-                    .map(s -> s.inRecovery() && s.streaming())
-                    .orElse(false));
+    TestMembers.awaitStreaming(loop1);
 
     // The leader's agent stops: pg1 is the only candidate, takes the lock, and fails to promote.
     pg0.close();

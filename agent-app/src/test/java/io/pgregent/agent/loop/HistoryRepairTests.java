@@ -47,16 +47,7 @@ class HistoryRepairTests {
     pg1 = RegentApplication.run(TestMembers.member(base, "history", "pg1", hosts, Tags.none()));
     HaLoop loop1 = pg1.getBean(HaLoop.class);
     Dcs dcs = pg1.getBean(Dcs.class);
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () ->
-                loop1
-                    .snapshot()
-                    .flatMap(s -> s.postgres().server())
-                    .map(s -> s.inRecovery() && s.streaming())
-                    .orElse(false));
+    TestMembers.awaitStreaming(loop1);
     pg0.close();
     pg0 = null;
     // pg1 takes over on timeline 2 and records the switch from timeline 1

@@ -113,10 +113,7 @@ class LeaseGuardsTests {
             LogSettings.DEFAULT);
     agent = RegentApplication.run(config);
     HaLoop loop = agent.getBean(HaLoop.class);
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> loop.snapshot().map(AgentSnapshot::holdsLock).orElse(false));
+    TestMembers.awaitLock(loop);
     // ttl 10 minus the safety margin of 5, then a ping per renewal.
     await().atMost(Duration.ofSeconds(10)).until(() -> read(device).matches("Ctimeout=5\n1+"));
     assertThat(loop.leaseGuard().valid()).isTrue();

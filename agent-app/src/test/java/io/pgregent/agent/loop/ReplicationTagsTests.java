@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -41,21 +42,7 @@ class ReplicationTagsTests {
 
   @AfterEach
   void stop() {
-    for (int i = members.length - 1; i >= 0; i--) {
-      if (members[i] != null) {
-        try {
-          members[i].close();
-        } catch (RuntimeException e) {
-          // keep closing the others
-        }
-      }
-    }
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (base != null) {
-      PostgresTestEnvironment.deleteTree(base);
-    }
+    TestMembers.stopAll(etcd, base, Arrays.asList(members[2], members[1], members[0]));
   }
 
   @Test
@@ -70,25 +57,13 @@ class ReplicationTagsTests {
     members[0] = RegentApplication.run(config("pg0", hosts, archive, Tags.none()));
     HaLoop loop0 = members[0].getBean(HaLoop.class);
     Dcs dcs = members[0].getBean(Dcs.class);
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> loop0.snapshot().map(AgentSnapshot::holdsLock).orElse(false));
+    TestMembers.awaitLock(loop0);
 
     Tags sourceTags =
         new Tags(false, 1, false, false, true, null, Map.of("clonefrom", true, "nostream", true));
     members[1] = RegentApplication.run(config("pg1", hosts, archive, sourceTags));
     PostgresController pg1 = members[1].getBean(PostgresController.class);
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () ->
-                dcs.read()
-                    .member("pg1")
-                    .map(m -> m.data().path("replication_state").asText())
-                    .orElse("")
-                    .equals("in archive recovery"));
+    TestMembers.awaitReplicationState(dcs, "pg1", "in archive recovery");
     assertThat(Files.readString(pg1.dataDir().resolve("postgresql.conf")))
         .doesNotContain("primary_conninfo");
     // A file only pg1's data directory has: whoever clones pg1 gets it.
@@ -97,16 +72,7 @@ class ReplicationTagsTests {
     Tags cascading = new Tags(false, 1, false, false, false, "pg1", Map.of("replicatefrom", "pg1"));
     members[2] = RegentApplication.run(config("pg2", hosts, archive, cascading));
     PostgresController pg2 = members[2].getBean(PostgresController.class);
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofMillis(500))
-        .until(
-            () ->
-                dcs.read()
-                    .member("pg2")
-                    .map(m -> m.data().path("replication_state").asText())
-                    .orElse("")
-                    .equals("streaming"));
+    TestMembers.awaitReplicationState(dcs, "pg2", "streaming");
     assertThat(Files.readString(pg2.dataDir().resolve("label"))).isEqualTo("pg1");
     // pg2's WAL receiver runs (it streams from pg1).
     await()

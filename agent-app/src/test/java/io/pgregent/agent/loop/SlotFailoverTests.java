@@ -218,16 +218,7 @@ class SlotFailoverTests {
   }
 
   private static void awaitStreaming(Dcs dcs, String member) {
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofMillis(500))
-        .until(
-            () ->
-                dcs.read()
-                    .member(member)
-                    .map(m -> m.data().path("replication_state").asText())
-                    .orElse("")
-                    .equals("streaming"));
+    TestMembers.awaitReplicationState(dcs, member, "streaming");
   }
 
   private static List<String> slots(PostgresController pg) {

@@ -7,6 +7,7 @@ import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.RestApiSettings;
 import io.pgregent.agent.config.Tags;
 import io.pgregent.core.dcs.ClusterCodec;
+import io.pgregent.core.dcs.Dcs;
 import io.pgregent.postgres.config.Credentials;
 import io.pgregent.postgres.config.PostgresSettings;
 import io.pgregent.testsupport.EtcdServer;
@@ -145,5 +146,32 @@ public final class TestMembers {
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))
         .until(() -> loop.snapshot().map(AgentSnapshot::holdsLock).orElse(false));
+  }
+
+  /** Waits until the member's PostgreSQL is a replica streaming from the leader. */
+  static void awaitStreaming(HaLoop loop) {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () ->
+                loop.snapshot()
+                    .flatMap(s -> s.postgres().server())
+                    .map(s -> s.inRecovery() && s.streaming())
+                    .orElse(false));
+  }
+
+  /** Waits until the store shows {@code member}'s {@code replication_state} as {@code state}. */
+  static void awaitReplicationState(Dcs dcs, String member, String state) {
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                dcs.read()
+                    .member(member)
+                    .map(m -> m.data().path("replication_state").asText())
+                    .orElse("")
+                    .equals(state));
   }
 }

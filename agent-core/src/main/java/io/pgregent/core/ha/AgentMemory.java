@@ -27,23 +27,6 @@ public record AgentMemory(
     OptionalLong promotionFailedNanos,
     boolean steppedDown) {
 
-  public AgentMemory(
-      boolean bootstrapping,
-      OptionalLong primaryDownSinceNanos,
-      boolean wasLeader,
-      OptionalLong failsafeHeartbeatNanos,
-      Map<String, Seen> membersSeen,
-      OptionalLong promotionFailedNanos) {
-    this(
-        bootstrapping,
-        primaryDownSinceNanos,
-        wasLeader,
-        failsafeHeartbeatNanos,
-        membersSeen,
-        promotionFailedNanos,
-        false);
-  }
-
   public AgentMemory withSteppedDown(boolean value) {
     return new AgentMemory(
         bootstrapping,
@@ -64,7 +47,13 @@ public record AgentMemory(
 
   public static AgentMemory initial() {
     return new AgentMemory(
-        false, OptionalLong.empty(), false, OptionalLong.empty(), Map.of(), OptionalLong.empty());
+        false,
+        OptionalLong.empty(),
+        false,
+        OptionalLong.empty(),
+        Map.of(),
+        OptionalLong.empty(),
+        false);
   }
 
   public AgentMemory withBootstrapping(boolean value) {

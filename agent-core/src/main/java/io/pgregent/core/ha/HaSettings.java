@@ -51,40 +51,14 @@ public record HaSettings(
     Objects.requireNonNull(sync, "sync");
   }
 
-  /** Settings outside a standby cluster. */
-  public HaSettings(
-      String member,
-      long ttlMillis,
-      long loopWaitMillis,
-      long retryTimeoutMillis,
-      long maximumLagOnFailover,
-      boolean checkTimeline,
-      long primaryStartTimeoutMillis,
-      boolean paused,
-      boolean failsafeMode,
-      boolean nofailover,
-      int failoverPriority,
-      SyncSettings sync,
-      String replicatefrom,
-      boolean nostream,
-      boolean cloneWithoutLeader) {
-    this(
-        member,
-        ttlMillis,
-        loopWaitMillis,
-        retryTimeoutMillis,
-        maximumLagOnFailover,
-        checkTimeline,
-        primaryStartTimeoutMillis,
-        paused,
-        failsafeMode,
-        nofailover,
-        failoverPriority,
-        sync,
-        replicatefrom,
-        nostream,
-        cloneWithoutLeader,
-        null);
+  /** These settings with another synchronous replication mode. */
+  public HaSettings withSync(SyncSettings value) {
+    return edit(b -> b.sync = value);
+  }
+
+  /** These settings in or out of maintenance mode. */
+  public HaSettings withPaused(boolean value) {
+    return edit(b -> b.paused = value);
   }
 
   /** These settings with the member's replication tags. */

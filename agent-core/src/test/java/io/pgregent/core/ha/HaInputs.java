@@ -356,7 +356,8 @@ final class HaInputs {
         SyncSettings.OFF,
         null,
         false,
-        false);
+        false,
+        null);
   }
 
   static HaSettings paused() {
@@ -379,7 +380,8 @@ final class HaInputs {
         SyncSettings.OFF,
         null,
         false,
-        false);
+        false,
+        null);
   }
 
   static Map<String, PeerStatus> peers(PeerStatus... statuses) {

@@ -37,7 +37,8 @@ final class RaceDeciderRows {
         false,
         OptionalLong.empty(),
         Map.of("pg0", new AgentMemory.Seen(apiUrl("pg0"), NOW - agoNanos)),
-        OptionalLong.empty());
+        OptionalLong.empty(),
+        false);
   }
 
   static AgentMemory promotionFailed(long agoNanos) {
@@ -61,7 +62,8 @@ final class RaceDeciderRows {
         SyncSettings.OFF,
         null,
         false,
-        false);
+        false,
+        null);
   }
 
   static HaSettings failsafeOn() {

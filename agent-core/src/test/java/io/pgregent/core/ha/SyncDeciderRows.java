@@ -26,41 +26,11 @@ final class SyncDeciderRows {
 
   static HaSettings sync(SyncSettings.Mode mode, int count, boolean strict, long maxLag) {
     HaSettings s = HaInputs.settings(false, false, 1, false, false);
-    return new HaSettings(
-        s.member(),
-        s.ttlMillis(),
-        s.loopWaitMillis(),
-        s.retryTimeoutMillis(),
-        s.maximumLagOnFailover(),
-        s.checkTimeline(),
-        s.primaryStartTimeoutMillis(),
-        s.paused(),
-        s.failsafeMode(),
-        s.nofailover(),
-        s.failoverPriority(),
-        new SyncSettings(mode, count, strict, maxLag),
-        null,
-        false,
-        false);
+    return s.withSync(new SyncSettings(mode, count, strict, maxLag));
   }
 
   static HaSettings pausedSync(HaSettings s) {
-    return new HaSettings(
-        s.member(),
-        s.ttlMillis(),
-        s.loopWaitMillis(),
-        s.retryTimeoutMillis(),
-        s.maximumLagOnFailover(),
-        s.checkTimeline(),
-        s.primaryStartTimeoutMillis(),
-        true,
-        s.failsafeMode(),
-        s.nofailover(),
-        s.failoverPriority(),
-        s.sync(),
-        null,
-        false,
-        false);
+    return s.withPaused(true);
   }
 
   static HaSettings on() {

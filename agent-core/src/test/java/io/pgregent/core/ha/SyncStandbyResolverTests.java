@@ -229,7 +229,8 @@ class SyncStandbyResolverTests {
               sync,
               null,
               false,
-              false);
+              false,
+              null);
       HaInput in =
           new HaInput(
               Optional.of(view), local, CycleFacts.fresh(), settings, AgentMemory.initial(), 0, 0);

@@ -1,18 +1,12 @@
 package io.pgregent.dcs.etcd;
 
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
 import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsTimings;
-import io.pgregent.dcs.tck.DcsConformanceTests;
 import io.pgregent.testsupport.EtcdServer;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
  * authentication on: every member and the raw client log in as {@code root}. Skips, saying why,
  * when the build is missing.
  */
-class Etcd36AuthDcsConformanceTests extends DcsConformanceTests {
+class Etcd36AuthDcsConformanceTests extends EtcdConformanceKit {
 
   private static final String USER = "root";
   private static final String PASSWORD = "tck-root-pw";
@@ -45,20 +39,17 @@ class Etcd36AuthDcsConformanceTests extends DcsConformanceTests {
 
   @AfterAll
   static void stopEtcd() {
-    try {
-      if (admin != null) {
-        admin.close();
-      }
-    } finally {
-      if (etcd != null) {
-        etcd.close();
-      }
-    }
+    stop(admin, etcd);
   }
 
   @Override
-  protected String serverAddress() {
-    return "127.0.0.1:" + etcd.clientPort();
+  protected EtcdServer etcd() {
+    return etcd;
+  }
+
+  @Override
+  protected Client admin() {
+    return admin;
   }
 
   @Override
@@ -69,35 +60,5 @@ class Etcd36AuthDcsConformanceTests extends DcsConformanceTests {
         path,
         member,
         timings);
-  }
-
-  @Override
-  protected void restartServer() {
-    etcd.restart();
-  }
-
-  @Override
-  protected void writeRaw(String key, String value) {
-    try {
-      admin.getKVClient().put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("raw write of " + key + " failed", e);
-    }
-  }
-
-  @Override
-  protected Optional<String> readRaw(String key) {
-    try {
-      List<KeyValue> kvs = admin.getKVClient().get(bytes(key)).get(10, TimeUnit.SECONDS).getKvs();
-      return kvs.isEmpty()
-          ? Optional.empty()
-          : Optional.of(kvs.get(0).getValue().toString(StandardCharsets.UTF_8));
-    } catch (Exception e) {
-      throw new IllegalStateException("raw read of " + key + " failed", e);
-    }
-  }
-
-  private static ByteSequence bytes(String s) {
-    return ByteSequence.from(s, StandardCharsets.UTF_8);
   }
 }

@@ -1,22 +1,15 @@
 package io.pgregent.dcs.etcd;
 
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
 import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsTimings;
-import io.pgregent.dcs.tck.DcsConformanceTests;
 import io.pgregent.testsupport.EtcdServer;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** The conformance kit against a real etcd (Debian's etcd-server) started for this class. */
-class EtcdDcsConformanceTests extends DcsConformanceTests {
+class EtcdDcsConformanceTests extends EtcdConformanceKit {
 
   private static EtcdServer etcd;
   private static Client admin;
@@ -29,54 +22,21 @@ class EtcdDcsConformanceTests extends DcsConformanceTests {
 
   @AfterAll
   static void stopEtcd() {
-    try {
-      if (admin != null) {
-        admin.close();
-      }
-    } finally {
-      if (etcd != null) {
-        etcd.close();
-      }
-    }
+    stop(admin, etcd);
   }
 
   @Override
-  protected String serverAddress() {
-    return "127.0.0.1:" + etcd.clientPort();
+  protected EtcdServer etcd() {
+    return etcd;
+  }
+
+  @Override
+  protected Client admin() {
+    return admin;
   }
 
   @Override
   protected Dcs connect(String member, ClusterPath path, DcsTimings timings, String address) {
     return new EtcdDcs(EtcdSettings.of("http://" + address), path, member, timings);
-  }
-
-  @Override
-  protected void restartServer() {
-    etcd.restart();
-  }
-
-  @Override
-  protected void writeRaw(String key, String value) {
-    try {
-      admin.getKVClient().put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("raw write of " + key + " failed", e);
-    }
-  }
-
-  @Override
-  protected Optional<String> readRaw(String key) {
-    try {
-      List<KeyValue> kvs = admin.getKVClient().get(bytes(key)).get(10, TimeUnit.SECONDS).getKvs();
-      return kvs.isEmpty()
-          ? Optional.empty()
-          : Optional.of(kvs.get(0).getValue().toString(StandardCharsets.UTF_8));
-    } catch (Exception e) {
-      throw new IllegalStateException("raw read of " + key + " failed", e);
-    }
-  }
-
-  private static ByteSequence bytes(String s) {
-    return ByteSequence.from(s, StandardCharsets.UTF_8);
   }
 }
