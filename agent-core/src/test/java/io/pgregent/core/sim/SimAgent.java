@@ -202,6 +202,10 @@ final class SimAgent {
       data.put("xlog_location", pg.lsn());
       data.put("timeline", pg.timeline());
       dcs.touchMember(Member.of(name, data));
+      if (holdsLock && pg.writable()) {
+        // The leader's optime: candidates further behind than maximum_lag_on_failover stand back.
+        dcs.put(ClusterKey.STATUS, ClusterCodec.encodeStatus(pg.lsn(), Map.of(), List.of()));
+      }
     } catch (DcsUnreachableException e) {
       // The next cycle tries again.
     }
@@ -258,6 +262,7 @@ final class SimAgent {
     if (action instanceof Action.Bootstrap) {
       String sysid = world.newSystemId();
       pg.bootstrap(sysid);
+      world.timelineCreated(pg.timeline(), name);
       dcs.renewSession();
       holdsLock = dcs.tryAcquire();
       long version = dcs.read().initialize().map(i -> i.version()).orElse(0L);
@@ -270,6 +275,7 @@ final class SimAgent {
     } else if (action instanceof Action.Promote) {
       long switchLsn = pg.lsn();
       long old = pg.promote();
+      world.timelineCreated(pg.timeline(), name);
       recordHistory(view, old, switchLsn);
     } else if (action instanceof Action.Demote a) {
       pg.stop(true);

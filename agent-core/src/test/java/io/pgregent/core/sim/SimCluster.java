@@ -29,6 +29,10 @@ final class SimCluster {
   private final DcsTimings timings;
   private final Map<String, SimAgent> agents = new LinkedHashMap<>();
   private long systemIds;
+  // Every timeline ever created, with who created it: PostgreSQL picks the next number from the
+  // history files it has, so a member that never saw timeline N creates another N.
+  private final Map<Long, String> timelines = new java.util.TreeMap<>();
+  private boolean timelineReused;
 
   SimCluster(Simulation sim, List<String> names, long ttlMillis, long loopWaitMillis) {
     this.sim = sim;
@@ -54,6 +58,20 @@ final class SimCluster {
               false);
       agents.put(name, new SimAgent(name, this, settings));
     }
+  }
+
+  /** Records a promotion to {@code timeline}; a number created before is a reuse. */
+  void timelineCreated(long timeline, String member) {
+    String first = timelines.putIfAbsent(timeline, member);
+    if (first != null) {
+      timelineReused = true;
+      sim.trace(
+          "finding: " + member + " created timeline " + timeline + " again (first: " + first + ")");
+    }
+  }
+
+  boolean timelineReused() {
+    return timelineReused;
   }
 
   static String apiUrl(String member) {
@@ -103,7 +121,9 @@ final class SimCluster {
       a.pg.write(sim.random().nextLong(0, 64 * 1024));
     }
     for (SimAgent a : agents.values()) {
-      a.pg.upstream().ifPresent(u -> a.pg.replicateFrom(pg(u), 256 * 1024));
+      // Standbys sometimes fall behind, so a crash can lose WAL and force a rewind.
+      long catchUp = sim.random().nextLong(0, 96 * 1024);
+      a.pg.upstream().ifPresent(u -> a.pg.replicateFrom(pg(u), catchUp));
     }
     if (store.expire() > 0) {
       sim.trace("store: lease expired");
