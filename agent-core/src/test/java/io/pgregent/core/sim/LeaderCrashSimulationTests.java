@@ -1,6 +1,7 @@
 package io.pgregent.core.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -136,6 +137,34 @@ class LeaderCrashSimulationTests {
     }
     System.out.println("seeds stuck after a reused timeline (known gap): " + reused);
     assertThat(stuck).isEmpty();
+  }
+
+  /** The checker has teeth: a leader that ignores losing its lock is caught at the first step. */
+  @Test
+  void aLeaderClingingToALostLockIsCaught() {
+    Simulation sim = new Simulation(99);
+    SimCluster cluster =
+        new SimCluster(sim, List.of("pg0", "pg1", "pg2"), TTL_MILLIS, LOOP_WAIT_MILLIS);
+    sim.check("one writable primary believing it leads", () -> twoLeaders(cluster));
+    cluster.start(Duration.ofMillis(LOOP_WAIT_MILLIS));
+    sim.schedule(
+        Duration.ofSeconds(30),
+        "partition the leader",
+        () ->
+            cluster.agents().stream()
+                .filter(SimAgent::believesLeader)
+                .findFirst()
+                .ifPresent(
+                    leader -> {
+                      sim.trace("fault: cut " + leader.name + " from the store");
+                      leader.clingToLeadership();
+                      cluster.store.cut(leader.name);
+                    }));
+    assertThatThrownBy(() -> sim.runFor(Duration.ofMinutes(2)))
+        .isInstanceOf(Simulation.Violation.class)
+        .hasMessageContaining("seed 99, step")
+        .hasMessageContaining("invariant 'one writable primary believing it leads' violated")
+        .hasMessageContaining("Promote");
   }
 
   /**

@@ -48,6 +48,9 @@ final class SimAgent {
   private long cycleGeneration;
   private long seenChanges;
   private String lastDecision = "";
+  // A deliberately broken agent, to show the invariants catch one: it ignores a lost lock and
+  // every demotion.
+  private boolean clingsToLeadership;
 
   SimAgent(String name, SimCluster world, HaSettings settings) {
     this.name = name;
@@ -55,6 +58,10 @@ final class SimAgent {
     this.settings = settings;
     this.pg = new PgModel(name);
     this.dcs = world.connect(name);
+  }
+
+  void clingToLeadership() {
+    clingsToLeadership = true;
   }
 
   boolean up() {
@@ -224,6 +231,15 @@ final class SimAgent {
   }
 
   private Step execute(Action action, Optional<ClusterView> view, CycleFacts facts) {
+    if (clingsToLeadership && holdsLock) {
+      if (action instanceof Action.RefreshLock) {
+        return Step.gathered(facts.withLockRefreshed(true));
+      }
+      if (action instanceof Action.Demote || action instanceof Action.ReleaseLock) {
+        // Ignored, and not counted as a change: the cycle ends and waits loop_wait.
+        return Step.gathered(facts);
+      }
+    }
     if (action instanceof Action.RefreshLock) {
       try {
         dcs.renewSession();

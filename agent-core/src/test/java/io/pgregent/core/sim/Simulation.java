@@ -54,6 +54,10 @@ public final class Simulation {
   private final StringBuilder trace = new StringBuilder();
   private long seq;
   private long steps;
+  private long sameInstantSteps;
+
+  /** More events than this at one instant is a livelock: simulated time would never move. */
+  static final long MAX_STEPS_PER_INSTANT = 10_000;
 
   public Simulation(long seed) {
     this.seed = seed;
@@ -125,29 +129,38 @@ public final class Simulation {
     if (e == null) {
       return false;
     }
+    sameInstantSteps = e.atNanos == clock.nanoTime() ? sameInstantSteps + 1 : 0;
     clock.advance(Duration.ofNanos(e.atNanos - clock.nanoTime()));
     steps++;
+    if (sameInstantSteps > MAX_STEPS_PER_INSTANT) {
+      throw violation(
+          e, "progress", MAX_STEPS_PER_INSTANT + " events at one instant, the last: " + e.label);
+    }
     e.action.run();
     for (Check c : checks) {
       String violation = c.invariant.violation();
       if (violation != null) {
-        trace("VIOLATION " + c.name + ": " + violation);
-        throw new Violation(
-            "seed "
-                + seed
-                + ", step "
-                + steps
-                + " ("
-                + e.label
-                + "): invariant '"
-                + c.name
-                + "' violated: "
-                + violation
-                + System.lineSeparator()
-                + trace);
+        throw violation(e, c.name, violation);
       }
     }
     return true;
+  }
+
+  private Violation violation(Event e, String invariant, String what) {
+    trace("VIOLATION " + invariant + ": " + what);
+    return new Violation(
+        "seed "
+            + seed
+            + ", step "
+            + steps
+            + " ("
+            + e.label
+            + "): invariant '"
+            + invariant
+            + "' violated: "
+            + what
+            + System.lineSeparator()
+            + trace);
   }
 
   /** Runs events until simulated time reaches {@code horizon} (from the start) or none is left. */

@@ -59,6 +59,17 @@ class SimulationTests {
   }
 
   @Test
+  void eventsThatNeverLetTimeMoveAreALivelock() {
+    Simulation sim = new Simulation(5);
+    Runnable[] again = new Runnable[1];
+    again[0] = () -> sim.schedule(Duration.ZERO, "again", again[0]);
+    sim.schedule(Duration.ofSeconds(1), "again", again[0]);
+    assertThatThrownBy(() -> sim.runFor(Duration.ofSeconds(10)))
+        .isInstanceOf(Simulation.Violation.class)
+        .hasMessageContaining("invariant 'progress' violated");
+  }
+
+  @Test
   void aViolatedInvariantStopsTheRunNamingSeedStepAndInvariant() {
     Simulation sim = new Simulation(7);
     int[] counter = {0};
