@@ -6,10 +6,11 @@ import java.time.Duration;
 public final class FakeClock implements Clock {
 
   private long nanos;
-  private long wallMillis;
+  // The wall clock derives from the monotonic one so that sub-millisecond steps add up.
+  private long wallOffsetMillis;
 
   public FakeClock(long wallMillis) {
-    this.wallMillis = wallMillis;
+    this.wallOffsetMillis = wallMillis;
   }
 
   @Override
@@ -19,17 +20,19 @@ public final class FakeClock implements Clock {
 
   @Override
   public synchronized long wallMillis() {
-    return wallMillis;
+    return wallOffsetMillis + Math.floorDiv(nanos, 1_000_000L);
   }
 
   /** Lets {@code d} pass on both clocks. */
   public synchronized void advance(Duration d) {
+    if (d.isNegative()) {
+      throw new IllegalArgumentException("time does not run backwards: " + d);
+    }
     nanos += d.toNanos();
-    wallMillis += d.toMillis();
   }
 
   /** Moves the wall clock only (an NTP step or an operator's change): leases must not notice. */
   public synchronized void jumpWall(Duration d) {
-    wallMillis += d.toMillis();
+    wallOffsetMillis += d.toMillis();
   }
 }

@@ -20,6 +20,7 @@ import io.pgregent.core.dcs.ClusterViewAssembler;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.core.dcs.DcsUnreachableException;
+import io.pgregent.core.time.Clock;
 import io.pgregent.testsupport.FaultProxy;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -36,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -48,6 +50,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Timings: cases use a short ttl ({@link #ttl()}) so that expiry cases stay fast. Waits are
  * bounded only to catch hangs and broken guarantees; speed is measured by benchmarks.
+ *
+ * <p>A store running in simulated time (an in-memory store on a fake clock) overrides {@link
+ * #clock()} and {@link #advance(Duration)}: the cases that wait for a lease to run out then move
+ * its clock in small steps instead of waiting. A store without a server process or connection
+ * answers false to {@link #hasNetwork()}, which skips the cases that cut a connection through a
+ * proxy.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 public abstract class DcsConformanceTests {
@@ -81,6 +89,24 @@ public abstract class DcsConformanceTests {
    */
   protected Duration expiryGranularity() {
     return Duration.ofSeconds(2);
+  }
+
+  /** The clock the store's leases run on; cases measure expiry with it. */
+  protected Clock clock() {
+    return Clock.system();
+  }
+
+  /**
+   * Lets {@code d} pass on {@link #clock()} when the store runs in simulated time; real stores
+   * leave it as it is (time passes by itself) and return false.
+   */
+  protected boolean advance(Duration d) {
+    return false;
+  }
+
+  /** Whether the store has a server and connections for the cases that cut through a proxy. */
+  protected boolean hasNetwork() {
+    return true;
   }
 
   /** The ttl the expiry cases use. */
@@ -150,6 +176,57 @@ public abstract class DcsConformanceTests {
 
   private static Duration bound(Duration d) {
     return d.plusSeconds(10);
+  }
+
+  private boolean simulated() {
+    return advance(Duration.ZERO);
+  }
+
+  /** Waits (or, in simulated time, steps the clock by {@code poll}) until {@code condition}. */
+  private void awaitUntil(Duration atMost, Duration poll, Callable<Boolean> condition)
+      throws Exception {
+    if (!simulated()) {
+      await().atMost(atMost).pollInterval(poll).until(condition);
+      return;
+    }
+    long start = clock().nanoTime();
+    while (!condition.call()) {
+      assertThat(Duration.ofNanos(clock().nanoTime() - start))
+          .as("condition within %s of simulated time", atMost)
+          .isLessThan(atMost);
+      advance(poll);
+    }
+  }
+
+  /** Checks {@code condition} every {@code poll} for {@code during}; it must hold throughout. */
+  private void holdsDuring(
+      Duration during, Duration atMost, Duration poll, Callable<Boolean> condition)
+      throws Exception {
+    if (!simulated()) {
+      await().during(during).atMost(atMost).pollInterval(poll).until(condition);
+      return;
+    }
+    long start = clock().nanoTime();
+    while (clock().nanoTime() - start <= during.toNanos()) {
+      assertThat(condition.call()).as("holds during %s of simulated time", during).isTrue();
+      advance(poll);
+    }
+  }
+
+  /** Waits on the watch of {@code dcs} alone (no polling) for a change after {@code since}. */
+  private boolean awaitWatch(Dcs dcs, long since, Duration timeout) throws InterruptedException {
+    if (!simulated()) {
+      return dcs.awaitChange(since, timeout);
+    }
+    long start = clock().nanoTime();
+    Duration step = Duration.ofMillis(50);
+    while (dcs.changeCount() <= since) {
+      if (clock().nanoTime() - start >= timeout.toNanos()) {
+        return false;
+      }
+      advance(step);
+    }
+    return true;
   }
 
   // ---- reading ----
@@ -259,16 +336,16 @@ public abstract class DcsConformanceTests {
   }
 
   @Test
-  void refreshFailsOnceAnotherMemberTookTheExpiredLock() {
+  void refreshFailsOnceAnotherMemberTookTheExpiredLock() throws Exception {
     Dcs a = member("a");
     Dcs b = member("b");
     a.renewSession();
     assertThat(a.tryAcquire()).isTrue();
     // a's loop stalls: no renewal. b takes the lock once it expired.
-    await()
-        .atMost(bound(ttl().plus(expiryGranularity())))
-        .pollInterval(Duration.ofMillis(100))
-        .until(() -> b.read().leader().isEmpty());
+    awaitUntil(
+        bound(ttl().plus(expiryGranularity())),
+        Duration.ofMillis(100),
+        () -> b.read().leader().isEmpty());
     b.renewSession();
     assertThat(b.tryAcquire()).isTrue();
     assertThat(a.renewSession()).isFalse();
@@ -297,24 +374,24 @@ public abstract class DcsConformanceTests {
   }
 
   @Test
-  void anUnrefreshedLockOutlivesHalfItsTtlAndExpiresWithinTtl() {
+  void anUnrefreshedLockOutlivesHalfItsTtlAndExpiresWithinTtl() throws Exception {
     Dcs a = member("a");
     Dcs observer = member("observer");
     a.renewSession();
-    long renewedAt = System.nanoTime();
+    long renewedAt = clock().nanoTime();
     assertThat(a.tryAcquire()).isTrue();
     // Safety: the lock is not lost early...
-    await()
-        .during(ttl().dividedBy(2))
-        .atMost(ttl())
-        .pollInterval(Duration.ofMillis(200))
-        .until(() -> observer.read().leader().isPresent());
+    holdsDuring(
+        ttl().dividedBy(2),
+        ttl(),
+        Duration.ofMillis(200),
+        () -> observer.read().leader().isPresent());
     // ...and liveness: it is gone within ttl plus the store's granularity.
-    await()
-        .atMost(bound(ttl().plus(expiryGranularity())))
-        .pollInterval(Duration.ofMillis(50))
-        .until(() -> observer.read().leader().isEmpty());
-    Duration gone = Duration.ofNanos(System.nanoTime() - renewedAt);
+    awaitUntil(
+        bound(ttl().plus(expiryGranularity())),
+        Duration.ofMillis(50),
+        () -> observer.read().leader().isEmpty());
+    Duration gone = Duration.ofNanos(clock().nanoTime() - renewedAt);
     assertThat(gone).isLessThanOrEqualTo(ttl().plus(expiryGranularity()));
   }
 
@@ -325,19 +402,19 @@ public abstract class DcsConformanceTests {
     a.renewSession();
     assertThat(a.tryAcquire()).isTrue();
     watcher.read();
-    long renewedAt = System.nanoTime();
+    long renewedAt = clock().nanoTime();
     // Wait on the watch alone (no polling) until the lock is gone.
     long deadline = renewedAt + bound(ttl().plus(expiryGranularity())).toNanos();
     boolean gone = false;
-    while (!gone && System.nanoTime() < deadline) {
+    while (!gone && clock().nanoTime() < deadline) {
       long since = watcher.changeCount();
       gone = watcher.read().leader().isEmpty();
       if (!gone) {
-        watcher.awaitChange(since, Duration.ofNanos(deadline - System.nanoTime()));
+        awaitWatch(watcher, since, Duration.ofNanos(deadline - clock().nanoTime()));
       }
     }
     assertThat(gone).as("watcher saw the lock expire").isTrue();
-    Duration seen = Duration.ofNanos(System.nanoTime() - renewedAt);
+    Duration seen = Duration.ofNanos(clock().nanoTime() - renewedAt);
     assertThat(seen)
         .as("expiry (ttl + granularity) plus 1 s for the watch to deliver it")
         .isLessThanOrEqualTo(ttl().plus(expiryGranularity()).plusSeconds(1));
@@ -370,7 +447,7 @@ public abstract class DcsConformanceTests {
     long since = watcher.changeCount();
     a.touchMember(memberDoc("a", "replica", 2));
     a.put(ClusterKey.STATUS, ClusterCodec.encodeStatus(2, Map.of(), List.of()));
-    assertThat(watcher.awaitChange(since, Duration.ofMillis(700)))
+    assertThat(awaitWatch(watcher, since, Duration.ofMillis(700)))
         .as("a member's WAL position and the leader's status wake nobody")
         .isFalse();
     Dcs b = member("b");
@@ -388,29 +465,29 @@ public abstract class DcsConformanceTests {
   }
 
   @Test
-  void theSessionRenewedByTheLoopKeepsTheLockBeyondTtl() {
+  void theSessionRenewedByTheLoopKeepsTheLockBeyondTtl() throws Exception {
     Dcs a = member("a");
     Dcs observer = member("observer");
     a.renewSession();
     a.tryAcquire();
     // The loop renews every ttl/4 for two ttls: the lock must hold throughout.
-    await()
-        .during(ttl().multipliedBy(2))
-        .atMost(ttl().multipliedBy(3))
-        .pollInterval(ttl().dividedBy(4))
-        .until(() -> a.renewSession() && a.refresh() && observer.read().isLockedBy("a"));
+    holdsDuring(
+        ttl().multipliedBy(2),
+        ttl().multipliedBy(3),
+        ttl().dividedBy(4),
+        () -> a.renewSession() && a.refresh() && observer.read().isLockedBy("a"));
   }
 
   @Test
-  void theLockCanBeTakenAgainAfterItsLeaseLapsedWhenNobodyElseDid() {
+  void theLockCanBeTakenAgainAfterItsLeaseLapsedWhenNobodyElseDid() throws Exception {
     Dcs a = member("a");
     Dcs observer = member("observer");
     a.renewSession();
     a.tryAcquire();
-    await()
-        .atMost(bound(ttl().plus(expiryGranularity())))
-        .pollInterval(Duration.ofMillis(100))
-        .until(() -> observer.read().leader().isEmpty());
+    awaitUntil(
+        bound(ttl().plus(expiryGranularity())),
+        Duration.ofMillis(100),
+        () -> observer.read().leader().isEmpty());
     assertThat(a.renewSession()).isFalse();
     assertThat(a.refresh()).isTrue();
     assertThat(observer.read().isLockedBy("a")).isTrue();
@@ -442,7 +519,7 @@ public abstract class DcsConformanceTests {
   }
 
   @Test
-  void memberKeysExpireWithTheirOwnersLease() {
+  void memberKeysExpireWithTheirOwnersLease() throws Exception {
     Dcs a = member("a");
     Dcs b = member("b");
     a.renewSession();
@@ -450,27 +527,26 @@ public abstract class DcsConformanceTests {
     a.touchMember(memberDoc("a", "replica", 1));
     b.touchMember(memberDoc("b", "replica", 1));
     // Only b's loop keeps running.
-    await()
-        .atMost(bound(ttl().plus(expiryGranularity())))
-        .pollInterval(ttl().dividedBy(4))
-        .until(
-            () -> {
-              assertThat(b.renewSession()).isTrue();
-              return b.read().member("a").isEmpty();
-            });
+    awaitUntil(
+        bound(ttl().plus(expiryGranularity())),
+        ttl().dividedBy(4),
+        () -> {
+          assertThat(b.renewSession()).isTrue();
+          return b.read().member("a").isEmpty();
+        });
     assertThat(b.read().members()).containsOnlyKeys("b");
   }
 
   @Test
-  void aMemberKeyIsWrittenAgainAfterItsLeaseLapsed() {
+  void aMemberKeyIsWrittenAgainAfterItsLeaseLapsed() throws Exception {
     Dcs a = member("a");
     Dcs observer = member("observer");
     a.renewSession();
     a.touchMember(memberDoc("a", "replica", 1));
-    await()
-        .atMost(bound(ttl().plus(expiryGranularity())))
-        .pollInterval(Duration.ofMillis(100))
-        .until(() -> observer.read().member("a").isEmpty());
+    awaitUntil(
+        bound(ttl().plus(expiryGranularity())),
+        Duration.ofMillis(100),
+        () -> observer.read().member("a").isEmpty());
     assertThat(a.renewSession()).isFalse();
     a.touchMember(memberDoc("a", "replica", 1));
     assertThat(observer.read().member("a")).isPresent();
@@ -758,6 +834,7 @@ public abstract class DcsConformanceTests {
 
   @Test
   void aWatchResumesAfterTheConnectionWasCut() throws Exception {
+    Assumptions.assumeTrue(hasNetwork(), "no server or connection to cut");
     FaultProxy proxy = proxy();
     Dcs a = member("a");
     Dcs watcher = memberVia("watcher", proxy);
@@ -781,6 +858,7 @@ public abstract class DcsConformanceTests {
 
   @Test
   void aCutConnectionSurfacesAsUnreachableWithinRetryTimeout() {
+    Assumptions.assumeTrue(hasNetwork(), "no server or connection to cut");
     FaultProxy proxy = proxy();
     Dcs a = memberVia("a", proxy);
     a.read();
@@ -790,6 +868,7 @@ public abstract class DcsConformanceTests {
 
   @Test
   void aSilentServerSurfacesAsUnreachableWithinRetryTimeout() {
+    Assumptions.assumeTrue(hasNetwork(), "no server or connection to cut");
     FaultProxy proxy = proxy();
     Dcs a = memberVia("a", proxy);
     a.renewSession();
@@ -808,6 +887,7 @@ public abstract class DcsConformanceTests {
 
   @Test
   void theClientRecoversOnceTheStoreIsBack() {
+    Assumptions.assumeTrue(hasNetwork(), "no server or connection to cut");
     FaultProxy proxy = proxy();
     Dcs a = memberVia("a", proxy);
     a.renewSession();
@@ -827,6 +907,7 @@ public abstract class DcsConformanceTests {
 
   @Test
   void theUnreachableErrorNamesTheEndpoint() {
+    Assumptions.assumeTrue(hasNetwork(), "no server or connection to cut");
     FaultProxy proxy = proxy();
     Dcs a = memberVia("a", proxy);
     proxy.cut();

@@ -1,0 +1,183 @@
+package io.pgregent.core.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three members run the real decider against the in-memory store while the leader's machine crashes
+ * and comes back, again and again, at times drawn from the seed. After every event: never two
+ * writable primaries whose agents both believe they lead. After the faults: one leader, and every
+ * other member streams from it.
+ */
+class LeaderCrashSimulationTests {
+
+  private static final long TTL_MILLIS = 10_000;
+  private static final long LOOP_WAIT_MILLIS = 1_000;
+  private static final Duration FAULTS_UNTIL = Duration.ofMinutes(10);
+  private static final Duration HEAL_BOUND = Duration.ofMinutes(2);
+
+  /**
+   * One run.
+   *
+   * @param trace the readable trace, the same bytes for the same seed
+   * @param notConverged null when one leader and every member streaming from it, else what is not
+   * @param timelineReused a promotion created a timeline number that already existed elsewhere
+   */
+  record Run(long seed, String trace, String notConverged, boolean timelineReused) {}
+
+  /** Runs one seed; throws {@link Simulation.Violation} (with seed and trace) on a violation. */
+  static Run run(long seed) {
+    Simulation sim = new Simulation(seed);
+    SimCluster cluster =
+        new SimCluster(sim, List.of("pg0", "pg1", "pg2"), TTL_MILLIS, LOOP_WAIT_MILLIS);
+    sim.check("one writable primary believing it leads", () -> twoLeaders(cluster));
+    cluster.start(Duration.ofMillis(LOOP_WAIT_MILLIS));
+    sim.schedule(Duration.ofSeconds(30), "fault", () -> crashTheLeader(cluster));
+    sim.runFor(FAULTS_UNTIL);
+    for (SimAgent a : cluster.agents()) {
+      if (!a.up()) {
+        sim.trace("heal: " + a.name + " restarts");
+        a.restart();
+      }
+    }
+    sim.runFor(FAULTS_UNTIL.plus(HEAL_BOUND));
+    sim.trace("end: " + cluster.describe());
+    return new Run(seed, sim.trace(), converged(cluster), cluster.timelineReused());
+  }
+
+  /** Crashes whoever leads now, brings it back later, and schedules the next crash. */
+  private static void crashTheLeader(SimCluster cluster) {
+    Simulation sim = cluster.sim;
+    if (sim.nowNanos() >= FAULTS_UNTIL.toNanos()) {
+      return;
+    }
+    cluster.agents().stream()
+        .filter(SimAgent::believesLeader)
+        .findFirst()
+        .ifPresent(
+            leader -> {
+              sim.trace("fault: crash " + leader.name + " | " + cluster.describe());
+              leader.crash();
+              Duration down = sim.between(Duration.ofSeconds(1), Duration.ofSeconds(60));
+              sim.schedule(
+                  down,
+                  "restart " + leader.name,
+                  () -> {
+                    if (!leader.up()) {
+                      sim.trace("restart " + leader.name);
+                      leader.restart();
+                    }
+                  });
+            });
+    sim.schedule(
+        sim.between(Duration.ofSeconds(5), Duration.ofSeconds(90)),
+        "fault",
+        () -> crashTheLeader(cluster));
+  }
+
+  private static String twoLeaders(SimCluster cluster) {
+    List<SimAgent> leaders =
+        cluster.agents().stream()
+            .filter(a -> a.believesLeader() && a.pg.writable())
+            .collect(Collectors.toList());
+    return leaders.size() <= 1 ? null : cluster.describe();
+  }
+
+  private static String converged(SimCluster cluster) {
+    List<SimAgent> leaders =
+        cluster.agents().stream().filter(SimAgent::believesLeader).collect(Collectors.toList());
+    if (leaders.size() != 1 || !leaders.get(0).pg.writable()) {
+      return "no single writable leader: " + cluster.describe();
+    }
+    String leader = leaders.get(0).name;
+    for (SimAgent a : cluster.agents()) {
+      if (!a.name.equals(leader)
+          && !(a.pg.runningReplica()
+              && a.pg.streaming()
+              && a.pg.upstream().map(leader::equals).orElse(false))) {
+        return a.name + " does not stream from " + leader + ": " + cluster.describe();
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void oneSeedGivesTheSameTraceByteForByte() {
+    Run first = run(20261204L);
+    assertThat(run(20261204L).trace()).isEqualTo(first.trace());
+    assertThat(first.trace()).contains("fault: crash").contains("Promote").contains("pg_rewind");
+    assertThat(first.notConverged()).isNull();
+  }
+
+  /**
+   * Never two leading primaries (a {@link Simulation.Violation} names seed, step and trace), and
+   * after the faults every member streams from one leader — except in runs where a promotion reused
+   * a timeline number: that known gap is pinned by {@link #aReusedTimelineIsRewound}.
+   */
+  @Test
+  void safeThroughoutAndConvergedAfterwardsOverASeedRange() {
+    List<String> stuck = new ArrayList<>();
+    List<Long> reused = new ArrayList<>();
+    for (long seed = 1; seed <= 200; seed++) {
+      Run r = run(seed);
+      if (r.notConverged() != null) {
+        if (r.timelineReused()) {
+          reused.add(seed);
+        } else {
+          stuck.add("seed " + seed + ": " + r.notConverged());
+        }
+      }
+    }
+    System.out.println("seeds stuck after a reused timeline (known gap): " + reused);
+    assertThat(stuck).isEmpty();
+  }
+
+  /** The checker has teeth: a leader that ignores losing its lock is caught at the first step. */
+  @Test
+  void aLeaderClingingToALostLockIsCaught() {
+    Simulation sim = new Simulation(99);
+    SimCluster cluster =
+        new SimCluster(sim, List.of("pg0", "pg1", "pg2"), TTL_MILLIS, LOOP_WAIT_MILLIS);
+    sim.check("one writable primary believing it leads", () -> twoLeaders(cluster));
+    cluster.start(Duration.ofMillis(LOOP_WAIT_MILLIS));
+    sim.schedule(
+        Duration.ofSeconds(30),
+        "partition the leader",
+        () ->
+            cluster.agents().stream()
+                .filter(SimAgent::believesLeader)
+                .findFirst()
+                .ifPresent(
+                    leader -> {
+                      sim.trace("fault: cut " + leader.name + " from the store");
+                      leader.clingToLeadership();
+                      cluster.store.cut(leader.name);
+                    }));
+    assertThatThrownBy(() -> sim.runFor(Duration.ofMinutes(2)))
+        .isInstanceOf(Simulation.Violation.class)
+        .hasMessageContaining("seed 99, step")
+        .hasMessageContaining("invariant 'one writable primary believing it leads' violated")
+        .hasMessageContaining("Promote");
+  }
+
+  /**
+   * Found by this simulation (seed 6): all members but one crash; the one that comes back first
+   * never saw timeline 6 and promotes to a timeline 6 of its own. The members on the other timeline
+   * 6 cannot stream from it, and since the timeline numbers are equal the decider never rewinds
+   * them.
+   */
+  @Test
+  @Disabled("finding: a reused timeline number is never rewound; see the simulation report")
+  void aReusedTimelineIsRewound() {
+    Run r = run(6);
+    assertThat(r.timelineReused()).isTrue();
+    assertThat(r.notConverged()).as(r.trace()).isNull();
+  }
+}

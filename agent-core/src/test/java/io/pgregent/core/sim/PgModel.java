@@ -1,0 +1,236 @@
+package io.pgregent.core.sim;
+
+import io.pgregent.core.ha.LocalState;
+import io.pgregent.core.ha.PostgresRunState;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * One member's PostgreSQL as the simulation sees it: its data directory (system identifier,
+ * timeline and the switch points of the timelines before it, WAL position) and its process
+ * (stopped, running as primary or standby, crashed). No IO and no time of its own: the world moves
+ * WAL and replication forward in its ticks.
+ *
+ * <p>Not modelled yet: start and recovery time (a start is instant), archive recovery, slots,
+ * synchronous commit acknowledgement, pg_rewind failure.
+ */
+public final class PgModel {
+
+  private final String member;
+  private String systemId;
+  private PostgresRunState run = PostgresRunState.NO_DATA;
+  private boolean inRecovery;
+  private long timeline;
+  private long lsn;
+  // Timeline -> the LSN where it ended, for every timeline before the current one.
+  private TreeMap<Long, Long> history = new TreeMap<>();
+  private String upstream;
+  private boolean streaming;
+
+  public PgModel(String member) {
+    this.member = member;
+  }
+
+  public String member() {
+    return member;
+  }
+
+  /** Running, out of recovery: it takes writes. */
+  public boolean writable() {
+    return run == PostgresRunState.RUNNING && !inRecovery;
+  }
+
+  public boolean runningReplica() {
+    return run == PostgresRunState.RUNNING && inRecovery;
+  }
+
+  public long timeline() {
+    return timeline;
+  }
+
+  public long lsn() {
+    return lsn;
+  }
+
+  public Optional<String> upstream() {
+    return Optional.ofNullable(upstream);
+  }
+
+  public boolean streaming() {
+    return streaming;
+  }
+
+  public PostgresRunState run() {
+    return run;
+  }
+
+  /** The local state the decider sees. */
+  public LocalState local() {
+    return new LocalState(
+        run,
+        inRecovery,
+        Optional.ofNullable(systemId),
+        run == PostgresRunState.NO_DATA ? 0 : timeline,
+        lsn,
+        Optional.ofNullable(upstream),
+        streaming,
+        Optional.empty());
+  }
+
+  // ---- operations ----
+
+  /** initdb, then start as the primary of a new cluster on timeline 1. */
+  public void bootstrap(String newSystemId) {
+    systemId = newSystemId;
+    timeline = 1;
+    lsn = 0x3000028L;
+    history = new TreeMap<>();
+    run = PostgresRunState.RUNNING;
+    inRecovery = false;
+    upstream = null;
+    streaming = false;
+  }
+
+  /** pg_basebackup from {@code source}: its data as of now, stopped, configured as its standby. */
+  public void cloneFrom(PgModel source) {
+    systemId = source.systemId;
+    timeline = source.timeline;
+    lsn = source.lsn;
+    history = new TreeMap<>(source.history);
+    run = PostgresRunState.STOPPED;
+    inRecovery = true;
+    upstream = source.member;
+    streaming = false;
+  }
+
+  public void start(boolean asReplica, String leader) {
+    run = PostgresRunState.RUNNING;
+    if (asReplica) {
+      inRecovery = true;
+      upstream = leader;
+    }
+    streaming = false;
+  }
+
+  /** Immediate stop; a standby signal is left when {@code asReplica}, as a demotion does. */
+  public void stop(boolean asReplica) {
+    if (run == PostgresRunState.RUNNING || run == PostgresRunState.CRASHED) {
+      run = PostgresRunState.STOPPED;
+    }
+    if (asReplica) {
+      inRecovery = true;
+    }
+    streaming = false;
+  }
+
+  /** The postmaster dies (with its machine): nothing is written any more. */
+  public void crash() {
+    if (run == PostgresRunState.RUNNING) {
+      run = PostgresRunState.CRASHED;
+    }
+    streaming = false;
+  }
+
+  /** pg_ctl promote: a new timeline forks at the current position. Returns the old timeline. */
+  public long promote() {
+    long old = timeline;
+    history.put(old, lsn);
+    timeline = old + 1;
+    inRecovery = false;
+    upstream = null;
+    streaming = false;
+    return old;
+  }
+
+  /** Restart as a standby of {@code leader} (primary_conninfo changed). */
+  public void follow(String leader) {
+    upstream = leader;
+    inRecovery = true;
+    run = PostgresRunState.RUNNING;
+    streaming = false;
+  }
+
+  /** pg_rewind onto {@code source}'s history, then start as its standby. */
+  public void rewind(PgModel source) {
+    long fork = forkPoint(source);
+    history = new TreeMap<>(source.history);
+    timeline = source.timeline;
+    lsn = Math.min(lsn, fork);
+    follow(source.member);
+  }
+
+  // ---- the world's ticks ----
+
+  /** Clients commit on a writable primary. */
+  void write(long bytes) {
+    if (writable()) {
+      lsn += bytes;
+    }
+  }
+
+  /** A running standby streams from its upstream when their histories agree. */
+  void replicateFrom(PgModel source, long maxBytes) {
+    if (!runningReplica()) {
+      streaming = false;
+      return;
+    }
+    if (source == null
+        || source.run != PostgresRunState.RUNNING
+        || !source.systemIdMatches(systemId)
+        || !canFollow(source)) {
+      streaming = false;
+      return;
+    }
+    streaming = true;
+    if (source.timeline != timeline) {
+      // A timeline switch the standby can follow: it adopts the upstream's history.
+      history = new TreeMap<>(source.history);
+      timeline = source.timeline;
+    }
+    lsn = Math.min(source.lsn, lsn + maxBytes);
+  }
+
+  private boolean systemIdMatches(String other) {
+    return systemId != null && systemId.equals(other);
+  }
+
+  /** Whether our WAL is a prefix of {@code source}'s: streaming can go on without a rewind. */
+  boolean canFollow(PgModel source) {
+    return lsn <= forkPoint(source);
+  }
+
+  /** Where our history and {@code source}'s part: the last LSN they share. */
+  long forkPoint(PgModel source) {
+    long fork = Long.MAX_VALUE;
+    for (var e : history.entrySet()) {
+      Long theirs = source.history.get(e.getKey());
+      if (theirs == null) {
+        // They are still on this timeline, or never knew it.
+        return source.timeline == e.getKey() ? Math.min(e.getValue(), source.lsn) : 0;
+      }
+      if (!theirs.equals(e.getValue())) {
+        return Math.min(theirs, e.getValue());
+      }
+    }
+    if (source.timeline == timeline) {
+      return Math.min(fork, source.lsn);
+    }
+    Long end = source.history.get(timeline);
+    return end == null ? 0 : end;
+  }
+
+  @Override
+  public String toString() {
+    String role =
+        switch (run) {
+          case RUNNING -> inRecovery ? "replica" : "primary";
+          default -> run.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    return role
+        + " tl"
+        + timeline
+        + " lsn="
+        + lsn
+        + (upstream != null ? " <-" + upstream + (streaming ? " streaming" : "") : "");
+  }
+}

@@ -1,0 +1,146 @@
+package io.pgregent.core.sim;
+
+import io.pgregent.core.dcs.ClusterPath;
+import io.pgregent.core.dcs.DcsTimings;
+import io.pgregent.core.dcs.InMemoryDcs;
+import io.pgregent.core.dcs.InMemoryStore;
+import io.pgregent.core.ha.HaSettings;
+import io.pgregent.core.ha.PeerStatus;
+import io.pgregent.core.ha.SyncSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * A simulated cluster: agents, their PostgreSQL models and one in-memory store, all on the
+ * simulation's clock. The world ticks every {@link #TICK}: clients write on writable primaries,
+ * standbys stream, the store expires leases and watches wake the loops they concern.
+ */
+final class SimCluster {
+
+  static final Duration TICK = Duration.ofMillis(100);
+
+  final Simulation sim;
+  final InMemoryStore store;
+  private final ClusterPath path = ClusterPath.of(null, "sim");
+  private final DcsTimings timings;
+  private final Map<String, SimAgent> agents = new LinkedHashMap<>();
+  private long systemIds;
+  // Every timeline ever created, with who created it: PostgreSQL picks the next number from the
+  // history files it has, so a member that never saw timeline N creates another N.
+  private final Map<Long, String> timelines = new java.util.TreeMap<>();
+  private boolean timelineReused;
+
+  SimCluster(Simulation sim, List<String> names, long ttlMillis, long loopWaitMillis) {
+    this.sim = sim;
+    this.store = new InMemoryStore(sim.clock());
+    this.timings = new DcsTimings(Duration.ofMillis(ttlMillis), Duration.ofSeconds(2));
+    for (String name : names) {
+      HaSettings settings =
+          new HaSettings(
+              name,
+              ttlMillis,
+              loopWaitMillis,
+              2_000,
+              1_048_576,
+              false,
+              300_000,
+              false,
+              false,
+              false,
+              1,
+              SyncSettings.OFF,
+              null,
+              false,
+              false);
+      agents.put(name, new SimAgent(name, this, settings));
+    }
+  }
+
+  /** Records a promotion to {@code timeline}; a number created before is a reuse. */
+  void timelineCreated(long timeline, String member) {
+    String first = timelines.putIfAbsent(timeline, member);
+    if (first != null) {
+      timelineReused = true;
+      sim.trace(
+          "finding: " + member + " created timeline " + timeline + " again (first: " + first + ")");
+    }
+  }
+
+  boolean timelineReused() {
+    return timelineReused;
+  }
+
+  static String apiUrl(String member) {
+    return "http://" + member + ":8008/patroni";
+  }
+
+  InMemoryDcs connect(String member) {
+    return store.connect(member, path, timings);
+  }
+
+  SimAgent agent(String name) {
+    return agents.get(name);
+  }
+
+  List<SimAgent> agents() {
+    return new ArrayList<>(agents.values());
+  }
+
+  PgModel pg(String name) {
+    SimAgent a = agents.get(name);
+    return a == null ? null : a.pg;
+  }
+
+  String newSystemId() {
+    return Long.toString(7_000_000_000_000_000_000L + ++systemIds);
+  }
+
+  /** What {@code GET /patroni} of {@code name} answers: nothing while its agent is down. */
+  PeerStatus peerStatus(String name) {
+    SimAgent a = agents.get(name);
+    if (a == null || !a.up()) {
+      return PeerStatus.unreachable(name);
+    }
+    return new PeerStatus(name, true, a.pg.writable(), a.pg.lsn(), a.pg.timeline(), false, 1);
+  }
+
+  /** Starts every agent at a random offset within one loop_wait, and the world's tick. */
+  void start(Duration loopWait) {
+    for (SimAgent a : agents.values()) {
+      a.scheduleCycle(sim.between(Duration.ZERO, loopWait).toNanos());
+    }
+    sim.schedule(TICK, "tick", this::tick);
+  }
+
+  private void tick() {
+    for (SimAgent a : agents.values()) {
+      a.pg.write(sim.random().nextLong(0, 64 * 1024));
+    }
+    for (SimAgent a : agents.values()) {
+      // Standbys sometimes fall behind, so a crash can lose WAL and force a rewind.
+      long catchUp = sim.random().nextLong(0, 96 * 1024);
+      a.pg.upstream().ifPresent(u -> a.pg.replicateFrom(pg(u), catchUp));
+    }
+    if (store.expire() > 0) {
+      sim.trace("store: lease expired");
+    }
+    wakeWatchers();
+    sim.schedule(TICK, "tick", this::tick);
+  }
+
+  /** Delivers watch events to the loops whose keys changed, after a short random delay. */
+  void wakeWatchers() {
+    for (SimAgent a : agents.values()) {
+      a.wakeIfChanged(sim.between(Duration.ofMillis(1), Duration.ofMillis(50)).toNanos());
+    }
+  }
+
+  /** One line with every member's state, for the trace. */
+  String describe() {
+    return agents.values().stream().map(SimAgent::toString).collect(Collectors.joining(" | "));
+  }
+}
