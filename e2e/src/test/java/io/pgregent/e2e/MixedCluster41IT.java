@@ -375,7 +375,8 @@ class MixedCluster41IT {
     long rows = writeOn(from, 20);
     await().atMost(Duration.ofSeconds(30)).until(() -> count(to) == rows);
     // With failsafe_mode on, only a member the leader listed in the failsafe key may take over
-    // (Patroni's rule, and ours): a member that has just rejoined waits for the leader's next cycle.
+    // (Patroni's rule, and ours): a member that has just rejoined waits for the leader's next
+    // cycle.
     awaitFailsafeListingBoth();
     from.crash();
     await()

@@ -55,7 +55,8 @@ final class SimCluster {
               SyncSettings.OFF,
               null,
               false,
-              false);
+              false,
+              null);
       agents.put(name, new SimAgent(name, this, settings));
     }
   }
