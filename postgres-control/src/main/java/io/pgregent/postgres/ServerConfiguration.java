@@ -182,7 +182,8 @@ final class ServerConfiguration {
         parameters,
         standby,
         ownFile(parameters, "hba_file") ? pgHba : List.of(),
-        ownFile(parameters, "ident_file") ? node.settings.pgIdent() : List.of());
+        ownFile(parameters, "ident_file") ? node.settings.pgIdent() : List.of(),
+        forStart);
   }
 
   private boolean ownFile(Map<String, String> parameters, String name) {

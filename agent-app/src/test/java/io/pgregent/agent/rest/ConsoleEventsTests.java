@@ -248,7 +248,16 @@ class ConsoleEventsTests {
   void theStateAndTheDecisionsAreReadableOnce() throws IOException {
     RawHttp.Response state = send("GET", "/console/state", null, null);
     assertThat(state.status()).isEqualTo(200);
-    assertThat(JSON.readTree(state.text()).path("leader").path("name").asText()).isEqualTo("pg0");
+    // The state is the loop's last snapshot: it names the leader from the cycle after /primary's.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                JSON.readTree(send("GET", "/console/state", null, null).text())
+                    .path("leader")
+                    .path("name")
+                    .asText()
+                    .equals("pg0"));
     RawHttp.Response decisions = send("GET", "/console/decisions", null, null);
     assertThat(decisions.status()).isEqualTo(200);
     JsonNode lines = JSON.readTree(decisions.text());

@@ -31,6 +31,12 @@ public final class ConfigFileWriter {
   private final String customConf;
   private final OsUser user;
 
+  // The lines last written: pg_hba.conf and pg_ident.conf are rewritten when the configured lines
+  // change or the server starts, not at every configuration change (an operator's edit of a running
+  // server's file stays until then, as with Patroni).
+  private List<String> writtenHba;
+  private List<String> writtenIdent;
+
   public ConfigFileWriter(Path dataDir, OsUser user) {
     this(dataDir, dataDir, null, user);
   }
@@ -73,6 +79,19 @@ public final class ConfigFileWriter {
       StandbySettings standby,
       List<String> pgHba,
       List<String> pgIdent) {
+    return write(parameters, standby, pgHba, pgIdent, false);
+  }
+
+  /**
+   * As {@link #write(Map, StandbySettings, List, List)}; {@code forStart} also puts {@code
+   * pg_hba.conf} and {@code pg_ident.conf} back to the configured lines when they were edited.
+   */
+  public synchronized boolean write(
+      Map<String, String> parameters,
+      StandbySettings standby,
+      List<String> pgHba,
+      List<String> pgIdent,
+      boolean forStart) {
     prepareConfigDir();
     if (customConf == null) {
       moveAsideOriginal();
@@ -106,11 +125,13 @@ public final class ConfigFileWriter {
       conf.append("recovery_target_timeline = 'latest'\n");
     }
     boolean changed = replace(postgresqlConf(), conf.toString());
-    if (!pgHba.isEmpty()) {
+    if (!pgHba.isEmpty() && (forStart || !pgHba.equals(writtenHba))) {
       changed |= replace(configDir.resolve("pg_hba.conf"), String.join("\n", pgHba) + "\n");
+      writtenHba = List.copyOf(pgHba);
     }
-    if (!pgIdent.isEmpty()) {
+    if (!pgIdent.isEmpty() && (forStart || !pgIdent.equals(writtenIdent))) {
       changed |= replace(configDir.resolve("pg_ident.conf"), String.join("\n", pgIdent) + "\n");
+      writtenIdent = List.copyOf(pgIdent);
     }
     Path signal = dataDir.resolve("standby.signal");
     try {
