@@ -51,7 +51,10 @@ final class SettingsReload {
         || !old.connectTimeout().equals(fresh.connectTimeout())
         || !old.queryTimeout().equals(fresh.queryTimeout())) {
       PostgresClient previous = node.client;
-      node.client = LocalNode.newClient(fresh);
+      PostgresClient next = LocalNode.newClient(fresh);
+      // The loop's bound on a status read holds for the new client too.
+      next.probeTimeout(previous.probeTimeout());
+      node.client = next;
       previous.close();
     }
     if (!initialized) {

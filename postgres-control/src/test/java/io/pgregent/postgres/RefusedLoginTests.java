@@ -56,6 +56,16 @@ class RefusedLoginTests {
   }
 
   @Test
+  void theStatusReadsBoundHoldsAcrossAReloadThatReplacesTheClient() {
+    node.client().probeTimeout(Duration.ofSeconds(4));
+    assertThat(
+            node.reloadSettings(
+                node.settings().toBuilder().queryTimeout(Duration.ofMillis(2500)).build()))
+        .isTrue();
+    assertThat(node.client().probeTimeout()).isEqualTo(Duration.ofSeconds(4));
+  }
+
+  @Test
   void aRefusedLoginIsReportedAtOnceAndTheStatusComesBackWhenLoginsDo() throws Exception {
     await().atMost(LONG).until(() -> node.state().isHealthy());
     Path hba = node.dataDir().resolve("pg_hba.conf");

@@ -136,6 +136,11 @@ public final class PostgresClient implements AutoCloseable {
     probeTimeout = bound.compareTo(connectTimeout) < 0 ? bound : connectTimeout;
   }
 
+  /** The bound {@link #probeTimeout(Duration)} set (the connect timeout until then). */
+  public Duration probeTimeout() {
+    return probeTimeout;
+  }
+
   /**
    * Reads this server's status in one round trip (two on a server with standbys). A pooled
    * connection is not checked before use (that would be a second round trip every HA cycle): when
