@@ -48,6 +48,8 @@ final class HistoryKeeper {
     try {
       List<TimelineHistory.Entry> entries =
           new ArrayList<>(view.history().map(TimelineHistory::entries).orElse(List.of()));
+      // The history is our lineage: switches off our timeline or later ones were another's.
+      entries.removeIf(e -> e.timeline() >= oldTimeline);
       entries.add(
           new TimelineHistory.Entry(
               oldTimeline,
@@ -92,6 +94,14 @@ final class HistoryKeeper {
       }
       if (entries.isEmpty()) {
         return;
+      }
+      TimelineHistory.Entry last = entries.get(entries.size() - 1);
+      if (last.newLeader() == null) {
+        // The last switch is the one into our timeline: ours, as far as the store can tell.
+        entries.set(
+            entries.size() - 1,
+            new TimelineHistory.Entry(
+                last.timeline(), last.switchLsn(), last.reason(), last.timestamp(), member));
       }
       long version = view.history().map(TimelineHistory::version).orElse(0L);
       if (dcs.compareAndSet(

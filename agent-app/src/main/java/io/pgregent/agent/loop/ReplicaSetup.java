@@ -64,6 +64,11 @@ final class ReplicaSetup {
   }
 
   void follow(ClusterView view, String leader) {
+    if (state.mayHaveDiverged && postgres.usePgRewind()) {
+      // A primary's data running read-only: pg_rewind says whether it can follow as it is.
+      rejoinDiverged(view, leader);
+      return;
+    }
     postgres.followLeader(connection(view, leader));
     state.following = leader;
   }
@@ -101,6 +106,8 @@ final class ReplicaSetup {
     // No leader to follow: come up read-only, never as a second primary.
     if (postgres.state().role() == PostgresRole.PRIMARY) {
       postgres.demote(Optional.empty());
+      // Its WAL may go past where the next leader's timeline forks off: checked when it follows.
+      state.mayHaveDiverged = true;
     }
     postgres.start();
     state.following = null;

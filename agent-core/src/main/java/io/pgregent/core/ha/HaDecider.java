@@ -3,6 +3,7 @@ package io.pgregent.core.ha;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Leader;
 import io.pgregent.core.cluster.TimelineHistory;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -156,7 +157,8 @@ public final class HaDecider {
         if (syncStep.isPresent()) {
           return syncStep.get();
         }
-        if (!in.cycle().historyRepaired() && historyLacksTimeline(view, local.timeline())) {
+        if (!in.cycle().historyRepaired()
+            && historyLacksTimeline(view, local.timeline(), s.member())) {
           return Decision.of(
               new Action.RepairHistory(),
               Reason.REPAIRING_HISTORY,
@@ -185,16 +187,33 @@ public final class HaDecider {
   }
 
   /**
-   * Whether {@code history} lacks the switch to {@code timeline} (its entry for the timeline before
-   * it): members judge stale primaries and diverged standbys by it.
+   * Whether {@code history} lacks the switch to {@code timeline} of {@code leader}: members judge
+   * stale primaries and diverged standbys by it. A timeline numbered past ones the cluster
+   * abandoned forks off an older one, so the switch is also found as the newest entry, made by the
+   * leader.
    */
-  static boolean historyLacksTimeline(ClusterView view, long timeline) {
+  static boolean historyLacksTimeline(ClusterView view, long timeline, String leader) {
     if (timeline <= 1) {
       return false;
     }
     return view.history()
-        .map(h -> h.entries().stream().noneMatch(e -> e.timeline() == timeline - 1))
+        .map(
+            h ->
+                h.entries().stream().noneMatch(e -> e.timeline() == timeline - 1)
+                    && !lastSwitchBy(h, leader, timeline))
         .orElse(true);
+  }
+
+  /**
+   * Whether the newest switch {@code history} records is {@code leader}'s, into {@code timeline}.
+   */
+  private static boolean lastSwitchBy(TimelineHistory history, String leader, long timeline) {
+    List<TimelineHistory.Entry> entries = history.entries();
+    if (entries.isEmpty()) {
+      return false;
+    }
+    TimelineHistory.Entry last = entries.get(entries.size() - 1);
+    return leader.equals(last.newLeader()) && last.timeline() < timeline;
   }
 
   private static boolean primaryStartTimedOut(HaInput in) {
@@ -252,6 +271,13 @@ public final class HaDecider {
               lsn(forkedAt.get()),
               leader);
         }
+        if (onAbandonedTimeline(view, leader, local) && !s.paused()) {
+          return Decision.of(
+              new Action.Rejoin(leader),
+              Reason.TIMELINE_NOT_IN_LEADER_HISTORY,
+              Long.toString(local.timeline()),
+              leader);
+        }
         String upstream = Upstream.toFollow(view, s, leader);
         if (!local.upstream().map(upstream::equals).orElse(false) && !s.paused()) {
           return upstream.equals(leader)
@@ -293,6 +319,28 @@ public final class HaDecider {
                     .map(TimelineHistory.Entry::switchLsn)
                     .findFirst())
         .filter(switchLsn -> local.walPosition() > switchLsn);
+  }
+
+  /**
+   * Whether this standby's timeline is missing from the leader's lineage, as the history records it
+   * once the leader wrote its own switch: the number was used by a primary the leader never
+   * descended from (abandoned, or taken twice), so our WAL on it can never stream from the leader.
+   */
+  static boolean onAbandonedTimeline(ClusterView view, String leader, LocalState local) {
+    if (!local.isRunningReplica() || local.timeline() <= 1) {
+      return false;
+    }
+    long leaderTimeline = view.member(leader).flatMap(m -> m.timeline()).orElse(0L);
+    if (leaderTimeline <= local.timeline()) {
+      return false;
+    }
+    return view.history()
+        .filter(h -> lastSwitchBy(h, leader, leaderTimeline))
+        .map(TimelineHistory::entries)
+        // A history cut short (max_timelines_history) may no longer reach our timeline.
+        .filter(e -> e.stream().anyMatch(x -> x.timeline() < local.timeline()))
+        .map(e -> e.stream().noneMatch(x -> x.timeline() == local.timeline()))
+        .orElse(false);
   }
 
   private static String lsn(long value) {

@@ -120,7 +120,9 @@ public enum Reason {
   TASK_RUNNING_LEADER("%s in progress, the leader lock is held"),
   DIVERGED_FROM_LEADER(
       "my WAL on timeline %s went past %s, where the leader's timeline forked off: rejoining %s"
-          + " through pg_rewind");
+          + " through pg_rewind"),
+  TIMELINE_NOT_IN_LEADER_HISTORY(
+      "my timeline %s is not in the leader's history: rejoining %s through pg_rewind");
 
   private final String template;
 

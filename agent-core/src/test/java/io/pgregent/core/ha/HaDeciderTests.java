@@ -546,6 +546,33 @@ class HaDeciderTests {
             new Action.Rejoin("pg0"),
             Reason.DIVERGED_FROM_LEADER),
         row(
+            "a standby on a timeline the leader's lineage skipped rejoins through pg_rewind",
+            input()
+                .leader("pg0")
+                .leaderTimeline(4)
+                .historyLeaving("pg0", 1, 2)
+                .local(withTimeline(replicaOf("pg0", 150), 3)),
+            new Action.Rejoin("pg0"),
+            Reason.TIMELINE_NOT_IN_LEADER_HISTORY),
+        row(
+            "a standby on the timeline of a switch the leader has not recorded yet follows",
+            input()
+                .leader("pg0")
+                .leaderTimeline(4)
+                .historyLeaving("pg2", 1, 2)
+                .local(withTimeline(replicaOf("pg0", 150), 3)),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
+            "a standby on a timeline older than a history cut short follows",
+            input()
+                .leader("pg0")
+                .leaderTimeline(4)
+                .historyLeaving("pg0", 2, 3)
+                .local(withTimeline(replicaOf("pg0", 150), 1)),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
             "a standby behind the leader's fork point just follows",
             input()
                 .leader("pg0")

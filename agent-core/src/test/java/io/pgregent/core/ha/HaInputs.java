@@ -116,6 +116,20 @@ final class HaInputs {
       return this;
     }
 
+    /**
+     * A history whose switches leave each of {@code timelines} (a number skipped was abandoned),
+     * the newest made by {@code lastBy}.
+     */
+    Builder historyLeaving(String lastBy, long... timelines) {
+      for (int i = 0; i < timelines.length; i++) {
+        long t = timelines[i];
+        String by = i == timelines.length - 1 ? lastBy : null;
+        history.add(
+            new TimelineHistory.Entry(t, t * 100, "no recovery target specified", null, by));
+      }
+      return this;
+    }
+
     Builder local(LocalState value) {
       local = value;
       return this;

@@ -227,6 +227,15 @@ final class RaceDeciderRows {
             new Action.RepairHistory(),
             Reason.REPAIRING_HISTORY),
         row(
+            "leader on timeline 4 forked off timeline 2 (3 abandoned), its switch recorded: no repair",
+            input()
+                .leader(ME)
+                .local(HaInputs.withTimeline(primary(10), 4))
+                .historyLeaving(ME, 1, 2)
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.None(),
+            Reason.LEADER_WITH_LOCK),
+        row(
             "leader on timeline 3 with no history at all: repair the history",
             input()
                 .leader(ME)

@@ -48,6 +48,11 @@ public final class PgModel {
     return timeline;
   }
 
+  /** Whether the data directory is a primary's (no standby signal). */
+  public boolean primaryData() {
+    return !inRecovery;
+  }
+
   public long lsn() {
     return lsn;
   }
@@ -182,12 +187,26 @@ public final class PgModel {
       return;
     }
     streaming = true;
-    if (source.timeline != timeline) {
-      // A timeline switch the standby can follow: it adopts the upstream's history.
-      history = new TreeMap<>(source.history);
-      timeline = source.timeline;
+    long budget = maxBytes;
+    while (source.timeline != timeline) {
+      // Replay our timeline up to where the upstream's lineage switched off it, then the next one.
+      Long end = source.history.get(timeline);
+      if (end == null) {
+        history = new TreeMap<>(source.history);
+        timeline = source.timeline;
+        break;
+      }
+      long step = Math.min(end - lsn, budget);
+      lsn += step;
+      budget -= step;
+      if (lsn < end) {
+        return;
+      }
+      Long next = source.history.higherKey(timeline);
+      timeline = next != null ? next : source.timeline;
+      history = new TreeMap<>(source.history.headMap(timeline));
     }
-    lsn = Math.min(source.lsn, lsn + maxBytes);
+    lsn = Math.min(source.lsn, lsn + budget);
   }
 
   private boolean systemIdMatches(String other) {

@@ -45,6 +45,9 @@ final class SimAgent {
   private boolean holdsLock;
   private boolean up = true;
   private boolean halted;
+  // As the executor's: a primary's data started read-only may have gone past the next leader's
+  // fork.
+  private boolean mayHaveDiverged;
   private long cycleGeneration;
   private long seenChanges;
   private String lastDecision = "";
@@ -287,7 +290,18 @@ final class SimAgent {
     } else if (action instanceof Action.CloneFromLeader a) {
       pg.cloneFrom(world.pg(a.source()));
     } else if (action instanceof Action.StartPostgres a) {
-      pg.start(a.asReplica(), a.leader());
+      if (a.asReplica()
+          && a.leader() != null
+          && world.pg(a.leader()) != null
+          && (pg.primaryData() || world.pg(a.leader()).timeline() > pg.timeline())) {
+        // As the executor: a former primary, or a standby the leader's timeline moved past, joins
+        // through pg_rewind (which rewinds only when the histories parted).
+        pg.start(true, a.leader());
+        rejoin(a.leader());
+      } else {
+        mayHaveDiverged |= a.asReplica() && a.leader() == null && pg.primaryData();
+        pg.start(a.asReplica(), a.leader());
+      }
     } else if (action instanceof Action.Promote) {
       long switchLsn = pg.lsn();
       long old = pg.promote();
@@ -304,7 +318,11 @@ final class SimAgent {
         pg.start(true, null);
       }
     } else if (action instanceof Action.FollowLeader a) {
-      pg.follow(a.leader());
+      if (mayHaveDiverged) {
+        rejoin(a.leader());
+      } else {
+        pg.follow(a.leader());
+      }
     } else if (action instanceof Action.Rejoin a) {
       rejoin(a.leader());
     } else if (action instanceof Action.ReleaseLock) {
@@ -327,6 +345,7 @@ final class SimAgent {
 
   /** Follows {@code leader}, rewinding first when our WAL went past its fork point. */
   private void rejoin(String leader) {
+    mayHaveDiverged = false;
     PgModel source = world.pg(leader);
     if (pg.canFollow(source)) {
       pg.follow(leader);
