@@ -9,7 +9,9 @@
 # When the deadline passes it sends SIGQUIT (immediate shutdown) to the postmaster of DATA_DIR,
 # SIGKILL if that postmaster still runs 5 s later, and waits disarmed for the next keep-alive.
 # Only one fence runs per STATE_DIR (a lock on fence.lock); its pid is in fence.pid, its events
-# in fence.log. Its loop uses bash builtins only: no fork per keep-alive.
+# in fence.log. Its loop uses bash builtins only: no fork per keep-alive. Disarmed, it looks every
+# 10 s whether DATA_DIR and its fifo still exist, and exits once either is gone (nothing is left to
+# guard; an agent that arms it again starts a new fence).
 
 set -u
 shopt -s extglob
@@ -23,6 +25,7 @@ logfile=$state/fence.log
 lockfile=$state/fence.lock
 log_limit=1048576
 escalate_ms=5000
+idle_ms=10000
 
 now=0
 armed=0
@@ -149,18 +152,21 @@ while :; do
     continue
   fi
   ((victim)) && watch_victim
-  wait_ms=-1
+  wait_ms=$idle_ms
   ((armed)) && wait_ms=$((deadline - now))
   ((victim && (wait_ms < 0 || wait_ms > 100))) && wait_ms=100
   cmd= arg=
-  if ((wait_ms >= 0)); then
-    printf -v timeout '%d.%03d' $((wait_ms / 1000)) $((wait_ms % 1000))
-    read -r -u 3 -t "$timeout" cmd arg
-  else
-    read -r -u 3 cmd arg
-  fi
+  ((wait_ms < 0)) && wait_ms=0
+  printf -v timeout '%d.%03d' $((wait_ms / 1000)) $((wait_ms % 1000))
+  read -r -u 3 -t "$timeout" cmd arg
   rc=$?
-  ((rc > 128)) && continue
+  if ((rc > 128)); then
+    if ((!armed && !victim)) && [[ ! -d $data || ! -p $fifo ]]; then
+      log "$([[ -d $data ]] && echo "$fifo" || echo "data directory $data") is gone: exiting"
+      exit 0
+    fi
+    continue
+  fi
   if ((rc != 0)); then
     log "lost $fifo (read failed with $rc): exiting"
     exit 2

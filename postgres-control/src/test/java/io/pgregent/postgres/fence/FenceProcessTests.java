@@ -412,6 +412,23 @@ class FenceProcessTests {
   }
 
   @Test
+  void aDisarmedFenceWhoseDataDirectoryIsGoneExits() throws IOException {
+    Path data = Files.createDirectories(base.resolve("removed-data"));
+    FenceProcess fence = FenceProcess.startOrAdopt(state, data, user);
+    fencePids.add(fence.pid());
+    ProcessHandle process = ProcessHandle.of(fence.pid()).orElseThrow();
+    fence.keepAlive(Duration.ofSeconds(5));
+    fence.disarm();
+    fence.detach();
+
+    // The agent was killed and its member removed: nothing is left to guard.
+    PostgresTestEnvironment.deleteTree(data);
+    await().atMost(LONG).until(() -> !process.isAlive());
+    assertThat(fenceLog()).contains("data directory " + data + " is gone: exiting");
+    assertThat(state.resolve(FenceProcess.PID_FILE)).doesNotExist();
+  }
+
+  @Test
   void aLinkPlantedInTheFenceDirectoryIsNeverWrittenThrough() throws IOException {
     FenceProcess fence = fence();
     fence.detach();
