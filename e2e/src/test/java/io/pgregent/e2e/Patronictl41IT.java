@@ -42,7 +42,7 @@ import org.yaml.snakeyaml.Yaml;
  * Patroni 4.1's own command line ({@code patronictl} 4.1.5 from PyPI) drives a two-member Regent
  * cluster (one cluster for the class, real etcd and PostgreSQL): every command, its output parsed
  * and checked against the store and the members. {@code remove} runs last: it wipes the store.
- * demote-cluster and promote-cluster wait for the standby-cluster work.
+ * demote-cluster and promote-cluster run in StandbyClusterIT, which has two clusters.
  */
 @Timeout(900)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

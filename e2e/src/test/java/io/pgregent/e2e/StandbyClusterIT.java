@@ -329,4 +329,101 @@ class StandbyClusterIT {
     JsonNode patroni = sl.patroni().orElseThrow();
     assertThat(patroni.path("role").asText()).isEqualTo("standby_leader");
   }
+
+  @Test
+  @Order(5)
+  void patronictl41DemotesAndPromotesClustersRunByRegent() throws Exception {
+    String why = Patroni41.unavailableReason();
+    org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
+    String leader = standbyLeader().orElseThrow();
+    RegentAgent sl = dr.get(leader);
+    long before = Members.write(main0, TABLE, 3);
+    await().atMost(BOUND).until(() -> Members.count(sl, TABLE) == before);
+
+    // The runbook of a site switchover, with Patroni's own tool: main follows dr's standby
+    // leader, then dr is promoted.
+    String out =
+        patronictl41(
+            "main",
+            "demote-cluster",
+            "--force",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            Integer.toString(sl.pgPort));
+    assertThat(out).contains("cluster is successfully demoted");
+    assertThat(memberKeyRole("main", "main0")).isEqualTo("standby_leader");
+    assertThat(main0.status("/primary")).isEqualTo(503);
+    out = patronictl41("dr", "promote-cluster", "--force");
+    assertThat(out).contains("cluster is successfully promoted");
+    await().atMost(BOUND).until(() -> sl.status("/primary") == 200);
+    long after = Members.write(sl, TABLE, 4);
+    assertThat(after).isEqualTo(before + 4);
+    await().atMost(BOUND).until(() -> Members.count(main0, TABLE) == after);
+
+    // Asking again for the state a cluster is in is refused, as Patroni refuses it.
+    assertThat(patronictl41Failing("dr", "promote-cluster", "--force"))
+        .contains("Cluster is already in the required state");
+
+    // And back, as the other cases expect it.
+    out =
+        patronictl41(
+            "dr",
+            "demote-cluster",
+            "--force",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            Integer.toString(main0.pgPort),
+            "--primary-slot-name",
+            "dr_site");
+    assertThat(out).contains("cluster is successfully demoted");
+    out = patronictl41("main", "promote-cluster", "--force");
+    assertThat(out).contains("cluster is successfully promoted");
+    await().atMost(BOUND).until(() -> main0.status("/primary") == 200);
+    long last = Members.write(main0, TABLE, 2);
+    assertThat(last).isEqualTo(after + 2);
+    for (RegentAgent a : dr.values()) {
+      await().atMost(BOUND).until(() -> Members.count(a, TABLE) == last);
+    }
+    noPrimaryIn(dr);
+  }
+
+  static Path patronictl41Config(String scope) throws Exception {
+    Path file = base.resolve("patronictl41-" + scope + ".yml");
+    Files.writeString(
+        file,
+        "scope: "
+            + scope
+            + "\nnamespace: /service/\netcd3:\n  hosts: 127.0.0.1:"
+            + etcd.clientPort()
+            + "\n");
+    return file;
+  }
+
+  static String patronictl41(String scope, String... args) throws Exception {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(Patroni41.patronictl().toString(), "-c", patronictl41Config(scope).toString()));
+    cmd.addAll(List.of(args));
+    return PlannedOperationsIT.run(cmd, Map.of(), 5);
+  }
+
+  /** Runs patronictl 4.1, which must fail; returns its output. */
+  static String patronictl41Failing(String scope, String... args) throws Exception {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(Patroni41.patronictl().toString(), "-c", patronictl41Config(scope).toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try {
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+      assertThat(p.exitValue()).as(out).isNotZero();
+      return out;
+    } finally {
+      p.destroyForcibly();
+    }
+  }
 }
