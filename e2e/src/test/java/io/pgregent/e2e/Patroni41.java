@@ -68,6 +68,21 @@ final class Patroni41 {
         + why;
   }
 
+  /**
+   * A patronictl configuration for {@code scope} on the etcd at {@code etcdPort}, in {@code dir}.
+   */
+  static Path ctlConfig(Path dir, String scope, int etcdPort) throws IOException {
+    Path file = dir.resolve("patronictl41-" + scope + ".yml");
+    Files.writeString(
+        file,
+        "scope: "
+            + scope
+            + "\nnamespace: /service/\netcd3:\n  hosts: 127.0.0.1:"
+            + etcdPort
+            + "\n");
+    return file;
+  }
+
   static Path patronictl() {
     return home().orElseThrow().resolve("bin/patronictl");
   }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -127,15 +126,7 @@ class Patronictl41IT {
   }
 
   static Path ctlConfig() throws Exception {
-    Path file = base.resolve("patronictl41.yml");
-    Files.writeString(
-        file,
-        "scope: "
-            + SCOPE
-            + "\nnamespace: /service/\netcd3:\n  hosts: 127.0.0.1:"
-            + etcd.clientPort()
-            + "\n");
-    return file;
+    return Patroni41.ctlConfig(base, SCOPE, etcd.clientPort());
   }
 
   /** Runs patronictl 4.1 with {@code stdin}; returns its output once it exited 0. */

@@ -267,9 +267,44 @@ class StandbyClusterIT {
     noPrimaryIn(dr);
   }
 
+  /** A cluster command line: {@code args} run against {@code scope}, through {@code member}. */
+  interface ClusterCtl {
+    String run(String scope, RegentAgent member, String... args) throws Exception;
+  }
+
   @Test
   @Order(4)
   void demoteClusterAndPromoteClusterSwapTheRolesWithoutLosingData() throws Exception {
+    swapTheSitesAndBack((scope, member, args) -> regentctl(member, args));
+  }
+
+  @Test
+  @Order(5)
+  void patronictl41DemotesAndPromotesClustersRunByRegent() throws Exception {
+    String why = Patroni41.unavailableReason();
+    org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
+    ClusterCtl patronictl =
+        (scope, member, args) -> PlannedOperationsIT.run(patronictl41(scope, args), Map.of(), 5);
+    swapTheSitesAndBack(patronictl);
+    // Asking for the state a cluster is in is refused, as Patroni refuses it.
+    List<String> again = patronictl41("main", "promote-cluster", "--force");
+    Process p = new ProcessBuilder(again).redirectErrorStream(true).start();
+    try {
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+      assertThat(p.exitValue()).as(out).isNotZero();
+      assertThat(out).contains("Cluster is already in the required state");
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  /**
+   * A site switchover and back through {@code ctl}: main becomes a standby cluster of dr's standby
+   * leader, dr is promoted; then the reverse, dr streaming through main's slot again.
+   */
+  private static void swapTheSitesAndBack(ClusterCtl ctl) throws Exception {
     String leader = standbyLeader().orElseThrow();
     RegentAgent sl = dr.get(leader);
     long before = Members.write(main0, TABLE, 5);
@@ -277,7 +312,8 @@ class StandbyClusterIT {
 
     // main becomes a standby cluster of dr's standby leader ...
     String out =
-        regentctl(
+        ctl.run(
+            "main",
             main0,
             "demote-cluster",
             "--force",
@@ -291,7 +327,7 @@ class StandbyClusterIT {
     assertThat(etcd.get("/service/main/leader")).hasValue("main0");
 
     // ... and dr becomes the primary cluster.
-    out = regentctl(sl, "promote-cluster", "--force");
+    out = ctl.run("dr", sl, "promote-cluster", "--force");
     assertThat(out).contains("cluster is successfully promoted");
     await().atMost(BOUND).until(() -> sl.status("/primary") == 200);
     long after = Members.write(sl, TABLE, 7);
@@ -306,7 +342,8 @@ class StandbyClusterIT {
 
     // And back: dr follows main again, main is the primary cluster.
     out =
-        regentctl(
+        ctl.run(
+            "dr",
             sl,
             "demote-cluster",
             "--force",
@@ -317,7 +354,7 @@ class StandbyClusterIT {
             "--primary-slot-name",
             "dr_site");
     assertThat(out).contains("cluster is successfully demoted");
-    out = regentctl(main0, "promote-cluster", "--force");
+    out = ctl.run("main", main0, "promote-cluster", "--force");
     assertThat(out).contains("cluster is successfully promoted");
     await().atMost(BOUND).until(() -> main0.status("/primary") == 200);
     long last = Members.write(main0, TABLE, 2);
@@ -330,100 +367,15 @@ class StandbyClusterIT {
     assertThat(patroni.path("role").asText()).isEqualTo("standby_leader");
   }
 
-  @Test
-  @Order(5)
-  void patronictl41DemotesAndPromotesClustersRunByRegent() throws Exception {
-    String why = Patroni41.unavailableReason();
-    org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
-    String leader = standbyLeader().orElseThrow();
-    RegentAgent sl = dr.get(leader);
-    long before = Members.write(main0, TABLE, 3);
-    await().atMost(BOUND).until(() -> Members.count(sl, TABLE) == before);
-
-    // The runbook of a site switchover, with Patroni's own tool: main follows dr's standby
-    // leader, then dr is promoted.
-    String out =
-        patronictl41(
-            "main",
-            "demote-cluster",
-            "--force",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            Integer.toString(sl.pgPort));
-    assertThat(out).contains("cluster is successfully demoted");
-    assertThat(memberKeyRole("main", "main0")).isEqualTo("standby_leader");
-    assertThat(main0.status("/primary")).isEqualTo(503);
-    out = patronictl41("dr", "promote-cluster", "--force");
-    assertThat(out).contains("cluster is successfully promoted");
-    await().atMost(BOUND).until(() -> sl.status("/primary") == 200);
-    long after = Members.write(sl, TABLE, 4);
-    assertThat(after).isEqualTo(before + 4);
-    await().atMost(BOUND).until(() -> Members.count(main0, TABLE) == after);
-
-    // Asking again for the state a cluster is in is refused, as Patroni refuses it.
-    assertThat(patronictl41Failing("dr", "promote-cluster", "--force"))
-        .contains("Cluster is already in the required state");
-
-    // And back, as the other cases expect it.
-    out =
-        patronictl41(
-            "dr",
-            "demote-cluster",
-            "--force",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            Integer.toString(main0.pgPort),
-            "--primary-slot-name",
-            "dr_site");
-    assertThat(out).contains("cluster is successfully demoted");
-    out = patronictl41("main", "promote-cluster", "--force");
-    assertThat(out).contains("cluster is successfully promoted");
-    await().atMost(BOUND).until(() -> main0.status("/primary") == 200);
-    long last = Members.write(main0, TABLE, 2);
-    assertThat(last).isEqualTo(after + 2);
-    for (RegentAgent a : dr.values()) {
-      await().atMost(BOUND).until(() -> Members.count(a, TABLE) == last);
-    }
-    noPrimaryIn(dr);
-  }
-
-  static Path patronictl41Config(String scope) throws Exception {
-    Path file = base.resolve("patronictl41-" + scope + ".yml");
-    Files.writeString(
-        file,
-        "scope: "
-            + scope
-            + "\nnamespace: /service/\netcd3:\n  hosts: 127.0.0.1:"
-            + etcd.clientPort()
-            + "\n");
-    return file;
-  }
-
-  static String patronictl41(String scope, String... args) throws Exception {
+  /** The command line of patronictl 4.1 against {@code scope}. */
+  static List<String> patronictl41(String scope, String... args) throws Exception {
     List<String> cmd =
         new ArrayList<>(
-            List.of(Patroni41.patronictl().toString(), "-c", patronictl41Config(scope).toString()));
+            List.of(
+                Patroni41.patronictl().toString(),
+                "-c",
+                Patroni41.ctlConfig(base, scope, etcd.clientPort()).toString()));
     cmd.addAll(List.of(args));
-    return PlannedOperationsIT.run(cmd, Map.of(), 5);
-  }
-
-  /** Runs patronictl 4.1, which must fail; returns its output. */
-  static String patronictl41Failing(String scope, String... args) throws Exception {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(Patroni41.patronictl().toString(), "-c", patronictl41Config(scope).toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    try {
-      String out =
-          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
-      assertThat(p.exitValue()).as(out).isNotZero();
-      return out;
-    } finally {
-      p.destroyForcibly();
-    }
+    return cmd;
   }
 }
