@@ -78,6 +78,10 @@ final class RoleChanges {
     try {
       postgres.bootstrap();
       lock.acquireForBootstrap();
+      // The leader key is ours from now: the lease guard and the health checks follow at once, not
+      // when this cycle ends (a check right after the key appears must see the primary).
+      hooks.leaseRenewed();
+      hooks.promoted(postgres.state());
       String sysid =
           ClusterSeed.seed(
               dcs,
