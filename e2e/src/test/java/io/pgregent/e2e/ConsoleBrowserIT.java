@@ -310,9 +310,7 @@ class ConsoleBrowserIT {
   @Test
   void aSwitchoverClickedInThePageMovesTheLeader() {
     credentials(USER, PASSWORD);
-    browser
-        .findElement(By.cssSelector("#switchover-candidate option[value='" + candidate + "']"))
-        .click();
+    click(By.cssSelector("#switchover-candidate option[value='" + candidate + "']"));
     browser.findElement(By.id("switchover-btn")).click();
     assertThat(browser.findElement(By.id("confirm-text")).getText())
         .contains(firstLeader)
@@ -382,9 +380,7 @@ class ConsoleBrowserIT {
 
     // a switchover asked for with the wrong password: refused, and the leader stays
     credentials(USER, "guess");
-    browser
-        .findElement(By.cssSelector("#switchover-candidate option[value='" + candidate + "']"))
-        .click();
+    click(By.cssSelector("#switchover-candidate option[value='" + candidate + "']"));
     browser.findElement(By.id("switchover-btn")).click();
     confirm();
     await()
@@ -419,10 +415,7 @@ class ConsoleBrowserIT {
     String replica = candidate;
     String startedBefore =
         agents.get(replica).patroni().orElseThrow().path("postmaster_start_time").asText();
-    browser
-        .findElement(
-            By.cssSelector("tr[data-member='" + replica + "'] button[data-action='restart']"))
-        .click();
+    click(By.cssSelector("tr[data-member='" + replica + "'] button[data-action='restart']"));
     assertThat(browser.findElement(By.id("confirm-text")).getText()).contains(replica);
     confirm();
     await().atMost(Duration.ofSeconds(180)).until(() -> !outcome().isEmpty());
@@ -431,5 +424,20 @@ class ConsoleBrowserIT {
     assertThat(agents.get(replica).patroni().orElseThrow().path("postmaster_start_time").asText())
         .isNotEqualTo(startedBefore);
     screenshot("6-replica-restarted");
+  }
+
+  /**
+   * Clicks what {@code by} finds, found again if the page redrew it in between (tables and the
+   * candidate list are redrawn when what they show changes, e.g. a member's lag).
+   */
+  private static void click(By by) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreException(org.openqa.selenium.StaleElementReferenceException.class)
+        .until(
+            () -> {
+              browser.findElement(by).click();
+              return true;
+            });
   }
 }
