@@ -308,6 +308,17 @@ regent:
         env = {"REGENT_JAR": self.a.jar}
         self.spawn("agent-" + h, h, [os.path.join(REPO, "bin", "regent"), d + "/regent.yml"], env)
 
+    def dump_threads(self, why):
+        """SIGQUIT to every running agent: its JVM prints its threads into the agent's log."""
+        for h in HOSTS:
+            pid = self.agent_pid(h)
+            if pid:
+                log("thread dump of agent %s (pid %d) in agent-%s.log: %s" % (h, pid, h, why))
+                try:
+                    os.kill(pid, signal.SIGQUIT)
+                except ProcessLookupError:
+                    pass
+
     def agent_pid(self, h):
         p = self.procs.get("agent-" + h)
         return p.pid if p and p.poll() is None else None
@@ -531,6 +542,8 @@ regent:
         healed_wall = time.time()
         for n in range(a.faults):
             healthy = self.wait(self.healthy, a.heal_timeout, "a healthy cluster")
+            if not healthy:
+                self.dump_threads("not healthy again before fault %d" % (n + 1))
             self.wait(lambda: self.committed_since(healed_wall), a.heal_timeout, "commits")
             time.sleep(rng.uniform(2, 4))
             cls = rng.choice(a.classes)
@@ -549,6 +562,8 @@ regent:
                    "params": params}
             faults_log.write(json.dumps(rec) + "\n")
         healed = self.wait(self.healthy, a.heal_timeout, "a healthy cluster after the last heal")
+        if not healed:
+            self.dump_threads("not healthy again after the last heal")
         self.wait(lambda: self.committed_since(healed_wall), a.heal_timeout, "commits")
         time.sleep(3)
         meta["healed_at_end"] = healed
