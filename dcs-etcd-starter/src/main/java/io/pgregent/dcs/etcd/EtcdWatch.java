@@ -34,6 +34,8 @@ final class EtcdWatch {
   private final Supplier<String> endpoints;
   private final Object watchLock = new Object();
   private Watch.Watcher watcher;
+  // Identifies the watcher being opened or open (null when none): callbacks of another are stale.
+  private Object current;
   private volatile long lastRevision;
   private volatile boolean closed;
 
@@ -45,22 +47,47 @@ final class EtcdWatch {
     this.endpoints = endpoints;
   }
 
+  /**
+   * Opens the watch unless one is open or being opened. jetcd is called outside our lock: it calls
+   * our listener while holding its own lock (a lost or closed watcher), and the listener takes
+   * ours; calling jetcd under ours would deadlock the HA loop with jetcd's thread.
+   */
   void ensure() {
+    Object token = new Object();
+    WatchOption.Builder option = WatchOption.builder().isPrefix(true).withProgressNotify(true);
     synchronized (watchLock) {
-      if (watcher != null || closed) {
+      if (current != null || closed) {
         return;
       }
-      WatchOption.Builder option = WatchOption.builder().isPrefix(true).withProgressNotify(true);
+      current = token;
       if (lastRevision > 0) {
         option.withRevision(lastRevision + 1);
       }
-      watcher =
+    }
+    Watch.Watcher opened = null;
+    try {
+      opened =
           client
               .getWatchClient()
               .watch(
                   prefix,
                   option.build(),
-                  Watch.listener(this::onWatch, this::onWatchError, this::onWatchCompleted));
+                  Watch.listener(
+                      this::onWatch, t -> onWatchError(token, t), () -> onWatchCompleted(token)));
+    } finally {
+      boolean keep;
+      synchronized (watchLock) {
+        keep = opened != null && current == token && !closed;
+        if (keep) {
+          watcher = opened;
+        } else if (current == token) {
+          current = null;
+        }
+      }
+      if (!keep) {
+        // Lost or closed while it was being opened: the next ensure() opens another.
+        closeQuietly(opened);
+      }
     }
   }
 
@@ -83,7 +110,7 @@ final class EtcdWatch {
     }
   }
 
-  private void onWatchError(Throwable t) {
+  private void onWatchError(Object token, Throwable t) {
     if (closed) {
       return;
     }
@@ -97,34 +124,46 @@ final class EtcdWatch {
         path.prefix(),
         endpoints.get(),
         DcsRetry.describe(cause));
-    dropWatch();
+    drop(token);
   }
 
-  private void onWatchCompleted() {
+  private void onWatchCompleted(Object token) {
     if (!closed) {
-      dropWatch();
+      drop(token);
     }
   }
 
-  private void dropWatch() {
-    close();
+  /** The watcher of {@code token} is gone: forget it (a later one's callbacks are not its). */
+  private void drop(Object token) {
+    Watch.Watcher old;
+    synchronized (watchLock) {
+      if (current != token) {
+        return;
+      }
+      current = null;
+      old = watcher;
+      watcher = null;
+    }
+    closeQuietly(old);
     // Wake the loop: it re-reads, and its next wait re-creates the watch.
     changes.bump();
   }
 
-  /**
-   * Closes the current watcher outside our lock: jetcd calls our listener while holding its own
-   * lock, and its close() takes that lock.
-   */
+  /** Closes the current watcher, outside our lock (jetcd's close() takes jetcd's lock). */
   void close() {
     Watch.Watcher old;
     synchronized (watchLock) {
       old = watcher;
       watcher = null;
+      current = null;
     }
-    if (old != null) {
+    closeQuietly(old);
+  }
+
+  private static void closeQuietly(Watch.Watcher w) {
+    if (w != null) {
       try {
-        old.close();
+        w.close();
       } catch (RuntimeException e) {
         log.debug("closing etcd3 watcher: {}", e.toString());
       }
