@@ -41,7 +41,6 @@ public final class PostgresController implements AutoCloseable {
   private final Rewinder rewinder;
   private final ReplicationSlots slots;
   private final SettingsReload settingsReload;
-  private final ShutdownWalArchiver walArchiver;
 
   /**
    * Resolves the OS user and the binaries; fails at once on bad input.
@@ -74,7 +73,6 @@ public final class PostgresController implements AutoCloseable {
     this.slots =
         new ReplicationSlots(new SlotManager(node, config), new SlotOperations(node, process));
     this.settingsReload = new SettingsReload(node, config);
-    this.walArchiver = new ShutdownWalArchiver(node, config);
   }
 
   public PostgresSettings settings() {
@@ -271,7 +269,7 @@ public final class PostgresController implements AutoCloseable {
    * rewind. Returns whether it archived.
    */
   public boolean archiveShutdownCheckpointWal() {
-    return walArchiver.archive();
+    return ShutdownWalArchiver.archive(node, config);
   }
 
   /**

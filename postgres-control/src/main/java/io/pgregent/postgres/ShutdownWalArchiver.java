@@ -12,16 +12,10 @@ import java.util.Map;
  */
 final class ShutdownWalArchiver {
 
-  private final LocalNode node;
-  private final ServerConfiguration config;
-
-  ShutdownWalArchiver(LocalNode node, ServerConfiguration config) {
-    this.node = node;
-    this.config = config;
-  }
+  private ShutdownWalArchiver() {}
 
   /** Whether it archived: not when archiving is off or the control data names no such file. */
-  boolean archive() {
+  static boolean archive(LocalNode node, ServerConfiguration config) {
     Map<String, String> p = config.effectiveParameters();
     String mode = p.getOrDefault("archive_mode", "off").strip().toLowerCase(Locale.ROOT);
     String command = p.getOrDefault("archive_command", "").strip();
