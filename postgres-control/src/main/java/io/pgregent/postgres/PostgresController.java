@@ -8,10 +8,8 @@ import io.pgregent.postgres.os.OsUser;
 import io.pgregent.postgres.status.PostgresClient;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -28,7 +26,8 @@ import java.util.function.Consumer;
  *
  * <p>A facade: each concern lives in its own class ({@link ServerConfiguration}, {@link
  * ProcessControl}, {@link RoleChange}, {@link Bootstrapper}, {@link ReplicaCreator}, {@link
- * Rewinder}, {@link SlotManager}), sharing the server's resources through {@link LocalNode}.
+ * Rewinder}, {@link ReplicationSlots}, {@link ShutdownWalArchiver}), sharing the server's resources
+ * through {@link LocalNode}.
  */
 public final class PostgresController implements AutoCloseable {
 
@@ -40,9 +39,8 @@ public final class PostgresController implements AutoCloseable {
   private final Bootstrapper bootstrapper;
   private final ReplicaCreator replicas;
   private final Rewinder rewinder;
-  private final SlotManager slots;
+  private final ReplicationSlots slots;
   private final SettingsReload settingsReload;
-  private final SlotOperations slotOps;
 
   /**
    * Resolves the OS user and the binaries; fails at once on bad input.
@@ -72,9 +70,9 @@ public final class PostgresController implements AutoCloseable {
     this.bootstrapper = new Bootstrapper(node, config, dataDirectory, process);
     this.replicas = new ReplicaCreator(node, config, dataDirectory, process, upstream);
     this.rewinder = new Rewinder(node, config, dataDirectory, process, upstream, replicas);
-    this.slots = new SlotManager(node, config);
+    this.slots =
+        new ReplicationSlots(new SlotManager(node, config), new SlotOperations(node, process));
     this.settingsReload = new SettingsReload(node, config);
-    this.slotOps = new SlotOperations(node, process);
   }
 
   public PostgresSettings settings() {
@@ -271,36 +269,7 @@ public final class PostgresController implements AutoCloseable {
    * rewind. Returns whether it archived.
    */
   public boolean archiveShutdownCheckpointWal() {
-    Map<String, String> p = effectiveParameters();
-    String mode = p.getOrDefault("archive_mode", "off").strip().toLowerCase(java.util.Locale.ROOT);
-    String command = p.getOrDefault("archive_command", "").strip();
-    if (!(mode.equals("on") || mode.equals("always")) || command.isEmpty()) {
-      return false;
-    }
-    String file = controlData().fields().getOrDefault("Latest checkpoint's REDO WAL file", "");
-    if (file.isEmpty()) {
-      return false;
-    }
-    StringBuilder cmd = new StringBuilder();
-    for (int i = 0; i < command.length(); i++) {
-      char c = command.charAt(i);
-      char next = i + 1 < command.length() ? command.charAt(i + 1) : 0;
-      if (c == '%' && (next == 'p' || next == 'f' || next == '%')) {
-        cmd.append(next == 'p' ? "pg_wal/" + file : next == 'f' ? file : "%");
-        i++;
-      } else {
-        cmd.append(c);
-      }
-    }
-    io.pgregent.postgres.os.CommandResult r =
-        node.runner.run(
-            java.util.List.of("/bin/sh", "-c", "cd '" + dataDir() + "' && " + cmd),
-            Map.of(),
-            node.settings.pgCtlTimeout());
-    if (!r.succeeded()) {
-      throw new PostgresException("archiving " + file + " failed: " + r.outputTail(3));
-    }
-    return true;
+    return ShutdownWalArchiver.archive(node, config);
   }
 
   /**
@@ -329,14 +298,6 @@ public final class PostgresController implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- rewind
-
-  /** What {@link #rewind} did. */
-  public enum RewindOutcome {
-    /** The timelines had not diverged: nothing was changed besides the configuration. */
-    NOT_NEEDED,
-    REWOUND,
-    RECLONED
-  }
 
   /**
    * Rewinds this stopped former primary onto {@code leader}'s timeline with {@code pg_rewind} (as
@@ -462,94 +423,9 @@ public final class PostgresController implements AutoCloseable {
 
   // ---------------------------------------------------------------- slots
 
-  /**
-   * On a primary: creates the physical slot of every other member in {@code members} plus the
-   * permanent physical slots, and drops inactive physical slots that are neither (Patroni's slot
-   * management). Does nothing on a replica or when {@code use_slots} is off.
-   *
-   * @return the slot names that should exist
-   */
-  public Set<String> syncReplicationSlots(Set<String> members) {
-    return syncReplicationSlots(members, Map.of());
-  }
-
-  /**
-   * As {@link #syncReplicationSlots(Set)}; the slots of members that stream from another member
-   * ({@code cascading}: member name to the WAL position it reports) are not used here, so they are
-   * moved on to that position, keeping no WAL those members already have.
-   */
-  public Set<String> syncReplicationSlots(Set<String> members, Map<String, Long> cascading) {
-    return slots.syncReplicationSlots(members, cascading);
-  }
-
-  /**
-   * The position of each replication slot on this server: a physical slot's {@code restart_lsn}, a
-   * logical slot's {@code confirmed_flush_lsn}.
-   */
-  public Map<String, Long> slotPositions() {
-    return slots.slotPositions();
-  }
-
-  /**
-   * On a replica: the physical slots of the members that stream from it (tag {@code replicatefrom})
-   * exist, other inactive physical slots are dropped. Does nothing on a primary or when {@code
-   * use_slots} is off.
-   */
-  public void syncCascadingSlots(Set<String> members) {
-    slots.syncCascadingSlots(members);
-  }
-
-  /** Every replication slot on this server ({@code pg_replication_slots}). */
-  public List<ReplicationSlot> replicationSlots() {
-    return slotOps.list();
-  }
-
-  /** Drops a replication slot no consumer streams from; true when it was dropped. */
-  public boolean dropReplicationSlot(String name) {
-    return slotOps.drop(name);
-  }
-
-  /** Creates a physical slot that reserves WAL at once, unless one of that name exists. */
-  public void createPhysicalSlot(String name) {
-    slotOps.createPhysical(name);
-  }
-
-  /** Creates a logical slot in {@code database} (a primary with {@code wal_level=logical}). */
-  public void createLogicalSlot(String name, String database, String plugin) {
-    slotOps.createLogical(name, database, plugin);
-  }
-
-  /** Moves a physical slot on to {@code lsn} (PostgreSQL caps it at what the server has). */
-  public void advancePhysicalSlot(String name, long lsn) {
-    slotOps.advancePhysical(name, lsn);
-  }
-
-  /**
-   * Moves a logical slot on to {@code lsn}, connected to its database. False when a replica's copy
-   * is unusable (the WAL it needs is gone here) and must be copied from the primary again.
-   */
-  public boolean advanceLogicalSlot(String name, String database, long lsn) {
-    return slotOps.advanceLogical(name, database, lsn);
-  }
-
-  /** How far this standby has replayed WAL (0 on a primary). */
-  public long replayLsn() {
-    return slotOps.replayLsn();
-  }
-
-  /**
-   * On a replica: copies the logical slots {@code expected} (name to database and plugin) from the
-   * primary, restarting this server to install them (PostgreSQL 15 cannot create logical slots on a
-   * standby). Returns the slots copied.
-   */
-  public List<String> copyLogicalSlots(
-      LeaderConnection leader, Map<String, List<String>> expected) {
-    return slotOps.copyFromPrimary(leader, expected);
-  }
-
-  /** The physical replication slots on this server. */
-  public List<String> physicalSlots() {
-    return slots.physicalSlots();
+  /** The replication slots of this server. */
+  public ReplicationSlots slots() {
+    return slots;
   }
 
   /** A client for ad-hoc queries on the local server (bounded like the status queries). */

@@ -1,6 +1,5 @@
 package io.pgregent.postgres;
 
-import io.pgregent.postgres.PostgresController.RewindOutcome;
 import io.pgregent.postgres.config.PostgresSettings;
 import io.pgregent.postgres.os.CommandResult;
 import io.pgregent.postgres.status.PostgresClient;

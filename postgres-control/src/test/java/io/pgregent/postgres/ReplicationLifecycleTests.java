@@ -148,13 +148,13 @@ class ReplicationLifecycleTests {
     // A permanent slot from the cluster-wide configuration is created, and dropped once removed.
     node1.configure(
         new DynamicPostgresConfig(DYNAMIC.parameters(), null, true, Set.of("archiver")));
-    node1.syncReplicationSlots(Set.of("node1", "node-2.b"));
-    assertThat(node1.physicalSlots()).containsExactly("archiver", "node_2_b");
+    node1.slots().syncReplicationSlots(Set.of("node1", "node-2.b"));
+    assertThat(node1.slots().physicalSlots()).containsExactly("archiver", "node_2_b");
     node1.configure(DYNAMIC);
 
-    Set<String> slots = node1.syncReplicationSlots(Set.of("node1", "node-2.b"));
+    Set<String> slots = node1.slots().syncReplicationSlots(Set.of("node1", "node-2.b"));
     assertThat(slots).containsExactly("node_2_b");
-    assertThat(node1.physicalSlots()).containsExactly("node_2_b");
+    assertThat(node1.slots().physicalSlots()).containsExactly("node_2_b");
     node1.client().execute("CREATE TABLE t (v text)");
     node1.client().execute("INSERT INTO t VALUES ('before clone')");
 
@@ -199,8 +199,9 @@ class ReplicationLifecycleTests {
     assertThat(replica.server().orElseThrow().replayLsn()).isPositive();
     assertThat(replica.systemIdentifier()).isEqualTo(node1.state().systemIdentifier());
     // A standby asked to (the standby leader of a standby cluster) keeps its standbys' slots.
-    assertThat(node2.syncReplicationSlots(Set.of("node1", "node-2.b"))).containsExactly("node1");
-    assertThat(node2.physicalSlots()).containsExactly("node1");
+    assertThat(node2.slots().syncReplicationSlots(Set.of("node1", "node-2.b")))
+        .containsExactly("node1");
+    assertThat(node2.slots().physicalSlots()).containsExactly("node1");
     // Parameters a standby must not have lower come from the cluster-wide configuration.
     assertThat(node2.client().queryStrings("SHOW max_connections")).containsExactly("30");
     assertThat(
@@ -241,8 +242,8 @@ class ReplicationLifecycleTests {
   }
 
   private void theDemotedOldPrimaryFollowsTheNewLeader() {
-    node2.syncReplicationSlots(Set.of("node1", "node-2.b"));
-    assertThat(node2.physicalSlots()).containsExactly("node1");
+    node2.slots().syncReplicationSlots(Set.of("node1", "node-2.b"));
+    assertThat(node2.slots().physicalSlots()).containsExactly("node1");
 
     // The old primary stopped cleanly before the promotion: no rewind is needed to follow.
     assertThat(node1.rewindRequired(leaderOf(node2), LONG)).isFalse();
@@ -315,8 +316,8 @@ class ReplicationLifecycleTests {
     assertThat(node1.rewindRequired(leaderOf(node2), LONG)).isTrue();
     assertThat(node1.controlData().cleanShutdown()).isTrue();
 
-    PostgresController.RewindOutcome outcome = node1.rewind(leaderOf(node2), LONG);
-    assertThat(outcome).isEqualTo(PostgresController.RewindOutcome.REWOUND);
+    RewindOutcome outcome = node1.rewind(leaderOf(node2), LONG);
+    assertThat(outcome).isEqualTo(RewindOutcome.REWOUND);
     node1.start();
 
     await()
@@ -344,8 +345,8 @@ class ReplicationLifecycleTests {
     // Written where the crashed standby's WAL ends: a checkpoint of its own there would hide it.
     node2.client().execute("INSERT INTO t VALUES ('after the standby crashed')");
 
-    PostgresController.RewindOutcome outcome = node1.rewind(leaderOf(node2), LONG);
-    assertThat(outcome).isEqualTo(PostgresController.RewindOutcome.NOT_NEEDED);
+    RewindOutcome outcome = node1.rewind(leaderOf(node2), LONG);
+    assertThat(outcome).isEqualTo(RewindOutcome.NOT_NEEDED);
     // Recovered as a standby: nothing was written into the timeline it shares with node2.
     assertThat(node1.controlData().clusterState()).isEqualTo("shut down in recovery");
     node1.start();

@@ -58,9 +58,9 @@ class RewindFailureRecloneTests {
     String leaderSysid = leader.state().systemIdentifier().orElseThrow();
     assertThat(stray.controlData().systemIdentifier()).isNotEqualTo(leaderSysid);
 
-    PostgresController.RewindOutcome outcome = stray.rewind(TestNodes.leaderOf(leader), LONG);
+    RewindOutcome outcome = stray.rewind(TestNodes.leaderOf(leader), LONG);
 
-    assertThat(outcome).isEqualTo(PostgresController.RewindOutcome.RECLONED);
+    assertThat(outcome).isEqualTo(RewindOutcome.RECLONED);
     assertThat(stray.controlData().systemIdentifier()).isEqualTo(leaderSysid);
     stray.start();
     LocalPostgresState state = stray.state();

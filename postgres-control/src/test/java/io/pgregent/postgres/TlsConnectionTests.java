@@ -173,7 +173,7 @@ class TlsConnectionTests {
   }
 
   private void aReplicaClonedWithTheClientCertificateStreamsOverTls() throws Exception {
-    node1.syncReplicationSlots(java.util.Set.of("node1", "node2"));
+    node1.slots().syncReplicationSlots(java.util.Set.of("node1", "node2"));
     node1.client().execute("CREATE TABLE t (v text)");
     node1.client().execute("INSERT INTO t VALUES ('before clone')");
 
@@ -207,7 +207,7 @@ class TlsConnectionTests {
   private void theRewindPathConnectsToTheLeaderWithTheClientCertificate() {
     // Split: node2 is promoted while node1 stays primary, and both take writes.
     node2.promote(LONG);
-    node2.syncReplicationSlots(java.util.Set.of("node1", "node2"));
+    node2.slots().syncReplicationSlots(java.util.Set.of("node1", "node2"));
     node1.client().execute("INSERT INTO t VALUES ('lost on node1')");
     node2.client().execute("INSERT INTO t VALUES ('kept on node2')");
     node1.stop(StopMode.FAST, LONG);
@@ -215,8 +215,7 @@ class TlsConnectionTests {
     // The rewind user's own connection to the leader, as the CHECKPOINT before pg_rewind makes it
     assertThat(query(node2, node1.settings().rewindCredentials(), OWN_SSL)).containsExactly("true");
     assertThat(node1.rewindRequired(leaderOf(node2), LONG)).isTrue();
-    assertThat(node1.rewind(leaderOf(node2), LONG))
-        .isEqualTo(PostgresController.RewindOutcome.REWOUND);
+    assertThat(node1.rewind(leaderOf(node2), LONG)).isEqualTo(RewindOutcome.REWOUND);
     node1.start();
 
     await()

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * With archiving on, WAL a former primary could not archive yet is archived before pg_rewind runs,
- * even when the rewind itself then fails.
+ * even when the rewind itself then fails; and the WAL file of its shutdown checkpoint is archived
+ * when it is demoted to a standby cluster (the promoted remote standby restores it from there).
  */
 @Timeout(180)
 class WalArchivingBeforeRewindTests {
@@ -90,5 +91,33 @@ class WalArchivingBeforeRewindTests {
     assertThat(archived).containsExactlyElementsOf(expected);
     assertThat(statusFiles(".ready")).isEmpty();
     assertThat(statusFiles(".done")).containsAll(expected.stream().map(w -> w + ".done").toList());
+  }
+
+  @Test
+  void theShutdownCheckpointsWalFileGoesToTheArchive() {
+    Path shutdownArchive = TestNodes.sharedDir(base, "shutdown-archive");
+    PostgresSettings working =
+        failingArchive.toBuilder()
+            .parameter("archive_command", "cp %p " + shutdownArchive + "/%f")
+            .build();
+    String file = node.controlData().fields().get("Latest checkpoint's REDO WAL file");
+    try (PostgresController c = new PostgresController(working, scheduler)) {
+      c.configure(TestNodes.DYNAMIC);
+
+      assertThat(c.archiveShutdownCheckpointWal()).isTrue();
+    }
+
+    assertThat(shutdownArchive.resolve(file))
+        .hasSameBinaryContentAs(node.dataDir().resolve("pg_wal").resolve(file));
+  }
+
+  @Test
+  void theShutdownCheckpointsWalFileStaysWithArchivingOff() {
+    PostgresSettings off = failingArchive.toBuilder().parameter("archive_mode", "off").build();
+    try (PostgresController c = new PostgresController(off, scheduler)) {
+      c.configure(TestNodes.DYNAMIC);
+
+      assertThat(c.archiveShutdownCheckpointWal()).isFalse();
+    }
   }
 }

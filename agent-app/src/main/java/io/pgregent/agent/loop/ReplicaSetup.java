@@ -9,6 +9,7 @@ import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.LeaderConnection;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.PostgresRole;
+import io.pgregent.postgres.RewindOutcome;
 import io.pgregent.postgres.StopMode;
 import java.net.URI;
 import java.time.Duration;
@@ -127,7 +128,7 @@ final class ReplicaSetup {
     long ourTimeline = postgres.controlData().checkpointTimeline();
     boolean timelineMoved = leaderTimeline > ourTimeline;
     if ((wasPrimary || timelineMoved) && postgres.usePgRewind()) {
-      PostgresController.RewindOutcome outcome = postgres.rewind(leader, LONG_TASK);
+      RewindOutcome outcome = postgres.rewind(leader, LONG_TASK);
       log.info("rejoining {}: {}", leader.name(), outcome);
       postgres.start();
     } else {

@@ -114,7 +114,7 @@ final class SlotKeeper {
     Map<String, SlotSpec> desired =
         SlotPolicy.desired(node(view, dynamic, false, nofailover, published));
     boolean hasLeader = view.leader().map(l -> !l.name().equals(name)).orElse(false);
-    SlotPlan plan = apply(desired, dynamic, false, hasLeader, postgres.replayLsn(), view);
+    SlotPlan plan = apply(desired, dynamic, false, hasLeader, postgres.slots().replayLsn(), view);
     if (mayCopy && !plan.copyLogical().isEmpty() && hasLeader) {
       copyLogical(view, plan.copyLogical());
     }
@@ -131,7 +131,7 @@ final class SlotKeeper {
     }
     Map<String, Long> out = new TreeMap<>();
     try {
-      for (ReplicationSlot r : postgres.replicationSlots()) {
+      for (ReplicationSlot r : postgres.slots().replicationSlots()) {
         if (last.containsKey(r.name())) {
           long pos = r.logical() ? r.confirmedFlushLsn() : r.restartLsn();
           out.put(r.name(), pos > 0 ? pos : last.get(r.name()));
@@ -245,7 +245,7 @@ final class SlotKeeper {
       run(
           "drop " + d.name(),
           () -> {
-            if (postgres.dropReplicationSlot(d.name())) {
+            if (postgres.slots().dropReplicationSlot(d.name())) {
               log.info("dropped {} '{}'", d.reason(), d.name());
             }
           });
@@ -254,7 +254,7 @@ final class SlotKeeper {
       run(
           "create " + s.name(),
           () -> {
-            postgres.createPhysicalSlot(s.name());
+            postgres.slots().createPhysicalSlot(s.name());
             log.info("created physical replication slot {}", s.name());
           });
     }
@@ -262,19 +262,22 @@ final class SlotKeeper {
       run(
           "create " + s.name(),
           () -> {
-            postgres.createLogicalSlot(s.name(), s.database(), s.plugin());
+            postgres.slots().createLogicalSlot(s.name(), s.database(), s.plugin());
             log.info("created logical replication slot {}", s.name());
           });
     }
     plan.advancePhysical()
         .forEach(
-            s -> run("advance " + s.name(), () -> postgres.advancePhysicalSlot(s.name(), s.lsn())));
+            s ->
+                run(
+                    "advance " + s.name(),
+                    () -> postgres.slots().advancePhysicalSlot(s.name(), s.lsn())));
     List<SlotSpec> copy = new java.util.ArrayList<>(plan.copyLogical());
     for (SlotSpec s : plan.advanceLogical()) {
       run(
           "advance " + s.name(),
           () -> {
-            if (!postgres.advanceLogicalSlot(s.name(), s.database(), s.lsn())) {
+            if (!postgres.slots().advanceLogicalSlot(s.name(), s.database(), s.lsn())) {
               copy.add(s);
             }
           });
@@ -306,12 +309,13 @@ final class SlotKeeper {
         "copy logical slots " + expected.keySet(),
         () ->
             postgres
+                .slots()
                 .copyLogicalSlots(ReplicaSetup.connection(view, leader), expected)
                 .forEach(copyTriedAt::remove));
   }
 
   private List<LocalSlot> local() {
-    return postgres.replicationSlots().stream().map(SlotKeeper::toLocal).toList();
+    return postgres.slots().replicationSlots().stream().map(SlotKeeper::toLocal).toList();
   }
 
   private static LocalSlot toLocal(ReplicationSlot r) {

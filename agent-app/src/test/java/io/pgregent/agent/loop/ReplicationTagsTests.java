@@ -88,7 +88,7 @@ class ReplicationTagsTests {
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(500))
-        .until(() -> pg1.physicalSlots().equals(List.of("pg0", "pg2")));
+        .until(() -> pg1.slots().physicalSlots().equals(List.of("pg0", "pg2")));
 
     PostgresController pg0 = members[0].getBean(PostgresController.class);
     await()
@@ -102,7 +102,7 @@ class ReplicationTagsTests {
                   && slots.containsKey("test_logical");
             });
     assertThat(dcs.read().status().map(Status::slots).get()).doesNotContainKey("pg1");
-    assertThat(pg0.physicalSlots()).containsExactly("pg2");
+    assertThat(pg0.slots().physicalSlots()).containsExactly("pg2");
     assertThat(
             pg0.client()
                 .queryStrings(

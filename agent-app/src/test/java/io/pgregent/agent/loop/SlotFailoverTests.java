@@ -130,7 +130,7 @@ class SlotFailoverTests {
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(250))
-        .until(() -> pg1.replayLsn() >= primaryLsn);
+        .until(() -> pg1.slots().replayLsn() >= primaryLsn);
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(500))

@@ -2,8 +2,6 @@ package io.pgregent.core.ha;
 
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Leader;
-import io.pgregent.core.cluster.TimelineHistory;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -13,6 +11,9 @@ import java.util.Optional;
  *
  * <p>When in doubt it demotes, never promotes: a primary that cannot prove it holds the lock stops
  * being writable before the lock could pass to another member.
+ *
+ * <p>Groups of rules live beside it: {@link LeaderRace}, {@link TimelineLineage}, {@link
+ * ClusterBootstrap}, {@link ManualFailover}, {@link StandbyLeader}, {@link SyncStandbyResolver}.
  */
 public final class HaDecider {
 
@@ -158,7 +159,7 @@ public final class HaDecider {
           return syncStep.get();
         }
         if (!in.cycle().historyRepaired()
-            && historyLacksTimeline(view, local.timeline(), s.member())) {
+            && TimelineLineage.historyLacksTimeline(view, local.timeline(), s.member())) {
           return Decision.of(
               new Action.RepairHistory(),
               Reason.REPAIRING_HISTORY,
@@ -184,36 +185,6 @@ public final class HaDecider {
         return Decision.of(
             new Action.StartPostgres(false, null), Reason.STARTING_PRIMARY_AFTER_FAILURE);
     }
-  }
-
-  /**
-   * Whether {@code history} lacks the switch to {@code timeline} of {@code leader}: members judge
-   * stale primaries and diverged standbys by it. A timeline numbered past ones the cluster
-   * abandoned forks off an older one, so the switch is also found as the newest entry, made by the
-   * leader.
-   */
-  static boolean historyLacksTimeline(ClusterView view, long timeline, String leader) {
-    if (timeline <= 1) {
-      return false;
-    }
-    return view.history()
-        .map(
-            h ->
-                h.entries().stream().noneMatch(e -> e.timeline() == timeline - 1)
-                    && !lastSwitchBy(h, leader, timeline))
-        .orElse(true);
-  }
-
-  /**
-   * Whether the newest switch {@code history} records is {@code leader}'s, into {@code timeline}.
-   */
-  private static boolean lastSwitchBy(TimelineHistory history, String leader, long timeline) {
-    List<TimelineHistory.Entry> entries = history.entries();
-    if (entries.isEmpty()) {
-      return false;
-    }
-    TimelineHistory.Entry last = entries.get(entries.size() - 1);
-    return leader.equals(last.newLeader()) && last.timeline() < timeline;
   }
 
   private static boolean primaryStartTimedOut(HaInput in) {
@@ -262,16 +233,16 @@ public final class HaDecider {
         return Decision.of(new Action.None(), Reason.WAITING_FOR_POSTGRES);
       case RUNNING:
       default:
-        Optional<Long> forkedAt = divergedFrom(view, leader, local);
+        Optional<Long> forkedAt = TimelineLineage.divergedFrom(view, leader, local);
         if (forkedAt.isPresent() && !s.paused()) {
           return Decision.of(
               new Action.Rejoin(leader),
               Reason.DIVERGED_FROM_LEADER,
               Long.toString(local.timeline()),
-              lsn(forkedAt.get()),
+              TimelineLineage.lsn(forkedAt.get()),
               leader);
         }
-        if (onAbandonedTimeline(view, leader, local) && !s.paused()) {
+        if (TimelineLineage.onAbandonedTimeline(view, leader, local) && !s.paused()) {
           return Decision.of(
               new Action.Rejoin(leader),
               Reason.TIMELINE_NOT_IN_LEADER_HISTORY,
@@ -298,57 +269,6 @@ public final class HaDecider {
     }
   }
 
-  /**
-   * Where the leader's timeline forked off ours, if this standby's WAL went past it: it can then
-   * never stream from the leader (the cluster's history records each switch point). Empty while it
-   * is behind the switch point, or on the leader's timeline.
-   */
-  static Optional<Long> divergedFrom(ClusterView view, String leader, LocalState local) {
-    if (!local.isRunningReplica() || local.timeline() <= 0) {
-      return Optional.empty();
-    }
-    long leaderTimeline = view.member(leader).flatMap(m -> m.timeline()).orElse(0L);
-    if (leaderTimeline <= local.timeline()) {
-      return Optional.empty();
-    }
-    return view.history()
-        .flatMap(
-            h ->
-                h.entries().stream()
-                    .filter(e -> e.timeline() == local.timeline())
-                    .map(TimelineHistory.Entry::switchLsn)
-                    .findFirst())
-        .filter(switchLsn -> local.walPosition() > switchLsn);
-  }
-
-  /**
-   * Whether this standby's timeline is missing from the leader's lineage, as the history records it
-   * once the leader wrote its own switch: the number was used by a primary the leader never
-   * descended from (abandoned, or taken twice), so our WAL on it can never stream from the leader.
-   */
-  static boolean onAbandonedTimeline(ClusterView view, String leader, LocalState local) {
-    if (!local.isRunningReplica() || local.timeline() <= 1) {
-      return false;
-    }
-    long leaderTimeline = view.member(leader).flatMap(m -> m.timeline()).orElse(0L);
-    if (leaderTimeline <= local.timeline()) {
-      return false;
-    }
-    return view.history()
-        .filter(h -> lastSwitchBy(h, leader, leaderTimeline))
-        .map(TimelineHistory::entries)
-        // A history cut short (max_timelines_history) may no longer reach our timeline.
-        .filter(e -> e.stream().anyMatch(x -> x.timeline() < local.timeline()))
-        .map(e -> e.stream().noneMatch(x -> x.timeline() == local.timeline()))
-        .orElse(false);
-  }
-
-  private static String lsn(long value) {
-    return Long.toHexString(value >>> 32).toUpperCase(java.util.Locale.ROOT)
-        + "/"
-        + Long.toHexString(value & 0xffffffffL).toUpperCase(java.util.Locale.ROOT);
-  }
-
   // ---- nobody holds the lock ----
 
   private static Decision noLeader(HaInput in, ClusterView view) {
@@ -356,20 +276,20 @@ public final class HaDecider {
     HaSettings s = in.settings();
     CycleFacts cycle = in.cycle();
     if (local.run() == PostgresRunState.NO_DATA) {
-      return emptyDataDirectory(in, view);
+      return ClusterBootstrap.emptyDataDirectory(in, view);
     }
     if (local.run() == PostgresRunState.RUNNING && promotionFailedRecently(in)) {
       return Decision.of(new Action.None(), Reason.PROMOTION_BACKOFF);
     }
     if (local.run() == PostgresRunState.RUNNING
         && s.mayPromote()
-        && !(s.failsafeMode() && failsafeHeartbeatFresh(in))
+        && !(s.failsafeMode() && LeaderRace.failsafeHeartbeatFresh(in))
         && ManualFailover.iAmTheCandidate(in, view)) {
       // Named by a switchover or failover (also in maintenance mode): no race, no lag check.
       if (cycle.lockAcquired().isEmpty()) {
         return Decision.of(new Action.AcquireLock(), Reason.MANUAL_FAILOVER_CANDIDATE);
       }
-      return lockRaceOutcome(in, cycle.lockAcquired().get());
+      return LeaderRace.lockRaceOutcome(in, cycle.lockAcquired().get());
     }
     if (s.paused()) {
       // Nothing is promoted in pause, but a running primary of this cluster takes the free lock.
@@ -380,7 +300,7 @@ public final class HaDecider {
         if (cycle.lockAcquired().isEmpty()) {
           return Decision.of(new Action.AcquireLock(), Reason.ACQUIRING_LOCK);
         }
-        return lockRaceOutcome(in, cycle.lockAcquired().get());
+        return LeaderRace.lockRaceOutcome(in, cycle.lockAcquired().get());
       }
       return Decision.of(new Action.None(), Reason.PAUSED_NO_LEADER, s.member());
     }
@@ -410,12 +330,12 @@ public final class HaDecider {
       }
       return Decision.of(new Action.None(), Reason.WAITING_FOR_POSTGRES);
     }
-    if (s.failsafeMode() && failsafeHeartbeatFresh(in)) {
+    if (s.failsafeMode() && LeaderRace.failsafeHeartbeatFresh(in)) {
       // The old primary runs on in failsafe mode and we vouched for it: racing would make two.
       return Decision.of(new Action.None(), Reason.FAILSAFE_LEADER_ALIVE, s.member());
     }
     if (cycle.lockAcquired().isPresent()) {
-      return lockRaceOutcome(in, cycle.lockAcquired().get());
+      return LeaderRace.lockRaceOutcome(in, cycle.lockAcquired().get());
     }
     if (local.isRunningPrimary() && !cycle.viewReread()) {
       // Our lock lapsed: judge the timeline on a view read now, not at the start of the cycle.
@@ -426,9 +346,11 @@ public final class HaDecider {
       return rejected.get();
     }
     if (cycle.peers().isEmpty()) {
-      return Decision.of(new Action.QueryPeers(peersToAsk(in, view)), Reason.QUERYING_PEERS);
+      return Decision.of(
+          new Action.QueryPeers(LeaderRace.peersToAsk(in, view)), Reason.QUERYING_PEERS);
     }
-    java.util.Map<String, PeerStatus> peers = rivalsInTheStore(in, view, cycle.peers().get());
+    java.util.Map<String, PeerStatus> peers =
+        LeaderRace.rivalsInTheStore(in, view, cycle.peers().get());
     Optional<Decision> aside = ManualFailover.standAside(in, view, peers);
     if (aside.isPresent()) {
       return aside.get();
@@ -449,19 +371,6 @@ public final class HaDecider {
     return Decision.of(new Action.AcquireLock(), Reason.ACQUIRING_LOCK);
   }
 
-  private static Decision lockRaceOutcome(HaInput in, boolean acquired) {
-    LocalState local = in.local();
-    if (!acquired) {
-      return Decision.of(new Action.None(), Reason.LOST_LOCK_RACE);
-    }
-    if (in.settings().inStandbyCluster()) {
-      return StandbyLeader.acquiredLock(in);
-    }
-    return local.inRecovery()
-        ? Decision.of(new Action.Promote(), Reason.PROMOTED_BY_ACQUIRING_LOCK)
-        : Decision.of(new Action.None(), Reason.ACQUIRED_LOCK);
-  }
-
   /**
    * A postmaster that runs as a primary (no standby configuration) but does not answer our queries
    * (superuser locked out, connection limit, timeouts): without the lock it may be taking writes
@@ -472,97 +381,8 @@ public final class HaDecider {
     return local.run() == PostgresRunState.STARTING && !local.inRecovery() && !s.paused();
   }
 
-  private static boolean failsafeHeartbeatFresh(HaInput in) {
-    long validNanos = in.settings().failsafeHeartbeatValidityMillis() * 1_000_000L;
-    return in.memory().failsafeHeartbeatNanos().stream()
-        .anyMatch(at -> in.nowNanos() - at < validNanos);
-  }
-
   private static boolean promotionFailedRecently(HaInput in) {
     return in.memory().promotionFailedNanos().stream()
         .anyMatch(at -> in.nowNanos() - at < in.settings().ttlMillis() * 1_000_000L);
-  }
-
-  /**
-   * Whom the leader race asks: the members of this view, and those of recent views (seen within a
-   * ttl), because the old leader's member key vanishes with its lease while its PostgreSQL may
-   * still run as a primary; in failsafe mode also every member the {@code failsafe} key names.
-   */
-  static java.util.Map<String, String> peersToAsk(HaInput in, ClusterView view) {
-    HaSettings s = in.settings();
-    java.util.Map<String, String> ask = new java.util.TreeMap<>();
-    long keepNanos = s.ttlMillis() * 1_000_000L;
-    in.memory()
-        .membersSeen()
-        .forEach(
-            (name, seen) -> {
-              if (in.nowNanos() - seen.atNanos() <= keepNanos) {
-                ask.put(name, seen.apiUrl());
-              }
-            });
-    if (s.failsafeMode()) {
-      view.failsafe().ifPresent(f -> ask.putAll(f.members()));
-    }
-    view.members().values().forEach(m -> m.apiUrl().ifPresent(u -> ask.put(m.name(), u)));
-    ask.remove(s.member());
-    return ask;
-  }
-
-  /**
-   * The answers that count in the race. A member known only from earlier views has lost its lease
-   * and cannot take the lock: it stops the race if it still runs as a primary, but its WAL position
-   * must not keep the race waiting for it.
-   */
-  private static java.util.Map<String, PeerStatus> rivalsInTheStore(
-      HaInput in, ClusterView view, java.util.Map<String, PeerStatus> answers) {
-    java.util.Set<String> known = new java.util.HashSet<>(view.members().keySet());
-    if (in.settings().failsafeMode()) {
-      view.failsafe().ifPresent(f -> known.addAll(f.members().keySet()));
-    }
-    java.util.Map<String, PeerStatus> peers = new java.util.TreeMap<>();
-    answers.forEach(
-        (name, p) -> {
-          if (known.contains(name) || p.primary()) {
-            peers.put(name, p);
-          }
-        });
-    return peers;
-  }
-
-  private static Decision emptyDataDirectory(HaInput in, ClusterView view) {
-    if (in.memory().bootstrapping()) {
-      return bootstrap(in);
-    }
-    if (view.initialize().isPresent()) {
-      // A cluster that exists but has no leader: a restore from backup needs none. Not while the
-      // cluster itself is still being bootstrapped (initialize without a system identifier).
-      if (in.settings().cloneWithoutLeader() && view.initialize().get().completed().isPresent()) {
-        return Decision.of(new Action.CloneWithoutLeader(), Reason.CLONING_WITHOUT_LEADER);
-      }
-      return waitingForBootstrap(in);
-    }
-    if (!in.settings().mayPromote()) {
-      return waitingForBootstrap(in);
-    }
-    Optional<Boolean> won = in.cycle().initializeWon();
-    if (won.isEmpty()) {
-      return Decision.of(new Action.RaceInitialize(), Reason.TRYING_TO_BOOTSTRAP);
-    }
-    return won.get() ? bootstrap(in) : Decision.of(new Action.None(), Reason.INITIALIZE_RACE_LOST);
-  }
-
-  /** A standby cluster's first member clones the remote primary instead of running initdb. */
-  private static Decision bootstrap(HaInput in) {
-    return in.settings().inStandbyCluster()
-        ? Decision.of(new Action.BootstrapStandbyLeader(), Reason.BOOTSTRAPPING_STANDBY_LEADER)
-        : Decision.of(new Action.Bootstrap(), Reason.BOOTSTRAPPING);
-  }
-
-  private static Decision waitingForBootstrap(HaInput in) {
-    return Decision.of(
-        new Action.None(),
-        in.settings().inStandbyCluster()
-            ? Reason.WAITING_FOR_STANDBY_LEADER_BOOTSTRAP
-            : Reason.WAITING_FOR_BOOTSTRAP);
   }
 }

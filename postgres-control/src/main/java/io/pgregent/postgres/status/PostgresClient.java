@@ -52,9 +52,6 @@ public final class PostgresClient implements AutoCloseable {
           + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1),"
           + " (SELECT received_tli FROM pg_stat_wal_receiver WHERE received_tli > 0)";
 
-  private static final String UNIX_SOCKET_FACTORY =
-      "org.newsclub.net.unix.AFUNIXSocketFactory$FactoryArg";
-
   private static final Duration IDLE_TIMEOUT = Duration.ofMinutes(2);
 
   private static final String REPLICATION_SQL =
@@ -77,9 +74,7 @@ public final class PostgresClient implements AutoCloseable {
     }
   }
 
-  private final String host;
-  private final int port;
-  private final Path socketDirectory;
+  private final ServerAddress address;
   private final ReplicaTimeline replicaTimeline = new ReplicaTimeline();
   private final Credentials credentials;
   private final Duration connectTimeout;
@@ -117,9 +112,7 @@ public final class PostgresClient implements AutoCloseable {
       Duration connectTimeout,
       Duration queryTimeout,
       String poolName) {
-    this.host = host;
-    this.port = port;
-    this.socketDirectory = socketDirectory;
+    this.address = new ServerAddress(host, port, socketDirectory);
     this.credentials = credentials;
     this.connectTimeout = connectTimeout;
     this.queryTimeout = queryTimeout;
@@ -301,7 +294,7 @@ public final class PostgresClient implements AutoCloseable {
       return work.apply(c);
     } catch (SQLException ex) {
       throw new PostgresQueryException(
-          "query on " + where(host, port, socketDirectory) + " failed: " + ex.getMessage(), ex);
+          "query on " + address.where() + " failed: " + ex.getMessage(), ex);
     }
   }
 
@@ -316,14 +309,14 @@ public final class PostgresClient implements AutoCloseable {
     HikariPoolMXBean state = pool().getHikariPoolMXBean();
     if (state == null || state.getIdleConnections() == 0) {
       Duration bound = probeTimeout;
-      Properties props = properties(credentials, socketDirectory, port, bound, queryTimeout);
-      props.setProperty("loginTimeout", Long.toString(seconds(bound)));
+      Properties props = address.properties(credentials, bound, queryTimeout);
+      props.setProperty("loginTimeout", Long.toString(ServerAddress.seconds(bound)));
       try {
         // Let in: the pool's connection follows.
-        DriverManager.getConnection(url(host, port, socketDirectory), props).close();
+        DriverManager.getConnection(address.url(), props).close();
       } catch (SQLException ex) {
         throw new PostgresQueryException(
-            "query on " + where(host, port, socketDirectory) + " failed: " + ex.getMessage(), ex);
+            "query on " + address.where() + " failed: " + ex.getMessage(), ex);
       }
     }
     return withConnection(work);
@@ -366,28 +359,14 @@ public final class PostgresClient implements AutoCloseable {
       Duration connectTimeout,
       Duration queryTimeout,
       ConnectionWork<T> work) {
-    Properties props = properties(credentials, socketDirectory, port, connectTimeout, queryTimeout);
-    String url =
-        url(host, port, socketDirectory).replaceFirst("/postgres$", "/" + encode(database));
-    try (Connection c = DriverManager.getConnection(url, props)) {
+    ServerAddress address = new ServerAddress(host, port, socketDirectory);
+    Properties props = address.properties(credentials, connectTimeout, queryTimeout);
+    try (Connection c = DriverManager.getConnection(address.url(database), props)) {
       return work.apply(c);
     } catch (SQLException ex) {
       throw new PostgresQueryException(
-          "query on " + where(host, port, socketDirectory) + " failed: " + ex.getMessage(), ex);
+          "query on " + address.where() + " failed: " + ex.getMessage(), ex);
     }
-  }
-
-  private static String encode(String database) {
-    return java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8)
-        .replace("+", "%20");
-  }
-
-  private static String where(String host, int port, Path socketDirectory) {
-    return socketDirectory == null ? host + ":" + port : socketPath(socketDirectory, port);
-  }
-
-  private static String socketPath(Path socketDirectory, int port) {
-    return socketDirectory.resolve(".s.PGSQL." + port).toString();
   }
 
   /** Closes the pool's connections (e.g. before the server stops); the next call reopens it. */
@@ -407,9 +386,8 @@ public final class PostgresClient implements AutoCloseable {
     if (pool == null) {
       HikariConfig cfg = new HikariConfig();
       cfg.setPoolName(poolName);
-      cfg.setJdbcUrl(url(host, port, socketDirectory));
-      cfg.setDataSourceProperties(
-          properties(credentials, socketDirectory, port, connectTimeout, queryTimeout));
+      cfg.setJdbcUrl(address.url());
+      cfg.setDataSourceProperties(address.properties(credentials, connectTimeout, queryTimeout));
       cfg.setUsername(credentials.username());
       if (credentials.password() != null) {
         cfg.setPassword(credentials.password());
@@ -428,77 +406,8 @@ public final class PostgresClient implements AutoCloseable {
     return pool;
   }
 
-  private static String url(String host, int port, Path socketDirectory) {
-    // The socket factory connects only what the driver addresses as "localhost", to its socket.
-    String h = socketDirectory != null ? "localhost" : host.contains(":") ? "[" + host + "]" : host;
-    return "jdbc:postgresql://" + h + ":" + port + "/postgres";
-  }
-
-  private static Properties properties(
-      Credentials credentials,
-      Path socketDirectory,
-      int port,
-      Duration connectTimeout,
-      Duration queryTimeout) {
-    Properties p = new Properties();
-    p.setProperty("user", credentials.username());
-    if (credentials.password() != null) {
-      p.setProperty("password", credentials.password());
-    }
-    if (socketDirectory != null) {
-      p.setProperty("socketFactory", UNIX_SOCKET_FACTORY);
-      p.setProperty("socketFactoryArg", socketPath(socketDirectory, port));
-      // As libpq: no TLS or GSS encryption on a unix socket, whatever the entry asks for TCP.
-      p.setProperty("sslmode", "disable");
-      p.setProperty("gssEncMode", "disable");
-    } else {
-      credentials.parameters().forEach((k, v) -> setJdbcParameter(p, k, v));
-      if (credentials.parameter("sslcert") != null
-          && PemKeySslFactory.needed(credentials.parameter("sslkey"))) {
-        p.setProperty("sslfactory", PemKeySslFactory.class.getName());
-      }
-    }
-    p.setProperty("connectTimeout", Long.toString(seconds(connectTimeout)));
-    p.setProperty("loginTimeout", Long.toString(seconds(connectTimeout.plus(queryTimeout))));
-    p.setProperty("socketTimeout", Long.toString(seconds(queryTimeout)));
-    p.setProperty("ApplicationName", "regent");
-    p.setProperty("tcpKeepAlive", "true");
-    // Regent's own statements never wait for synchronous standbys: in strict mode with none left
-    // a commit on the primary would block the HA loop until one returns.
-    p.setProperty(
-        "options",
-        "-c statement_timeout=" + queryTimeout.toMillis() + " -c synchronous_commit=local");
-    return p;
-  }
-
-  /**
-   * Sets libpq parameter {@code name} as the driver's property. The driver reads PEM keys named
-   * {@code *.key} or {@code *.pem} (PKCS#8, as {@code openssl req} writes them) as well as PKCS#8
-   * DER and PKCS#12 (other PEM keys go through {@link PemKeySslFactory}); it has no certificate
-   * revocation lists, so {@code sslcrl} and {@code sslcrldir} apply only to libpq programs.
-   */
-  private static void setJdbcParameter(Properties p, String name, String value) {
-    switch (name) {
-      case "sslmode", "sslcert", "sslkey", "sslrootcert", "sslpassword" ->
-          p.setProperty(name, value);
-      case "gssencmode" -> p.setProperty("gssEncMode", value);
-      case "channel_binding" -> p.setProperty("channelBinding", value);
-      default -> {
-        // sslcrl, sslcrldir: libpq only
-      }
-    }
-  }
-
-  private static long seconds(Duration d) {
-    return Math.max(1, (d.toMillis() + 999) / 1000);
-  }
-
   @Override
   public String toString() {
-    return "PostgresClient["
-        + where(host, port, socketDirectory)
-        + " as "
-        + credentials.username()
-        + "]";
+    return "PostgresClient[" + address.where() + " as " + credentials.username() + "]";
   }
 }

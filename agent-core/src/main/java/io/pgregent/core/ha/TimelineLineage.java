@@ -1,0 +1,98 @@
+package io.pgregent.core.ha;
+
+import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.cluster.TimelineHistory;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * How this member's timeline relates to the cluster's history and the leader's: whether the history
+ * records a timeline switch, and whether a standby's WAL went where the leader's lineage never was
+ * (it then has to be rewound or re-cloned before it can follow). Pure.
+ */
+final class TimelineLineage {
+
+  private TimelineLineage() {}
+
+  /**
+   * Whether {@code history} lacks the switch to {@code timeline} of {@code leader}: members judge
+   * stale primaries and diverged standbys by it. A timeline numbered past ones the cluster
+   * abandoned forks off an older one, so the switch is also found as the newest entry, made by the
+   * leader.
+   */
+  static boolean historyLacksTimeline(ClusterView view, long timeline, String leader) {
+    if (timeline <= 1) {
+      return false;
+    }
+    return view.history()
+        .map(
+            h ->
+                h.entries().stream().noneMatch(e -> e.timeline() == timeline - 1)
+                    && !lastSwitchBy(h, leader, timeline))
+        .orElse(true);
+  }
+
+  /**
+   * Whether the newest switch {@code history} records is {@code leader}'s, into {@code timeline}.
+   */
+  private static boolean lastSwitchBy(TimelineHistory history, String leader, long timeline) {
+    List<TimelineHistory.Entry> entries = history.entries();
+    if (entries.isEmpty()) {
+      return false;
+    }
+    TimelineHistory.Entry last = entries.get(entries.size() - 1);
+    return leader.equals(last.newLeader()) && last.timeline() < timeline;
+  }
+
+  /**
+   * Where the leader's timeline forked off ours, if this standby's WAL went past it: it can then
+   * never stream from the leader (the cluster's history records each switch point). Empty while it
+   * is behind the switch point, or on the leader's timeline.
+   */
+  static Optional<Long> divergedFrom(ClusterView view, String leader, LocalState local) {
+    if (!local.isRunningReplica() || local.timeline() <= 0) {
+      return Optional.empty();
+    }
+    long leaderTimeline = view.member(leader).flatMap(m -> m.timeline()).orElse(0L);
+    if (leaderTimeline <= local.timeline()) {
+      return Optional.empty();
+    }
+    return view.history()
+        .flatMap(
+            h ->
+                h.entries().stream()
+                    .filter(e -> e.timeline() == local.timeline())
+                    .map(TimelineHistory.Entry::switchLsn)
+                    .findFirst())
+        .filter(switchLsn -> local.walPosition() > switchLsn);
+  }
+
+  /**
+   * Whether this standby's timeline is missing from the leader's lineage, as the history records it
+   * once the leader wrote its own switch: the number was used by a primary the leader never
+   * descended from (abandoned, or taken twice), so our WAL on it can never stream from the leader.
+   */
+  static boolean onAbandonedTimeline(ClusterView view, String leader, LocalState local) {
+    if (!local.isRunningReplica() || local.timeline() <= 1) {
+      return false;
+    }
+    long leaderTimeline = view.member(leader).flatMap(m -> m.timeline()).orElse(0L);
+    if (leaderTimeline <= local.timeline()) {
+      return false;
+    }
+    return view.history()
+        .filter(h -> lastSwitchBy(h, leader, leaderTimeline))
+        .map(TimelineHistory::entries)
+        // A history cut short (max_timelines_history) may no longer reach our timeline.
+        .filter(e -> e.stream().anyMatch(x -> x.timeline() < local.timeline()))
+        .map(e -> e.stream().noneMatch(x -> x.timeline() == local.timeline()))
+        .orElse(false);
+  }
+
+  /** An LSN as PostgreSQL writes it ({@code 0/3000060}). */
+  static String lsn(long value) {
+    return Long.toHexString(value >>> 32).toUpperCase(java.util.Locale.ROOT)
+        + "/"
+        + Long.toHexString(value & 0xffffffffL).toUpperCase(java.util.Locale.ROOT);
+  }
+}
