@@ -7,6 +7,7 @@ import static io.pgregent.core.ha.HaInputs.ask;
 import static io.pgregent.core.ha.HaInputs.input;
 import static io.pgregent.core.ha.HaInputs.peers;
 import static io.pgregent.core.ha.HaInputs.primary;
+import static io.pgregent.core.ha.HaInputs.refreshedLeader;
 import static io.pgregent.core.ha.HaInputs.replicaOf;
 import static io.pgregent.core.ha.HaInputs.replicaPeer;
 import static io.pgregent.core.ha.HaInputs.settings;
@@ -47,23 +48,7 @@ final class RaceDeciderRows {
 
   /** ttl 5 s, loop_wait 1 s, retry_timeout 2 s (the fast profile), failsafe mode on. */
   static HaSettings fastFailsafe() {
-    return new HaSettings(
-        ME,
-        5_000,
-        1_000,
-        2_000,
-        1_048_576,
-        false,
-        300_000,
-        false,
-        true,
-        false,
-        1,
-        SyncSettings.OFF,
-        null,
-        false,
-        false,
-        null);
+    return settings(5_000, 1_000, 2_000, 300_000, false, false, 1, true, false);
   }
 
   static HaSettings failsafeOn() {
@@ -165,22 +150,12 @@ final class RaceDeciderRows {
         // a failed promotion
         row(
             "promotion failed while holding the lock: release it",
-            input()
-                .leader(ME)
-                .local(replica)
-                .cycle(CycleFacts.fresh().withLockRefreshed(true))
-                .memory(promotionFailed(SECOND))
-                .now(NOW),
+            refreshedLeader(replica).memory(promotionFailed(SECOND)).now(NOW),
             new Action.ReleaseLock(),
             Reason.PROMOTION_FAILED_RELEASING_LOCK),
         row(
             "promotion failed but PostgreSQL is a primary after all: keep the lock",
-            input()
-                .leader(ME)
-                .local(primary(300))
-                .cycle(CycleFacts.fresh().withLockRefreshed(true))
-                .memory(promotionFailed(SECOND))
-                .now(NOW),
+            refreshedLeader(primary(300)).memory(promotionFailed(SECOND)).now(NOW),
             new Action.None(),
             Reason.LEADER_WITH_LOCK),
         row(
@@ -219,28 +194,17 @@ final class RaceDeciderRows {
         // the leader keeps the cluster history whole
         row(
             "leader on timeline 3 whose history lacks the switch to it: repair the history",
-            input()
-                .leader(ME)
-                .local(HaInputs.withTimeline(primary(10), 3))
-                .historyUpTo(2)
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(HaInputs.withTimeline(primary(10), 3)).historyUpTo(2),
             new Action.RepairHistory(),
             Reason.REPAIRING_HISTORY),
         row(
             "leader on timeline 4 forked off timeline 2 (3 abandoned), its switch recorded: no repair",
-            input()
-                .leader(ME)
-                .local(HaInputs.withTimeline(primary(10), 4))
-                .historyLeaving(ME, 1, 2)
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(HaInputs.withTimeline(primary(10), 4)).historyLeaving(ME, 1, 2),
             new Action.None(),
             Reason.LEADER_WITH_LOCK),
         row(
             "leader on timeline 3 with no history at all: repair the history",
-            input()
-                .leader(ME)
-                .local(HaInputs.withTimeline(primary(10), 3))
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(HaInputs.withTimeline(primary(10), 3)),
             new Action.RepairHistory(),
             Reason.REPAIRING_HISTORY),
         row(
@@ -253,11 +217,7 @@ final class RaceDeciderRows {
             Reason.LEADER_WITH_LOCK),
         row(
             "leader on timeline 3 whose history records the switch: nothing to repair",
-            input()
-                .leader(ME)
-                .local(HaInputs.withTimeline(primary(10), 3))
-                .historyUpTo(3)
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(HaInputs.withTimeline(primary(10), 3)).historyUpTo(3),
             new Action.None(),
             Reason.LEADER_WITH_LOCK),
         // switchover in synchronous mode
@@ -319,12 +279,9 @@ final class RaceDeciderRows {
 
   /** The leader in synchronous mode, pg0 its synchronous standby, pg2 asynchronous. */
   private static HaInputs.Builder leading() {
-    return input()
-        .leader(ME)
-        .settings(on())
-        .sync(key(ME, 0, "pg0"))
-        .local(SyncDeciderRows.primaryWith("\"pg0\"", SyncDeciderRows.link("pg0", "sync", 1000)))
-        .cycle(CycleFacts.fresh().withLockRefreshed(true));
+    return SyncDeciderRows.leading(
+            on(), SyncDeciderRows.primaryWith("\"pg0\"", SyncDeciderRows.link("pg0", "sync", 1000)))
+        .sync(key(ME, 0, "pg0"));
   }
 
   private static java.time.OffsetDateTime at(long offsetMillis) {
