@@ -42,6 +42,13 @@ final class RaceDeciderRows {
         false);
   }
 
+  /**
+   * pg0, the old leader, lost its member key with its lease; we last saw it {@code agoNanos} ago.
+   */
+  private static HaInputs.Builder pg0Gone(LocalState local, long agoNanos) {
+    return input().withoutMember("pg0").local(local).memory(pg0Seen(agoNanos)).now(NOW);
+  }
+
   static AgentMemory promotionFailed(long agoNanos) {
     return AgentMemory.initial().withPromotionFailed(OptionalLong.of(NOW - agoNanos));
   }
@@ -61,21 +68,17 @@ final class RaceDeciderRows {
         // whom the race asks
         row(
             "race: the old leader, whose member key vanished with its lease, is asked too",
-            input().withoutMember("pg0").local(replica).memory(pg0Seen(2 * SECOND)).now(NOW),
+            pg0Gone(replica, 2 * SECOND),
             ask("pg0", "pg2"),
             Reason.QUERYING_PEERS),
         row(
             "race: a member not seen for longer than ttl is no longer asked",
-            input().withoutMember("pg0").local(replica).memory(pg0Seen(31 * SECOND)).now(NOW),
+            pg0Gone(replica, 31 * SECOND),
             ask("pg2"),
             Reason.QUERYING_PEERS),
         row(
             "race: the old leader still runs as a primary: the race is aborted",
-            input()
-                .withoutMember("pg0")
-                .local(replica)
-                .memory(pg0Seen(2 * SECOND))
-                .now(NOW)
+            pg0Gone(replica, 2 * SECOND)
                 .cycle(
                     CycleFacts.fresh()
                         .withPeers(
@@ -86,11 +89,7 @@ final class RaceDeciderRows {
             Reason.NOT_HEALTHIEST),
         row(
             "race: a member known only from earlier views, ahead but no primary, is no rival",
-            input()
-                .withoutMember("pg0")
-                .local(replica)
-                .memory(pg0Seen(2 * SECOND))
-                .now(NOW)
+            pg0Gone(replica, 2 * SECOND)
                 .cycle(
                     CycleFacts.fresh()
                         .withPeers(peers(replicaPeer("pg0", 900), replicaPeer("pg2", 100)))),
