@@ -13,8 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,42 +25,45 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(180)
 class CustomBootstrapTests {
 
-  static Path base;
+  /** A method script's line that sets {@code d} to the {@code --datadir} it was given. */
+  private static final String DATADIR_FROM_ARGS =
+      "for a in \"$@\"; do case \"$a\" in --datadir=*) d=\"${a#--datadir=}\";; esac; done";
+
+  /** A method script's line that runs the system's initdb into {@code d}. */
+  static String initdbIntoDatadir;
+
+  static TestCluster cluster;
   static Path out;
-  static ScheduledExecutorService scheduler;
   static PostgresController node;
 
   @BeforeAll
   static void setUp() {
-    base = PostgresTestEnvironment.newBaseDir("regent-custom");
-    out = TestNodes.sharedDir(base, "out");
-    scheduler = Executors.newSingleThreadScheduledExecutor();
-  }
-
-  @AfterAll
-  static void tearDown() {
-    TestNodes.stopQuietly(node);
-    scheduler.shutdownNow();
-    PostgresTestEnvironment.deleteTree(base);
-  }
-
-  @Test
-  void aCustomMethodCreatesTheClusterWithPatroniParameters() throws Exception {
+    cluster = new TestCluster("regent-custom");
+    out = TestNodes.sharedDir(cluster.base, "out");
     Path initdb =
         PostgresBinariesResolver.system(
                 new CommandRunner(OsUser.resolve(PostgresTestEnvironment.osUser())))
             .resolve(null, Map.of())
             .initdb();
+    initdbIntoDatadir = "exec " + initdb + " -D \"$d\" -U postgres --auth=trust";
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cluster.close();
+  }
+
+  @Test
+  void aCustomMethodCreatesTheClusterWithPatroniParameters() throws Exception {
     Path method =
         TestNodes.script(
-            base,
+            cluster.base,
             "restore_from_backup.sh",
             String.join(
                 "\n",
                 "echo \"$@\" > " + out.resolve("args"),
-                "for a in \"$@\"; do case \"$a\" in --datadir=*) d=\"${a#--datadir=}\";; esac;"
-                    + " done",
-                "exec " + initdb + " -D \"$d\" -U postgres --auth=trust"));
+                DATADIR_FROM_ARGS,
+                initdbIntoDatadir));
     List<String> trustingHba = List.of("local all all trust", "host all all 127.0.0.1/32 trust");
     node =
         node(
@@ -110,20 +111,11 @@ class CustomBootstrapTests {
 
   @Test
   void aMethodGivenByARelativePathRunsFromTheAgentsWorkingDirectory() throws Exception {
-    Path initdb =
-        PostgresBinariesResolver.system(
-                new CommandRunner(OsUser.resolve(PostgresTestEnvironment.osUser())))
-            .resolve(null, Map.of())
-            .initdb();
     Path method =
         TestNodes.script(
-            base,
+            cluster.base,
             "relative_method.sh",
-            String.join(
-                "\n",
-                "for a in \"$@\"; do case \"$a\" in --datadir=*) d=\"${a#--datadir=}\";; esac;"
-                    + " done",
-                "exec " + initdb + " -D \"$d\" -U postgres --auth=trust"));
+            String.join("\n", DATADIR_FROM_ARGS, initdbIntoDatadir));
     // As Patroni's users write it (e.g. "python features/backup_create.py"): relative to where
     // the agent was started.
     String relative = Path.of("").toAbsolutePath().relativize(method).toString();
@@ -145,19 +137,18 @@ class CustomBootstrapTests {
 
   @Test
   void aMethodsRecoveryConfRecoversFromTheArchiveBeforeTheClusterIsUsed() throws Exception {
-    Path archive = TestNodes.sharedDir(base, "archive");
-    Path backup = base.resolve("backup");
+    Path archive = TestNodes.sharedDir(cluster.base, "archive");
+    Path backup = cluster.base.resolve("backup");
     // The source allows more connections than the restored cluster: its WAL records that.
     PostgresController source =
-        new PostgresController(
-            TestNodes.node(base, "source", "s1")
+        cluster.controller(
+            cluster
+                .node("source", "s1")
                 .parameter("archive_mode", "on")
                 .parameter("archive_command", "cp %p " + archive + "/%f")
                 .build(),
-            scheduler);
-    source.configure(
-        io.pgregent.postgres.config.DynamicPostgresConfig.withParameters(
-            Map.of("max_connections", 40, "max_wal_senders", 5, "wal_keep_size", "64MB")));
+            io.pgregent.postgres.config.DynamicPostgresConfig.withParameters(
+                Map.of("max_connections", 40, "max_wal_senders", 5, "wal_keep_size", "64MB")));
     PostgresController restored = null;
     try {
       source.bootstrap();
@@ -165,7 +156,7 @@ class CustomBootstrapTests {
       CommandRunner runner = new CommandRunner(OsUser.resolve(PostgresTestEnvironment.osUser()));
       Path basebackup =
           PostgresBinariesResolver.system(runner).resolve(null, Map.of()).pgBasebackup();
-      Path backups = TestNodes.sharedDir(base, "backups");
+      Path backups = TestNodes.sharedDir(cluster.base, "backups");
       assertThat(
               runner
                   .run(
@@ -201,12 +192,11 @@ class CustomBootstrapTests {
                       .equals("true"));
       Path restore =
           TestNodes.script(
-              base,
+              cluster.base,
               "restore.sh",
               String.join(
                   "\n",
-                  "for a in \"$@\"; do case \"$a\" in --datadir=*) d=\"${a#--datadir=}\";; esac;"
-                      + " done",
+                  DATADIR_FROM_ARGS,
                   "cp -a " + backups.resolve("b1") + "/. \"$d\" && chmod 700 \"$d\""));
       restored =
           node(
@@ -248,10 +238,6 @@ class CustomBootstrapTests {
   }
 
   private static PostgresController node(String name, BootstrapSettings bootstrap) {
-    PostgresController c =
-        new PostgresController(
-            TestNodes.node(base, "custom", name).bootstrap(bootstrap).build(), scheduler);
-    c.configure(TestNodes.DYNAMIC);
-    return c;
+    return cluster.controller(cluster.node("custom", name).bootstrap(bootstrap).build());
   }
 }

@@ -1,5 +1,8 @@
 package io.pgregent.postgres;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.pgregent.postgres.config.Credentials;
 import io.pgregent.postgres.config.DynamicPostgresConfig;
 import io.pgregent.postgres.config.PostgresSettings;
@@ -54,6 +57,27 @@ final class TestNodes {
         .pgCtlTimeout(Duration.ofSeconds(60))
         .connectTimeout(Duration.ofSeconds(3))
         .queryTimeout(Duration.ofSeconds(2));
+  }
+
+  /** Bootstraps {@code c}, starts it if bootstrapping left it stopped, and waits until it runs. */
+  static void bootstrapAndAwaitRunning(PostgresController c, Duration atMost) {
+    c.bootstrap();
+    if (!c.isRunning()) {
+      c.start();
+    }
+    await().atMost(atMost).until(() -> c.state().runState() == RunState.RUNNING);
+  }
+
+  /** Waits until {@code c} runs as a standby. */
+  static void awaitRunningStandby(PostgresController c, Duration atMost) {
+    await()
+        .atMost(atMost)
+        .untilAsserted(
+            () -> {
+              LocalPostgresState s = c.state();
+              assertThat(s.runState()).isEqualTo(RunState.RUNNING);
+              assertThat(s.server().orElseThrow().inRecovery()).isTrue();
+            });
   }
 
   static LeaderConnection leaderOf(PostgresController c) {
