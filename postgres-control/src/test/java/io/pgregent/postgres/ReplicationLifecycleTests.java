@@ -183,7 +183,7 @@ class ReplicationLifecycleTests {
         .atMost(LONG)
         .untilAsserted(
             () ->
-                assertThat(node2.client().queryStrings("SELECT v FROM t ORDER BY v"))
+                assertThat(TestNodes.rowsOfT(node2))
                     .containsExactly("after clone", "before clone"));
     LocalPostgresState replica = node2.state();
     assertThat(replica.role()).isEqualTo(PostgresRole.REPLICA);
@@ -246,11 +246,8 @@ class ReplicationLifecycleTests {
         .atMost(LONG)
         .untilAsserted(
             () -> {
-              assertThat(node2.state().replication())
-                  .extracting(ReplicationRow::applicationName, ReplicationRow::state)
-                  .containsExactly(org.assertj.core.groups.Tuple.tuple("node1", "streaming"));
-              assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
-                  .contains("on node2");
+              TestNodes.assertStreamsOnlyTo(node2, "node1");
+              assertThat(TestNodes.rowsOfT(node1)).contains("on node2");
             });
     LocalPostgresState state = node1.state();
     assertThat(state.role()).isEqualTo(PostgresRole.REPLICA);
@@ -263,9 +260,7 @@ class ReplicationLifecycleTests {
     await()
         .atMost(LONG)
         .untilAsserted(
-            () ->
-                assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
-                    .contains("streamed on timeline 2"));
+            () -> assertThat(TestNodes.rowsOfT(node1)).contains("streamed on timeline 2"));
     assertThat(node1.client().queryStrings("SELECT timeline_id::text FROM pg_control_checkpoint()"))
         .containsExactly("1");
 
@@ -316,7 +311,7 @@ class ReplicationLifecycleTests {
         .atMost(LONG)
         .untilAsserted(
             () ->
-                assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
+                assertThat(TestNodes.rowsOfT(node1))
                     .contains("kept on node2")
                     .doesNotContain("lost on node1"));
     LocalPostgresState state = node1.state();
@@ -347,7 +342,7 @@ class ReplicationLifecycleTests {
         .atMost(LONG)
         .untilAsserted(
             () ->
-                assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
+                assertThat(TestNodes.rowsOfT(node1))
                     .contains("kept on node2", "after the standby crashed"));
     assertThat(node1.state().role()).isEqualTo(PostgresRole.REPLICA);
   }

@@ -1,11 +1,13 @@
 package io.pgregent.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.pgregent.postgres.config.Credentials;
 import io.pgregent.postgres.config.DynamicPostgresConfig;
 import io.pgregent.postgres.config.PostgresSettings;
+import io.pgregent.postgres.status.ReplicationRow;
 import io.pgregent.testsupport.FreePorts;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.io.IOException;
@@ -78,6 +80,18 @@ final class TestNodes {
               assertThat(s.runState()).isEqualTo(RunState.RUNNING);
               assertThat(s.server().orElseThrow().inRecovery()).isTrue();
             });
+  }
+
+  /** {@code primary} reports one standby, {@code standby}, and it is streaming. */
+  static void assertStreamsOnlyTo(PostgresController primary, String standby) {
+    assertThat(primary.state().replication())
+        .extracting(ReplicationRow::applicationName, ReplicationRow::state)
+        .containsExactly(tuple(standby, "streaming"));
+  }
+
+  /** The values in the tests' table {@code t} on {@code c}, in order. */
+  static List<String> rowsOfT(PostgresController c) {
+    return c.client().queryStrings("SELECT v FROM t ORDER BY v");
   }
 
   static LeaderConnection leaderOf(PostgresController c) {

@@ -9,7 +9,6 @@ import static org.awaitility.Awaitility.await;
 import io.pgregent.postgres.config.Credentials;
 import io.pgregent.postgres.status.PostgresClient;
 import io.pgregent.postgres.status.PostgresQueryException;
-import io.pgregent.postgres.status.ReplicationRow;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -166,11 +165,8 @@ class TlsConnectionTests {
         .atMost(LONG)
         .untilAsserted(
             () -> {
-              assertThat(node1.state().replication())
-                  .extracting(ReplicationRow::applicationName, ReplicationRow::state)
-                  .containsExactly(org.assertj.core.groups.Tuple.tuple("node2", "streaming"));
-              assertThat(node2.client().queryStrings("SELECT v FROM t ORDER BY v"))
-                  .containsExactly("after clone", "before clone");
+              TestNodes.assertStreamsOnlyTo(node1, "node2");
+              assertThat(TestNodes.rowsOfT(node2)).containsExactly("after clone", "before clone");
             });
     assertThat(
             node1
@@ -199,12 +195,10 @@ class TlsConnectionTests {
         .atMost(LONG)
         .untilAsserted(
             () -> {
-              assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
+              assertThat(TestNodes.rowsOfT(node1))
                   .contains("kept on node2")
                   .doesNotContain("lost on node1");
-              assertThat(node2.state().replication())
-                  .extracting(ReplicationRow::applicationName, ReplicationRow::state)
-                  .containsExactly(org.assertj.core.groups.Tuple.tuple("node1", "streaming"));
+              TestNodes.assertStreamsOnlyTo(node2, "node1");
             });
   }
 
