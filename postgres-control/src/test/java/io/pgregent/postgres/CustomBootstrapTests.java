@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgregent.postgres.config.BootstrapMethod;
 import io.pgregent.postgres.config.BootstrapSettings;
+import io.pgregent.postgres.config.Credentials;
 import io.pgregent.postgres.os.CommandRunner;
 import io.pgregent.postgres.os.OsUser;
 import io.pgregent.postgres.status.PostgresClient;
@@ -84,12 +85,8 @@ class CustomBootstrapTests {
     assertThat(Files.readAllLines(node.dataDir().resolve("pg_hba.conf")))
         .isEqualTo(TestNodes.PG_HBA);
     String user =
-        PostgresClient.once(
-            "127.0.0.1",
-            node.settings().port(),
+        connectAs(
             TestNodes.REPLICATION,
-            Duration.ofSeconds(3),
-            Duration.ofSeconds(3),
             c -> {
               try (var st = c.createStatement();
                   var rs = st.executeQuery("SELECT current_user")) {
@@ -98,14 +95,7 @@ class CustomBootstrapTests {
               }
             });
     assertThat(user).isEqualTo("replicator");
-    boolean superuserLogsIn =
-        PostgresClient.once(
-            "127.0.0.1",
-            node.settings().port(),
-            TestNodes.SUPERUSER,
-            Duration.ofSeconds(3),
-            Duration.ofSeconds(3),
-            c -> c.isValid(2));
+    boolean superuserLogsIn = connectAs(TestNodes.SUPERUSER, c -> c.isValid(2));
     assertThat(superuserLogsIn).isTrue();
   }
 
@@ -231,6 +221,12 @@ class CustomBootstrapTests {
       TestNodes.stopQuietly(restored);
       TestNodes.stopQuietly(source);
     }
+  }
+
+  /** One connection to {@link #node} over TCP as {@code who}. */
+  private static <T> T connectAs(Credentials who, PostgresClient.ConnectionWork<T> work) {
+    Duration timeout = Duration.ofSeconds(3);
+    return PostgresClient.once("127.0.0.1", node.settings().port(), who, timeout, timeout, work);
   }
 
   private static PostgresController node(BootstrapSettings bootstrap) {

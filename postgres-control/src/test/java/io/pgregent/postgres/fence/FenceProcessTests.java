@@ -76,7 +76,12 @@ class FenceProcessTests {
   }
 
   private FenceProcess fence() {
-    FenceProcess fence = FenceProcess.startOrAdopt(state, pg.dataDir(), user);
+    return fenceFor(pg.dataDir());
+  }
+
+  /** Starts or adopts the fence for {@code dataDir}; it is stopped by its pid after the test. */
+  private FenceProcess fenceFor(Path dataDir) {
+    FenceProcess fence = FenceProcess.startOrAdopt(state, dataDir, user);
     fencePids.add(fence.pid());
     return fence;
   }
@@ -378,8 +383,7 @@ class FenceProcessTests {
   @Test
   void aFenceGuardingAnotherDataDirectoryIsReplaced() throws IOException {
     Path elsewhere = Files.createDirectories(base.resolve("elsewhere"));
-    FenceProcess old = FenceProcess.startOrAdopt(state, elsewhere, user);
-    fencePids.add(old.pid());
+    FenceProcess old = fenceFor(elsewhere);
     ProcessHandle oldProcess = ProcessHandle.of(old.pid()).orElseThrow();
     old.detach();
 
@@ -395,8 +399,7 @@ class FenceProcessTests {
   @Test
   void aDisarmedFenceWhoseDataDirectoryIsGoneExits() throws IOException {
     Path data = Files.createDirectories(base.resolve("removed-data"));
-    FenceProcess fence = FenceProcess.startOrAdopt(state, data, user);
-    fencePids.add(fence.pid());
+    FenceProcess fence = fenceFor(data);
     ProcessHandle process = ProcessHandle.of(fence.pid()).orElseThrow();
     fence.keepAlive(Duration.ofSeconds(5));
     fence.disarm();
