@@ -10,10 +10,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A replica restored while the cluster has no leader (Patroni's {@code no_leader} replica methods):
@@ -25,14 +25,13 @@ class NoLeaderReplicaTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  static TestCluster cluster;
+  @RegisterExtension static final TestCluster cluster = new TestCluster("regent-no-leader");
   static Path out;
   static PostgresController source;
   static PostgresController restored;
 
   @BeforeAll
   static void setUp() {
-    cluster = new TestCluster("regent-no-leader");
     out = TestNodes.sharedDir(cluster.base, "out");
     source = cluster.controller(cluster.node("noleader", "source").build());
     // The "backup" the restore method fetches: a base backup of a server outside the cluster.
@@ -102,11 +101,6 @@ class NoLeaderReplicaTests {
                             true,
                             Map.of("target", "latest"))))
                 .build());
-  }
-
-  @AfterAll
-  static void tearDown() {
-    cluster.close();
   }
 
   @Test
