@@ -12,6 +12,7 @@ import static io.pgregent.core.ha.HaInputs.paused;
 import static io.pgregent.core.ha.HaInputs.peers;
 import static io.pgregent.core.ha.HaInputs.primary;
 import static io.pgregent.core.ha.HaInputs.primaryStartTimeout;
+import static io.pgregent.core.ha.HaInputs.refreshed;
 import static io.pgregent.core.ha.HaInputs.refreshedLeader;
 import static io.pgregent.core.ha.HaInputs.replicaOf;
 import static io.pgregent.core.ha.HaInputs.replicaPeer;
@@ -116,7 +117,7 @@ class HaDeciderTests {
             Reason.REFRESHING_LOCK),
         row(
             "leader: refreshed, running primary",
-            input().leader(ME).local(primary(10)).cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(primary(10)),
             new Action.None(),
             Reason.LEADER_WITH_LOCK),
         row(
@@ -762,11 +763,7 @@ class HaDeciderTests {
   }
 
   private static HaInputs.Builder leaderWith() {
-    return input().leader(ME).local(primary(100)).cycle(refreshed());
-  }
-
-  private static CycleFacts refreshed() {
-    return CycleFacts.fresh().withLockRefreshed(true);
+    return refreshedLeader(primary(100));
   }
 
   private static java.time.OffsetDateTime at(long offsetMillis) {

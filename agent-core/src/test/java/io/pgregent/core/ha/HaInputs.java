@@ -237,7 +237,12 @@ final class HaInputs {
 
   /** This member holds the leader lock, refreshed this cycle, with {@code local} PostgreSQL. */
   static Builder refreshedLeader(LocalState local) {
-    return input().leader(ME).local(local).cycle(CycleFacts.fresh().withLockRefreshed(true));
+    return input().leader(ME).local(local).cycle(refreshed());
+  }
+
+  /** A cycle in which this member refreshed its leader lock. */
+  static CycleFacts refreshed() {
+    return CycleFacts.fresh().withLockRefreshed(true);
   }
 
   static LocalState running(boolean inRecovery, long wal, Optional<String> upstream) {
