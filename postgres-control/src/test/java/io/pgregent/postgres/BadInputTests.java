@@ -13,10 +13,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Bad input gives one clear error naming the cause and the setting to change, and never deletes
@@ -27,13 +27,14 @@ class BadInputTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  @RegisterExtension static final TestCluster cluster = new TestCluster("regent-badinput");
+  static TestCluster cluster;
   static PostgresSettings settingsA;
   static PostgresController a;
   static PostgresController b;
 
   @BeforeAll
   static void setUp() {
+    cluster = new TestCluster("regent-badinput");
     settingsA = cluster.node("bad", "a").usePgRewind(true).build();
     a = cluster.controller(settingsA);
     b = cluster.controller(cluster.node("other", "b").build());
@@ -41,6 +42,11 @@ class BadInputTests {
     a.stop(StopMode.FAST, LONG);
     b.bootstrap();
     b.stop(StopMode.FAST, LONG);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cluster.close();
   }
 
   @Test

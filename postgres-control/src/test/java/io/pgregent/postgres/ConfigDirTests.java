@@ -7,10 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Debian's layout: the configuration lives in {@code postgresql.config_dir} outside the data
@@ -22,12 +22,13 @@ class ConfigDirTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  @RegisterExtension static final TestCluster cluster = new TestCluster("regent-confdir");
+  static TestCluster cluster;
   static Path etc;
   static PostgresController node;
 
   @BeforeAll
   static void setUp() throws Exception {
+    cluster = new TestCluster("regent-confdir");
     etc = Files.createDirectories(cluster.base.resolve("etc"));
     Files.writeString(etc.resolve("custom.conf"), "work_mem = '7MB'\n", StandardCharsets.UTF_8);
     Files.writeString(
@@ -42,6 +43,11 @@ class ConfigDirTests {
                 .customConf(etc.resolve("custom.conf").toString())
                 .parameter("hba_file", "my_hba.conf")
                 .build());
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cluster.close();
   }
 
   @Test

@@ -14,10 +14,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A custom {@code bootstrap.method} replaces initdb; {@code bootstrap.pg_hba} is used for the first
@@ -33,12 +33,13 @@ class CustomBootstrapTests {
   /** A method script's line that runs the system's initdb into {@code d}. */
   static String initdbIntoDatadir;
 
-  @RegisterExtension static final TestCluster cluster = new TestCluster("regent-custom");
+  static TestCluster cluster;
   static Path out;
   static PostgresController node;
 
   @BeforeAll
   static void setUp() {
+    cluster = new TestCluster("regent-custom");
     out = TestNodes.sharedDir(cluster.base, "out");
     Path initdb =
         PostgresBinariesResolver.system(
@@ -46,6 +47,11 @@ class CustomBootstrapTests {
             .resolve(null, Map.of())
             .initdb();
     initdbIntoDatadir = "exec " + initdb + " -D \"$d\" -U postgres --auth=trust";
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cluster.close();
   }
 
   @Test

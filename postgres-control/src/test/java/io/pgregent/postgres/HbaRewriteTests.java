@@ -10,10 +10,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * pg_hba.conf is Regent's to write when the configured lines change and when the server starts; a
@@ -25,12 +25,18 @@ class HbaRewriteTests {
   private static final Duration LONG = Duration.ofSeconds(60);
   private static final String EDIT = "host all postgres 10.9.9.9/32 reject # the operator's line";
 
-  @RegisterExtension static final TestCluster cluster = new TestCluster("regent-hba");
+  static TestCluster cluster;
   static PostgresController node;
 
   @BeforeAll
   static void setUp() {
+    cluster = new TestCluster("regent-hba");
     node = cluster.controller(cluster.node("hba", "solo").build());
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cluster.close();
   }
 
   @Test

@@ -6,10 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.pgregent.postgres.config.DynamicPostgresConfig;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A replica whose configuration has lower hot-standby settings than its primary recorded in the WAL
@@ -21,12 +21,13 @@ class HotStandbyFloorTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  @RegisterExtension static final TestCluster cluster = new TestCluster("regent-hsfloor");
+  static TestCluster cluster;
   static PostgresController primary;
   static PostgresController replica;
 
   @BeforeAll
   static void setUp() {
+    cluster = new TestCluster("regent-hsfloor");
     primary =
         cluster.controller(
             cluster.node("hsfloor", "primary").build(),
@@ -41,6 +42,11 @@ class HotStandbyFloorTests {
                     "wal_keep_size",
                     "64MB")));
     replica = cluster.controller(cluster.node("hsfloor", "replica").pgCtlTimeout(LONG).build());
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cluster.close();
   }
 
   @Test

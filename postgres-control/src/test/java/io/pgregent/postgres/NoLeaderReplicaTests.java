@@ -10,10 +10,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A replica restored while the cluster has no leader (Patroni's {@code no_leader} replica methods):
@@ -25,13 +25,14 @@ class NoLeaderReplicaTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  @RegisterExtension static final TestCluster cluster = new TestCluster("regent-no-leader");
+  static TestCluster cluster;
   static Path out;
   static PostgresController source;
   static PostgresController restored;
 
   @BeforeAll
   static void setUp() {
+    cluster = new TestCluster("regent-no-leader");
     out = TestNodes.sharedDir(cluster.base, "out");
     source = cluster.controller(cluster.node("noleader", "source").build());
     // The "backup" the restore method fetches: a base backup of a server outside the cluster.
@@ -101,6 +102,11 @@ class NoLeaderReplicaTests {
                             true,
                             Map.of("target", "latest"))))
                 .build());
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cluster.close();
   }
 
   @Test

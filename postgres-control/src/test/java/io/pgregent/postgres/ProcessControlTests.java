@@ -18,11 +18,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Process control on one primary: reload vs pending restart, adopting a running postmaster, a hung
@@ -35,13 +35,14 @@ class ProcessControlTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  @RegisterExtension static final TestCluster cluster = new TestCluster("regent-process");
+  static TestCluster cluster;
   static Path out;
   static PostgresSettings settings;
   static PostgresController node;
 
   @BeforeAll
   static void setUp() {
+    cluster = new TestCluster("regent-process");
     out = TestNodes.sharedDir(cluster.base, "out");
     Path callback =
         TestNodes.script(
@@ -90,6 +91,11 @@ class ProcessControlTests {
 
   private static Path prePromoteFails() {
     return out.resolve("pre_promote_fails");
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cluster.close();
   }
 
   private static List<String> callbacks() throws Exception {

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A running server that refuses the superuser's login (pg_hba.conf, a changed password) is reported
@@ -22,11 +22,12 @@ class RefusedLoginTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  @RegisterExtension static final TestCluster cluster = new TestCluster("regent-refused");
+  static TestCluster cluster;
   static PostgresController node;
 
   @BeforeAll
   static void setUp() {
+    cluster = new TestCluster("regent-refused");
     // A pool waiting out connect + query timeout would take 32 s per read.
     node =
         cluster.controller(
@@ -36,6 +37,11 @@ class RefusedLoginTests {
                 .queryTimeout(Duration.ofSeconds(2))
                 .build());
     TestNodes.bootstrapAndAwaitRunning(node, LONG);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cluster.close();
   }
 
   @Test

@@ -17,10 +17,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One two-member cluster through its life: bootstrap, a replica cloned and streaming, promotion,
@@ -32,13 +32,14 @@ class ReplicationLifecycleTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  @RegisterExtension static final TestCluster cluster = new TestCluster("regent-lifecycle");
+  static TestCluster cluster;
   static Path out;
   static PostgresController node1;
   static PostgresController node2;
 
   @BeforeAll
   static void setUp() throws Exception {
+    cluster = new TestCluster("regent-lifecycle");
     out = TestNodes.sharedDir(cluster.base, "out");
     Path postBootstrap =
         TestNodes.script(
@@ -76,6 +77,11 @@ class ReplicationLifecycleTests {
                 .replicaMethods(
                     Map.of("failing", ReplicaMethod.of("failing", failingMethod.toString())))
                 .build());
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cluster.close();
   }
 
   /** The steps build on each other: each starts from the cluster the one before left. */

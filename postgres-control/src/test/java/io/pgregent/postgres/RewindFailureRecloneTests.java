@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgregent.postgres.config.PostgresSettings;
 import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * With {@code remove_data_directory_on_rewind_failure}, a pg_rewind that cannot work (the source is
@@ -18,12 +18,13 @@ class RewindFailureRecloneTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  @RegisterExtension static final TestCluster cluster = new TestCluster("regent-reclone");
+  static TestCluster cluster;
   static PostgresController leader;
   static PostgresController stray;
 
   @BeforeAll
   static void setUp() {
+    cluster = new TestCluster("regent-reclone");
     leader = cluster.controller(cluster.node("reclone", "leader").build());
     PostgresSettings straySettings =
         cluster
@@ -35,6 +36,11 @@ class RewindFailureRecloneTests {
     leader.bootstrap();
     stray.bootstrap();
     stray.stop(StopMode.FAST, LONG);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cluster.close();
   }
 
   @Test

@@ -8,15 +8,13 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A test class's servers: one base directory, one scheduler, and the controllers made from them.
  * Closing stops every controller (the newest first: replicas before the primaries they follow), the
  * scheduler, and deletes the directory.
  */
-final class TestCluster implements AfterAllCallback, AutoCloseable {
+final class TestCluster implements AutoCloseable {
 
   final Path base;
   final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
@@ -41,11 +39,6 @@ final class TestCluster implements AfterAllCallback, AutoCloseable {
     controllers.push(c);
     c.configure(dynamic);
     return c;
-  }
-
-  @Override
-  public void afterAll(ExtensionContext context) {
-    close();
   }
 
   @Override

@@ -21,10 +21,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Members configured as Patroni's acceptance suite runs them: TLS on, every TCP connection must
@@ -43,17 +43,23 @@ class TlsConnectionTests {
           "hostssl all all 127.0.0.1/32 scram-sha-256 clientcert=verify-ca",
           "hostssl replication all 127.0.0.1/32 scram-sha-256 clientcert=verify-ca");
 
-  @RegisterExtension static final TestCluster cluster = new TestCluster("regent-tls");
+  static TestCluster cluster;
   static Path certs;
   static PostgresController node1;
   static PostgresController node2;
 
   @BeforeAll
   static void setUp() throws Exception {
+    cluster = new TestCluster("regent-tls");
     certs = Files.createDirectories(cluster.base.resolve("certs"));
     makeCertificates(certs);
     node1 = cluster.controller(tlsNode("node1").build());
     node2 = cluster.controller(tlsNode("node2").build());
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cluster.close();
   }
 
   /** Patroni's acceptance settings: one CA, PEM keys, verify-ca for every entry. */

@@ -10,10 +10,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * With archiving on, WAL a former primary could not archive yet is archived before pg_rewind runs,
@@ -24,13 +24,14 @@ class WalArchivingBeforeRewindTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  @RegisterExtension static final TestCluster cluster = new TestCluster("regent-archive");
+  static TestCluster cluster;
   static Path archive;
   static PostgresSettings failingArchive;
   static PostgresController node;
 
   @BeforeAll
   static void setUp() {
+    cluster = new TestCluster("regent-archive");
     archive = TestNodes.sharedDir(cluster.base, "archive");
     failingArchive =
         cluster
@@ -46,6 +47,11 @@ class WalArchivingBeforeRewindTests {
     node.client().execute("INSERT INTO t VALUES (0)");
     node.client().queryStrings("SELECT pg_switch_wal()::text");
     node.stop(StopMode.FAST, LONG);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cluster.close();
   }
 
   private static List<String> statusFiles(String suffix) throws Exception {
