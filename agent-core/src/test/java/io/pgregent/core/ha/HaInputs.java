@@ -53,10 +53,7 @@ final class HaInputs {
 
     /** The {@code failsafe} key names {@code members} (with the test api_url of each). */
     Builder failsafe(String... members) {
-      failsafe = new TreeMap<>();
-      for (String m : members) {
-        failsafe.put(m, apiUrl(m));
-      }
+      failsafe = apiUrls(members);
       return this;
     }
 
@@ -224,11 +221,16 @@ final class HaInputs {
 
   /** Asking {@code members} for their status. */
   static Action.QueryPeers ask(String... members) {
-    Map<String, String> m = new TreeMap<>();
-    for (String name : members) {
-      m.put(name, apiUrl(name));
+    return new Action.QueryPeers(apiUrls(members));
+  }
+
+  /** Each of {@code members} with its test api_url. */
+  private static Map<String, String> apiUrls(String... members) {
+    Map<String, String> urls = new TreeMap<>();
+    for (String m : members) {
+      urls.put(m, apiUrl(m));
     }
-    return new Action.QueryPeers(m);
+    return urls;
   }
 
   static Builder input() {
