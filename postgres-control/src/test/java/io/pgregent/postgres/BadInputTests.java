@@ -13,8 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,21 +27,17 @@ class BadInputTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  static Path base;
-  static ScheduledExecutorService scheduler;
+  static TestCluster cluster;
   static PostgresSettings settingsA;
   static PostgresController a;
   static PostgresController b;
 
   @BeforeAll
   static void setUp() {
-    base = PostgresTestEnvironment.newBaseDir("regent-badinput");
-    scheduler = Executors.newSingleThreadScheduledExecutor();
-    settingsA = TestNodes.node(base, "bad", "a").usePgRewind(true).build();
-    a = new PostgresController(settingsA, scheduler);
-    b = new PostgresController(TestNodes.node(base, "other", "b").build(), scheduler);
-    a.configure(TestNodes.DYNAMIC);
-    b.configure(TestNodes.DYNAMIC);
+    cluster = new TestCluster("regent-badinput");
+    settingsA = cluster.node("bad", "a").usePgRewind(true).build();
+    a = cluster.controller(settingsA);
+    b = cluster.controller(cluster.node("other", "b").build());
     a.bootstrap();
     a.stop(StopMode.FAST, LONG);
     b.bootstrap();
@@ -52,18 +46,15 @@ class BadInputTests {
 
   @AfterAll
   static void tearDown() {
-    TestNodes.stopQuietly(a);
-    TestNodes.stopQuietly(b);
-    scheduler.shutdownNow();
-    PostgresTestEnvironment.deleteTree(base);
+    cluster.close();
   }
 
   @Test
   void missingBinariesNameTheSettingToChange() {
-    Path empty = TestNodes.sharedDir(base, "empty-bin");
-    PostgresSettings s = TestNodes.node(base, "bad", "nobin").binDir(empty).build();
+    Path empty = TestNodes.sharedDir(cluster.base, "empty-bin");
+    PostgresSettings s = cluster.node("bad", "nobin").binDir(empty).build();
 
-    assertThatThrownBy(() -> new PostgresController(s, scheduler))
+    assertThatThrownBy(() -> new PostgresController(s, cluster.scheduler))
         .isInstanceOf(PostgresSetupException.class)
         .hasMessageContaining("'pg_ctl' not found")
         .hasMessageContaining("postgresql.bin_dir")
@@ -107,7 +98,7 @@ class BadInputTests {
   void aDataDirectoryOwnedByAnotherUserIsRefused() throws Exception {
     Path foreign;
     if (PostgresTestEnvironment.runningAsRoot()) {
-      foreign = Files.createDirectories(base.resolve("foreign-owner"));
+      foreign = Files.createDirectories(cluster.base.resolve("foreign-owner"));
       Files.writeString(foreign.resolve("PG_VERSION"), "15\n");
       UserPrincipal nobody =
           foreign.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
@@ -115,8 +106,8 @@ class BadInputTests {
     } else {
       foreign = Path.of("/usr/lib");
     }
-    PostgresSettings s = TestNodes.node(base, "bad", "owner").dataDir(foreign).build();
-    try (PostgresController c = new PostgresController(s, scheduler)) {
+    PostgresSettings s = cluster.node("bad", "owner").dataDir(foreign).build();
+    try (PostgresController c = new PostgresController(s, cluster.scheduler)) {
       assertThatThrownBy(c::start)
           .isInstanceOf(PostgresSetupException.class)
           .hasMessageContaining("is owned by uid")
@@ -139,12 +130,13 @@ class BadInputTests {
   void aFailedBootstrapStopsPostgresAndRemovesWhatItCreated() throws Exception {
     // post_bootstrap fails after initdb and the first start: a half-made cluster.
     PostgresSettings s =
-        TestNodes.node(base, "bad", "halfmade")
+        cluster
+            .node("bad", "halfmade")
             .bootstrap(
                 new io.pgregent.postgres.config.BootstrapSettings(
                     List.of(), List.of(), "false", null))
             .build();
-    try (PostgresController c = new PostgresController(s, scheduler)) {
+    try (PostgresController c = new PostgresController(s, cluster.scheduler)) {
       c.configure(TestNodes.DYNAMIC);
       assertThatThrownBy(c::bootstrap)
           .isInstanceOf(PostgresException.class)
@@ -191,7 +183,7 @@ class BadInputTests {
   @Test
   void rewindIsRefusedUnlessEnabled() {
     PostgresSettings noRewind = settingsA.toBuilder().usePgRewind(false).build();
-    try (PostgresController c = new PostgresController(noRewind, scheduler)) {
+    try (PostgresController c = new PostgresController(noRewind, cluster.scheduler)) {
       assertThatThrownBy(() -> c.rewind(TestNodes.leaderOf(b), LONG))
           .isInstanceOf(PostgresSetupException.class)
           .hasMessageContaining("postgresql.use_pg_rewind");

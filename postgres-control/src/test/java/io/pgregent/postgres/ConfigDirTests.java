@@ -3,13 +3,10 @@ package io.pgregent.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,46 +22,37 @@ class ConfigDirTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  static Path base;
+  static TestCluster cluster;
   static Path etc;
-  static ScheduledExecutorService scheduler;
   static PostgresController node;
 
   @BeforeAll
   static void setUp() throws Exception {
-    base = PostgresTestEnvironment.newBaseDir("regent-confdir");
-    etc = Files.createDirectories(base.resolve("etc"));
+    cluster = new TestCluster("regent-confdir");
+    etc = Files.createDirectories(cluster.base.resolve("etc"));
     Files.writeString(etc.resolve("custom.conf"), "work_mem = '7MB'\n", StandardCharsets.UTF_8);
     Files.writeString(
         etc.resolve("my_hba.conf"),
         String.join("\n", TestNodes.PG_HBA) + "\n# the user's own file\n",
         StandardCharsets.UTF_8);
-    scheduler = Executors.newSingleThreadScheduledExecutor();
     node =
-        new PostgresController(
-            TestNodes.node(base, "confdir", "solo")
+        cluster.controller(
+            cluster
+                .node("confdir", "solo")
                 .configDir(etc)
                 .customConf(etc.resolve("custom.conf").toString())
                 .parameter("hba_file", "my_hba.conf")
-                .build(),
-            scheduler);
-    node.configure(TestNodes.DYNAMIC);
+                .build());
   }
 
   @AfterAll
   static void tearDown() {
-    TestNodes.stopQuietly(node);
-    scheduler.shutdownNow();
-    PostgresTestEnvironment.deleteTree(base);
+    cluster.close();
   }
 
   @Test
   void theServerReadsItsConfigurationFromConfigDirAndTheUsersFilesStayAsTheyAre() throws Exception {
-    node.bootstrap();
-    if (!node.isRunning()) {
-      node.start();
-    }
-    await().atMost(LONG).until(() -> node.state().runState() == RunState.RUNNING);
+    TestNodes.bootstrapAndAwaitRunning(node, LONG);
 
     assertThat(show("config_file")).isEqualTo(etc.resolve("postgresql.conf").toString());
     assertThat(show("hba_file")).isEqualTo(etc.resolve("my_hba.conf").toString());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgregent.postgres.config.BootstrapMethod;
 import io.pgregent.postgres.config.BootstrapSettings;
+import io.pgregent.postgres.config.Credentials;
 import io.pgregent.postgres.os.CommandRunner;
 import io.pgregent.postgres.os.OsUser;
 import io.pgregent.postgres.status.PostgresClient;
@@ -13,8 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,42 +26,45 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(180)
 class CustomBootstrapTests {
 
-  static Path base;
+  /** A method script's line that sets {@code d} to the {@code --datadir} it was given. */
+  private static final String DATADIR_FROM_ARGS =
+      "for a in \"$@\"; do case \"$a\" in --datadir=*) d=\"${a#--datadir=}\";; esac; done";
+
+  /** A method script's line that runs the system's initdb into {@code d}. */
+  static String initdbIntoDatadir;
+
+  static TestCluster cluster;
   static Path out;
-  static ScheduledExecutorService scheduler;
   static PostgresController node;
 
   @BeforeAll
   static void setUp() {
-    base = PostgresTestEnvironment.newBaseDir("regent-custom");
-    out = TestNodes.sharedDir(base, "out");
-    scheduler = Executors.newSingleThreadScheduledExecutor();
-  }
-
-  @AfterAll
-  static void tearDown() {
-    TestNodes.stopQuietly(node);
-    scheduler.shutdownNow();
-    PostgresTestEnvironment.deleteTree(base);
-  }
-
-  @Test
-  void aCustomMethodCreatesTheClusterWithPatroniParameters() throws Exception {
+    cluster = new TestCluster("regent-custom");
+    out = TestNodes.sharedDir(cluster.base, "out");
     Path initdb =
         PostgresBinariesResolver.system(
                 new CommandRunner(OsUser.resolve(PostgresTestEnvironment.osUser())))
             .resolve(null, Map.of())
             .initdb();
+    initdbIntoDatadir = "exec " + initdb + " -D \"$d\" -U postgres --auth=trust";
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cluster.close();
+  }
+
+  @Test
+  void aCustomMethodCreatesTheClusterWithPatroniParameters() throws Exception {
     Path method =
         TestNodes.script(
-            base,
+            cluster.base,
             "restore_from_backup.sh",
             String.join(
                 "\n",
                 "echo \"$@\" > " + out.resolve("args"),
-                "for a in \"$@\"; do case \"$a\" in --datadir=*) d=\"${a#--datadir=}\";; esac;"
-                    + " done",
-                "exec " + initdb + " -D \"$d\" -U postgres --auth=trust"));
+                DATADIR_FROM_ARGS,
+                initdbIntoDatadir));
     List<String> trustingHba = List.of("local all all trust", "host all all 127.0.0.1/32 trust");
     node =
         node(
@@ -83,12 +85,8 @@ class CustomBootstrapTests {
     assertThat(Files.readAllLines(node.dataDir().resolve("pg_hba.conf")))
         .isEqualTo(TestNodes.PG_HBA);
     String user =
-        PostgresClient.once(
-            "127.0.0.1",
-            node.settings().port(),
+        connectAs(
             TestNodes.REPLICATION,
-            Duration.ofSeconds(3),
-            Duration.ofSeconds(3),
             c -> {
               try (var st = c.createStatement();
                   var rs = st.executeQuery("SELECT current_user")) {
@@ -97,33 +95,17 @@ class CustomBootstrapTests {
               }
             });
     assertThat(user).isEqualTo("replicator");
-    boolean superuserLogsIn =
-        PostgresClient.once(
-            "127.0.0.1",
-            node.settings().port(),
-            TestNodes.SUPERUSER,
-            Duration.ofSeconds(3),
-            Duration.ofSeconds(3),
-            c -> c.isValid(2));
+    boolean superuserLogsIn = connectAs(TestNodes.SUPERUSER, c -> c.isValid(2));
     assertThat(superuserLogsIn).isTrue();
   }
 
   @Test
   void aMethodGivenByARelativePathRunsFromTheAgentsWorkingDirectory() throws Exception {
-    Path initdb =
-        PostgresBinariesResolver.system(
-                new CommandRunner(OsUser.resolve(PostgresTestEnvironment.osUser())))
-            .resolve(null, Map.of())
-            .initdb();
     Path method =
         TestNodes.script(
-            base,
+            cluster.base,
             "relative_method.sh",
-            String.join(
-                "\n",
-                "for a in \"$@\"; do case \"$a\" in --datadir=*) d=\"${a#--datadir=}\";; esac;"
-                    + " done",
-                "exec " + initdb + " -D \"$d\" -U postgres --auth=trust"));
+            String.join("\n", DATADIR_FROM_ARGS, initdbIntoDatadir));
     // As Patroni's users write it (e.g. "python features/backup_create.py"): relative to where
     // the agent was started.
     String relative = Path.of("").toAbsolutePath().relativize(method).toString();
@@ -145,19 +127,18 @@ class CustomBootstrapTests {
 
   @Test
   void aMethodsRecoveryConfRecoversFromTheArchiveBeforeTheClusterIsUsed() throws Exception {
-    Path archive = TestNodes.sharedDir(base, "archive");
-    Path backup = base.resolve("backup");
+    Path archive = TestNodes.sharedDir(cluster.base, "archive");
+    Path backup = cluster.base.resolve("backup");
     // The source allows more connections than the restored cluster: its WAL records that.
     PostgresController source =
-        new PostgresController(
-            TestNodes.node(base, "source", "s1")
+        cluster.controller(
+            cluster
+                .node("source", "s1")
                 .parameter("archive_mode", "on")
                 .parameter("archive_command", "cp %p " + archive + "/%f")
                 .build(),
-            scheduler);
-    source.configure(
-        io.pgregent.postgres.config.DynamicPostgresConfig.withParameters(
-            Map.of("max_connections", 40, "max_wal_senders", 5, "wal_keep_size", "64MB")));
+            io.pgregent.postgres.config.DynamicPostgresConfig.withParameters(
+                Map.of("max_connections", 40, "max_wal_senders", 5, "wal_keep_size", "64MB")));
     PostgresController restored = null;
     try {
       source.bootstrap();
@@ -165,7 +146,7 @@ class CustomBootstrapTests {
       CommandRunner runner = new CommandRunner(OsUser.resolve(PostgresTestEnvironment.osUser()));
       Path basebackup =
           PostgresBinariesResolver.system(runner).resolve(null, Map.of()).pgBasebackup();
-      Path backups = TestNodes.sharedDir(base, "backups");
+      Path backups = TestNodes.sharedDir(cluster.base, "backups");
       assertThat(
               runner
                   .run(
@@ -201,12 +182,11 @@ class CustomBootstrapTests {
                       .equals("true"));
       Path restore =
           TestNodes.script(
-              base,
+              cluster.base,
               "restore.sh",
               String.join(
                   "\n",
-                  "for a in \"$@\"; do case \"$a\" in --datadir=*) d=\"${a#--datadir=}\";; esac;"
-                      + " done",
+                  DATADIR_FROM_ARGS,
                   "cp -a " + backups.resolve("b1") + "/. \"$d\" && chmod 700 \"$d\""));
       restored =
           node(
@@ -243,15 +223,17 @@ class CustomBootstrapTests {
     }
   }
 
+  /** One connection to {@link #node} over TCP as {@code who}. */
+  private static <T> T connectAs(Credentials who, PostgresClient.ConnectionWork<T> work) {
+    Duration timeout = Duration.ofSeconds(3);
+    return PostgresClient.once("127.0.0.1", node.settings().port(), who, timeout, timeout, work);
+  }
+
   private static PostgresController node(BootstrapSettings bootstrap) {
     return node("c1", bootstrap);
   }
 
   private static PostgresController node(String name, BootstrapSettings bootstrap) {
-    PostgresController c =
-        new PostgresController(
-            TestNodes.node(base, "custom", name).bootstrap(bootstrap).build(), scheduler);
-    c.configure(TestNodes.DYNAMIC);
-    return c;
+    return cluster.controller(cluster.node("custom", name).bootstrap(bootstrap).build());
   }
 }

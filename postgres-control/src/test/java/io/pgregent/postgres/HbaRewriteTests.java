@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.pgregent.postgres.config.DynamicPostgresConfig;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,32 +25,23 @@ class HbaRewriteTests {
   private static final Duration LONG = Duration.ofSeconds(60);
   private static final String EDIT = "host all postgres 10.9.9.9/32 reject # the operator's line";
 
-  static Path base;
-  static ScheduledExecutorService scheduler;
+  static TestCluster cluster;
   static PostgresController node;
 
   @BeforeAll
   static void setUp() {
-    base = PostgresTestEnvironment.newBaseDir("regent-hba");
-    scheduler = Executors.newSingleThreadScheduledExecutor();
-    node = new PostgresController(TestNodes.node(base, "hba", "solo").build(), scheduler);
-    node.configure(TestNodes.DYNAMIC);
+    cluster = new TestCluster("regent-hba");
+    node = cluster.controller(cluster.node("hba", "solo").build());
   }
 
   @AfterAll
   static void tearDown() {
-    TestNodes.stopQuietly(node);
-    scheduler.shutdownNow();
-    PostgresTestEnvironment.deleteTree(base);
+    cluster.close();
   }
 
   @Test
   void anEditStaysUntilTheConfiguredLinesChangeOrTheServerStarts() throws Exception {
-    node.bootstrap();
-    if (!node.isRunning()) {
-      node.start();
-    }
-    await().atMost(LONG).until(() -> node.state().runState() == RunState.RUNNING);
+    TestNodes.bootstrapAndAwaitRunning(node, LONG);
     Path hba = node.dataDir().resolve("pg_hba.conf");
     assertThat(Files.readAllLines(hba)).isEqualTo(TestNodes.PG_HBA);
 

@@ -4,12 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.pgregent.postgres.config.DynamicPostgresConfig;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,39 +21,32 @@ class HotStandbyFloorTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  static Path base;
-  static ScheduledExecutorService scheduler;
+  static TestCluster cluster;
   static PostgresController primary;
   static PostgresController replica;
 
   @BeforeAll
   static void setUp() {
-    base = PostgresTestEnvironment.newBaseDir("regent-hsfloor");
-    scheduler = Executors.newSingleThreadScheduledExecutor();
-    primary = new PostgresController(TestNodes.node(base, "hsfloor", "primary").build(), scheduler);
-    replica =
-        new PostgresController(
-            TestNodes.node(base, "hsfloor", "replica").pgCtlTimeout(LONG).build(), scheduler);
-    primary.configure(
-        DynamicPostgresConfig.withParameters(
-            Map.of(
-                "max_connections",
-                40,
-                "max_worker_processes",
-                10,
-                "max_wal_senders",
-                5,
-                "wal_keep_size",
-                "64MB")));
-    replica.configure(TestNodes.DYNAMIC);
+    cluster = new TestCluster("regent-hsfloor");
+    primary =
+        cluster.controller(
+            cluster.node("hsfloor", "primary").build(),
+            DynamicPostgresConfig.withParameters(
+                Map.of(
+                    "max_connections",
+                    40,
+                    "max_worker_processes",
+                    10,
+                    "max_wal_senders",
+                    5,
+                    "wal_keep_size",
+                    "64MB")));
+    replica = cluster.controller(cluster.node("hsfloor", "replica").pgCtlTimeout(LONG).build());
   }
 
   @AfterAll
   static void tearDown() {
-    TestNodes.stopQuietly(replica);
-    TestNodes.stopQuietly(primary);
-    scheduler.shutdownNow();
-    PostgresTestEnvironment.deleteTree(base);
+    cluster.close();
   }
 
   @Test
@@ -68,14 +57,7 @@ class HotStandbyFloorTests {
 
     replica.start();
 
-    await()
-        .atMost(LONG)
-        .untilAsserted(
-            () -> {
-              LocalPostgresState s = replica.state();
-              assertThat(s.runState()).isEqualTo(RunState.RUNNING);
-              assertThat(s.server().orElseThrow().inRecovery()).isTrue();
-            });
+    TestNodes.awaitRunningStandby(replica, LONG);
     assertThat(replica.client().queryStrings("SHOW max_connections")).containsExactly("40");
     assertThat(replica.client().queryStrings("SHOW max_worker_processes")).containsExactly("10");
 

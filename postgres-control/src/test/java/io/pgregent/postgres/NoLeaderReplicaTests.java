@@ -1,10 +1,8 @@
 package io.pgregent.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.pgregent.postgres.config.ReplicaMethod;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import io.pgregent.testsupport.postgres.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,8 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,23 +25,20 @@ class NoLeaderReplicaTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  static Path base;
+  static TestCluster cluster;
   static Path out;
-  static ScheduledExecutorService scheduler;
   static PostgresController source;
   static PostgresController restored;
 
   @BeforeAll
   static void setUp() {
-    base = PostgresTestEnvironment.newBaseDir("regent-no-leader");
-    out = TestNodes.sharedDir(base, "out");
-    scheduler = Executors.newSingleThreadScheduledExecutor();
-    source = new PostgresController(TestNodes.node(base, "noleader", "source").build(), scheduler);
-    source.configure(TestNodes.DYNAMIC);
+    cluster = new TestCluster("regent-no-leader");
+    out = TestNodes.sharedDir(cluster.base, "out");
+    source = cluster.controller(cluster.node("noleader", "source").build());
     // The "backup" the restore method fetches: a base backup of a server outside the cluster.
     Path restore =
         TestNodes.script(
-            base,
+            cluster.base,
             "restore.sh",
             String.join(
                 "\n",
@@ -68,7 +61,7 @@ class NoLeaderReplicaTests {
                     + TestNodes.REPLICATION.username()
                     + " -X stream -w"));
     // The data directory's parent belongs to PostgreSQL's OS user, as in a packaged install.
-    Path owned = base.resolve("owned");
+    Path owned = cluster.base.resolve("owned");
     try {
       java.nio.file.Files.createDirectories(owned);
     } catch (java.io.IOException e) {
@@ -76,11 +69,11 @@ class NoLeaderReplicaTests {
     }
     source.osUser().chown(owned);
     Path needsLeader =
-        TestNodes.script(base, "needs_leader.sh", "touch " + out.resolve("needs_leader"));
+        TestNodes.script(cluster.base, "needs_leader.sh", "touch " + out.resolve("needs_leader"));
     // Fails half-way: what it leaves must not reach the next method.
     Path partial =
         TestNodes.script(
-            base,
+            cluster.base,
             "partial.sh",
             String.join(
                 "\n",
@@ -88,8 +81,9 @@ class NoLeaderReplicaTests {
                 "mkdir -p \"$d\" && touch \"$d/half-restored\"",
                 "exit 1"));
     restored =
-        new PostgresController(
-            TestNodes.node(base, "noleader", "restored")
+        cluster.controller(
+            cluster
+                .node("noleader", "restored")
                 .dataDir(owned.resolve("restored"))
                 .createReplicaMethods(List.of("needs_leader", "partial", "restore", "basebackup"))
                 .replicaMethods(
@@ -107,17 +101,12 @@ class NoLeaderReplicaTests {
                             false,
                             true,
                             Map.of("target", "latest"))))
-                .build(),
-            scheduler);
-    restored.configure(TestNodes.DYNAMIC);
+                .build());
   }
 
   @AfterAll
   static void tearDown() {
-    TestNodes.stopQuietly(restored);
-    TestNodes.stopQuietly(source);
-    scheduler.shutdownNow();
-    PostgresTestEnvironment.deleteTree(base);
+    cluster.close();
   }
 
   @Test
@@ -143,14 +132,7 @@ class NoLeaderReplicaTests {
     assertThat(Files.readString(restored.dataDir().resolve("postgresql.conf")))
         .doesNotContain("port=" + source.settings().port());
     restored.start();
-    await()
-        .atMost(LONG)
-        .untilAsserted(
-            () -> {
-              LocalPostgresState s = restored.state();
-              assertThat(s.runState()).isEqualTo(RunState.RUNNING);
-              assertThat(s.server().orElseThrow().inRecovery()).isTrue();
-            });
+    TestNodes.awaitRunningStandby(restored, LONG);
     assertThat(restored.state().systemIdentifier()).isEqualTo(source.state().systemIdentifier());
   }
 }

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.pgregent.postgres.config.Callbacks;
 import io.pgregent.postgres.config.DynamicPostgresConfig;
 import io.pgregent.postgres.config.PostgresSettings;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,34 +35,34 @@ class ProcessControlTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  static Path base;
+  static TestCluster cluster;
   static Path out;
-  static ScheduledExecutorService scheduler;
   static PostgresSettings settings;
   static PostgresController node;
 
   @BeforeAll
   static void setUp() {
-    base = PostgresTestEnvironment.newBaseDir("regent-process");
-    out = TestNodes.sharedDir(base, "out");
-    scheduler = Executors.newSingleThreadScheduledExecutor();
+    cluster = new TestCluster("regent-process");
+    out = TestNodes.sharedDir(cluster.base, "out");
     Path callback =
-        TestNodes.script(base, "callback.sh", "echo \"$1 $2 $3\" >> " + out.resolve("callbacks"));
+        TestNodes.script(
+            cluster.base, "callback.sh", "echo \"$1 $2 $3\" >> " + out.resolve("callbacks"));
     // pre_promote fails only while a test asks it to, so that a demoted node can be promoted back.
     Path prePromote =
         TestNodes.script(
-            base, "pre_promote.sh", "if [ -e " + prePromoteFails() + " ]; then exit 3; fi");
+            cluster.base, "pre_promote.sh", "if [ -e " + prePromoteFails() + " ]; then exit 3; fi");
     Path beforeStop =
-        TestNodes.script(base, "before_stop.sh", "echo stopping >> " + out.resolve("before_stop"));
+        TestNodes.script(
+            cluster.base, "before_stop.sh", "echo stopping >> " + out.resolve("before_stop"));
     String cb = callback.toString();
     settings =
-        TestNodes.node(base, "pgctl", "solo")
+        cluster
+            .node("pgctl", "solo")
             .callbacks(new Callbacks(cb, cb, cb, cb, cb))
             .prePromote(prePromote.toString())
             .beforeStop(beforeStop.toString())
             .build();
-    node = new PostgresController(settings, scheduler);
-    node.configure(TestNodes.DYNAMIC);
+    node = cluster.controller(settings);
     node.bootstrap();
   }
 
@@ -98,9 +95,7 @@ class ProcessControlTests {
 
   @AfterAll
   static void tearDown() {
-    TestNodes.stopQuietly(node);
-    scheduler.shutdownNow();
-    PostgresTestEnvironment.deleteTree(base);
+    cluster.close();
   }
 
   private static List<String> callbacks() throws Exception {
@@ -167,7 +162,7 @@ class ProcessControlTests {
   @Test
   void aSecondControllerAdoptsTheRunningPostmasterInsteadOfStartingAnother() {
     long pid = node.state().postmasterPid();
-    try (PostgresController again = new PostgresController(settings, scheduler)) {
+    try (PostgresController again = new PostgresController(settings, cluster.scheduler)) {
       again.configure(TestNodes.DYNAMIC);
       assertThat(again.state().runState()).isEqualTo(RunState.RUNNING);
       assertThat(again.state().postmasterPid()).isEqualTo(pid);
@@ -239,7 +234,7 @@ class ProcessControlTests {
     assertThat(crashed.runState()).isEqualTo(RunState.CRASHED);
     assertThat(crashed.postmasterPid()).isZero();
     // An agent started after the crash sees the stale postmaster.pid.
-    try (PostgresController fresh = new PostgresController(settings, scheduler)) {
+    try (PostgresController fresh = new PostgresController(settings, cluster.scheduler)) {
       assertThat(fresh.state().runState()).isEqualTo(RunState.CRASHED);
     }
 

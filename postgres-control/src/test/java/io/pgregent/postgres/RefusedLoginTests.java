@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,34 +22,26 @@ class RefusedLoginTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  static Path base;
-  static ScheduledExecutorService scheduler;
+  static TestCluster cluster;
   static PostgresController node;
 
   @BeforeAll
   static void setUp() {
-    base = PostgresTestEnvironment.newBaseDir("regent-refused");
-    scheduler = Executors.newSingleThreadScheduledExecutor();
+    cluster = new TestCluster("regent-refused");
     // A pool waiting out connect + query timeout would take 32 s per read.
     node =
-        new PostgresController(
-            TestNodes.node(base, "refused", "solo")
+        cluster.controller(
+            cluster
+                .node("refused", "solo")
                 .connectTimeout(Duration.ofSeconds(30))
                 .queryTimeout(Duration.ofSeconds(2))
-                .build(),
-            scheduler);
-    node.configure(TestNodes.DYNAMIC);
-    node.bootstrap();
-    if (!node.isRunning()) {
-      node.start();
-    }
+                .build());
+    TestNodes.bootstrapAndAwaitRunning(node, LONG);
   }
 
   @AfterAll
   static void tearDown() {
-    TestNodes.stopQuietly(node);
-    scheduler.shutdownNow();
-    PostgresTestEnvironment.deleteTree(base);
+    cluster.close();
   }
 
   @Test

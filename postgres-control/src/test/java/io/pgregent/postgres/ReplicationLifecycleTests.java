@@ -10,7 +10,6 @@ import io.pgregent.postgres.config.Callbacks;
 import io.pgregent.postgres.config.DynamicPostgresConfig;
 import io.pgregent.postgres.config.ReplicaMethod;
 import io.pgregent.postgres.status.ReplicationRow;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,30 +32,32 @@ class ReplicationLifecycleTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  static Path base;
+  static TestCluster cluster;
   static Path out;
-  static ScheduledExecutorService scheduler;
   static PostgresController node1;
   static PostgresController node2;
 
   @BeforeAll
   static void setUp() throws Exception {
-    base = PostgresTestEnvironment.newBaseDir("regent-lifecycle");
-    out = TestNodes.sharedDir(base, "out");
-    scheduler = Executors.newSingleThreadScheduledExecutor();
+    cluster = new TestCluster("regent-lifecycle");
+    out = TestNodes.sharedDir(cluster.base, "out");
     Path postBootstrap =
         TestNodes.script(
-            base,
+            cluster.base,
             "post_bootstrap.sh",
             "echo \"$1 $PGPASSFILE\" > " + out.resolve("post_bootstrap"));
     Path callback =
-        TestNodes.script(base, "callback.sh", "echo \"$1 $2 $3\" >> " + out.resolve("callbacks"));
+        TestNodes.script(
+            cluster.base, "callback.sh", "echo \"$1 $2 $3\" >> " + out.resolve("callbacks"));
     Path failingMethod =
         TestNodes.script(
-            base, "failing_method.sh", "echo \"$@\" > " + out.resolve("method") + "; exit 1");
+            cluster.base,
+            "failing_method.sh",
+            "echo \"$@\" > " + out.resolve("method") + "; exit 1");
     node1 =
-        new PostgresController(
-            TestNodes.node(base, "lifecycle", "node1")
+        cluster.controller(
+            cluster
+                .node("lifecycle", "node1")
                 .usePgRewind(true)
                 .pgIdent(List.of("regent_map root postgres"))
                 .bootstrap(
@@ -67,28 +66,22 @@ class ReplicationLifecycleTests {
                         List.of(),
                         postBootstrap.toString(),
                         null))
-                .build(),
-            scheduler);
+                .build());
     node2 =
-        new PostgresController(
-            TestNodes.node(base, "lifecycle", "node-2.b")
+        cluster.controller(
+            cluster
+                .node("lifecycle", "node-2.b")
                 .usePgRewind(true)
                 .callbacks(new Callbacks(null, null, null, null, callback.toString()))
                 .createReplicaMethods(List.of("failing", "basebackup"))
                 .replicaMethods(
                     Map.of("failing", ReplicaMethod.of("failing", failingMethod.toString())))
-                .build(),
-            scheduler);
-    node1.configure(DYNAMIC);
-    node2.configure(DYNAMIC);
+                .build());
   }
 
   @AfterAll
   static void tearDown() {
-    TestNodes.stopQuietly(node2);
-    TestNodes.stopQuietly(node1);
-    scheduler.shutdownNow();
-    PostgresTestEnvironment.deleteTree(base);
+    cluster.close();
   }
 
   /** The steps build on each other: each starts from the cluster the one before left. */
@@ -190,7 +183,7 @@ class ReplicationLifecycleTests {
         .atMost(LONG)
         .untilAsserted(
             () ->
-                assertThat(node2.client().queryStrings("SELECT v FROM t ORDER BY v"))
+                assertThat(TestNodes.rowsOfT(node2))
                     .containsExactly("after clone", "before clone"));
     LocalPostgresState replica = node2.state();
     assertThat(replica.role()).isEqualTo(PostgresRole.REPLICA);
@@ -254,11 +247,8 @@ class ReplicationLifecycleTests {
         .atMost(LONG)
         .untilAsserted(
             () -> {
-              assertThat(node2.state().replication())
-                  .extracting(ReplicationRow::applicationName, ReplicationRow::state)
-                  .containsExactly(org.assertj.core.groups.Tuple.tuple("node1", "streaming"));
-              assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
-                  .contains("on node2");
+              TestNodes.assertStreamsOnlyTo(node2, "node1");
+              assertThat(TestNodes.rowsOfT(node1)).contains("on node2");
             });
     LocalPostgresState state = node1.state();
     assertThat(state.role()).isEqualTo(PostgresRole.REPLICA);
@@ -271,9 +261,7 @@ class ReplicationLifecycleTests {
     await()
         .atMost(LONG)
         .untilAsserted(
-            () ->
-                assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
-                    .contains("streamed on timeline 2"));
+            () -> assertThat(TestNodes.rowsOfT(node1)).contains("streamed on timeline 2"));
     assertThat(node1.client().queryStrings("SELECT timeline_id::text FROM pg_control_checkpoint()"))
         .containsExactly("1");
 
@@ -324,7 +312,7 @@ class ReplicationLifecycleTests {
         .atMost(LONG)
         .untilAsserted(
             () ->
-                assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
+                assertThat(TestNodes.rowsOfT(node1))
                     .contains("kept on node2")
                     .doesNotContain("lost on node1"));
     LocalPostgresState state = node1.state();
@@ -355,7 +343,7 @@ class ReplicationLifecycleTests {
         .atMost(LONG)
         .untilAsserted(
             () ->
-                assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
+                assertThat(TestNodes.rowsOfT(node1))
                     .contains("kept on node2", "after the standby crashed"));
     assertThat(node1.state().role()).isEqualTo(PostgresRole.REPLICA);
   }

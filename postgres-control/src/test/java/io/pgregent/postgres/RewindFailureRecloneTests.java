@@ -3,11 +3,7 @@ package io.pgregent.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgregent.postgres.config.PostgresSettings;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,24 +18,21 @@ class RewindFailureRecloneTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  static Path base;
-  static ScheduledExecutorService scheduler;
+  static TestCluster cluster;
   static PostgresController leader;
   static PostgresController stray;
 
   @BeforeAll
   static void setUp() {
-    base = PostgresTestEnvironment.newBaseDir("regent-reclone");
-    scheduler = Executors.newSingleThreadScheduledExecutor();
-    leader = new PostgresController(TestNodes.node(base, "reclone", "leader").build(), scheduler);
+    cluster = new TestCluster("regent-reclone");
+    leader = cluster.controller(cluster.node("reclone", "leader").build());
     PostgresSettings straySettings =
-        TestNodes.node(base, "reclone", "stray")
+        cluster
+            .node("reclone", "stray")
             .usePgRewind(true)
             .removeDataDirectoryOnRewindFailure(true)
             .build();
-    stray = new PostgresController(straySettings, scheduler);
-    leader.configure(TestNodes.DYNAMIC);
-    stray.configure(TestNodes.DYNAMIC);
+    stray = cluster.controller(straySettings);
     leader.bootstrap();
     stray.bootstrap();
     stray.stop(StopMode.FAST, LONG);
@@ -47,10 +40,7 @@ class RewindFailureRecloneTests {
 
   @AfterAll
   static void tearDown() {
-    TestNodes.stopQuietly(stray);
-    TestNodes.stopQuietly(leader);
-    scheduler.shutdownNow();
-    PostgresTestEnvironment.deleteTree(base);
+    cluster.close();
   }
 
   @Test

@@ -1,8 +1,13 @@
 package io.pgregent.postgres;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
+
 import io.pgregent.postgres.config.Credentials;
 import io.pgregent.postgres.config.DynamicPostgresConfig;
 import io.pgregent.postgres.config.PostgresSettings;
+import io.pgregent.postgres.status.ReplicationRow;
 import io.pgregent.testsupport.FreePorts;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.io.IOException;
@@ -54,6 +59,39 @@ final class TestNodes {
         .pgCtlTimeout(Duration.ofSeconds(60))
         .connectTimeout(Duration.ofSeconds(3))
         .queryTimeout(Duration.ofSeconds(2));
+  }
+
+  /** Bootstraps {@code c}, starts it if bootstrapping left it stopped, and waits until it runs. */
+  static void bootstrapAndAwaitRunning(PostgresController c, Duration atMost) {
+    c.bootstrap();
+    if (!c.isRunning()) {
+      c.start();
+    }
+    await().atMost(atMost).until(() -> c.state().runState() == RunState.RUNNING);
+  }
+
+  /** Waits until {@code c} runs as a standby. */
+  static void awaitRunningStandby(PostgresController c, Duration atMost) {
+    await()
+        .atMost(atMost)
+        .untilAsserted(
+            () -> {
+              LocalPostgresState s = c.state();
+              assertThat(s.runState()).isEqualTo(RunState.RUNNING);
+              assertThat(s.server().orElseThrow().inRecovery()).isTrue();
+            });
+  }
+
+  /** {@code primary} reports one standby, {@code standby}, and it is streaming. */
+  static void assertStreamsOnlyTo(PostgresController primary, String standby) {
+    assertThat(primary.state().replication())
+        .extracting(ReplicationRow::applicationName, ReplicationRow::state)
+        .containsExactly(tuple(standby, "streaming"));
+  }
+
+  /** The values in the tests' table {@code t} on {@code c}, in order. */
+  static List<String> rowsOfT(PostgresController c) {
+    return c.client().queryStrings("SELECT v FROM t ORDER BY v");
   }
 
   static LeaderConnection leaderOf(PostgresController c) {

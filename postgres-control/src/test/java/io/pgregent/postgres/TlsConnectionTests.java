@@ -9,7 +9,6 @@ import static org.awaitility.Awaitility.await;
 import io.pgregent.postgres.config.Credentials;
 import io.pgregent.postgres.status.PostgresClient;
 import io.pgregent.postgres.status.PostgresQueryException;
-import io.pgregent.postgres.status.ReplicationRow;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,32 +43,23 @@ class TlsConnectionTests {
           "hostssl all all 127.0.0.1/32 scram-sha-256 clientcert=verify-ca",
           "hostssl replication all 127.0.0.1/32 scram-sha-256 clientcert=verify-ca");
 
-  static Path base;
+  static TestCluster cluster;
   static Path certs;
-  static ScheduledExecutorService scheduler;
   static PostgresController node1;
   static PostgresController node2;
 
   @BeforeAll
   static void setUp() throws Exception {
-    base = PostgresTestEnvironment.newBaseDir("regent-tls");
-    certs = Files.createDirectories(base.resolve("certs"));
+    cluster = new TestCluster("regent-tls");
+    certs = Files.createDirectories(cluster.base.resolve("certs"));
     makeCertificates(certs);
-    scheduler = Executors.newSingleThreadScheduledExecutor();
-    node1 = new PostgresController(tlsNode("node1").build(), scheduler);
-    node2 = new PostgresController(tlsNode("node2").build(), scheduler);
-    node1.configure(DYNAMIC);
-    node2.configure(DYNAMIC);
+    node1 = cluster.controller(tlsNode("node1").build());
+    node2 = cluster.controller(tlsNode("node2").build());
   }
 
   @AfterAll
   static void tearDown() {
-    TestNodes.stopQuietly(node2);
-    TestNodes.stopQuietly(node1);
-    if (scheduler != null) {
-      scheduler.shutdownNow();
-    }
-    PostgresTestEnvironment.deleteTree(base);
+    cluster.close();
   }
 
   /** Patroni's acceptance settings: one CA, PEM keys, verify-ca for every entry. */
@@ -87,7 +75,8 @@ class TlsConnectionTests {
   }
 
   static io.pgregent.postgres.config.PostgresSettings.Builder tlsNode(String name) {
-    return TestNodes.node(base, "tls", name)
+    return cluster
+        .node("tls", name)
         .usePgRewind(true)
         .superuser(withClientCertificate(TestNodes.SUPERUSER))
         .replication(withClientCertificate(TestNodes.REPLICATION))
@@ -140,21 +129,7 @@ class TlsConnectionTests {
     openssl(certs, "genrsa", "-traditional", "-out", "legacy.rsa", "2048");
     openssl(
         certs, "req", "-new", "-key", "legacy.rsa", "-subj", "/CN=postgres", "-out", "legacy.csr");
-    openssl(
-        certs,
-        "x509",
-        "-req",
-        "-days",
-        "2",
-        "-in",
-        "legacy.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "legacy.crt");
+    signWithCa(certs, "legacy");
     Files.copy(certs.resolve("legacy.rsa"), certs.resolve("legacy.key"));
     assertThat(Files.readString(certs.resolve("legacy.key"), StandardCharsets.US_ASCII))
         .startsWith("-----BEGIN RSA PRIVATE KEY-----");
@@ -190,11 +165,8 @@ class TlsConnectionTests {
         .atMost(LONG)
         .untilAsserted(
             () -> {
-              assertThat(node1.state().replication())
-                  .extracting(ReplicationRow::applicationName, ReplicationRow::state)
-                  .containsExactly(org.assertj.core.groups.Tuple.tuple("node2", "streaming"));
-              assertThat(node2.client().queryStrings("SELECT v FROM t ORDER BY v"))
-                  .containsExactly("after clone", "before clone");
+              TestNodes.assertStreamsOnlyTo(node1, "node2");
+              assertThat(TestNodes.rowsOfT(node2)).containsExactly("after clone", "before clone");
             });
     assertThat(
             node1
@@ -222,12 +194,10 @@ class TlsConnectionTests {
         .atMost(LONG)
         .untilAsserted(
             () -> {
-              assertThat(node1.client().queryStrings("SELECT v FROM t ORDER BY v"))
+              assertThat(TestNodes.rowsOfT(node1))
                   .contains("kept on node2")
                   .doesNotContain("lost on node1");
-              assertThat(node2.state().replication())
-                  .extracting(ReplicationRow::applicationName, ReplicationRow::state)
-                  .containsExactly(org.assertj.core.groups.Tuple.tuple("node1", "streaming"));
+              TestNodes.assertStreamsOnlyTo(node2, "node1");
             });
   }
 
@@ -235,7 +205,8 @@ class TlsConnectionTests {
   void useUnixSocketConnectsTheSuperuserThroughTheSocketDirectory() {
     PostgresController node3 =
         new PostgresController(
-            TestNodes.node(base, "tls", "node3")
+            cluster
+                .node("tls", "node3")
                 .useUnixSocket(true)
                 .pgHba(
                     List.of(
@@ -244,11 +215,11 @@ class TlsConnectionTests {
                         "host all all 127.0.0.1/32 scram-sha-256",
                         "host replication all 127.0.0.1/32 scram-sha-256"))
                 .build(),
-            scheduler);
+            cluster.scheduler);
     try {
       node3.configure(DYNAMIC);
       assertThat(node3.settings().localSocketDirectory())
-          .contains(base.resolve("node3-sock").toAbsolutePath());
+          .contains(cluster.base.resolve("node3-sock").toAbsolutePath());
 
       node3.bootstrap();
 
@@ -318,21 +289,7 @@ class TlsConnectionTests {
           who + ".key",
           "-out",
           who + ".csr");
-      openssl(
-          dir,
-          "x509",
-          "-req",
-          "-days",
-          "2",
-          "-in",
-          who + ".csr",
-          "-CA",
-          "ca.crt",
-          "-CAkey",
-          "ca.key",
-          "-CAcreateserial",
-          "-out",
-          who + ".crt");
+      signWithCa(dir, who);
     }
     assertThat(Files.readString(dir.resolve("client.key"), StandardCharsets.US_ASCII))
         .startsWith("-----BEGIN PRIVATE KEY-----");
@@ -348,6 +305,25 @@ class TlsConnectionTests {
       Files.setPosixFilePermissions(dir.resolve(pub), PosixFilePermissions.fromString("rw-r--r--"));
     }
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  /** Signs {@code name}.csr with the test CA in {@code dir} into {@code name}.crt. */
+  private static void signWithCa(Path dir, String name) throws IOException, InterruptedException {
+    openssl(
+        dir,
+        "x509",
+        "-req",
+        "-days",
+        "2",
+        "-in",
+        name + ".csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        name + ".crt");
   }
 
   private static void openssl(Path dir, String... args) throws IOException, InterruptedException {

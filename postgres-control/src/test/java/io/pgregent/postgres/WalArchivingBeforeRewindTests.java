@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgregent.postgres.config.PostgresSettings;
 import io.pgregent.testsupport.FreePorts;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,25 +25,23 @@ class WalArchivingBeforeRewindTests {
 
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  static Path base;
+  static TestCluster cluster;
   static Path archive;
-  static ScheduledExecutorService scheduler;
   static PostgresSettings failingArchive;
   static PostgresController node;
 
   @BeforeAll
   static void setUp() {
-    base = PostgresTestEnvironment.newBaseDir("regent-archive");
-    archive = TestNodes.sharedDir(base, "archive");
-    scheduler = Executors.newSingleThreadScheduledExecutor();
+    cluster = new TestCluster("regent-archive");
+    archive = TestNodes.sharedDir(cluster.base, "archive");
     failingArchive =
-        TestNodes.node(base, "archiving", "old-primary")
+        cluster
+            .node("archiving", "old-primary")
             .usePgRewind(true)
             .parameter("archive_mode", "on")
             .parameter("archive_command", "false")
             .build();
-    node = new PostgresController(failingArchive, scheduler);
-    node.configure(TestNodes.DYNAMIC);
+    node = cluster.controller(failingArchive);
     node.bootstrap();
     node.client().execute("CREATE TABLE t AS SELECT generate_series(1, 1000) AS v");
     node.client().queryStrings("SELECT pg_switch_wal()::text");
@@ -57,9 +52,7 @@ class WalArchivingBeforeRewindTests {
 
   @AfterAll
   static void tearDown() {
-    TestNodes.stopQuietly(node);
-    scheduler.shutdownNow();
-    PostgresTestEnvironment.deleteTree(base);
+    cluster.close();
   }
 
   private static List<String> statusFiles(String suffix) throws Exception {
@@ -75,7 +68,7 @@ class WalArchivingBeforeRewindTests {
     PostgresSettings working =
         failingArchive.toBuilder().parameter("archive_command", "cp %p " + archive + "/%f").build();
     LeaderConnection nobodyListens = new LeaderConnection("gone", "127.0.0.1", FreePorts.next());
-    try (PostgresController c = new PostgresController(working, scheduler)) {
+    try (PostgresController c = new PostgresController(working, cluster.scheduler)) {
       c.configure(TestNodes.DYNAMIC);
 
       assertThatThrownBy(() -> c.rewind(nobodyListens, LONG))

@@ -44,19 +44,26 @@ class SwitchoverProgressTests {
   static final Failover TO_PG2 = new Failover("pg0", "pg2", null, 3);
   static final Failover CLEARED = new Failover(null, null, null, 4);
 
+  /** pg0 leads pg1 and pg2 on timeline 1, no request in the store. */
+  static final ClusterView PG0_LEADS_THREE =
+      view(
+          "pg0",
+          null,
+          "pg0:primary:running:1",
+          "pg1:replica:streaming:1",
+          "pg2:replica:streaming:1");
+
+  /** pg0 leads pg1 on timeline 1, no request in the store. */
+  static final ClusterView PG0_LEADS_TWO =
+      view("pg0", null, "pg0:primary:running:1", "pg1:replica:streaming:1");
+
   static List<Step> steps(List<Update> updates) {
     return updates.stream().map(Update::step).toList();
   }
 
   @Test
   void aSwitchoverIsFollowedStepByStepFromTheStore() {
-    ClusterView before =
-        view(
-            "pg0",
-            null,
-            "pg0:primary:running:1",
-            "pg1:replica:streaming:1",
-            "pg2:replica:streaming:1");
+    ClusterView before = PG0_LEADS_THREE;
     SwitchoverProgress p = new SwitchoverProgress("switchover", before, "pg2");
     assertThat(p.observe(before)).isEmpty();
     assertThat(p.pending()).contains(Step.REQUESTED);
@@ -131,20 +138,18 @@ class SwitchoverProgressTests {
 
   @Test
   void stepsMissedBetweenTwoReadsAreImpliedByTheLaterOnes() {
-    ClusterView before = view("pg0", null, "pg0:primary:running:1", "pg1:replica:streaming:1");
+    ClusterView before = PG0_LEADS_TWO;
     SwitchoverProgress p = new SwitchoverProgress("switchover", before, null);
-    List<Update> all =
-        p.observe(view("pg1", CLEARED, "pg0:replica:streaming:2", "pg1:primary:running:2"));
+    ClusterView after = view("pg1", CLEARED, "pg0:replica:streaming:2", "pg1:primary:running:2");
+    List<Update> all = p.observe(after);
     assertThat(steps(all)).containsExactly(Step.values());
     assertThat(all.get(1).message()).isEqualTo("pg1 (chosen by pg0)");
-    assertThat(p.settled(view("pg1", CLEARED, "pg0:replica:streaming:2", "pg1:primary:running:2")))
-        .map(Outcome::result)
-        .contains(Result.SUCCESS);
+    assertThat(p.settled(after)).map(Outcome::result).contains(Result.SUCCESS);
   }
 
   @Test
   void aLeaderThatClearsTheRequestAndKeepsTheLockFailsTheOperation() {
-    ClusterView before = view("pg0", null, "pg0:primary:running:1", "pg1:replica:streaming:1");
+    ClusterView before = PG0_LEADS_TWO;
     SwitchoverProgress p = new SwitchoverProgress("switchover", before, "pg1");
     p.observe(view("pg0", new Failover("pg0", "pg1", null, 2), "pg0:primary:running:1"));
     ClusterView cleared = view("pg0", CLEARED, "pg0:primary:running:1", "pg1:replica:streaming:1");
@@ -157,7 +162,7 @@ class SwitchoverProgressTests {
 
   @Test
   void aRequestNotYetSeenIsNotAFailure() {
-    ClusterView before = view("pg0", null, "pg0:primary:running:1", "pg1:replica:streaming:1");
+    ClusterView before = PG0_LEADS_TWO;
     SwitchoverProgress p = new SwitchoverProgress("switchover", before, "pg1");
     p.observe(before);
     assertThat(p.settled(before)).isEmpty();
@@ -171,7 +176,7 @@ class SwitchoverProgressTests {
 
   @Test
   void aFailoverFromAKilledLeaderEndsWhenTheOldLeaderHasNoMemberKey() {
-    ClusterView before = view("pg0", null, "pg0:primary:running:1", "pg1:replica:streaming:1");
+    ClusterView before = PG0_LEADS_TWO;
     SwitchoverProgress p = new SwitchoverProgress("failover", before, "pg1");
     ClusterView after = view("pg1", CLEARED, "pg1:primary:running:2");
     p.observe(after);
@@ -186,13 +191,7 @@ class SwitchoverProgressTests {
 
   @Test
   void anotherMemberThanTheCandidateIsNamedAsSuch() {
-    ClusterView before =
-        view(
-            "pg0",
-            null,
-            "pg0:primary:running:1",
-            "pg1:replica:streaming:1",
-            "pg2:replica:streaming:1");
+    ClusterView before = PG0_LEADS_THREE;
     SwitchoverProgress p = new SwitchoverProgress("switchover", before, "pg2");
     ClusterView after =
         view(

@@ -2,10 +2,15 @@ package io.pgregent.core.dcs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class DcsSectionsTests {
 
@@ -49,31 +54,24 @@ class DcsSectionsTests {
     assertThat(timings.retryTimeout().toSeconds()).isEqualTo(9);
   }
 
-  @Test
-  void missingOrInvalidKeysAreNamed() {
-    assertThatThrownBy(() -> DcsSections.identity(Map.of("name", "pg0")::get))
-        .hasMessageStartingWith("scope");
-    assertThatThrownBy(() -> DcsSections.identity(Map.of("scope", "s")::get))
-        .hasMessageStartingWith("name");
-    assertThatThrownBy(
-            () ->
-                DcsSections.identity(
-                    Map.of("scope", "s", "name", "n", "bootstrap.dcs.ttl", "soon")::get))
-        .hasMessageStartingWith("bootstrap.dcs.ttl");
-    assertThatThrownBy(
-            () ->
-                DcsSections.identity(
-                    Map.of("scope", "s", "name", "n", "bootstrap.dcs.ttl", "1")::get))
-        .hasMessageStartingWith("bootstrap.dcs.ttl");
-    assertThatThrownBy(
-            () ->
-                DcsSections.identity(
-                    Map.of("scope", "s", "name", "n", "bootstrap.dcs.retry_timeout", "-3")::get))
-        .hasMessageStartingWith("bootstrap.dcs.retry_timeout");
-    assertThatThrownBy(
-            () ->
-                DcsSections.identity(
-                    Map.of("scope", "s", "name", "n", "bootstrap.dcs.loop_wait", "x")::get))
-        .hasMessageStartingWith("bootstrap.dcs.loop_wait");
+  static Stream<Arguments> missingOrInvalidKeys() {
+    return Stream.of(
+        arguments(Map.of("name", "pg0"), "scope"),
+        arguments(Map.of("scope", "s"), "name"),
+        arguments(
+            Map.of("scope", "s", "name", "n", "bootstrap.dcs.ttl", "soon"), "bootstrap.dcs.ttl"),
+        arguments(Map.of("scope", "s", "name", "n", "bootstrap.dcs.ttl", "1"), "bootstrap.dcs.ttl"),
+        arguments(
+            Map.of("scope", "s", "name", "n", "bootstrap.dcs.retry_timeout", "-3"),
+            "bootstrap.dcs.retry_timeout"),
+        arguments(
+            Map.of("scope", "s", "name", "n", "bootstrap.dcs.loop_wait", "x"),
+            "bootstrap.dcs.loop_wait"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("missingOrInvalidKeys")
+  void missingOrInvalidKeysAreNamed(Map<String, String> props, String key) {
+    assertThatThrownBy(() -> DcsSections.identity(props::get)).hasMessageStartingWith(key);
   }
 }

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * One member's client of an {@link InMemoryStore}, laid out as Patroni's keys under {@link
@@ -117,47 +118,47 @@ public final class InMemoryDcs implements Dcs {
 
   @Override
   public synchronized boolean tryAcquire() {
-    synchronized (store) {
-      store.check(member);
-      String key = path.key(ClusterKey.LEADER);
-      long id = currentLease();
-      if (store.compareAndPut(key, 0, member, id) > 0) {
-        return true;
-      }
-      return store.get(key).map(e -> e.value().equals(member) && e.lease() == id).orElse(false);
-    }
+    return reach(
+        () -> {
+          String key = path.key(ClusterKey.LEADER);
+          long id = currentLease();
+          if (store.compareAndPut(key, 0, member, id) > 0) {
+            return true;
+          }
+          return store.get(key).map(e -> e.value().equals(member) && e.lease() == id).orElse(false);
+        });
   }
 
   @Override
   public synchronized boolean refresh() {
-    synchronized (store) {
-      store.check(member);
-      String key = path.key(ClusterKey.LEADER);
-      long id = currentLease();
-      var current = store.get(key);
-      if (current.isEmpty()) {
-        return store.compareAndPut(key, 0, member, id) > 0;
-      }
-      if (!current.get().value().equals(member)) {
-        return false;
-      }
-      if (current.get().lease() != id) {
-        store.put(key, member, id);
-      }
-      return true;
-    }
+    return reach(
+        () -> {
+          String key = path.key(ClusterKey.LEADER);
+          long id = currentLease();
+          var current = store.get(key);
+          if (current.isEmpty()) {
+            return store.compareAndPut(key, 0, member, id) > 0;
+          }
+          if (!current.get().value().equals(member)) {
+            return false;
+          }
+          if (current.get().lease() != id) {
+            store.put(key, member, id);
+          }
+          return true;
+        });
   }
 
   @Override
   public synchronized boolean release() {
-    synchronized (store) {
-      store.check(member);
-      String key = path.key(ClusterKey.LEADER);
-      var current = store.get(key);
-      return current.isPresent()
-          && current.get().value().equals(member)
-          && store.compareAndDelete(key, current.get().version());
-    }
+    return reach(
+        () -> {
+          String key = path.key(ClusterKey.LEADER);
+          var current = store.get(key);
+          return current.isPresent()
+              && current.get().value().equals(member)
+              && store.compareAndDelete(key, current.get().version());
+        });
   }
 
   // ---- other keys ----
@@ -183,34 +184,34 @@ public final class InMemoryDcs implements Dcs {
 
   @Override
   public synchronized void deleteMember() {
-    synchronized (store) {
-      store.check(member);
-      store.delete(path.memberKey(member));
-      lastMemberValue = null;
-    }
+    reach(
+        () -> {
+          store.delete(path.memberKey(member));
+          lastMemberValue = null;
+          return null;
+        });
   }
 
   @Override
   public boolean compareAndSet(ClusterKey key, long expectedVersion, String value) {
-    synchronized (store) {
-      store.check(member);
-      return store.compareAndPut(path.key(key), expectedVersion, value, 0) > 0;
-    }
+    return reach(() -> store.compareAndPut(path.key(key), expectedVersion, value, 0) > 0);
   }
 
   @Override
   public void put(ClusterKey key, String value) {
-    synchronized (store) {
-      store.check(member);
-      store.put(path.key(key), value, 0);
-    }
+    reach(() -> store.put(path.key(key), value, 0));
   }
 
   @Override
   public boolean compareAndDelete(ClusterKey key, long expectedVersion) {
+    return reach(() -> store.compareAndDelete(path.key(key), expectedVersion));
+  }
+
+  /** {@code op} under the store's lock, once the store is reachable for this member. */
+  private <T> T reach(Supplier<T> op) {
     synchronized (store) {
       store.check(member);
-      return store.compareAndDelete(path.key(key), expectedVersion);
+      return op.get();
     }
   }
 

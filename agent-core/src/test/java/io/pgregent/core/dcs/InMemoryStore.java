@@ -93,17 +93,7 @@ public final class InMemoryStore {
         gone.add(e.getKey());
       }
     }
-    for (Long id : gone) {
-      leases.remove(id);
-      List<String> bound = new ArrayList<>();
-      keys.forEach(
-          (k, v) -> {
-            if (v.lease() == id) {
-              bound.add(k);
-            }
-          });
-      bound.forEach(k -> delete(k));
-    }
+    gone.forEach(this::revoke);
     return gone.size();
   }
 
@@ -132,6 +122,7 @@ public final class InMemoryStore {
     return leases.containsKey(id);
   }
 
+  /** Ends a lease and deletes the keys bound to it. */
   synchronized void revoke(long id) {
     leases.remove(id);
     List<String> bound = new ArrayList<>();

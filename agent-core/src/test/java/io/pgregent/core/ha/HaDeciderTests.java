@@ -12,6 +12,8 @@ import static io.pgregent.core.ha.HaInputs.paused;
 import static io.pgregent.core.ha.HaInputs.peers;
 import static io.pgregent.core.ha.HaInputs.primary;
 import static io.pgregent.core.ha.HaInputs.primaryStartTimeout;
+import static io.pgregent.core.ha.HaInputs.refreshed;
+import static io.pgregent.core.ha.HaInputs.refreshedLeader;
 import static io.pgregent.core.ha.HaInputs.replicaOf;
 import static io.pgregent.core.ha.HaInputs.replicaPeer;
 import static io.pgregent.core.ha.HaInputs.settings;
@@ -115,7 +117,7 @@ class HaDeciderTests {
             Reason.REFRESHING_LOCK),
         row(
             "leader: refreshed, running primary",
-            input().leader(ME).local(primary(10)).cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(primary(10)),
             new Action.None(),
             Reason.LEADER_WITH_LOCK),
         row(
@@ -136,27 +138,17 @@ class HaDeciderTests {
             Reason.LOCK_NOT_UPDATED),
         row(
             "leader: holds the lock as a standby",
-            input()
-                .leader(ME)
-                .local(replicaOf("pg0", 10))
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(replicaOf("pg0", 10)),
             new Action.Promote(),
             Reason.PROMOTED_BECAUSE_HAD_LOCK),
         row(
             "leader: paused",
-            input()
-                .leader(ME)
-                .local(inState(PostgresRunState.STOPPED))
-                .settings(paused())
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(inState(PostgresRunState.STOPPED)).settings(paused()),
             new Action.None(),
             Reason.PAUSED_LEADER),
         row(
             "leader: PostgreSQL crashed",
-            input()
-                .leader(ME)
-                .local(inState(PostgresRunState.CRASHED))
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(inState(PostgresRunState.CRASHED)),
             new Action.StartPostgres(false, null),
             Reason.STARTING_PRIMARY_AFTER_FAILURE),
         row(
@@ -169,41 +161,29 @@ class HaDeciderTests {
             Reason.PRIMARY_START_FAILED),
         row(
             "leader: PostgreSQL starting",
-            input()
-                .leader(ME)
-                .local(inState(PostgresRunState.STARTING))
-                .memory(downSince(1_000_000_000_000L))
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(inState(PostgresRunState.STARTING))
+                .memory(downSince(1_000_000_000_000L)),
             new Action.None(),
             Reason.WAITING_FOR_POSTGRES),
         row(
             "leader: down past primary_start_timeout",
-            input()
-                .leader(ME)
-                .local(inState(PostgresRunState.STARTING))
+            refreshedLeader(inState(PostgresRunState.STARTING))
                 .settings(primaryStartTimeout(5_000))
                 .memory(downSince(0))
-                .now(5_000_000_000L)
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+                .now(5_000_000_000L),
             new Action.ReleaseLock(),
             Reason.PRIMARY_START_TIMED_OUT),
         row(
             "leader: primary_start_timeout 0 fails over at once",
-            input()
-                .leader(ME)
-                .local(inState(PostgresRunState.CRASHED))
+            refreshedLeader(inState(PostgresRunState.CRASHED))
                 .settings(primaryStartTimeout(0))
                 .memory(downSince(7))
-                .now(7)
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+                .now(7),
             new Action.ReleaseLock(),
             Reason.PRIMARY_START_TIMED_OUT),
         row(
             "leader: data directory gone",
-            input()
-                .leader(ME)
-                .local(inState(PostgresRunState.NO_DATA))
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(inState(PostgresRunState.NO_DATA)),
             new Action.ReleaseLock(),
             Reason.NO_DATA_RELEASING_LOCK),
         // another member holds the lock
@@ -598,10 +578,7 @@ class HaDeciderTests {
             Reason.REFRESHING_LOCK),
         row(
             "task running on the leader: lock kept",
-            input()
-                .leader(ME)
-                .local(busy("restart"))
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(busy("restart")),
             new Action.None(),
             Reason.TASK_RUNNING_LEADER),
         row(
@@ -786,11 +763,7 @@ class HaDeciderTests {
   }
 
   private static HaInputs.Builder leaderWith() {
-    return input().leader(ME).local(primary(100)).cycle(refreshed());
-  }
-
-  private static CycleFacts refreshed() {
-    return CycleFacts.fresh().withLockRefreshed(true);
+    return refreshedLeader(primary(100));
   }
 
   private static java.time.OffsetDateTime at(long offsetMillis) {
@@ -831,13 +804,7 @@ class HaDeciderTests {
 
   @org.junit.jupiter.api.Test
   void theWordingIsPatronis() {
-    assertThat(
-            input()
-                .leader(ME)
-                .local(primary(1))
-                .cycle(CycleFacts.fresh().withLockRefreshed(true))
-                .decide()
-                .message())
+    assertThat(refreshedLeader(primary(1)).decide().message())
         .isEqualTo("no action. I am (pg1), the leader with the lock");
     assertThat(input().leader("pg0").local(replicaOf("pg0", 1)).decide().message())
         .isEqualTo("no action. I am (pg1), a secondary, and following a leader (pg0)");

@@ -53,10 +53,7 @@ final class HaInputs {
 
     /** The {@code failsafe} key names {@code members} (with the test api_url of each). */
     Builder failsafe(String... members) {
-      failsafe = new TreeMap<>();
-      for (String m : members) {
-        failsafe.put(m, apiUrl(m));
-      }
+      failsafe = apiUrls(members);
       return this;
     }
 
@@ -110,8 +107,7 @@ final class HaInputs {
 
     Builder historyUpTo(long timeline) {
       for (long t = 1; t < timeline; t++) {
-        history.add(
-            new TimelineHistory.Entry(t, t * 100, "no recovery target specified", null, null));
+        switchLeft(t, null);
       }
       return this;
     }
@@ -122,12 +118,15 @@ final class HaInputs {
      */
     Builder historyLeaving(String lastBy, long... timelines) {
       for (int i = 0; i < timelines.length; i++) {
-        long t = timelines[i];
-        String by = i == timelines.length - 1 ? lastBy : null;
-        history.add(
-            new TimelineHistory.Entry(t, t * 100, "no recovery target specified", null, by));
+        switchLeft(timelines[i], i == timelines.length - 1 ? lastBy : null);
       }
       return this;
+    }
+
+    private void switchLeft(long timeline, String by) {
+      history.add(
+          new TimelineHistory.Entry(
+              timeline, timeline * 100, "no recovery target specified", null, by));
     }
 
     Builder local(LocalState value) {
@@ -222,15 +221,30 @@ final class HaInputs {
 
   /** Asking {@code members} for their status. */
   static Action.QueryPeers ask(String... members) {
-    Map<String, String> m = new TreeMap<>();
-    for (String name : members) {
-      m.put(name, apiUrl(name));
+    return new Action.QueryPeers(apiUrls(members));
+  }
+
+  /** Each of {@code members} with its test api_url. */
+  private static Map<String, String> apiUrls(String... members) {
+    Map<String, String> urls = new TreeMap<>();
+    for (String m : members) {
+      urls.put(m, apiUrl(m));
     }
-    return new Action.QueryPeers(m);
+    return urls;
   }
 
   static Builder input() {
     return new Builder();
+  }
+
+  /** This member holds the leader lock, refreshed this cycle, with {@code local} PostgreSQL. */
+  static Builder refreshedLeader(LocalState local) {
+    return input().leader(ME).local(local).cycle(refreshed());
+  }
+
+  /** A cycle in which this member refreshed its leader lock. */
+  static CycleFacts refreshed() {
+    return CycleFacts.fresh().withLockRefreshed(true);
   }
 
   static LocalState running(boolean inRecovery, long wal, Optional<String> upstream) {
@@ -254,6 +268,15 @@ final class HaInputs {
   }
 
   static LocalState withTimeline(LocalState l, long timeline) {
+    return copy(l, timeline, l.task(), l.replication());
+  }
+
+  static LocalState withReplication(LocalState l, ReplicationStatus replication) {
+    return copy(l, l.timeline(), l.task(), replication);
+  }
+
+  private static LocalState copy(
+      LocalState l, long timeline, Optional<String> task, ReplicationStatus replication) {
     return new LocalState(
         l.run(),
         l.inRecovery(),
@@ -262,107 +285,75 @@ final class HaInputs {
         l.walPosition(),
         l.upstream(),
         l.streaming(),
-        l.task());
+        task,
+        replication);
+  }
+
+  /** A server that reports no timeline, WAL position or upstream yet. */
+  private static LocalState idle(
+      PostgresRunState run, boolean inRecovery, Optional<String> systemId, Optional<String> task) {
+    return new LocalState(run, inRecovery, systemId, 0, 0, Optional.empty(), false, task);
   }
 
   static LocalState inState(PostgresRunState run) {
-    return new LocalState(
-        run,
-        false,
-        run == PostgresRunState.NO_DATA ? Optional.empty() : Optional.of(SYSID),
-        0,
-        0,
-        Optional.empty(),
-        false,
-        Optional.empty());
+    Optional<String> systemId =
+        run == PostgresRunState.NO_DATA ? Optional.empty() : Optional.of(SYSID);
+    return idle(run, false, systemId, Optional.empty());
   }
 
   /** A standby whose postmaster runs but does not answer queries yet. */
   static LocalState startingStandby() {
-    return new LocalState(
-        PostgresRunState.STARTING,
-        true,
-        Optional.of(SYSID),
-        0,
-        0,
-        Optional.empty(),
-        false,
-        Optional.empty());
+    return idle(PostgresRunState.STARTING, true, Optional.of(SYSID), Optional.empty());
   }
 
   static LocalState stoppedPrimary() {
-    return new LocalState(
-        PostgresRunState.STOPPED,
-        false,
-        Optional.of(SYSID),
-        0,
-        0,
-        Optional.empty(),
-        false,
-        Optional.empty());
+    return idle(PostgresRunState.STOPPED, false, Optional.of(SYSID), Optional.empty());
   }
 
   static LocalState stoppedStandby() {
-    return new LocalState(
-        PostgresRunState.STOPPED,
-        true,
-        Optional.of(SYSID),
-        0,
-        0,
-        Optional.empty(),
-        false,
-        Optional.empty());
+    return idle(PostgresRunState.STOPPED, true, Optional.of(SYSID), Optional.empty());
   }
 
   static LocalState busy(String task) {
-    return new LocalState(
-        PostgresRunState.NO_DATA,
-        false,
-        Optional.empty(),
-        0,
-        0,
-        Optional.empty(),
-        false,
-        Optional.of(task));
+    return idle(PostgresRunState.NO_DATA, false, Optional.empty(), Optional.of(task));
   }
 
   /** A running primary with a task in progress. */
   static LocalState busyPrimary(String task) {
     LocalState p = primary(100);
-    return new LocalState(
-        p.run(),
-        p.inRecovery(),
-        p.systemIdentifier(),
-        p.timeline(),
-        p.walPosition(),
-        p.upstream(),
-        p.streaming(),
-        Optional.of(task),
-        p.replication());
+    return copy(p, p.timeline(), Optional.of(task), p.replication());
   }
 
   static LocalState foreign() {
-    return new LocalState(
-        PostgresRunState.RUNNING,
-        true,
-        Optional.of("1234"),
-        1,
-        0,
-        Optional.empty(),
-        false,
-        Optional.empty());
+    return withTimeline(
+        idle(PostgresRunState.RUNNING, true, Optional.of("1234"), Optional.empty()), 1);
   }
 
   static HaSettings settings(
       boolean paused, boolean nofailover, int priority, boolean failsafe, boolean checkTimeline) {
+    return settings(
+        30_000, 10_000, 10_000, 300_000, paused, nofailover, priority, failsafe, checkTimeline);
+  }
+
+  /** Settings with the given timings (milliseconds), asynchronous replication and no tags. */
+  static HaSettings settings(
+      long ttl,
+      long loopWait,
+      long retryTimeout,
+      long primaryStartTimeout,
+      boolean paused,
+      boolean nofailover,
+      int priority,
+      boolean failsafe,
+      boolean checkTimeline) {
     return new HaSettings(
         ME,
-        30_000,
-        10_000,
-        10_000,
+        ttl,
+        loopWait,
+        retryTimeout,
         1_048_576,
         checkTimeline,
-        300_000,
+        primaryStartTimeout,
         paused,
         failsafe,
         nofailover,
@@ -379,23 +370,7 @@ final class HaInputs {
   }
 
   static HaSettings primaryStartTimeout(long millis) {
-    return new HaSettings(
-        ME,
-        30_000,
-        10_000,
-        10_000,
-        1_048_576,
-        false,
-        millis,
-        false,
-        false,
-        false,
-        1,
-        SyncSettings.OFF,
-        null,
-        false,
-        false,
-        null);
+    return settings(30_000, 10_000, 10_000, millis, false, false, 1, false, false);
   }
 
   static Map<String, PeerStatus> peers(PeerStatus... statuses) {

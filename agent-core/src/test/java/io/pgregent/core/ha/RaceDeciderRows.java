@@ -7,6 +7,7 @@ import static io.pgregent.core.ha.HaInputs.ask;
 import static io.pgregent.core.ha.HaInputs.input;
 import static io.pgregent.core.ha.HaInputs.peers;
 import static io.pgregent.core.ha.HaInputs.primary;
+import static io.pgregent.core.ha.HaInputs.refreshedLeader;
 import static io.pgregent.core.ha.HaInputs.replicaOf;
 import static io.pgregent.core.ha.HaInputs.replicaPeer;
 import static io.pgregent.core.ha.HaInputs.settings;
@@ -41,29 +42,20 @@ final class RaceDeciderRows {
         false);
   }
 
+  /**
+   * pg0, the old leader, lost its member key with its lease; we last saw it {@code agoNanos} ago.
+   */
+  private static HaInputs.Builder pg0Gone(LocalState local, long agoNanos) {
+    return input().withoutMember("pg0").local(local).memory(pg0Seen(agoNanos)).now(NOW);
+  }
+
   static AgentMemory promotionFailed(long agoNanos) {
     return AgentMemory.initial().withPromotionFailed(OptionalLong.of(NOW - agoNanos));
   }
 
   /** ttl 5 s, loop_wait 1 s, retry_timeout 2 s (the fast profile), failsafe mode on. */
   static HaSettings fastFailsafe() {
-    return new HaSettings(
-        ME,
-        5_000,
-        1_000,
-        2_000,
-        1_048_576,
-        false,
-        300_000,
-        false,
-        true,
-        false,
-        1,
-        SyncSettings.OFF,
-        null,
-        false,
-        false,
-        null);
+    return settings(5_000, 1_000, 2_000, 300_000, false, false, 1, true, false);
   }
 
   static HaSettings failsafeOn() {
@@ -76,21 +68,17 @@ final class RaceDeciderRows {
         // whom the race asks
         row(
             "race: the old leader, whose member key vanished with its lease, is asked too",
-            input().withoutMember("pg0").local(replica).memory(pg0Seen(2 * SECOND)).now(NOW),
+            pg0Gone(replica, 2 * SECOND),
             ask("pg0", "pg2"),
             Reason.QUERYING_PEERS),
         row(
             "race: a member not seen for longer than ttl is no longer asked",
-            input().withoutMember("pg0").local(replica).memory(pg0Seen(31 * SECOND)).now(NOW),
+            pg0Gone(replica, 31 * SECOND),
             ask("pg2"),
             Reason.QUERYING_PEERS),
         row(
             "race: the old leader still runs as a primary: the race is aborted",
-            input()
-                .withoutMember("pg0")
-                .local(replica)
-                .memory(pg0Seen(2 * SECOND))
-                .now(NOW)
+            pg0Gone(replica, 2 * SECOND)
                 .cycle(
                     CycleFacts.fresh()
                         .withPeers(
@@ -101,11 +89,7 @@ final class RaceDeciderRows {
             Reason.NOT_HEALTHIEST),
         row(
             "race: a member known only from earlier views, ahead but no primary, is no rival",
-            input()
-                .withoutMember("pg0")
-                .local(replica)
-                .memory(pg0Seen(2 * SECOND))
-                .now(NOW)
+            pg0Gone(replica, 2 * SECOND)
                 .cycle(
                     CycleFacts.fresh()
                         .withPeers(peers(replicaPeer("pg0", 900), replicaPeer("pg2", 100)))),
@@ -165,22 +149,12 @@ final class RaceDeciderRows {
         // a failed promotion
         row(
             "promotion failed while holding the lock: release it",
-            input()
-                .leader(ME)
-                .local(replica)
-                .cycle(CycleFacts.fresh().withLockRefreshed(true))
-                .memory(promotionFailed(SECOND))
-                .now(NOW),
+            refreshedLeader(replica).memory(promotionFailed(SECOND)).now(NOW),
             new Action.ReleaseLock(),
             Reason.PROMOTION_FAILED_RELEASING_LOCK),
         row(
             "promotion failed but PostgreSQL is a primary after all: keep the lock",
-            input()
-                .leader(ME)
-                .local(primary(300))
-                .cycle(CycleFacts.fresh().withLockRefreshed(true))
-                .memory(promotionFailed(SECOND))
-                .now(NOW),
+            refreshedLeader(primary(300)).memory(promotionFailed(SECOND)).now(NOW),
             new Action.None(),
             Reason.LEADER_WITH_LOCK),
         row(
@@ -219,28 +193,17 @@ final class RaceDeciderRows {
         // the leader keeps the cluster history whole
         row(
             "leader on timeline 3 whose history lacks the switch to it: repair the history",
-            input()
-                .leader(ME)
-                .local(HaInputs.withTimeline(primary(10), 3))
-                .historyUpTo(2)
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(HaInputs.withTimeline(primary(10), 3)).historyUpTo(2),
             new Action.RepairHistory(),
             Reason.REPAIRING_HISTORY),
         row(
             "leader on timeline 4 forked off timeline 2 (3 abandoned), its switch recorded: no repair",
-            input()
-                .leader(ME)
-                .local(HaInputs.withTimeline(primary(10), 4))
-                .historyLeaving(ME, 1, 2)
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(HaInputs.withTimeline(primary(10), 4)).historyLeaving(ME, 1, 2),
             new Action.None(),
             Reason.LEADER_WITH_LOCK),
         row(
             "leader on timeline 3 with no history at all: repair the history",
-            input()
-                .leader(ME)
-                .local(HaInputs.withTimeline(primary(10), 3))
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(HaInputs.withTimeline(primary(10), 3)),
             new Action.RepairHistory(),
             Reason.REPAIRING_HISTORY),
         row(
@@ -253,11 +216,7 @@ final class RaceDeciderRows {
             Reason.LEADER_WITH_LOCK),
         row(
             "leader on timeline 3 whose history records the switch: nothing to repair",
-            input()
-                .leader(ME)
-                .local(HaInputs.withTimeline(primary(10), 3))
-                .historyUpTo(3)
-                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            refreshedLeader(HaInputs.withTimeline(primary(10), 3)).historyUpTo(3),
             new Action.None(),
             Reason.LEADER_WITH_LOCK),
         // switchover in synchronous mode
@@ -319,12 +278,9 @@ final class RaceDeciderRows {
 
   /** The leader in synchronous mode, pg0 its synchronous standby, pg2 asynchronous. */
   private static HaInputs.Builder leading() {
-    return input()
-        .leader(ME)
-        .settings(on())
-        .sync(key(ME, 0, "pg0"))
-        .local(SyncDeciderRows.primaryWith("\"pg0\"", SyncDeciderRows.link("pg0", "sync", 1000)))
-        .cycle(CycleFacts.fresh().withLockRefreshed(true));
+    return SyncDeciderRows.leading(
+            on(), SyncDeciderRows.primaryWith("\"pg0\"", SyncDeciderRows.link("pg0", "sync", 1000)))
+        .sync(key(ME, 0, "pg0"));
   }
 
   private static java.time.OffsetDateTime at(long offsetMillis) {

@@ -6,6 +6,8 @@ import static io.pgregent.core.ha.HaInputs.inState;
 import static io.pgregent.core.ha.HaInputs.input;
 import static io.pgregent.core.ha.HaInputs.peers;
 import static io.pgregent.core.ha.HaInputs.primary;
+import static io.pgregent.core.ha.HaInputs.refreshed;
+import static io.pgregent.core.ha.HaInputs.refreshedLeader;
 import static io.pgregent.core.ha.HaInputs.replicaOf;
 import static io.pgregent.core.ha.HaInputs.replicaPeer;
 import static io.pgregent.core.ha.HaInputs.settings;
@@ -42,8 +44,9 @@ final class StandbyDeciderRows {
     return replicaOf(REMOTE.source(), 100);
   }
 
-  private static CycleFacts refreshed() {
-    return CycleFacts.fresh().withLockRefreshed(true);
+  /** This member holds the lock, refreshed this cycle, in a standby cluster. */
+  private static HaInputs.Builder standbyLeader(LocalState local) {
+    return refreshedLeader(local).settings(standby());
   }
 
   static Stream<Arguments> rows() {
@@ -64,40 +67,32 @@ final class StandbyDeciderRows {
             Reason.WAITING_FOR_STANDBY_LEADER_BOOTSTRAP),
         row(
             "standby leader with the lock keeps following the remote primary",
-            input().leader(ME).local(followingRemote()).settings(standby()).cycle(refreshed()),
+            standbyLeader(followingRemote()),
             new Action.None(),
             Reason.STANDBY_LEADER_WITH_LOCK),
         row(
             "standby leader never promotes: it follows the remote primary instead",
-            input().leader(ME).local(replicaOf("pg0", 100)).settings(standby()).cycle(refreshed()),
+            standbyLeader(replicaOf("pg0", 100)),
             new Action.FollowRemote(),
             Reason.FOLLOWING_REMOTE_WITH_LOCK),
         row(
             "standby leader follows a changed standby_cluster (new host, archive only)",
-            input()
-                .leader(ME)
-                .local(replicaOf("standby_cluster:old:5432////", 100))
-                .settings(standby())
-                .cycle(refreshed()),
+            standbyLeader(replicaOf("standby_cluster:old:5432////", 100)),
             new Action.FollowRemote(),
             Reason.FOLLOWING_REMOTE_WITH_LOCK),
         row(
             "standby_cluster added to a running primary: demote to standby leader, keep the lock",
-            input().leader(ME).local(primary(100)).settings(standby()).cycle(refreshed()),
+            standbyLeader(primary(100)),
             new Action.DemoteToStandbyLeader(),
             Reason.PRIMARY_IN_STANDBY_CLUSTER),
         row(
             "standby leader whose PostgreSQL is down starts it following the remote primary",
-            input().leader(ME).local(stoppedStandby()).settings(standby()).cycle(refreshed()),
+            standbyLeader(stoppedStandby()),
             new Action.FollowRemote(),
             Reason.STARTING_AS_STANDBY_LEADER),
         row(
             "standby leader whose data directory is gone hands the lock on",
-            input()
-                .leader(ME)
-                .local(inState(PostgresRunState.NO_DATA))
-                .settings(standby())
-                .cycle(refreshed()),
+            standbyLeader(inState(PostgresRunState.NO_DATA)),
             new Action.ReleaseLock(),
             Reason.NO_DATA_RELEASING_LOCK),
         row(
@@ -120,19 +115,12 @@ final class StandbyDeciderRows {
             Reason.FOLLOWING_STANDBY_LEADER),
         row(
             "standby_cluster removed: the standby leader is promoted",
-            input()
-                .leader(ME)
-                .local(followingRemote())
-                .settings(settings(false, false, 1, false, false))
-                .cycle(refreshed()),
+            refreshedLeader(followingRemote()).settings(settings(false, false, 1, false, false)),
             new Action.Promote(),
             Reason.PROMOTED_BECAUSE_HAD_LOCK),
         row(
             "switchover inside a standby cluster: the standby leader steps down",
-            input()
-                .leader(ME)
-                .local(followingRemote())
-                .settings(standby())
+            standbyLeader(followingRemote())
                 .failover(ME, "pg2", null)
                 .cycle(refreshed().withPeers(peers(replicaPeer("pg2", 100)))),
             new Action.StepDown(List.of("pg2")),

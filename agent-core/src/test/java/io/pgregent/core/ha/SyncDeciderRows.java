@@ -6,6 +6,7 @@ import static io.pgregent.core.ha.HaInputs.input;
 import static io.pgregent.core.ha.HaInputs.peers;
 import static io.pgregent.core.ha.HaInputs.replicaOf;
 import static io.pgregent.core.ha.HaInputs.replicaPeer;
+import static io.pgregent.core.ha.HaInputs.withReplication;
 
 import io.pgregent.core.cluster.SyncState;
 import java.util.List;
@@ -51,29 +52,12 @@ final class SyncDeciderRows {
         new ReplicationStatus(Optional.ofNullable(ssn), MARK, List.of(links)));
   }
 
-  static LocalState withReplication(LocalState l, ReplicationStatus r) {
-    return new LocalState(
-        l.run(),
-        l.inRecovery(),
-        l.systemIdentifier(),
-        l.timeline(),
-        l.walPosition(),
-        l.upstream(),
-        l.streaming(),
-        l.task(),
-        r);
-  }
-
   static SyncState key(String leader, int quorum, String... standbys) {
     return new SyncState(leader, List.of(standbys), quorum, 7);
   }
 
   static HaInputs.Builder leading(HaSettings settings, LocalState local) {
-    return input()
-        .leader(ME)
-        .settings(settings)
-        .local(local)
-        .cycle(CycleFacts.fresh().withLockRefreshed(true));
+    return HaInputs.refreshedLeader(local).settings(settings);
   }
 
   static Action write(int quorum, String... standbys) {

@@ -74,6 +74,43 @@ class SlotPolicyTests {
         v, self, leader, nofailover, false, true, 1800, permanent, false, published, retain, NAME);
   }
 
+  /** A plan ignoring no slot, not paused, dropping idle slots that hold an xmin. */
+  private static SlotPlan plan(
+      Map<String, SlotSpec> desired, List<LocalSlot> existing, boolean primary, long replayLsn) {
+    return SlotPolicy.plan(desired, existing, List.of(), primary, false, true, replayLsn);
+  }
+
+  /** A node with no published positions or retained slots, nofailover off. */
+  private static SlotPolicy.Node node(
+      ClusterView v,
+      String self,
+      boolean leader,
+      boolean nostream,
+      boolean useSlots,
+      int memberSlotsTtl,
+      Map<String, JsonNode> permanent,
+      boolean standbyCluster) {
+    return new SlotPolicy.Node(
+        v,
+        self,
+        leader,
+        false,
+        nostream,
+        useSlots,
+        memberSlotsTtl,
+        permanent,
+        standbyCluster,
+        Map.of(),
+        List.of(),
+        NAME);
+  }
+
+  private static void assertKeepsPhysicalButNoLogicalSlots(SlotPolicy.Node n) {
+    assertThat(SlotPolicy.desired(n))
+        .doesNotContainKey("test_logical")
+        .containsKey("test_physical");
+  }
+
   /** The cluster of Patroni's permanent_slots feature: pg-3 streams from pg-2 (nofailover). */
   private final ClusterView cluster =
       view(
@@ -151,22 +188,14 @@ class SlotPolicyTests {
     ClusterView v = view("pg-0", member("pg-0", null, false, 1), Member.of("pg-5", doc));
     assertThat(SlotPolicy.desired(node(v, "pg-0", true, false, Map.of(), Map.of(), List.of())))
         .isEmpty();
-    SlotPolicy.Node off =
-        new SlotPolicy.Node(
-            cluster, "pg-0", true, false, false, false, 1800, permanent, false, Map.of(), List.of(),
-            NAME);
+    SlotPolicy.Node off = node(cluster, "pg-0", true, false, false, 1800, permanent, false);
     assertThat(SlotPolicy.desired(off)).isEmpty();
   }
 
   @Test
   void aMemberThatDoesNotStreamKeepsNoLogicalSlots() {
-    SlotPolicy.Node n =
-        new SlotPolicy.Node(
-            cluster, "pg-1", false, false, true, true, 1800, permanent, false, Map.of(), List.of(),
-            NAME);
-    assertThat(SlotPolicy.desired(n))
-        .doesNotContainKey("test_logical")
-        .containsKey("test_physical");
+    SlotPolicy.Node n = node(cluster, "pg-1", false, true, true, 1800, permanent, false);
+    assertKeepsPhysicalButNoLogicalSlots(n);
   }
 
   @Test
@@ -179,38 +208,23 @@ class SlotPolicyTests {
             member("pg-0", null, false, 900),
             Member.of("pg-1", doc),
             member("pg-2", "pg-1", false, 800));
-    SlotPolicy.Node n =
-        new SlotPolicy.Node(
-            v, "pg-2", false, false, false, true, 1800, permanent, false, Map.of(), List.of(),
-            NAME);
-    assertThat(SlotPolicy.desired(n))
-        .doesNotContainKey("test_logical")
-        .containsKey("test_physical");
+    SlotPolicy.Node n = node(v, "pg-2", false, false, true, 1800, permanent, false);
+    assertKeepsPhysicalButNoLogicalSlots(n);
     // The primary keeps its logical slots whatever its tags say.
-    SlotPolicy.Node primary =
-        new SlotPolicy.Node(
-            v, "pg-2", true, false, false, true, 1800, permanent, false, Map.of(), List.of(), NAME);
+    SlotPolicy.Node primary = node(v, "pg-2", true, false, true, 1800, permanent, false);
     assertThat(SlotPolicy.desired(primary)).containsKey("test_logical");
   }
 
   @Test
   void withoutRetentionAReplicaHoldsOnlyItsCascadingPeers() {
-    SlotPolicy.Node n =
-        new SlotPolicy.Node(
-            cluster, "pg-2", false, false, false, true, 0, Map.of(), false, Map.of(), List.of(),
-            NAME);
+    SlotPolicy.Node n = node(cluster, "pg-2", false, false, true, 0, Map.of(), false);
     assertThat(SlotPolicy.desired(n).keySet()).containsExactly("pg_3");
   }
 
   @Test
   void aStandbyClusterKeepsNoPermanentLogicalSlots() {
-    SlotPolicy.Node n =
-        new SlotPolicy.Node(
-            cluster, "pg-0", true, false, false, true, 1800, permanent, true, Map.of(), List.of(),
-            NAME);
-    assertThat(SlotPolicy.desired(n))
-        .doesNotContainKey("test_logical")
-        .containsKey("test_physical");
+    SlotPolicy.Node n = node(cluster, "pg-0", true, false, true, 1800, permanent, true);
+    assertKeepsPhysicalButNoLogicalSlots(n);
   }
 
   @Test
@@ -232,15 +246,7 @@ class SlotPolicyTests {
   @Test
   void aLostManagedSlotIsDroppedAndCreatedAgain() {
     LocalSlot lost = new LocalSlot("pg_1", false, null, null, 100, 0, false, "lost", false, false);
-    SlotPlan p =
-        SlotPolicy.plan(
-            Map.of("pg_1", SlotSpec.physical("pg_1", 0, true)),
-            List.of(lost),
-            List.of(),
-            true,
-            false,
-            true,
-            0);
+    SlotPlan p = plan(Map.of("pg_1", SlotSpec.physical("pg_1", 0, true)), List.of(lost), true, 0);
     assertThat(p.drop())
         .extracting(SlotPlan.Drop::reason)
         .containsExactly("replication slot with wal_status=lost");
@@ -255,16 +261,13 @@ class SlotPolicyTests {
     d.put("pg_2", SlotSpec.physical("pg_2", 50, false));
     d.put("pg_3", SlotSpec.physical("pg_3", 900, false));
     SlotPlan p =
-        SlotPolicy.plan(
+        plan(
             d,
             List.of(
                 LocalSlot.physical("pg_0", 100),
                 LocalSlot.physical("pg_1", 100),
                 LocalSlot.physical("pg_2", 100)),
-            List.of(),
             false,
-            false,
-            true,
             1000);
     assertThat(p.advancePhysical()).extracting(SlotSpec::name).containsExactly("pg_0");
     assertThat(p.createPhysical()).extracting(SlotSpec::name).containsExactly("pg_3");
@@ -275,14 +278,7 @@ class SlotPolicyTests {
     LocalSlot withXmin =
         new LocalSlot("pg_1", false, null, null, 100, 0, true, "reserved", false, false);
     SlotPlan p =
-        SlotPolicy.plan(
-            Map.of("pg_1", SlotSpec.physical("pg_1", 900, false)),
-            List.of(withXmin),
-            List.of(),
-            false,
-            false,
-            true,
-            0);
+        plan(Map.of("pg_1", SlotSpec.physical("pg_1", 900, false)), List.of(withXmin), false, 0);
     assertThat(p.drop()).extracting(SlotPlan.Drop::name).containsExactly("pg_1");
     assertThat(
             SlotPolicy.plan(
@@ -300,34 +296,18 @@ class SlotPolicyTests {
   @Test
   void logicalSlotsAreCreatedOnThePrimaryCopiedToReplicasAndAdvancedUpToReplay() {
     SlotSpec spec = SlotSpec.logical("cdc", "app", "pgoutput", 900);
-    assertThat(
-            SlotPolicy.plan(Map.of("cdc", spec), List.of(), List.of(), true, false, true, 0)
-                .createLogical())
-        .containsExactly(spec);
-    assertThat(
-            SlotPolicy.plan(Map.of("cdc", spec), List.of(), List.of(), false, false, true, 0)
-                .copyLogical())
-        .containsExactly(spec);
+    assertThat(plan(Map.of("cdc", spec), List.of(), true, 0).createLogical()).containsExactly(spec);
+    assertThat(plan(Map.of("cdc", spec), List.of(), false, 0).copyLogical()).containsExactly(spec);
     SlotPlan advance =
-        SlotPolicy.plan(
+        plan(
             Map.of("cdc", spec),
             List.of(LocalSlot.logical("cdc", "app", "pgoutput", 100)),
-            List.of(),
             false,
-            false,
-            true,
             700);
     assertThat(advance.advanceLogical()).extracting(SlotSpec::lsn).containsExactly(700L);
     // Not known to the leader yet: nothing to copy.
     assertThat(
-            SlotPolicy.plan(
-                    Map.of("cdc", SlotSpec.logical("cdc", "app", "pgoutput", 0)),
-                    List.of(),
-                    List.of(),
-                    false,
-                    false,
-                    true,
-                    0)
+            plan(Map.of("cdc", SlotSpec.logical("cdc", "app", "pgoutput", 0)), List.of(), false, 0)
                 .isEmpty())
         .isTrue();
   }
@@ -336,12 +316,9 @@ class SlotPolicyTests {
   void aLogicalSlotWithAnotherPluginIsReplaced() {
     SlotSpec spec = SlotSpec.logical("cdc", "app", "pgoutput", 900);
     SlotPlan p =
-        SlotPolicy.plan(
+        plan(
             Map.of("cdc", spec),
             List.of(LocalSlot.logical("cdc", "app", "test_decoding", 100)),
-            List.of(),
-            true,
-            false,
             true,
             0);
     assertThat(p.drop()).extracting(SlotPlan.Drop::name).containsExactly("cdc");
@@ -355,13 +332,10 @@ class SlotPolicyTests {
     LocalSlot user =
         new LocalSlot("user", true, "app", "pgoutput", 1, 1, false, "reserved", false, true);
     SlotPlan p =
-        SlotPolicy.plan(
+        plan(
             Map.of("cdc", SlotSpec.logical("cdc", "app", "pgoutput", 900)),
             List.of(synced, user),
-            List.of(),
             false,
-            false,
-            true,
             900);
     assertThat(p.isEmpty()).isTrue();
   }

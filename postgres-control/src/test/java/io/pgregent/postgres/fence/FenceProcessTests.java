@@ -76,7 +76,12 @@ class FenceProcessTests {
   }
 
   private FenceProcess fence() {
-    FenceProcess fence = FenceProcess.startOrAdopt(state, pg.dataDir(), user);
+    return fenceFor(pg.dataDir());
+  }
+
+  /** Starts or adopts the fence for {@code dataDir}; it is stopped by its pid after the test. */
+  private FenceProcess fenceFor(Path dataDir) {
+    FenceProcess fence = FenceProcess.startOrAdopt(state, dataDir, user);
     fencePids.add(fence.pid());
     return fence;
   }
@@ -137,6 +142,35 @@ class FenceProcessTests {
     return pid;
   }
 
+  /** Over {@code during}, PostgreSQL and the fence stay up, and PostgreSQL accepts connections. */
+  private void assertStaysUp(FenceProcess fence, Duration during) {
+    await()
+        .during(during)
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> pg.isAlive() && fence.isAlive());
+    assertThat(acceptsConnections()).isTrue();
+  }
+
+  private void awaitFenceLog(String... lines) {
+    await().atMost(LONG).untilAsserted(() -> assertThat(fenceLog()).contains(lines));
+  }
+
+  private static void killAgent(Process agent) throws InterruptedException {
+    agent.destroyForcibly();
+    assertThat(agent.waitFor(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  /** The pid file names {@code pid}, not a fence of this directory: a new fence starts. */
+  private void assertANewFenceStartsOverAPidFileNaming(long pid) throws IOException {
+    Files.writeString(state.resolve(FenceProcess.PID_FILE), pid + "\n");
+    FenceProcess fence = fence();
+    assertThat(fence.adopted()).isFalse();
+    assertThat(fence.pid()).isNotEqualTo(pid);
+    fence.keepAlive(Duration.ofSeconds(5));
+    assertThat(fence.isAlive()).isTrue();
+    fence.stop();
+  }
+
   private static String read(Path file) {
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
@@ -153,12 +187,7 @@ class FenceProcessTests {
     keepAliveEvery200ms(fence, Duration.ofSeconds(2));
 
     // Twice the announced deadline.
-    await()
-        .during(Duration.ofSeconds(4))
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> pg.isAlive() && fence.isAlive());
-
-    assertThat(acceptsConnections()).isTrue();
+    assertStaysUp(fence, Duration.ofSeconds(4));
     assertThat(fenceLog())
         .contains("armed: deadline in 2000 ms")
         .doesNotContain("deadline passed")
@@ -179,17 +208,9 @@ class FenceProcessTests {
     assertThat(Duration.ofNanos(exitedAt - sent)).isGreaterThanOrEqualTo(remaining);
     assertThat(pg.isAlive()).isFalse();
     assertThat(acceptsConnections()).isFalse();
-    await()
-        .atMost(LONG)
-        .untilAsserted(
-            () ->
-                assertThat(fenceLog())
-                    .contains(
-                        "sent SIGQUIT (immediate shutdown) to postmaster "
-                            + postmaster
-                            + " of "
-                            + pg.dataDir())
-                    .contains("postmaster " + postmaster + " has exited"));
+    awaitFenceLog(
+        "sent SIGQUIT (immediate shutdown) to postmaster " + postmaster + " of " + pg.dataDir(),
+        "postmaster " + postmaster + " has exited");
     // It stays, disarmed, for the agent to arm again.
     assertThat(fence.isAlive()).isTrue();
     fence.keepAlive(Duration.ofSeconds(5));
@@ -231,12 +252,7 @@ class FenceProcessTests {
     fence.keepAlive(Duration.ofMillis(500));
     fence.disarm();
 
-    await()
-        .during(Duration.ofSeconds(3))
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> pg.isAlive() && fence.isAlive());
-
-    assertThat(acceptsConnections()).isTrue();
+    assertStaysUp(fence, Duration.ofSeconds(3));
     assertThat(fenceLog()).contains("disarmed").doesNotContain("deadline passed");
   }
 
@@ -244,12 +260,10 @@ class FenceProcessTests {
   void theFenceOutlivesAKilledAgentAndStopsPostgresAtTheDeadline() throws Exception {
     CompletableFuture<Long> exited = postmasterExit();
     long fencePid = agentInOwnJvm(Duration.ofSeconds(2));
-    Process agent = agents.get(0);
     // Its own session: no signal to the agent's process group reaches it.
     assertThat(sessionId(fencePid)).isEqualTo(fencePid);
 
-    agent.destroyForcibly();
-    assertThat(agent.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    killAgent(agents.get(0));
     long killed = System.nanoTime();
     assertThat(pg.isAlive()).isTrue();
 
@@ -258,11 +272,7 @@ class FenceProcessTests {
     assertThat(Duration.ofNanos(exitedAt - killed)).isLessThan(LONG);
     assertThat(acceptsConnections()).isFalse();
     assertThat(ProcessHandle.of(fencePid).map(ProcessHandle::isAlive)).contains(true);
-    await()
-        .atMost(LONG)
-        .untilAsserted(
-            () ->
-                assertThat(fenceLog()).contains("sent SIGQUIT (immediate shutdown) to postmaster"));
+    awaitFenceLog("sent SIGQUIT (immediate shutdown) to postmaster");
   }
 
   @Test
@@ -275,12 +285,7 @@ class FenceProcessTests {
     try {
       exited.get(LONG.toSeconds(), TimeUnit.SECONDS);
       assertThat(acceptsConnections()).isFalse();
-      await()
-          .atMost(LONG)
-          .untilAsserted(
-              () ->
-                  assertThat(fenceLog())
-                      .contains("sent SIGQUIT (immediate shutdown) to postmaster"));
+      awaitFenceLog("sent SIGQUIT (immediate shutdown) to postmaster");
     } finally {
       signal("CONT", agent.pid());
     }
@@ -289,9 +294,7 @@ class FenceProcessTests {
   @Test
   void aNewAgentAdoptsTheRunningFenceAndKeepsPostgresRunning() throws Exception {
     long fencePid = agentInOwnJvm(Duration.ofSeconds(2));
-    Process agent = agents.get(0);
-    agent.destroyForcibly();
-    assertThat(agent.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    killAgent(agents.get(0));
 
     FenceProcess fence = fence();
     keepAliveEvery200ms(fence, Duration.ofSeconds(2));
@@ -299,11 +302,7 @@ class FenceProcessTests {
     assertThat(fence.adopted()).isTrue();
     assertThat(fence.pid()).isEqualTo(fencePid);
     // Well past the dead agent's last deadline.
-    await()
-        .during(Duration.ofSeconds(4))
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> pg.isAlive() && fence.isAlive());
-    assertThat(acceptsConnections()).isTrue();
+    assertStaysUp(fence, Duration.ofSeconds(4));
     assertThat(fenceLog()).doesNotContain("deadline passed").doesNotContain("another fence");
   }
 
@@ -330,22 +329,9 @@ class FenceProcessTests {
     FenceProcess first = fence();
     first.stop();
 
-    Files.writeString(state.resolve(FenceProcess.PID_FILE), gone.pid() + "\n");
-    FenceProcess second = fence();
-    assertThat(second.adopted()).isFalse();
-    assertThat(second.pid()).isNotEqualTo(gone.pid());
-    second.keepAlive(Duration.ofSeconds(5));
-    assertThat(second.isAlive()).isTrue();
-    second.stop();
-
+    assertANewFenceStartsOverAPidFileNaming(gone.pid());
     // A live process that is not this directory's fence: the postmaster itself.
-    Files.writeString(state.resolve(FenceProcess.PID_FILE), pg.pid() + "\n");
-    FenceProcess third = fence();
-    assertThat(third.adopted()).isFalse();
-    assertThat(third.pid()).isNotEqualTo(pg.pid());
-    third.keepAlive(Duration.ofSeconds(5));
-    assertThat(third.isAlive()).isTrue();
-    third.stop();
+    assertANewFenceStartsOverAPidFileNaming(pg.pid());
     assertThat(pg.isAlive()).isTrue();
     assertThat(acceptsConnections()).isTrue();
   }
@@ -397,8 +383,7 @@ class FenceProcessTests {
   @Test
   void aFenceGuardingAnotherDataDirectoryIsReplaced() throws IOException {
     Path elsewhere = Files.createDirectories(base.resolve("elsewhere"));
-    FenceProcess old = FenceProcess.startOrAdopt(state, elsewhere, user);
-    fencePids.add(old.pid());
+    FenceProcess old = fenceFor(elsewhere);
     ProcessHandle oldProcess = ProcessHandle.of(old.pid()).orElseThrow();
     old.detach();
 
@@ -414,8 +399,7 @@ class FenceProcessTests {
   @Test
   void aDisarmedFenceWhoseDataDirectoryIsGoneExits() throws IOException {
     Path data = Files.createDirectories(base.resolve("removed-data"));
-    FenceProcess fence = FenceProcess.startOrAdopt(state, data, user);
-    fencePids.add(fence.pid());
+    FenceProcess fence = fenceFor(data);
     ProcessHandle process = ProcessHandle.of(fence.pid()).orElseThrow();
     fence.keepAlive(Duration.ofSeconds(5));
     fence.disarm();
