@@ -88,13 +88,13 @@ class WalArchivingBeforeRewindTests {
 
   @Test
   void theShutdownCheckpointsWalFileGoesToTheArchive() {
-    Path shutdownArchive = TestNodes.sharedDir(base, "shutdown-archive");
+    Path shutdownArchive = TestNodes.sharedDir(cluster.base, "shutdown-archive");
     PostgresSettings working =
         failingArchive.toBuilder()
             .parameter("archive_command", "cp %p " + shutdownArchive + "/%f")
             .build();
     String file = node.controlData().fields().get("Latest checkpoint's REDO WAL file");
-    try (PostgresController c = new PostgresController(working, scheduler)) {
+    try (PostgresController c = new PostgresController(working, cluster.scheduler)) {
       c.configure(TestNodes.DYNAMIC);
 
       assertThat(c.archiveShutdownCheckpointWal()).isTrue();
@@ -107,7 +107,7 @@ class WalArchivingBeforeRewindTests {
   @Test
   void theShutdownCheckpointsWalFileStaysWithArchivingOff() {
     PostgresSettings off = failingArchive.toBuilder().parameter("archive_mode", "off").build();
-    try (PostgresController c = new PostgresController(off, scheduler)) {
+    try (PostgresController c = new PostgresController(off, cluster.scheduler)) {
       c.configure(TestNodes.DYNAMIC);
 
       assertThat(c.archiveShutdownCheckpointWal()).isFalse();
