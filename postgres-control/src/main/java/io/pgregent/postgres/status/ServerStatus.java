@@ -37,6 +37,30 @@ public record ServerStatus(
     replication = List.copyOf(replication);
   }
 
+  /** A status without WAL receiver information. */
+  public ServerStatus(
+      boolean inRecovery,
+      Instant postmasterStartTime,
+      String systemIdentifier,
+      int timeline,
+      long currentLsn,
+      long receiveLsn,
+      long replayLsn,
+      Set<String> pendingRestart,
+      List<ReplicationRow> replication) {
+    this(
+        inRecovery,
+        postmasterStartTime,
+        systemIdentifier,
+        timeline,
+        currentLsn,
+        receiveLsn,
+        replayLsn,
+        pendingRestart,
+        replication,
+        null);
+  }
+
   /** A replica whose WAL receiver streams from its upstream. */
   public boolean streaming() {
     return inRecovery && "streaming".equals(walReceiverStatus);
