@@ -3,6 +3,7 @@ package io.pgregent.ctl;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Failover;
+import io.pgregent.core.cluster.Lsn;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.cluster.MemberRoles;
 import java.math.BigDecimal;
@@ -195,9 +196,7 @@ final class ClusterState {
     if (lsn == null) {
       return null;
     }
-    return Long.toHexString(lsn >>> 32).toUpperCase()
-        + "/"
-        + Long.toHexString(lsn & 0xffffffffL).toUpperCase();
+    return Lsn.format(lsn);
   }
 
   /** The lines patronictl prints under the table: maintenance mode and a scheduled switchover. */

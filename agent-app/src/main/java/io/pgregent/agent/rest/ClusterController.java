@@ -7,6 +7,7 @@ import io.pgregent.agent.loop.HaLoop;
 import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Failover;
+import io.pgregent.core.cluster.Lsn;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.cluster.MemberRoles;
 import io.pgregent.core.cluster.TimelineHistory;
@@ -148,9 +149,7 @@ public class ClusterController {
   }
 
   public static String formatLsn(long lsn) {
-    return Long.toHexString(lsn >>> 32).toUpperCase()
-        + "/"
-        + Long.toHexString(lsn & 0xffffffffL).toUpperCase();
+    return Lsn.format(lsn);
   }
 
   private static void hostPort(String connUrl, ObjectNode out) {
