@@ -6,43 +6,25 @@ import io.pgregent.core.ha.SyncSettings;
 /**
  * Each member's role and state as Patroni's cluster listing shows them (the REST API's {@code
  * /cluster} and {@code patronictl list}), and the position their lag counts from.
+ *
+ * @param view the cluster as read from the store
+ * @param dynamic the dynamic configuration in the store, else the defaults
+ * @param leader the leader's name, null when no member holds the lock
+ * @param clusterLsn the cluster's position: the status key's optime, else the leader's; 0 when
+ *     unknown
  */
-public final class MemberRoles {
+public record MemberRoles(ClusterView view, DynamicConfig dynamic, String leader, long clusterLsn) {
 
-  private final ClusterView view;
-  private final DynamicConfig dynamic;
-  private final String leader;
-  private final long clusterLsn;
-
-  private MemberRoles(ClusterView view) {
-    this.view = view;
-    this.dynamic = view.config().map(ClusterConfig::settings).orElseGet(DynamicConfig::defaults);
-    this.leader = view.leader().map(Leader::name).orElse(null);
-    this.clusterLsn =
+  public static MemberRoles of(ClusterView view) {
+    return new MemberRoles(
+        view,
+        view.config().map(ClusterConfig::settings).orElseGet(DynamicConfig::defaults),
+        view.leader().map(Leader::name).orElse(null),
         view.status()
             .map(Status::optime)
             .filter(o -> o > 0)
             .or(() -> view.leaderMember().flatMap(Member::xlogLocation))
-            .orElse(0L);
-  }
-
-  public static MemberRoles of(ClusterView view) {
-    return new MemberRoles(view);
-  }
-
-  /** The dynamic configuration in the store, else the defaults. */
-  public DynamicConfig dynamic() {
-    return dynamic;
-  }
-
-  /** The leader's name, null when no member holds the lock. */
-  public String leader() {
-    return leader;
-  }
-
-  /** The cluster's position: the status key's optime, else the leader's; 0 when unknown. */
-  public long clusterLsn() {
-    return clusterLsn;
+            .orElse(0L));
   }
 
   /**
