@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -88,6 +89,17 @@ final class LocalNode {
     return files.separateConfigDir()
         ? List.of("--config-file=" + files.postgresqlConf())
         : List.of();
+  }
+
+  /** {@code pg_ctl ACTION -D DATA_DIR OPTIONS...}. */
+  List<String> pgCtl(String action, String... options) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(binaries.pgCtl().toString());
+    cmd.add(action);
+    cmd.add("-D");
+    cmd.add(dataDir.toString());
+    cmd.addAll(List.of(options));
+    return cmd;
   }
 
   Path logFile() {

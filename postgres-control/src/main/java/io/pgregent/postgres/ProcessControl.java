@@ -63,17 +63,13 @@ final class ProcessControl {
     }
     Duration timeout = node.settings.pgCtlTimeout();
     List<String> cmd =
-        new java.util.ArrayList<>(
-            List.of(
-                node.binaries.pgCtl().toString(),
-                "start",
-                "-D",
-                node.dataDir.toString(),
-                "-l",
-                node.logFile().toString(),
-                "-w",
-                "-t",
-                Long.toString(Math.max(1, timeout.toSeconds()))));
+        node.pgCtl(
+            "start",
+            "-l",
+            node.logFile().toString(),
+            "-w",
+            "-t",
+            Long.toString(Math.max(1, timeout.toSeconds())));
     for (String option : node.serverOptions()) {
       // pg_ctl hands -o to a shell
       cmd.add("-o");
@@ -174,11 +170,8 @@ final class ProcessControl {
     node.client.reset();
     for (StopMode m : mode.escalation()) {
       List<String> cmd =
-          List.of(
-              node.binaries.pgCtl().toString(),
+          node.pgCtl(
               "stop",
-              "-D",
-              node.dataDir.toString(),
               "-m",
               m.pgCtlName(),
               "-w",

@@ -90,8 +90,7 @@ final class RoleChange {
     runPrePromote(settings.prePromote(), timeout);
     ServerStatus before = node.client.status();
     if (before.inRecovery()) {
-      List<String> cmd =
-          List.of(node.binaries.pgCtl().toString(), "promote", "-D", node.dataDir.toString(), "-W");
+      List<String> cmd = node.pgCtl("promote", "-W");
       CommandResult r = node.runner.run(cmd, Map.of(), timeout.plusSeconds(5));
       if (!r.succeeded()) {
         throw new PostgresException("pg_ctl promote failed: " + r.outputTail(3));

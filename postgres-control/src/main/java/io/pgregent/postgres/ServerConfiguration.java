@@ -202,11 +202,7 @@ final class ServerConfiguration {
 
   /** Signals the running server to read its configuration files again. */
   void reloadServer() {
-    CommandResult r =
-        node.runner.run(
-            List.of(node.binaries.pgCtl().toString(), "reload", "-D", node.dataDir.toString()),
-            Map.of(),
-            node.settings.pgCtlTimeout());
+    CommandResult r = node.runner.run(node.pgCtl("reload"), Map.of(), node.settings.pgCtlTimeout());
     if (!r.succeeded()) {
       throw new PostgresException("pg_ctl reload failed: " + r.outputTail(3));
     }

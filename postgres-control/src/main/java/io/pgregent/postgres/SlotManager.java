@@ -6,7 +6,6 @@ import io.pgregent.postgres.status.PostgresClient;
 import io.pgregent.postgres.status.PostgresQueryException;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -57,9 +56,9 @@ final class SlotManager {
                     + " pg_current_wal_lsn()))::text FROM pg_replication_slots"
                     + " WHERE slot_name = ? AND NOT active AND restart_lsn IS NOT NULL"
                     + " AND restart_lsn < LEAST(?::pg_lsn, pg_current_wal_lsn())",
-                lsnText(lsn),
+                SlotOperations.lsnText(lsn),
                 slot,
-                lsnText(lsn));
+                SlotOperations.lsnText(lsn));
           }
         });
     return desired;
@@ -128,12 +127,6 @@ final class SlotManager {
       out.put(row.substring(0, bar), Long.parseLong(row.substring(bar + 1)));
     }
     return out;
-  }
-
-  private static String lsnText(long lsn) {
-    return Long.toHexString(lsn >>> 32).toUpperCase(Locale.ROOT)
-        + "/"
-        + Long.toHexString(lsn & 0xffffffffL).toUpperCase(Locale.ROOT);
   }
 
   void syncCascadingSlots(Set<String> members) {

@@ -1,13 +1,11 @@
 package io.pgregent.ctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Failover;
+import io.pgregent.core.cluster.Lsn;
 import io.pgregent.core.cluster.Member;
-import io.pgregent.core.cluster.Status;
-import io.pgregent.core.config.DynamicConfig;
-import io.pgregent.core.ha.SyncSettings;
+import io.pgregent.core.cluster.MemberRoles;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URI;
@@ -79,33 +77,14 @@ final class ClusterState {
   ClusterState(String scope, ClusterView view) {
     this.scope = scope;
     this.view = view;
-    this.leader = view.leader().map(l -> l.name()).orElse(null);
-    DynamicConfig dynamic =
-        view.config().map(ClusterConfig::settings).orElseGet(DynamicConfig::defaults);
-    this.paused = dynamic.pause();
-    boolean standbyCluster = dynamic.isStandbyCluster();
-    boolean quorum = dynamic.isQuorumCommitMode();
-    boolean syncOn = dynamic.synchronousMode() != SyncSettings.Mode.OFF;
-    long clusterLsn =
-        view.status()
-            .map(Status::optime)
-            .filter(o -> o > 0)
-            .or(() -> view.leaderMember().flatMap(Member::xlogLocation))
-            .orElse(0L);
+    MemberRoles roles = MemberRoles.of(view);
+    this.leader = roles.leader();
+    this.paused = roles.dynamic().pause();
+    long clusterLsn = roles.clusterLsn();
     List<Row> list = new ArrayList<>();
     for (Member m : view.members().values()) {
-      String role;
-      if (m.name().equals(leader)) {
-        role = standbyCluster ? "standby_leader" : "leader";
-      } else if (syncOn && view.sync().map(s -> s.isSyncStandby(m.name())).orElse(false)) {
-        role = quorum ? "quorum_standby" : "sync_standby";
-      } else {
-        role = "replica";
-      }
-      String state = role.equals("leader") ? "" : m.data().path("replication_state").asText("");
-      if (state.isEmpty()) {
-        state = m.state().orElse("");
-      }
+      String role = roles.role(m);
+      String state = roles.state(m, role);
       String host = null;
       Integer port = null;
       Optional<String> conn = m.connUrl();
@@ -217,9 +196,7 @@ final class ClusterState {
     if (lsn == null) {
       return null;
     }
-    return Long.toHexString(lsn >>> 32).toUpperCase()
-        + "/"
-        + Long.toHexString(lsn & 0xffffffffL).toUpperCase();
+    return Lsn.format(lsn);
   }
 
   /** The lines patronictl prints under the table: maintenance mode and a scheduled switchover. */

@@ -5,10 +5,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 
 /** What every command shares: the global options, the terminal, opening the cluster. */
 abstract class CtlCommand implements Callable<Integer> {
+
+  private static final List<String> OUTPUT_FORMATS = List.of("pretty", "tsv", "json", "yaml");
 
   @ParentCommand RegentCtl root;
 
@@ -44,6 +49,34 @@ abstract class CtlCommand implements Callable<Integer> {
 
   MemberApi api() {
     return new MemberApi(settings().rest());
+  }
+
+  /** Wrong arguments: picocli shows the message with this command's usage (exit code 2). */
+  ParameterException usageError(String message) {
+    return new ParameterException(new CommandLine(this), message);
+  }
+
+  /** {@code --format} of the listing commands, in lower case. */
+  String outputFormat(String format) {
+    String fmt = format.toLowerCase(Locale.ROOT);
+    if (!OUTPUT_FORMATS.contains(fmt)) {
+      throw usageError("--format " + format + ": use pretty, tsv, json or yaml");
+    }
+    return fmt;
+  }
+
+  /**
+   * Acts on each member in turn, going on after a failure (each action prints its own outcome); the
+   * exit code is 1 when any failed.
+   */
+  static int eachMember(List<Member> members, Predicate<Member> action) {
+    int failed = 0;
+    for (Member m : members) {
+      if (!action.test(m)) {
+        failed++;
+      }
+    }
+    return failed == 0 ? 0 : 1;
   }
 
   /** patronictl's --role values, {@code master} and {@code primary} meaning the leader. */

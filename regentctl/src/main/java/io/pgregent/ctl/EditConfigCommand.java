@@ -64,8 +64,7 @@ class EditConfigCommand extends CtlCommand {
   @Override
   public Integer call() throws Exception {
     if (apply != null && replace != null) {
-      throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this), "--apply and --replace exclude each other");
+      throw usageError("--apply and --replace exclude each other");
     }
     try (Session s = open(cluster)) {
       ClusterView view = s.read();

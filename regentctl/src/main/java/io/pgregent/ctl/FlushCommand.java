@@ -7,7 +7,6 @@ import io.pgregent.core.dcs.ClusterKey;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -16,57 +15,47 @@ import picocli.CommandLine.Parameters;
  * compare-and-set).
  */
 @Command(name = "flush", description = "Discard scheduled events: restart or switchover")
-class FlushCommand extends CtlCommand {
-
-  @Parameters(index = "0", paramLabel = "CLUSTER_NAME")
-  String cluster;
+class FlushCommand extends MemberActionCommand.OnMembers {
 
   @Parameters(index = "1..*", arity = "1..*", paramLabel = "[MEMBER_NAMES...] restart|switchover")
   List<String> rest = new ArrayList<>();
-
-  @Option(
-      names = {"-r", "--role"},
-      description = "Only members with this role: leader, primary, standby-leader, replica, any")
-  String role;
-
-  @Option(names = "--force", description = "Do not ask for confirmation")
-  boolean force;
 
   @Override
   public Integer call() {
     String target = rest.get(rest.size() - 1);
     List<String> names = rest.subList(0, rest.size() - 1);
     if (!target.equals("restart") && !target.equals("switchover")) {
-      throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this), "the last argument must be restart or switchover");
+      throw usageError("the last argument must be restart or switchover");
     }
     try (Session s = open(cluster)) {
       ClusterView view = s.read();
       ClusterState state = new ClusterState(s.scope(), view);
       MemberApi api = api();
       if (target.equals("restart")) {
-        int failed = 0;
-        for (Member m : members(state, names, role, true, "flush")) {
-          if (m.data().path("scheduled_restart").isMissingNode()) {
-            continue;
-          }
-          if (!force
-              && !terminal()
-                  .confirm(
-                      "Are you sure you want to cancel the scheduled restart of "
-                          + m.name()
-                          + "?")) {
-            continue;
-          }
-          MemberApi.Response r = api.send(m, "DELETE", "restart", null);
-          if (r.ok()) {
-            println("Success: flush scheduled restart for member " + m.name());
-          } else {
-            println("Failed: flush scheduled restart for member " + m.name() + ", " + r.describe());
-            failed++;
-          }
-        }
-        return failed == 0 ? 0 : 1;
+        List<Member> scheduled =
+            members(state, names, role, true, "flush").stream()
+                .filter(m -> !m.data().path("scheduled_restart").isMissingNode())
+                .toList();
+        return eachMember(
+            scheduled,
+            m -> {
+              if (!force
+                  && !terminal()
+                      .confirm(
+                          "Are you sure you want to cancel the scheduled restart of "
+                              + m.name()
+                              + "?")) {
+                return true;
+              }
+              MemberApi.Response r = api.send(m, "DELETE", "restart", null);
+              if (!r.ok()) {
+                println(
+                    "Failed: flush scheduled restart for member " + m.name() + ", " + r.describe());
+                return false;
+              }
+              println("Success: flush scheduled restart for member " + m.name());
+              return true;
+            });
       }
       Failover f = view.failover().filter(x -> !x.isEmpty()).orElse(null);
       if (f == null || f.scheduledAt() == null) {

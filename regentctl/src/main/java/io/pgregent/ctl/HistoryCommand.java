@@ -4,7 +4,6 @@ import io.pgregent.core.cluster.TimelineHistory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,11 +24,7 @@ class HistoryCommand extends CtlCommand {
 
   @Override
   public Integer call() {
-    String fmt = format.toLowerCase(Locale.ROOT);
-    if (!List.of("pretty", "tsv", "json", "yaml").contains(fmt)) {
-      throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this), "--format " + format + ": use pretty, tsv, json or yaml");
-    }
+    String fmt = outputFormat(format);
     List<TimelineHistory.Entry> entries;
     try (Session s = open(cluster)) {
       entries = s.read().history().map(TimelineHistory::entries).orElse(List.of());

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine.Command;
@@ -51,15 +50,10 @@ class ListCommand extends CtlCommand {
 
   @Override
   public Integer call() throws Exception {
-    String fmt = format.toLowerCase(Locale.ROOT);
-    if (!List.of("pretty", "tsv", "json", "yaml").contains(fmt)) {
-      throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this), "--format " + format + ": use pretty, tsv, json or yaml");
-    }
+    String fmt = outputFormat(format);
     Double interval = watch != null ? watch : watchDefault ? Double.valueOf(2) : null;
     if (interval != null && interval <= 0) {
-      throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this), "--watch must be positive");
+      throw usageError("--watch must be positive");
     }
     List<String> names = clusters.isEmpty() ? List.of(scope(null)) : clusters;
     List<Session> sessions = new ArrayList<>();
@@ -75,7 +69,7 @@ class ListCommand extends CtlCommand {
           println(OffsetDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")));
         }
         for (Session s : sessions) {
-          ClusterState state = new ClusterState(s.scope(), s.read());
+          ClusterState state = s.state();
           terminal().out().print(render(state, fmt, extended, topology()));
           terminal().out().flush();
         }

@@ -20,19 +20,25 @@ final class MemberActionCommand {
 
   private MemberActionCommand() {}
 
-  /** {@code restart}: {@code POST /restart} on each member, now or scheduled, with conditions. */
-  @Command(name = "restart", description = "Restart members' PostgreSQL")
-  static class Restart extends CtlCommand {
+  /** What restart, reload and flush share: the cluster, a role to choose members by, --force. */
+  abstract static class OnMembers extends CtlCommand {
     @Parameters(index = "0", paramLabel = "CLUSTER_NAME")
     String cluster;
-
-    @Parameters(index = "1..*", arity = "0..*", paramLabel = "MEMBER_NAMES")
-    List<String> names = new ArrayList<>();
 
     @Option(
         names = {"-r", "--role"},
         description = "Only members with this role: leader, primary, standby-leader, replica, any")
     String role;
+
+    @Option(names = "--force", description = "Do not ask for confirmation")
+    boolean force;
+  }
+
+  /** {@code restart}: {@code POST /restart} on each member, now or scheduled, with conditions. */
+  @Command(name = "restart", description = "Restart members' PostgreSQL")
+  static class Restart extends OnMembers {
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "MEMBER_NAMES")
+    List<String> names = new ArrayList<>();
 
     @Option(names = "--any", description = "Restart one member only")
     boolean any;
@@ -58,13 +64,10 @@ final class MemberActionCommand {
         description = "Fail (and fail over if the leader) when the restart takes longer")
     String timeout;
 
-    @Option(names = "--force", description = "Do not ask for confirmation")
-    boolean force;
-
     @Override
     public Integer call() {
       try (Session s = open(cluster)) {
-        ClusterState state = new ClusterState(s.scope(), s.read());
+        ClusterState state = s.state();
         List<Member> members = members(state, names, role, force, "restart");
         if (any) {
           members = List.of(members.get(new java.util.Random().nextInt(members.size())));
@@ -110,33 +113,35 @@ final class MemberActionCommand {
         }
         confirmMembers(state, "restart", members, force);
         MemberApi api = api();
-        int failed = 0;
         Duration wait =
             Duration.ofSeconds(
                 timeout != null && timeout.matches("\\d+") ? Long.parseLong(timeout) + 30 : 330);
-        for (Member m : members) {
-          MemberApi.Response r =
-              at != null
-                  ? api.call(m, "POST", "restart", Formats.json(body), wait)
-                  : follow(s, m, () -> api.call(m, "POST", "restart", Formats.json(body), wait));
-          if (r.status() == 409 && force) {
-            // Replace the scheduled restart, as patronictl does with --force.
-            api.send(m, "DELETE", "restart", null);
-            r = api.call(m, "POST", "restart", Formats.json(body), wait);
-          }
-          if (r.status() == 200) {
-            println("Success: restart on member " + m.name());
-          } else if (r.status() == 202) {
-            println("Success: restart scheduled on member " + m.name());
-          } else if (r.status() == 409) {
-            println("Failed: another restart is already scheduled on member " + m.name());
-            failed++;
-          } else {
-            println("Failed: restart for member " + m.name() + ", " + r.describe());
-            failed++;
-          }
-        }
-        return failed == 0 ? 0 : 1;
+        return eachMember(
+            members,
+            m -> {
+              MemberApi.Response r =
+                  at != null
+                      ? api.call(m, "POST", "restart", Formats.json(body), wait)
+                      : follow(
+                          s, m, () -> api.call(m, "POST", "restart", Formats.json(body), wait));
+              if (r.status() == 409 && force) {
+                // Replace the scheduled restart, as patronictl does with --force.
+                api.send(m, "DELETE", "restart", null);
+                r = api.call(m, "POST", "restart", Formats.json(body), wait);
+              }
+              if (r.status() == 200) {
+                println("Success: restart on member " + m.name());
+              } else if (r.status() == 202) {
+                println("Success: restart scheduled on member " + m.name());
+              } else if (r.status() == 409) {
+                println("Failed: another restart is already scheduled on member " + m.name());
+                return false;
+              } else {
+                println("Failed: restart for member " + m.name() + ", " + r.describe());
+                return false;
+              }
+              return true;
+            });
       }
     }
 
@@ -207,20 +212,9 @@ final class MemberActionCommand {
 
   /** {@code reload}: {@code POST /reload} on each member. */
   @Command(name = "reload", description = "Reload members' configuration")
-  static class Reload extends CtlCommand {
-    @Parameters(index = "0", paramLabel = "CLUSTER_NAME")
-    String cluster;
-
+  static class Reload extends OnMembers {
     @Parameters(index = "1..*", arity = "0..*", paramLabel = "MEMBER_NAMES")
     List<String> names = new ArrayList<>();
-
-    @Option(
-        names = {"-r", "--role"},
-        description = "Only members with this role: leader, primary, standby-leader, replica, any")
-    String role;
-
-    @Option(names = "--force", description = "Do not ask for confirmation")
-    boolean force;
 
     @Override
     public Integer call() {
@@ -230,23 +224,23 @@ final class MemberActionCommand {
         List<Member> members = members(state, names, role, force, "reload");
         confirmMembers(state, "reload", members, force);
         int loopWait = view.config().map(ClusterConfig::loopWait).orElse(settings().loopWait());
-        int failed = 0;
         MemberApi api = api();
-        for (Member m : members) {
-          MemberApi.Response r = api.send(m, "POST", "reload", null);
-          if (r.status() == 202) {
-            println(
-                "Reload request received for member "
-                    + m.name()
-                    + " and will be processed within "
-                    + loopWait
-                    + " seconds");
-          } else {
-            println("Failed: reload for member " + m.name() + ", " + r.describe());
-            failed++;
-          }
-        }
-        return failed == 0 ? 0 : 1;
+        return eachMember(
+            members,
+            m -> {
+              MemberApi.Response r = api.send(m, "POST", "reload", null);
+              if (r.status() != 202) {
+                println("Failed: reload for member " + m.name() + ", " + r.describe());
+                return false;
+              }
+              println(
+                  "Reload request received for member "
+                      + m.name()
+                      + " and will be processed within "
+                      + loopWait
+                      + " seconds");
+              return true;
+            });
       }
     }
   }
@@ -272,37 +266,39 @@ final class MemberActionCommand {
     @Override
     public Integer call() throws InterruptedException {
       try (Session s = open(cluster)) {
-        ClusterState state = new ClusterState(s.scope(), s.read());
-        List<Member> members = members(state, names, "replica", force, "reinitialize");
+        List<Member> members = members(s.state(), names, "replica", force, "reinitialize");
         MemberApi api = api();
         List<Member> started = new ArrayList<>();
-        int failed = 0;
-        for (Member m : members) {
-          if (!force) {
-            terminal()
-                .confirmOrAbort("Are you sure you want to reinitialize members " + m.name() + "?");
-          }
-          String body = "{\"force\": " + force + ", \"from_leader\": " + fromLeader + "}";
-          MemberApi.Response r = api.send(m, "POST", "reinitialize", body);
-          if (r.status() == 503
-              && r.body().strip().endsWith("already in progress")
-              && !force
-              && terminal().confirm("Do you want to cancel it and reinitialize anyway?")) {
-            r =
-                api.send(
-                    m,
-                    "POST",
-                    "reinitialize",
-                    "{\"force\": true, \"from_leader\": " + fromLeader + "}");
-          }
-          if (r.status() == 200) {
-            println("Success: reinitialize for member " + m.name());
-            started.add(m);
-          } else {
-            println("Failed: reinitialize for member " + m.name() + ", " + r.describe());
-            failed++;
-          }
-        }
+        int code =
+            eachMember(
+                members,
+                m -> {
+                  if (!force) {
+                    terminal()
+                        .confirmOrAbort(
+                            "Are you sure you want to reinitialize members " + m.name() + "?");
+                  }
+                  String body = "{\"force\": " + force + ", \"from_leader\": " + fromLeader + "}";
+                  MemberApi.Response r = api.send(m, "POST", "reinitialize", body);
+                  if (r.status() == 503
+                      && r.body().strip().endsWith("already in progress")
+                      && !force
+                      && terminal().confirm("Do you want to cancel it and reinitialize anyway?")) {
+                    r =
+                        api.send(
+                            m,
+                            "POST",
+                            "reinitialize",
+                            "{\"force\": true, \"from_leader\": " + fromLeader + "}");
+                  }
+                  if (r.status() != 200) {
+                    println("Failed: reinitialize for member " + m.name() + ", " + r.describe());
+                    return false;
+                  }
+                  println("Success: reinitialize for member " + m.name());
+                  started.add(m);
+                  return true;
+                });
         if (await && !started.isEmpty()) {
           println(
               "Waiting for reinitialize to complete on: "
@@ -324,7 +320,7 @@ final class MemberActionCommand {
               "Reinitialize is completed on: "
                   + String.join(", ", started.stream().map(Member::name).toList()));
         }
-        return failed == 0 ? 0 : 1;
+        return code;
       }
     }
   }

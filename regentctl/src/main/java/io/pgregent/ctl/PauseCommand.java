@@ -29,7 +29,7 @@ class PauseCommand extends CtlCommand {
   public Integer call() throws Exception {
     boolean pause = pause();
     try (Session s = open(cluster)) {
-      ClusterState state = new ClusterState(s.scope(), s.read());
+      ClusterState state = s.state();
       if (state.paused == pause) {
         throw new CtlException(pause ? "Cluster is already paused" : "Cluster is not paused");
       }

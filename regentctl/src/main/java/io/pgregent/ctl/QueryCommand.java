@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -55,15 +56,7 @@ class QueryCommand extends CtlCommand {
       description = "Database name (default postgres)")
   String dbname;
 
-  @Option(
-      names = {"-r", "--role"},
-      description = "A member with this role: leader, primary, standby-leader, replica, any")
-  String role;
-
-  @Option(
-      names = {"-m", "--member"},
-      description = "This member")
-  String member;
+  @Mixin MemberChoice target;
 
   @Option(names = "--delimiter", defaultValue = "\t", description = "Column delimiter for tsv")
   String delimiter;
@@ -71,13 +64,12 @@ class QueryCommand extends CtlCommand {
   @Override
   public Integer call() throws Exception {
     if ((file == null) == (command == null)) {
-      throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this), "give exactly one of --command and --file");
+      throw usageError("give exactly one of --command and --file");
     }
     String sql = command != null ? command : Files.readString(file);
     Member m;
     try (Session s = open(cluster)) {
-      m = DsnCommand.pick(new ClusterState(s.scope(), s.read()), role, member);
+      m = target.pick(s.state());
     }
     URI conn =
         URI.create(m.connUrl().orElseThrow(() -> new CtlException(m.name() + " has no conn_url")));

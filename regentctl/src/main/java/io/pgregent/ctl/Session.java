@@ -50,6 +50,11 @@ final class Session implements AutoCloseable {
     return dcs.read();
   }
 
+  /** The cluster as the listing shows it, read now. */
+  ClusterState state() {
+    return new ClusterState(scope(), read());
+  }
+
   CtlSettings settings() {
     return settings;
   }

@@ -63,8 +63,7 @@ class SwitchoverCommand extends CtlCommand {
   public Integer call() throws Exception {
     String action = failover() ? "failover" : "switchover";
     if (failover() && scheduled != null) {
-      throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this), "a failover cannot be scheduled: use switchover");
+      throw usageError("a failover cannot be scheduled: use switchover");
     }
     try (Session s = open(cluster)) {
       ClusterView view = s.read();
@@ -133,16 +132,7 @@ class SwitchoverCommand extends CtlCommand {
         terminal().confirmOrAbort(q);
       }
 
-      Map<String, Object> body = new LinkedHashMap<>();
-      if (leader != null) {
-        body.put("leader", leader);
-      }
-      if (candidate != null) {
-        body.put("candidate", candidate);
-      }
-      if (at != null) {
-        body.put("scheduled_at", at.toString());
-      }
+      Map<String, Object> body = request("candidate", at);
       int loopWait = view.config().map(ClusterConfig::loopWait).orElse(settings().loopWait());
       Duration bound = Duration.ofSeconds(2L * Math.max(10, loopWait));
       Optional<Member> target =
@@ -170,6 +160,24 @@ class SwitchoverCommand extends CtlCommand {
     }
   }
 
+  /**
+   * The leader, candidate and time given, as the REST API's body or the failover key carries them
+   * (they name the candidate differently).
+   */
+  private Map<String, Object> request(String candidateKey, OffsetDateTime at) {
+    Map<String, Object> request = new LinkedHashMap<>();
+    if (leader != null) {
+      request.put("leader", leader);
+    }
+    if (candidate != null) {
+      request.put(candidateKey, candidate);
+    }
+    if (at != null) {
+      request.put("scheduled_at", at.toString());
+    }
+    return request;
+  }
+
   private MemberApi.Response post(
       Optional<Member> target, String action, Map<String, Object> body, Duration bound) {
     return target.isPresent() && target.get().apiUrl().isPresent()
@@ -185,16 +193,7 @@ class SwitchoverCommand extends CtlCommand {
             + "'s REST API ("
             + r.body()
             + "); writing the failover key in the store");
-    Map<String, Object> key = new LinkedHashMap<>();
-    if (leader != null) {
-      key.put("leader", leader);
-    }
-    if (candidate != null) {
-      key.put("member", candidate);
-    }
-    if (at != null) {
-      key.put("scheduled_at", at.toString());
-    }
+    Map<String, Object> key = request("member", at);
     long version = view.failover().map(Failover::version).orElse(ClusterStore.CREATE_ONLY);
     if (!s.dcs().compareAndSet(ClusterKey.FAILOVER, version, Formats.json(key))) {
       throw new CtlException(

@@ -48,7 +48,7 @@ class VersionCommand extends CtlCommand {
       return 0;
     }
     try (Session s = open(cluster)) {
-      ClusterState state = new ClusterState(s.scope(), s.read());
+      ClusterState state = s.state();
       MemberApi api = api();
       for (Member m : members(state, names, null, true, "query")) {
         MemberApi.Response r = api.get(m, "patroni");

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.FreePorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,9 +11,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -27,14 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
  * endpoints; the cluster lives in a real etcd.
  */
 @Timeout(120)
-class RestCommandsTests {
+class RestCommandsTests extends WithEtcd {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String BASIC =
       "Basic "
           + Base64.getEncoder().encodeToString("admin:s3cret".getBytes(StandardCharsets.UTF_8));
-
-  static EtcdServer etcd;
 
   @TempDir Path dir;
 
@@ -44,18 +39,6 @@ class RestCommandsTests {
   String scope;
   String cfg;
 
-  @BeforeAll
-  static void start() {
-    etcd = EtcdServer.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
-
   @BeforeEach
   void cluster(TestInfo info) throws Exception {
     pg0 = new FakeMember();
@@ -63,15 +46,11 @@ class RestCommandsTests {
     pg2 = new FakeMember();
     scope = info.getTestMethod().orElseThrow().getName().toLowerCase();
     writeCluster(pg1.apiUrl(), "{\"ttl\":30,\"loop_wait\":10}");
-    Path f = dir.resolve("ctl.yml");
-    Files.writeString(
-        f,
-        "scope: "
-            + scope
-            + "\netcd3:\n  hosts: 127.0.0.1:"
-            + etcd.clientPort()
-            + "\nrestapi:\n  authentication:\n    username: admin\n    password: s3cret\n");
-    cfg = f.toString();
+    cfg =
+        ctlConfig(
+            dir.resolve("ctl.yml"),
+            scope,
+            "restapi:\n  authentication:\n    username: admin\n    password: s3cret\n");
   }
 
   @AfterEach

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.FreePorts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,8 +11,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,26 +21,12 @@ import org.junit.jupiter.api.io.TempDir;
  * remove print and write.
  */
 @Timeout(120)
-class StoreCommandsTests {
+class StoreCommandsTests extends WithEtcd {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MIB = 1024 * 1024;
 
-  static EtcdServer etcd;
-
   @TempDir static Path dir;
-
-  @BeforeAll
-  static void start() {
-    etcd = EtcdServer.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
 
   private static String url() {
     return "etcd3://127.0.0.1:" + etcd.clientPort();
@@ -51,15 +34,7 @@ class StoreCommandsTests {
 
   /** A patronictl-style configuration file for one scope. */
   private static String config(String scope) throws IOException {
-    Path f = dir.resolve(scope + ".yml");
-    Files.writeString(
-        f,
-        "scope: "
-            + scope
-            + "\nnamespace: /service/\netcd3:\n  hosts: 127.0.0.1:"
-            + etcd.clientPort()
-            + "\n");
-    return f.toString();
+    return ctlConfig(dir.resolve(scope + ".yml"), scope, "namespace: /service/\n");
   }
 
   /** The cluster after Patroni's edit-config turned synchronous mode on (capture section 4). */
@@ -427,11 +402,8 @@ class StoreCommandsTests {
   void unreachableStoreIsOneLineNamingTheEndpoint() {
     int closed = FreePorts.next();
 
-    Ctl.Result r = Ctl.run("-d", "etcd3://127.0.0.1:" + closed, "list", "somewhere");
+    Ctl.Result r = listUnreachable("etcd3", closed);
 
-    assertThat(r.code()).isEqualTo(1);
-    assertThat(r.out()).isEmpty();
-    assertThat(r.err().lines()).hasSize(1);
     assertThat(r.err())
         .startsWith("regentctl: etcd3 unreachable at http://127.0.0.1:" + closed + ": ");
   }
@@ -451,11 +423,17 @@ class StoreCommandsTests {
   void unreachableConsulIsOneLineNamingTheEndpoint() {
     int closed = FreePorts.next();
 
-    Ctl.Result r = Ctl.run("-d", "consul://127.0.0.1:" + closed, "list", "somewhere");
+    Ctl.Result r = listUnreachable("consul", closed);
 
+    assertThat(r.err()).startsWith("regentctl: ").contains("127.0.0.1:" + closed);
+  }
+
+  /** {@code list} against a store at a closed port: exit code 1, nothing out, one line of error. */
+  private static Ctl.Result listUnreachable(String store, int closed) {
+    Ctl.Result r = Ctl.run("-d", store + "://127.0.0.1:" + closed, "list", "somewhere");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
     assertThat(r.err().lines()).hasSize(1);
-    assertThat(r.err()).startsWith("regentctl: ").contains("127.0.0.1:" + closed);
+    return r;
   }
 }

@@ -112,15 +112,7 @@ public final class PatroniLogging {
     root.addAppender(appender);
     root.setLevel(Level.toLevel(settings.level(), Level.INFO));
     QUIET.forEach((name, level) -> ctx.getLogger(name).setLevel(level));
-    settings
-        .loggers()
-        .forEach(
-            (name, level) -> {
-              Logger logger = ctx.getLogger(name);
-              // NOTSET: inherit (the root keeps a level).
-              logger.setLevel(
-                  level == null ? (logger == root ? Level.INFO : null) : Level.toLevel(level));
-            });
+    setLevels(ctx, root, settings.loggers());
   }
 
   /**
@@ -138,14 +130,17 @@ public final class PatroniLogging {
     old.loggers().keySet().stream()
         .filter(name -> !fresh.loggers().containsKey(name))
         .forEach(name -> ctx.getLogger(name).setLevel(QUIET.get(name)));
-    fresh
-        .loggers()
-        .forEach(
-            (name, level) -> {
-              Logger logger = ctx.getLogger(name);
-              logger.setLevel(
-                  level == null ? (logger == root ? Level.INFO : null) : Level.toLevel(level));
-            });
+    setLevels(ctx, root, fresh.loggers());
+  }
+
+  /** {@code log.loggers}: each named logger's level; NOTSET inherits (the root keeps a level). */
+  private static void setLevels(LoggerContext ctx, Logger root, Map<String, String> loggers) {
+    loggers.forEach(
+        (name, level) -> {
+          Logger logger = ctx.getLogger(name);
+          logger.setLevel(
+              level == null ? (logger == root ? Level.INFO : null) : Level.toLevel(level));
+        });
   }
 
   private static Layout<ILoggingEvent> layout(LoggerContext ctx, LogSettings settings) {

@@ -33,21 +33,14 @@ final class LockKeeper {
    * @throws DcsUnreachableException when the store does not answer
    */
   boolean refresh() {
-    long sent = clock.nanoTime();
     try {
-      dcs.renewSession();
-      state.renewed(sent);
+      long sent = renewSession();
       if (!hooks.mayLead()) {
         dcs.release();
         state.holdsLock = false;
         return false;
       }
-      boolean held = dcs.refresh();
-      state.holdsLock = held;
-      if (held) {
-        state.leaseVouched(sent);
-      }
-      return held;
+      return holds(dcs.refresh(), sent);
     } catch (DcsUnreachableException e) {
       state.holdsLock = false;
       throw e;
@@ -63,31 +56,40 @@ final class LockKeeper {
     if (!hooks.mayLead()) {
       return false;
     }
-    long sent = clock.nanoTime();
     try {
-      dcs.renewSession();
-      state.renewed(sent);
-      boolean won = dcs.tryAcquire();
-      state.holdsLock = won;
-      if (won) {
-        state.leaseVouched(sent);
-      }
-      return won;
+      long sent = renewSession();
+      return holds(dcs.tryAcquire(), sent);
     } catch (DcsException e) {
       log.warn("could not acquire the leader lock: {}", e.getMessage());
       return false;
     }
   }
 
+  /**
+   * Records whether the lock is ours; held, the lease counts from the renewal sent at {@code sent}.
+   */
+  private boolean holds(boolean held, long sent) {
+    state.holdsLock = held;
+    if (held) {
+      state.leaseVouched(sent);
+    }
+    return held;
+  }
+
   /** Takes the lock for a bootstrap that just created the cluster; throws when another has it. */
   void acquireForBootstrap() {
-    long sent = clock.nanoTime();
-    dcs.renewSession();
-    state.renewed(sent);
+    long sent = renewSession();
     if (!dcs.tryAcquire()) {
       throw new IllegalStateException("another member took the leader lock during bootstrap");
     }
-    state.holdsLock = true;
-    state.leaseVouched(sent);
+    holds(true, sent);
+  }
+
+  /** Renews our lease (session); returns when the renewal was sent, which the lease counts from. */
+  private long renewSession() {
+    long sent = clock.nanoTime();
+    dcs.renewSession();
+    state.renewed(sent);
+    return sent;
   }
 }

@@ -67,12 +67,7 @@ public class ActionsController {
   public ResponseEntity<String> restart(
       @RequestHeader(value = "Content-Length", required = false) String length,
       @RequestBody(required = false) byte[] body) {
-    ObjectNode request;
-    try {
-      request = JsonBodies.object(length, body, true);
-    } catch (JsonBodies.Rejected e) {
-      return Responses.text(e.status, e.getMessage());
-    }
+    ObjectNode request = JsonBodies.object(length, body, true);
     Optional<AgentSnapshot> snapshot = loop.snapshot();
     boolean paused = snapshot.map(AgentSnapshot::paused).orElse(false);
     if (paused && request.has("schedule")) {
@@ -221,12 +216,7 @@ public class ActionsController {
   public ResponseEntity<String> reinitialize(
       @RequestHeader(value = "Content-Length", required = false) String length,
       @RequestBody(required = false) byte[] body) {
-    ObjectNode request;
-    try {
-      request = JsonBodies.object(length, body, true);
-    } catch (JsonBodies.Rejected e) {
-      return Responses.text(e.status, e.getMessage());
-    }
+    ObjectNode request = JsonBodies.object(length, body, true);
     for (Map.Entry<String, JsonNode> e : request.properties()) {
       if (!REINIT_FIELDS.contains(e.getKey())) {
         return Responses.text(400, "unknown field: " + e.getKey());

@@ -7,14 +7,13 @@ import io.pgregent.agent.loop.HaLoop;
 import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Failover;
+import io.pgregent.core.cluster.Lsn;
 import io.pgregent.core.cluster.Member;
-import io.pgregent.core.cluster.Status;
+import io.pgregent.core.cluster.MemberRoles;
 import io.pgregent.core.cluster.TimelineHistory;
-import io.pgregent.core.config.DynamicConfig;
 import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
-import io.pgregent.core.ha.SyncSettings;
 import java.net.URI;
 import java.util.Optional;
 import org.springframework.http.HttpStatus;
@@ -94,32 +93,14 @@ public class ClusterController {
   public static ObjectNode render(ClusterView view, String scope) {
     ObjectNode doc = ClusterCodec.nodes().objectNode();
     ArrayNode members = doc.putArray("members");
-    String leaderName = view.leader().map(l -> l.name()).orElse(null);
-    DynamicConfig dynamic =
-        view.config().map(ClusterConfig::settings).orElseGet(DynamicConfig::defaults);
-    boolean standbyCluster = dynamic.isStandbyCluster();
-    boolean quorum = dynamic.isQuorumCommitMode();
-    boolean syncOn = dynamic.synchronousMode() != SyncSettings.Mode.OFF;
-    long clusterLsn =
-        view.status()
-            .map(Status::optime)
-            .filter(o -> o > 0)
-            .or(() -> view.leaderMember().flatMap(Member::xlogLocation))
-            .orElse(0L);
+    MemberRoles roles = MemberRoles.of(view);
+    long clusterLsn = roles.clusterLsn();
     for (Member m : view.members().values()) {
       ObjectNode out = members.addObject();
       out.put("name", m.name());
-      String role;
-      if (m.name().equals(leaderName)) {
-        role = standbyCluster ? "standby_leader" : "leader";
-      } else if (syncOn && view.sync().map(s -> s.isSyncStandby(m.name())).orElse(false)) {
-        role = quorum ? "quorum_standby" : "sync_standby";
-      } else {
-        role = "replica";
-      }
+      String role = roles.role(m);
       out.put("role", role);
-      String state = role.equals("leader") ? "" : m.data().path("replication_state").asText("");
-      out.put("state", state.isEmpty() ? m.state().orElse("") : state);
+      out.put("state", roles.state(m, role));
       m.apiUrl().ifPresent(u -> out.put("api_url", u));
       m.connUrl().ifPresent(u -> hostPort(u, out));
       for (String attr :
@@ -130,13 +111,13 @@ public class ClusterController {
           out.set(attr, m.data().get(attr));
         }
       }
-      if (!m.name().equals(leaderName)) {
+      if (!m.name().equals(roles.leader())) {
         lsnAndLag(out, "receive_", m.data().get("receive_lsn"), clusterLsn);
         lsnAndLag(out, "replay_", m.data().get("replay_lsn"), clusterLsn);
         lsnAndLag(out, "", m.data().get("xlog_location"), clusterLsn);
       }
     }
-    if (dynamic.pause()) {
+    if (roles.dynamic().pause()) {
       doc.put("pause", true);
     }
     Optional<Failover> failover = view.failover().filter(f -> f.scheduledAt() != null);
@@ -168,9 +149,7 @@ public class ClusterController {
   }
 
   public static String formatLsn(long lsn) {
-    return Long.toHexString(lsn >>> 32).toUpperCase()
-        + "/"
-        + Long.toHexString(lsn & 0xffffffffL).toUpperCase();
+    return Lsn.format(lsn);
   }
 
   private static void hostPort(String connUrl, ObjectNode out) {

@@ -68,8 +68,6 @@ public class ConfigEditController {
         log.info("dynamic configuration changed through the REST API: {}", keys);
       }
       return json(merged);
-    } catch (JsonBodies.Rejected e) {
-      return Responses.text(e.status, e.getMessage());
     } catch (DcsException e) {
       return Responses.text(503, "DCS is not available");
     }
@@ -96,8 +94,6 @@ public class ConfigEditController {
       }
       log.info("dynamic configuration replaced through the REST API");
       return json(request);
-    } catch (JsonBodies.Rejected e) {
-      return Responses.text(e.status, e.getMessage());
     } catch (DcsException e) {
       return Responses.text(503, "DCS is not available");
     }

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -99,20 +100,20 @@ public final class HealthRules {
 
     /** The replayed position, 0 on a primary or when unknown. */
     public long replayedLocation() {
-      return snapshot
-          .postgres()
-          .server()
-          .filter(ServerStatus::inRecovery)
-          .map(s -> Math.max(0, s.replayLsn()))
-          .orElse(0L);
+      return standbyLocation(ServerStatus::replayLsn);
     }
 
+    /** The received position, 0 on a primary or when unknown. */
     public long receivedLocation() {
+      return standbyLocation(ServerStatus::receiveLsn);
+    }
+
+    private long standbyLocation(ToLongFunction<ServerStatus> lsn) {
       return snapshot
           .postgres()
           .server()
           .filter(ServerStatus::inRecovery)
-          .map(s -> Math.max(0, s.receiveLsn()))
+          .map(s -> Math.max(0, lsn.applyAsLong(s)))
           .orElse(0L);
     }
 

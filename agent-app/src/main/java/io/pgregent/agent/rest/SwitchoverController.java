@@ -97,12 +97,7 @@ public class SwitchoverController {
   private ResponseEntity<String> failover(
       String action, String length, byte[] body, boolean stream, HttpServletResponse response)
       throws IOException {
-    ObjectNode request;
-    try {
-      request = JsonBodies.object(length, body, false);
-    } catch (JsonBodies.Rejected e) {
-      return Responses.text(e.status, e.getMessage());
-    }
+    ObjectNode request = JsonBodies.object(length, body, false);
     String leader = text(request, "leader");
     String candidate = text(request, "candidate");
     if (candidate == null) {

@@ -86,6 +86,17 @@ final class ConfigKeys {
   /** The store sections Regent can use. */
   static final List<String> SUPPORTED_STORES = List.of("etcd3", "zookeeper", "consul");
 
+  /** The programs {@code postgresql.bin_name} can rename. */
+  static final List<String> BIN_NAMES =
+      List.of(
+          "pg_ctl",
+          "initdb",
+          "pg_controldata",
+          "pg_basebackup",
+          "postgres",
+          "pg_isready",
+          "pg_rewind");
+
   private static final Map<String, Spec> TABLE = new LinkedHashMap<>();
 
   static {
@@ -227,15 +238,7 @@ final class ConfigKeys {
     put("postgresql.config_dir", str());
     put("postgresql.bin_dir", str());
     put("postgresql.bin_name", section());
-    for (String b :
-        List.of(
-            "pg_ctl",
-            "initdb",
-            "pg_controldata",
-            "pg_basebackup",
-            "postgres",
-            "pg_isready",
-            "pg_rewind")) {
+    for (String b : BIN_NAMES) {
       put("postgresql.bin_name." + b, str());
     }
     put("postgresql.pgpass", str());

@@ -67,15 +67,6 @@ final class PatroniEnvironment {
   private static final List<String> RAFT =
       List.of("data_dir", "self_addr", "partner_addrs", "password", "bind_addr");
   private static final List<String> CITUS = List.of("database", "group");
-  private static final List<String> BINARIES =
-      List.of(
-          "pg_ctl",
-          "initdb",
-          "pg_controldata",
-          "pg_basebackup",
-          "postgres",
-          "pg_isready",
-          "pg_rewind");
   private static final List<String> AUTH =
       List.of(
           "username",
@@ -191,7 +182,7 @@ final class PatroniEnvironment {
       }
     }
 
-    for (String binary : BINARIES) {
+    for (String binary : ConfigKeys.BIN_NAMES) {
       String v = pop(env, "postgresql_bin_" + binary);
       if (present(v)) {
         section(section(ret, "postgresql"), "bin_name").put(binary, v);

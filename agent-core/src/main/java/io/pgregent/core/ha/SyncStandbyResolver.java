@@ -132,11 +132,7 @@ public final class SyncStandbyResolver {
     }
     String names = namesFor(sync, wanted, wanted.size());
     if (!rep.synchronousStandbyNames().equals(Optional.of(names))) {
-      return Optional.of(
-          Decision.of(
-              new Action.SetSyncStandbyNames(Optional.of(names)),
-              Reason.SYNC_STANDBY_NAMES,
-              names));
+      return setNames(names);
     }
     List<String> added =
         confirmed(rep, Set.of("sync")).stream()
@@ -182,11 +178,7 @@ public final class SyncStandbyResolver {
         return write(
             me, voters, needed, key.version(), Reason.SYNC_QUORUM_RAISED, Integer.toString(needed));
       }
-      return Optional.of(
-          Decision.of(
-              new Action.SetSyncStandbyNames(Optional.of(names)),
-              Reason.SYNC_STANDBY_NAMES,
-              names));
+      return setNames(names);
     }
     List<String> confirmed =
         confirmed(rep, Set.of("quorum", "sync")).stream().filter(n -> contains(active, n)).toList();
@@ -319,5 +311,12 @@ public final class SyncStandbyResolver {
 
   private static List<String> sorted(List<String> names) {
     return names.stream().sorted().toList();
+  }
+
+  /** {@code synchronous_standby_names} to set on the primary. */
+  private static Optional<Decision> setNames(String names) {
+    return Optional.of(
+        Decision.of(
+            new Action.SetSyncStandbyNames(Optional.of(names)), Reason.SYNC_STANDBY_NAMES, names));
   }
 }

@@ -27,31 +27,4 @@ public record ReplicationRow(
     long writeLsn,
     long flushLsn,
     long replayLsn,
-    long replayLagMillis) {
-
-  /** A row without a lag time. */
-  public ReplicationRow(
-      int pid,
-      String usename,
-      String applicationName,
-      String clientAddr,
-      String state,
-      String syncState,
-      long sentLsn,
-      long writeLsn,
-      long flushLsn,
-      long replayLsn) {
-    this(
-        pid,
-        usename,
-        applicationName,
-        clientAddr,
-        state,
-        syncState,
-        sentLsn,
-        writeLsn,
-        flushLsn,
-        replayLsn,
-        -1);
-  }
-}
+    long replayLagMillis) {}
