@@ -114,6 +114,12 @@ public final class TestMembers {
         props);
   }
 
+  /** A loop that is never started: for what only reads its configuration or its empty snapshot. */
+  public static HaLoop offlineLoop(AgentConfig config) {
+    return new HaLoop(
+        null, null, config, new FailsafeHeartbeats(), null, io.pgregent.core.time.Clock.system());
+  }
+
   /**
    * Stops what a test started, each part even if another fails: the agents (in the order given),
    * then the store, then the members' files. Null parts were never started.

@@ -9,6 +9,7 @@ import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
 import io.pgregent.agent.console.ConsoleEvents;
+import io.pgregent.agent.loop.TestMembers;
 import io.pgregent.postgres.config.Credentials;
 import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
@@ -50,7 +51,7 @@ class ConsoleEventsTests {
     etcd = EtcdServer.start();
     base = PostgresTestEnvironment.newBaseDir("regent-console");
     config =
-        RestTestConfigs.member(
+        TestMembers.member(
             base,
             "console",
             "pg0",

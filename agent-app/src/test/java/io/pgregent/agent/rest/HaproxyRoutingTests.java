@@ -53,7 +53,7 @@ class HaproxyRoutingTests {
     base = PostgresTestEnvironment.newBaseDir("regent-haproxy");
     for (String name : List.of("pg0", "pg1")) {
       AgentConfig c =
-          RestTestConfigs.member(
+          TestMembers.member(
               base, "haproxy", name, "127.0.0.1:" + etcd.clientPort(), Tags.none(), Map.of(), null);
       configs.put(name, c);
       agents.put(name, RegentApplication.run(c));
@@ -135,8 +135,8 @@ class HaproxyRoutingTests {
 
   static Backend through(int haproxyPort) throws Exception {
     Properties p = new Properties();
-    p.setProperty("user", RestTestConfigs.SUPERUSER.username());
-    p.setProperty("password", RestTestConfigs.SUPERUSER.password());
+    p.setProperty("user", TestMembers.SUPERUSER.username());
+    p.setProperty("password", TestMembers.SUPERUSER.password());
     p.setProperty("connectTimeout", "3");
     p.setProperty("socketTimeout", "5");
     try (Connection c =

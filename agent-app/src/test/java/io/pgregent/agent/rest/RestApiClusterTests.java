@@ -71,7 +71,7 @@ class RestApiClusterTests {
     extra.put("restapi.allowlist_include_members", true);
     for (String name : List.of("pg0", "pg1")) {
       AgentConfig c =
-          RestTestConfigs.member(
+          TestMembers.member(
               base,
               "rest",
               name,
@@ -1081,7 +1081,7 @@ class RestApiClusterTests {
   void aSecondAgentUnderARunningMembersNameRefusesToStartAndTouchesNothing() {
     Path dupBase = base.resolve("dup");
     AgentConfig dup =
-        RestTestConfigs.member(
+        TestMembers.member(
             dupBase,
             "rest",
             replica,

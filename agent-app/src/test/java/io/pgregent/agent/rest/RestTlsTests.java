@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
+import io.pgregent.agent.loop.TestMembers;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
@@ -83,7 +84,7 @@ class RestTlsTests {
     extra.put("restapi.verify_client", "required");
     extra.put("restapi.ciphers", "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256");
     config =
-        RestTestConfigs.member(
+        TestMembers.member(
             base, "tls", "pg0", "127.0.0.1:" + etcd.clientPort(), Tags.none(), extra, null);
     agent = RegentApplication.run(config);
   }

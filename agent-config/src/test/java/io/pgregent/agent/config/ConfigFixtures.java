@@ -7,11 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Configuration texts for the tests. */
-final class ConfigFixtures {
+/** Configuration texts for the tests (of this module and of the agent's). */
+public final class ConfigFixtures {
 
   /** The smallest valid configuration. */
-  static final String MINIMAL =
+  public static final String MINIMAL =
       """
       scope: batman
       name: pg1
@@ -43,7 +43,7 @@ final class ConfigFixtures {
     }
   }
 
-  static Path write(Path dir, String fileName, String text) {
+  public static Path write(Path dir, String fileName, String text) {
     try {
       Path p = dir.resolve(fileName);
       Files.writeString(p, text);
