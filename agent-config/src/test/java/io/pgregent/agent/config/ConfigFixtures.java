@@ -10,6 +10,18 @@ import java.nio.file.Path;
 /** Configuration texts for the tests (of this module and of the agent's). */
 public final class ConfigFixtures {
 
+  /** The {@code postgresql.authentication} section of {@link #MINIMAL}, as it stands there. */
+  public static final String AUTHENTICATION =
+      """
+        authentication:
+          superuser:
+            username: postgres
+            password: super-pass
+          replication:
+            username: replicator
+            password: repl-pass
+      """;
+
   /** The smallest valid configuration. */
   public static final String MINIMAL =
       """
@@ -24,14 +36,8 @@ public final class ConfigFixtures {
         listen: 127.0.0.1:5432
         connect_address: 10.0.0.11:5432
         data_dir: /data/pg1
-        authentication:
-          superuser:
-            username: postgres
-            password: super-pass
-          replication:
-            username: replicator
-            password: repl-pass
-      """;
+      """
+          + ConfigFixtures.AUTHENTICATION;
 
   private ConfigFixtures() {}
 

@@ -29,6 +29,17 @@ class ConfigValidationTests {
     return read(text.replace(find, replacement.replace("\\n", "\n")));
   }
 
+  /** MINIMAL with these {@code bootstrap.dcs} timings, which load without errors. */
+  private LoadedConfig readTimings(int ttl, int loopWait, int retryTimeout) {
+    LoadedConfig loaded =
+        readWith(
+            "",
+            "bootstrap:\n  dcs:\n    ttl: %d\n    loop_wait: %d\n    retry_timeout: %d"
+                .formatted(ttl, loopWait, retryTimeout));
+    assertThat(loaded.hasErrors()).isFalse();
+    return loaded;
+  }
+
   @Test
   void minimalConfigurationHasNoProblem() {
     LoadedConfig loaded = read(ConfigFixtures.MINIMAL);
@@ -218,10 +229,8 @@ class ConfigValidationTests {
   @Test
   void timingsThatBreakTheRuleAreAdjustedWithOneWarning() {
     // Patroni's acceptance suite writes these
-    LoadedConfig loaded =
-        readWith("", "bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 2\n    retry_timeout: 10");
+    LoadedConfig loaded = readTimings(20, 2, 10);
 
-    assertThat(loaded.hasErrors()).isFalse();
     assertThat(loaded.warnings())
         .extracting(ConfigProblem::toString)
         .containsExactly(
@@ -231,9 +240,7 @@ class ConfigValidationTests {
     assertThat(loaded.config().bootstrapDcs().get("loop_wait").intValue()).isEqualTo(2);
     assertThat(loaded.config().bootstrapDcs().get("retry_timeout").intValue()).isEqualTo(10);
 
-    LoadedConfig lowered =
-        readWith("", "bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 10\n    retry_timeout: 6");
-    assertThat(lowered.hasErrors()).isFalse();
+    LoadedConfig lowered = readTimings(20, 10, 6);
     assertThat(lowered.warnings())
         .extracting(ConfigProblem::toString)
         .containsExactly(
@@ -243,10 +250,8 @@ class ConfigValidationTests {
 
   @Test
   void retryTimeoutBelowThreeIsAcceptedWithAWarning() {
-    LoadedConfig loaded =
-        readWith("", "bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 1\n    retry_timeout: 2");
+    LoadedConfig loaded = readTimings(20, 1, 2);
 
-    assertThat(loaded.hasErrors()).isFalse();
     assertThat(loaded.warnings())
         .extracting(ConfigProblem::toString)
         .containsExactly(
@@ -256,10 +261,8 @@ class ConfigValidationTests {
 
   @Test
   void ttlBelowTwentyIsAcceptedWithAWarning() {
-    LoadedConfig loaded =
-        readWith("", "bootstrap:\n  dcs:\n    ttl: 10\n    loop_wait: 2\n    retry_timeout: 4");
+    LoadedConfig loaded = readTimings(10, 2, 4);
 
-    assertThat(loaded.hasErrors()).isFalse();
     assertThat(loaded.warnings())
         .extracting(ConfigProblem::key)
         .containsExactly("bootstrap.dcs.ttl");
