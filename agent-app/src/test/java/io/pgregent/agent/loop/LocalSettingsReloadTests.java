@@ -16,10 +16,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +50,7 @@ class LocalSettingsReloadTests {
   static void start() throws Exception {
     etcd = EtcdServer.start();
     base = PostgresTestEnvironment.newBaseDir("regent-reload");
-    out = Files.createDirectory(base.resolve("out"));
-    Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxrwxrwx"));
+    out = TestMembers.sharedDir(base.resolve("out"));
     pgPort = FreePorts.next();
     apiPort = FreePorts.next();
     file = base.resolve("patroni.yml");
@@ -62,14 +61,7 @@ class LocalSettingsReloadTests {
 
   @AfterAll
   static void stop() {
-    try {
-      if (agent != null) {
-        agent.close();
-      }
-    } finally {
-      etcd.close();
-      PostgresTestEnvironment.deleteTree(base);
-    }
+    TestMembers.stopAll(etcd, base, Arrays.asList(agent));
   }
 
   private static String yaml(String workMem, String sharedBuffers, String extraHba, String more) {
@@ -125,9 +117,8 @@ class LocalSettingsReloadTests {
   @Test
   void postReloadAppliesTheEditedPostgresqlSectionAndRestCredentials() throws Exception {
     await().atMost(Duration.ofSeconds(120)).until(() -> query("SHOW work_mem").equals("4MB"));
-    Path callback = base.resolve("callback.sh");
-    Files.writeString(callback, "#!/bin/sh\necho \"$@\" >> " + out.resolve("callbacks") + "\n");
-    Files.setPosixFilePermissions(callback, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path callback =
+        TestMembers.recordingCallback(base.resolve("callback.sh"), out.resolve("callbacks"));
 
     Files.writeString(
         file,
@@ -144,13 +135,7 @@ class LocalSettingsReloadTests {
                     .equals("true"));
     assertThat(Files.readString(base.resolve("pg0").resolve("pg_hba.conf")))
         .contains("host all all 10.9.9.9/32 reject");
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                Files.exists(out.resolve("callbacks"))
-                    && Files.readString(out.resolve("callbacks"))
-                        .contains("on_reload primary reload"));
+    TestMembers.awaitFileContaining(out.resolve("callbacks"), "on_reload primary reload");
     // The REST API now asks for the new credentials.
     assertThat(post(null)).isEqualTo(401);
     assertThat(post("admin:admin-pass")).isEqualTo(202);

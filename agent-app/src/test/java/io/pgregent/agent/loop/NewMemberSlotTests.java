@@ -10,8 +10,8 @@ import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -39,8 +39,7 @@ class NewMemberSlotTests {
   static void start() throws Exception {
     etcd = EtcdServer.start();
     base = PostgresTestEnvironment.newBaseDir("regent-new-member");
-    Path flags = Files.createDirectory(base.resolve("flags"));
-    Files.setPosixFilePermissions(flags, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Path flags = TestMembers.sharedDir(base.resolve("flags"));
     release = flags.resolve("release");
     leaderConfig =
         TestMembers.member(base, "joining", "pg0", "127.0.0.1:" + etcd.clientPort(), Tags.none());
@@ -49,15 +48,7 @@ class NewMemberSlotTests {
 
   @AfterAll
   static void stop() {
-    try {
-      if (joining != null) {
-        joining.close();
-      }
-      leader.close();
-    } finally {
-      etcd.close();
-      PostgresTestEnvironment.deleteTree(base);
-    }
+    TestMembers.stopAll(etcd, base, Arrays.asList(joining, leader));
   }
 
   @Test
@@ -67,27 +58,18 @@ class NewMemberSlotTests {
         .until(() -> etcd.get("/service/joining/leader").isPresent());
     // A replica method that holds the copy until the test lets it go, then gives way to
     // basebackup.
-    Path hold = base.resolve("hold.sh");
-    Files.writeString(
-        hold, "#!/bin/sh\nwhile [ ! -e " + release + " ]; do sleep 0.2; done\nexit 1\n");
-    Files.setPosixFilePermissions(hold, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path hold =
+        TestMembers.script(
+            base.resolve("hold.sh"),
+            "while [ ! -e " + release + " ]; do sleep 0.2; done\nexit 1\n");
     AgentConfig c =
         TestMembers.member(base, "joining", "pg1", "127.0.0.1:" + etcd.clientPort(), Tags.none());
     AgentConfig held =
-        new AgentConfig(
-            c.scope(),
-            c.namespace(),
-            c.name(),
-            c.restapi(),
+        c.withPostgresql(
             c.postgresql().toBuilder()
                 .createReplicaMethods(List.of("hold", "basebackup"))
                 .replicaMethods(Map.of("hold", ReplicaMethod.of("hold", hold.toString())))
-                .build(),
-            c.bootstrapDcs(),
-            c.tags(),
-            c.properties(),
-            c.lease(),
-            c.log());
+                .build());
     joining = RegentApplication.run(held);
     try {
       await()

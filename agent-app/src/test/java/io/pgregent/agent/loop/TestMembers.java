@@ -13,7 +13,11 @@ import io.pgregent.postgres.config.PostgresSettings;
 import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.FreePorts;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,6 +118,21 @@ public final class TestMembers {
         props);
   }
 
+  /** {@code c} with another {@code bootstrap.dcs} section. */
+  static AgentConfig withBootstrapDcs(AgentConfig c, ObjectNode dcs) {
+    return new AgentConfig(
+        c.scope(),
+        c.namespace(),
+        c.name(),
+        c.restapi(),
+        c.postgresql(),
+        dcs,
+        c.tags(),
+        c.properties(),
+        c.lease(),
+        c.log());
+  }
+
   /** A loop that is never started: for what only reads its configuration or its empty snapshot. */
   public static HaLoop offlineLoop(AgentConfig config) {
     return new HaLoop(
@@ -144,6 +163,33 @@ public final class TestMembers {
         PostgresTestEnvironment.deleteTree(base);
       }
     }
+  }
+
+  /** A directory every OS user may write: PostgreSQL's programs may run as another user. */
+  static Path sharedDir(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+    return dir;
+  }
+
+  /** An executable shell script at {@code file}. */
+  static Path script(Path file, String body) throws IOException {
+    Files.writeString(file, "#!/bin/sh\n" + body, StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return file;
+  }
+
+  /** A callback script at {@code file} that appends each call's arguments to {@code record}. */
+  static Path recordingCallback(Path file, Path record) throws IOException {
+    return script(file, "echo \"$@\" >> " + record + "\n");
+  }
+
+  /** Waits until {@code file} exists and holds {@code text}. */
+  static void awaitFileContaining(Path file, String text) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> Files.exists(file) && Files.readString(file).contains(text));
   }
 
   /** Waits until the member's loop holds the leader lock. */

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -68,18 +69,7 @@ class ConsoleEventsTests {
 
   @AfterAll
   static void stopAgent() {
-    try {
-      if (agent != null) {
-        agent.close();
-      }
-    } finally {
-      if (etcd != null) {
-        etcd.close();
-      }
-      if (base != null) {
-        PostgresTestEnvironment.deleteTree(base);
-      }
-    }
+    TestMembers.stopAll(etcd, base, Arrays.asList(agent));
   }
 
   static int port() {

@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,18 +92,7 @@ class RestTlsTests {
 
   @AfterAll
   static void stop() {
-    try {
-      if (agent != null) {
-        agent.close();
-      }
-    } finally {
-      if (etcd != null) {
-        etcd.close();
-      }
-      if (base != null) {
-        PostgresTestEnvironment.deleteTree(base);
-      }
-    }
+    TestMembers.stopAll(etcd, base, Arrays.asList(agent));
   }
 
   static SSLContext context(boolean withClientCertificate) {
