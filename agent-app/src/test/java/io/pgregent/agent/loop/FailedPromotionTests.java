@@ -7,7 +7,7 @@ import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.ha.Reason;
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,18 +19,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(300)
 class FailedPromotionTests {
 
-  private LeaderAndReplica cluster;
-
-  @AfterEach
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @AutoClose private final LeaderAndReplica cluster = new LeaderAndReplica("promote");
 
   @Test
   void aMemberWhosePrePromoteFailsReleasesTheLockAndBacksOff() {
-    cluster = new LeaderAndReplica("promote");
     cluster.start(
         c1 -> c1.withPostgresql(c1.postgresql().toBuilder().prePromote("/bin/false").build()));
     HaLoop loop1 = cluster.replicaLoop();

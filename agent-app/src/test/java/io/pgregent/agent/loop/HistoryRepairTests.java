@@ -8,7 +8,7 @@ import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,18 +20,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(300)
 class HistoryRepairTests {
 
-  private LeaderAndReplica cluster;
-
-  @AfterEach
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @AutoClose private final LeaderAndReplica cluster = new LeaderAndReplica("history");
 
   @Test
   void theLeaderRecordsTheSwitchToItsTimelineWhenTheHistoryLacksIt() {
-    cluster = new LeaderAndReplica("history");
     cluster.start(c -> c);
     HaLoop loop1 = cluster.replicaLoop();
     Dcs dcs = cluster.dcs();

@@ -3,10 +3,8 @@ package io.pgregent.agent.loop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.AgentConfigLoader;
-import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.FreePorts;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.net.URI;
@@ -19,11 +17,10 @@ import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,7 +35,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 @Timeout(300)
 class LocalSettingsReloadTests {
 
-  private static EtcdServer etcd;
+  @AutoClose private static TestCluster cluster;
   private static Path base;
   private static Path file;
   private static Path out;
@@ -48,20 +45,15 @@ class LocalSettingsReloadTests {
 
   @BeforeAll
   static void start() throws Exception {
-    etcd = EtcdServer.start();
-    base = PostgresTestEnvironment.newBaseDir("regent-reload");
+    cluster = new TestCluster("reload");
+    base = cluster.base();
     out = TestMembers.sharedDir(base.resolve("out"));
     pgPort = FreePorts.next();
     apiPort = FreePorts.next();
     file = base.resolve("patroni.yml");
     Files.writeString(file, yaml("4MB", "16MB", "", ""));
     AgentConfig config = new AgentConfigLoader(Map.of()).load(file).config();
-    agent = RegentApplication.run(config, file);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestMembers.stopAll(etcd, base, Arrays.asList(agent));
+    agent = cluster.run(config, file);
   }
 
   private static String yaml(String workMem, String sharedBuffers, String extraHba, String more) {
@@ -77,7 +69,7 @@ class LocalSettingsReloadTests {
             ? "  authentication:\n    username: admin\n    password: admin-pass"
             : "",
         "etcd3:",
-        "  hosts: 127.0.0.1:" + etcd.clientPort(),
+        "  hosts: " + cluster.hosts(),
         "bootstrap:",
         "  dcs:",
         "    ttl: 10",

@@ -120,7 +120,6 @@ class ReplicationTagsTests {
   }
 
   private static AgentConfig config(String name, String hosts, Path archive, Tags tags) {
-    AgentConfig c = TestMembers.member(archive.getParent(), "tags", name, hosts, tags);
     ObjectNode dcs = TestMembers.bootstrapDcs();
     ObjectNode params = (ObjectNode) dcs.path("postgresql").path("parameters");
     params.put("wal_level", "logical");
@@ -132,6 +131,6 @@ class ReplicationTagsTests {
     slot.put("type", "logical");
     slot.put("database", "postgres");
     slot.put("plugin", "test_decoding");
-    return TestMembers.withBootstrapDcs(c, dcs);
+    return TestMembers.member(archive.getParent(), "tags", name, hosts, tags, dcs);
   }
 }

@@ -193,8 +193,7 @@ class SlotFailoverTests {
   }
 
   private AgentConfig config(String name, String hosts) {
-    AgentConfig c = TestMembers.member(base, "slots", name, hosts, Tags.none());
-    return TestMembers.withBootstrapDcs(c, dcs());
+    return TestMembers.member(base, "slots", name, hosts, Tags.none(), dcs());
   }
 
   private static ObjectNode dcs() {

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /** Configurations of in-JVM test members of one cluster, and their clean-up. */
@@ -51,6 +52,12 @@ public final class TestMembers {
   }
 
   static AgentConfig member(Path base, String scope, String name, String etcdHostPort, Tags tags) {
+    return member(base, scope, name, etcdHostPort, tags, bootstrapDcs());
+  }
+
+  /** A member on etcd that bootstraps the cluster with {@code dcs} as its dynamic configuration. */
+  static AgentConfig member(
+      Path base, String scope, String name, String etcdHostPort, Tags tags, ObjectNode dcs) {
     return member(
         base,
         scope,
@@ -58,10 +65,14 @@ public final class TestMembers {
         etcdHostPort,
         tags,
         Map.of("management.endpoints.web.exposure.include", "health"),
-        null);
+        null,
+        dcs);
   }
 
-  /** A member on etcd with {@code extra} properties and, unless null, REST API credentials. */
+  /**
+   * A member on etcd with {@code extra} properties, unless null REST API credentials, and {@code
+   * dcs} as the dynamic configuration it bootstraps the cluster with.
+   */
   public static AgentConfig member(
       Path base,
       String scope,
@@ -69,7 +80,8 @@ public final class TestMembers {
       String etcdHostPort,
       Tags tags,
       Map<String, Object> extra,
-      Credentials restAuth) {
+      Credentials restAuth,
+      ObjectNode dcs) {
     int pgPort = FreePorts.next();
     int apiPort = FreePorts.next();
     PostgresSettings pg =
@@ -113,24 +125,9 @@ public final class TestMembers {
             restAuth == null ? null : restAuth.username(),
             restAuth == null ? null : restAuth.password()),
         pg,
-        bootstrapDcs(),
+        dcs,
         tags,
         props);
-  }
-
-  /** {@code c} with another {@code bootstrap.dcs} section. */
-  static AgentConfig withBootstrapDcs(AgentConfig c, ObjectNode dcs) {
-    return new AgentConfig(
-        c.scope(),
-        c.namespace(),
-        c.name(),
-        c.restapi(),
-        c.postgresql(),
-        dcs,
-        c.tags(),
-        c.properties(),
-        c.lease(),
-        c.log());
   }
 
   /** A loop that is never started: for what only reads its configuration or its empty snapshot. */
@@ -194,23 +191,21 @@ public final class TestMembers {
 
   /** Waits until the member's loop holds the leader lock. */
   static void awaitLock(HaLoop loop) {
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> loop.snapshot().map(AgentSnapshot::holdsLock).orElse(false));
+    awaitSnapshot(loop, AgentSnapshot::holdsLock);
   }
 
   /** Waits until the member's PostgreSQL is a replica streaming from the leader. */
   static void awaitStreaming(HaLoop loop) {
+    awaitSnapshot(
+        loop,
+        s -> s.postgres().server().map(pg -> pg.inRecovery() && pg.streaming()).orElse(false));
+  }
+
+  private static void awaitSnapshot(HaLoop loop, Predicate<AgentSnapshot> condition) {
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))
-        .until(
-            () ->
-                loop.snapshot()
-                    .flatMap(s -> s.postgres().server())
-                    .map(s -> s.inRecovery() && s.streaming())
-                    .orElse(false));
+        .until(() -> loop.snapshot().map(condition::test).orElse(false));
   }
 
   /** Waits until the store shows {@code member}'s {@code replication_state} as {@code state}. */

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
+import io.pgregent.agent.loop.TestCluster;
 import io.pgregent.agent.loop.TestMembers;
 import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.Failover;
@@ -17,8 +17,6 @@ import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.postgres.config.Credentials;
-import io.pgregent.testsupport.EtcdServer;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,8 +45,7 @@ class RestApiClusterTests {
   static final String AUTH = RawHttp.basic("admin", "rest-secret");
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  static EtcdServer etcd;
-  static Path base;
+  @AutoClose static TestCluster cluster;
   static final Map<String, AgentConfig> configs = new LinkedHashMap<>();
   static final Map<String, ConfigurableApplicationContext> agents = new LinkedHashMap<>();
 
@@ -59,8 +56,7 @@ class RestApiClusterTests {
 
   @BeforeAll
   static void startCluster() {
-    etcd = EtcdServer.start();
-    base = PostgresTestEnvironment.newBaseDir("regent-rest");
+    cluster = new TestCluster("rest");
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("management.endpoints.web.exposure.include", "health,prometheus");
     extra.put("regent.restapi.switchover_timeout", 3);
@@ -71,16 +67,13 @@ class RestApiClusterTests {
     extra.put("restapi.allowlist_include_members", true);
     for (String name : List.of("pg0", "pg1")) {
       AgentConfig c =
-          TestMembers.member(
-              base,
-              "rest",
+          cluster.member(
               name,
-              "127.0.0.1:" + etcd.clientPort(),
               new Tags(false, 1, false, false, false, null, Map.of("zone", "eu-1")),
               extra,
               REST_AUTH);
       configs.put(name, c);
-      agents.put(name, RegentApplication.run(c));
+      agents.put(name, cluster.run(c));
     }
   }
 
@@ -109,11 +102,6 @@ class RestApiClusterTests {
               }
               return false;
             });
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    TestMembers.stopAll(etcd, base, agents.values());
   }
 
   static int port(String member) {
@@ -774,10 +762,8 @@ class RestApiClusterTests {
         send(leader, "POST", "/restart", "{\"when\": \"now\"}"),
         400,
         "Unknown filter for the scheduled restart: when");
-    assertAnswer(
-        send(leader, "POST", "/restart", "{\"schedule\": \"2099-01-01T00:00:00+00:00\"}"),
-        202,
-        "Restart scheduled");
+    String schedule = "{\"schedule\": \"2099-01-01T00:00:00+00:00\"}";
+    assertAnswer(send(leader, "POST", "/restart", schedule), 202, "Restart scheduled");
     RawHttp.Response twice =
         send(leader, "POST", "/restart", "{\"schedule\": \"2099-01-02T00:00:00+00:00\"}");
     assertThat(twice.status()).isEqualTo(409);
@@ -1069,21 +1055,22 @@ class RestApiClusterTests {
 
   @Test
   void aSecondAgentUnderARunningMembersNameRefusesToStartAndTouchesNothing() {
-    Path dupBase = base.resolve("dup");
+    Path dupBase = cluster.base().resolve("dup");
     AgentConfig dup =
         TestMembers.member(
             dupBase,
             "rest",
             replica,
-            "127.0.0.1:" + etcd.clientPort(),
+            cluster.hosts(),
             Tags.none(),
             Map.of(),
-            REST_AUTH);
+            REST_AUTH,
+            TestMembers.bootstrapDcs());
     String apiUrl = dcs().read().member(replica).orElseThrow().apiUrl().orElseThrow();
 
     Throwable failure = null;
     try {
-      agents.put("dup", RegentApplication.run(dup));
+      agents.put("dup", cluster.run(dup));
     } catch (RuntimeException e) {
       failure = e;
     }

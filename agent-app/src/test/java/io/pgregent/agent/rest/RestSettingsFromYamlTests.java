@@ -20,10 +20,8 @@ class RestSettingsFromYamlTests {
     Path file = dir.resolve("patroni.yml");
     Files.writeString(
         file,
-        ConfigFixtures.MINIMAL.replace(
-                "  connect_address: 10.0.0.11:8008\n",
+        ConfigFixtures.withRestapi(
                 """
-                  connect_address: 10.0.0.11:8008
                   certfile: /etc/ssl/rest.pem
                   keyfile: /etc/ssl/rest.key
                   cafile: /etc/ssl/ca.pem

@@ -14,6 +14,13 @@ final class RestTestConfigs {
   /** A configuration for pure tests: nothing is started from it. */
   static AgentConfig config(String name, Tags tags) {
     return TestMembers.member(
-        Path.of("/nonexistent"), "rest", name, "127.0.0.1:2379", tags, Map.of(), null);
+        Path.of("/nonexistent"),
+        "rest",
+        name,
+        "127.0.0.1:2379",
+        tags,
+        Map.of(),
+        null,
+        TestMembers.bootstrapDcs());
   }
 }

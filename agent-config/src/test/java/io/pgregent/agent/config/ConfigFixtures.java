@@ -41,6 +41,23 @@ public final class ConfigFixtures {
 
   private ConfigFixtures() {}
 
+  /** MINIMAL with {@code lines} added to its {@code restapi:} section. */
+  public static String withRestapi(String lines) {
+    return withLinesAfter("  connect_address: 10.0.0.11:8008\n", lines);
+  }
+
+  /** MINIMAL with {@code lines} added to its {@code postgresql:} section. */
+  public static String withPostgresql(String lines) {
+    return withLinesAfter("  data_dir: /data/pg1\n", lines);
+  }
+
+  private static String withLinesAfter(String line, String lines) {
+    if (!MINIMAL.contains(line)) {
+      throw new IllegalArgumentException("not in MINIMAL: " + line);
+    }
+    return MINIMAL.replace(line, line + lines);
+  }
+
   static String resource(String name) {
     try (InputStream in = ConfigFixtures.class.getResourceAsStream("/config/" + name)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ConfigValidationTests {
 
@@ -135,9 +138,7 @@ class ConfigValidationTests {
   void unsupportedPatroniKeysWarnAndAreIgnored() {
     LoadedConfig merged =
         read(
-            ConfigFixtures.MINIMAL.replace(
-                    "  connect_address: 10.0.0.11:8008\n",
-                    "  connect_address: 10.0.0.11:8008\n  ciphers: HIGH\n")
+            ConfigFixtures.withRestapi("  ciphers: HIGH\n")
                 + "citus:\n  group: 0\nttl: 30\n"
                 + "log:\n  max_queue_size: 100\n  level: DEBUG\n");
     assertThat(merged.hasErrors()).isFalse();
@@ -211,10 +212,7 @@ class ConfigValidationTests {
   void credentialsMustBeComplete() {
     LoadedConfig loaded =
         read(
-            ConfigFixtures.MINIMAL
-                .replace(
-                    "  connect_address: 10.0.0.11:8008\n",
-                    "  connect_address: 10.0.0.11:8008\n  authentication:\n    username: patroni\n")
+            ConfigFixtures.withRestapi("  authentication:\n    username: patroni\n")
                 .replace(
                     "    replication:\n", "    rewind:\n      password: x\n    replication:\n"));
 
@@ -226,37 +224,41 @@ class ConfigValidationTests {
                 + " postgresql.authentication.rewind is set");
   }
 
-  @Test
-  void timingsThatBreakTheRuleAreAdjustedWithOneWarning() {
-    // Patroni's acceptance suite writes these
-    LoadedConfig loaded = readTimings(20, 2, 10);
-
-    assertThat(loaded.warnings())
-        .extracting(ConfigProblem::toString)
-        .containsExactly(
+  static Stream<Arguments> timingsWithOneWarning() {
+    return Stream.of(
+        // Patroni's acceptance suite writes these
+        Arguments.of(
+            20,
+            2,
+            10,
             "bootstrap.dcs.ttl: Violated the rule \"loop_wait + 2*retry_timeout <= ttl\", where"
-                + " ttl=20. Adjusting loop_wait from 2 to 1 and retry_timeout from 10 to 9");
-    // the configuration keeps what was written: it is what bootstrap stores
-    assertThat(loaded.config().bootstrapDcs().get("loop_wait").intValue()).isEqualTo(2);
-    assertThat(loaded.config().bootstrapDcs().get("retry_timeout").intValue()).isEqualTo(10);
-
-    LoadedConfig lowered = readTimings(20, 10, 6);
-    assertThat(lowered.warnings())
-        .extracting(ConfigProblem::toString)
-        .containsExactly(
+                + " ttl=20. Adjusting loop_wait from 2 to 1 and retry_timeout from 10 to 9"),
+        Arguments.of(
+            20,
+            10,
+            6,
             "bootstrap.dcs.ttl: Violated the rule \"loop_wait + 2*retry_timeout <= ttl\", where"
-                + " ttl=20 and retry_timeout=6. Adjusting loop_wait from 10 to 8");
+                + " ttl=20 and retry_timeout=6. Adjusting loop_wait from 10 to 8"),
+        Arguments.of(
+            20,
+            1,
+            2,
+            "bootstrap.dcs.retry_timeout: 2 is below Patroni's minimum of 3 (Patroni would raise it"
+                + " to 3; Regent uses it as written)"));
   }
 
-  @Test
-  void retryTimeoutBelowThreeIsAcceptedWithAWarning() {
-    LoadedConfig loaded = readTimings(20, 1, 2);
+  /** Timings that break the rule are adjusted, a retry_timeout below 3 is used as written. */
+  @ParameterizedTest(name = "ttl {0}, loop_wait {1}, retry_timeout {2}")
+  @MethodSource("timingsWithOneWarning")
+  void timingsOutsidePatronisRulesLoadWithOneWarning(
+      int ttl, int loopWait, int retryTimeout, String warning) {
+    LoadedConfig loaded = readTimings(ttl, loopWait, retryTimeout);
 
-    assertThat(loaded.warnings())
-        .extracting(ConfigProblem::toString)
-        .containsExactly(
-            "bootstrap.dcs.retry_timeout: 2 is below Patroni's minimum of 3 (Patroni would raise it"
-                + " to 3; Regent uses it as written)");
+    assertThat(loaded.warnings()).extracting(ConfigProblem::toString).containsExactly(warning);
+    // the configuration keeps what was written: it is what bootstrap stores
+    assertThat(loaded.config().bootstrapDcs().get("loop_wait").intValue()).isEqualTo(loopWait);
+    assertThat(loaded.config().bootstrapDcs().get("retry_timeout").intValue())
+        .isEqualTo(retryTimeout);
   }
 
   @Test
@@ -301,9 +303,8 @@ class ConfigValidationTests {
   void configDirAndCustomConfAreRead() {
     LoadedConfig loaded =
         read(
-            ConfigFixtures.MINIMAL.replace(
-                "  data_dir: /data/pg1\n",
-                "  data_dir: /data/pg1\n  config_dir: /etc/postgresql/15/main\n"
+            ConfigFixtures.withPostgresql(
+                "  config_dir: /etc/postgresql/15/main\n"
                     + "  custom_conf: /etc/postgresql/15/main/base.conf\n"));
     assertThat(loaded.problems()).isEmpty();
     var pg = loaded.config().postgresql();
@@ -315,9 +316,8 @@ class ConfigValidationTests {
   void customReplicaAndBootstrapMethodsAreRecognisedAndNeedACommand() {
     LoadedConfig ok =
         read(
-            ConfigFixtures.MINIMAL.replace(
-                    "  data_dir: /data/pg1\n",
-                    "  data_dir: /data/pg1\n  create_replica_methods: [wal_g, basebackup]\n"
+            ConfigFixtures.withPostgresql(
+                    "  create_replica_methods: [wal_g, basebackup]\n"
                         + "  wal_g:\n    command: wal-g backup-fetch\n    no_leader: true\n"
                         + "    retries: 3\n")
                 + "bootstrap:\n  method: restore\n  restore:\n    command: /bin/restore\n"
@@ -335,9 +335,7 @@ class ConfigValidationTests {
 
     LoadedConfig missing =
         read(
-            ConfigFixtures.MINIMAL.replace(
-                    "  data_dir: /data/pg1\n",
-                    "  data_dir: /data/pg1\n  create_replica_methods: [pgbackrest]\n")
+            ConfigFixtures.withPostgresql("  create_replica_methods: [pgbackrest]\n")
                 + "bootstrap:\n  method: restore\n");
     assertThat(missing.errors())
         .extracting(ConfigProblem::key)
