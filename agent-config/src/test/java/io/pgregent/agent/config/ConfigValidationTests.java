@@ -32,6 +32,13 @@ class ConfigValidationTests {
     return read(text.replace(find, replacement.replace("\\n", "\n")));
   }
 
+  /** The configuration read from {@code yaml}, which has no problem at all. */
+  private AgentConfig readClean(String yaml) {
+    LoadedConfig loaded = read(yaml);
+    assertThat(loaded.problems()).isEmpty();
+    return loaded.config();
+  }
+
   /** MINIMAL with these {@code bootstrap.dcs} timings, which load without errors. */
   private LoadedConfig readTimings(int ttl, int loopWait, int retryTimeout) {
     LoadedConfig loaded =
@@ -284,15 +291,14 @@ class ConfigValidationTests {
 
   @Test
   void aBootstrapMethodsRecoveryConfIsReadAndNotPassedAsAnArgument() {
-    LoadedConfig loaded =
-        read(
+    AgentConfig config =
+        readClean(
             ConfigFixtures.MINIMAL
                 + "bootstrap:\n  method: restore\n  restore:\n    command: /bin/restore\n"
                 + "    test-argument: x\n    recovery_conf:\n"
                 + "      recovery_target_action: promote\n"
                 + "      restore_command: cp /archive/%f %p\n");
-    assertThat(loaded.problems()).isEmpty();
-    var method = loaded.config().postgresql().bootstrap().method();
+    var method = config.postgresql().bootstrap().method();
     assertThat(method.recoveryConf())
         .containsEntry("recovery_target_action", "promote")
         .containsEntry("restore_command", "cp /archive/%f %p");
@@ -301,29 +307,27 @@ class ConfigValidationTests {
 
   @Test
   void configDirAndCustomConfAreRead() {
-    LoadedConfig loaded =
-        read(
-            ConfigFixtures.withPostgresql(
-                "  config_dir: /etc/postgresql/15/main\n"
-                    + "  custom_conf: /etc/postgresql/15/main/base.conf\n"));
-    assertThat(loaded.problems()).isEmpty();
-    var pg = loaded.config().postgresql();
+    var pg =
+        readClean(
+                ConfigFixtures.withPostgresql(
+                    "  config_dir: /etc/postgresql/15/main\n"
+                        + "  custom_conf: /etc/postgresql/15/main/base.conf\n"))
+            .postgresql();
     assertThat(pg.configDirectory()).isEqualTo(java.nio.file.Path.of("/etc/postgresql/15/main"));
     assertThat(pg.customConf()).isEqualTo("/etc/postgresql/15/main/base.conf");
   }
 
   @Test
   void customReplicaAndBootstrapMethodsAreRecognisedAndNeedACommand() {
-    LoadedConfig ok =
-        read(
-            ConfigFixtures.withPostgresql(
-                    "  create_replica_methods: [wal_g, basebackup]\n"
-                        + "  wal_g:\n    command: wal-g backup-fetch\n    no_leader: true\n"
-                        + "    retries: 3\n")
-                + "bootstrap:\n  method: restore\n  restore:\n    command: /bin/restore\n"
-                + "    keep_existing_recovery_conf: true\n    target: latest\n");
-    assertThat(ok.problems()).isEmpty();
-    var pg = ok.config().postgresql();
+    var pg =
+        readClean(
+                ConfigFixtures.withPostgresql(
+                        "  create_replica_methods: [wal_g, basebackup]\n"
+                            + "  wal_g:\n    command: wal-g backup-fetch\n    no_leader: true\n"
+                            + "    retries: 3\n")
+                    + "bootstrap:\n  method: restore\n  restore:\n    command: /bin/restore\n"
+                    + "    keep_existing_recovery_conf: true\n    target: latest\n")
+            .postgresql();
     assertThat(pg.createReplicaMethods()).containsExactly("wal_g", "basebackup");
     assertThat(pg.replicaMethods().get("wal_g").command()).isEqualTo("wal-g backup-fetch");
     assertThat(pg.replicaMethods().get("wal_g").noLeader()).isTrue();
