@@ -14,9 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.DriverManager;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -150,22 +148,7 @@ class LocalSettingsReloadTests {
   }
 
   private static String query(String sql) {
-    try (var conn =
-            DriverManager.getConnection(
-                "jdbc:postgresql://127.0.0.1:"
-                    + pgPort
-                    + "/postgres?connectTimeout=3&socketTimeout=5",
-                "postgres",
-                "su-secret");
-        var st = conn.createStatement();
-        var rs = st.executeQuery(sql)) {
-      List<String> rows = new ArrayList<>();
-      while (rs.next()) {
-        rows.add(rs.getString(1));
-      }
-      return rows.isEmpty() ? "" : rows.get(0);
-    } catch (java.sql.SQLException e) {
-      return "";
-    }
+    List<String> rows = TestMembers.query("127.0.0.1:" + pgPort, sql);
+    return rows.isEmpty() ? "" : rows.get(0);
   }
 }

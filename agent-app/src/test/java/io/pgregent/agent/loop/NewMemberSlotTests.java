@@ -75,22 +75,7 @@ class NewMemberSlotTests {
   }
 
   private static List<String> slots() {
-    try (var conn =
-            java.sql.DriverManager.getConnection(
-                "jdbc:postgresql://"
-                    + leaderConfig.postgresql().connectAddress()
-                    + "/postgres?connectTimeout=3&socketTimeout=5",
-                "postgres",
-                "su-secret");
-        var st = conn.createStatement();
-        var rs = st.executeQuery("SELECT slot_name FROM pg_replication_slots")) {
-      List<String> names = new java.util.ArrayList<>();
-      while (rs.next()) {
-        names.add(rs.getString(1));
-      }
-      return names;
-    } catch (Exception e) {
-      return List.of();
-    }
+    return TestMembers.query(
+        leaderConfig.postgresql().connectAddress(), "SELECT slot_name FROM pg_replication_slots");
   }
 }

@@ -18,7 +18,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -160,6 +166,37 @@ public final class TestMembers {
         PostgresTestEnvironment.deleteTree(base);
       }
     }
+  }
+
+  /** A superuser connection to the PostgreSQL at {@code hostPort}, as a client makes it. */
+  static Connection connect(String hostPort) throws SQLException {
+    return DriverManager.getConnection(
+        "jdbc:postgresql://" + hostPort + "/postgres?connectTimeout=3&socketTimeout=5",
+        SUPERUSER.username(),
+        SUPERUSER.password());
+  }
+
+  /**
+   * The first column of the rows {@code sql} returns at {@code hostPort}; none while unreadable.
+   */
+  static List<String> query(String hostPort, String sql) {
+    try (Connection c = connect(hostPort);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      List<String> rows = new ArrayList<>();
+      while (rs.next()) {
+        rows.add(rs.getString(1));
+      }
+      return rows;
+    } catch (SQLException e) {
+      return List.of();
+    }
+  }
+
+  /** The rows of {@code table} at {@code hostPort}, or -1 while it cannot be read. */
+  static long count(String hostPort, String table) {
+    List<String> rows = query(hostPort, "SELECT count(*) FROM " + table);
+    return rows.isEmpty() ? -1 : Long.parseLong(rows.get(0));
   }
 
   /** A directory every OS user may write: PostgreSQL's programs may run as another user. */
