@@ -1,5 +1,9 @@
 package io.pgregent.agent.config;
 
+import static io.pgregent.agent.config.RepoFiles.ROOT;
+import static io.pgregent.agent.config.RepoFiles.firstOf;
+import static io.pgregent.agent.config.RepoFiles.map;
+import static io.pgregent.agent.config.RepoFiles.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -16,9 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * The container deployment without a Docker engine: the compose file's structure (services,
@@ -28,25 +29,12 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 class DeploymentFilesTests {
 
-  private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
   private static final Pattern DEFAULT = Pattern.compile("\\$\\{[A-Z_]+:-([^}]*)}");
   private static final Map<String, List<String>> STORES =
       Map.of(
           "etcd", List.of("etcd1", "etcd2", "etcd3"),
           "zookeeper", List.of("zoo1", "zoo2", "zoo3"),
           "consul", List.of("consul"));
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> yaml(Path file) throws IOException {
-    return (Map<String, Object>)
-        new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(file));
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> map(Object o) {
-    assertThat(o).isInstanceOf(Map.class);
-    return (Map<String, Object>) o;
-  }
 
   private static Map<String, Map<String, Object>> services() throws IOException {
     Map<String, Map<String, Object>> out = new LinkedHashMap<>();
@@ -153,10 +141,7 @@ class DeploymentFilesTests {
     assertThat(profiles(prometheus)).isEmpty();
     assertThat(String.valueOf(prometheus.get("volumes")))
         .contains("./deploy/prometheus/prometheus.yml:");
-    Map<String, Object> job =
-        map(
-            ((List<?>) yaml(ROOT.resolve("deploy/prometheus/prometheus.yml")).get("scrape_configs"))
-                .get(0));
+    Map<String, Object> job = firstOf("deploy/prometheus/prometheus.yml", "scrape_configs");
     assertThat(job).containsEntry("metrics_path", "/metrics");
     assertThat(String.valueOf(job.get("static_configs")))
         .contains("pg1:8008", "pg2:8008", "pg3:8008");

@@ -1,5 +1,9 @@
 package io.pgregent.agent.config;
 
+import static io.pgregent.agent.config.RepoFiles.ROOT;
+import static io.pgregent.agent.config.RepoFiles.firstOf;
+import static io.pgregent.agent.config.RepoFiles.map;
+import static io.pgregent.agent.config.RepoFiles.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,9 +18,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * The Grafana dashboard and the Prometheus alert rules without a Docker engine: the compose file
@@ -27,21 +28,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 class MonitoringFilesTests {
 
-  private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
   private static final Path SOURCES = ROOT.resolve("agent-app/src/main/java/io/pgregent/agent");
   private static final Pattern METRIC = Pattern.compile("\\b((?:patroni|regent)_[a-z_]+)");
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> yaml(Path file) throws IOException {
-    return (Map<String, Object>)
-        new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(file));
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> map(Object o) {
-    assertThat(o).isInstanceOf(Map.class);
-    return (Map<String, Object>) o;
-  }
 
   private static JsonNode dashboard() throws IOException {
     return new ObjectMapper()
@@ -122,20 +110,12 @@ class MonitoringFilesTests {
     assertThat(String.valueOf(grafana.get("ports"))).isEqualTo("[3000:3000]");
 
     Map<String, Object> source =
-        map(
-            ((List<?>)
-                    yaml(ROOT.resolve("deploy/grafana/provisioning/datasources/prometheus.yml"))
-                        .get("datasources"))
-                .get(0));
+        firstOf("deploy/grafana/provisioning/datasources/prometheus.yml", "datasources");
     assertThat(source)
         .containsEntry("type", "prometheus")
         .containsEntry("url", "http://prometheus:9090");
     Map<String, Object> provider =
-        map(
-            ((List<?>)
-                    yaml(ROOT.resolve("deploy/grafana/provisioning/dashboards/regent.yml"))
-                        .get("providers"))
-                .get(0));
+        firstOf("deploy/grafana/provisioning/dashboards/regent.yml", "providers");
     assertThat(map(provider.get("options"))).containsEntry("path", "/var/lib/grafana/dashboards");
   }
 

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import io.pgregent.agent.config.AgentConfigLoader;
+import io.pgregent.agent.config.ConfigFixtures;
 import io.pgregent.agent.config.LogSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,26 +31,6 @@ class PatroniLoggingTests {
   /** Patroni's line: {@code 2024-05-01 12:00:00,123 INFO: message}. */
   static final String PREFIX = "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3} ";
 
-  private static final String MINIMAL =
-      """
-      scope: batman
-      name: pg1
-      restapi:
-        listen: 127.0.0.1:8008
-        connect_address: 10.0.0.11:8008
-      etcd3:
-        hosts: 10.0.0.1:2379
-      postgresql:
-        listen: 127.0.0.1:5432
-        connect_address: 10.0.0.11:5432
-        data_dir: /data/pg1
-        authentication:
-          superuser:
-            username: postgres
-          replication:
-            username: replicator
-      """;
-
   @TempDir Path dir;
 
   private final LoggerContext ctx = new LoggerContext();
@@ -66,8 +47,7 @@ class PatroniLoggingTests {
   }
 
   private LogSettings settings(String log) throws IOException {
-    Path file = dir.resolve("patroni.yml");
-    Files.writeString(file, MINIMAL + log);
+    Path file = ConfigFixtures.write(dir, "patroni.yml", ConfigFixtures.MINIMAL + log);
     return new AgentConfigLoader(Map.of()).load(file).config().log();
   }
 

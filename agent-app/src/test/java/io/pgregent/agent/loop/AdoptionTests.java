@@ -14,7 +14,6 @@ import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -103,22 +102,10 @@ class AdoptionTests {
   }
 
   private static Connection connect(AgentConfig member) throws Exception {
-    return DriverManager.getConnection(
-        "jdbc:postgresql://"
-            + member.postgresql().connectAddress()
-            + "/postgres?connectTimeout=3&socketTimeout=5",
-        "postgres",
-        "su-secret");
+    return TestMembers.connect(member.postgresql().connectAddress());
   }
 
   private static long count(AgentConfig member) {
-    try (Connection c = connect(member);
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count(*) FROM precious")) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (Exception e) {
-      return -1;
-    }
+    return TestMembers.count(member.postgresql().connectAddress(), "precious");
   }
 }

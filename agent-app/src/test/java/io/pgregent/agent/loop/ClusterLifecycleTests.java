@@ -15,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -96,22 +95,11 @@ class ClusterLifecycleTests {
   }
 
   static Connection connect(String member) throws Exception {
-    String address = configs.get(member).postgresql().connectAddress();
-    return DriverManager.getConnection(
-        "jdbc:postgresql://" + address + "/postgres?connectTimeout=3&socketTimeout=5",
-        "postgres",
-        "su-secret");
+    return TestMembers.connect(configs.get(member).postgresql().connectAddress());
   }
 
   static long count(String member) {
-    try (Connection c = connect(member);
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count(*) FROM regent_test")) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (Exception e) {
-      return -1;
-    }
+    return TestMembers.count(configs.get(member).postgresql().connectAddress(), "regent_test");
   }
 
   /**

@@ -3,7 +3,6 @@ package io.pgregent.agent.loop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
 import io.pgregent.core.cluster.ClusterView;
@@ -11,16 +10,13 @@ import io.pgregent.core.dcs.Dcs;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.RunState;
 import io.pgregent.postgres.config.BootstrapSettings;
-import io.pgregent.testsupport.EtcdServer;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -34,27 +30,17 @@ import org.springframework.context.ConfigurableApplicationContext;
 @Timeout(300)
 class FailedBootstrapTests {
 
-  private EtcdServer etcd;
-  private Path base;
-  private ConfigurableApplicationContext agent;
-
-  @AfterEach
-  void stop() {
-    TestMembers.stopAll(etcd, base, Collections.singletonList(agent));
-  }
+  @AutoClose private final TestCluster cluster = new TestCluster("bootfail");
 
   @Test
   void aFailedBootstrapRemovesWhatItCreatedReleasesInitializeAndStops() throws Exception {
-    etcd = EtcdServer.start();
-    base = PostgresTestEnvironment.newBaseDir("regent-bootfail");
-    AgentConfig c =
-        TestMembers.member(base, "bootfail", "pg0", "127.0.0.1:" + etcd.clientPort(), Tags.none());
+    AgentConfig c = cluster.member("pg0", Tags.none());
     AgentConfig failing =
         c.withPostgresql(
             c.postgresql().toBuilder()
                 .bootstrap(new BootstrapSettings(List.of(), List.of(), "/bin/false", null))
                 .build());
-    agent = RegentApplication.run(failing);
+    ConfigurableApplicationContext agent = cluster.run(failing);
     HaLoop loop = agent.getBean(HaLoop.class);
     AtomicInteger exitCode = new AtomicInteger(-1);
     loop.onFatal(exitCode::set);

@@ -3,21 +3,15 @@ package io.pgregent.agent.loop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.postgres.config.Callbacks;
-import io.pgregent.testsupport.EtcdServer;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -31,43 +25,21 @@ import org.springframework.context.ConfigurableApplicationContext;
 @Timeout(300)
 class FailedPrimaryStartTests {
 
-  private EtcdServer etcd;
-  private Path base;
-  private ConfigurableApplicationContext pg0;
-
-  @AfterEach
-  void stop() {
-    TestMembers.stopAll(etcd, base, Arrays.asList(pg0));
-  }
+  @AutoClose private final TestCluster cluster = new TestCluster("failstart");
 
   @Test
   void aPrimaryThatFailsToStartReleasesTheLockAndIsAnnouncedDemoted() throws Exception {
-    etcd = EtcdServer.start();
-    base = PostgresTestEnvironment.newBaseDir("regent-failstart");
-    Path calls = base.resolve("calls");
-    Files.createDirectories(calls);
-    Files.setPosixFilePermissions(calls, PosixFilePermissions.fromString("rwxrwxrwx"));
-    Path callback = base.resolve("callback.sh");
-    Files.writeString(
-        callback,
-        "#!/bin/sh\necho \"$@\" >> " + calls.resolve("log") + "\n",
-        StandardCharsets.UTF_8);
-    Files.setPosixFilePermissions(callback, PosixFilePermissions.fromString("rwxr-xr-x"));
-    AgentConfig c0 =
-        TestMembers.member(base, "failstart", "pg0", "127.0.0.1:" + etcd.clientPort(), Tags.none());
+    Path base = cluster.base();
+    Path calls = TestMembers.sharedDir(base.resolve("calls"));
+    Path callback =
+        TestMembers.recordingCallback(base.resolve("callback.sh"), calls.resolve("log"));
+    AgentConfig c0 = cluster.member("pg0", Tags.none());
     AgentConfig config =
-        new AgentConfig(
-            c0.scope(),
-            c0.namespace(),
-            c0.name(),
-            c0.restapi(),
+        c0.withPostgresql(
             c0.postgresql().toBuilder()
                 .callbacks(new Callbacks(null, null, null, null, callback.toString()))
-                .build(),
-            c0.bootstrapDcs(),
-            c0.tags(),
-            c0.properties());
-    pg0 = RegentApplication.run(config);
+                .build());
+    ConfigurableApplicationContext pg0 = cluster.run(config);
     HaLoop loop = pg0.getBean(HaLoop.class);
     Dcs dcs = pg0.getBean(Dcs.class);
     TestMembers.awaitLock(loop);
@@ -82,14 +54,7 @@ class FailedPrimaryStartTests {
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(250))
         .until(() -> dcs.read().leader().isEmpty());
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () ->
-                Files.exists(calls.resolve("log"))
-                    && Files.readString(calls.resolve("log"))
-                        .contains("on_role_change demoted failstart"));
+    TestMembers.awaitFileContaining(calls.resolve("log"), "on_role_change demoted failstart");
     assertThat(dcs.read().leader().map(l -> l.name())).isEqualTo(Optional.empty());
   }
 }

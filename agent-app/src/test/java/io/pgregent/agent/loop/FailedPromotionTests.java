@@ -3,21 +3,13 @@ package io.pgregent.agent.loop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.pgregent.agent.RegentApplication;
-import io.pgregent.agent.config.AgentConfig;
-import io.pgregent.agent.config.Tags;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.ha.Reason;
-import io.pgregent.testsupport.EtcdServer;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * A member whose promotion fails ({@code pre_promote} exits non-zero) hands the leader lock back
@@ -27,34 +19,17 @@ import org.springframework.context.ConfigurableApplicationContext;
 @Timeout(300)
 class FailedPromotionTests {
 
-  private EtcdServer etcd;
-  private Path base;
-  private ConfigurableApplicationContext pg0;
-  private ConfigurableApplicationContext pg1;
-
-  @AfterEach
-  void stop() {
-    TestMembers.stopAll(etcd, base, Arrays.asList(pg1, pg0));
-  }
+  @AutoClose private final LeaderAndReplica cluster = new LeaderAndReplica("promote");
 
   @Test
   void aMemberWhosePrePromoteFailsReleasesTheLockAndBacksOff() {
-    etcd = EtcdServer.start();
-    base = PostgresTestEnvironment.newBaseDir("regent-promote");
-    String hosts = "127.0.0.1:" + etcd.clientPort();
-    pg0 = RegentApplication.run(TestMembers.member(base, "promote", "pg0", hosts, Tags.none()));
-    TestMembers.awaitLock(pg0.getBean(HaLoop.class));
-    AgentConfig c1 = TestMembers.member(base, "promote", "pg1", hosts, Tags.none());
-    AgentConfig failing =
-        c1.withPostgresql(c1.postgresql().toBuilder().prePromote("/bin/false").build());
-    pg1 = RegentApplication.run(failing);
-    HaLoop loop1 = pg1.getBean(HaLoop.class);
-    Dcs dcs = pg1.getBean(Dcs.class);
-    TestMembers.awaitStreaming(loop1);
+    cluster.start(
+        c1 -> c1.withPostgresql(c1.postgresql().toBuilder().prePromote("/bin/false").build()));
+    HaLoop loop1 = cluster.replicaLoop();
+    Dcs dcs = cluster.dcs();
 
     // The leader's agent stops: pg1 is the only candidate, takes the lock, and fails to promote.
-    pg0.close();
-    pg0 = null;
+    cluster.stopLeader();
     String backoff = Reason.PROMOTION_BACKOFF.template();
     await()
         .atMost(Duration.ofSeconds(90))

@@ -3,21 +3,14 @@ package io.pgregent.agent.loop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.pgregent.agent.RegentApplication;
-import io.pgregent.agent.config.Tags;
 import io.pgregent.core.cluster.TimelineHistory;
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
-import io.pgregent.testsupport.EtcdServer;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The leader keeps the cluster's {@code history} whole: members judge stale primaries and diverged
@@ -27,29 +20,14 @@ import org.springframework.context.ConfigurableApplicationContext;
 @Timeout(300)
 class HistoryRepairTests {
 
-  private EtcdServer etcd;
-  private Path base;
-  private ConfigurableApplicationContext pg0;
-  private ConfigurableApplicationContext pg1;
-
-  @AfterEach
-  void stop() {
-    TestMembers.stopAll(etcd, base, Arrays.asList(pg1, pg0));
-  }
+  @AutoClose private final LeaderAndReplica cluster = new LeaderAndReplica("history");
 
   @Test
   void theLeaderRecordsTheSwitchToItsTimelineWhenTheHistoryLacksIt() {
-    etcd = EtcdServer.start();
-    base = PostgresTestEnvironment.newBaseDir("regent-history");
-    String hosts = "127.0.0.1:" + etcd.clientPort();
-    pg0 = RegentApplication.run(TestMembers.member(base, "history", "pg0", hosts, Tags.none()));
-    TestMembers.awaitLock(pg0.getBean(HaLoop.class));
-    pg1 = RegentApplication.run(TestMembers.member(base, "history", "pg1", hosts, Tags.none()));
-    HaLoop loop1 = pg1.getBean(HaLoop.class);
-    Dcs dcs = pg1.getBean(Dcs.class);
-    TestMembers.awaitStreaming(loop1);
-    pg0.close();
-    pg0 = null;
+    cluster.start(c -> c);
+    HaLoop loop1 = cluster.replicaLoop();
+    Dcs dcs = cluster.dcs();
+    cluster.stopLeader();
     // pg1 takes over on timeline 2 and records the switch from timeline 1
     await()
         .atMost(Duration.ofSeconds(90))

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.AgentConfigLoader;
+import io.pgregent.agent.config.ConfigFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,67 +21,41 @@ import org.slf4j.LoggerFactory;
 class LocalConfigReloadTests {
 
   private static final String BASE =
-      """
-      scope: batman
-      name: pg1
-      restapi:
-        listen: 127.0.0.1:8008
-        connect_address: 127.0.0.1:8008
-      etcd3:
-        hosts: 127.0.0.1:2379
-      postgresql:
-        listen: 127.0.0.1:5432
-        connect_address: 127.0.0.1:5432
-        data_dir: /data/pg1
-        authentication:
-          superuser:
-            username: postgres
-            password: super-pass
-          replication:
-            username: replicator
-            password: repl-pass
-      tags:
-        noloadbalance: false
-        clonefrom: false
-      """;
+      ConfigFixtures.MINIMAL + "tags:\n  noloadbalance: false\n  clonefrom: false\n";
+
+  @TempDir Path dir;
+
+  private Path file() {
+    return dir.resolve("patroni.yml");
+  }
+
+  /** A loop (never started) on the file written with {@code text}. */
+  private HaLoop loopOn(String text) throws Exception {
+    Files.writeString(file(), text);
+    return TestMembers.offlineLoop(new AgentConfigLoader(Map.of()).load(file()).config());
+  }
+
+  /** Writes {@code text} to the loop's file and reloads it, as POST /reload does. */
+  private boolean reloadWith(HaLoop loop, String text) throws Exception {
+    Files.writeString(file(), text);
+    return new LocalConfigReload(file(), Map.of()).reload(loop);
+  }
 
   @Test
-  void reloadAppliesTheTagsOfTheFileAsItIsNow(@TempDir Path dir) throws Exception {
-    Path file = dir.resolve("patroni.yml");
-    Files.writeString(file, BASE);
-    AgentConfig config = new AgentConfigLoader(Map.of()).load(file).config();
-    HaLoop loop =
-        new HaLoop(
-            null,
-            null,
-            config,
-            new FailsafeHeartbeats(),
-            null,
-            io.pgregent.core.time.Clock.system());
+  void reloadAppliesTheTagsOfTheFileAsItIsNow() throws Exception {
+    HaLoop loop = loopOn(BASE);
     assertThat(loop.config().tags().published()).isEmpty();
 
     // What Patroni's acceptance suite does: add a tag to the file, then POST /reload.
-    Files.writeString(file, BASE + "  new_tag: new_value\n");
-    assertThat(new LocalConfigReload(file, Map.of()).reload(loop)).isTrue();
+    assertThat(reloadWith(loop, BASE + "  new_tag: new_value\n")).isTrue();
 
     assertThat(loop.config().tags().published()).isEqualTo(Map.of("new_tag", "new_value"));
     assertThat(loop.config().name()).isEqualTo("pg1");
   }
 
   @Test
-  void reloadWarnsInPatronisWordingWhenNofailoverContradictsItsPriority(@TempDir Path dir)
-      throws Exception {
-    Path file = dir.resolve("patroni.yml");
-    Files.writeString(file, BASE + "  failover_priority: '1'\n");
-    AgentConfig config = new AgentConfigLoader(Map.of()).load(file).config();
-    HaLoop loop =
-        new HaLoop(
-            null,
-            null,
-            config,
-            new FailsafeHeartbeats(),
-            null,
-            io.pgregent.core.time.Clock.system());
+  void reloadWarnsInPatronisWordingWhenNofailoverContradictsItsPriority() throws Exception {
+    HaLoop loop = loopOn(BASE + "  failover_priority: '1'\n");
     ch.qos.logback.classic.Logger logger =
         (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(LocalConfigReload.class);
     ListAppender<ILoggingEvent> logged = new ListAppender<>();
@@ -89,8 +63,8 @@ class LocalConfigReloadTests {
     logger.addAppender(logged);
     try {
       // What the acceptance suite does: set nofailover beside failover_priority, POST /reload.
-      Files.writeString(file, BASE + "  failover_priority: '1'\n  nofailover: true\n");
-      assertThat(new LocalConfigReload(file, Map.of()).reload(loop)).isTrue();
+      assertThat(reloadWith(loop, BASE + "  failover_priority: '1'\n  nofailover: true\n"))
+          .isTrue();
     } finally {
       logger.detachAppender(logged);
     }
@@ -110,22 +84,10 @@ class LocalConfigReloadTests {
   }
 
   @Test
-  void anInvalidFileChangesNothing(@TempDir Path dir) throws Exception {
-    Path file = dir.resolve("patroni.yml");
-    Files.writeString(file, BASE + "  new_tag: new_value\n");
-    AgentConfig config = new AgentConfigLoader(Map.of()).load(file).config();
-    HaLoop loop =
-        new HaLoop(
-            null,
-            null,
-            config,
-            new FailsafeHeartbeats(),
-            null,
-            io.pgregent.core.time.Clock.system());
+  void anInvalidFileChangesNothing() throws Exception {
+    HaLoop loop = loopOn(BASE + "  new_tag: new_value\n");
 
-    Files.writeString(file, "scope: [unclosed\n");
-
-    assertThat(new LocalConfigReload(file, Map.of()).reload(loop)).isFalse();
+    assertThat(reloadWith(loop, "scope: [unclosed\n")).isFalse();
     assertThat(loop.config().tags().published()).isEqualTo(Map.of("new_tag", "new_value"));
   }
 }

@@ -3,10 +3,8 @@ package io.pgregent.agent.loop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.AgentConfigLoader;
-import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.FreePorts;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.net.URI;
@@ -16,14 +14,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.DriverManager;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,7 +33,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 @Timeout(300)
 class LocalSettingsReloadTests {
 
-  private static EtcdServer etcd;
+  @AutoClose private static TestCluster cluster;
   private static Path base;
   private static Path file;
   private static Path out;
@@ -48,28 +43,15 @@ class LocalSettingsReloadTests {
 
   @BeforeAll
   static void start() throws Exception {
-    etcd = EtcdServer.start();
-    base = PostgresTestEnvironment.newBaseDir("regent-reload");
-    out = Files.createDirectory(base.resolve("out"));
-    Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxrwxrwx"));
+    cluster = new TestCluster("reload");
+    base = cluster.base();
+    out = TestMembers.sharedDir(base.resolve("out"));
     pgPort = FreePorts.next();
     apiPort = FreePorts.next();
     file = base.resolve("patroni.yml");
     Files.writeString(file, yaml("4MB", "16MB", "", ""));
     AgentConfig config = new AgentConfigLoader(Map.of()).load(file).config();
-    agent = RegentApplication.run(config, file);
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      if (agent != null) {
-        agent.close();
-      }
-    } finally {
-      etcd.close();
-      PostgresTestEnvironment.deleteTree(base);
-    }
+    agent = cluster.run(config, file);
   }
 
   private static String yaml(String workMem, String sharedBuffers, String extraHba, String more) {
@@ -85,7 +67,7 @@ class LocalSettingsReloadTests {
             ? "  authentication:\n    username: admin\n    password: admin-pass"
             : "",
         "etcd3:",
-        "  hosts: 127.0.0.1:" + etcd.clientPort(),
+        "  hosts: " + cluster.hosts(),
         "bootstrap:",
         "  dcs:",
         "    ttl: 10",
@@ -125,9 +107,8 @@ class LocalSettingsReloadTests {
   @Test
   void postReloadAppliesTheEditedPostgresqlSectionAndRestCredentials() throws Exception {
     await().atMost(Duration.ofSeconds(120)).until(() -> query("SHOW work_mem").equals("4MB"));
-    Path callback = base.resolve("callback.sh");
-    Files.writeString(callback, "#!/bin/sh\necho \"$@\" >> " + out.resolve("callbacks") + "\n");
-    Files.setPosixFilePermissions(callback, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path callback =
+        TestMembers.recordingCallback(base.resolve("callback.sh"), out.resolve("callbacks"));
 
     Files.writeString(
         file,
@@ -144,13 +125,7 @@ class LocalSettingsReloadTests {
                     .equals("true"));
     assertThat(Files.readString(base.resolve("pg0").resolve("pg_hba.conf")))
         .contains("host all all 10.9.9.9/32 reject");
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                Files.exists(out.resolve("callbacks"))
-                    && Files.readString(out.resolve("callbacks"))
-                        .contains("on_reload primary reload"));
+    TestMembers.awaitFileContaining(out.resolve("callbacks"), "on_reload primary reload");
     // The REST API now asks for the new credentials.
     assertThat(post(null)).isEqualTo(401);
     assertThat(post("admin:admin-pass")).isEqualTo(202);
@@ -173,22 +148,7 @@ class LocalSettingsReloadTests {
   }
 
   private static String query(String sql) {
-    try (var conn =
-            DriverManager.getConnection(
-                "jdbc:postgresql://127.0.0.1:"
-                    + pgPort
-                    + "/postgres?connectTimeout=3&socketTimeout=5",
-                "postgres",
-                "su-secret");
-        var st = conn.createStatement();
-        var rs = st.executeQuery(sql)) {
-      List<String> rows = new ArrayList<>();
-      while (rs.next()) {
-        rows.add(rs.getString(1));
-      }
-      return rows.isEmpty() ? "" : rows.get(0);
-    } catch (java.sql.SQLException e) {
-      return "";
-    }
+    List<String> rows = TestMembers.query("127.0.0.1:" + pgPort, sql);
+    return rows.isEmpty() ? "" : rows.get(0);
   }
 }

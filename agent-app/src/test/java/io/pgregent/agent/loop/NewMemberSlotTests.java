@@ -2,19 +2,15 @@ package io.pgregent.agent.loop;
 
 import static org.awaitility.Awaitility.await;
 
-import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
 import io.pgregent.postgres.config.ReplicaMethod;
-import io.pgregent.testsupport.EtcdServer;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,7 +24,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 @Timeout(300)
 class NewMemberSlotTests {
 
-  private static EtcdServer etcd;
+  @AutoClose private static TestCluster cluster;
   private static Path base;
   private static Path release;
   private static AgentConfig leaderConfig;
@@ -37,63 +33,38 @@ class NewMemberSlotTests {
 
   @BeforeAll
   static void start() throws Exception {
-    etcd = EtcdServer.start();
-    base = PostgresTestEnvironment.newBaseDir("regent-new-member");
-    Path flags = Files.createDirectory(base.resolve("flags"));
-    Files.setPosixFilePermissions(flags, PosixFilePermissions.fromString("rwxrwxrwx"));
+    cluster = new TestCluster("joining");
+    base = cluster.base();
+    Path flags = TestMembers.sharedDir(base.resolve("flags"));
     release = flags.resolve("release");
-    leaderConfig =
-        TestMembers.member(base, "joining", "pg0", "127.0.0.1:" + etcd.clientPort(), Tags.none());
-    leader = RegentApplication.run(leaderConfig);
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      if (joining != null) {
-        joining.close();
-      }
-      leader.close();
-    } finally {
-      etcd.close();
-      PostgresTestEnvironment.deleteTree(base);
-    }
+    leaderConfig = cluster.member("pg0", Tags.none());
+    leader = cluster.run(leaderConfig);
   }
 
   @Test
   void theLeaderCreatesTheSlotOfAMemberStillCopyingItsData() throws Exception {
     await()
         .atMost(Duration.ofSeconds(120))
-        .until(() -> etcd.get("/service/joining/leader").isPresent());
+        .until(() -> cluster.etcd().get("/service/joining/leader").isPresent());
     // A replica method that holds the copy until the test lets it go, then gives way to
     // basebackup.
-    Path hold = base.resolve("hold.sh");
-    Files.writeString(
-        hold, "#!/bin/sh\nwhile [ ! -e " + release + " ]; do sleep 0.2; done\nexit 1\n");
-    Files.setPosixFilePermissions(hold, PosixFilePermissions.fromString("rwxr-xr-x"));
-    AgentConfig c =
-        TestMembers.member(base, "joining", "pg1", "127.0.0.1:" + etcd.clientPort(), Tags.none());
+    Path hold =
+        TestMembers.script(
+            base.resolve("hold.sh"),
+            "while [ ! -e " + release + " ]; do sleep 0.2; done\nexit 1\n");
+    AgentConfig c = cluster.member("pg1", Tags.none());
     AgentConfig held =
-        new AgentConfig(
-            c.scope(),
-            c.namespace(),
-            c.name(),
-            c.restapi(),
+        c.withPostgresql(
             c.postgresql().toBuilder()
                 .createReplicaMethods(List.of("hold", "basebackup"))
                 .replicaMethods(Map.of("hold", ReplicaMethod.of("hold", hold.toString())))
-                .build(),
-            c.bootstrapDcs(),
-            c.tags(),
-            c.properties(),
-            c.lease(),
-            c.log());
-    joining = RegentApplication.run(held);
+                .build());
+    joining = cluster.run(held);
     try {
       await()
           .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(250))
-          .until(() -> etcd.get("/service/joining/members/pg1").isPresent());
+          .until(() -> cluster.etcd().get("/service/joining/members/pg1").isPresent());
       await()
           .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(250))
@@ -104,22 +75,7 @@ class NewMemberSlotTests {
   }
 
   private static List<String> slots() {
-    try (var conn =
-            java.sql.DriverManager.getConnection(
-                "jdbc:postgresql://"
-                    + leaderConfig.postgresql().connectAddress()
-                    + "/postgres?connectTimeout=3&socketTimeout=5",
-                "postgres",
-                "su-secret");
-        var st = conn.createStatement();
-        var rs = st.executeQuery("SELECT slot_name FROM pg_replication_slots")) {
-      List<String> names = new java.util.ArrayList<>();
-      while (rs.next()) {
-        names.add(rs.getString(1));
-      }
-      return names;
-    } catch (Exception e) {
-      return List.of();
-    }
+    return TestMembers.query(
+        leaderConfig.postgresql().connectAddress(), "SELECT slot_name FROM pg_replication_slots");
   }
 }

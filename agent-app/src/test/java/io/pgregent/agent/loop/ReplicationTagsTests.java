@@ -15,7 +15,6 @@ import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -49,9 +48,7 @@ class ReplicationTagsTests {
   void cloneFromReplicateFromAndNostreamShapeTheTopology() throws Exception {
     etcd = EtcdServer.start();
     base = PostgresTestEnvironment.newBaseDir("regent-tags");
-    Path archive = base.resolve("archive");
-    Files.createDirectories(archive);
-    Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Path archive = TestMembers.sharedDir(base.resolve("archive"));
     String hosts = "127.0.0.1:" + etcd.clientPort();
 
     members[0] = RegentApplication.run(config("pg0", hosts, archive, Tags.none()));
@@ -123,7 +120,6 @@ class ReplicationTagsTests {
   }
 
   private static AgentConfig config(String name, String hosts, Path archive, Tags tags) {
-    AgentConfig c = TestMembers.member(archive.getParent(), "tags", name, hosts, tags);
     ObjectNode dcs = TestMembers.bootstrapDcs();
     ObjectNode params = (ObjectNode) dcs.path("postgresql").path("parameters");
     params.put("wal_level", "logical");
@@ -135,14 +131,6 @@ class ReplicationTagsTests {
     slot.put("type", "logical");
     slot.put("database", "postgres");
     slot.put("plugin", "test_decoding");
-    return new AgentConfig(
-        c.scope(),
-        c.namespace(),
-        c.name(),
-        c.restapi(),
-        c.postgresql(),
-        dcs,
-        c.tags(),
-        c.properties());
+    return TestMembers.member(archive.getParent(), "tags", name, hosts, tags, dcs);
   }
 }

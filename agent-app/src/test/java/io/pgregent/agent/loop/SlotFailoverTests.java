@@ -193,16 +193,7 @@ class SlotFailoverTests {
   }
 
   private AgentConfig config(String name, String hosts) {
-    AgentConfig c = TestMembers.member(base, "slots", name, hosts, Tags.none());
-    return new AgentConfig(
-        c.scope(),
-        c.namespace(),
-        c.name(),
-        c.restapi(),
-        c.postgresql(),
-        dcs(),
-        c.tags(),
-        c.properties());
+    return TestMembers.member(base, "slots", name, hosts, Tags.none(), dcs());
   }
 
   private static ObjectNode dcs() {

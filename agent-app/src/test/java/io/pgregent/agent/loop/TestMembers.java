@@ -13,11 +13,22 @@ import io.pgregent.postgres.config.PostgresSettings;
 import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.FreePorts;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /** Configurations of in-JVM test members of one cluster, and their clean-up. */
@@ -47,6 +58,12 @@ public final class TestMembers {
   }
 
   static AgentConfig member(Path base, String scope, String name, String etcdHostPort, Tags tags) {
+    return member(base, scope, name, etcdHostPort, tags, bootstrapDcs());
+  }
+
+  /** A member on etcd that bootstraps the cluster with {@code dcs} as its dynamic configuration. */
+  static AgentConfig member(
+      Path base, String scope, String name, String etcdHostPort, Tags tags, ObjectNode dcs) {
     return member(
         base,
         scope,
@@ -54,10 +71,14 @@ public final class TestMembers {
         etcdHostPort,
         tags,
         Map.of("management.endpoints.web.exposure.include", "health"),
-        null);
+        null,
+        dcs);
   }
 
-  /** A member on etcd with {@code extra} properties and, unless null, REST API credentials. */
+  /**
+   * A member on etcd with {@code extra} properties, unless null REST API credentials, and {@code
+   * dcs} as the dynamic configuration it bootstraps the cluster with.
+   */
   public static AgentConfig member(
       Path base,
       String scope,
@@ -65,7 +86,8 @@ public final class TestMembers {
       String etcdHostPort,
       Tags tags,
       Map<String, Object> extra,
-      Credentials restAuth) {
+      Credentials restAuth,
+      ObjectNode dcs) {
     int pgPort = FreePorts.next();
     int apiPort = FreePorts.next();
     PostgresSettings pg =
@@ -109,9 +131,15 @@ public final class TestMembers {
             restAuth == null ? null : restAuth.username(),
             restAuth == null ? null : restAuth.password()),
         pg,
-        bootstrapDcs(),
+        dcs,
         tags,
         props);
+  }
+
+  /** A loop that is never started: for what only reads its configuration or its empty snapshot. */
+  public static HaLoop offlineLoop(AgentConfig config) {
+    return new HaLoop(
+        null, null, config, new FailsafeHeartbeats(), null, io.pgregent.core.time.Clock.system());
   }
 
   /**
@@ -140,25 +168,81 @@ public final class TestMembers {
     }
   }
 
+  /** A superuser connection to the PostgreSQL at {@code hostPort}, as a client makes it. */
+  static Connection connect(String hostPort) throws SQLException {
+    return DriverManager.getConnection(
+        "jdbc:postgresql://" + hostPort + "/postgres?connectTimeout=3&socketTimeout=5",
+        SUPERUSER.username(),
+        SUPERUSER.password());
+  }
+
+  /**
+   * The first column of the rows {@code sql} returns at {@code hostPort}; none while unreadable.
+   */
+  static List<String> query(String hostPort, String sql) {
+    try (Connection c = connect(hostPort);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      List<String> rows = new ArrayList<>();
+      while (rs.next()) {
+        rows.add(rs.getString(1));
+      }
+      return rows;
+    } catch (SQLException e) {
+      return List.of();
+    }
+  }
+
+  /** The rows of {@code table} at {@code hostPort}, or -1 while it cannot be read. */
+  static long count(String hostPort, String table) {
+    List<String> rows = query(hostPort, "SELECT count(*) FROM " + table);
+    return rows.isEmpty() ? -1 : Long.parseLong(rows.get(0));
+  }
+
+  /** A directory every OS user may write: PostgreSQL's programs may run as another user. */
+  static Path sharedDir(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+    return dir;
+  }
+
+  /** An executable shell script at {@code file}. */
+  static Path script(Path file, String body) throws IOException {
+    Files.writeString(file, "#!/bin/sh\n" + body, StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return file;
+  }
+
+  /** A callback script at {@code file} that appends each call's arguments to {@code record}. */
+  static Path recordingCallback(Path file, Path record) throws IOException {
+    return script(file, "echo \"$@\" >> " + record + "\n");
+  }
+
+  /** Waits until {@code file} exists and holds {@code text}. */
+  static void awaitFileContaining(Path file, String text) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> Files.exists(file) && Files.readString(file).contains(text));
+  }
+
   /** Waits until the member's loop holds the leader lock. */
   static void awaitLock(HaLoop loop) {
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> loop.snapshot().map(AgentSnapshot::holdsLock).orElse(false));
+    awaitSnapshot(loop, AgentSnapshot::holdsLock);
   }
 
   /** Waits until the member's PostgreSQL is a replica streaming from the leader. */
   static void awaitStreaming(HaLoop loop) {
+    awaitSnapshot(
+        loop,
+        s -> s.postgres().server().map(pg -> pg.inRecovery() && pg.streaming()).orElse(false));
+  }
+
+  private static void awaitSnapshot(HaLoop loop, Predicate<AgentSnapshot> condition) {
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))
-        .until(
-            () ->
-                loop.snapshot()
-                    .flatMap(s -> s.postgres().server())
-                    .map(s -> s.inRecovery() && s.streaming())
-                    .orElse(false));
+        .until(() -> loop.snapshot().map(condition::test).orElse(false));
   }
 
   /** Waits until the store shows {@code member}'s {@code replication_state} as {@code state}. */

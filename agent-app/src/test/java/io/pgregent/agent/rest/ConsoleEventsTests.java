@@ -5,25 +5,22 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
 import io.pgregent.agent.console.ConsoleEvents;
+import io.pgregent.agent.loop.TestCluster;
 import io.pgregent.postgres.config.Credentials;
-import io.pgregent.testsupport.EtcdServer;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,45 +37,24 @@ class ConsoleEventsTests {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String AUTH = RawHttp.basic("admin", "console-secret");
 
-  static EtcdServer etcd;
-  static Path base;
+  @AutoClose static TestCluster cluster;
   static AgentConfig config;
   static ConfigurableApplicationContext agent;
 
   @BeforeAll
   static void startAgent() {
-    etcd = EtcdServer.start();
-    base = PostgresTestEnvironment.newBaseDir("regent-console");
+    cluster = new TestCluster("console");
     config =
-        RestTestConfigs.member(
-            base,
-            "console",
+        cluster.member(
             "pg0",
-            "127.0.0.1:" + etcd.clientPort(),
             new Tags(false, 1, false, false, false, null, Map.of("zone", "eu-1")),
             Map.of(),
             Credentials.of("admin", "console-secret"));
-    agent = RegentApplication.run(config);
+    agent = cluster.run(config);
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))
         .until(() -> status("GET", "/primary", null, null) == 200);
-  }
-
-  @AfterAll
-  static void stopAgent() {
-    try {
-      if (agent != null) {
-        agent.close();
-      }
-    } finally {
-      if (etcd != null) {
-        etcd.close();
-      }
-      if (base != null) {
-        PostgresTestEnvironment.deleteTree(base);
-      }
-    }
   }
 
   static int port() {

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.core.config.DynamicConfig;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Patroni's {@code patch_config} merge and Regent's validation of the dynamic configuration. */
 class DynamicConfigEditTests {
@@ -55,64 +58,63 @@ class DynamicConfigEditTests {
     assertThat(DynamicConfig.parse(config).config().physicalSlots()).containsExactly("postgres_0");
   }
 
-  @Test
-  void validationNamesTheKey() throws Exception {
-    assertThat(validate(json("{'ttl': 'abc'}"))).get().asString().startsWith("ttl:");
-    // breaking loop_wait + 2 × retry_timeout ≤ ttl is not an error: agents adjust what is in force
-    assertThat(validate(json("{'ttl': 10, 'loop_wait': 5}"))).isEmpty();
-    assertThat(validate(json("{'ttl': 20, 'loop_wait': 2, 'retry_timeout': 10}"))).isEmpty();
-    assertThat(validate(json("{'loop_wait': -1}"))).get().asString().startsWith("loop_wait:");
-    assertThat(validate(json("{'retry_timeout': 'soon'}")))
-        .get()
-        .asString()
-        .startsWith("retry_timeout:");
-    assertThat(validate(json("{'ttl': 10, 'loop_wait': 2, 'retry_timeout': 4}"))).isEmpty();
-    assertThat(validate(json("{'synchronous_mode': 'quorum'}"))).isEmpty();
-    assertThat(validate(json("{'synchronous_mode': 'QUORUM'}"))).isEmpty();
-    // Patroni reads synchronous_mode as a boolean in any of its forms (1, "on", "yes")
-    assertThat(validate(json("{'synchronous_mode': 1}"))).isEmpty();
-    assertThat(validate(json("{'synchronous_mode': 'on'}"))).isEmpty();
-    assertThat(validate(json("{'synchronous_mode': 'sometimes'}")))
-        .get()
-        .asString()
-        .startsWith("synchronous_mode:");
-    assertThat(validate(json("{'synchronous_node_count': 0}")))
-        .get()
-        .asString()
-        .contains("synchronous_node_count");
-    assertThat(validate(json("{'synchronous_mode_strict': 'maybe'}")))
-        .get()
-        .asString()
-        .contains("synchronous_mode_strict");
-    assertThat(validate(json("{'maximum_lag_on_syncnode': -2}")))
-        .get()
-        .asString()
-        .contains("maximum_lag_on_syncnode");
-    assertThat(
-            validate(
-                json(
-                    "{'synchronous_mode': true, 'synchronous_node_count': 2,"
-                        + " 'synchronous_mode_strict': true, 'maximum_lag_on_syncnode': 1048576}")))
-        .isEmpty();
-    assertThat(validate(json("{'ttl': '30'}"))).isEmpty();
-    assertThat(validate(json("{'member_slots_ttl': '30min'}"))).isEmpty();
-    assertThat(validate(json("{'postgresql': {'pg_hba': ['host all all 0/0 md5', 3]}}")))
-        .get()
-        .asString()
-        .startsWith("postgresql.pg_hba");
-    // as in Patroni, keys Regent does not know are stored and passed on
-    assertThat(validate(json("{'ttl': 30, 'tll': 30}"))).isEmpty();
-    assertThat(validate(json("{'permanent_slots': {'keep': {'type': 'physical'}}}"))).isEmpty();
-    // the configuration a Patroni 3.0.2 cluster stores (reference capture) is valid
-    assertThat(
-            validate(
-                json(
-                    "{'ttl':30,'loop_wait':10,'retry_timeout':10,'maximum_lag_on_failover':1048576,"
-                        + "'synchronous_mode':false,'postgresql':{'use_pg_rewind':true,"
-                        + "'use_slots':true,'parameters':{'wal_level':'replica','hot_standby':'on',"
-                        + "'max_wal_senders':10,'max_replication_slots':10,"
-                        + "'wal_keep_size':'128MB'}}}")))
-        .isEmpty();
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        // breaking loop_wait + 2 × retry_timeout ≤ ttl is not an error: agents adjust what is in
+        // force
+        "{'ttl': 10, 'loop_wait': 5}",
+        "{'ttl': 20, 'loop_wait': 2, 'retry_timeout': 10}",
+        "{'ttl': 10, 'loop_wait': 2, 'retry_timeout': 4}",
+        "{'synchronous_mode': 'quorum'}",
+        "{'synchronous_mode': 'QUORUM'}",
+        // Patroni reads synchronous_mode as a boolean in any of its forms (1, "on", "yes")
+        "{'synchronous_mode': 1}",
+        "{'synchronous_mode': 'on'}",
+        "{'synchronous_mode': true, 'synchronous_node_count': 2,"
+            + " 'synchronous_mode_strict': true, 'maximum_lag_on_syncnode': 1048576}",
+        "{'ttl': '30'}",
+        "{'member_slots_ttl': '30min'}",
+        // as in Patroni, keys Regent does not know are stored and passed on
+        "{'ttl': 30, 'tll': 30}",
+        "{'permanent_slots': {'keep': {'type': 'physical'}}}",
+        // the configuration a Patroni 3.0.2 cluster stores (reference capture) is valid
+        "{'ttl':30,'loop_wait':10,'retry_timeout':10,'maximum_lag_on_failover':1048576,"
+            + "'synchronous_mode':false,'postgresql':{'use_pg_rewind':true,"
+            + "'use_slots':true,'parameters':{'wal_level':'replica','hot_standby':'on',"
+            + "'max_wal_senders':10,'max_replication_slots':10,"
+            + "'wal_keep_size':'128MB'}}}"
+      })
+  void aValidEditPassesValidation(String edit) throws Exception {
+    assertThat(validate(json(edit))).isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      value = {
+        "{'ttl': 'abc'}|ttl:",
+        "{'loop_wait': -1}|loop_wait:",
+        "{'retry_timeout': 'soon'}|retry_timeout:",
+        "{'synchronous_mode': 'sometimes'}|synchronous_mode:",
+        "{'postgresql': {'pg_hba': ['host all all 0/0 md5', 3]}}|postgresql.pg_hba",
+      })
+  void anInvalidEditsErrorStartsWithItsKey(String edit, String start) throws Exception {
+    assertThat(validate(json(edit))).get().asString().startsWith(start);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      value = {
+        "{'synchronous_node_count': 0}|synchronous_node_count",
+        "{'synchronous_mode_strict': 'maybe'}|synchronous_mode_strict",
+        "{'maximum_lag_on_syncnode': -2}|maximum_lag_on_syncnode",
+      })
+  void anInvalidEditsErrorNamesItsKey(String edit, String key) throws Exception {
+    assertThat(validate(json(edit))).get().asString().contains(key);
   }
 
   @Test

@@ -3,14 +3,12 @@ package io.pgregent.agent.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
+import io.pgregent.agent.loop.TestCluster;
 import io.pgregent.agent.loop.TestMembers;
-import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.FreePorts;
 import io.pgregent.testsupport.ManagedProcess;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,8 +37,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 @Timeout(300)
 class HaproxyRoutingTests {
 
-  static EtcdServer etcd;
-  static Path base;
+  @AutoClose static TestCluster cluster;
   static ManagedProcess haproxy;
   static final Map<String, AgentConfig> configs = new LinkedHashMap<>();
   static final Map<String, ConfigurableApplicationContext> agents = new LinkedHashMap<>();
@@ -49,14 +47,12 @@ class HaproxyRoutingTests {
 
   @BeforeAll
   static void start() throws IOException {
-    etcd = EtcdServer.start();
-    base = PostgresTestEnvironment.newBaseDir("regent-haproxy");
+    cluster = new TestCluster("haproxy");
+    Path base = cluster.base();
     for (String name : List.of("pg0", "pg1")) {
-      AgentConfig c =
-          RestTestConfigs.member(
-              base, "haproxy", name, "127.0.0.1:" + etcd.clientPort(), Tags.none(), Map.of(), null);
+      AgentConfig c = cluster.member(name, Tags.none(), Map.of(), null);
       configs.put(name, c);
-      agents.put(name, RegentApplication.run(c));
+      agents.put(name, cluster.run(c));
     }
     primaryOptionsPort = FreePorts.next();
     primaryGetPort = FreePorts.next();
@@ -119,14 +115,11 @@ class HaproxyRoutingTests {
     cfg.append('\n');
   }
 
+  /** HAProxy stops first; the agents and the store after it, with the cluster. */
   @AfterAll
-  static void stop() {
-    try {
-      if (haproxy != null) {
-        haproxy.stop(Duration.ofSeconds(5));
-      }
-    } finally {
-      TestMembers.stopAll(etcd, base, agents.values());
+  static void stopHaproxy() {
+    if (haproxy != null) {
+      haproxy.stop(Duration.ofSeconds(5));
     }
   }
 
@@ -135,8 +128,8 @@ class HaproxyRoutingTests {
 
   static Backend through(int haproxyPort) throws Exception {
     Properties p = new Properties();
-    p.setProperty("user", RestTestConfigs.SUPERUSER.username());
-    p.setProperty("password", RestTestConfigs.SUPERUSER.password());
+    p.setProperty("user", TestMembers.SUPERUSER.username());
+    p.setProperty("password", TestMembers.SUPERUSER.password());
     p.setProperty("connectTimeout", "3");
     p.setProperty("socketTimeout", "5");
     try (Connection c =

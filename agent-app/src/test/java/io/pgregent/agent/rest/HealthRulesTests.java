@@ -63,6 +63,24 @@ class HealthRulesTests {
         false);
   }
 
+  /** A streaming replica of pg0 under the dynamic {@code config}, {@code sync} in the sync key. */
+  private static AgentSnapshot replica(ObjectNode config, List<String> sync) {
+    return snapshot(
+        running(replicaServer(OPTIME, OPTIME)),
+        Optional.of(view("pg0", OPTIME, config, sync)),
+        false,
+        false);
+  }
+
+  /** A replica of pg0 whose PostgreSQL is stopped. */
+  private static AgentSnapshot stoppedReplica() {
+    return snapshot(
+        Snapshots.stopped(PostgresRole.REPLICA),
+        Optional.of(view("pg0", OPTIME, config(), List.of())),
+        false,
+        false);
+  }
+
   @Test
   void leaderPassesPrimaryLeaderReadOnlyHealthAndReadOnlySync() {
     assertThat(passing(leader()))
@@ -145,12 +163,7 @@ class HealthRulesTests {
 
   @Test
   void stoppedPostgresPassesNothingButStatus() {
-    AgentSnapshot replicaDown =
-        snapshot(
-            Snapshots.stopped(PostgresRole.REPLICA),
-            Optional.of(view("pg0", OPTIME, config(), List.of())),
-            false,
-            false);
+    AgentSnapshot replicaDown = stoppedReplica();
     assertThat(passing(replicaDown)).containsExactly(Check.STATUS);
     // the lock holder whose PostgreSQL is down is still the leader, not a writable primary
     AgentSnapshot leaderDown =
@@ -183,22 +196,12 @@ class HealthRulesTests {
   @Test
   void synchronousAndQuorumStandbys() {
     ObjectNode sync = config().put("synchronous_mode", true);
-    AgentSnapshot syncReplica =
-        snapshot(
-            running(replicaServer(OPTIME, OPTIME)),
-            Optional.of(view("pg0", OPTIME, sync, List.of(ME))),
-            false,
-            false);
+    AgentSnapshot syncReplica = replica(sync, List.of(ME));
     assertThat(passing(syncReplica))
         .contains(Check.SYNC, Check.READ_ONLY_SYNC, Check.REPLICA)
         .doesNotContain(Check.ASYNC, Check.QUORUM, Check.READ_ONLY_QUORUM);
     ObjectNode quorum = config().put("synchronous_mode", "quorum");
-    AgentSnapshot quorumReplica =
-        snapshot(
-            running(replicaServer(OPTIME, OPTIME)),
-            Optional.of(view("pg0", OPTIME, quorum, List.of(ME))),
-            false,
-            false);
+    AgentSnapshot quorumReplica = replica(quorum, List.of(ME));
     assertThat(passing(quorumReplica))
         .contains(Check.QUORUM, Check.READ_ONLY_QUORUM)
         .doesNotContain(Check.SYNC, Check.ASYNC);
@@ -219,24 +222,14 @@ class HealthRulesTests {
             IntNode.valueOf(1))) {
       ObjectNode sync = config();
       sync.set("synchronous_mode", on);
-      AgentSnapshot syncReplica =
-          snapshot(
-              running(replicaServer(OPTIME, OPTIME)),
-              Optional.of(view("pg0", OPTIME, sync, List.of(ME))),
-              false,
-              false);
+      AgentSnapshot syncReplica = replica(sync, List.of(ME));
       assertThat(passing(syncReplica))
           .as(on.toString())
           .contains(Check.SYNC)
           .doesNotContain(Check.ASYNC);
     }
     ObjectNode off = config().put("synchronous_mode", "off");
-    AgentSnapshot asyncReplica =
-        snapshot(
-            running(replicaServer(OPTIME, OPTIME)),
-            Optional.of(view("pg0", OPTIME, off, List.of(ME))),
-            false,
-            false);
+    AgentSnapshot asyncReplica = replica(off, List.of(ME));
     assertThat(passing(asyncReplica)).doesNotContain(Check.SYNC);
   }
 
@@ -278,12 +271,7 @@ class HealthRulesTests {
     assertThat(HealthRules.ready(Optional.of(r), f, Map.of())).isFalse();
     assertThat(HealthRules.ready(Optional.of(r), f, Map.of("mode", "write"))).isTrue();
     assertThat(HealthRules.ready(Optional.of(r), f, Map.of("lag", "4MB"))).isTrue();
-    AgentSnapshot down =
-        snapshot(
-            Snapshots.stopped(PostgresRole.REPLICA),
-            Optional.of(view("pg0", OPTIME, config(), List.of())),
-            false,
-            false);
+    AgentSnapshot down = stoppedReplica();
     assertThat(HealthRules.ready(Optional.of(down), new Facts(down, ME, Tags.none()), Map.of()))
         .isFalse();
     assertThat(HealthRules.ready(Optional.empty(), f, Map.of())).isFalse();

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
+import io.pgregent.agent.loop.TestCluster;
 import io.pgregent.agent.loop.TestMembers;
 import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.Failover;
@@ -17,8 +17,6 @@ import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.postgres.config.Credentials;
-import io.pgregent.testsupport.EtcdServer;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,8 +45,7 @@ class RestApiClusterTests {
   static final String AUTH = RawHttp.basic("admin", "rest-secret");
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  static EtcdServer etcd;
-  static Path base;
+  @AutoClose static TestCluster cluster;
   static final Map<String, AgentConfig> configs = new LinkedHashMap<>();
   static final Map<String, ConfigurableApplicationContext> agents = new LinkedHashMap<>();
 
@@ -59,8 +56,7 @@ class RestApiClusterTests {
 
   @BeforeAll
   static void startCluster() {
-    etcd = EtcdServer.start();
-    base = PostgresTestEnvironment.newBaseDir("regent-rest");
+    cluster = new TestCluster("rest");
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("management.endpoints.web.exposure.include", "health,prometheus");
     extra.put("regent.restapi.switchover_timeout", 3);
@@ -71,16 +67,13 @@ class RestApiClusterTests {
     extra.put("restapi.allowlist_include_members", true);
     for (String name : List.of("pg0", "pg1")) {
       AgentConfig c =
-          RestTestConfigs.member(
-              base,
-              "rest",
+          cluster.member(
               name,
-              "127.0.0.1:" + etcd.clientPort(),
               new Tags(false, 1, false, false, false, null, Map.of("zone", "eu-1")),
               extra,
               REST_AUTH);
       configs.put(name, c);
-      agents.put(name, RegentApplication.run(c));
+      agents.put(name, cluster.run(c));
     }
   }
 
@@ -111,11 +104,6 @@ class RestApiClusterTests {
             });
   }
 
-  @AfterAll
-  static void stopCluster() {
-    TestMembers.stopAll(etcd, base, agents.values());
-  }
-
   static int port(String member) {
     return configs.get(member).restapi().listenPort();
   }
@@ -135,6 +123,19 @@ class RestApiClusterTests {
   static RawHttp.Response send(String member, String method, String target, String body)
       throws IOException {
     return RawHttp.send(port(member), method, target, AUTH, body);
+  }
+
+  /** PATCH /config on the leader, which accepts it. */
+  RawHttp.Response patchConfig(String body) throws IOException {
+    RawHttp.Response r = send(leader, "PATCH", "/config", body);
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+    return r;
+  }
+
+  /** Patroni's status and text for a request, as its clients read them. */
+  static void assertAnswer(RawHttp.Response r, int status, String text) {
+    assertThat(r.status()).as(r.text()).isEqualTo(status);
+    assertThat(r.text()).isEqualTo(text);
   }
 
   static JsonNode json(RawHttp.Response r) throws IOException {
@@ -374,14 +375,9 @@ class RestApiClusterTests {
 
     // Patroni's value forms are accepted and keys Regent does not know are stored as written;
     // timings that break loop_wait + 2 × retry_timeout ≤ ttl are stored and adjusted in force
-    RawHttp.Response forms =
-        send(
-            leader,
-            "PATCH",
-            "/config",
-            "{\"check_timeline\": \"on\", \"tll\": 30, \"ttl\": 20, \"retry_timeout\": 10,"
-                + " \"loop_wait\": 2, \"permanent_slots\": {\"keep\": {\"type\": \"physical\"}}}");
-    assertThat(forms.status()).as(forms.text()).isEqualTo(200);
+    patchConfig(
+        "{\"check_timeline\": \"on\", \"tll\": 30, \"ttl\": 20, \"retry_timeout\": 10,"
+            + " \"loop_wait\": 2, \"permanent_slots\": {\"keep\": {\"type\": \"physical\"}}}");
     ClusterConfig accepted = storedConfig();
     assertThat(accepted.settings().checkTimeline()).isTrue();
     assertThat(accepted.data().get("tll").asInt()).isEqualTo(30);
@@ -395,22 +391,15 @@ class RestApiClusterTests {
 
     // a valid merge: changed keys replaced, nested objects merged, null deletes
     RawHttp.Response ok =
-        send(
-            leader,
-            "PATCH",
-            "/config",
+        patchConfig(
             "{\"maximum_lag_on_failover\": 2097152, \"postgresql\": {\"parameters\":"
                 + " {\"work_mem\": \"8MB\"}}}");
-    assertThat(ok.status()).as(ok.text()).isEqualTo(200);
     JsonNode merged = json(ok);
     assertThat(merged.get("maximum_lag_on_failover").asLong()).isEqualTo(2097152);
     assertThat(merged.at("/postgresql/parameters/work_mem").asText()).isEqualTo("8MB");
     assertThat(merged.at("/postgresql/parameters/max_connections").asInt()).isEqualTo(30);
     assertThat(storedConfig().data()).isEqualTo(merged);
-    RawHttp.Response deleted =
-        send(
-            leader, "PATCH", "/config", "{\"postgresql\": {\"parameters\": {\"work_mem\": null}}}");
-    assertThat(deleted.status()).isEqualTo(200);
+    patchConfig("{\"postgresql\": {\"parameters\": {\"work_mem\": null}}}");
     assertThat(storedConfig().data().at("/postgresql/parameters").has("work_mem")).isFalse();
 
     // compare-and-set: a write between our read and our write makes the PATCH fail with 409
@@ -544,34 +533,35 @@ class RestApiClusterTests {
   void switchoverAndFailoverAreValidatedAndHandedOverThroughTheFailoverKey() throws Exception {
     assertThat(send(leader, "POST", "/switchover", "{\"candidate\": \"" + replica + "\"}").text())
         .isEqualTo("Switchover could be performed only from a specific leader");
-    RawHttp.Response noCandidate =
-        send(leader, "POST", "/failover", "{\"leader\": \"" + leader + "\"}");
-    assertThat(noCandidate.status()).isEqualTo(400);
-    assertThat(noCandidate.text())
-        .isEqualTo("Failover could be performed only to a specific candidate");
+    assertAnswer(
+        send(leader, "POST", "/failover", "{\"leader\": \"" + leader + "\"}"),
+        400,
+        "Failover could be performed only to a specific candidate");
     // Whatever else the body holds, the missing candidate is what the answer names.
-    RawHttp.Response other = send(leader, "POST", "/failover", "{\"foo\": \"bar\"}");
-    assertThat(other.status()).isEqualTo(400);
-    assertThat(other.text()).isEqualTo("Failover could be performed only to a specific candidate");
-    RawHttp.Response mismatch = send(leader, "POST", "/switchover", "{\"leader\": \"nobody\"}");
-    assertThat(mismatch.status()).isEqualTo(412);
-    assertThat(mismatch.text()).isEqualTo("leader name does not match");
-    RawHttp.Response ghost =
+    assertAnswer(
+        send(leader, "POST", "/failover", "{\"foo\": \"bar\"}"),
+        400,
+        "Failover could be performed only to a specific candidate");
+    assertAnswer(
+        send(leader, "POST", "/switchover", "{\"leader\": \"nobody\"}"),
+        412,
+        "leader name does not match");
+    assertAnswer(
         send(
             replica,
             "POST",
             "/switchover",
-            "{\"leader\": \"" + leader + "\", \"candidate\": \"ghost\"}");
-    assertThat(ghost.status()).isEqualTo(412);
-    assertThat(ghost.text()).isEqualTo("candidate does not exists");
-    RawHttp.Response same =
+            "{\"leader\": \"" + leader + "\", \"candidate\": \"ghost\"}"),
+        412,
+        "candidate does not exists");
+    assertAnswer(
         send(
             leader,
             "POST",
             "/switchover",
-            "{\"leader\": \"" + leader + "\", \"candidate\": \"" + leader + "\"}");
-    assertThat(same.status()).isEqualTo(400);
-    assertThat(same.text()).isEqualTo("Switchover target and source are the same");
+            "{\"leader\": \"" + leader + "\", \"candidate\": \"" + leader + "\"}"),
+        400,
+        "Switchover target and source are the same");
     RawHttp.Response scheduledFailover =
         send(
             leader,
@@ -581,23 +571,22 @@ class RestApiClusterTests {
                 + replica
                 + "\", \"scheduled_at\": \"2099-01-01T00:00:00+00:00\"}");
     assertThat(scheduledFailover.text()).isEqualTo("Failover can't be scheduled");
-    RawHttp.Response past =
+    assertAnswer(
         send(
             leader,
             "POST",
             "/switchover",
-            "{\"leader\": \"" + leader + "\", \"scheduled_at\": \"2020-01-01T00:00:00+00:00\"}");
-    assertThat(past.status()).isEqualTo(422);
-    assertThat(past.text()).isEqualTo("Cannot schedule switchover in the past");
-    RawHttp.Response noZone =
+            "{\"leader\": \"" + leader + "\", \"scheduled_at\": \"2020-01-01T00:00:00+00:00\"}"),
+        422,
+        "Cannot schedule switchover in the past");
+    assertAnswer(
         send(
             leader,
             "POST",
             "/switchover",
-            "{\"leader\": \"" + leader + "\", \"scheduled_at\": \"2099-01-01T00:00:00\"}");
-    assertThat(noZone.status()).isEqualTo(400);
-    assertThat(noZone.text())
-        .isEqualTo("Timezone information is mandatory for the scheduled switchover");
+            "{\"leader\": \"" + leader + "\", \"scheduled_at\": \"2099-01-01T00:00:00\"}"),
+        400,
+        "Timezone information is mandatory for the scheduled switchover");
     assertThat(send(leader, "POST", "/switchover", "{\"leader\": 7}").status()).isEqualTo(400);
     assertThat(send(leader, "POST", "/switchover", "{\"leader\": \"x\", \"force\": true}").status())
         .isEqualTo(400);
@@ -605,7 +594,7 @@ class RestApiClusterTests {
 
     // scheduled: stored as Patroni stores it, and deletable
     OffsetDateTime at = OffsetDateTime.parse("2099-01-01T00:00:00+00:00");
-    RawHttp.Response scheduled =
+    assertAnswer(
         send(
             leader,
             "POST",
@@ -616,9 +605,9 @@ class RestApiClusterTests {
                 + replica
                 + "\", \"scheduled_at\": \""
                 + at
-                + "\"}");
-    assertThat(scheduled.status()).isEqualTo(202);
-    assertThat(scheduled.text()).isEqualTo("Switchover scheduled");
+                + "\"}"),
+        202,
+        "Switchover scheduled");
     Failover stored = dcs().read().failover().orElseThrow();
     assertThat(stored.leader()).isEqualTo(leader);
     assertThat(stored.candidate()).isEqualTo(replica);
@@ -628,9 +617,7 @@ class RestApiClusterTests {
     assertThat(cluster.at("/scheduled_switchover/to").asText()).isEqualTo(replica);
     assertThat(send(leader, "DELETE", "/switchover", null).status()).isEqualTo(200);
     assertThat(dcs().read().failover().map(Failover::isEmpty).orElse(true)).isTrue();
-    RawHttp.Response none = send(leader, "DELETE", "/switchover", null);
-    assertThat(none.status()).isEqualTo(404);
-    assertThat(none.text()).isEqualTo("no switchover is scheduled");
+    assertAnswer(send(leader, "DELETE", "/switchover", null), 404, "no switchover is scheduled");
 
     // synchronous_mode as Patroni also writes it ("on"): a switchover candidate must be in /sync
     ClusterConfig plain = storedConfig();
@@ -771,13 +758,12 @@ class RestApiClusterTests {
         .isEqualTo("Timeout should be a positive number of seconds");
     assertThat(send(leader, "POST", "/restart", "{\"postgres_version\": \"abc\"}").text())
         .isEqualTo("PostgreSQL version should be in the first.major.minor format");
-    RawHttp.Response unknown = send(leader, "POST", "/restart", "{\"when\": \"now\"}");
-    assertThat(unknown.status()).isEqualTo(400);
-    assertThat(unknown.text()).isEqualTo("Unknown filter for the scheduled restart: when");
-    RawHttp.Response scheduled =
-        send(leader, "POST", "/restart", "{\"schedule\": \"2099-01-01T00:00:00+00:00\"}");
-    assertThat(scheduled.status()).isEqualTo(202);
-    assertThat(scheduled.text()).isEqualTo("Restart scheduled");
+    assertAnswer(
+        send(leader, "POST", "/restart", "{\"when\": \"now\"}"),
+        400,
+        "Unknown filter for the scheduled restart: when");
+    String schedule = "{\"schedule\": \"2099-01-01T00:00:00+00:00\"}";
+    assertAnswer(send(leader, "POST", "/restart", schedule), 202, "Restart scheduled");
     RawHttp.Response twice =
         send(leader, "POST", "/restart", "{\"schedule\": \"2099-01-02T00:00:00+00:00\"}");
     assertThat(twice.status()).isEqualTo(409);
@@ -795,9 +781,10 @@ class RestApiClusterTests {
                             .asText())
                     .isEqualTo("2099-01-01T00:00:00+00:00"));
     assertThat(send(leader, "DELETE", "/restart", null).status()).isEqualTo(200);
-    RawHttp.Response wrongRole = send(leader, "POST", "/restart", "{\"role\": \"replica\"}");
-    assertThat(wrongRole.status()).isEqualTo(503);
-    assertThat(wrongRole.text()).isEqualTo("restart conditions are not satisfied");
+    assertAnswer(
+        send(leader, "POST", "/restart", "{\"role\": \"replica\"}"),
+        503,
+        "restart conditions are not satisfied");
     assertThat(send(leader, "POST", "/restart", "{\"postgres_version\": \"9.6.0\"}").text())
         .isEqualTo("restart conditions are not satisfied");
     if (!json(get(leader, "/patroni")).has("pending_restart")) {
@@ -815,23 +802,21 @@ class RestApiClusterTests {
     assertThat(send(leader, "DELETE", "/restart", null).status()).isEqualTo(200);
     assertThat(send(leader, "POST", "/restart", "{\"restart_pending\": \"maybe\"}").text())
         .isEqualTo("restart_pending should be true or false");
-    RawHttp.Response noRestart = send(leader, "DELETE", "/restart", null);
-    assertThat(noRestart.status()).isEqualTo(404);
-    assertThat(noRestart.text()).isEqualTo("no restarts are scheduled");
+    assertAnswer(send(leader, "DELETE", "/restart", null), 404, "no restarts are scheduled");
     assertThat(RawHttp.send(port(leader), "POST", "/restart", null, "{}").status()).isEqualTo(401);
 
-    RawHttp.Response onLeader = send(leader, "POST", "/reinitialize", "{\"force\": true}");
-    assertThat(onLeader.status()).isEqualTo(503);
-    assertThat(onLeader.text()).isEqualTo("I am the leader, can not reinitialize");
+    assertAnswer(
+        send(leader, "POST", "/reinitialize", "{\"force\": true}"),
+        503,
+        "I am the leader, can not reinitialize");
     assertThat(send(replica, "POST", "/reinitialize", "{\"force\": \"yes\"}").status())
         .isEqualTo(400);
     RawHttp.Response streaming = send(replica, "POST", "/reinitialize", "{}");
     assertThat(streaming.status()).as(streaming.text()).isEqualTo(409);
     assertThat(streaming.text()).contains("force");
     String replicaStarted = json(get(replica, "/patroni")).get("postmaster_start_time").asText();
-    RawHttp.Response reinit = send(replica, "POST", "/reinitialize", "{\"force\": true}");
-    assertThat(reinit.status()).as(reinit.text()).isEqualTo(200);
-    assertThat(reinit.text()).isEqualTo("reinitialize started");
+    assertAnswer(
+        send(replica, "POST", "/reinitialize", "{\"force\": true}"), 200, "reinitialize started");
     RawHttp.Response again = send(replica, "POST", "/reinitialize", "{\"force\": true}");
     if (again.status() != 200) {
       assertThat(again.status()).isEqualTo(503);
@@ -848,15 +833,12 @@ class RestApiClusterTests {
               assertThat(code(leader, "GET", "/primary")).isEqualTo(200);
             });
 
-    RawHttp.Response reload = send(replica, "POST", "/reload", null);
-    assertThat(reload.status()).isEqualTo(202);
-    assertThat(reload.text()).isEqualTo("reload scheduled");
+    assertAnswer(send(replica, "POST", "/reload", null), 202, "reload scheduled");
 
     // a real restart of the leader (it also applies the cluster's pending parameters)
     String startedBefore = json(get(leader, "/patroni")).get("postmaster_start_time").asText();
-    RawHttp.Response restarted = send(leader, "POST", "/restart", "{\"role\": \"primary\"}");
-    assertThat(restarted.status()).as(restarted.text()).isEqualTo(200);
-    assertThat(restarted.text()).isEqualTo("restarted successfully");
+    assertAnswer(
+        send(leader, "POST", "/restart", "{\"role\": \"primary\"}"), 200, "restarted successfully");
     await()
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
@@ -969,9 +951,7 @@ class RestApiClusterTests {
   @Test
   void theStatusDocumentSamplesPostgresFreshWhileTheLoopWaits() throws Exception {
     // A long loop_wait: the loops publish again only in 40 s (routine WAL writes wake none).
-    RawHttp.Response slow =
-        send(leader, "PATCH", "/config", "{\"ttl\": 90, \"loop_wait\": 40, \"retry_timeout\": 10}");
-    assertThat(slow.status()).as(slow.text()).isEqualTo(200);
+    patchConfig("{\"ttl\": 90, \"loop_wait\": 40, \"retry_timeout\": 10}");
     try {
       await()
           .atMost(Duration.ofSeconds(30))
@@ -998,9 +978,7 @@ class RestApiClusterTests {
                     .isGreaterThanOrEqualTo(lsn);
               });
     } finally {
-      RawHttp.Response back =
-          send(leader, "PATCH", "/config", "{\"ttl\": 10, \"loop_wait\": 2, \"retry_timeout\": 3}");
-      assertThat(back.status()).as(back.text()).isEqualTo(200);
+      patchConfig("{\"ttl\": 10, \"loop_wait\": 2, \"retry_timeout\": 3}");
     }
   }
 
@@ -1034,9 +1012,7 @@ class RestApiClusterTests {
       assertThat(code(leader, "GET", "/primary")).isEqualTo(200);
       assertThat(code(replica, "GET", "/replica")).isEqualTo(200);
     } finally {
-      RawHttp.Response back =
-          send(leader, "PATCH", "/config", "{\"ttl\": 10, \"loop_wait\": 2, \"retry_timeout\": 3}");
-      assertThat(back.status()).as(back.text()).isEqualTo(200);
+      patchConfig("{\"ttl\": 10, \"loop_wait\": 2, \"retry_timeout\": 3}");
     }
   }
 
@@ -1079,21 +1055,22 @@ class RestApiClusterTests {
 
   @Test
   void aSecondAgentUnderARunningMembersNameRefusesToStartAndTouchesNothing() {
-    Path dupBase = base.resolve("dup");
+    Path dupBase = cluster.base().resolve("dup");
     AgentConfig dup =
-        RestTestConfigs.member(
+        TestMembers.member(
             dupBase,
             "rest",
             replica,
-            "127.0.0.1:" + etcd.clientPort(),
+            cluster.hosts(),
             Tags.none(),
             Map.of(),
-            REST_AUTH);
+            REST_AUTH,
+            TestMembers.bootstrapDcs());
     String apiUrl = dcs().read().member(replica).orElseThrow().apiUrl().orElseThrow();
 
     Throwable failure = null;
     try {
-      agents.put("dup", RegentApplication.run(dup));
+      agents.put("dup", cluster.run(dup));
     } catch (RuntimeException e) {
       failure = e;
     }
@@ -1115,8 +1092,7 @@ class RestApiClusterTests {
 
   @Test
   void inPauseAStoppedReplicaIsNoReplicaAtOnceAndIsPublishedStopped() throws Exception {
-    RawHttp.Response pause = send(leader, "PATCH", "/config", "{\"pause\": true}");
-    assertThat(pause.status()).as(pause.text()).isEqualTo(200);
+    patchConfig("{\"pause\": true}");
     io.pgregent.postgres.PostgresController pg =
         agents.get(replica).getBean(io.pgregent.postgres.PostgresController.class);
     try {
@@ -1152,8 +1128,7 @@ class RestApiClusterTests {
                           dcs().read().member(replica).orElseThrow().data().path("state").asText())
                       .isEqualTo("stopped"));
     } finally {
-      RawHttp.Response resume = send(leader, "PATCH", "/config", "{\"pause\": null}");
-      assertThat(resume.status()).as(resume.text()).isEqualTo(200);
+      patchConfig("{\"pause\": null}");
     }
     await()
         .atMost(Duration.ofSeconds(90))

@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.AgentConfigLoader;
+import io.pgregent.agent.config.ConfigFixtures;
 import io.pgregent.agent.config.LoadedConfig;
-import io.pgregent.agent.loop.HaLoop;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.mock.web.MockFilterChain;
-import org.springframework.mock.web.MockHttpServletRequest;
-import org.springframework.mock.web.MockHttpServletResponse;
 
 /** Patroni's {@code restapi:} YAML reaches the REST API's security, TLS and header settings. */
 class RestSettingsFromYamlTests {
@@ -23,39 +20,20 @@ class RestSettingsFromYamlTests {
     Path file = dir.resolve("patroni.yml");
     Files.writeString(
         file,
-        """
-        scope: batman
-        name: pg1
-        restapi:
-          listen: 127.0.0.1:8008
-          connect_address: 10.0.0.11:8008
-          certfile: /etc/ssl/rest.pem
-          keyfile: /etc/ssl/rest.key
-          cafile: /etc/ssl/ca.pem
-          verify_client: optional
-          allowlist: [10.0.0.0/8, 192.168.7.7]
-          http_extra_headers:
-            X-Frame-Options: SAMEORIGIN
-          https_extra_headers:
-            Strict-Transport-Security: max-age=31536000
-          server_tokens: Minimal
-        regent:
-          restapi:
-            switchover_timeout: 5
-        etcd3:
-          hosts: 10.0.0.1:2379
-        postgresql:
-          listen: 127.0.0.1:5432
-          connect_address: 10.0.0.11:5432
-          data_dir: /data/pg1
-          authentication:
-            superuser:
-              username: postgres
-              password: super-pass
-            replication:
-              username: replicator
-              password: repl-pass
-        """);
+        ConfigFixtures.withRestapi(
+                """
+                  certfile: /etc/ssl/rest.pem
+                  keyfile: /etc/ssl/rest.key
+                  cafile: /etc/ssl/ca.pem
+                  verify_client: optional
+                  allowlist: [10.0.0.0/8, 192.168.7.7]
+                  http_extra_headers:
+                    X-Frame-Options: SAMEORIGIN
+                  https_extra_headers:
+                    Strict-Transport-Security: max-age=31536000
+                  server_tokens: Minimal
+                """)
+            + "regent:\n  restapi:\n    switchover_timeout: 5\n");
     LoadedConfig loaded = new AgentConfigLoader(Map.of()).load(file);
     assertThat(loaded.warnings()).isEmpty();
     AgentConfig config = loaded.config();
@@ -72,27 +50,12 @@ class RestSettingsFromYamlTests {
         .containsEntry("X-Frame-Options", "SAMEORIGIN")
         .containsEntry("Strict-Transport-Security", "max-age=31536000");
 
-    UnsafeMethodGuard guard =
-        new UnsafeMethodGuard(
-            new HaLoop(
-                null,
-                null,
-                config,
-                new io.pgregent.agent.loop.FailsafeHeartbeats(),
-                null,
-                io.pgregent.core.time.Clock.system()),
-            config);
-    assertThat(post(guard, "192.168.7.7")).isEqualTo(403); // allowed address, but no certificate
-    assertThat(post(guard, "172.16.0.1")).isEqualTo(403);
-  }
-
-  private static int post(UnsafeMethodGuard guard, String remote) throws Exception {
-    MockHttpServletRequest req = new MockHttpServletRequest("POST", "/restart");
-    req.setRemoteAddr(remote);
-    MockHttpServletResponse res = new MockHttpServletResponse();
-    MockFilterChain chain = new MockFilterChain();
-    guard.doFilter(req, res, chain);
-    return chain.getRequest() != null ? 200 : res.getStatus();
+    UnsafeMethodGuard guard = UnsafeMethodGuardTests.guard(config);
+    // allowed address, but no certificate
+    assertThat(UnsafeMethodGuardTests.status(guard, "POST", "/restart", "192.168.7.7", null))
+        .isEqualTo(403);
+    assertThat(UnsafeMethodGuardTests.status(guard, "POST", "/restart", "172.16.0.1", null))
+        .isEqualTo(403);
   }
 
   @Test

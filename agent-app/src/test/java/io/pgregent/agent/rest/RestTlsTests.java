@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
+import io.pgregent.agent.loop.MemberHttp;
+import io.pgregent.agent.loop.PeerClient;
+import io.pgregent.agent.loop.TestCluster;
+import io.pgregent.core.cluster.Member;
 import io.pgregent.core.dcs.Dcs;
-import io.pgregent.testsupport.EtcdServer;
-import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
+import io.pgregent.core.ha.PeerStatus;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,7 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.AfterAll;
+import javax.net.ssl.SSLParameters;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,8 +43,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 @Timeout(180)
 class RestTlsTests {
 
-  static EtcdServer etcd;
-  static Path base;
+  private static final Duration TWO_SECONDS = Duration.ofSeconds(2);
+
+  @AutoClose static TestCluster cluster;
   static AgentConfig config;
   static ConfigurableApplicationContext agent;
   static Path cert;
@@ -49,10 +53,9 @@ class RestTlsTests {
 
   @BeforeAll
   static void start() throws Exception {
-    etcd = EtcdServer.start();
-    base = PostgresTestEnvironment.newBaseDir("regent-tls");
-    cert = base.resolve("rest.crt");
-    key = base.resolve("rest.key");
+    cluster = new TestCluster("tls");
+    cert = cluster.base().resolve("rest.crt");
+    key = cluster.base().resolve("rest.key");
     Process p =
         new ProcessBuilder(
                 "openssl",
@@ -82,26 +85,8 @@ class RestTlsTests {
     extra.put("restapi.cafile", cert.toString());
     extra.put("restapi.verify_client", "required");
     extra.put("restapi.ciphers", "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256");
-    config =
-        RestTestConfigs.member(
-            base, "tls", "pg0", "127.0.0.1:" + etcd.clientPort(), Tags.none(), extra, null);
-    agent = RegentApplication.run(config);
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      if (agent != null) {
-        agent.close();
-      }
-    } finally {
-      if (etcd != null) {
-        etcd.close();
-      }
-      if (base != null) {
-        PostgresTestEnvironment.deleteTree(base);
-      }
-    }
+    config = cluster.member("pg0", Tags.none(), extra, null);
+    agent = cluster.run(config);
   }
 
   static SSLContext context(boolean withClientCertificate) {
@@ -114,9 +99,19 @@ class RestTlsTests {
   }
 
   static int get(SSLContext ssl, String scheme, String path) throws Exception {
-    HttpClient client =
-        HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(2)).build();
+    return get(ssl, null, scheme, path);
+  }
+
+  /** The status of a GET over {@code ssl}, limited to {@code params} unless null. */
+  static int get(SSLContext ssl, SSLParameters params, String scheme, String path)
+      throws Exception {
+    HttpClient.Builder client =
+        HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(2));
+    if (params != null) {
+      client.sslParameters(params);
+    }
     return client
+        .build()
         .send(
             HttpRequest.newBuilder(
                     URI.create(scheme + "://127.0.0.1:" + config.restapi().listenPort() + path))
@@ -126,13 +121,29 @@ class RestTlsTests {
         .statusCode();
   }
 
+  /** Waits until the REST API answers 200 over HTTPS with the client certificate. */
+  static void awaitHttps(String path) {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .ignoreExceptions()
+        .until(() -> get(context(true), "https", path) == 200);
+  }
+
+  /** TLS 1.2 with one cipher suite only. */
+  static SSLParameters tls12(String cipherSuite) {
+    SSLParameters params = new SSLParameters();
+    params.setProtocols(new String[] {"TLSv1.2"});
+    params.setCipherSuites(new String[] {cipherSuite});
+    return params;
+  }
+
   @Test
   void membersCallingWithCtlInsecureStillShowTheirCertificate() throws Exception {
     // Patroni's acceptance suite: PATRONI_CTL_INSECURE=on with PATRONI_CTL_CERTFILE/KEYFILE, and
     // every member's REST API with verify_client: required. Insecure skips checking the server,
     // it does not drop our certificate.
     HttpClient member =
-        io.pgregent.agent.loop.MemberHttp.client(
+        MemberHttp.client(
             Map.of(
                 "ctl.insecure",
                 "on",
@@ -158,10 +169,7 @@ class RestTlsTests {
   @Test
   void httpsWithClientCertificatesAsPatroniConfiguresIt() throws Exception {
     SSLContext withCert = context(true);
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .ignoreExceptions()
-        .until(() -> get(withCert, "https", "/primary") == 200);
+    awaitHttps("/primary");
     assertThat(get(withCert, "https", "/patroni")).isEqualTo(200);
     // without a client certificate the handshake fails
     assertThatThrownBy(() -> get(context(false), "https", "/patroni"))
@@ -183,76 +191,42 @@ class RestTlsTests {
 
   @Test
   void restapiCiphersLimitWhatTheServerAccepts() throws Exception {
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .ignoreExceptions()
-        .until(() -> get(context(true), "https", "/patroni") == 200);
-    javax.net.ssl.SSLParameters listed = new javax.net.ssl.SSLParameters();
-    listed.setProtocols(new String[] {"TLSv1.2"});
-    listed.setCipherSuites(new String[] {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"});
-    assertThat(get(context(true), listed, "/patroni")).isEqualTo(200);
-    javax.net.ssl.SSLParameters other = new javax.net.ssl.SSLParameters();
-    other.setProtocols(new String[] {"TLSv1.2"});
-    other.setCipherSuites(new String[] {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"});
-    assertThatThrownBy(() -> get(context(true), other, "/patroni")).isInstanceOf(IOException.class);
-  }
-
-  static int get(SSLContext ssl, javax.net.ssl.SSLParameters params, String path) throws Exception {
-    HttpClient client =
-        HttpClient.newBuilder()
-            .sslContext(ssl)
-            .sslParameters(params)
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
-    return client
-        .send(
-            HttpRequest.newBuilder(
-                    URI.create("https://127.0.0.1:" + config.restapi().listenPort() + path))
-                .timeout(Duration.ofSeconds(5))
-                .build(),
-            HttpResponse.BodyHandlers.discarding())
-        .statusCode();
+    awaitHttps("/patroni");
+    SSLParameters listed = tls12("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    assertThat(get(context(true), listed, "https", "/patroni")).isEqualTo(200);
+    SSLParameters other = tls12("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+    assertThatThrownBy(() -> get(context(true), other, "https", "/patroni"))
+        .isInstanceOf(IOException.class);
   }
 
   @Test
   void membersReachEachOtherOverTlsWithTheConfiguredCaAndCertificate() throws Exception {
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .ignoreExceptions()
-        .until(() -> get(context(true), "https", "/primary") == 200);
-    io.pgregent.core.cluster.Member self =
-        agent.getBean(Dcs.class).read().member("pg0").orElseThrow();
+    awaitHttps("/primary");
+    Member self = agent.getBean(Dcs.class).read().member("pg0").orElseThrow();
     // What the leader race and the switchover checks use: restapi.cafile to trust the peer,
     // restapi.certfile/keyfile as the client certificate the peer requires.
-    io.pgregent.agent.loop.PeerClient peers =
-        new io.pgregent.agent.loop.PeerClient(
-            Duration.ofSeconds(2),
-            io.pgregent.agent.loop.MemberHttp.client(config.properties(), Duration.ofSeconds(2)));
-    io.pgregent.core.ha.PeerStatus status = peers.query(List.of(self)).get("pg0");
+    PeerStatus status =
+        status(
+            self, new PeerClient(TWO_SECONDS, MemberHttp.client(config.properties(), TWO_SECONDS)));
     assertThat(status.reachable()).isTrue();
     assertThat(status.primary()).isTrue();
     // Without them (the JVM's default trust) the same peer is unreachable.
-    io.pgregent.core.ha.PeerStatus untrusted =
-        new io.pgregent.agent.loop.PeerClient(Duration.ofSeconds(2))
-            .query(List.of(self))
-            .get("pg0");
-    assertThat(untrusted.reachable()).isFalse();
+    assertThat(status(self, new PeerClient(TWO_SECONDS)).reachable()).isFalse();
     // So with a configuration without TLS settings, whose client sets up the JVM's defaults late.
-    io.pgregent.core.ha.PeerStatus unconfigured =
-        new io.pgregent.agent.loop.PeerClient(
-                Duration.ofSeconds(2),
-                io.pgregent.agent.loop.MemberHttp.lazyClient(Map.of(), Duration.ofSeconds(2)))
-            .query(List.of(self))
-            .get("pg0");
+    PeerStatus unconfigured =
+        status(self, new PeerClient(TWO_SECONDS, MemberHttp.lazyClient(Map.of(), TWO_SECONDS)));
     assertThat(unconfigured.reachable()).isFalse();
     // ctl.insecure skips verification, but the peer still wants our certificate.
-    io.pgregent.core.ha.PeerStatus insecure =
-        new io.pgregent.agent.loop.PeerClient(
-                Duration.ofSeconds(2),
-                io.pgregent.agent.loop.MemberHttp.client(
-                    Map.of("ctl.insecure", true), Duration.ofSeconds(2)))
-            .query(List.of(self))
-            .get("pg0");
+    PeerStatus insecure =
+        status(
+            self,
+            new PeerClient(
+                TWO_SECONDS, MemberHttp.client(Map.of("ctl.insecure", true), TWO_SECONDS)));
     assertThat(insecure.reachable()).isFalse();
+  }
+
+  /** What {@code peers} learn of {@code member} (pg0) when the loop queries it. */
+  private static PeerStatus status(Member member, PeerClient peers) {
+    return peers.query(List.of(member)).get("pg0");
   }
 }

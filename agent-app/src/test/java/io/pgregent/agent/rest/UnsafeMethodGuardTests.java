@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.RestApiSettings;
 import io.pgregent.agent.config.Tags;
-import io.pgregent.agent.loop.HaLoop;
+import io.pgregent.agent.loop.TestMembers;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,21 +30,23 @@ class UnsafeMethodGuardTests {
             base.bootstrapDcs(),
             base.tags(),
             all);
-    // the loop is never started: the guard only reads its (empty) snapshot
-    return new UnsafeMethodGuard(
-        new HaLoop(
-            null,
-            null,
-            config,
-            new io.pgregent.agent.loop.FailsafeHeartbeats(),
-            null,
-            io.pgregent.core.time.Clock.system()),
-        config);
+    return guard(config);
+  }
+
+  /** The guard of {@code config}; its loop is never started, the guard only reads its snapshot. */
+  static UnsafeMethodGuard guard(AgentConfig config) {
+    return new UnsafeMethodGuard(TestMembers.offlineLoop(config), config);
   }
 
   private static int status(UnsafeMethodGuard g, String method, String remote, String auth)
       throws Exception {
-    MockHttpServletRequest req = new MockHttpServletRequest(method, "/config");
+    return status(g, method, "/config", remote, auth);
+  }
+
+  /** The status the guard answers, or 200 when it lets the request through. */
+  static int status(UnsafeMethodGuard g, String method, String path, String remote, String auth)
+      throws Exception {
+    MockHttpServletRequest req = new MockHttpServletRequest(method, path);
     req.setRemoteAddr(remote);
     if (auth != null) {
       req.addHeader("Authorization", auth);

@@ -373,15 +373,7 @@ class AgentConfigLoaderTests {
   void oldPostgresqlLayoutWithoutAuthenticationIsAcceptedWithDeprecationWarnings() {
     String old =
         ConfigFixtures.MINIMAL.replace(
-            """
-              authentication:
-                superuser:
-                  username: postgres
-                  password: super-pass
-                replication:
-                  username: replicator
-                  password: repl-pass
-            """,
+            ConfigFixtures.AUTHENTICATION,
             """
               replication:
                 username: replicator

@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ConfigValidationTests {
 
@@ -27,6 +30,24 @@ class ConfigValidationTests {
     }
     assertThat(text).contains(find);
     return read(text.replace(find, replacement.replace("\\n", "\n")));
+  }
+
+  /** The configuration read from {@code yaml}, which has no problem at all. */
+  private AgentConfig readClean(String yaml) {
+    LoadedConfig loaded = read(yaml);
+    assertThat(loaded.problems()).isEmpty();
+    return loaded.config();
+  }
+
+  /** MINIMAL with these {@code bootstrap.dcs} timings, which load without errors. */
+  private LoadedConfig readTimings(int ttl, int loopWait, int retryTimeout) {
+    LoadedConfig loaded =
+        readWith(
+            "",
+            "bootstrap:\n  dcs:\n    ttl: %d\n    loop_wait: %d\n    retry_timeout: %d"
+                .formatted(ttl, loopWait, retryTimeout));
+    assertThat(loaded.hasErrors()).isFalse();
+    return loaded;
   }
 
   @Test
@@ -124,9 +145,7 @@ class ConfigValidationTests {
   void unsupportedPatroniKeysWarnAndAreIgnored() {
     LoadedConfig merged =
         read(
-            ConfigFixtures.MINIMAL.replace(
-                    "  connect_address: 10.0.0.11:8008\n",
-                    "  connect_address: 10.0.0.11:8008\n  ciphers: HIGH\n")
+            ConfigFixtures.withRestapi("  ciphers: HIGH\n")
                 + "citus:\n  group: 0\nttl: 30\n"
                 + "log:\n  max_queue_size: 100\n  level: DEBUG\n");
     assertThat(merged.hasErrors()).isFalse();
@@ -200,10 +219,7 @@ class ConfigValidationTests {
   void credentialsMustBeComplete() {
     LoadedConfig loaded =
         read(
-            ConfigFixtures.MINIMAL
-                .replace(
-                    "  connect_address: 10.0.0.11:8008\n",
-                    "  connect_address: 10.0.0.11:8008\n  authentication:\n    username: patroni\n")
+            ConfigFixtures.withRestapi("  authentication:\n    username: patroni\n")
                 .replace(
                     "    replication:\n", "    rewind:\n      password: x\n    replication:\n"));
 
@@ -215,51 +231,47 @@ class ConfigValidationTests {
                 + " postgresql.authentication.rewind is set");
   }
 
-  @Test
-  void timingsThatBreakTheRuleAreAdjustedWithOneWarning() {
-    // Patroni's acceptance suite writes these
-    LoadedConfig loaded =
-        readWith("", "bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 2\n    retry_timeout: 10");
-
-    assertThat(loaded.hasErrors()).isFalse();
-    assertThat(loaded.warnings())
-        .extracting(ConfigProblem::toString)
-        .containsExactly(
+  static Stream<Arguments> timingsWithOneWarning() {
+    return Stream.of(
+        // Patroni's acceptance suite writes these
+        Arguments.of(
+            20,
+            2,
+            10,
             "bootstrap.dcs.ttl: Violated the rule \"loop_wait + 2*retry_timeout <= ttl\", where"
-                + " ttl=20. Adjusting loop_wait from 2 to 1 and retry_timeout from 10 to 9");
-    // the configuration keeps what was written: it is what bootstrap stores
-    assertThat(loaded.config().bootstrapDcs().get("loop_wait").intValue()).isEqualTo(2);
-    assertThat(loaded.config().bootstrapDcs().get("retry_timeout").intValue()).isEqualTo(10);
-
-    LoadedConfig lowered =
-        readWith("", "bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 10\n    retry_timeout: 6");
-    assertThat(lowered.hasErrors()).isFalse();
-    assertThat(lowered.warnings())
-        .extracting(ConfigProblem::toString)
-        .containsExactly(
+                + " ttl=20. Adjusting loop_wait from 2 to 1 and retry_timeout from 10 to 9"),
+        Arguments.of(
+            20,
+            10,
+            6,
             "bootstrap.dcs.ttl: Violated the rule \"loop_wait + 2*retry_timeout <= ttl\", where"
-                + " ttl=20 and retry_timeout=6. Adjusting loop_wait from 10 to 8");
+                + " ttl=20 and retry_timeout=6. Adjusting loop_wait from 10 to 8"),
+        Arguments.of(
+            20,
+            1,
+            2,
+            "bootstrap.dcs.retry_timeout: 2 is below Patroni's minimum of 3 (Patroni would raise it"
+                + " to 3; Regent uses it as written)"));
   }
 
-  @Test
-  void retryTimeoutBelowThreeIsAcceptedWithAWarning() {
-    LoadedConfig loaded =
-        readWith("", "bootstrap:\n  dcs:\n    ttl: 20\n    loop_wait: 1\n    retry_timeout: 2");
+  /** Timings that break the rule are adjusted, a retry_timeout below 3 is used as written. */
+  @ParameterizedTest(name = "ttl {0}, loop_wait {1}, retry_timeout {2}")
+  @MethodSource("timingsWithOneWarning")
+  void timingsOutsidePatronisRulesLoadWithOneWarning(
+      int ttl, int loopWait, int retryTimeout, String warning) {
+    LoadedConfig loaded = readTimings(ttl, loopWait, retryTimeout);
 
-    assertThat(loaded.hasErrors()).isFalse();
-    assertThat(loaded.warnings())
-        .extracting(ConfigProblem::toString)
-        .containsExactly(
-            "bootstrap.dcs.retry_timeout: 2 is below Patroni's minimum of 3 (Patroni would raise it"
-                + " to 3; Regent uses it as written)");
+    assertThat(loaded.warnings()).extracting(ConfigProblem::toString).containsExactly(warning);
+    // the configuration keeps what was written: it is what bootstrap stores
+    assertThat(loaded.config().bootstrapDcs().get("loop_wait").intValue()).isEqualTo(loopWait);
+    assertThat(loaded.config().bootstrapDcs().get("retry_timeout").intValue())
+        .isEqualTo(retryTimeout);
   }
 
   @Test
   void ttlBelowTwentyIsAcceptedWithAWarning() {
-    LoadedConfig loaded =
-        readWith("", "bootstrap:\n  dcs:\n    ttl: 10\n    loop_wait: 2\n    retry_timeout: 4");
+    LoadedConfig loaded = readTimings(10, 2, 4);
 
-    assertThat(loaded.hasErrors()).isFalse();
     assertThat(loaded.warnings())
         .extracting(ConfigProblem::key)
         .containsExactly("bootstrap.dcs.ttl");
@@ -279,15 +291,14 @@ class ConfigValidationTests {
 
   @Test
   void aBootstrapMethodsRecoveryConfIsReadAndNotPassedAsAnArgument() {
-    LoadedConfig loaded =
-        read(
+    AgentConfig config =
+        readClean(
             ConfigFixtures.MINIMAL
                 + "bootstrap:\n  method: restore\n  restore:\n    command: /bin/restore\n"
                 + "    test-argument: x\n    recovery_conf:\n"
                 + "      recovery_target_action: promote\n"
                 + "      restore_command: cp /archive/%f %p\n");
-    assertThat(loaded.problems()).isEmpty();
-    var method = loaded.config().postgresql().bootstrap().method();
+    var method = config.postgresql().bootstrap().method();
     assertThat(method.recoveryConf())
         .containsEntry("recovery_target_action", "promote")
         .containsEntry("restore_command", "cp /archive/%f %p");
@@ -296,31 +307,27 @@ class ConfigValidationTests {
 
   @Test
   void configDirAndCustomConfAreRead() {
-    LoadedConfig loaded =
-        read(
-            ConfigFixtures.MINIMAL.replace(
-                "  data_dir: /data/pg1\n",
-                "  data_dir: /data/pg1\n  config_dir: /etc/postgresql/15/main\n"
-                    + "  custom_conf: /etc/postgresql/15/main/base.conf\n"));
-    assertThat(loaded.problems()).isEmpty();
-    var pg = loaded.config().postgresql();
+    var pg =
+        readClean(
+                ConfigFixtures.withPostgresql(
+                    "  config_dir: /etc/postgresql/15/main\n"
+                        + "  custom_conf: /etc/postgresql/15/main/base.conf\n"))
+            .postgresql();
     assertThat(pg.configDirectory()).isEqualTo(java.nio.file.Path.of("/etc/postgresql/15/main"));
     assertThat(pg.customConf()).isEqualTo("/etc/postgresql/15/main/base.conf");
   }
 
   @Test
   void customReplicaAndBootstrapMethodsAreRecognisedAndNeedACommand() {
-    LoadedConfig ok =
-        read(
-            ConfigFixtures.MINIMAL.replace(
-                    "  data_dir: /data/pg1\n",
-                    "  data_dir: /data/pg1\n  create_replica_methods: [wal_g, basebackup]\n"
-                        + "  wal_g:\n    command: wal-g backup-fetch\n    no_leader: true\n"
-                        + "    retries: 3\n")
-                + "bootstrap:\n  method: restore\n  restore:\n    command: /bin/restore\n"
-                + "    keep_existing_recovery_conf: true\n    target: latest\n");
-    assertThat(ok.problems()).isEmpty();
-    var pg = ok.config().postgresql();
+    var pg =
+        readClean(
+                ConfigFixtures.withPostgresql(
+                        "  create_replica_methods: [wal_g, basebackup]\n"
+                            + "  wal_g:\n    command: wal-g backup-fetch\n    no_leader: true\n"
+                            + "    retries: 3\n")
+                    + "bootstrap:\n  method: restore\n  restore:\n    command: /bin/restore\n"
+                    + "    keep_existing_recovery_conf: true\n    target: latest\n")
+            .postgresql();
     assertThat(pg.createReplicaMethods()).containsExactly("wal_g", "basebackup");
     assertThat(pg.replicaMethods().get("wal_g").command()).isEqualTo("wal-g backup-fetch");
     assertThat(pg.replicaMethods().get("wal_g").noLeader()).isTrue();
@@ -332,9 +339,7 @@ class ConfigValidationTests {
 
     LoadedConfig missing =
         read(
-            ConfigFixtures.MINIMAL.replace(
-                    "  data_dir: /data/pg1\n",
-                    "  data_dir: /data/pg1\n  create_replica_methods: [pgbackrest]\n")
+            ConfigFixtures.withPostgresql("  create_replica_methods: [pgbackrest]\n")
                 + "bootstrap:\n  method: restore\n");
     assertThat(missing.errors())
         .extracting(ConfigProblem::key)
