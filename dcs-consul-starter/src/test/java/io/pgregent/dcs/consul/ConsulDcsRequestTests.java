@@ -86,21 +86,14 @@ class ConsulDcsRequestTests {
 
   private static ConsulSettings withTokenDcAndChecks(
       String url, List<String> checks, ConsulSettings.Consistency consistency) {
-    ConsulSettings s = ConsulSettings.of(url);
-    return new ConsulSettings(
-        s.endpoint(),
-        "s3cr3t-token",
-        true,
-        null,
-        null,
-        null,
-        "dc2",
-        consistency,
-        checks,
-        false,
-        List.of(),
-        null,
-        null);
+    return TestConsulSettings.of(
+        url,
+        s -> {
+          s.token = "s3cr3t-token";
+          s.dc = "dc2";
+          s.consistency = consistency;
+          s.checks = checks;
+        });
   }
 
   // ---- session ----

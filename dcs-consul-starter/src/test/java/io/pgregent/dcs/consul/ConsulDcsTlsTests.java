@@ -9,7 +9,6 @@ import io.pgregent.core.dcs.DcsConfigurationException;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.testsupport.ConsulServer;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,20 +143,14 @@ class ConsulDcsTlsTests {
 
   private static ConsulDcs dcs(String scope, boolean verify, String ca, String cert, String key) {
     return new ConsulDcs(
-        new ConsulSettings(
-            URI.create(consul.httpsUrl()),
-            null,
-            verify,
-            ca == null ? null : dir.resolve(ca),
-            cert == null ? null : dir.resolve(cert),
-            key == null ? null : dir.resolve(key),
-            null,
-            ConsulSettings.Consistency.DEFAULT,
-            null,
-            false,
-            List.of(),
-            null,
-            null),
+        TestConsulSettings.of(
+            consul.httpsUrl(),
+            s -> {
+              s.verify = verify;
+              s.cacert = ca == null ? null : dir.resolve(ca);
+              s.cert = cert == null ? null : dir.resolve(cert);
+              s.key = key == null ? null : dir.resolve(key);
+            }),
         ClusterPath.of("/service", scope),
         "a",
         TIMINGS);

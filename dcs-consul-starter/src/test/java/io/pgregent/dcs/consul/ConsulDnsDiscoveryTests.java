@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,20 +83,13 @@ class ConsulDnsDiscoveryTests {
       this.name = name;
       this.pgPort = pgPort;
       ConsulSettings s =
-          new ConsulSettings(
-              URI.create(consul.url()),
-              null,
-              true,
-              null,
-              null,
-              null,
-              null,
-              ConsulSettings.Consistency.DEFAULT,
-              null,
-              true,
-              List.of("regent-test"),
-              CHECK_INTERVAL,
-              null);
+          TestConsulSettings.of(
+              consul.url(),
+              t -> {
+                t.registerService = true;
+                t.serviceTags = List.of("regent-test");
+                t.serviceCheckInterval = CHECK_INTERVAL;
+              });
       this.dcs = new ConsulDcs(s, PATH, name, TIMINGS);
       startApi();
     }
