@@ -66,11 +66,16 @@ class ConsulDcsClusterTests {
     throw new AssertionError("no server is the leader " + leader);
   }
 
+  private List<ConsulServer> followersOf(ConsulServer leader) {
+    List<ConsulServer> followers = new ArrayList<>(servers);
+    followers.remove(leader);
+    return followers;
+  }
+
   @Test
   void theLockAndItsHolderSurviveTheLossOfTheRaftLeader() {
     ConsulServer leader = raftLeader();
-    List<ConsulServer> followers = new ArrayList<>(servers);
-    followers.remove(leader);
+    List<ConsulServer> followers = followersOf(leader);
     ConsulDcs a = via(followers.get(0), "a", null);
     ConsulDcs b = via(followers.get(1), "b", null);
     a.renewSession();
@@ -93,8 +98,7 @@ class ConsulDcsClusterTests {
   @Test
   void byDefaultAHoldersSessionEndsWithItsAgentAndAnotherMemberTakesOver() {
     ConsulServer leader = raftLeader();
-    List<ConsulServer> followers = new ArrayList<>(servers);
-    followers.remove(leader);
+    List<ConsulServer> followers = followersOf(leader);
     ConsulDcs a = via(followers.get(0), "a", null);
     ConsulDcs b = via(followers.get(1), "b", null);
     a.renewSession();

@@ -84,6 +84,14 @@ class ConsulDcsRequestTests {
     return dcs(ConsulSettings.of(server.url()), TIMINGS);
   }
 
+  /** A member with its session created, and the server's record cleared of that. */
+  private ConsulDcs dcsWithSession(RecordingHttpServer server) {
+    ConsulDcs dcs = dcs(server);
+    dcs.renewSession();
+    server.clear();
+    return dcs;
+  }
+
   private static ConsulSettings withTokenDcAndChecks(
       String url, List<String> checks, ConsulSettings.Consistency consistency) {
     return TestConsulSettings.of(
@@ -199,9 +207,7 @@ class ConsulDcsRequestTests {
   @Test
   void theLeaderLockIsAKvAcquireWithOurSessionHoldingThePlainName() throws Exception {
     RecordingHttpServer server = server(ConsulDcsRequestTests::emptyConsul);
-    ConsulDcs dcs = dcs(server);
-    dcs.renewSession();
-    server.clear();
+    ConsulDcs dcs = dcsWithSession(server);
     assertThat(dcs.tryAcquire()).isTrue();
     Recorded put = server.requests().get(0);
     assertThat(put.method()).isEqualTo("PUT");
@@ -242,9 +248,7 @@ class ConsulDcsRequestTests {
               }
               return emptyConsul(r);
             });
-    ConsulDcs dcs = dcs(server);
-    dcs.renewSession();
-    server.clear();
+    ConsulDcs dcs = dcsWithSession(server);
     assertThat(dcs.refresh()).isTrue();
     assertThat(server.requests()).extracting(Recorded::method).containsOnly("GET");
     assertThat(dcs.release()).isTrue();
@@ -256,9 +260,7 @@ class ConsulDcsRequestTests {
   @Test
   void refreshRetakesAnAbsentLockWithOurSession() throws Exception {
     RecordingHttpServer server = server(ConsulDcsRequestTests::emptyConsul);
-    ConsulDcs dcs = dcs(server);
-    dcs.renewSession();
-    server.clear();
+    ConsulDcs dcs = dcsWithSession(server);
     assertThat(dcs.refresh()).isTrue();
     assertThat(server.requests())
         .extracting(Recorded::line)
@@ -270,9 +272,7 @@ class ConsulDcsRequestTests {
   @Test
   void theMemberKeyIsAcquiredWithTheSessionAndWrittenOnlyWhenItChanges() throws Exception {
     RecordingHttpServer server = server(ConsulDcsRequestTests::emptyConsul);
-    ConsulDcs dcs = dcs(server);
-    dcs.renewSession();
-    server.clear();
+    ConsulDcs dcs = dcsWithSession(server);
     Member m = member("replica", "running");
     dcs.touchMember(m);
     dcs.touchMember(m);

@@ -44,37 +44,11 @@ class ConsulDcsTlsTests {
     if (unavailable != null) {
       return;
     }
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.crt",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=regent-test-ca");
+    selfSignedCa("ca", "/CN=regent-test-ca");
     signed("server", "serverAuth,clientAuth", "IP:127.0.0.1,DNS:localhost,DNS:server.dc1.consul");
     signed("client", "clientAuth", "DNS:regent");
     // A second CA, whose certificates the agent must refuse.
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "other.key",
-        "-out",
-        "other.crt",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=someone-else");
+    selfSignedCa("other", "/CN=someone-else");
     consul =
         ConsulServer.dev(
             ConsulServer.Options.plain()
@@ -83,6 +57,23 @@ class ConsulDcsTlsTests {
                         dir.resolve("ca.crt"),
                         dir.resolve("server.crt"),
                         dir.resolve("server.key"))));
+  }
+
+  private static void selfSignedCa(String name, String subject) throws Exception {
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        name + ".key",
+        "-out",
+        name + ".crt",
+        "-days",
+        "2",
+        "-subj",
+        subject);
   }
 
   private static void signed(String name, String usage, String san) throws Exception {
