@@ -3,6 +3,7 @@ package io.pgregent.dcs.zookeeper.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgregent.core.dcs.Dcs;
+import io.pgregent.dcs.autoconfigure.StoreAutoConfigurationTests;
 import io.pgregent.dcs.zookeeper.ZooKeeperDcs;
 import io.pgregent.dcs.zookeeper.ZooKeeperSettings;
 import java.util.List;
@@ -10,33 +11,40 @@ import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.test.context.FilteredClassLoader;
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.MapPropertySource;
 
-class ZooKeeperDcsAutoConfigurationTests {
+class ZooKeeperDcsAutoConfigurationTests extends StoreAutoConfigurationTests {
 
-  private final ApplicationContextRunner runner =
-      new ApplicationContextRunner()
-          .withConfiguration(AutoConfigurations.of(ZooKeeperDcsAutoConfiguration.class))
-          .withPropertyValues("scope=demo", "name=pg0");
+  @Override
+  protected Class<?> autoConfiguration() {
+    return ZooKeeperDcsAutoConfiguration.class;
+  }
+
+  @Override
+  protected String sectionProperty() {
+    return "zookeeper.hosts=127.0.0.1:2181";
+  }
+
+  @Override
+  protected Class<?> clientClass() {
+    return CuratorFramework.class;
+  }
+
+  @Override
+  protected Class<? extends Dcs> storeClass() {
+    return ZooKeeperDcs.class;
+  }
 
   @Test
-  void aZooKeeperSectionPicksZooKeeper() {
+  void hostsBindAsOneCommaSeparatedString() {
     runner
         .withPropertyValues("zookeeper.hosts=127.0.0.1:2181,127.0.0.2:2182")
         .run(
-            ctx -> {
-              assertThat(ctx).hasSingleBean(Dcs.class).hasSingleBean(ZooKeeperDcs.class);
-              Dcs dcs = ctx.getBean(Dcs.class);
-              assertThat(dcs.memberName()).isEqualTo("pg0");
-              assertThat(dcs.path().prefix()).isEqualTo("/service/demo/");
-              assertThat(ctx.getBean(ZooKeeperProperties.class).toSettings().connectString())
-                  .isEqualTo("127.0.0.1:2181,127.0.0.2:2182");
-            });
+            ctx ->
+                assertThat(ctx.getBean(ZooKeeperProperties.class).toSettings().connectString())
+                    .isEqualTo("127.0.0.1:2181,127.0.0.2:2182"));
   }
 
   @Test
@@ -47,19 +55,6 @@ class ZooKeeperDcsAutoConfigurationTests {
             ctx ->
                 assertThat(ctx.getBean(ZooKeeperProperties.class).toSettings().connectString())
                     .isEqualTo("zk1:2181,zk2:2191"));
-  }
-
-  @Test
-  void withoutAZooKeeperSectionThereIsNoZooKeeperStore() {
-    runner.run(ctx -> assertThat(ctx).doesNotHaveBean(Dcs.class));
-  }
-
-  @Test
-  void withoutCuratorOnTheClasspathThereIsNoZooKeeperStore() {
-    runner
-        .withPropertyValues("zookeeper.hosts=127.0.0.1:2181")
-        .withClassLoader(new FilteredClassLoader(CuratorFramework.class))
-        .run(ctx -> assertThat(ctx).doesNotHaveBean(Dcs.class));
   }
 
   @Test
@@ -131,59 +126,36 @@ class ZooKeeperDcsAutoConfigurationTests {
 
   @Test
   void twoStoreSectionsFailStartupNamingBoth() {
-    runner
-        .withPropertyValues("etcd3.host=127.0.0.1:2379", "zookeeper.hosts=127.0.0.1:2181")
-        .run(
-            ctx ->
-                assertThat(ctx)
-                    .getFailure()
-                    .rootCause()
-                    .hasMessageContaining("etcd3 and zookeeper"));
-  }
-
-  @Test
-  void aMissingNameFailsStartupNamingTheKey() {
-    new ApplicationContextRunner()
-        .withConfiguration(AutoConfigurations.of(ZooKeeperDcsAutoConfiguration.class))
-        .withPropertyValues("scope=demo", "zookeeper.hosts=127.0.0.1:2181")
-        .run(ctx -> assertThat(ctx).getFailure().rootCause().hasMessageContaining("name"));
+    assertStartupFailsNaming(
+        runner.withPropertyValues("etcd3.host=127.0.0.1:2379", "zookeeper.hosts=127.0.0.1:2181"),
+        "etcd3 and zookeeper");
   }
 
   @Test
   void anInvalidHostFailsStartupNamingTheKey() {
-    runner
-        .withPropertyValues("zookeeper.hosts=not a host:x")
-        .run(
-            ctx ->
-                assertThat(ctx).getFailure().rootCause().hasMessageContaining("zookeeper.hosts"));
+    assertStartupFailsNaming(
+        runner.withPropertyValues("zookeeper.hosts=not a host:x"), "zookeeper.hosts");
   }
 
   @Test
   void anUnknownAclPermissionFailsStartupNamingTheKey() {
-    runner
-        .withPropertyValues("zookeeper.hosts=127.0.0.1:2181")
-        .withInitializer(patroniYaml(Map.of("zookeeper.set_acls[CN=p]", "FLY")))
-        .run(
-            ctx ->
-                assertThat(ctx)
-                    .getFailure()
-                    .rootCause()
-                    .hasMessageContaining("zookeeper.set_acls")
-                    .hasMessageContaining("FLY"));
+    assertStartupFailsNaming(
+        runner
+            .withPropertyValues("zookeeper.hosts=127.0.0.1:2181")
+            .withInitializer(patroniYaml(Map.of("zookeeper.set_acls[CN=p]", "FLY"))),
+        "zookeeper.set_acls",
+        "FLY");
   }
 
   @Test
   void aCertWithoutKeyFailsStartupNamingBothKeys() {
-    runner
-        .withPropertyValues(
-            "zookeeper.hosts=127.0.0.1:2181", "zookeeper.use_ssl=true", "zookeeper.cert=/tmp/c.pem")
-        .run(
-            ctx ->
-                assertThat(ctx)
-                    .getFailure()
-                    .rootCause()
-                    .hasMessageContaining("zookeeper.cert")
-                    .hasMessageContaining("zookeeper.key"));
+    assertStartupFailsNaming(
+        runner.withPropertyValues(
+            "zookeeper.hosts=127.0.0.1:2181",
+            "zookeeper.use_ssl=true",
+            "zookeeper.cert=/tmp/c.pem"),
+        "zookeeper.cert",
+        "zookeeper.key");
   }
 
   @Test
