@@ -12,28 +12,42 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
  * What every store starter's auto-configuration does alike; each starter's test class extends this
- * (through the test-jar) and names its auto-configuration, its section and its client library.
+ * (through the test-jar) and names its auto-configuration, its store, its client library and its
+ * section.
  */
 @Timeout(60)
 public abstract class StoreAutoConfigurationTests {
 
-  /** The starter's auto-configuration. */
-  protected abstract Class<?> autoConfiguration();
-
-  /** One property that makes the store's section present and valid. */
-  protected abstract String sectionProperty();
-
-  /** A class of the client library the store needs on the classpath. */
-  protected abstract Class<?> clientClass();
-
-  /** The store the section picks. */
-  protected abstract Class<? extends Dcs> storeClass();
+  private final Class<?> autoConfiguration;
+  private final Class<? extends Dcs> store;
+  private final Class<?> client;
+  private final String sectionProperty;
 
   /** The auto-configuration alone, for a member {@code pg0} of the cluster {@code demo}. */
-  protected final ApplicationContextRunner runner =
-      new ApplicationContextRunner()
-          .withConfiguration(AutoConfigurations.of(autoConfiguration()))
-          .withPropertyValues("scope=demo", "name=pg0");
+  protected final ApplicationContextRunner runner;
+
+  /**
+   * @param autoConfiguration the starter's auto-configuration
+   * @param store the store its section picks
+   * @param client a class of the client library the store needs on the classpath
+   * @param sectionProperty one property that makes the section present and valid
+   */
+  protected StoreAutoConfigurationTests(
+      Class<?> autoConfiguration,
+      Class<? extends Dcs> store,
+      Class<?> client,
+      String sectionProperty) {
+    this.autoConfiguration = autoConfiguration;
+    this.store = store;
+    this.client = client;
+    this.sectionProperty = sectionProperty;
+    this.runner = bare().withPropertyValues("scope=demo", "name=pg0");
+  }
+
+  private ApplicationContextRunner bare() {
+    return new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(autoConfiguration));
+  }
 
   /** Startup fails, and its root cause names each of {@code named}. */
   protected static void assertStartupFailsNaming(ApplicationContextRunner runner, String... named) {
@@ -49,10 +63,10 @@ public abstract class StoreAutoConfigurationTests {
   @Test
   void theSectionPicksTheStoreWithoutConnecting() {
     runner
-        .withPropertyValues(sectionProperty())
+        .withPropertyValues(sectionProperty)
         .run(
             ctx -> {
-              assertThat(ctx).hasSingleBean(Dcs.class).hasSingleBean(storeClass());
+              assertThat(ctx).hasSingleBean(Dcs.class).hasSingleBean(store);
               Dcs dcs = ctx.getBean(Dcs.class);
               assertThat(dcs.memberName()).isEqualTo("pg0");
               assertThat(dcs.path().prefix()).isEqualTo("/service/demo/");
@@ -67,26 +81,18 @@ public abstract class StoreAutoConfigurationTests {
   @Test
   void withoutTheClientLibraryOnTheClasspathThereIsNoStore() {
     runner
-        .withPropertyValues(sectionProperty())
-        .withClassLoader(new FilteredClassLoader(clientClass()))
+        .withPropertyValues(sectionProperty)
+        .withClassLoader(new FilteredClassLoader(client))
         .run(ctx -> assertThat(ctx).doesNotHaveBean(Dcs.class));
   }
 
   @Test
   void aMissingScopeFailsStartupNamingTheKey() {
-    assertStartupFailsNaming(
-        new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(autoConfiguration()))
-            .withPropertyValues("name=pg0", sectionProperty()),
-        "scope");
+    assertStartupFailsNaming(bare().withPropertyValues("name=pg0", sectionProperty), "scope");
   }
 
   @Test
   void aMissingNameFailsStartupNamingTheKey() {
-    assertStartupFailsNaming(
-        new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(autoConfiguration()))
-            .withPropertyValues("scope=demo", sectionProperty()),
-        "name");
+    assertStartupFailsNaming(bare().withPropertyValues("scope=demo", sectionProperty), "name");
   }
 }

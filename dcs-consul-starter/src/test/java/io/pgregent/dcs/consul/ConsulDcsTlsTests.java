@@ -60,34 +60,30 @@ class ConsulDcsTlsTests {
   }
 
   private static void selfSignedCa(String name, String subject) throws Exception {
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        name + ".key",
-        "-out",
-        name + ".crt",
-        "-days",
-        "2",
-        "-subj",
-        subject);
+    newKey(name, name + ".crt", subject, "-x509", "-days", "2");
+  }
+
+  /** A new RSA key {@code name.key} and, from it, {@code out}: a request, or with -x509 a cert. */
+  private static void newKey(String name, String out, String subject, String... options)
+      throws Exception {
+    List<String> args = new ArrayList<>(List.of("req"));
+    args.addAll(List.of(options));
+    args.addAll(
+        List.of(
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            name + ".key",
+            "-out",
+            out,
+            "-subj",
+            subject));
+    openssl(args.toArray(String[]::new));
   }
 
   private static void signed(String name, String usage, String san) throws Exception {
-    openssl(
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        name + ".key",
-        "-out",
-        name + ".csr",
-        "-subj",
-        "/CN=" + name);
+    newKey(name, name + ".csr", "/CN=" + name);
     Files.writeString(
         dir.resolve(name + ".ext"),
         "subjectAltName=" + san + "\nextendedKeyUsage=" + usage + "\n",

@@ -46,14 +46,12 @@ class ZooKeeperDcsTests {
     return dcs;
   }
 
-  /**
-   * An ephemeral znode owned by the zk.admin() client's session, as an earlier agent leaves one.
-   */
-  private static void createEphemeralInAnotherSession(String key, String value) throws Exception {
+  /** A znode the admin client writes, as an earlier agent or an older Patroni leaves one. */
+  private static void createRaw(String key, String value, CreateMode mode) throws Exception {
     zk.admin()
         .create()
         .creatingParentsIfNeeded()
-        .withMode(CreateMode.EPHEMERAL)
+        .withMode(mode)
         .forPath(key, value.getBytes(StandardCharsets.UTF_8));
   }
 
@@ -65,7 +63,7 @@ class ZooKeeperDcsTests {
   void aLeaderZnodeWithOurNameInAnotherSessionIsNotOursToAcquireButRefreshRecreatesIt()
       throws Exception {
     // As after a restart of the agent: the old session still holds the leader znode.
-    createEphemeralInAnotherSession(path.key(ClusterKey.LEADER), "a");
+    createRaw(path.key(ClusterKey.LEADER), "a", CreateMode.EPHEMERAL);
     ZooKeeperDcs a = member("a");
     a.renewSession();
     assertThat(a.tryAcquire()).isFalse();
@@ -79,7 +77,7 @@ class ZooKeeperDcsTests {
 
   @Test
   void refreshLeavesAnotherMembersLeaderZnodeAlone() throws Exception {
-    createEphemeralInAnotherSession(path.key(ClusterKey.LEADER), "b");
+    createRaw(path.key(ClusterKey.LEADER), "b", CreateMode.EPHEMERAL);
     ZooKeeperDcs a = member("a");
     a.renewSession();
     assertThat(a.refresh()).isFalse();
@@ -90,7 +88,7 @@ class ZooKeeperDcsTests {
 
   @Test
   void aMemberZnodeLeftByAnEarlierSessionIsReplacedByOurs() throws Exception {
-    createEphemeralInAnotherSession(path.memberKey("a"), "{\"role\":\"replica\"}");
+    createRaw(path.memberKey("a"), "{\"role\":\"replica\"}", CreateMode.EPHEMERAL);
     ZooKeeperDcs a = member("a");
     a.renewSession();
     a.touchMember(io.pgregent.core.cluster.Member.of("a", memberData("primary")));
@@ -113,10 +111,7 @@ class ZooKeeperDcsTests {
 
   @Test
   void versionsAreTheZnodeVersionPlusOne() throws Exception {
-    zk.admin()
-        .create()
-        .creatingParentsIfNeeded()
-        .forPath(path.key(ClusterKey.CONFIG), "{\"ttl\":30}".getBytes(StandardCharsets.UTF_8));
+    createRaw(path.key(ClusterKey.CONFIG), "{\"ttl\":30}", CreateMode.PERSISTENT);
     ZooKeeperDcs a = member("a");
     assertThat(a.read().config().orElseThrow().version()).isEqualTo(1);
     assertThat(a.compareAndSet(ClusterKey.CONFIG, 1, "{\"ttl\":20}")).isTrue();
@@ -160,10 +155,7 @@ class ZooKeeperDcsTests {
 
   @Test
   void readsAnOptimeLeaderWrittenForOldAgents() throws Exception {
-    zk.admin()
-        .create()
-        .creatingParentsIfNeeded()
-        .forPath(path.key(ClusterKey.OPTIME_LEADER), "67109632".getBytes(StandardCharsets.UTF_8));
+    createRaw(path.key(ClusterKey.OPTIME_LEADER), "67109632", CreateMode.PERSISTENT);
     ZooKeeperDcs a = member("a");
     assertThat(a.read().status().orElseThrow().optime()).isEqualTo(67109632);
     a.put(ClusterKey.OPTIME_LEADER, "67109700");

@@ -12,24 +12,12 @@ import org.junit.jupiter.api.Test;
 
 class ConsulDcsAutoConfigurationTests extends StoreAutoConfigurationTests {
 
-  @Override
-  protected Class<?> autoConfiguration() {
-    return ConsulDcsAutoConfiguration.class;
-  }
-
-  @Override
-  protected String sectionProperty() {
-    return "consul.host=127.0.0.1:8500";
-  }
-
-  @Override
-  protected Class<?> clientClass() {
-    return ConsulRawClient.class;
-  }
-
-  @Override
-  protected Class<? extends Dcs> storeClass() {
-    return ConsulDcs.class;
+  ConsulDcsAutoConfigurationTests() {
+    super(
+        ConsulDcsAutoConfiguration.class,
+        ConsulDcs.class,
+        ConsulRawClient.class,
+        "consul.host=127.0.0.1:8500");
   }
 
   @Test

@@ -11,24 +11,8 @@ import org.junit.jupiter.api.Test;
 
 class EtcdDcsAutoConfigurationTests extends StoreAutoConfigurationTests {
 
-  @Override
-  protected Class<?> autoConfiguration() {
-    return EtcdDcsAutoConfiguration.class;
-  }
-
-  @Override
-  protected String sectionProperty() {
-    return "etcd3.host=127.0.0.1:2379";
-  }
-
-  @Override
-  protected Class<?> clientClass() {
-    return Client.class;
-  }
-
-  @Override
-  protected Class<? extends Dcs> storeClass() {
-    return EtcdDcs.class;
+  EtcdDcsAutoConfigurationTests() {
+    super(EtcdDcsAutoConfiguration.class, EtcdDcs.class, Client.class, "etcd3.host=127.0.0.1:2379");
   }
 
   @Test

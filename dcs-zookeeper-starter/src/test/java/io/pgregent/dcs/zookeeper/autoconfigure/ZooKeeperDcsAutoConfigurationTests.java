@@ -17,24 +17,12 @@ import org.springframework.core.env.MapPropertySource;
 
 class ZooKeeperDcsAutoConfigurationTests extends StoreAutoConfigurationTests {
 
-  @Override
-  protected Class<?> autoConfiguration() {
-    return ZooKeeperDcsAutoConfiguration.class;
-  }
-
-  @Override
-  protected String sectionProperty() {
-    return "zookeeper.hosts=127.0.0.1:2181";
-  }
-
-  @Override
-  protected Class<?> clientClass() {
-    return CuratorFramework.class;
-  }
-
-  @Override
-  protected Class<? extends Dcs> storeClass() {
-    return ZooKeeperDcs.class;
+  ZooKeeperDcsAutoConfigurationTests() {
+    super(
+        ZooKeeperDcsAutoConfiguration.class,
+        ZooKeeperDcs.class,
+        CuratorFramework.class,
+        "zookeeper.hosts=127.0.0.1:2181");
   }
 
   @Test
