@@ -3,6 +3,7 @@ package io.pgregent.dcs.etcd;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.pgregent.dcs.tck.Closer;
 import io.pgregent.dcs.tck.DcsConformanceTests;
 import io.pgregent.testsupport.EtcdServer;
 import java.nio.charset.StandardCharsets;
@@ -27,18 +28,12 @@ abstract class EtcdConformanceKit extends DcsConformanceTests {
   }
 
   @AfterAll
-  static void stopEtcd() {
-    try {
-      if (admin != null) {
-        admin.close();
-      }
-    } finally {
-      if (etcd != null) {
-        etcd.close();
-      }
-      admin = null;
-      etcd = null;
-    }
+  static void stopEtcd() throws Exception {
+    Client client = admin;
+    EtcdServer server = etcd;
+    admin = null;
+    etcd = null;
+    Closer.closeAll(client, server);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.pgregent.dcs.zookeeper;
 
+import io.pgregent.dcs.tck.Closer;
 import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -60,15 +61,7 @@ final class ZooKeeperTestServers {
 
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
-      try {
-        if (admin != null) {
-          admin.close();
-        }
-      } finally {
-        if (server != null) {
-          server.close();
-        }
-      }
+      Closer.closeAll(admin, server);
     }
   }
 }
