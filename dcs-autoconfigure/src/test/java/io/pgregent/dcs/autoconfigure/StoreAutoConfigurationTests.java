@@ -74,6 +74,23 @@ public abstract class StoreAutoConfigurationTests {
   }
 
   @Test
+  void theNamespaceAndTheBootstrapTimingsBind() {
+    runner
+        .withPropertyValues(
+            sectionProperty,
+            "namespace=/regent/",
+            "bootstrap.dcs.ttl=20",
+            "bootstrap.dcs.retry_timeout=5")
+        .run(
+            ctx -> {
+              Dcs dcs = ctx.getBean(Dcs.class);
+              assertThat(dcs.path().prefix()).isEqualTo("/regent/demo/");
+              assertThat(dcs.timings().ttl().toSeconds()).isEqualTo(20);
+              assertThat(dcs.timings().retryTimeout().toSeconds()).isEqualTo(5);
+            });
+  }
+
+  @Test
   void withoutTheSectionThereIsNoStore() {
     runner.run(ctx -> assertThat(ctx).doesNotHaveBean(Dcs.class));
   }

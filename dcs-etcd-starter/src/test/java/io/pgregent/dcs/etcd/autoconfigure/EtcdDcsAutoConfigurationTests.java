@@ -26,23 +26,13 @@ class EtcdDcsAutoConfigurationTests extends StoreAutoConfigurationTests {
   }
 
   @Test
-  void patronisSnakeCaseKeysAndTimingsBind() {
+  void patronisSnakeCaseKeysBind() {
     runner
-        .withPropertyValues(
-            "etcd3.host=127.0.0.1:2379",
-            "etcd3.protocol=https",
-            "namespace=/regent/",
-            "bootstrap.dcs.ttl=20",
-            "bootstrap.dcs.retry_timeout=5")
+        .withPropertyValues("etcd3.host=127.0.0.1:2379", "etcd3.protocol=https")
         .run(
-            ctx -> {
-              Dcs dcs = ctx.getBean(Dcs.class);
-              assertThat(dcs.path().prefix()).isEqualTo("/regent/demo/");
-              assertThat(dcs.timings().ttl().toSeconds()).isEqualTo(20);
-              assertThat(dcs.timings().retryTimeout().toSeconds()).isEqualTo(5);
-              assertThat(ctx.getBean(EtcdProperties.class).toSettings().endpointList())
-                  .isEqualTo("https://127.0.0.1:2379");
-            });
+            ctx ->
+                assertThat(ctx.getBean(EtcdProperties.class).toSettings().endpointList())
+                    .isEqualTo("https://127.0.0.1:2379"));
   }
 
   @Test

@@ -49,7 +49,7 @@ class ZooKeeperDcsAutoConfigurationTests extends StoreAutoConfigurationTests {
   }
 
   @Test
-  void patronisSnakeCaseKeysAndTimingsBind() {
+  void patronisSnakeCaseKeysBind() {
     runner
         .withPropertyValues(
             "zookeeper.hosts=127.0.0.1:2181",
@@ -57,10 +57,7 @@ class ZooKeeperDcsAutoConfigurationTests extends StoreAutoConfigurationTests {
             "zookeeper.use_ssl=true",
             "zookeeper.verify=false",
             "zookeeper.key_password=s3cret",
-            "zookeeper.auth_data.digest=user:pw",
-            "namespace=/regent/",
-            "bootstrap.dcs.ttl=20",
-            "bootstrap.dcs.retry_timeout=5")
+            "zookeeper.auth_data.digest=user:pw")
         .withInitializer(
             patroniYaml(
                 Map.of(
@@ -68,10 +65,6 @@ class ZooKeeperDcsAutoConfigurationTests extends StoreAutoConfigurationTests {
                     "zookeeper.set_acls[CN=principal2][0]", "ALL")))
         .run(
             ctx -> {
-              Dcs dcs = ctx.getBean(Dcs.class);
-              assertThat(dcs.path().prefix()).isEqualTo("/regent/demo/");
-              assertThat(dcs.timings().ttl().toSeconds()).isEqualTo(20);
-              assertThat(dcs.timings().retryTimeout().toSeconds()).isEqualTo(5);
               ZooKeeperSettings s = ctx.getBean(ZooKeeperProperties.class).toSettings();
               assertThat(s.connectTimeout().toSeconds()).isEqualTo(3);
               assertThat(s.useSsl()).isTrue();
