@@ -10,9 +10,7 @@ import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.DcsConfigurationException;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.testsupport.ConsulServer;
-import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -39,20 +37,13 @@ class ConsulDcsAclTests {
 
   private static ConsulDcs dcs(String name, String token) {
     return new ConsulDcs(
-        new ConsulSettings(
-            URI.create(consul.url()),
-            token,
-            true,
-            null,
-            null,
-            null,
-            null,
-            ConsulSettings.Consistency.DEFAULT,
-            null,
-            true,
-            List.of(),
-            "1s",
-            null),
+        TestConsulSettings.of(
+            consul.url(),
+            s -> {
+              s.token = token;
+              s.registerService = true;
+              s.serviceCheckInterval = "1s";
+            }),
         PATH,
         name,
         TIMINGS);

@@ -9,7 +9,6 @@ import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.core.dcs.DcsUnreachableException;
 import io.pgregent.testsupport.ConsulServer;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,21 +48,7 @@ class ConsulDcsClusterTests {
   }
 
   private ConsulDcs via(ConsulServer server, String name, List<String> checks) {
-    ConsulSettings s =
-        new ConsulSettings(
-            URI.create(server.url()),
-            null,
-            true,
-            null,
-            null,
-            null,
-            null,
-            ConsulSettings.Consistency.DEFAULT,
-            checks,
-            false,
-            List.of(),
-            null,
-            null);
+    ConsulSettings s = TestConsulSettings.of(server.url(), t -> t.checks = checks);
     ConsulDcs d = new ConsulDcs(s, PATH, name, TIMINGS);
     closeables.add(d);
     return d;
@@ -81,11 +66,16 @@ class ConsulDcsClusterTests {
     throw new AssertionError("no server is the leader " + leader);
   }
 
+  private List<ConsulServer> followersOf(ConsulServer leader) {
+    List<ConsulServer> followers = new ArrayList<>(servers);
+    followers.remove(leader);
+    return followers;
+  }
+
   @Test
   void theLockAndItsHolderSurviveTheLossOfTheRaftLeader() {
     ConsulServer leader = raftLeader();
-    List<ConsulServer> followers = new ArrayList<>(servers);
-    followers.remove(leader);
+    List<ConsulServer> followers = followersOf(leader);
     ConsulDcs a = via(followers.get(0), "a", null);
     ConsulDcs b = via(followers.get(1), "b", null);
     a.renewSession();
@@ -108,8 +98,7 @@ class ConsulDcsClusterTests {
   @Test
   void byDefaultAHoldersSessionEndsWithItsAgentAndAnotherMemberTakesOver() {
     ConsulServer leader = raftLeader();
-    List<ConsulServer> followers = new ArrayList<>(servers);
-    followers.remove(leader);
+    List<ConsulServer> followers = followersOf(leader);
     ConsulDcs a = via(followers.get(0), "a", null);
     ConsulDcs b = via(followers.get(1), "b", null);
     a.renewSession();

@@ -84,23 +84,24 @@ class ConsulDcsRequestTests {
     return dcs(ConsulSettings.of(server.url()), TIMINGS);
   }
 
+  /** A member with its session created, and the server's record cleared of that. */
+  private ConsulDcs dcsWithSession(RecordingHttpServer server) {
+    ConsulDcs dcs = dcs(server);
+    dcs.renewSession();
+    server.clear();
+    return dcs;
+  }
+
   private static ConsulSettings withTokenDcAndChecks(
       String url, List<String> checks, ConsulSettings.Consistency consistency) {
-    ConsulSettings s = ConsulSettings.of(url);
-    return new ConsulSettings(
-        s.endpoint(),
-        "s3cr3t-token",
-        true,
-        null,
-        null,
-        null,
-        "dc2",
-        consistency,
-        checks,
-        false,
-        List.of(),
-        null,
-        null);
+    return TestConsulSettings.of(
+        url,
+        s -> {
+          s.token = "s3cr3t-token";
+          s.dc = "dc2";
+          s.consistency = consistency;
+          s.checks = checks;
+        });
   }
 
   // ---- session ----
@@ -206,9 +207,7 @@ class ConsulDcsRequestTests {
   @Test
   void theLeaderLockIsAKvAcquireWithOurSessionHoldingThePlainName() throws Exception {
     RecordingHttpServer server = server(ConsulDcsRequestTests::emptyConsul);
-    ConsulDcs dcs = dcs(server);
-    dcs.renewSession();
-    server.clear();
+    ConsulDcs dcs = dcsWithSession(server);
     assertThat(dcs.tryAcquire()).isTrue();
     Recorded put = server.requests().get(0);
     assertThat(put.method()).isEqualTo("PUT");
@@ -249,9 +248,7 @@ class ConsulDcsRequestTests {
               }
               return emptyConsul(r);
             });
-    ConsulDcs dcs = dcs(server);
-    dcs.renewSession();
-    server.clear();
+    ConsulDcs dcs = dcsWithSession(server);
     assertThat(dcs.refresh()).isTrue();
     assertThat(server.requests()).extracting(Recorded::method).containsOnly("GET");
     assertThat(dcs.release()).isTrue();
@@ -263,9 +260,7 @@ class ConsulDcsRequestTests {
   @Test
   void refreshRetakesAnAbsentLockWithOurSession() throws Exception {
     RecordingHttpServer server = server(ConsulDcsRequestTests::emptyConsul);
-    ConsulDcs dcs = dcs(server);
-    dcs.renewSession();
-    server.clear();
+    ConsulDcs dcs = dcsWithSession(server);
     assertThat(dcs.refresh()).isTrue();
     assertThat(server.requests())
         .extracting(Recorded::line)
@@ -277,9 +272,7 @@ class ConsulDcsRequestTests {
   @Test
   void theMemberKeyIsAcquiredWithTheSessionAndWrittenOnlyWhenItChanges() throws Exception {
     RecordingHttpServer server = server(ConsulDcsRequestTests::emptyConsul);
-    ConsulDcs dcs = dcs(server);
-    dcs.renewSession();
-    server.clear();
+    ConsulDcs dcs = dcsWithSession(server);
     Member m = member("replica", "running");
     dcs.touchMember(m);
     dcs.touchMember(m);

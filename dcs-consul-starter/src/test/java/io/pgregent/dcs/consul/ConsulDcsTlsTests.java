@@ -9,7 +9,6 @@ import io.pgregent.core.dcs.DcsConfigurationException;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.testsupport.ConsulServer;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,37 +44,11 @@ class ConsulDcsTlsTests {
     if (unavailable != null) {
       return;
     }
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.crt",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=regent-test-ca");
+    selfSignedCa("ca", "/CN=regent-test-ca");
     signed("server", "serverAuth,clientAuth", "IP:127.0.0.1,DNS:localhost,DNS:server.dc1.consul");
     signed("client", "clientAuth", "DNS:regent");
     // A second CA, whose certificates the agent must refuse.
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "other.key",
-        "-out",
-        "other.crt",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=someone-else");
+    selfSignedCa("other", "/CN=someone-else");
     consul =
         ConsulServer.dev(
             ConsulServer.Options.plain()
@@ -86,18 +59,31 @@ class ConsulDcsTlsTests {
                         dir.resolve("server.key"))));
   }
 
+  private static void selfSignedCa(String name, String subject) throws Exception {
+    newKey(name, name + ".crt", subject, "-x509", "-days", "2");
+  }
+
+  /** A new RSA key {@code name.key} and, from it, {@code out}: a request, or with -x509 a cert. */
+  private static void newKey(String name, String out, String subject, String... options)
+      throws Exception {
+    List<String> args = new ArrayList<>(List.of("req"));
+    args.addAll(List.of(options));
+    args.addAll(
+        List.of(
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            name + ".key",
+            "-out",
+            out,
+            "-subj",
+            subject));
+    openssl(args.toArray(String[]::new));
+  }
+
   private static void signed(String name, String usage, String san) throws Exception {
-    openssl(
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        name + ".key",
-        "-out",
-        name + ".csr",
-        "-subj",
-        "/CN=" + name);
+    newKey(name, name + ".csr", "/CN=" + name);
     Files.writeString(
         dir.resolve(name + ".ext"),
         "subjectAltName=" + san + "\nextendedKeyUsage=" + usage + "\n",
@@ -144,20 +130,14 @@ class ConsulDcsTlsTests {
 
   private static ConsulDcs dcs(String scope, boolean verify, String ca, String cert, String key) {
     return new ConsulDcs(
-        new ConsulSettings(
-            URI.create(consul.httpsUrl()),
-            null,
-            verify,
-            ca == null ? null : dir.resolve(ca),
-            cert == null ? null : dir.resolve(cert),
-            key == null ? null : dir.resolve(key),
-            null,
-            ConsulSettings.Consistency.DEFAULT,
-            null,
-            false,
-            List.of(),
-            null,
-            null),
+        TestConsulSettings.of(
+            consul.httpsUrl(),
+            s -> {
+              s.verify = verify;
+              s.cacert = ca == null ? null : dir.resolve(ca);
+              s.cert = cert == null ? null : dir.resolve(cert);
+              s.key = key == null ? null : dir.resolve(key);
+            }),
         ClusterPath.of("/service", scope),
         "a",
         TIMINGS);

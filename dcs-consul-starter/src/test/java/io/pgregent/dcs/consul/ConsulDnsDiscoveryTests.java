@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ThrowingRunnable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,20 +84,13 @@ class ConsulDnsDiscoveryTests {
       this.name = name;
       this.pgPort = pgPort;
       ConsulSettings s =
-          new ConsulSettings(
-              URI.create(consul.url()),
-              null,
-              true,
-              null,
-              null,
-              null,
-              null,
-              ConsulSettings.Consistency.DEFAULT,
-              null,
-              true,
-              List.of("regent-test"),
-              CHECK_INTERVAL,
-              null);
+          TestConsulSettings.of(
+              consul.url(),
+              t -> {
+                t.registerService = true;
+                t.serviceTags = List.of("regent-test");
+                t.serviceCheckInterval = CHECK_INTERVAL;
+              });
       this.dcs = new ConsulDcs(s, PATH, name, TIMINGS);
       startApi();
     }
@@ -160,6 +153,11 @@ class ConsulDnsDiscoveryTests {
     return n;
   }
 
+  /** Waits, within the bound DNS is given to follow the catalogue, until the assertion holds. */
+  private static void awaitDns(Duration poll, ThrowingRunnable assertion) {
+    await().atMost(DNS_BOUND).pollInterval(poll).untilAsserted(assertion);
+  }
+
   private static Set<Integer> srvPorts(String role) {
     return Dig.srvPorts(consul.dnsPort(), role + "." + PATH.scope() + ".service.consul");
   }
@@ -171,17 +169,15 @@ class ConsulDnsDiscoveryTests {
     pg0.publish("primary");
     pg1.publish("replica");
 
-    await()
-        .atMost(DNS_BOUND)
-        .pollInterval(Duration.ofMillis(200))
-        .untilAsserted(
-            () -> {
-              assertThat(srvPorts("primary")).containsExactly(5432);
-              assertThat(srvPorts("replica")).containsExactly(5433);
-              assertThat(srvPorts("master"))
-                  .as("older look-ups ask for the master tag")
-                  .containsExactly(5432);
-            });
+    awaitDns(
+        Duration.ofMillis(200),
+        () -> {
+          assertThat(srvPorts("primary")).containsExactly(5432);
+          assertThat(srvPorts("replica")).containsExactly(5433);
+          assertThat(srvPorts("master"))
+              .as("older look-ups ask for the master tag")
+              .containsExactly(5432);
+        });
 
     // The catalogue: one service named after the scope, an instance per member, role tags plus
     // service_tags, an HTTP check on the member's endpoint for its role, passing.
@@ -208,28 +204,22 @@ class ConsulDnsDiscoveryTests {
     // Failover: the primary's process dies; its REST API fails the check at once, its session
     // lapses, the replica takes the lock and publishes itself as primary.
     pg0.crash();
-    await()
-        .atMost(DNS_BOUND)
-        .pollInterval(Duration.ofMillis(200))
-        .untilAsserted(
-            () ->
-                assertThat(srvPorts("primary"))
-                    .as("a dead primary leaves the primary name")
-                    .isEmpty());
+    awaitDns(
+        Duration.ofMillis(200),
+        () ->
+            assertThat(srvPorts("primary")).as("a dead primary leaves the primary name").isEmpty());
     await()
         .atMost(Duration.ofSeconds(45))
         .pollInterval(Duration.ofMillis(200))
         .until(() -> pg1.dcs.read().leader().isEmpty());
     pg1.publish("primary");
     long promoted = System.nanoTime();
-    await()
-        .atMost(DNS_BOUND)
-        .pollInterval(Duration.ofMillis(100))
-        .untilAsserted(
-            () -> {
-              assertThat(srvPorts("primary")).containsExactly(5433);
-              assertThat(srvPorts("replica")).isEmpty();
-            });
+    awaitDns(
+        Duration.ofMillis(100),
+        () -> {
+          assertThat(srvPorts("primary")).containsExactly(5433);
+          assertThat(srvPorts("replica")).isEmpty();
+        });
     log.info(
         "DNS answered the new primary {} ms after it registered (check interval {})",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - promoted),
@@ -238,14 +228,12 @@ class ConsulDnsDiscoveryTests {
     // The old primary comes back as a replica of the new one.
     pg0.startApi();
     pg0.publish("replica");
-    await()
-        .atMost(DNS_BOUND)
-        .pollInterval(Duration.ofMillis(100))
-        .untilAsserted(
-            () -> {
-              assertThat(srvPorts("replica")).containsExactly(5432);
-              assertThat(srvPorts("primary")).containsExactly(5433);
-            });
+    awaitDns(
+        Duration.ofMillis(100),
+        () -> {
+          assertThat(srvPorts("replica")).containsExactly(5432);
+          assertThat(srvPorts("primary")).containsExactly(5433);
+        });
   }
 
   @Test

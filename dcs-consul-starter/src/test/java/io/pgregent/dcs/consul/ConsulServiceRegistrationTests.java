@@ -54,22 +54,14 @@ class ConsulServiceRegistrationTests {
   }
 
   private ConsulDcs dcs(boolean register, List<String> tags, String tlsServerName) {
-    ConsulSettings base = ConsulSettings.of(server.url());
     ConsulSettings s =
-        new ConsulSettings(
-            base.endpoint(),
-            null,
-            true,
-            null,
-            null,
-            null,
-            null,
-            ConsulSettings.Consistency.DEFAULT,
-            null,
-            register,
-            tags,
-            null,
-            tlsServerName);
+        TestConsulSettings.of(
+            server.url(),
+            t -> {
+              t.registerService = register;
+              t.serviceTags = tags;
+              t.serviceCheckTlsServerName = tlsServerName;
+            });
     ConsulDcs d = new ConsulDcs(s, ClusterPath.of("/service", "batman"), "pg0", TIMINGS);
     closeables.add(d);
     return d;

@@ -7,7 +7,6 @@ import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.testsupport.EtcdServer;
 import java.net.URI;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -20,36 +19,21 @@ class Etcd36AuthDcsConformanceTests extends EtcdConformanceKit {
 
   private static final String USER = "root";
   private static final String PASSWORD = "tck-root-pw";
-  private static EtcdServer etcd;
-  private static Client admin;
 
   @BeforeAll
   static void startEtcd() {
     String why = EtcdServer.etcd36UnavailableReason();
     Assumptions.assumeTrue(why == null, why);
-    etcd = EtcdServer.start(EtcdServer.etcd36().orElseThrow());
+    EtcdServer etcd = EtcdServer.start(EtcdServer.etcd36().orElseThrow());
+    use(etcd, null); // stopped after the class even when enabling auth fails
     etcd.enableAuth(PASSWORD);
-    admin =
+    use(
+        etcd,
         Client.builder()
             .endpoints(etcd.clientUrl())
             .user(bytes(USER))
             .password(bytes(PASSWORD))
-            .build();
-  }
-
-  @AfterAll
-  static void stopEtcd() {
-    stop(admin, etcd);
-  }
-
-  @Override
-  protected EtcdServer etcd() {
-    return etcd;
-  }
-
-  @Override
-  protected Client admin() {
-    return admin;
+            .build());
   }
 
   @Override

@@ -35,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -157,6 +158,19 @@ public abstract class DcsConformanceTests {
     return track(FaultProxy.to(hostPort[0], Integer.parseInt(hostPort[1])));
   }
 
+  /** A proxy to cut connections with; skips the case for a store without a network. */
+  private FaultProxy networkProxy() {
+    Assumptions.assumeTrue(hasNetwork(), "no server or connection to cut");
+    return proxy();
+  }
+
+  /** A member whose session is renewed, as its loop does before it writes. */
+  protected Dcs memberWithSession(String name) {
+    Dcs m = member(name);
+    m.renewSession();
+    return m;
+  }
+
   protected <T extends AutoCloseable> T track(T closeable) {
     closeables.add(closeable);
     return closeable;
@@ -176,6 +190,51 @@ public abstract class DcsConformanceTests {
 
   private static Duration bound(Duration d) {
     return d.plusSeconds(10);
+  }
+
+  /** Waits until a lease nobody renews anymore has run out, as {@code gone} sees it. */
+  private void awaitExpiry(Duration poll, Callable<Boolean> gone) throws Exception {
+    awaitUntil(bound(ttl().plus(expiryGranularity())), poll, gone);
+  }
+
+  /** Waits until {@code condition} holds while the store may still fail calls. */
+  private static void awaitRecovered(Callable<Boolean> condition) {
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(condition);
+  }
+
+  /** Runs {@code call} on every member at once; returns each member's answer, in order. */
+  private static List<Boolean> race(List<Dcs> members, Predicate<Dcs> call) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(members.size());
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<Boolean>> results = new ArrayList<>();
+      for (Dcs m : members) {
+        Callable<Boolean> one =
+            () -> {
+              start.await();
+              return call.test(m);
+            };
+        results.add(pool.submit(one));
+      }
+      start.countDown();
+      List<Boolean> answers = new ArrayList<>();
+      for (Future<Boolean> r : results) {
+        answers.add(r.get(30, TimeUnit.SECONDS));
+      }
+      return answers;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** {@code a} takes the lock, and the watch of {@code watcher} wakes for it. */
+  private static void assertTheWatchWakesForTheLock(Dcs a, Dcs watcher) {
+    long before = watcher.changeCount();
+    assertThat(a.tryAcquire()).isTrue();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> watcher.awaitChange(before, Duration.ofMillis(500)));
+    assertThat(watcher.read().isLockedBy("a")).isTrue();
   }
 
   private boolean simulated() {
@@ -256,8 +315,7 @@ public abstract class DcsConformanceTests {
 
   @Test
   void theLeaderKeyHoldsThePlainMemberName() {
-    Dcs a = member("pg0");
-    a.renewSession();
+    Dcs a = memberWithSession("pg0");
     assertThat(a.tryAcquire()).isTrue();
     assertThat(readRaw(path.key(ClusterKey.LEADER))).contains("pg0");
     assertThat(a.read().leader()).hasValueSatisfying(l -> assertThat(l.name()).isEqualTo("pg0"));
@@ -269,44 +327,17 @@ public abstract class DcsConformanceTests {
     int n = 5;
     List<Dcs> members = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      Dcs m = member("m" + i);
-      m.renewSession();
-      members.add(m);
+      members.add(memberWithSession("m" + i));
     }
-    ExecutorService pool = Executors.newFixedThreadPool(n);
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<Boolean>> results = new ArrayList<>();
-      for (Dcs m : members) {
-        Callable<Boolean> race =
-            () -> {
-              start.await();
-              return m.tryAcquire();
-            };
-        results.add(pool.submit(race));
-      }
-      start.countDown();
-      int winners = 0;
-      String winner = null;
-      for (int i = 0; i < n; i++) {
-        if (results.get(i).get(30, TimeUnit.SECONDS)) {
-          winners++;
-          winner = "m" + i;
-        }
-      }
-      assertThat(winners).isEqualTo(1);
-      assertThat(readRaw(path.key(ClusterKey.LEADER))).contains(winner);
-    } finally {
-      pool.shutdownNow();
-    }
+    List<Boolean> won = race(members, Dcs::tryAcquire);
+    assertThat(won).containsOnlyOnce(true);
+    assertThat(readRaw(path.key(ClusterKey.LEADER))).contains("m" + won.indexOf(true));
   }
 
   @Test
   void aHeldLockCannotBeAcquiredByAnother() {
-    Dcs a = member("a");
-    Dcs b = member("b");
-    a.renewSession();
-    b.renewSession();
+    Dcs a = memberWithSession("a");
+    Dcs b = memberWithSession("b");
     assertThat(a.tryAcquire()).isTrue();
     assertThat(b.tryAcquire()).isFalse();
     assertThat(readRaw(path.key(ClusterKey.LEADER))).contains("a");
@@ -314,8 +345,7 @@ public abstract class DcsConformanceTests {
 
   @Test
   void theHolderRefreshesItsLock() {
-    Dcs a = member("a");
-    a.renewSession();
+    Dcs a = memberWithSession("a");
     assertThat(a.tryAcquire()).isTrue();
     for (int i = 0; i < 3; i++) {
       assertThat(a.renewSession()).isTrue();
@@ -327,8 +357,7 @@ public abstract class DcsConformanceTests {
   @Test
   void refreshNeverTakesAnotherMembersLock() {
     Dcs a = member("a");
-    Dcs b = member("b");
-    b.renewSession();
+    Dcs b = memberWithSession("b");
     assertThat(b.tryAcquire()).isTrue();
     a.renewSession();
     assertThat(a.refresh()).isFalse();
@@ -337,15 +366,11 @@ public abstract class DcsConformanceTests {
 
   @Test
   void refreshFailsOnceAnotherMemberTookTheExpiredLock() throws Exception {
-    Dcs a = member("a");
+    Dcs a = memberWithSession("a");
     Dcs b = member("b");
-    a.renewSession();
     assertThat(a.tryAcquire()).isTrue();
     // a's loop stalls: no renewal. b takes the lock once it expired.
-    awaitUntil(
-        bound(ttl().plus(expiryGranularity())),
-        Duration.ofMillis(100),
-        () -> b.read().leader().isEmpty());
+    awaitExpiry(Duration.ofMillis(100), () -> b.read().leader().isEmpty());
     b.renewSession();
     assertThat(b.tryAcquire()).isTrue();
     assertThat(a.renewSession()).isFalse();
@@ -355,8 +380,7 @@ public abstract class DcsConformanceTests {
 
   @Test
   void theHolderReleasesItsLock() {
-    Dcs a = member("a");
-    a.renewSession();
+    Dcs a = memberWithSession("a");
     a.tryAcquire();
     assertThat(a.release()).isTrue();
     assertThat(readRaw(path.key(ClusterKey.LEADER))).isEmpty();
@@ -365,9 +389,8 @@ public abstract class DcsConformanceTests {
 
   @Test
   void releaseByANonHolderLeavesTheLock() {
-    Dcs a = member("a");
+    Dcs a = memberWithSession("a");
     Dcs b = member("b");
-    a.renewSession();
     a.tryAcquire();
     assertThat(b.release()).isFalse();
     assertThat(readRaw(path.key(ClusterKey.LEADER))).contains("a");
@@ -387,10 +410,7 @@ public abstract class DcsConformanceTests {
         Duration.ofMillis(200),
         () -> observer.read().leader().isPresent());
     // ...and liveness: it is gone within ttl plus the store's granularity.
-    awaitUntil(
-        bound(ttl().plus(expiryGranularity())),
-        Duration.ofMillis(50),
-        () -> observer.read().leader().isEmpty());
+    awaitExpiry(Duration.ofMillis(50), () -> observer.read().leader().isEmpty());
     Duration gone = Duration.ofNanos(clock().nanoTime() - renewedAt);
     assertThat(gone).isLessThanOrEqualTo(ttl().plus(expiryGranularity()));
   }
@@ -437,9 +457,8 @@ public abstract class DcsConformanceTests {
 
   @Test
   void routineWritesDoNotWakeTheLoopButANewMemberDoes() throws Exception {
-    Dcs a = member("a");
+    Dcs a = memberWithSession("a");
     Dcs watcher = member("watcher");
-    a.renewSession();
     a.touchMember(memberDoc("a", "replica", 1));
     watcher.read();
     // Let the watch deliver what came before, then watch the routine writes.
@@ -450,8 +469,7 @@ public abstract class DcsConformanceTests {
     assertThat(awaitWatch(watcher, since, Duration.ofMillis(700)))
         .as("a member's WAL position and the leader's status wake nobody")
         .isFalse();
-    Dcs b = member("b");
-    b.renewSession();
+    Dcs b = memberWithSession("b");
     b.touchMember(memberDoc("b", "replica", 1));
     assertThat(watcher.awaitChange(since, Duration.ofSeconds(10))).as("a new member").isTrue();
   }
@@ -466,9 +484,8 @@ public abstract class DcsConformanceTests {
 
   @Test
   void theSessionRenewedByTheLoopKeepsTheLockBeyondTtl() throws Exception {
-    Dcs a = member("a");
+    Dcs a = memberWithSession("a");
     Dcs observer = member("observer");
-    a.renewSession();
     a.tryAcquire();
     // The loop renews every ttl/4 for two ttls: the lock must hold throughout.
     holdsDuring(
@@ -480,14 +497,10 @@ public abstract class DcsConformanceTests {
 
   @Test
   void theLockCanBeTakenAgainAfterItsLeaseLapsedWhenNobodyElseDid() throws Exception {
-    Dcs a = member("a");
+    Dcs a = memberWithSession("a");
     Dcs observer = member("observer");
-    a.renewSession();
     a.tryAcquire();
-    awaitUntil(
-        bound(ttl().plus(expiryGranularity())),
-        Duration.ofMillis(100),
-        () -> observer.read().leader().isEmpty());
+    awaitExpiry(Duration.ofMillis(100), () -> observer.read().leader().isEmpty());
     assertThat(a.renewSession()).isFalse();
     assertThat(a.refresh()).isTrue();
     assertThat(observer.read().isLockedBy("a")).isTrue();
@@ -497,8 +510,7 @@ public abstract class DcsConformanceTests {
 
   @Test
   void aMemberKeyIsWrittenAndReadBack() {
-    Dcs a = member("pg0");
-    a.renewSession();
+    Dcs a = memberWithSession("pg0");
     a.touchMember(memberDoc("pg0", "primary", 33554432));
     Member m = member("other").read().member("pg0").orElseThrow();
     assertThat(m.role()).contains("primary");
@@ -509,8 +521,7 @@ public abstract class DcsConformanceTests {
 
   @Test
   void aMemberKeyFollowsItsOwnersChanges() {
-    Dcs a = member("pg0");
-    a.renewSession();
+    Dcs a = memberWithSession("pg0");
     a.touchMember(memberDoc("pg0", "replica", 1));
     a.touchMember(memberDoc("pg0", "primary", 2));
     Member m = a.read().member("pg0").orElseThrow();
@@ -520,10 +531,8 @@ public abstract class DcsConformanceTests {
 
   @Test
   void memberKeysExpireWithTheirOwnersLease() throws Exception {
-    Dcs a = member("a");
-    Dcs b = member("b");
-    a.renewSession();
-    b.renewSession();
+    Dcs a = memberWithSession("a");
+    Dcs b = memberWithSession("b");
     a.touchMember(memberDoc("a", "replica", 1));
     b.touchMember(memberDoc("b", "replica", 1));
     // Only b's loop keeps running.
@@ -539,14 +548,10 @@ public abstract class DcsConformanceTests {
 
   @Test
   void aMemberKeyIsWrittenAgainAfterItsLeaseLapsed() throws Exception {
-    Dcs a = member("a");
+    Dcs a = memberWithSession("a");
     Dcs observer = member("observer");
-    a.renewSession();
     a.touchMember(memberDoc("a", "replica", 1));
-    awaitUntil(
-        bound(ttl().plus(expiryGranularity())),
-        Duration.ofMillis(100),
-        () -> observer.read().member("a").isEmpty());
+    awaitExpiry(Duration.ofMillis(100), () -> observer.read().member("a").isEmpty());
     assertThat(a.renewSession()).isFalse();
     a.touchMember(memberDoc("a", "replica", 1));
     assertThat(observer.read().member("a")).isPresent();
@@ -554,9 +559,8 @@ public abstract class DcsConformanceTests {
 
   @Test
   void aMemberKeyDeletedBySomeoneElseIsWrittenAgainAfterTheNextRead() {
-    Dcs a = member("a");
+    Dcs a = memberWithSession("a");
     Dcs observer = member("observer");
-    a.renewSession();
     a.touchMember(memberDoc("a", "replica", 1));
     // patronictl remove wipes the cluster's keys while its agents run; they publish themselves
     // again at their next cycle (read, then touch), unchanged values included.
@@ -568,10 +572,8 @@ public abstract class DcsConformanceTests {
 
   @Test
   void deleteMemberRemovesOnlyOurKey() {
-    Dcs a = member("a");
-    Dcs b = member("b");
-    a.renewSession();
-    b.renewSession();
+    Dcs a = memberWithSession("a");
+    Dcs b = memberWithSession("b");
     a.touchMember(memberDoc("a", "replica", 1));
     b.touchMember(memberDoc("b", "replica", 1));
     a.deleteMember();
@@ -613,27 +615,8 @@ public abstract class DcsConformanceTests {
   @Test
   void initializeIsCreateIfAbsentAndExactlyOneMemberWinsTheRace() throws Exception {
     List<Dcs> members = List.of(member("a"), member("b"), member("c"));
-    ExecutorService pool = Executors.newFixedThreadPool(members.size());
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<Boolean>> results = new ArrayList<>();
-      for (Dcs m : members) {
-        results.add(
-            pool.submit(
-                () -> {
-                  start.await();
-                  return m.compareAndSet(ClusterKey.INITIALIZE, 0, "");
-                }));
-      }
-      start.countDown();
-      int winners = 0;
-      for (Future<Boolean> r : results) {
-        winners += r.get(30, TimeUnit.SECONDS) ? 1 : 0;
-      }
-      assertThat(winners).isEqualTo(1);
-    } finally {
-      pool.shutdownNow();
-    }
+    assertThat(race(members, m -> m.compareAndSet(ClusterKey.INITIALIZE, 0, "")))
+        .containsOnlyOnce(true);
     Dcs a = members.get(0);
     var init = a.read().initialize().orElseThrow();
     assertThat(init.completed()).isEmpty();
@@ -660,8 +643,7 @@ public abstract class DcsConformanceTests {
 
   @Test
   void valuesWeWriteHavePatronisShapes() {
-    Dcs a = member("pg1");
-    a.renewSession();
+    Dcs a = memberWithSession("pg1");
     a.tryAcquire();
     a.touchMember(memberDoc("pg1", "primary", 67109536));
     a.put(ClusterKey.STATUS, ClusterCodec.encodeStatus(67109536, Map.of(), List.of()));
@@ -757,8 +739,7 @@ public abstract class DcsConformanceTests {
   void aMalformedMemberIsReadAsAbsentWithAWarningNamingTheKey() {
     ListAppender<ILoggingEvent> logs = captureWarnings();
     writeRaw(path.memberKey("broken"), "{not json");
-    Dcs a = member("a");
-    a.renewSession();
+    Dcs a = memberWithSession("a");
     a.touchMember(memberDoc("a", "replica", 1));
     ClusterView view = a.read();
     assertThat(view.members()).containsOnlyKeys("a");
@@ -813,29 +794,20 @@ public abstract class DcsConformanceTests {
     watcher.awaitChange(watcher.changeCount(), Duration.ofMillis(10));
     restartServer();
     // The restart may itself wake the watcher; what matters is that a later change still does.
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .ignoreExceptions()
-        .until(
-            () -> {
-              watcher.read();
-              return true;
-            });
+    awaitRecovered(
+        () -> {
+          watcher.read();
+          return true;
+        });
     a.renewSession();
     long since = watcher.changeCount();
     watcher.awaitChange(since, Duration.ofMillis(10));
-    long before = watcher.changeCount();
-    assertThat(a.tryAcquire()).isTrue();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> watcher.awaitChange(before, Duration.ofMillis(500)));
-    assertThat(watcher.read().isLockedBy("a")).isTrue();
+    assertTheWatchWakesForTheLock(a, watcher);
   }
 
   @Test
   void aWatchResumesAfterTheConnectionWasCut() throws Exception {
-    Assumptions.assumeTrue(hasNetwork(), "no server or connection to cut");
-    FaultProxy proxy = proxy();
+    FaultProxy proxy = networkProxy();
     Dcs a = member("a");
     Dcs watcher = memberVia("watcher", proxy);
     watcher.read();
@@ -844,22 +816,13 @@ public abstract class DcsConformanceTests {
     a.renewSession();
     a.touchMember(memberDoc("a", "replica", 1));
     proxy.restore();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .ignoreExceptions()
-        .until(() -> watcher.read().member("a").isPresent());
-    long before = watcher.changeCount();
-    assertThat(a.tryAcquire()).isTrue();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> watcher.awaitChange(before, Duration.ofMillis(500)));
-    assertThat(watcher.read().isLockedBy("a")).isTrue();
+    awaitRecovered(() -> watcher.read().member("a").isPresent());
+    assertTheWatchWakesForTheLock(a, watcher);
   }
 
   @Test
   void aCutConnectionSurfacesAsUnreachableWithinRetryTimeout() {
-    Assumptions.assumeTrue(hasNetwork(), "no server or connection to cut");
-    FaultProxy proxy = proxy();
+    FaultProxy proxy = networkProxy();
     Dcs a = memberVia("a", proxy);
     a.read();
     proxy.cut();
@@ -868,8 +831,7 @@ public abstract class DcsConformanceTests {
 
   @Test
   void aSilentServerSurfacesAsUnreachableWithinRetryTimeout() {
-    Assumptions.assumeTrue(hasNetwork(), "no server or connection to cut");
-    FaultProxy proxy = proxy();
+    FaultProxy proxy = networkProxy();
     Dcs a = memberVia("a", proxy);
     a.renewSession();
     a.read();
@@ -887,28 +849,23 @@ public abstract class DcsConformanceTests {
 
   @Test
   void theClientRecoversOnceTheStoreIsBack() {
-    Assumptions.assumeTrue(hasNetwork(), "no server or connection to cut");
-    FaultProxy proxy = proxy();
+    FaultProxy proxy = networkProxy();
     Dcs a = memberVia("a", proxy);
     a.renewSession();
     proxy.cut();
     assertThatThrownBy(a::read).isInstanceOf(DcsUnreachableException.class);
     proxy.restore();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .ignoreExceptions()
-        .until(
-            () -> {
-              a.renewSession();
-              return a.tryAcquire();
-            });
+    awaitRecovered(
+        () -> {
+          a.renewSession();
+          return a.tryAcquire();
+        });
     assertThat(readRaw(path.key(ClusterKey.LEADER))).contains("a");
   }
 
   @Test
   void theUnreachableErrorNamesTheEndpoint() {
-    Assumptions.assumeTrue(hasNetwork(), "no server or connection to cut");
-    FaultProxy proxy = proxy();
+    FaultProxy proxy = networkProxy();
     Dcs a = memberVia("a", proxy);
     proxy.cut();
     assertThatThrownBy(a::read)

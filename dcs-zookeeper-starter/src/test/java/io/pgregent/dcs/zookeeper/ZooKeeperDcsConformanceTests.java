@@ -6,13 +6,9 @@ import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.dcs.tck.DcsConformanceTests;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.KeeperException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The conformance kit against a real ZooKeeper: Curator's in-JVM {@link TestingServer} on a free
@@ -20,34 +16,12 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class ZooKeeperDcsConformanceTests extends DcsConformanceTests {
 
-  private static TestingServer server;
-  private static CuratorFramework admin;
-
-  @BeforeAll
-  static void startZooKeeper() throws Exception {
-    server = new TestingServer(ZooKeeperTestServers.spec(-1), true);
-    admin =
-        CuratorFrameworkFactory.newClient(
-            server.getConnectString(), 10_000, 10_000, new RetryOneTime(100));
-    admin.start();
-  }
-
-  @AfterAll
-  static void stopZooKeeper() throws Exception {
-    try {
-      if (admin != null) {
-        admin.close();
-      }
-    } finally {
-      if (server != null) {
-        server.close();
-      }
-    }
-  }
+  @RegisterExtension
+  static final ZooKeeperTestServers.Standalone zk = new ZooKeeperTestServers.Standalone();
 
   @Override
   protected String serverAddress() {
-    return "127.0.0.1:" + server.getPort();
+    return "127.0.0.1:" + zk.server().getPort();
   }
 
   @Override
@@ -58,7 +32,7 @@ class ZooKeeperDcsConformanceTests extends DcsConformanceTests {
   @Override
   protected void restartServer() {
     try {
-      server.restart();
+      zk.server().restart();
     } catch (Exception e) {
       throw new IllegalStateException("restarting ZooKeeper failed", e);
     }
@@ -67,7 +41,7 @@ class ZooKeeperDcsConformanceTests extends DcsConformanceTests {
   @Override
   protected void writeRaw(String key, String value) {
     try {
-      admin
+      zk.admin()
           .create()
           .orSetData()
           .creatingParentsIfNeeded()
@@ -80,7 +54,7 @@ class ZooKeeperDcsConformanceTests extends DcsConformanceTests {
   @Override
   protected Optional<String> readRaw(String key) {
     try {
-      return Optional.of(new String(admin.getData().forPath(key), StandardCharsets.UTF_8));
+      return Optional.of(new String(zk.admin().getData().forPath(key), StandardCharsets.UTF_8));
     } catch (KeeperException.NoNodeException e) {
       return Optional.empty();
     } catch (Exception e) {

@@ -12,17 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
-import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.data.Stat;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What is particular to ZooKeeper beyond the kit: sessions, znode owners, versions. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -32,30 +27,12 @@ class ZooKeeperDcsTests {
       new DcsTimings(Duration.ofSeconds(4), Duration.ofSeconds(2));
   private static final AtomicInteger CLUSTERS = new AtomicInteger();
 
-  private static TestingServer server;
-  private static CuratorFramework admin;
+  @RegisterExtension
+  static final ZooKeeperTestServers.Standalone zk = new ZooKeeperTestServers.Standalone();
 
   private final List<ZooKeeperDcs> members = new ArrayList<>();
   private final ClusterPath path =
       ClusterPath.of("/service", "zk" + CLUSTERS.incrementAndGet() + "x" + System.nanoTime());
-
-  @BeforeAll
-  static void startZooKeeper() throws Exception {
-    server = new TestingServer(ZooKeeperTestServers.spec(-1), true);
-    admin =
-        CuratorFrameworkFactory.newClient(
-            server.getConnectString(), 10_000, 10_000, new RetryOneTime(100));
-    admin.start();
-  }
-
-  @AfterAll
-  static void stopZooKeeper() throws Exception {
-    try {
-      admin.close();
-    } finally {
-      server.close();
-    }
-  }
 
   @AfterEach
   void closeMembers() {
@@ -64,29 +41,34 @@ class ZooKeeperDcsTests {
 
   private ZooKeeperDcs member(String name) {
     ZooKeeperDcs dcs =
-        new ZooKeeperDcs(ZooKeeperSettings.of(server.getConnectString()), path, name, TIMINGS);
+        new ZooKeeperDcs(ZooKeeperSettings.of(zk.server().getConnectString()), path, name, TIMINGS);
     members.add(dcs);
     return dcs;
   }
 
+  /** A znode the admin client writes, as an earlier agent or an older Patroni leaves one. */
+  private static void createRaw(String key, String value, CreateMode mode) throws Exception {
+    zk.admin()
+        .create()
+        .creatingParentsIfNeeded()
+        .withMode(mode)
+        .forPath(key, value.getBytes(StandardCharsets.UTF_8));
+  }
+
   private static long adminSession() throws Exception {
-    return admin.getZookeeperClient().getZooKeeper().getSessionId();
+    return zk.admin().getZookeeperClient().getZooKeeper().getSessionId();
   }
 
   @Test
   void aLeaderZnodeWithOurNameInAnotherSessionIsNotOursToAcquireButRefreshRecreatesIt()
       throws Exception {
     // As after a restart of the agent: the old session still holds the leader znode.
-    admin
-        .create()
-        .creatingParentsIfNeeded()
-        .withMode(CreateMode.EPHEMERAL)
-        .forPath(path.key(ClusterKey.LEADER), "a".getBytes(StandardCharsets.UTF_8));
+    createRaw(path.key(ClusterKey.LEADER), "a", CreateMode.EPHEMERAL);
     ZooKeeperDcs a = member("a");
     a.renewSession();
     assertThat(a.tryAcquire()).isFalse();
     assertThat(a.refresh()).isTrue();
-    Stat stat = admin.checkExists().forPath(path.key(ClusterKey.LEADER));
+    Stat stat = zk.admin().checkExists().forPath(path.key(ClusterKey.LEADER));
     assertThat(stat.getEphemeralOwner())
         .isEqualTo(a.zooKeeperForTests().getSessionId())
         .isNotEqualTo(adminSession());
@@ -95,36 +77,28 @@ class ZooKeeperDcsTests {
 
   @Test
   void refreshLeavesAnotherMembersLeaderZnodeAlone() throws Exception {
-    admin
-        .create()
-        .creatingParentsIfNeeded()
-        .withMode(CreateMode.EPHEMERAL)
-        .forPath(path.key(ClusterKey.LEADER), "b".getBytes(StandardCharsets.UTF_8));
+    createRaw(path.key(ClusterKey.LEADER), "b", CreateMode.EPHEMERAL);
     ZooKeeperDcs a = member("a");
     a.renewSession();
     assertThat(a.refresh()).isFalse();
     assertThat(a.release()).isFalse();
-    assertThat(admin.checkExists().forPath(path.key(ClusterKey.LEADER)).getEphemeralOwner())
+    assertThat(zk.admin().checkExists().forPath(path.key(ClusterKey.LEADER)).getEphemeralOwner())
         .isEqualTo(adminSession());
   }
 
   @Test
   void aMemberZnodeLeftByAnEarlierSessionIsReplacedByOurs() throws Exception {
-    admin
-        .create()
-        .creatingParentsIfNeeded()
-        .withMode(CreateMode.EPHEMERAL)
-        .forPath(path.memberKey("a"), "{\"role\":\"replica\"}".getBytes(StandardCharsets.UTF_8));
+    createRaw(path.memberKey("a"), "{\"role\":\"replica\"}", CreateMode.EPHEMERAL);
     ZooKeeperDcs a = member("a");
     a.renewSession();
     a.touchMember(io.pgregent.core.cluster.Member.of("a", memberData("primary")));
     Stat stat = new Stat();
-    byte[] data = admin.getData().storingStatIn(stat).forPath(path.memberKey("a"));
+    byte[] data = zk.admin().getData().storingStatIn(stat).forPath(path.memberKey("a"));
     assertThat(stat.getEphemeralOwner()).isEqualTo(a.zooKeeperForTests().getSessionId());
     assertThat(new String(data, StandardCharsets.UTF_8)).contains("\"role\":\"primary\"");
     // Unchanged data in the same session is not written again.
     a.touchMember(io.pgregent.core.cluster.Member.of("a", memberData("primary")));
-    assertThat(admin.checkExists().forPath(path.memberKey("a")).getVersion())
+    assertThat(zk.admin().checkExists().forPath(path.memberKey("a")).getVersion())
         .isEqualTo(stat.getVersion());
   }
 
@@ -137,18 +111,16 @@ class ZooKeeperDcsTests {
 
   @Test
   void versionsAreTheZnodeVersionPlusOne() throws Exception {
-    admin
-        .create()
-        .creatingParentsIfNeeded()
-        .forPath(path.key(ClusterKey.CONFIG), "{\"ttl\":30}".getBytes(StandardCharsets.UTF_8));
+    createRaw(path.key(ClusterKey.CONFIG), "{\"ttl\":30}", CreateMode.PERSISTENT);
     ZooKeeperDcs a = member("a");
     assertThat(a.read().config().orElseThrow().version()).isEqualTo(1);
     assertThat(a.compareAndSet(ClusterKey.CONFIG, 1, "{\"ttl\":20}")).isTrue();
-    assertThat(admin.checkExists().forPath(path.key(ClusterKey.CONFIG)).getVersion()).isEqualTo(1);
+    assertThat(zk.admin().checkExists().forPath(path.key(ClusterKey.CONFIG)).getVersion())
+        .isEqualTo(1);
     assertThat(a.read().config().orElseThrow().version()).isEqualTo(2);
     assertThat(a.compareAndSet(ClusterKey.CONFIG, 1, "{\"ttl\":10}")).isFalse();
     assertThat(a.compareAndDelete(ClusterKey.CONFIG, 2)).isTrue();
-    assertThat(admin.checkExists().forPath(path.key(ClusterKey.CONFIG))).isNull();
+    assertThat(zk.admin().checkExists().forPath(path.key(ClusterKey.CONFIG))).isNull();
   }
 
   @Test
@@ -183,10 +155,7 @@ class ZooKeeperDcsTests {
 
   @Test
   void readsAnOptimeLeaderWrittenForOldAgents() throws Exception {
-    admin
-        .create()
-        .creatingParentsIfNeeded()
-        .forPath(path.key(ClusterKey.OPTIME_LEADER), "67109632".getBytes(StandardCharsets.UTF_8));
+    createRaw(path.key(ClusterKey.OPTIME_LEADER), "67109632", CreateMode.PERSISTENT);
     ZooKeeperDcs a = member("a");
     assertThat(a.read().status().orElseThrow().optime()).isEqualTo(67109632);
     a.put(ClusterKey.OPTIME_LEADER, "67109700");

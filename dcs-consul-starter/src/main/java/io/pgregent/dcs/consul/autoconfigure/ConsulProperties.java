@@ -1,8 +1,8 @@
 package io.pgregent.dcs.consul.autoconfigure;
 
+import io.pgregent.dcs.autoconfigure.StoreSectionProperties;
 import io.pgregent.dcs.consul.ConsulSettings;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -10,7 +10,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /** Patroni's {@code consul:} section. */
 @ConfigurationProperties(prefix = "consul")
-public class ConsulProperties {
+public class ConsulProperties extends StoreSectionProperties {
 
   /** The Consul agent, {@code host:port} or {@code host} (then {@code port} applies). */
   private String host;
@@ -29,15 +29,6 @@ public class ConsulProperties {
 
   /** Whether to verify the server's certificate over HTTPS. */
   private boolean verify = true;
-
-  /** CA certificate file (PEM) to verify Consul's certificate with. */
-  private Path cacert;
-
-  /** Client certificate file (PEM) for TLS client authentication. */
-  private Path cert;
-
-  /** The client certificate's private key (PEM, PKCS#8). */
-  private Path key;
 
   /** The datacenter to address; the agent's own when unset. */
   private String dc;
@@ -98,9 +89,9 @@ public class ConsulProperties {
         endpoint,
         blankToNull(token),
         verify,
-        cacert,
-        cert,
-        key,
+        getCacert(),
+        getCert(),
+        getKey(),
         blankToNull(dc),
         mode,
         checks,
@@ -181,30 +172,6 @@ public class ConsulProperties {
 
   public void setVerify(boolean verify) {
     this.verify = verify;
-  }
-
-  public Path getCacert() {
-    return cacert;
-  }
-
-  public void setCacert(Path cacert) {
-    this.cacert = cacert;
-  }
-
-  public Path getCert() {
-    return cert;
-  }
-
-  public void setCert(Path cert) {
-    this.cert = cert;
-  }
-
-  public Path getKey() {
-    return key;
-  }
-
-  public void setKey(Path key) {
-    this.key = key;
   }
 
   public String getDc() {

@@ -4,34 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.ecwid.consul.v1.ConsulRawClient;
 import io.pgregent.core.dcs.Dcs;
+import io.pgregent.dcs.autoconfigure.StoreAutoConfigurationTests;
 import io.pgregent.dcs.consul.ConsulDcs;
 import io.pgregent.dcs.consul.ConsulSettings;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.test.context.FilteredClassLoader;
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
-@Timeout(60)
-class ConsulDcsAutoConfigurationTests {
+class ConsulDcsAutoConfigurationTests extends StoreAutoConfigurationTests {
 
-  private final ApplicationContextRunner runner =
-      new ApplicationContextRunner()
-          .withConfiguration(AutoConfigurations.of(ConsulDcsAutoConfiguration.class))
-          .withPropertyValues("scope=demo", "name=pg0");
-
-  @Test
-  void aConsulSectionPicksConsulWithoutConnecting() {
-    runner
-        .withPropertyValues("consul.host=127.0.0.1:8500")
-        .run(
-            ctx -> {
-              assertThat(ctx).hasSingleBean(Dcs.class).hasSingleBean(ConsulDcs.class);
-              Dcs dcs = ctx.getBean(Dcs.class);
-              assertThat(dcs.memberName()).isEqualTo("pg0");
-              assertThat(dcs.path().prefix()).isEqualTo("/service/demo/");
-            });
+  ConsulDcsAutoConfigurationTests() {
+    super(
+        ConsulDcsAutoConfiguration.class,
+        ConsulDcs.class,
+        ConsulRawClient.class,
+        "consul.host=127.0.0.1:8500");
   }
 
   @Test
@@ -42,24 +28,10 @@ class ConsulDcsAutoConfigurationTests {
   }
 
   @Test
-  void withoutConsulApiOnTheClasspathThereIsNoConsulStore() {
-    runner
-        .withPropertyValues("consul.host=127.0.0.1:8500")
-        .withClassLoader(new FilteredClassLoader(ConsulRawClient.class))
-        .run(ctx -> assertThat(ctx).doesNotHaveBean(Dcs.class));
-  }
-
-  @Test
   void twoStoreSectionsFailNamingBoth() {
-    runner
-        .withPropertyValues("consul.host=127.0.0.1:8500", "etcd3.host=127.0.0.1:2379")
-        .run(
-            ctx ->
-                assertThat(ctx)
-                    .hasFailed()
-                    .getFailure()
-                    .rootCause()
-                    .hasMessageContaining("consul and etcd3"));
+    assertStartupFailsNaming(
+        runner.withPropertyValues("consul.host=127.0.0.1:8500", "etcd3.host=127.0.0.1:2379"),
+        "consul and etcd3");
   }
 
   @Test
@@ -126,15 +98,8 @@ class ConsulDcsAutoConfigurationTests {
             List.of("consul.scheme=ftp", "consul.scheme"),
             List.of("consul.service_check_interval=soon", "consul.service_check_interval"),
             List.of("consul.url=not a url", "consul.url"))) {
-      runner
-          .withPropertyValues("consul.host=127.0.0.1:8500", c.get(0))
-          .run(
-              ctx ->
-                  assertThat(ctx)
-                      .hasFailed()
-                      .getFailure()
-                      .rootCause()
-                      .hasMessageContaining(c.get(1)));
+      assertStartupFailsNaming(
+          runner.withPropertyValues("consul.host=127.0.0.1:8500", c.get(0)), c.get(1));
     }
   }
 }

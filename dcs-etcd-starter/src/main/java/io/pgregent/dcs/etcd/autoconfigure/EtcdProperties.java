@@ -1,8 +1,8 @@
 package io.pgregent.dcs.etcd.autoconfigure;
 
+import io.pgregent.dcs.autoconfigure.StoreSectionProperties;
 import io.pgregent.dcs.etcd.EtcdSettings;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -11,7 +11,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /** Patroni's {@code etcd3:} section. */
 @ConfigurationProperties(prefix = "etcd3")
-public class EtcdProperties {
+public class EtcdProperties extends StoreSectionProperties {
 
   private static final Logger log = LoggerFactory.getLogger(EtcdProperties.class);
 
@@ -32,15 +32,6 @@ public class EtcdProperties {
 
   /** Password for etcd authentication. */
   private String password;
-
-  /** CA certificate file to verify etcd's certificate with. */
-  private Path cacert;
-
-  /** Client certificate file for TLS client authentication. */
-  private Path cert;
-
-  /** Client certificate key file. */
-  private Path key;
 
   /** Not supported yet: DNS SRV discovery of endpoints (logged and ignored). */
   private String srv;
@@ -64,12 +55,8 @@ public class EtcdProperties {
     if (url != null) {
       endpoints.add(parse("etcd3.url", url));
     }
-    for (String h : hosts) {
-      for (String one : h.split(",")) {
-        if (!one.isBlank()) {
-          endpoints.add(endpoint("etcd3.hosts", one.trim()));
-        }
-      }
+    for (String one : hostList(hosts)) {
+      endpoints.add(endpoint("etcd3.hosts", one));
     }
     if (host != null) {
       endpoints.add(endpoint("etcd3.host", host.trim()));
@@ -77,7 +64,7 @@ public class EtcdProperties {
     if (endpoints.isEmpty()) {
       endpoints.add(endpoint("etcd3.host", "127.0.0.1:2379"));
     }
-    return new EtcdSettings(endpoints, username, password, cacert, cert, key);
+    return new EtcdSettings(endpoints, username, password, getCacert(), getCert(), getKey());
   }
 
   private URI endpoint(String setting, String hostPort) {
@@ -149,30 +136,6 @@ public class EtcdProperties {
 
   public void setPassword(String password) {
     this.password = password;
-  }
-
-  public Path getCacert() {
-    return cacert;
-  }
-
-  public void setCacert(Path cacert) {
-    this.cacert = cacert;
-  }
-
-  public Path getCert() {
-    return cert;
-  }
-
-  public void setCert(Path cert) {
-    this.cert = cert;
-  }
-
-  public Path getKey() {
-    return key;
-  }
-
-  public void setKey(Path key) {
-    this.key = key;
   }
 
   public String getSrv() {

@@ -1,7 +1,7 @@
 package io.pgregent.dcs.zookeeper.autoconfigure;
 
+import io.pgregent.dcs.autoconfigure.StoreSectionProperties;
 import io.pgregent.dcs.zookeeper.ZooKeeperSettings;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -15,7 +15,7 @@ import org.springframework.boot.convert.DurationUnit;
 
 /** Patroni's {@code zookeeper:} section. */
 @ConfigurationProperties(prefix = "zookeeper")
-public class ZooKeeperProperties {
+public class ZooKeeperProperties extends StoreSectionProperties {
 
   private static final Logger log = LoggerFactory.getLogger(ZooKeeperProperties.class);
   private static final int DEFAULT_PORT = 2181;
@@ -32,15 +32,6 @@ public class ZooKeeperProperties {
 
   /** Whether to connect with TLS; when false the other TLS settings are ignored. */
   private boolean useSsl;
-
-  /** CA certificate (PEM) to verify the servers with; the JVM's trust store when unset. */
-  private Path cacert;
-
-  /** Client certificate (PEM) for TLS client authentication. */
-  private Path cert;
-
-  /** The client certificate's private key (PEM). */
-  private Path key;
 
   /** The private key's password. */
   private String keyPassword;
@@ -60,19 +51,14 @@ public class ZooKeeperProperties {
   /** The settings the store client uses, with hosts resolved. */
   public ZooKeeperSettings toSettings() {
     List<String> servers = new ArrayList<>();
-    for (String h : hosts) {
-      for (String one : h.split(",")) {
-        String trimmed = one.trim();
-        if (!trimmed.isEmpty()) {
-          servers.add(trimmed.contains(":") ? trimmed : trimmed + ":" + DEFAULT_PORT);
-        }
-      }
+    for (String one : hostList(hosts)) {
+      servers.add(one.contains(":") ? one : one + ":" + DEFAULT_PORT);
     }
     if (servers.isEmpty()) {
       servers.add("127.0.0.1:" + DEFAULT_PORT);
       log.info("zookeeper.hosts is empty: using 127.0.0.1:{}", DEFAULT_PORT);
     }
-    if (!useSsl && (cacert != null || cert != null || key != null)) {
+    if (!useSsl && (getCacert() != null || getCert() != null || getKey() != null)) {
       log.warn(
           "zookeeper.cacert, zookeeper.cert and zookeeper.key are ignored: zookeeper.use_ssl is"
               + " false");
@@ -81,9 +67,9 @@ public class ZooKeeperProperties {
         servers,
         connectTimeout,
         useSsl,
-        useSsl ? cacert : null,
-        useSsl ? cert : null,
-        useSsl ? key : null,
+        useSsl ? getCacert() : null,
+        useSsl ? getCert() : null,
+        useSsl ? getKey() : null,
         useSsl ? keyPassword : null,
         verify,
         setAcls,
@@ -112,30 +98,6 @@ public class ZooKeeperProperties {
 
   public void setUseSsl(boolean useSsl) {
     this.useSsl = useSsl;
-  }
-
-  public Path getCacert() {
-    return cacert;
-  }
-
-  public void setCacert(Path cacert) {
-    this.cacert = cacert;
-  }
-
-  public Path getCert() {
-    return cert;
-  }
-
-  public void setCert(Path cert) {
-    this.cert = cert;
-  }
-
-  public Path getKey() {
-    return key;
-  }
-
-  public void setKey(Path key) {
-    this.key = key;
   }
 
   public String getKeyPassword() {
@@ -179,11 +141,11 @@ public class ZooKeeperProperties {
         + ", useSsl="
         + useSsl
         + ", cacert="
-        + cacert
+        + getCacert()
         + ", cert="
-        + cert
+        + getCert()
         + ", key="
-        + (key == null ? "-" : "****")
+        + (getKey() == null ? "-" : "****")
         + ", keyPassword="
         + (keyPassword == null ? "-" : "****")
         + ", verify="
