@@ -77,11 +77,12 @@ final class RoleChanges {
   void bootstrap() {
     try {
       postgres.bootstrap();
+      // Sampled before the key is written: the health checks answer as the primary the moment the
+      // key names us (a check right after it appears must see the primary), then the lease guard.
+      LocalPostgresState primary = postgres.state();
       lock.acquireForBootstrap();
-      // The leader key is ours from now: the lease guard and the health checks follow at once, not
-      // when this cycle ends (a check right after the key appears must see the primary).
+      hooks.promoted(primary);
       hooks.leaseRenewed();
-      hooks.promoted(postgres.state());
       String sysid =
           ClusterSeed.seed(
               dcs,
