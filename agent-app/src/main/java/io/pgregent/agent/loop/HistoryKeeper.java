@@ -8,8 +8,8 @@ import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.TimelineHistoryFile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,11 +41,15 @@ final class HistoryKeeper {
     this.clock = clock;
   }
 
-  /** Records that we promoted: timeline {@code oldTimeline} ended at {@code switchLsn}. */
-  void record(ClusterView view, long oldTimeline, long switchLsn) {
+  /**
+   * Records that we promoted: timeline {@code oldTimeline} ended at {@code sampledLsn}, or to the
+   * byte where the history file the promotion wrote says (members compare lineages by it).
+   */
+  void record(ClusterView view, long oldTimeline, long sampledLsn) {
     if (oldTimeline <= 0) {
       return;
     }
+    long switchLsn = switchPoint(oldTimeline).orElse(sampledLsn);
     try {
       List<TimelineHistory.Entry> entries =
           new ArrayList<>(view.history().map(TimelineHistory::entries).orElse(List.of()));
@@ -72,25 +77,18 @@ final class HistoryKeeper {
    */
   void repair(ClusterView view) {
     int timeline = postgres.state().timeline().orElse(0);
-    Path file = dataDir.resolve("pg_wal").resolve(String.format("%08X.history", timeline));
+    Path file = TimelineHistoryFile.of(dataDir, timeline);
     try {
       Map<Long, TimelineHistory.Entry> known = new HashMap<>();
       view.history().ifPresent(h -> h.entries().forEach(e -> known.put(e.timeline(), e)));
       List<TimelineHistory.Entry> entries = new ArrayList<>();
-      for (String line : Files.readAllLines(file)) {
-        String[] f = line.trim().split("\\s+", 3);
-        if (f.length < 2 || f[0].startsWith("#")) {
-          continue;
-        }
-        long tl = Long.parseLong(f[0]);
-        String[] lsn = f[1].split("/");
-        long switchLsn = (Long.parseLong(lsn[0], 16) << 32) | Long.parseLong(lsn[1], 16);
-        TimelineHistory.Entry k = known.get(tl);
+      for (TimelineHistoryFile.Switch line : TimelineHistoryFile.read(file)) {
+        TimelineHistory.Entry k = known.get(line.timeline());
         entries.add(
-            k != null && k.switchLsn() == switchLsn
+            k != null && k.switchLsn() == line.lsn()
                 ? k
                 : new TimelineHistory.Entry(
-                    tl, switchLsn, f.length > 2 ? f[2].trim() : "", null, null));
+                    line.timeline(), line.lsn(), line.reason(), null, null));
       }
       if (entries.isEmpty()) {
         return;
@@ -110,6 +108,22 @@ final class HistoryKeeper {
       }
     } catch (IOException | RuntimeException e) {
       log.warn("could not repair the cluster history from {}: {}", file, e.toString());
+    }
+  }
+
+  /** Where {@code oldTimeline} ended, as the newest history file (our promotion's) records it. */
+  private Optional<Long> switchPoint(long oldTimeline) {
+    try {
+      Optional<Path> newest = TimelineHistoryFile.newest(dataDir);
+      if (newest.isEmpty()) {
+        return Optional.empty();
+      }
+      List<TimelineHistoryFile.Switch> lines = TimelineHistoryFile.read(newest.get());
+      return lines.isEmpty() || lines.get(lines.size() - 1).timeline() != oldTimeline
+          ? Optional.empty()
+          : Optional.of(lines.get(lines.size() - 1).lsn());
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.pgregent.agent.loop;
 
 import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.cluster.TimelineHistory;
 import io.pgregent.core.ha.LocalState;
 import io.pgregent.core.ha.PostgresRunState;
 import io.pgregent.core.ha.ReplicationStatus;
@@ -9,6 +10,7 @@ import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.PostgresRole;
 import io.pgregent.postgres.RunState;
+import io.pgregent.postgres.TimelineHistoryFile;
 import io.pgregent.postgres.status.ServerStatus;
 import java.util.List;
 import java.util.Optional;
@@ -95,16 +97,25 @@ final class LocalStates {
         sysid = Optional.empty();
       }
     }
+    int timeline = s.map(ServerStatus::timeline).orElse(0);
     return new LocalState(
         run,
         inRecovery,
         sysid,
-        s.map(ServerStatus::timeline).orElse(0),
+        timeline,
         wal,
         Optional.ofNullable(state.following),
         s.map(ServerStatus::streaming).orElse(false),
         task.get(),
-        replication(s));
+        replication(s),
+        lineage(timeline));
+  }
+
+  /** The switches that led to {@code timeline}, from its history file (a few lines). */
+  private List<TimelineHistory.Entry> lineage(int timeline) {
+    return TimelineHistoryFile.switchesBefore(postgres.dataDir(), timeline).stream()
+        .map(x -> new TimelineHistory.Entry(x.timeline(), x.lsn(), x.reason(), null, null))
+        .toList();
   }
 
   /** A primary's standbys and the {@code synchronous_standby_names} we put in force. */

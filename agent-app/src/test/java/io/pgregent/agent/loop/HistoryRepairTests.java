@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.pgregent.core.cluster.TimelineHistory;
+import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
+import io.pgregent.postgres.TimelineHistoryFile;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AutoClose;
@@ -38,6 +40,11 @@ class HistoryRepairTests {
                     && dcs.read().history().map(h -> h.entries().size() == 1).orElse(false));
     TimelineHistory recorded = dcs.read().history().orElseThrow();
     assertThat(recorded.entries().get(0).timeline()).isEqualTo(1);
+    // to the byte where PostgreSQL's history file has timeline 1 end: members compare lineages by
+    // it
+    long fileLsn =
+        TimelineHistoryFile.switchesBefore(cluster.replicaPostgres().dataDir(), 2).get(0).lsn();
+    assertThat(recorded.entries().get(0).switchLsn()).isEqualTo(fileLsn);
 
     // the key is lost (an operator, a failed write): the leader records it again
     assertThat(dcs.compareAndDelete(ClusterKey.HISTORY, recorded.version())).isTrue();
@@ -49,6 +56,28 @@ class HistoryRepairTests {
     assertThat(repaired).hasSize(1);
     assertThat(repaired.get(0).timeline()).isEqualTo(1);
     // PostgreSQL's own switch point: where timeline 2 begins
-    assertThat(repaired.get(0).switchLsn()).isPositive();
+    assertThat(repaired.get(0).switchLsn()).isEqualTo(fileLsn);
+
+    // a key that has timeline 1 end elsewhere (another lineage's, a sampled guess) is corrected
+    TimelineHistory current = dcs.read().history().orElseThrow();
+    TimelineHistory.Entry e = current.entries().get(0);
+    TimelineHistory.Entry elsewhere =
+        new TimelineHistory.Entry(
+            e.timeline(), e.switchLsn() + 8, e.reason(), e.timestamp(), e.newLeader());
+    assertThat(
+            dcs.compareAndSet(
+                ClusterKey.HISTORY,
+                current.version(),
+                ClusterCodec.encode(new TimelineHistory(List.of(elsewhere), 0))))
+        .isTrue();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () ->
+                dcs.read()
+                    .history()
+                    .map(h -> h.entries().size() == 1 && h.entries().get(0).switchLsn() == fileLsn)
+                    .orElse(false));
   }
 }

@@ -3,6 +3,7 @@ package io.pgregent.agent.loop;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
 import io.pgregent.core.dcs.Dcs;
+import io.pgregent.postgres.PostgresController;
 import java.util.function.UnaryOperator;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -34,6 +35,11 @@ final class LeaderAndReplica implements AutoCloseable {
 
   HaLoop replicaLoop() {
     return pg1.getBean(HaLoop.class);
+  }
+
+  /** The replica's PostgreSQL. */
+  PostgresController replicaPostgres() {
+    return pg1.getBean(PostgresController.class);
   }
 
   /** The store as the replica's agent reads it. */

@@ -165,6 +165,16 @@ public final class HaDecider {
               Reason.REPAIRING_HISTORY,
               Long.toString(local.timeline()));
         }
+        Optional<Lineage.Parting> parting = Lineage.partingFromHistory(view, local);
+        if (!in.cycle().historyRepaired() && parting.isPresent()) {
+          // Members compare their lineage with this key: it must be ours, to the byte.
+          return Decision.of(
+              new Action.RepairHistory(),
+              Reason.HISTORY_DIFFERS_FROM_TIMELINE_FILE,
+              Long.toString(parting.get().timeline()),
+              lsn(parting.get().inHistory()),
+              lsn(parting.get().local()));
+        }
         return Decision.of(new Action.None(), Reason.LEADER_WITH_LOCK, s.member());
       case NO_DATA:
         return Decision.of(new Action.ReleaseLock(), Reason.NO_DATA_RELEASING_LOCK);
@@ -247,6 +257,16 @@ public final class HaDecider {
               new Action.Rejoin(leader),
               Reason.TIMELINE_NOT_IN_LEADER_HISTORY,
               Long.toString(local.timeline()),
+              leader);
+        }
+        Optional<Lineage.Parting> parting = Lineage.partingFromLeader(view, leader, local);
+        if (parting.isPresent() && !s.paused()) {
+          return Decision.of(
+              new Action.Rejoin(leader),
+              Reason.FORKED_OFF_LEADER_LINEAGE,
+              Long.toString(parting.get().timeline()),
+              lsn(parting.get().local()),
+              lsn(parting.get().inHistory()),
               leader);
         }
         String upstream = Upstream.toFollow(view, s, leader);

@@ -1,5 +1,7 @@
 package io.pgregent.core.ha;
 
+import io.pgregent.core.cluster.TimelineHistory;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,6 +17,8 @@ import java.util.Optional;
  * @param streaming true when a standby's WAL receiver is streaming
  * @param task a long action still running (e.g. {@code basebackup}), or empty
  * @param replication a primary's synchronous replication
+ * @param lineage the switches that led to our timeline, from its history file (timeline and the LSN
+ *     where it ended; no timestamp or leader), empty on timeline 1 or when unknown
  */
 public record LocalState(
     PostgresRunState run,
@@ -25,14 +29,40 @@ public record LocalState(
     Optional<String> upstream,
     boolean streaming,
     Optional<String> task,
-    ReplicationStatus replication) {
+    ReplicationStatus replication,
+    List<TimelineHistory.Entry> lineage) {
 
   public LocalState {
     Objects.requireNonNull(replication, "replication");
+    lineage = List.copyOf(lineage);
     Objects.requireNonNull(run, "run");
     Objects.requireNonNull(systemIdentifier, "systemIdentifier");
     Objects.requireNonNull(upstream, "upstream");
     Objects.requireNonNull(task, "task");
+  }
+
+  /** A local state whose timeline history is not known. */
+  public LocalState(
+      PostgresRunState run,
+      boolean inRecovery,
+      Optional<String> systemIdentifier,
+      long timeline,
+      long walPosition,
+      Optional<String> upstream,
+      boolean streaming,
+      Optional<String> task,
+      ReplicationStatus replication) {
+    this(
+        run,
+        inRecovery,
+        systemIdentifier,
+        timeline,
+        walPosition,
+        upstream,
+        streaming,
+        task,
+        replication,
+        List.of());
   }
 
   /** A local state without synchronous replication details. */
@@ -55,6 +85,21 @@ public record LocalState(
         streaming,
         task,
         ReplicationStatus.NONE);
+  }
+
+  /** This state with {@code lineage} as the switches that led to our timeline. */
+  public LocalState withLineage(List<TimelineHistory.Entry> lineage) {
+    return new LocalState(
+        run,
+        inRecovery,
+        systemIdentifier,
+        timeline,
+        walPosition,
+        upstream,
+        streaming,
+        task,
+        replication,
+        lineage);
   }
 
   public boolean isRunningPrimary() {

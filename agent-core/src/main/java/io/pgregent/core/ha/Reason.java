@@ -121,6 +121,12 @@ public enum Reason {
   DIVERGED_FROM_LEADER(
       "my WAL on timeline %s went past %s, where the leader's timeline forked off: rejoining %s"
           + " through pg_rewind"),
+  HISTORY_DIFFERS_FROM_TIMELINE_FILE(
+      "the cluster history has timeline %s ending at %s, PostgreSQL's timeline history at %s:"
+          + " recording it from PostgreSQL's timeline history"),
+  FORKED_OFF_LEADER_LINEAGE(
+      "my timeline history has timeline %s ending at %s, the leader's at %s: rejoining %s through"
+          + " pg_rewind"),
   TIMELINE_NOT_IN_LEADER_HISTORY(
       "my timeline %s is not in the leader's history: rejoining %s through pg_rewind");
 

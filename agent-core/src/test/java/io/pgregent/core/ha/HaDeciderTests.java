@@ -36,7 +36,11 @@ class HaDeciderTests {
 
   static Stream<Arguments> table() {
     return Stream.of(
-            baseRows(), SyncDeciderRows.rows(), RaceDeciderRows.rows(), StandbyDeciderRows.rows())
+            baseRows(),
+            SyncDeciderRows.rows(),
+            RaceDeciderRows.rows(),
+            StandbyDeciderRows.rows(),
+            LineageDeciderRows.rows())
         .flatMap(r -> r);
   }
 

@@ -178,4 +178,19 @@ class LeaderCrashSimulationTests {
     assertThat(r.notConverged()).as(r.trace()).isNull();
     assertThat(r.trace()).contains("pg_rewind onto");
   }
+
+  /**
+   * Seed 809: a standby rewound onto one timeline 8 comes back beside a leader descended from the
+   * other timeline 8. Only the switch points tell them apart: the leader's history key must be its
+   * timeline history to the byte, and the standby, which cannot stream, compares its own with it.
+   */
+  @Test
+  void aStandbyOnTheOtherLineageOfATimelineNumberIsRewound() {
+    Run r = run(809);
+    assertThat(r.timelineReused()).isTrue();
+    assertThat(r.notConverged()).as(r.trace()).isNull();
+    assertThat(r.trace())
+        .contains("RepairHistory: the cluster history has timeline 7 ending at")
+        .contains("pg0 Rejoin: my timeline history has timeline 7 ending at");
+  }
 }

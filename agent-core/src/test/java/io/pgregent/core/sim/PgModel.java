@@ -1,7 +1,11 @@
 package io.pgregent.core.sim;
 
+import io.pgregent.core.cluster.TimelineHistory;
 import io.pgregent.core.ha.LocalState;
 import io.pgregent.core.ha.PostgresRunState;
+import io.pgregent.core.ha.ReplicationStatus;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -79,7 +83,19 @@ public final class PgModel {
         lsn,
         Optional.ofNullable(upstream),
         streaming,
-        Optional.empty());
+        Optional.empty(),
+        ReplicationStatus.NONE,
+        lineage());
+  }
+
+  /** The switches that led to our timeline, as its history file has them. */
+  public List<TimelineHistory.Entry> lineage() {
+    List<TimelineHistory.Entry> lines = new ArrayList<>();
+    history.forEach(
+        (tl, end) ->
+            lines.add(
+                new TimelineHistory.Entry(tl, end, "no recovery target specified", null, null)));
+    return lines;
   }
 
   // ---- operations ----
@@ -213,8 +229,18 @@ public final class PgModel {
     return systemId != null && systemId.equals(other);
   }
 
-  /** Whether our WAL is a prefix of {@code source}'s: streaming can go on without a rewind. */
+  /**
+   * Whether our WAL is a prefix of {@code source}'s: streaming can go on without a rewind. A
+   * timeline both histories end elsewhere is two timelines under one number: PostgreSQL will not
+   * stream across it, even from where they still agree.
+   */
   boolean canFollow(PgModel source) {
+    for (var e : history.entrySet()) {
+      Long theirs = source.history.get(e.getKey());
+      if (theirs != null && !theirs.equals(e.getValue())) {
+        return false;
+      }
+    }
     return lsn <= forkPoint(source);
   }
 

@@ -276,6 +276,7 @@ final class SimAgent {
       return Step.gathered(facts.withFailsafeAccepted(false));
     }
     if (action instanceof Action.RepairHistory) {
+      repairHistory(view);
       return Step.gathered(facts.withHistoryRepaired());
     }
     if (action instanceof Action.Bootstrap) {
@@ -352,6 +353,39 @@ final class SimAgent {
     } else {
       world.sim.trace(name + " pg_rewind onto " + leader);
       pg.rewind(source);
+    }
+  }
+
+  /** As the agent: the key becomes our timeline's history file, keeping what it knew of each. */
+  private void repairHistory(Optional<ClusterView> view) {
+    Optional<TimelineHistory> current = view.flatMap(ClusterView::history);
+    List<TimelineHistory.Entry> entries = new ArrayList<>();
+    for (TimelineHistory.Entry line : pg.lineage()) {
+      entries.add(
+          current.stream()
+              .flatMap(h -> h.entries().stream())
+              .filter(e -> e.timeline() == line.timeline() && e.switchLsn() == line.switchLsn())
+              .findFirst()
+              .orElse(line));
+    }
+    if (entries.isEmpty()) {
+      return;
+    }
+    TimelineHistory.Entry last = entries.get(entries.size() - 1);
+    if (last.newLeader() == null) {
+      entries.set(
+          entries.size() - 1,
+          new TimelineHistory.Entry(
+              last.timeline(), last.switchLsn(), last.reason(), last.timestamp(), name));
+    }
+    world.sim.trace(name + " history key repaired from its timeline history");
+    try {
+      dcs.compareAndSet(
+          ClusterKey.HISTORY,
+          current.map(TimelineHistory::version).orElse(0L),
+          ClusterCodec.encode(new TimelineHistory(entries, 0)));
+    } catch (DcsUnreachableException e) {
+      // Tried again next cycle.
     }
   }
 

@@ -1,0 +1,141 @@
+package io.pgregent.core.ha;
+
+import static io.pgregent.core.ha.HaDeciderTests.row;
+import static io.pgregent.core.ha.HaInputs.ME;
+import static io.pgregent.core.ha.HaInputs.input;
+import static io.pgregent.core.ha.HaInputs.primary;
+import static io.pgregent.core.ha.HaInputs.replicaOf;
+import static io.pgregent.core.ha.HaInputs.withTimeline;
+
+import io.pgregent.core.cluster.TimelineHistory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+
+/**
+ * Rows of the decision table for lineages told apart by switch points: one timeline number taken by
+ * two primaries that never saw each other's (the history key holds {@code t} ending at {@code t *
+ * 100}, as {@link HaInputs.Builder#historyUpTo} writes it).
+ */
+final class LineageDeciderRows {
+
+  private LineageDeciderRows() {}
+
+  /** On {@code timeline}, whose history file has each earlier one end at {@code ends}. */
+  static LocalState onLineage(LocalState l, long timeline, long... ends) {
+    List<TimelineHistory.Entry> lineage = new ArrayList<>();
+    for (int i = 0; i < ends.length; i++) {
+      lineage.add(
+          new TimelineHistory.Entry(i + 1, ends[i], "no recovery target specified", null, null));
+    }
+    return withTimeline(l, timeline).withLineage(lineage);
+  }
+
+  /** A standby whose WAL receiver is not streaming. */
+  static LocalState notStreaming(LocalState l) {
+    return new LocalState(
+        l.run(),
+        l.inRecovery(),
+        l.systemIdentifier(),
+        l.timeline(),
+        l.walPosition(),
+        l.upstream(),
+        false,
+        l.task(),
+        l.replication(),
+        l.lineage());
+  }
+
+  static Stream<Arguments> rows() {
+    LocalState forked = notStreaming(onLineage(replicaOf("pg0", 250), 3, 100, 150));
+    return Stream.of(
+        row(
+            "leader whose timeline history ends timeline 2 elsewhere than the key: repair the key",
+            input()
+                .leader(ME)
+                .local(onLineage(primary(300), 3, 100, 250))
+                .historyUpTo(3)
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.RepairHistory(),
+            Reason.HISTORY_DIFFERS_FROM_TIMELINE_FILE),
+        row(
+            "leader whose timeline history is the key: nothing to repair",
+            input()
+                .leader(ME)
+                .local(onLineage(primary(300), 3, 100, 200))
+                .historyUpTo(3)
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.None(),
+            Reason.LEADER_WITH_LOCK),
+        row(
+            "leader that repaired the key this cycle does not try again",
+            input()
+                .leader(ME)
+                .local(onLineage(primary(300), 3, 100, 250))
+                .historyUpTo(3)
+                .cycle(CycleFacts.fresh().withLockRefreshed(true).withHistoryRepaired()),
+            new Action.None(),
+            Reason.LEADER_WITH_LOCK),
+        row(
+            "a standby on the leader's timeline number begun elsewhere rejoins through pg_rewind",
+            input().leader("pg0").leaderTimeline(3).historyUpTo(3).local(forked),
+            new Action.Rejoin("pg0"),
+            Reason.FORKED_OFF_LEADER_LINEAGE),
+        row(
+            "a standby on an older timeline number begun elsewhere rejoins through pg_rewind",
+            input()
+                .leader("pg0")
+                .leaderTimeline(5)
+                .historyUpTo(5)
+                .local(notStreaming(onLineage(replicaOf("pg0", 250), 3, 100, 150))),
+            new Action.Rejoin("pg0"),
+            Reason.FORKED_OFF_LEADER_LINEAGE),
+        row(
+            "a streaming standby whose history differs from the key follows (the key is off)",
+            input()
+                .leader("pg0")
+                .leaderTimeline(3)
+                .historyUpTo(3)
+                .local(onLineage(replicaOf("pg0", 250), 3, 100, 150)),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
+            "a standby not streaming on the leader's lineage follows",
+            input()
+                .leader("pg0")
+                .leaderTimeline(3)
+                .historyUpTo(3)
+                .local(notStreaming(onLineage(replicaOf("pg0", 250), 3, 100, 200))),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
+            "a standby whose history file is unknown follows",
+            input()
+                .leader("pg0")
+                .leaderTimeline(3)
+                .historyUpTo(3)
+                .local(notStreaming(withTimeline(replicaOf("pg0", 250), 3))),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
+            "a standby ahead of the leader's timeline is not judged by the key",
+            input()
+                .leader("pg0")
+                .leaderTimeline(2)
+                .historyUpTo(2)
+                .local(notStreaming(onLineage(replicaOf("pg0", 250), 3, 150, 200))),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
+            "paused: a forked standby is left to the operator",
+            input()
+                .settings(HaInputs.paused())
+                .leader("pg0")
+                .leaderTimeline(3)
+                .historyUpTo(3)
+                .local(forked),
+            new Action.None(),
+            Reason.PAUSED_SECONDARY));
+  }
+}
