@@ -165,15 +165,15 @@ public final class HaDecider {
               Reason.REPAIRING_HISTORY,
               Long.toString(local.timeline()));
         }
-        Optional<Lineage.Parting> parting = Lineage.partingFromHistory(view, local);
+        Optional<TimelineLineage.Parting> parting = TimelineLineage.partingFromHistory(view, local);
         if (!in.cycle().historyRepaired() && parting.isPresent()) {
           // Members compare their lineage with this key: it must be ours, to the byte.
           return Decision.of(
               new Action.RepairHistory(),
               Reason.HISTORY_DIFFERS_FROM_TIMELINE_FILE,
               Long.toString(parting.get().timeline()),
-              lsn(parting.get().inHistory()),
-              lsn(parting.get().local()));
+              TimelineLineage.lsn(parting.get().inHistory()),
+              TimelineLineage.lsn(parting.get().local()));
         }
         return Decision.of(new Action.None(), Reason.LEADER_WITH_LOCK, s.member());
       case NO_DATA:
@@ -259,14 +259,15 @@ public final class HaDecider {
               Long.toString(local.timeline()),
               leader);
         }
-        Optional<Lineage.Parting> parting = Lineage.partingFromLeader(view, leader, local);
+        Optional<TimelineLineage.Parting> parting =
+            TimelineLineage.partingFromLeader(view, leader, local);
         if (parting.isPresent() && !s.paused()) {
           return Decision.of(
               new Action.Rejoin(leader),
               Reason.FORKED_OFF_LEADER_LINEAGE,
               Long.toString(parting.get().timeline()),
-              lsn(parting.get().local()),
-              lsn(parting.get().inHistory()),
+              TimelineLineage.lsn(parting.get().local()),
+              TimelineLineage.lsn(parting.get().inHistory()),
               leader);
         }
         String upstream = Upstream.toFollow(view, s, leader);
