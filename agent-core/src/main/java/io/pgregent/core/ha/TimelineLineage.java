@@ -1,6 +1,7 @@
 package io.pgregent.core.ha;
 
 import io.pgregent.core.cluster.ClusterView;
+import io.pgregent.core.cluster.Lsn;
 import io.pgregent.core.cluster.TimelineHistory;
 import java.util.List;
 import java.util.Optional;
@@ -129,8 +130,6 @@ final class TimelineLineage {
 
   /** An LSN as PostgreSQL writes it ({@code 0/3000060}). */
   static String lsn(long value) {
-    return Long.toHexString(value >>> 32).toUpperCase(java.util.Locale.ROOT)
-        + "/"
-        + Long.toHexString(value & 0xffffffffL).toUpperCase(java.util.Locale.ROOT);
+    return Lsn.format(value);
   }
 }
