@@ -41,31 +41,7 @@ public record LocalState(
     Objects.requireNonNull(task, "task");
   }
 
-  /** A local state whose timeline history is not known. */
-  public LocalState(
-      PostgresRunState run,
-      boolean inRecovery,
-      Optional<String> systemIdentifier,
-      long timeline,
-      long walPosition,
-      Optional<String> upstream,
-      boolean streaming,
-      Optional<String> task,
-      ReplicationStatus replication) {
-    this(
-        run,
-        inRecovery,
-        systemIdentifier,
-        timeline,
-        walPosition,
-        upstream,
-        streaming,
-        task,
-        replication,
-        List.of());
-  }
-
-  /** A local state without synchronous replication details. */
+  /** A local state without synchronous replication details or timeline history. */
   public LocalState(
       PostgresRunState run,
       boolean inRecovery,
@@ -84,7 +60,8 @@ public record LocalState(
         upstream,
         streaming,
         task,
-        ReplicationStatus.NONE);
+        ReplicationStatus.NONE,
+        List.of());
   }
 
   /** This state with {@code lineage} as the switches that led to our timeline. */

@@ -268,15 +268,24 @@ final class HaInputs {
   }
 
   static LocalState withTimeline(LocalState l, long timeline) {
-    return copy(l, timeline, l.task(), l.replication());
+    return copy(l, timeline, l.streaming(), l.task(), l.replication());
   }
 
   static LocalState withReplication(LocalState l, ReplicationStatus replication) {
-    return copy(l, l.timeline(), l.task(), replication);
+    return copy(l, l.timeline(), l.streaming(), l.task(), replication);
+  }
+
+  /** A standby whose WAL receiver is not streaming. */
+  static LocalState notStreaming(LocalState l) {
+    return copy(l, l.timeline(), false, l.task(), l.replication());
   }
 
   private static LocalState copy(
-      LocalState l, long timeline, Optional<String> task, ReplicationStatus replication) {
+      LocalState l,
+      long timeline,
+      boolean streaming,
+      Optional<String> task,
+      ReplicationStatus replication) {
     return new LocalState(
         l.run(),
         l.inRecovery(),
@@ -284,9 +293,10 @@ final class HaInputs {
         timeline,
         l.walPosition(),
         l.upstream(),
-        l.streaming(),
+        streaming,
         task,
-        replication);
+        replication,
+        l.lineage());
   }
 
   /** A server that reports no timeline, WAL position or upstream yet. */
@@ -321,7 +331,7 @@ final class HaInputs {
   /** A running primary with a task in progress. */
   static LocalState busyPrimary(String task) {
     LocalState p = primary(100);
-    return copy(p, p.timeline(), Optional.of(task), p.replication());
+    return copy(p, p.timeline(), p.streaming(), Optional.of(task), p.replication());
   }
 
   static LocalState foreign() {

@@ -3,6 +3,7 @@ package io.pgregent.core.ha;
 import static io.pgregent.core.ha.HaDeciderTests.row;
 import static io.pgregent.core.ha.HaInputs.ME;
 import static io.pgregent.core.ha.HaInputs.input;
+import static io.pgregent.core.ha.HaInputs.notStreaming;
 import static io.pgregent.core.ha.HaInputs.primary;
 import static io.pgregent.core.ha.HaInputs.replicaOf;
 import static io.pgregent.core.ha.HaInputs.withTimeline;
@@ -30,21 +31,6 @@ final class LineageDeciderRows {
           new TimelineHistory.Entry(i + 1, ends[i], "no recovery target specified", null, null));
     }
     return withTimeline(l, timeline).withLineage(lineage);
-  }
-
-  /** A standby whose WAL receiver is not streaming. */
-  static LocalState notStreaming(LocalState l) {
-    return new LocalState(
-        l.run(),
-        l.inRecovery(),
-        l.systemIdentifier(),
-        l.timeline(),
-        l.walPosition(),
-        l.upstream(),
-        false,
-        l.task(),
-        l.replication(),
-        l.lineage());
   }
 
   static Stream<Arguments> rows() {

@@ -211,7 +211,8 @@ class SyncStandbyResolverTests {
               Optional.empty(),
               false,
               Optional.empty(),
-              new ReplicationStatus(names, mark, links));
+              new ReplicationStatus(names, mark, links),
+              List.of());
       HaSettings base = HaInputs.settings(false, false, 1, false, false);
       HaSettings settings =
           new HaSettings(
