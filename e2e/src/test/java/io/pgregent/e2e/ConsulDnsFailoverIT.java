@@ -19,7 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.slf4j.Logger;
@@ -43,12 +42,7 @@ class ConsulDnsFailoverIT {
 
   @RegisterExtension
   static final TestWatcher LOGS_ON_FAILURE =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          agents.forEach((n, a) -> System.err.println("---- " + n + ":\n" + a.logTail()));
-        }
-      };
+      AgentLogs.onFailure(() -> ConsulDnsFailoverIT.agents, RegentAgent::logTail);
 
   private static ConsulServer consul;
   private static Path base;

@@ -175,7 +175,7 @@ final class SyncCluster implements AutoCloseable {
   String describe() {
     StringBuilder sb = new StringBuilder();
     sb.append("\nsync key: ").append(syncKey().map(JsonNode::toString).orElse("absent"));
-    agents.forEach((n, a) -> sb.append("\n--- ").append(n).append(" ---\n").append(a.logTail()));
+    sb.append(AgentLogs.tails(agents, RegentAgent::logTail));
     return sb.toString();
   }
 
