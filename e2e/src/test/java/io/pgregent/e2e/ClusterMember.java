@@ -79,6 +79,19 @@ public interface ClusterMember extends AutoCloseable {
     }
   }
 
+  /** The first column of every row {@code sql} returns, as numbers. */
+  default List<Long> queryLongs(String sql) throws Exception {
+    List<Long> values = new ArrayList<>();
+    try (Connection c = connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      while (rs.next()) {
+        values.add(rs.getLong(1));
+      }
+    }
+    return values;
+  }
+
   /** Whether PostgreSQL accepts connections and is not in recovery. */
   default boolean writable() {
     return queryValue("SELECT pg_is_in_recovery()::text").map("false"::equals).orElse(false);

@@ -323,9 +323,11 @@ class LeaseSafetyIT {
     }
   }
 
-  @Test
-  void aLeaderWhoseStoreLinkIsBlackholedStopsWritingBeforeAnotherPromotes() throws Exception {
-    String leader = awaitHealthy();
+  /**
+   * Blackholes {@code leader}'s store link while a writer commits: another member promotes, commits
+   * go on, no sample saw two primaries, and {@code thenCheck} holds, all before the link is back.
+   */
+  static void blackholeWhileWriting(String leader, Runnable thenCheck) throws Exception {
     try (Writer writer = new Writer();
         SplitBrainChecker checker = new SplitBrainChecker(members())) {
       writer.awaitMoreCommits(10);
@@ -333,10 +335,17 @@ class LeaseSafetyIT {
       String next = awaitNewLeader(leader);
       writer.awaitMoreCommits(10);
       checker.assertOnePrimaryThroughout();
+      thenCheck.run();
       assertThat(next).isNotEqualTo(leader);
     } finally {
       proxies.get(leader).restore();
     }
+  }
+
+  @Test
+  void aLeaderWhoseStoreLinkIsBlackholedStopsWritingBeforeAnotherPromotes() throws Exception {
+    String leader = awaitHealthy();
+    blackholeWhileWriting(leader, () -> {});
     awaitHealthy();
   }
 
@@ -344,20 +353,15 @@ class LeaseSafetyIT {
   void aDemotionStuckInBeforeStopDoesNotOutliveTheLease() throws Exception {
     String leader = awaitHealthy();
     Files.writeString(slowStop, "");
-    try (Writer writer = new Writer();
-        SplitBrainChecker checker = new SplitBrainChecker(members())) {
-      writer.awaitMoreCommits(10);
-      proxies.get(leader).blackhole();
-      String next = awaitNewLeader(leader);
-      writer.awaitMoreCommits(10);
-      checker.assertOnePrimaryThroughout();
-      assertThat(agents.get(leader).log())
-          .contains("the leader lease deadline passed")
-          .contains("without a renewal: stopping PostgreSQL");
-      assertThat(next).isNotEqualTo(leader);
+    try {
+      blackholeWhileWriting(
+          leader,
+          () ->
+              assertThat(agents.get(leader).log())
+                  .contains("the leader lease deadline passed")
+                  .contains("without a renewal: stopping PostgreSQL"));
     } finally {
       Files.deleteIfExists(slowStop);
-      proxies.get(leader).restore();
     }
     awaitHealthy();
   }

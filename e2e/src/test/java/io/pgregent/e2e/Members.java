@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /** What the end-to-end tests ask of a cluster of agents, by member name. */
 final class Members {
@@ -92,10 +93,15 @@ final class Members {
 
   /** One primary, and every other member a replica whose WAL receiver streams. */
   static boolean healthy(Map<String, RegentAgent> agents) {
+    return healthy(agents, Members::streaming);
+  }
+
+  /** One primary, and every other member {@code streaming}. */
+  static <A extends ClusterMember> boolean healthy(Map<String, A> agents, Predicate<A> streaming) {
     Optional<String> leader = leader(agents);
     return leader.isPresent()
         && agents.entrySet().stream()
             .filter(e -> !e.getKey().equals(leader.get()))
-            .allMatch(e -> streaming(e.getValue()));
+            .allMatch(e -> streaming.test(e.getValue()));
   }
 }
