@@ -59,7 +59,10 @@ public final class AgentCluster<A extends ClusterMember> implements AutoCloseabl
       Path base, EtcdServer etcd, String scope, int ttl, int loopWait, int retryTimeout) {
     String store = "127.0.0.1:" + etcd.clientPort();
     return start(
-        scope, name -> new PatroniAgent(base, scope, name, store, ttl, loopWait, retryTimeout));
+        scope,
+        name ->
+            new PatroniAgent(
+                PatroniAgent.executable(), base, scope, name, store, ttl, loopWait, retryTimeout));
   }
 
   private static <A extends ClusterMember> AgentCluster<A> start(

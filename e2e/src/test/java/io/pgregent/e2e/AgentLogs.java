@@ -16,16 +16,23 @@ final class AgentLogs {
    * @param tail what to print of one agent
    */
   static <A> TestWatcher onFailure(Supplier<Map<String, A>> agents, Function<A, String> tail) {
+    return onFailure(() -> tails(agents.get(), tail));
+  }
+
+  /** Prints {@code report}, read when a test fails, after the test's name. */
+  static TestWatcher onFailure(Supplier<String> report) {
     return new TestWatcher() {
       @Override
       public void testFailed(ExtensionContext context, Throwable cause) {
-        StringBuilder sb = new StringBuilder();
-        agents
-            .get()
-            .forEach(
-                (n, a) -> sb.append("\n--- ").append(n).append(" ---\n").append(tail.apply(a)));
-        System.err.println("agent logs after " + context.getDisplayName() + ":" + sb);
+        System.err.println("agent logs after " + context.getDisplayName() + ":" + report.get());
       }
     };
+  }
+
+  /** What {@code tail} prints of each agent, under its name. */
+  static <A> String tails(Map<String, A> agents, Function<A, String> tail) {
+    StringBuilder sb = new StringBuilder();
+    agents.forEach((n, a) -> sb.append("\n--- ").append(n).append(" ---\n").append(tail.apply(a)));
+    return sb.toString();
   }
 }

@@ -66,20 +66,51 @@ public interface ClusterMember extends AutoCloseable {
   }
 
   /**
+   * The first column of the first row {@code sql} returns, as text; empty when there is no row or
+   * PostgreSQL does not answer.
+   */
+  default Optional<String> queryValue(String sql) {
+    try (Connection c = connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The first column of every row {@code sql} returns, as numbers. */
+  default List<Long> queryLongs(String sql) throws Exception {
+    List<Long> values = new ArrayList<>();
+    try (Connection c = connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      while (rs.next()) {
+        values.add(rs.getLong(1));
+      }
+    }
+    return values;
+  }
+
+  /** Whether PostgreSQL accepts connections and is not in recovery. */
+  default boolean writable() {
+    return queryValue("SELECT pg_is_in_recovery()::text").map("false"::equals).orElse(false);
+  }
+
+  /** Whether PostgreSQL accepts connections and is in recovery (serves reads only). */
+  default boolean readOnly() {
+    return queryValue("SELECT pg_is_in_recovery()::text").map("true"::equals).orElse(false);
+  }
+
+  /**
    * Whether this member is a replica whose WAL receiver streams, read from PostgreSQL itself so the
    * criterion is the same whatever the agent publishes.
    */
   default boolean streaming() {
-    if (status("/replica") != 200) {
-      return false;
-    }
-    try (Connection c = connect();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT status FROM pg_stat_wal_receiver")) {
-      return rs.next() && "streaming".equals(rs.getString(1));
-    } catch (Exception e) {
-      return false;
-    }
+    return status("/replica") == 200
+        && queryValue("SELECT status FROM pg_stat_wal_receiver")
+            .map("streaming"::equals)
+            .orElse(false);
   }
 
   /** The postmaster's PID, from {@code postmaster.pid} in {@code dataDir}. */

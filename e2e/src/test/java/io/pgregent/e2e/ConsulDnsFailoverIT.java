@@ -19,7 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.slf4j.Logger;
@@ -43,12 +42,7 @@ class ConsulDnsFailoverIT {
 
   @RegisterExtension
   static final TestWatcher LOGS_ON_FAILURE =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          agents.forEach((n, a) -> System.err.println("---- " + n + ":\n" + a.logTail()));
-        }
-      };
+      AgentLogs.onFailure(() -> ConsulDnsFailoverIT.agents, RegentAgent::logTail);
 
   private static ConsulServer consul;
   private static Path base;
@@ -102,6 +96,22 @@ class ConsulDnsFailoverIT {
     return Dig.srvPorts(consul.dnsPort(), role + "." + SCOPE + ".service.consul");
   }
 
+  /**
+   * Waits until DNS answers exactly the ports {@code primary} for the primary service and {@code
+   * replica} for the replica service.
+   */
+  private static void awaitSrv(
+      Duration bound, Duration poll, List<Integer> primary, List<Integer> replica) {
+    await()
+        .atMost(bound)
+        .pollInterval(poll)
+        .untilAsserted(
+            () -> {
+              assertThat(srv("primary")).as("primary").containsExactlyElementsOf(primary);
+              assertThat(srv("replica")).as("replica").containsExactlyElementsOf(replica);
+            });
+  }
+
   @Test
   void dnsFollowsTheRolesThroughAFailover() {
     await()
@@ -116,14 +126,7 @@ class ConsulDnsFailoverIT {
         .until(() -> agents.get(next).streaming());
     int oldPort = agents.get(old).pgPort();
     int nextPort = agents.get(next).pgPort();
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(250))
-        .untilAsserted(
-            () -> {
-              assertThat(srv("primary")).containsExactly(oldPort);
-              assertThat(srv("replica")).containsExactly(nextPort);
-            });
+    awaitSrv(Duration.ofSeconds(60), Duration.ofMillis(250), List.of(oldPort), List.of(nextPort));
 
     agents.get(old).crash(); // agent and postmaster killed: the machine is gone
     await()
@@ -131,14 +134,8 @@ class ConsulDnsFailoverIT {
         .pollInterval(Duration.ofMillis(100))
         .until(() -> leader().map(next::equals).orElse(false));
     long promoted = System.nanoTime();
-    await()
-        .atMost(DNS_BOUND)
-        .pollInterval(Duration.ofMillis(100))
-        .untilAsserted(
-            () -> {
-              assertThat(srv("primary")).containsExactly(nextPort);
-              assertThat(srv("replica")).as("the crashed member answers nothing").isEmpty();
-            });
+    // The crashed member answers nothing.
+    awaitSrv(DNS_BOUND, Duration.ofMillis(100), List.of(nextPort), List.of());
     log.info(
         "dig answered the new primary {} ms after its REST API did (service_check_interval {}s)",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - promoted),
@@ -149,13 +146,6 @@ class ConsulDnsFailoverIT {
         .atMost(Duration.ofSeconds(180))
         .pollInterval(Duration.ofMillis(250))
         .until(() -> agents.get(old).streaming());
-    await()
-        .atMost(DNS_BOUND)
-        .pollInterval(Duration.ofMillis(250))
-        .untilAsserted(
-            () -> {
-              assertThat(srv("replica")).containsExactly(oldPort);
-              assertThat(srv("primary")).containsExactly(nextPort);
-            });
+    awaitSrv(DNS_BOUND, Duration.ofMillis(250), List.of(nextPort), List.of(oldPort));
   }
 }

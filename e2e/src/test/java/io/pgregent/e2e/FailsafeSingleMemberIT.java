@@ -9,16 +9,12 @@ import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.FaultProxy;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -37,12 +33,7 @@ class FailsafeSingleMemberIT {
 
   @RegisterExtension
   static final TestWatcher LOGS_ON_FAILURE =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          System.err.println(agent.logTail());
-        }
-      };
+      AgentLogs.onFailure(() -> FailsafeSingleMemberIT.agent.logTail());
 
   private static EtcdServer etcd;
   private static FaultProxy proxy;
@@ -73,7 +64,7 @@ class FailsafeSingleMemberIT {
   void theOnlyMemberStaysPrimaryWhileTheStoreIsDown() throws Exception {
     ObjectNode config = primaryAndItsConfig();
     config.put("failsafe_mode", true);
-    etcd.put(key("config"), JSON.writeValueAsString(config));
+    storeConfig(config);
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> etcd.get(key("failsafe")).map(v -> v.contains("pg0")).orElse(false));
@@ -114,14 +105,14 @@ class FailsafeSingleMemberIT {
               return primary.status() == 200 && !primary.body().contains("failsafe_mode_is_active");
             });
     config.remove("failsafe_mode");
-    etcd.put(key("config"), JSON.writeValueAsString(config));
+    storeConfig(config);
   }
 
   @Test
   void withoutFailsafeModeTheOnlyMemberGoesReadOnlyWhileTheStoreIsDown() throws Exception {
     ObjectNode config = primaryAndItsConfig();
     config.remove("failsafe_mode");
-    etcd.put(key("config"), JSON.writeValueAsString(config));
+    storeConfig(config);
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> agent.send("GET", "/failsafe", null, CALL).status() == 502);
@@ -148,7 +139,7 @@ class FailsafeSingleMemberIT {
   void reloadWhilePostgresIsStoppedIsAcceptedAndTakesEffectAtItsStart() throws Exception {
     ObjectNode config = primaryAndItsConfig();
     config.put("pause", true);
-    etcd.put(key("config"), JSON.writeValueAsString(config));
+    storeConfig(config);
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> agent.patroni().map(p -> p.path("pause").asBoolean()).orElse(false));
@@ -165,7 +156,7 @@ class FailsafeSingleMemberIT {
     assertThat(reload.body()).isEqualTo("reload scheduled");
 
     config.remove("pause");
-    etcd.put(key("config"), JSON.writeValueAsString(config));
+    storeConfig(config);
     await().atMost(Duration.ofSeconds(90)).until(FailsafeSingleMemberIT::writable);
   }
 
@@ -183,14 +174,12 @@ class FailsafeSingleMemberIT {
   }
 
   private static boolean readOnly() {
-    try (Connection c = agent.connect();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-      rs.next();
-      return rs.getBoolean(1);
-    } catch (Exception e) {
-      return false;
-    }
+    return agent.readOnly();
+  }
+
+  /** Writes {@code config} as the cluster's configuration in the store. */
+  private static void storeConfig(ObjectNode config) throws Exception {
+    etcd.put(key("config"), JSON.writeValueAsString(config));
   }
 
   private static String key(String name) {
@@ -198,13 +187,6 @@ class FailsafeSingleMemberIT {
   }
 
   private static boolean writable() {
-    try (Connection c = agent.connect();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-      rs.next();
-      return !rs.getBoolean(1);
-    } catch (Exception e) {
-      return false;
-    }
+    return agent.writable();
   }
 }

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +26,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -43,12 +41,7 @@ class LeaseSafetyIT {
 
   @RegisterExtension
   static final TestWatcher LOGS_ON_FAILURE =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          System.err.println("agent logs after " + context.getDisplayName() + ":" + describe());
-        }
-      };
+      AgentLogs.onFailure(() -> LeaseSafetyIT.agents, RegentAgent::logTail);
 
   private static final String SCOPE = "lease";
   private static final int TTL = 10;
@@ -261,35 +254,18 @@ class LeaseSafetyIT {
         "LeaseSafetyIT: %s after %.1f s%n", what, (System.nanoTime() - sinceNanos) / 1e9);
   }
 
-  static String describe() {
-    StringBuilder sb = new StringBuilder();
-    agents.forEach((n, a) -> sb.append("\n--- ").append(n).append(" ---\n").append(a.logTail()));
-    return sb.toString();
-  }
-
   /** Waits for one leader with every other live member streaming, and returns the leader. */
   static String awaitHealthy() {
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> {
-              Optional<String> leader = Members.leader(agents);
-              return leader.isPresent()
-                  && agents.entrySet().stream()
-                      .filter(e -> !e.getKey().equals(leader.get()))
-                      .allMatch(e -> Members.streaming(e.getValue()));
-            });
+        .until(() -> Members.healthy(agents));
     return Members.leader(agents).orElseThrow();
   }
 
   /** Waits until a member other than {@code old} is the one primary, within 3 × ttl. */
   static String awaitNewLeader(String old) {
-    await()
-        .atMost(Duration.ofSeconds(3L * TTL))
-        .pollInterval(Duration.ofMillis(100))
-        .until(() -> Members.primaries(agents).stream().anyMatch(n -> !n.equals(old)));
-    return Members.primaries(agents).stream().filter(n -> !n.equals(old)).findFirst().orElseThrow();
+    return awaitNewLeaderWithin(old, Duration.ofSeconds(3L * TTL));
   }
 
   static List<RegentAgent> members() {
@@ -347,9 +323,11 @@ class LeaseSafetyIT {
     }
   }
 
-  @Test
-  void aLeaderWhoseStoreLinkIsBlackholedStopsWritingBeforeAnotherPromotes() throws Exception {
-    String leader = awaitHealthy();
+  /**
+   * Blackholes {@code leader}'s store link while a writer commits: another member promotes, commits
+   * go on, no sample saw two primaries, and {@code thenCheck} holds, all before the link is back.
+   */
+  static void blackholeWhileWriting(String leader, Runnable thenCheck) throws Exception {
     try (Writer writer = new Writer();
         SplitBrainChecker checker = new SplitBrainChecker(members())) {
       writer.awaitMoreCommits(10);
@@ -357,10 +335,17 @@ class LeaseSafetyIT {
       String next = awaitNewLeader(leader);
       writer.awaitMoreCommits(10);
       checker.assertOnePrimaryThroughout();
+      thenCheck.run();
       assertThat(next).isNotEqualTo(leader);
     } finally {
       proxies.get(leader).restore();
     }
+  }
+
+  @Test
+  void aLeaderWhoseStoreLinkIsBlackholedStopsWritingBeforeAnotherPromotes() throws Exception {
+    String leader = awaitHealthy();
+    blackholeWhileWriting(leader, () -> {});
     awaitHealthy();
   }
 
@@ -368,20 +353,15 @@ class LeaseSafetyIT {
   void aDemotionStuckInBeforeStopDoesNotOutliveTheLease() throws Exception {
     String leader = awaitHealthy();
     Files.writeString(slowStop, "");
-    try (Writer writer = new Writer();
-        SplitBrainChecker checker = new SplitBrainChecker(members())) {
-      writer.awaitMoreCommits(10);
-      proxies.get(leader).blackhole();
-      String next = awaitNewLeader(leader);
-      writer.awaitMoreCommits(10);
-      checker.assertOnePrimaryThroughout();
-      assertThat(agents.get(leader).log())
-          .contains("the leader lease deadline passed")
-          .contains("without a renewal: stopping PostgreSQL");
-      assertThat(next).isNotEqualTo(leader);
+    try {
+      blackholeWhileWriting(
+          leader,
+          () ->
+              assertThat(agents.get(leader).log())
+                  .contains("the leader lease deadline passed")
+                  .contains("without a renewal: stopping PostgreSQL"));
     } finally {
       Files.deleteIfExists(slowStop);
-      proxies.get(leader).restore();
     }
     awaitHealthy();
   }
@@ -390,14 +370,10 @@ class LeaseSafetyIT {
   void aPrePromoteLongerThanTheTtlKeepsTheLockAndYieldsOnePrimary() throws Exception {
     String leader = awaitHealthy();
     Files.writeString(slowPromote, "");
-    Map<String, Integer> logStart = new LinkedHashMap<>();
-    agents.forEach((n, a) -> logStart.put(n, a.log().length()));
+    Map<String, Integer> logStart = logPositions();
     try (SplitBrainChecker checker = new SplitBrainChecker(members())) {
       agents.get(leader).crash();
-      await()
-          .atMost(Duration.ofSeconds(2L * TTL + TTL * 3 / 2))
-          .pollInterval(Duration.ofMillis(100))
-          .until(() -> Members.primaries(agents).stream().anyMatch(n -> !n.equals(leader)));
+      awaitNewLeaderWithin(leader, Duration.ofSeconds(2L * TTL + TTL * 3 / 2));
       String next = Members.leader(agents).orElseThrow();
       assertThat(agents.get(next).log().substring(logStart.get(next)))
           .contains("promoted self to leader");
@@ -524,10 +500,7 @@ class LeaseSafetyIT {
       // Every status query is refused at once: the loop goes on cycling and renewing the lock,
       // gives the unqueryable primary up after primary_start_timeout by its own decision, and
       // another member promotes. The lease guard never has to step in for a stalled loop.
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(100))
-          .until(() -> Members.primaries(agents).stream().anyMatch(n -> !n.equals(leader)));
+      awaitNewLeaderWithin(leader, Duration.ofSeconds(60));
       awaitLogged(from, "primary start has timed out, releasing the leader lock", leader);
       assertThat(logged(from, "the leader lease deadline passed")).doesNotContain(leader);
       checker.assertOnePrimaryThroughout();
@@ -693,13 +666,6 @@ class LeaseSafetyIT {
   }
 
   static boolean writableNow(String member) {
-    try (Connection c = agents.get(member).connect();
-        Statement st = c.createStatement();
-        java.sql.ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-      rs.next();
-      return !rs.getBoolean(1);
-    } catch (Exception e) {
-      return false;
-    }
+    return agents.get(member).writable();
   }
 }

@@ -6,12 +6,12 @@ import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /** What the end-to-end tests ask of a cluster of agents, by member name. */
 final class Members {
@@ -88,13 +88,20 @@ final class Members {
 
   /** Rows in {@code table} on the member, -1 when it cannot be read. */
   static long count(RegentAgent agent, String table) {
-    try (Connection c = agent.connect();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (Exception e) {
-      return -1;
-    }
+    return agent.queryValue("SELECT count(*) FROM " + table).map(Long::parseLong).orElse(-1L);
+  }
+
+  /** One primary, and every other member a replica whose WAL receiver streams. */
+  static boolean healthy(Map<String, RegentAgent> agents) {
+    return healthy(agents, Members::streaming);
+  }
+
+  /** One primary, and every other member {@code streaming}. */
+  static <A extends ClusterMember> boolean healthy(Map<String, A> agents, Predicate<A> streaming) {
+    Optional<String> leader = leader(agents);
+    return leader.isPresent()
+        && agents.entrySet().stream()
+            .filter(e -> !e.getKey().equals(leader.get()))
+            .allMatch(e -> streaming.test(e.getValue()));
   }
 }

@@ -75,11 +75,7 @@ class MixedCluster41IT {
   @AfterAll
   static void stopCluster() {
     if (etcd != null) {
-      try {
-        members.values().forEach(AgentProcess::close);
-      } finally {
-        Members.stopAll(List.of(), etcd, base);
-      }
+      Members.stopAll(members.values(), etcd, base);
     }
   }
 
@@ -106,6 +102,33 @@ class MixedCluster41IT {
         .atMost(Duration.ofSeconds(180))
         .pollInterval(Duration.ofMillis(250))
         .until(() -> leader().map(leader::equals).orElse(false) && streaming(other(leader)));
+  }
+
+  /**
+   * A switchover through {@code from}'s REST API, until {@code to} leads and {@code from} streams.
+   */
+  static void switchOver(AgentProcess from, AgentProcess to) throws Exception {
+    String body = "{\"leader\":\"" + from.name() + "\",\"candidate\":\"" + to.name() + "\"}";
+    assertThat(post(from, "/switchover", body)).isEqualTo(200);
+    awaitLeaderWithStreamingReplica(to.name());
+  }
+
+  /**
+   * Waits until the sync key names {@code leader} and {@code standby}, and the standby, which read
+   * the key the other agent wrote, answers as the synchronous standby; returns the key.
+   */
+  static JsonNode awaitSyncKey(AgentProcess leader, AgentProcess standby) throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .untilAsserted(
+            () -> {
+              JsonNode sync = key("sync");
+              assertThat(sync.path("leader").asText()).isEqualTo(leader.name());
+              assertThat(sync.path("sync_standby").asText()).isEqualTo(standby.name());
+              assertThat(standby.status("/sync")).isEqualTo(200);
+            });
+    return key("sync");
   }
 
   static JsonNode key(String relative) throws Exception {
@@ -237,9 +260,7 @@ class MixedCluster41IT {
   @Test
   @Order(2)
   void switchoverFromPatroniToRegent() throws Exception {
-    assertThat(post(patroni, "/switchover", "{\"leader\":\"patroni\",\"candidate\":\"regent\"}"))
-        .isEqualTo(200);
-    awaitLeaderWithStreamingReplica("regent");
+    switchOver(patroni, regent);
     bothRenderTheSameCluster();
     await()
         .atMost(Duration.ofSeconds(30))
@@ -288,9 +309,7 @@ class MixedCluster41IT {
   @Test
   @Order(4)
   void switchoverFromRegentToPatroni() throws Exception {
-    assertThat(post(regent, "/switchover", "{\"leader\":\"regent\",\"candidate\":\"patroni\"}"))
-        .isEqualTo(200);
-    awaitLeaderWithStreamingReplica("patroni");
+    switchOver(regent, patroni);
     bothRenderTheSameCluster();
   }
 
@@ -299,42 +318,14 @@ class MixedCluster41IT {
   void synchronousModeWithASyncKeyWrittenByEither() throws Exception {
     JsonNode patched = JSON.readTree("{\"synchronous_mode\": true}");
     assertThat(patch(patroni, "/config", patched.toString())).isEqualTo(200);
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(250))
-        .untilAsserted(
-            () -> {
-              JsonNode sync = key("sync");
-              assertThat(sync.path("leader").asText()).isEqualTo("patroni");
-              assertThat(sync.path("sync_standby").asText()).isEqualTo("regent");
-              // Regent reads Patroni's key: it answers as the synchronous standby.
-              assertThat(regent.status("/sync")).isEqualTo(200);
-            });
-    JsonNode byPatroni = key("sync");
+    JsonNode byPatroni = awaitSyncKey(patroni, regent);
     // A switchover in synchronous mode goes to the synchronous standby, which then writes the key.
-    assertThat(post(patroni, "/switchover", "{\"leader\":\"patroni\",\"candidate\":\"regent\"}"))
-        .isEqualTo(200);
-    awaitLeaderWithStreamingReplica("regent");
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(250))
-        .untilAsserted(
-            () -> {
-              JsonNode sync = key("sync");
-              assertThat(sync.path("leader").asText()).isEqualTo("regent");
-              assertThat(sync.path("sync_standby").asText()).isEqualTo("patroni");
-              // Patroni reads Regent's key: it answers as the synchronous standby.
-              assertThat(patroni.status("/sync")).isEqualTo(200);
-            });
-    JsonNode byRegent = key("sync");
+    switchOver(patroni, regent);
+    JsonNode byRegent = awaitSyncKey(regent, patroni);
     sameShape("sync key", byPatroni, byRegent, Set.of(), Set.of());
     assertThat(byRegent.path("quorum")).isEqualTo(byPatroni.path("quorum"));
-    try (var c = regent.connect();
-        var st = c.createStatement();
-        var rs = st.executeQuery("SHOW synchronous_standby_names")) {
-      rs.next();
-      assertThat(rs.getString(1)).contains("patroni");
-    }
+    assertThat(regent.queryValue("SHOW synchronous_standby_names"))
+        .hasValueSatisfying(v -> assertThat(v).contains("patroni"));
     assertThat(patch(regent, "/config", "{\"synchronous_mode\": false}")).isEqualTo(200);
     await()
         .atMost(Duration.ofSeconds(60))
@@ -416,14 +407,7 @@ class MixedCluster41IT {
   }
 
   static long count(AgentProcess a) {
-    try (var c = a.connect();
-        var st = c.createStatement();
-        var rs = st.executeQuery("SELECT count(*) FROM mixed_writes")) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (Exception e) {
-      return -1;
-    }
+    return a.queryValue("SELECT count(*) FROM mixed_writes").map(Long::parseLong).orElse(-1L);
   }
 
   static long writeOn(AgentProcess a, int n) throws Exception {

@@ -33,17 +33,6 @@ public final class PatroniAgent extends AgentProcess {
   private final Path runDir;
   private final Path executable;
 
-  PatroniAgent(
-      Path base,
-      String scope,
-      String name,
-      String etcdHostPort,
-      int ttl,
-      int loopWait,
-      int retryTimeout) {
-    this(executable(), base, scope, name, etcdHostPort, ttl, loopWait, retryTimeout);
-  }
-
   /** A Patroni agent run from {@code executable} (e.g. Patroni 4.1's virtualenv). */
   PatroniAgent(
       Path executable,

@@ -104,8 +104,7 @@ class Patronictl41IT {
         .pollInterval(Duration.ofMillis(250))
         .until(
             () ->
-                leader().isPresent()
-                    && replicas().stream().allMatch(n -> Members.streaming(agents.get(n)))
+                Members.healthy(agents)
                     && etcd.get(PREFIX + "failover").map(v -> v.equals("{}")).orElse(true)
                     && !etcd.get(PREFIX + "config").orElse("").contains("\"pause\":true"));
   }
@@ -294,14 +293,7 @@ class Patronictl41IT {
   }
 
   static String show(RegentAgent a, String setting) {
-    try (var c = a.connect();
-        var st = c.createStatement();
-        var rs = st.executeQuery("SHOW " + setting)) {
-      rs.next();
-      return rs.getString(1);
-    } catch (Exception e) {
-      return null;
-    }
+    return a.queryValue("SHOW " + setting).orElse(null);
   }
 
   @Test

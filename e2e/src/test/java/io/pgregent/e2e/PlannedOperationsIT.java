@@ -92,13 +92,7 @@ class PlannedOperationsIT {
     await()
         .atMost(Duration.ofSeconds(150))
         .pollInterval(Duration.ofMillis(250))
-        .until(
-            () ->
-                leader().isPresent()
-                    && agents.keySet().stream()
-                        .filter(m -> !m.equals(leader().get()))
-                        .allMatch(PlannedOperationsIT::streaming)
-                    && failoverKey().map(JsonNode::isEmpty).orElse(true));
+        .until(() -> Members.healthy(agents) && failoverKey().map(JsonNode::isEmpty).orElse(true));
   }
 
   /** The store names the new leader first; its health check follows within a cycle. */
@@ -107,6 +101,22 @@ class PlannedOperationsIT {
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(100))
         .until(() -> leader().map(member::equals).orElse(false));
+  }
+
+  /** {@code POST /switchover} with {@code body} through {@code member}'s REST API. */
+  static RegentAgent.Answer postSwitchover(String member, String body) {
+    return agents.get(member).send("POST", "/switchover", body, CALL);
+  }
+
+  /**
+   * A switchover from {@code old} to {@code next} through the REST API, until {@code next} leads.
+   */
+  static void switchOver(String old, String next) {
+    RegentAgent.Answer answer =
+        postSwitchover(old, "{\"leader\": \"" + old + "\", \"candidate\": \"" + next + "\"}");
+    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("Successfully switched over to \"" + next + "\"");
+    awaitLeader(next);
   }
 
   static Optional<JsonNode> failoverKey() {
@@ -159,17 +169,7 @@ class PlannedOperationsIT {
     String next = other(old);
     long rows = write(old, 20);
     int rewindsBefore = rewinds(old);
-    RegentAgent.Answer answer =
-        agents
-            .get(old)
-            .send(
-                "POST",
-                "/switchover",
-                "{\"leader\": \"" + old + "\", \"candidate\": \"" + next + "\"}",
-                CALL);
-    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
-    assertThat(answer.body()).isEqualTo("Successfully switched over to \"" + next + "\"");
-    awaitLeader(next);
+    switchOver(old, next);
     // Every commit of the old primary is on the new one, and the old one follows it.
     assertThat(count(next)).isEqualTo(rows);
     await().atMost(Duration.ofSeconds(60)).until(() -> streaming(old));
@@ -182,30 +182,19 @@ class PlannedOperationsIT {
   @Test
   void refusedSwitchoversChangeNothing() throws Exception {
     String current = leader().orElseThrow();
-    RegentAgent a = agents.get(current);
     RegentAgent.Answer nofailover =
-        a.send(
-            "POST",
-            "/switchover",
-            "{\"leader\": \"" + current + "\", \"candidate\": \"pg2\"}",
-            CALL);
+        postSwitchover(current, "{\"leader\": \"" + current + "\", \"candidate\": \"pg2\"}");
     assertThat(nofailover.status()).isEqualTo(412);
     assertThat(nofailover.body())
         .isEqualTo("switchover is not possible: no good candidates have been found");
     RegentAgent.Answer unknown =
-        a.send(
-            "POST",
-            "/switchover",
-            "{\"leader\": \"" + current + "\", \"candidate\": \"pg9\"}",
-            CALL);
+        postSwitchover(current, "{\"leader\": \"" + current + "\", \"candidate\": \"pg9\"}");
     assertThat(unknown.status()).isEqualTo(412);
     assertThat(unknown.body()).isEqualTo("candidate does not exists");
     RegentAgent.Answer notLeader =
-        a.send(
-            "POST",
-            "/switchover",
-            "{\"leader\": \"" + other(current) + "\", \"candidate\": \"" + current + "\"}",
-            CALL);
+        postSwitchover(
+            current,
+            "{\"leader\": \"" + other(current) + "\", \"candidate\": \"" + current + "\"}");
     assertThat(notLeader.status()).isEqualTo(412);
     assertThat(notLeader.body()).isEqualTo("leader name does not match");
     assertThat(failoverKey().map(JsonNode::isEmpty).orElse(true)).isTrue();
@@ -215,8 +204,7 @@ class PlannedOperationsIT {
   @Test
   void aSwitchoverWithoutCandidateGoesToTheBestEligibleMember() throws Exception {
     String old = leader().orElseThrow();
-    RegentAgent.Answer answer =
-        agents.get(old).send("POST", "/switchover", "{\"leader\": \"" + old + "\"}", CALL);
+    RegentAgent.Answer answer = postSwitchover(old, "{\"leader\": \"" + old + "\"}");
     assertThat(answer.status()).as(answer.body()).isEqualTo(200);
     // pg2 is tagged nofailover: the only eligible member is the other one.
     assertThat(answer.body()).isEqualTo("Successfully switched over to \"" + other(old) + "\"");
@@ -231,11 +219,7 @@ class PlannedOperationsIT {
     OffsetDateTime far =
         OffsetDateTime.now(ZoneOffset.UTC).plusHours(1).truncatedTo(ChronoUnit.SECONDS);
     RegentAgent.Answer later =
-        a.send(
-            "POST",
-            "/switchover",
-            "{\"leader\": \"" + old + "\", \"scheduled_at\": \"" + far + "\"}",
-            CALL);
+        postSwitchover(old, "{\"leader\": \"" + old + "\", \"scheduled_at\": \"" + far + "\"}");
     assertThat(later.status()).isEqualTo(202);
     assertThat(later.body()).isEqualTo("Switchover scheduled");
     assertThat(a.send("DELETE", "/switchover", null, CALL).status()).isEqualTo(200);
@@ -243,17 +227,15 @@ class PlannedOperationsIT {
 
     OffsetDateTime soon = OffsetDateTime.now(ZoneOffset.UTC).plusSeconds(6);
     RegentAgent.Answer scheduled =
-        a.send(
-            "POST",
-            "/switchover",
+        postSwitchover(
+            old,
             "{\"leader\": \""
                 + old
                 + "\", \"candidate\": \""
                 + other(old)
                 + "\", \"scheduled_at\": \""
                 + soon
-                + "\"}",
-            CALL);
+                + "\"}");
     assertThat(scheduled.status()).isEqualTo(202);
     // Not before its time (the cluster keeps its leader while the key waits) ...
     assertThat(leader()).contains(old);
@@ -530,17 +512,7 @@ class PlannedOperationsIT {
     assertThat(restarted.status()).as(restarted.body()).isEqualTo(200);
     // The standbys reconnect to the restarted primary only after their
     // wal_retrieve_retry_interval (5 s): a switchover asked for at once must still go through.
-    RegentAgent.Answer answer =
-        agents
-            .get(old)
-            .send(
-                "POST",
-                "/switchover",
-                "{\"leader\": \"" + old + "\", \"candidate\": \"" + next + "\"}",
-                CALL);
-    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
-    assertThat(answer.body()).isEqualTo("Successfully switched over to \"" + next + "\"");
-    awaitLeader(next);
+    switchOver(old, next);
     awaitHealthy();
   }
 }

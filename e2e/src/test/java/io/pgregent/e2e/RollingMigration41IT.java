@@ -14,10 +14,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,9 +66,8 @@ class RollingMigration41IT {
   static void stopCluster() {
     if (etcd != null) {
       try {
-        members.values().forEach(AgentProcess::close);
+        Members.stopAll(members.values(), etcd, base);
       } finally {
-        Members.stopAll(List.of(), etcd, base);
         etcd = null;
       }
     }
@@ -93,15 +90,7 @@ class RollingMigration41IT {
     await()
         .atMost(Duration.ofSeconds(240))
         .pollInterval(Duration.ofMillis(250))
-        .until(
-            () ->
-                leader()
-                    .map(
-                        l ->
-                            members.entrySet().stream()
-                                .filter(e -> !e.getKey().equals(l))
-                                .allMatch(e -> e.getValue().streaming()))
-                    .orElse(false));
+        .until(() -> Members.healthy(members, ClusterMember::streaming));
   }
 
   static int send(AgentProcess a, String method, String path, String body) throws Exception {
@@ -253,14 +242,7 @@ class RollingMigration41IT {
     assertThat(members.values()).allMatch(a -> a instanceof RegentAgent);
     // Every acknowledged write is on the Regent leader.
     String last = leader().orElseThrow();
-    List<Long> ids = new ArrayList<>();
-    try (Connection c = members.get(last).connect();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT id FROM migration_writes")) {
-      while (rs.next()) {
-        ids.add(rs.getLong(1));
-      }
-    }
+    List<Long> ids = members.get(last).queryLongs("SELECT id FROM migration_writes");
     java.util.Set<Long> present = new java.util.HashSet<>(ids);
     List<Long> lost = acked.stream().map(a -> a[0]).filter(id -> !present.contains(id)).toList();
     assertThat(lost).as("acknowledged writes missing on the Regent leader").isEmpty();

@@ -139,15 +139,7 @@ final class SyncCluster implements AutoCloseable {
   }
 
   Set<Long> ids(String member) throws Exception {
-    Set<Long> ids = new TreeSet<>();
-    try (Connection c = agents.get(member).connect();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT id FROM acked")) {
-      while (rs.next()) {
-        ids.add(rs.getLong(1));
-      }
-    }
-    return ids;
+    return new TreeSet<>(agents.get(member).queryLongs("SELECT id FROM acked"));
   }
 
   String multiHostUrl() {
@@ -175,7 +167,7 @@ final class SyncCluster implements AutoCloseable {
   String describe() {
     StringBuilder sb = new StringBuilder();
     sb.append("\nsync key: ").append(syncKey().map(JsonNode::toString).orElse("absent"));
-    agents.forEach((n, a) -> sb.append("\n--- ").append(n).append(" ---\n").append(a.logTail()));
+    sb.append(AgentLogs.tails(agents, RegentAgent::logTail));
     return sb.toString();
   }
 

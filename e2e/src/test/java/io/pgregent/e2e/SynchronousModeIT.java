@@ -16,7 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -31,12 +30,7 @@ class SynchronousModeIT {
 
   @RegisterExtension
   static final TestWatcher LOGS_ON_FAILURE =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          System.err.println("after " + context.getDisplayName() + ":" + cluster.describe());
-        }
-      };
+      AgentLogs.onFailure(() -> SynchronousModeIT.cluster.describe());
 
   private static final int KILLS = Integer.getInteger("regent.sync.kills", 10);
   private static SyncCluster cluster;

@@ -9,9 +9,6 @@ import io.pgregent.testsupport.EtcdServer;
 import io.pgregent.testsupport.FaultProxy;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -23,7 +20,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -39,12 +35,7 @@ class ThreeMemberClusterIT {
   /** On a failure, the agents' last log lines say what they were doing. */
   @RegisterExtension
   static final TestWatcher LOGS_ON_FAILURE =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          System.err.println("agent logs after " + context.getDisplayName() + ":" + describe());
-        }
-      };
+      AgentLogs.onFailure(() -> ThreeMemberClusterIT.agents, RegentAgent::logTail);
 
   private static final String SCOPE = "e2e";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -123,12 +114,27 @@ class ThreeMemberClusterIT {
         .pollInterval(Duration.ofMillis(250))
         .until(
             () ->
-                leader().isPresent()
-                    && agents.keySet().stream()
-                        .filter(n -> !n.equals(leader().orElse(n)))
-                        .allMatch(ThreeMemberClusterIT::streaming)
+                Members.healthy(agents)
                     && agents.values().stream()
                         .allMatch(a -> Members.readTheStoreSince(a, restored)));
+  }
+
+  /** The failover-eligible member (pg0 or pg1) that is not {@code member}. */
+  static String otherEligible(String member) {
+    return member.equals("pg0") ? "pg1" : "pg0";
+  }
+
+  /** Waits until {@code member} holds {@code rows} rows: what the leader wrote reached it. */
+  static void awaitRows(String member, long rows) {
+    await().atMost(Duration.ofSeconds(60)).until(() -> count(member) == rows);
+  }
+
+  /** Waits until {@code member} (restarted or reconnected) streams from the leader again. */
+  static void awaitStreaming(String member) {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> streaming(member));
   }
 
   static void awaitLeaderAndStreaming(List<String> replicas) {
@@ -140,20 +146,11 @@ class ThreeMemberClusterIT {
 
   /** Whether the member's PostgreSQL accepts connections and is not in recovery. */
   static boolean writable(String member) {
-    try (Connection c = agents.get(member).connect();
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-      rs.next();
-      return !rs.getBoolean(1);
-    } catch (Exception e) {
-      return false;
-    }
+    return agents.get(member).writable();
   }
 
   static String describe() {
-    StringBuilder sb = new StringBuilder();
-    agents.forEach((n, a) -> sb.append("\n--- ").append(n).append(" ---\n").append(a.logTail()));
-    return sb.toString();
+    return AgentLogs.tails(agents, RegentAgent::logTail);
   }
 
   // ---- cases ----
@@ -185,14 +182,14 @@ class ThreeMemberClusterIT {
     String leader = leader().orElseThrow();
     long rows = write(leader, 10);
     for (String m : agents.keySet()) {
-      await().atMost(Duration.ofSeconds(60)).until(() -> count(m) == rows);
+      awaitRows(m, rows);
     }
   }
 
   @Test
   void aCrashedLeaderIsReplacedAndRejoinsAsAReplica() throws Exception {
     String old = leader().orElseThrow();
-    String next = old.equals("pg0") ? "pg1" : "pg0";
+    String next = otherEligible(old);
     agents.get(old).crash();
     await()
         .atMost(Duration.ofSeconds(90))
@@ -201,24 +198,21 @@ class ThreeMemberClusterIT {
             "the nofailover member was promoted", () -> agents.get("pg2").status("/primary") == 200)
         .until(() -> leader().map(next::equals).orElse(false));
     long rows = write(next, 5);
-    await().atMost(Duration.ofSeconds(60)).until(() -> count("pg2") == rows);
+    awaitRows("pg2", rows);
     // The REST snapshot follows within a loop.
     await().atMost(Duration.ofSeconds(30)).until(() -> streaming("pg2"));
     // The crashed member comes back as a replica of the new leader.
     agents.get(old).start();
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> streaming(old));
+    awaitStreaming(old);
     long more = write(next, 5);
-    await().atMost(Duration.ofSeconds(60)).until(() -> count(old) == more);
+    awaitRows(old, more);
     assertThat(leader()).contains(next);
   }
 
   @Test
   void pauseStopsFailover() throws Exception {
     String current = leader().orElseThrow();
-    String other = current.equals("pg0") ? "pg1" : "pg0";
+    String other = otherEligible(current);
     ObjectNode config = (ObjectNode) JSON.readTree(etcd.get("/service/e2e/config").orElseThrow());
     config.put("pause", true);
     etcd.put("/service/e2e/config", JSON.writeValueAsString(config));
@@ -241,16 +235,13 @@ class ThreeMemberClusterIT {
         .pollInterval(Duration.ofMillis(200))
         .until(() -> leader().map(other::equals).orElse(false));
     agents.get(current).start();
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> streaming(current));
+    awaitStreaming(current);
   }
 
   @Test
   void sigtermOfTheLeadersAgentHandsOverAtOnce() throws Exception {
     String current = leader().orElseThrow();
-    String other = current.equals("pg0") ? "pg1" : "pg0";
+    String other = otherEligible(current);
     agents.get(current).stop();
     // The lock is released at shutdown: no waiting for the ttl.
     await()
@@ -258,13 +249,13 @@ class ThreeMemberClusterIT {
         .pollInterval(Duration.ofMillis(100))
         .until(() -> leader().map(other::equals).orElse(false));
     long rows = write(other, 1);
-    await().atMost(Duration.ofSeconds(60)).until(() -> count("pg2") == rows);
+    awaitRows("pg2", rows);
   }
 
   @Test
   void aLeaderCutOffFromTheStoreStopsBeingWritableBeforeAnotherIsPromoted() throws Exception {
     String current = leader().orElseThrow();
-    String other = current.equals("pg0") ? "pg1" : "pg0";
+    String other = otherEligible(current);
     awaitLeaderAndStreaming(List.of(other, "pg2"));
 
     proxies.get(current).cut();
@@ -294,21 +285,18 @@ class ThreeMemberClusterIT {
         .as("the cut-off leader demotes within ttl, before its lock can expire")
         .isLessThan(Duration.ofSeconds(10));
     long rows = write(other, 1);
-    await().atMost(Duration.ofSeconds(60)).until(() -> count("pg2") == rows);
+    awaitRows("pg2", rows);
 
     // Back in touch with the store, the old leader rejoins as a replica.
     proxies.get(current).restore();
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> streaming(current));
-    await().atMost(Duration.ofSeconds(60)).until(() -> count(current) == rows);
+    awaitStreaming(current);
+    awaitRows(current, rows);
   }
 
   @Test
   void inFailsafeModeTheLeaderOutlivesTheStoreOnlyWhileEveryMemberAgrees() throws Exception {
     String current = leader().orElseThrow();
-    String other = current.equals("pg0") ? "pg1" : "pg0";
+    String other = otherEligible(current);
     awaitLeaderAndStreaming(List.of(other, "pg2"));
     ObjectNode config = (ObjectNode) JSON.readTree(etcd.get("/service/e2e/config").orElseThrow());
     config.put("failsafe_mode", true);

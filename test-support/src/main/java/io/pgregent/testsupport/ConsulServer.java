@@ -1,8 +1,5 @@
 package io.pgregent.testsupport;
 
-import static org.awaitility.Awaitility.await;
-
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -81,21 +78,7 @@ public final class ConsulServer implements AutoCloseable {
    * else a {@code consul} on PATH.
    */
   public static Optional<Path> binary() {
-    String env = System.getenv("CONSUL_BIN");
-    if (env != null && !env.isBlank() && Files.isExecutable(Path.of(env))) {
-      return Optional.of(Path.of(env));
-    }
-    Path cached = cacheDir().resolve("consul");
-    if (Files.isExecutable(cached)) {
-      return Optional.of(cached);
-    }
-    for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
-      Path p = Path.of(d, "consul");
-      if (Files.isExecutable(p)) {
-        return Optional.of(p);
-      }
-    }
-    return Optional.empty();
+    return BuildCache.executable("CONSUL_BIN", cacheDir(), "consul", true);
   }
 
   /** Where {@code .ci/consul.sh} keeps its build (same rule as the script). */
@@ -105,16 +88,14 @@ public final class ConsulServer implements AutoCloseable {
 
   /** Null when a Consul can be started here, else why not (quoting a failed build). */
   public static String unavailableReason() {
-    if (binary().isPresent()) {
-      return null;
-    }
-    String why = BuildCache.lastFailure(cacheDir());
-    return "no Consul server here: no $CONSUL_BIN, no "
-        + cacheDir().resolve("consul")
-        + " and no 'consul' on PATH. ./test.sh builds Consul "
-        + VERSION
-        + " from the Go module proxy with .ci/consul.sh (needs Go); run it once."
-        + why;
+    return BuildCache.unavailableReason(
+        binary(),
+        cacheDir(),
+        "no Consul server here: no $CONSUL_BIN, no "
+            + cacheDir().resolve("consul")
+            + " and no 'consul' on PATH. ./test.sh builds Consul "
+            + VERSION
+            + " from the Go module proxy with .ci/consul.sh (needs Go); run it once.");
   }
 
   /** A dev-mode agent (in-memory server, its own leader) with plain HTTP only. */
@@ -301,30 +282,20 @@ public final class ConsulServer implements AutoCloseable {
   /** Waits until the agent knows a leader and has registered its own node. */
   private void awaitReady() {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
-    try {
-      await()
-          .atMost(Duration.ofSeconds(90))
-          .pollInterval(Duration.ofMillis(100))
-          .ignoreExceptions()
-          .until(
-              () -> {
-                if (!process.isAlive()) {
-                  throw new IllegalStateException("consul exited: " + process.logTail(30));
-                }
-                HttpRequest.Builder b =
-                    HttpRequest.newBuilder(URI.create(url() + "/v1/catalog/node/" + nodeName()))
-                        .timeout(Duration.ofSeconds(2));
-                if (options.aclManagementToken() != null) {
-                  b.header("X-Consul-Token", options.aclManagementToken());
-                }
-                HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-                return r.statusCode() == 200 && r.body().contains("\"Node\"");
-              });
-    } catch (RuntimeException e) {
-      String tail = process.logTail(30);
-      process.kill();
-      throw new IllegalStateException("consul did not become ready:\n" + tail, e);
-    }
+    process.awaitReady(
+        "consul",
+        Duration.ofSeconds(90),
+        Duration.ofMillis(100),
+        () -> {
+          HttpRequest.Builder b =
+              HttpRequest.newBuilder(URI.create(url() + "/v1/catalog/node/" + nodeName()))
+                  .timeout(Duration.ofSeconds(2));
+          if (options.aclManagementToken() != null) {
+            b.header("X-Consul-Token", options.aclManagementToken());
+          }
+          HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+          return r.statusCode() == 200 && r.body().contains("\"Node\"");
+        });
   }
 
   @Override

@@ -1,7 +1,5 @@
 package io.pgregent.testsupport;
 
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -51,12 +49,7 @@ public final class EtcdServer implements AutoCloseable {
 
   /** The etcd 3.6 that {@code .ci/etcd.sh} builds: {@code $ETCD36_BIN}, else its cache. */
   public static java.util.Optional<Path> etcd36() {
-    String env = System.getenv("ETCD36_BIN");
-    if (env != null && !env.isBlank() && Files.isExecutable(Path.of(env))) {
-      return java.util.Optional.of(Path.of(env));
-    }
-    Path cached = etcd36Cache().resolve("etcd");
-    return Files.isExecutable(cached) ? java.util.Optional.of(cached) : java.util.Optional.empty();
+    return BuildCache.executable("ETCD36_BIN", etcd36Cache(), "etcd", false);
   }
 
   /** Version of the etcd 3.6 build the tests expect (as in {@code .ci/etcd.sh}). */
@@ -68,16 +61,15 @@ public final class EtcdServer implements AutoCloseable {
 
   /** Null when the etcd 3.6 build is here, else why not (quoting a failed build). */
   public static String etcd36UnavailableReason() {
-    if (etcd36().isPresent()) {
-      return null;
-    }
-    String why = BuildCache.lastFailure(etcd36Cache());
-    return "no etcd "
-        + ETCD36_VERSION
-        + " here: no $ETCD36_BIN and no "
-        + etcd36Cache().resolve("etcd")
-        + ". ./test.sh builds it from the Go module proxy with .ci/etcd.sh (needs Go); run it once."
-        + why;
+    return BuildCache.unavailableReason(
+        etcd36(),
+        etcd36Cache(),
+        "no etcd "
+            + ETCD36_VERSION
+            + " here: no $ETCD36_BIN and no "
+            + etcd36Cache().resolve("etcd")
+            + ". ./test.sh builds it from the Go module proxy with .ci/etcd.sh (needs Go); run it"
+            + " once.");
   }
 
   private static String locate() {
@@ -127,29 +119,19 @@ public final class EtcdServer implements AutoCloseable {
             Map.of("ETCD_UNSUPPORTED_ARCH", ""),
             dir.resolve("etcd.log"));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
-    try {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .pollInterval(Duration.ofMillis(50))
-          .ignoreExceptions()
-          .until(
-              () -> {
-                if (!process.isAlive()) {
-                  throw new IllegalStateException("etcd exited: " + process.logTail(20));
-                }
-                HttpResponse<String> r =
-                    http.send(
-                        HttpRequest.newBuilder(URI.create(clientUrl() + "/health"))
-                            .timeout(Duration.ofSeconds(1))
-                            .build(),
-                        HttpResponse.BodyHandlers.ofString());
-                return r.statusCode() == 200 && r.body().contains("true");
-              });
-    } catch (RuntimeException e) {
-      String tail = process.logTail(30);
-      process.kill();
-      throw new IllegalStateException("etcd did not become healthy:\n" + tail, e);
-    }
+    process.awaitReady(
+        "etcd",
+        Duration.ofSeconds(30),
+        Duration.ofMillis(50),
+        () -> {
+          HttpResponse<String> r =
+              http.send(
+                  HttpRequest.newBuilder(URI.create(clientUrl() + "/health"))
+                      .timeout(Duration.ofSeconds(1))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+          return r.statusCode() == 200 && r.body().contains("true");
+        });
   }
 
   public String clientUrl() {

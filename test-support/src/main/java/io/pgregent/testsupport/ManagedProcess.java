@@ -1,5 +1,7 @@
 package io.pgregent.testsupport;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -88,6 +91,30 @@ public final class ManagedProcess implements AutoCloseable {
   }
 
   /** SIGTERM, then SIGKILL if it has not exited within {@code grace}; waits for the exit. */
+  /**
+   * Waits until {@code ready} holds (an exception from it counts as not yet), polling every {@code
+   * poll}; past {@code atMost}, kills the process and fails quoting the end of its log.
+   */
+  public void awaitReady(String what, Duration atMost, Duration poll, Callable<Boolean> ready) {
+    try {
+      await()
+          .atMost(atMost)
+          .pollInterval(poll)
+          .ignoreExceptions()
+          .until(
+              () -> {
+                if (!isAlive()) {
+                  throw new IllegalStateException(what + " exited: " + logTail(30));
+                }
+                return ready.call();
+              });
+    } catch (RuntimeException e) {
+      String tail = logTail(30);
+      kill();
+      throw new IllegalStateException(what + " did not become ready:\n" + tail, e);
+    }
+  }
+
   public void stop(Duration grace) {
     if (process.isAlive()) {
       process.destroy();

@@ -71,16 +71,7 @@ public final class FailoverBenchmark {
 
   public static void main(String[] argv) throws Exception {
     List<String> args = new ArrayList<>(List.of(argv));
-    String which = "regent";
-    int at = args.indexOf("--agent");
-    if (at >= 0) {
-      if (at + 1 >= args.size()) {
-        throw new IllegalArgumentException("--agent needs regent, patroni or both");
-      }
-      which = args.get(at + 1);
-      args.remove(at + 1);
-      args.remove(at);
-    }
+    String which = BenchSupport.takeOption(args, "--agent", "regent", "regent, patroni or both");
     List<String> agents =
         switch (which) {
           case "regent" -> List.of("regent");
@@ -331,24 +322,12 @@ public final class FailoverBenchmark {
           }
           LockSupport.parkNanos(Math.max(0, 10_000_000 - (System.nanoTime() - start)));
         } catch (Exception e) {
-          if (c != null) {
-            try {
-              c.close();
-            } catch (Exception ignored) {
-              // reconnecting anyway
-            }
-          }
+          BenchSupport.closeQuietly(c);
           c = null;
           LockSupport.parkNanos(10_000_000);
         }
       }
-      if (c != null) {
-        try {
-          c.close();
-        } catch (Exception ignored) {
-          // done
-        }
-      }
+      BenchSupport.closeQuietly(c);
     }
 
     void markKill(long at) {

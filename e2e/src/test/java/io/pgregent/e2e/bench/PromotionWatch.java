@@ -74,12 +74,12 @@ final class PromotionWatch implements AutoCloseable {
           }
         }
       } catch (Exception e) {
-        close(c);
+        BenchSupport.closeQuietly(c);
         c = null;
       }
       pace(started);
     }
-    close(c);
+    BenchSupport.closeQuietly(c);
   }
 
   private void pollPrimary(ClusterMember m) {
@@ -116,16 +116,6 @@ final class PromotionWatch implements AutoCloseable {
     long left = PERIOD_NANOS - (System.nanoTime() - started);
     if (left > 0) {
       LockSupport.parkNanos(left);
-    }
-  }
-
-  private static void close(Connection c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (Exception ignored) {
-        // reconnecting or done
-      }
     }
   }
 

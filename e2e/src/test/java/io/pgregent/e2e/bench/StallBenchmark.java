@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * The leader's agent out of the game for 1.5 × ttl while its PostgreSQL runs on, in two scenarios:
@@ -45,19 +46,11 @@ public final class StallBenchmark {
 
   public static void main(String[] argv) throws Exception {
     List<String> argList = new ArrayList<>(List.of(argv));
-    String only = "";
-    int at = argList.indexOf("--only");
-    if (at >= 0) {
-      if (at + 1 >= argList.size()) {
-        throw new IllegalArgumentException("--only needs stall or kill");
-      }
-      only = argList.get(at + 1);
-      argList.remove(at + 1);
-      argList.remove(at);
-      if (!only.equals("stall") && !only.equals("kill")) {
-        throw new IllegalArgumentException("--only: expected stall or kill, got " + only);
-      }
+    String chosen = BenchSupport.takeOption(argList, "--only", null, "stall or kill");
+    if (chosen != null && !chosen.equals("stall") && !chosen.equals("kill")) {
+      throw new IllegalArgumentException("--only: expected stall or kill, got " + chosen);
     }
+    String only = chosen == null ? "" : chosen;
     boolean stalls = !only.equals("kill");
     boolean kills = !only.equals("stall");
     String[] args = argList.toArray(String[]::new);
@@ -161,34 +154,39 @@ public final class StallBenchmark {
    * grows with the time the agent stays away.
    */
   static double[] kill(AgentCluster<RegentAgent> cluster, int ttl) {
-    cluster.awaitHealthy(Duration.ofMinutes(3));
-    RegentAgent leader = cluster.agent(cluster.leader().orElseThrow());
-    try (SplitBrainChecker checker = new SplitBrainChecker(cluster.members())) {
-      pause(Duration.ofSeconds(2));
-      leader.killAgent();
-      pause(Duration.ofMillis(ttl * 1500L));
-      leader.start();
-      cluster.awaitHealthy(Duration.ofMinutes(3));
-      pause(Duration.ofSeconds(2));
-      return new double[] {
-        FailoverBenchmark.seconds(checker.twoWritableTime().toNanos()),
-        FailoverBenchmark.seconds(checker.twoPrimaryTime().toNanos())
-      };
-    }
+    return outage(
+        cluster,
+        leader -> {
+          leader.killAgent();
+          pause(Duration.ofMillis(ttl * 1500L));
+          leader.start();
+        });
   }
 
   /** One stall of the leader's agent; returns {two writable seconds, two /primary 200 seconds}. */
   static double[] stall(AgentCluster<RegentAgent> cluster, int ttl) {
+    return outage(
+        cluster,
+        leader -> {
+          leader.freeze();
+          try {
+            pause(Duration.ofMillis(ttl * 1500L));
+          } finally {
+            leader.thaw();
+          }
+        });
+  }
+
+  /**
+   * {@code fault} done to the healthy cluster's leader under a split-brain checker, until the
+   * cluster is healthy again; returns {two writable seconds, two /primary 200 seconds}.
+   */
+  private static double[] outage(AgentCluster<RegentAgent> cluster, Consumer<RegentAgent> fault) {
     cluster.awaitHealthy(Duration.ofMinutes(3));
     RegentAgent leader = cluster.agent(cluster.leader().orElseThrow());
     try (SplitBrainChecker checker = new SplitBrainChecker(cluster.members())) {
       pause(Duration.ofSeconds(2));
-      leader.freeze();
-      try {
-        pause(Duration.ofMillis(ttl * 1500L));
-      } finally {
-        leader.thaw();
-      }
+      fault.accept(leader);
       cluster.awaitHealthy(Duration.ofMinutes(3));
       pause(Duration.ofSeconds(2));
       return new double[] {

@@ -142,24 +142,12 @@ public final class SwitchoverBenchmark {
           }
           commits.add(System.nanoTime());
         } catch (Exception e) {
-          if (c != null) {
-            try {
-              c.close();
-            } catch (Exception ignored) {
-              // reconnecting anyway
-            }
-          }
+          BenchSupport.closeQuietly(c);
           c = null;
         }
         LockSupport.parkNanos(Math.max(0, 10_000_000 - (System.nanoTime() - start)));
       }
-      if (c != null) {
-        try {
-          c.close();
-        } catch (Exception ignored) {
-          // done
-        }
-      }
+      BenchSupport.closeQuietly(c);
     }
 
     void awaitCommits(int count) {
