@@ -14,10 +14,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,21 +48,18 @@ final class HistoryKeeper {
     }
     long switchLsn = switchPoint(oldTimeline).orElse(sampledLsn);
     try {
-      List<TimelineHistory.Entry> entries =
-          new ArrayList<>(view.history().map(TimelineHistory::entries).orElse(List.of()));
-      // The history is our lineage: switches off our timeline or later ones were another's.
-      entries.removeIf(e -> e.timeline() >= oldTimeline);
-      entries.add(
-          new TimelineHistory.Entry(
-              oldTimeline,
-              switchLsn,
-              "no recovery target specified",
-              OffsetDateTime.ofInstant(Instant.ofEpochMilli(clock.wallMillis()), ZoneOffset.UTC)
-                  .toString(),
-              member));
+      TimelineHistory next =
+          TimelineHistory.afterPromotion(
+              view.history(),
+              new TimelineHistory.Entry(
+                  oldTimeline,
+                  switchLsn,
+                  "no recovery target specified",
+                  OffsetDateTime.ofInstant(Instant.ofEpochMilli(clock.wallMillis()), ZoneOffset.UTC)
+                      .toString(),
+                  member));
       long version = view.history().map(TimelineHistory::version).orElse(0L);
-      dcs.compareAndSet(
-          ClusterKey.HISTORY, version, ClusterCodec.encode(new TimelineHistory(entries, 0)));
+      dcs.compareAndSet(ClusterKey.HISTORY, version, ClusterCodec.encode(next));
     } catch (DcsException e) {
       log.warn("could not record the timeline switch in history: {}", e.getMessage());
     }
@@ -79,31 +73,17 @@ final class HistoryKeeper {
     int timeline = postgres.state().timeline().orElse(0);
     Path file = TimelineHistoryFile.of(dataDir, timeline);
     try {
-      Map<Long, TimelineHistory.Entry> known = new HashMap<>();
-      view.history().ifPresent(h -> h.entries().forEach(e -> known.put(e.timeline(), e)));
-      List<TimelineHistory.Entry> entries = new ArrayList<>();
-      for (TimelineHistoryFile.Switch line : TimelineHistoryFile.read(file)) {
-        TimelineHistory.Entry k = known.get(line.timeline());
-        entries.add(
-            k != null && k.switchLsn() == line.lsn()
-                ? k
-                : new TimelineHistory.Entry(
-                    line.timeline(), line.lsn(), line.reason(), null, null));
-      }
-      if (entries.isEmpty()) {
+      List<TimelineHistory.Entry> lines =
+          TimelineHistoryFile.read(file).stream()
+              .map(x -> new TimelineHistory.Entry(x.timeline(), x.lsn(), x.reason(), null, null))
+              .toList();
+      Optional<TimelineHistory> next =
+          TimelineHistory.fromTimelineFile(lines, view.history(), member);
+      if (next.isEmpty()) {
         return;
       }
-      TimelineHistory.Entry last = entries.get(entries.size() - 1);
-      if (last.newLeader() == null) {
-        // The last switch is the one into our timeline: ours, as far as the store can tell.
-        entries.set(
-            entries.size() - 1,
-            new TimelineHistory.Entry(
-                last.timeline(), last.switchLsn(), last.reason(), last.timestamp(), member));
-      }
       long version = view.history().map(TimelineHistory::version).orElse(0L);
-      if (dcs.compareAndSet(
-          ClusterKey.HISTORY, version, ClusterCodec.encode(new TimelineHistory(entries, 0)))) {
+      if (dcs.compareAndSet(ClusterKey.HISTORY, version, ClusterCodec.encode(next.get()))) {
         log.info("recorded the cluster history up to timeline {} from {}", timeline, file);
       }
     } catch (IOException | RuntimeException e) {

@@ -359,53 +359,34 @@ final class SimAgent {
   /** As the agent: the key becomes our timeline's history file, keeping what it knew of each. */
   private void repairHistory(Optional<ClusterView> view) {
     Optional<TimelineHistory> current = view.flatMap(ClusterView::history);
-    List<TimelineHistory.Entry> entries = new ArrayList<>();
-    for (TimelineHistory.Entry line : pg.lineage()) {
-      entries.add(
-          current.stream()
-              .flatMap(h -> h.entries().stream())
-              .filter(e -> e.timeline() == line.timeline() && e.switchLsn() == line.switchLsn())
-              .findFirst()
-              .orElse(line));
-    }
-    if (entries.isEmpty()) {
-      return;
-    }
-    TimelineHistory.Entry last = entries.get(entries.size() - 1);
-    if (last.newLeader() == null) {
-      entries.set(
-          entries.size() - 1,
-          new TimelineHistory.Entry(
-              last.timeline(), last.switchLsn(), last.reason(), last.timestamp(), name));
-    }
-    world.sim.trace(name + " history key repaired from its timeline history");
-    try {
-      dcs.compareAndSet(
-          ClusterKey.HISTORY,
-          current.map(TimelineHistory::version).orElse(0L),
-          ClusterCodec.encode(new TimelineHistory(entries, 0)));
-    } catch (DcsUnreachableException e) {
-      // Tried again next cycle.
-    }
+    TimelineHistory.fromTimelineFile(pg.lineage(), current, name)
+        .ifPresent(
+            next -> {
+              world.sim.trace(name + " history key repaired from its timeline history");
+              writeHistory(current, next);
+            });
   }
 
   private void recordHistory(Optional<ClusterView> view, long oldTimeline, long switchLsn) {
     Optional<TimelineHistory> current = view.flatMap(ClusterView::history);
-    List<TimelineHistory.Entry> entries =
-        new ArrayList<>(current.map(TimelineHistory::entries).orElse(List.of()));
-    entries.removeIf(e -> e.timeline() >= oldTimeline);
-    entries.add(
-        new TimelineHistory.Entry(
-            oldTimeline,
-            switchLsn,
-            "no recovery target specified",
-            java.time.Instant.ofEpochMilli(world.sim.clock().wallMillis()).toString(),
-            name));
+    writeHistory(
+        current,
+        TimelineHistory.afterPromotion(
+            current,
+            new TimelineHistory.Entry(
+                oldTimeline,
+                switchLsn,
+                "no recovery target specified",
+                java.time.Instant.ofEpochMilli(world.sim.clock().wallMillis()).toString(),
+                name)));
+  }
+
+  private void writeHistory(Optional<TimelineHistory> current, TimelineHistory next) {
     try {
       dcs.compareAndSet(
           ClusterKey.HISTORY,
           current.map(TimelineHistory::version).orElse(0L),
-          ClusterCodec.encode(new TimelineHistory(entries, 0)));
+          ClusterCodec.encode(next));
     } catch (DcsUnreachableException e) {
       // The next cycle's RepairHistory records it.
     }
