@@ -235,6 +235,8 @@ class MixedCluster41IT {
         .until(() -> key("members/regent").path("replication_state").asText().equals("streaming"));
     dumps.put("patroni leader", key("members/patroni"));
     dumps.put("regent replica", key("members/regent"));
+    // Patroni publishes the replica's slot on a later loop than the one that saw it streaming.
+    await().atMost(Duration.ofSeconds(30)).until(() -> key("status").path("slots").has("regent"));
     dumps.put("status by patroni", key("status"));
     assertThat(patch(patroni, "/config", "{\"failsafe_mode\": true}")).isEqualTo(200);
     dumps.put("failsafe by patroni", awaitFailsafeListingBoth());
