@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# The leader-crash simulation (docs/simulation.md): three members running the real HaDecider
-# against the in-memory store, the leader's machine crashed and restarted at seeded times; every
-# event checked for two leading writable primaries, every run for convergence afterwards.
-# Usage: bench/simulate.sh N              seeds 1..N (default 1000)
-#        bench/simulate.sh FIRST LAST     seeds FIRST..LAST (ranges add up over sittings)
-#        bench/simulate.sh --seed S       replay seed S: its trace, the same bytes every time
+# The deterministic simulation (docs/simulation.md): three members running the real HaDecider
+# against the in-memory store. The default scenario, faults, lands seeded faults between any two
+# steps of the agents' loops (machine crashes, store and peer partitions, the store down, frozen
+# agents and stalled loops, clock drift and jumps) in asynchronous, synchronous and quorum mode,
+# with the lease guard and the fence modelled; leader-crash is the first model (the leader's
+# machine crashed and restarted). Every event is checked for two leading writable primaries, a
+# writable primary without a live lease and a lost acknowledged commit; every run for
+# convergence after the faults healed.
+# Usage: bench/simulate.sh [--scenario faults|leader-crash] N          seeds 1..N (default 1000)
+#        bench/simulate.sh [--scenario faults|leader-crash] FIRST LAST seeds FIRST..LAST (ranges add up)
+#        bench/simulate.sh [--scenario faults|leader-crash] --seed S   replay seed S: its trace,
+#                                                                      the same bytes every time
 # A range ends with: <N> schedules, <V> violations, <R> schedules/s; exit status non-zero on any
 # violation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scenario=faults
+if [[ "${1:-}" == --scenario ]]; then
+  scenario="${2:?usage: bench/simulate.sh --scenario faults|leader-crash ...}"
+  shift 2
+fi
 if [[ "${1:-}" == --seed ]]; then
   prop="-Dregent.sim.seed=${2:?usage: bench/simulate.sh --seed S}"
 elif [[ $# -ge 2 ]]; then
@@ -22,7 +33,7 @@ trap 'rm -f "$out" "$log"' EXIT
 rc=0
 ./mvnw -B -q -o -pl agent-core test -Dtest=SimulationRangeTests \
   -Dsurefire.failIfNoSpecifiedTests=false -Dspotless.check.skip=true -Djacoco.skip=true \
-  "$prop" -Dregent.sim.out="$out" >"$log" 2>&1 || rc=$?
+  "$prop" -Dregent.sim.scenario="$scenario" -Dregent.sim.out="$out" >"$log" 2>&1 || rc=$?
 if [[ ! -s "$out" ]]; then
   cat "$log" >&2
   echo "simulate: no result (the build failed?)" >&2

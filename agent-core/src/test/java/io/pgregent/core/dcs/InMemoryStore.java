@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -100,6 +101,16 @@ public final class InMemoryStore {
   /** When the next lease runs out (monotonic nanos), for a scheduler; empty without leases. */
   public synchronized Optional<Long> nextExpiryNanos() {
     return leases.values().stream().map(Lease::expiresAtNanos).min(Long::compare);
+  }
+
+  /**
+   * When the lease {@code key} is bound to runs out (monotonic nanos), whether or not {@link
+   * #expire()} has run since: empty when the key is absent or bound to no lease.
+   */
+  public synchronized OptionalLong leaseExpiry(String key) {
+    Entry e = keys.get(key);
+    Lease l = e == null ? null : leases.get(e.lease());
+    return l == null ? OptionalLong.empty() : OptionalLong.of(l.expiresAtNanos());
   }
 
   synchronized long grant(long ttlNanos) {

@@ -89,7 +89,7 @@ class LeaderCrashSimulationTests {
     return leaders.size() <= 1 ? null : cluster.describe();
   }
 
-  private static String converged(SimCluster cluster) {
+  static String converged(SimCluster cluster) {
     List<SimAgent> leaders =
         cluster.agents().stream().filter(SimAgent::believesLeader).collect(Collectors.toList());
     if (leaders.size() != 1 || !leaders.get(0).pg.writable()) {

@@ -4,6 +4,7 @@ import io.pgregent.core.cluster.TimelineHistory;
 import io.pgregent.core.ha.LocalState;
 import io.pgregent.core.ha.PostgresRunState;
 import io.pgregent.core.ha.ReplicationStatus;
+import io.pgregent.core.ha.StandbyLink;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -30,6 +31,8 @@ public final class PgModel {
   private TreeMap<Long, Long> history = new TreeMap<>();
   private String upstream;
   private boolean streaming;
+  // synchronous_standby_names as the agent set it (in the configuration: it survives restarts).
+  private Optional<String> synchronousStandbyNames = Optional.empty();
 
   public PgModel(String member) {
     this.member = member;
@@ -75,6 +78,11 @@ public final class PgModel {
 
   /** The local state the decider sees. */
   public LocalState local() {
+    return local(ReplicationStatus.NONE);
+  }
+
+  /** The local state the decider sees, with a primary's standbys. */
+  public LocalState local(ReplicationStatus replication) {
     return new LocalState(
         run,
         inRecovery,
@@ -84,8 +92,120 @@ public final class PgModel {
         Optional.ofNullable(upstream),
         streaming,
         Optional.empty(),
-        ReplicationStatus.NONE,
+        replication,
         lineage());
+  }
+
+  // ---- synchronous replication ----
+
+  public Optional<String> synchronousStandbyNames() {
+    return synchronousStandbyNames;
+  }
+
+  /** Reload with a new {@code synchronous_standby_names}; returns the WAL position then. */
+  public long setSynchronousStandbyNames(Optional<String> value) {
+    synchronousStandbyNames = value;
+    return lsn;
+  }
+
+  /** What synchronous_standby_names asks: how many of which standbys confirm a commit. */
+  private record Rule(boolean quorum, int count, List<String> names) {
+    static final Rule NONE = new Rule(false, 0, List.of());
+
+    boolean lists(String member) {
+      return names.contains("*") || names.contains(member.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** Parses the forms the agent writes: *, "a", N ("a","b"), ANY N (...). */
+    static Rule of(String value) {
+      String v = value.trim();
+      if (v.isEmpty()) {
+        return NONE;
+      }
+      boolean quorum = v.startsWith("ANY ");
+      if (quorum) {
+        v = v.substring(4).trim();
+      }
+      int count = 1;
+      int paren = v.indexOf('(');
+      if (paren > 0) {
+        count = Integer.parseInt(v.substring(0, paren).trim());
+        v = v.substring(paren + 1, v.lastIndexOf(')'));
+      }
+      List<String> names = new ArrayList<>();
+      for (String n : v.split(",")) {
+        names.add(n.trim().replace("\"", "").toLowerCase(java.util.Locale.ROOT));
+      }
+      return new Rule(quorum, count, names);
+    }
+  }
+
+  private Rule rule() {
+    return synchronousStandbyNames.map(Rule::of).orElse(Rule.NONE);
+  }
+
+  /** pg_stat_replication of this primary, given the standbys that stream from it. */
+  public List<StandbyLink> standbyLinks(List<PgModel> streamingStandbys) {
+    Rule rule = rule();
+    List<StandbyLink> links = new ArrayList<>();
+    int syncs = 0;
+    for (PgModel s :
+        rule.names().contains("*") ? streamingStandbys : byPriority(streamingStandbys)) {
+      String state;
+      if (!rule.lists(s.member)) {
+        state = "async";
+      } else if (rule.quorum()) {
+        state = "quorum";
+      } else {
+        state = syncs++ < rule.count() ? "sync" : "potential";
+      }
+      links.add(new StandbyLink(s.member, "streaming", state, s.lsn));
+    }
+    return links;
+  }
+
+  /** The listed standbys first, in the order listed (their priority), then the others. */
+  private List<PgModel> byPriority(List<PgModel> standbys) {
+    Rule rule = rule();
+    List<PgModel> sorted = new ArrayList<>(standbys);
+    sorted.sort(
+        java.util.Comparator.comparingInt(
+            s -> {
+              int i = rule.names().indexOf(s.member.toLowerCase(java.util.Locale.ROOT));
+              return i < 0 ? Integer.MAX_VALUE : i;
+            }));
+    return sorted;
+  }
+
+  /**
+   * How far commits are acknowledged to clients: everything written without synchronous standbys,
+   * else as far as the standbys the rule needs have flushed.
+   */
+  public long acknowledgeable(List<PgModel> streamingStandbys) {
+    Rule rule = rule();
+    if (rule.count() == 0) {
+      return lsn;
+    }
+    List<Long> flushed = new ArrayList<>();
+    for (StandbyLink l : standbyLinks(streamingStandbys)) {
+      if (l.syncState().equals("sync") || l.syncState().equals("quorum")) {
+        flushed.add(l.flushLsn());
+      }
+    }
+    if (flushed.size() < rule.count()) {
+      return -1;
+    }
+    flushed.sort(java.util.Comparator.reverseOrder());
+    return Math.min(lsn, flushed.get(rule.count() - 1));
+  }
+
+  /** Whether our WAL holds position {@code position} of timeline {@code tl}. */
+  public boolean holds(long tl, long position) {
+    if (tl == timeline) {
+      return lsn >= position;
+    }
+    Long end = history.get(tl);
+    return end != null && end >= position;
   }
 
   /** The switches that led to our timeline, as its history file has them. */

@@ -18,6 +18,8 @@ import io.pgregent.core.ha.HaSettings;
 import io.pgregent.core.ha.LocalState;
 import io.pgregent.core.ha.PeerStatus;
 import io.pgregent.core.ha.PostgresRunState;
+import io.pgregent.core.ha.ReplicationStatus;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +57,23 @@ final class SimAgent {
   // every demotion.
   private boolean clingsToLeadership;
 
+  // Faults of the process: frozen (SIGSTOP: every thread, REST included), or its loop stalled
+  // (the lease guard and REST still run). A step that falls due meanwhile waits for the thaw.
+  private boolean frozen;
+  private boolean stalled;
+  private Runnable pendingStep;
+  private long pauseToken;
+  private boolean inCycle;
+  // This machine's clocks: the monotonic one runs ppm fast (negative: slow), the wall one is off.
+  private long driftPpm;
+  private long wallOffsetMillis;
+  // The lease guard, as LeaseGuard: a deadline on our monotonic clock, handed over after each
+  // action; the fence (another process) holds the same deadline.
+  private static final long NONE = Long.MIN_VALUE;
+  private long leaseDeadline = NONE;
+  private long leaseVouchedAt = NONE;
+  private long guardGeneration;
+
   SimAgent(String name, SimCluster world, HaSettings settings) {
     this.name = name;
     this.world = world;
@@ -81,6 +100,14 @@ final class SimAgent {
   /** The machine dies: agent and PostgreSQL with it; the lease runs out in the store. */
   void crash() {
     up = false;
+    frozen = false;
+    stalled = false;
+    pendingStep = null;
+    inCycle = false;
+    pauseAfter = null;
+    leaseDeadline = NONE;
+    leaseVouchedAt = NONE;
+    guardGeneration++;
     holdsLock = false;
     pg.crash();
     dcs.close();
@@ -90,11 +117,184 @@ final class SimAgent {
   /** The machine is back: a fresh agent process, PostgreSQL still down. */
   void restart() {
     up = true;
+    syncMark = -1;
     memory = AgentMemory.initial();
     holdsLock = false;
     dcs = world.connect(name);
     lastDecision = "";
     scheduleCycle(0);
+  }
+
+  /**
+   * SIGSTOP: the loop, the REST API and the lease guard stop; PostgreSQL and the fence go on.
+   * Returns the token {@link #resume(long)} takes.
+   */
+  long freeze() {
+    frozen = true;
+    return ++pauseToken;
+  }
+
+  /** The loop stops between two steps; the REST API and the lease guard go on. */
+  long stall() {
+    stalled = true;
+    return ++pauseToken;
+  }
+
+  /** Ends the freeze or stall {@code token} began, unless a later one began since. */
+  void resume(long token) {
+    if (token == pauseToken) {
+      resume();
+    }
+  }
+
+  /** SIGCONT, or the stalled step returns: the guard catches up first, then the loop. */
+  void resume() {
+    boolean wasFrozen = frozen;
+    frozen = false;
+    stalled = false;
+    if (!up) {
+      return;
+    }
+    if (wasFrozen) {
+      guardCheck(guardGeneration);
+    }
+    Runnable step = pendingStep;
+    pendingStep = null;
+    if (step != null) {
+      long generation = cycleGeneration;
+      world.sim.schedule(
+          Duration.ZERO,
+          "resume " + name,
+          () -> {
+            if (generation == cycleGeneration && up) {
+              runStep(step);
+            }
+          });
+    }
+  }
+
+  boolean frozen() {
+    return frozen;
+  }
+
+  private Class<? extends Action> pauseAfter;
+  private boolean pauseFreezes;
+  private Duration pauseLasts;
+
+  /**
+   * The next time this agent has executed an action of {@code kind}, it freezes (or its loop
+   * stalls) for {@code lasts}: the windows between a decision's facts and the next action.
+   */
+  void pauseAfterNext(Class<? extends Action> kind, boolean freeze, Duration lasts) {
+    pauseAfter = kind;
+    pauseFreezes = freeze;
+    pauseLasts = lasts;
+  }
+
+  private void pauseIfArmed(Action done) {
+    if (pauseAfter == null || !pauseAfter.isInstance(done)) {
+      return;
+    }
+    pauseAfter = null;
+    world.sim.trace(
+        "fault: "
+            + (pauseFreezes ? "freeze " : "stall the loop of ")
+            + name
+            + " after "
+            + done.getClass().getSimpleName()
+            + " for "
+            + pauseLasts);
+    long token = pauseFreezes ? freeze() : stall();
+    world.sim.schedule(pauseLasts, "resume " + name, () -> resume(token));
+  }
+
+  /** Answers HTTP: up and not frozen. */
+  boolean answers() {
+    return up && !frozen;
+  }
+
+  void drift(long ppm) {
+    driftPpm = ppm;
+  }
+
+  void jumpWallClock(long millis) {
+    wallOffsetMillis += millis;
+  }
+
+  /** Our monotonic clock. */
+  private long localNanos() {
+    return localAt(world.sim.nowNanos());
+  }
+
+  private long localAt(long simNanos) {
+    return simNanos + simNanos * driftPpm / 1_000_000L;
+  }
+
+  private long wallMillis() {
+    return world.sim.clock().wallMillis() + wallOffsetMillis;
+  }
+
+  /** The first simulated instant our clock reads {@code local} or later. */
+  private long simNanosAt(long local) {
+    long t = local * 1_000_000L / (1_000_000L + driftPpm);
+    while (localAt(t) < local) {
+      t++;
+    }
+    while (t > 0 && localAt(t - 1) >= local) {
+      t--;
+    }
+    return Math.max(t, world.sim.nowNanos());
+  }
+
+  // ---- the lease guard and the fence ----
+
+  private boolean guarded() {
+    return world.options.leaseGuard();
+  }
+
+  /** As LeaseGuards.guardLease after each action: renewals move the deadline on, never back. */
+  private void guardLease(LocalState sample) {
+    if (!guarded()) {
+      return;
+    }
+    long vouched = leaseVouchedAt;
+    leaseVouchedAt = NONE;
+    if (vouched != NONE && holdsLock) {
+      long ttl = settings.ttlMillis() * 1_000_000L;
+      long margin = Math.min(Math.max(1_000_000_000L, ttl / 5), ttl / 2);
+      long next = vouched + ttl - margin;
+      if (leaseDeadline == NONE || next - leaseDeadline > 0) {
+        leaseDeadline = next;
+        long generation = ++guardGeneration;
+        world.sim.scheduleAt(
+            simNanosAt(next), "lease deadline " + name, () -> guardCheck(generation));
+      }
+    } else if (!holdsLock && !(sample.run() == PostgresRunState.RUNNING && !sample.inRecovery())) {
+      leaseDeadline = NONE;
+      guardGeneration++;
+    }
+  }
+
+  /** The deadline passed without a renewal: the guard (or, frozen, the fence) stops PostgreSQL. */
+  private void guardCheck(long generation) {
+    if (generation != guardGeneration
+        || leaseDeadline == NONE
+        || localNanos() - leaseDeadline < 0
+        || !up) {
+      return;
+    }
+    if (frozen && !world.options.fence()) {
+      return;
+    }
+    leaseDeadline = NONE;
+    guardGeneration++;
+    if (pg.run() == PostgresRunState.RUNNING) {
+      world.sim.trace(
+          name
+              + (frozen ? " fence" : " lease guard")
+              + ": the lease deadline passed, stopping PostgreSQL");
+      pg.stop(false);
+    }
   }
 
   // ---- the loop ----
@@ -106,78 +306,192 @@ final class SimAgent {
         "cycle " + name,
         () -> {
           if (generation == cycleGeneration && up && !halted) {
-            cycle();
+            runStep(this::cycle);
           }
         });
   }
 
+  /** Runs a step of the loop now, or when the loop runs again. */
+  private void runStep(Runnable step) {
+    if (frozen || stalled) {
+      pendingStep = step;
+    } else {
+      step.run();
+    }
+  }
+
   /** A watch fired: cut the wait short, as the loop's awaitChange does. */
   void wakeIfChanged(long deliveryNanos) {
-    if (up && !halted && dcs.changeCount() > seenChanges) {
+    if (up && !halted && !inCycle && !frozen && dcs.changeCount() > seenChanges) {
       seenChanges = dcs.changeCount();
       scheduleCycle(deliveryNanos);
     }
   }
 
+  /** One cycle in progress: what it has read, sampled and learnt so far. */
+  private static final class Cycle {
+    Optional<ClusterView> view;
+    LocalState local;
+    CycleFacts facts = CycleFacts.fresh();
+    final List<String> decisions = new ArrayList<>();
+    int decided;
+  }
+
   private void cycle() {
     seenChanges = dcs.changeCount();
-    Optional<ClusterView> view = read();
-    long now = world.sim.nowNanos();
-    view.ifPresent(v -> memory = memory.rememberMembers(v, now, settings.ttlMillis() * 1_000_000L));
-    CycleFacts facts = CycleFacts.fresh();
-    boolean acted = false;
-    List<String> decisions = new ArrayList<>();
-    for (int i = 0; i < MAX_DECISIONS_PER_CYCLE; i++) {
-      LocalState local = pg.local();
-      trackPrimaryDown(view, local);
-      Decision d =
-          HaDecider.decide(
-              new HaInput(
-                  view,
-                  local,
-                  facts,
-                  settings,
-                  memory,
-                  world.sim.nowNanos(),
-                  world.sim.clock().wallMillis()));
-      decisions.add(d.action().getClass().getSimpleName() + ": " + d.message());
-      if (d.action() instanceof Action.ReadView) {
-        view = read();
-        facts = facts.withViewReread();
-        continue;
-      }
-      Step step;
-      try {
-        step = execute(d.action(), view, facts);
-      } catch (DcsUnreachableException e) {
-        world.sim.trace(name + " store unreachable: " + e.getMessage());
-        break;
-      }
-      facts = step.facts;
-      if (step.storeLost) {
-        view = Optional.empty();
-      }
-      if (!step.gathering) {
-        acted = !(d.action() instanceof Action.None);
-        break;
-      }
+    inCycle = world.options.stepwise();
+    Cycle c = new Cycle();
+    c.view = read();
+    // Sampled once a cycle, and again after an action, as the agent's loop does.
+    c.local = sample();
+    long now = localNanos();
+    c.view.ifPresent(
+        v -> memory = memory.rememberMembers(v, now, settings.ttlMillis() * 1_000_000L));
+    next(c, READ_NANOS);
+  }
+
+  /** Simulated time a step takes: a store round trip, a PostgreSQL command. */
+  private static final long READ_NANOS = 2_000_000L;
+
+  private long cost(Action action) {
+    if (!world.options.stepwise()) {
+      return 0;
     }
-    if (view.isPresent()) {
+    long millis =
+        action instanceof Action.Promote || action instanceof Action.Demote
+            ? world.sim.random().nextLong(50, 3_000)
+            : action instanceof Action.StartPostgres
+                    || action instanceof Action.FollowLeader
+                    || action instanceof Action.Rejoin
+                ? world.sim.random().nextLong(100, 5_000)
+                : world.sim.random().nextLong(1, 30);
+    return millis * 1_000_000L;
+  }
+
+  /** The next step of the cycle: at once in the first model, after {@code nanos} when stepwise. */
+  private void next(Cycle c, long nanos) {
+    if (!world.options.stepwise()) {
+      decide(c);
+      return;
+    }
+    long generation = cycleGeneration;
+    world.sim.schedule(
+        Duration.ofNanos(nanos),
+        "step " + name,
+        () -> {
+          if (generation == cycleGeneration && up && !halted) {
+            runStep(() -> decide(c));
+          }
+        });
+  }
+
+  private void decide(Cycle c) {
+    if (c.decided >= MAX_DECISIONS_PER_CYCLE) {
+      finish(c, false);
+      return;
+    }
+    c.decided++;
+    trackPrimaryDown(c.view, c.local);
+    Decision d =
+        HaDecider.decide(
+            new HaInput(c.view, c.local, c.facts, settings, memory, localNanos(), wallMillis()));
+    c.decisions.add(d.action().getClass().getSimpleName() + ": " + d.message());
+    if (d.action() instanceof Action.ReadView) {
+      c.view = read();
+      c.facts = c.facts.withViewReread();
+      next(c, READ_NANOS);
+      return;
+    }
+    long sentAt = localNanos();
+    Step step;
+    try {
+      step = execute(d.action(), c.view, c.facts, sentAt);
+    } catch (DcsUnreachableException e) {
+      world.sim.trace(name + " store unreachable: " + e.getMessage());
+      finish(c, false);
+      return;
+    }
+    c.facts = step.facts;
+    guardLease(c.local);
+    pauseIfArmed(d.action());
+    if (step.storeLost) {
+      c.view = Optional.empty();
+    }
+    if (step.gathering) {
+      next(c, cost(d.action()));
+      return;
+    }
+    boolean acted = !(d.action() instanceof Action.None);
+    if (acted) {
+      c.local = sample();
+    }
+    long took = cost(d.action());
+    if (took == 0) {
+      finish(c, acted);
+    } else {
+      long generation = cycleGeneration;
+      world.sim.schedule(
+          Duration.ofNanos(took),
+          "step " + name,
+          () -> {
+            if (generation == cycleGeneration && up && !halted) {
+              runStep(
+                  () -> {
+                    c.local = sample();
+                    finish(c, acted);
+                  });
+            }
+          });
+    }
+  }
+
+  private void finish(Cycle c, boolean acted) {
+    if (c.view.isPresent()) {
       memory = memory.withWasLeader(holdsLock);
     }
+    guardLease(c.local);
     // The trace shows a cycle when it decided differently from the one before.
-    String cycleLine = String.join("; ", decisions);
+    String cycleLine = String.join("; ", c.decisions);
     if (!cycleLine.equals(lastDecision)) {
       world.sim.trace(name + " " + cycleLine);
     }
     lastDecision = cycleLine;
-    publish(view);
-    scheduleCycle(acted ? 0 : settings.loopWaitMillis() * 1_000_000L);
+    publish(c.view);
+    inCycle = false;
+    if (!acted && world.options.stepwise() && dcs.changeCount() > seenChanges) {
+      // A watch fired during the cycle: the wait ends at once.
+      seenChanges = dcs.changeCount();
+      scheduleCycle(world.sim.between(Duration.ofMillis(1), Duration.ofMillis(50)).toNanos());
+    } else {
+      scheduleCycle(acted ? 0 : settings.loopWaitMillis() * 1_000_000L);
+    }
+  }
+
+  // As the agent's: the WAL position when synchronous_standby_names last changed (-1: none yet).
+  private long syncMark = -1;
+
+  /** PostgreSQL's state as the agent samples it, with a primary's standbys. */
+  private LocalState sample() {
+    if (!pg.writable()) {
+      syncMark = -1;
+      return pg.local(new ReplicationStatus(pg.synchronousStandbyNames(), -1, List.of()));
+    }
+    if (syncMark < 0) {
+      syncMark = pg.lsn();
+    }
+    return pg.local(
+        new ReplicationStatus(
+            pg.synchronousStandbyNames(), syncMark, pg.standbyLinks(world.standbysOf(name))));
   }
 
   private Optional<ClusterView> read() {
     try {
-      return Optional.of(dcs.read());
+      ClusterView view = dcs.read();
+      // As the agent: a view whose lock is not ours ends our belief that we lead.
+      if (view.leader().map(l -> !l.name().equals(name)).orElse(true)) {
+        holdsLock = false;
+      }
+      return Optional.of(view);
     } catch (DcsUnreachableException e) {
       return Optional.empty();
     }
@@ -187,7 +501,7 @@ final class SimAgent {
     boolean leader = view.map(v -> v.isLockedBy(name)).orElse(false);
     if (leader && local.run() != PostgresRunState.RUNNING) {
       if (memory.primaryDownSinceNanos().isEmpty()) {
-        memory = memory.withPrimaryDownSince(OptionalLong.of(world.sim.nowNanos()));
+        memory = memory.withPrimaryDownSince(OptionalLong.of(localNanos()));
       }
     } else if (memory.primaryDownSinceNanos().isPresent()) {
       memory = memory.withPrimaryDownSince(OptionalLong.empty());
@@ -233,7 +547,7 @@ final class SimAgent {
     }
   }
 
-  private Step execute(Action action, Optional<ClusterView> view, CycleFacts facts) {
+  private Step execute(Action action, Optional<ClusterView> view, CycleFacts facts, long sentAt) {
     if (clingsToLeadership && holdsLock) {
       if (action instanceof Action.RefreshLock) {
         return Step.gathered(facts.withLockRefreshed(true));
@@ -247,6 +561,9 @@ final class SimAgent {
       try {
         dcs.renewSession();
         holdsLock = dcs.refresh();
+        if (holdsLock) {
+          leaseVouchedAt = sentAt;
+        }
         return Step.gathered(facts.withLockRefreshed(holdsLock));
       } catch (DcsUnreachableException e) {
         holdsLock = false;
@@ -256,6 +573,9 @@ final class SimAgent {
     if (action instanceof Action.AcquireLock) {
       dcs.renewSession();
       holdsLock = dcs.tryAcquire();
+      if (holdsLock) {
+        leaseVouchedAt = sentAt;
+      }
       return Step.gathered(facts.withLockAcquired(holdsLock));
     }
     if (action instanceof Action.RaceInitialize) {
@@ -268,7 +588,7 @@ final class SimAgent {
     if (action instanceof Action.QueryPeers a) {
       Map<String, PeerStatus> answers = new TreeMap<>();
       for (String peer : a.members().keySet()) {
-        answers.put(peer, world.peerStatus(peer));
+        answers.put(peer, world.peerStatus(name, peer));
       }
       return Step.gathered(facts.withPeers(answers));
     }
@@ -285,6 +605,7 @@ final class SimAgent {
       world.timelineCreated(pg.timeline(), name);
       dcs.renewSession();
       holdsLock = dcs.tryAcquire();
+      leaseVouchedAt = holdsLock ? sentAt : NONE;
       long version = dcs.read().initialize().map(i -> i.version()).orElse(0L);
       dcs.compareAndSet(ClusterKey.INITIALIZE, version, sysid);
       memory = memory.withBootstrapping(false);
@@ -303,6 +624,10 @@ final class SimAgent {
         mayHaveDiverged |= a.asReplica() && a.leader() == null && pg.primaryData();
         pg.start(a.asReplica(), a.leader());
       }
+    } else if (action instanceof Action.Promote && !pg.runningReplica()) {
+      // pg_ctl promote needs a running standby: the guard or the fence may have stopped it since
+      // the sample the decision was made on.
+      world.sim.trace(name + " promote failed: PostgreSQL is " + pg.run());
     } else if (action instanceof Action.Promote) {
       long switchLsn = pg.lsn();
       long old = pg.promote();
@@ -335,10 +660,21 @@ final class SimAgent {
     } else if (action instanceof Action.ClearFailover) {
       view.flatMap(ClusterView::failover)
           .ifPresent(f -> dcs.compareAndDelete(ClusterKey.FAILOVER, f.version()));
+    } else if (action instanceof Action.WriteSyncState a) {
+      dcs.compareAndSet(ClusterKey.SYNC, a.state().version(), ClusterCodec.encode(a.state()));
+    } else if (action instanceof Action.DeleteSyncState a) {
+      dcs.compareAndDelete(ClusterKey.SYNC, a.expectedVersion());
+    } else if (action instanceof Action.SetSyncStandbyNames a) {
+      if (pg.run() == PostgresRunState.RUNNING) {
+        syncMark = pg.setSynchronousStandbyNames(a.value());
+      } else {
+        // As the agent's: no standby is confirmed against a mark that may predate the value.
+        syncMark = Long.MAX_VALUE;
+      }
     } else if (action instanceof Action.Halt) {
       halted = true;
     } else if (!(action instanceof Action.None)) {
-      // Sync, standby-cluster and switchover actions are outside this first model.
+      // Standby-cluster and switchover actions are outside the model.
       throw new IllegalStateException("not modelled in the simulation: " + action);
     }
     return Step.acted(facts);
@@ -377,7 +713,7 @@ final class SimAgent {
                 oldTimeline,
                 switchLsn,
                 "no recovery target specified",
-                java.time.Instant.ofEpochMilli(world.sim.clock().wallMillis()).toString(),
+                java.time.Instant.ofEpochMilli(wallMillis()).toString(),
                 name)));
   }
 

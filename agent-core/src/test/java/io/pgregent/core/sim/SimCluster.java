@@ -34,8 +34,43 @@ final class SimCluster {
   private final Map<Long, String> timelines = new java.util.TreeMap<>();
   private boolean timelineReused;
 
+  /**
+   * What the model includes beyond the first one.
+   *
+   * @param stepwise each step of a cycle takes simulated time (store calls, PostgreSQL commands),
+   *     so faults land between the steps; else a cycle is one instant
+   * @param leaseGuard the lease guard stops PostgreSQL at the lease deadline, as the agent's
+   * @param fence a process beside PostgreSQL holds the same deadline, frozen agent or not
+   * @param sync {@code synchronous_mode} and its settings
+   */
+  record Options(boolean stepwise, boolean leaseGuard, boolean fence, SyncSettings sync) {
+    /** The first model: instant cycles, no lease guard (the leader-crash seeds replay it). */
+    static final Options FIRST = new Options(false, false, false, SyncSettings.OFF);
+
+    static final Options FULL = new Options(true, true, true, SyncSettings.OFF);
+
+    Options withSync(SyncSettings s) {
+      return new Options(stepwise, leaseGuard, fence, s);
+    }
+  }
+
+  // The newest commit acknowledged to a client: its timeline and position.
+  private long ackedTimeline;
+  private long ackedLsn = -1;
+  private String ackedBy;
+
+  final Options options;
+  // Pairs of members that cannot reach each other's REST API.
+  private final java.util.Set<String> peerCuts = new java.util.TreeSet<>();
+
   SimCluster(Simulation sim, List<String> names, long ttlMillis, long loopWaitMillis) {
+    this(sim, names, ttlMillis, loopWaitMillis, Options.FIRST);
+  }
+
+  SimCluster(
+      Simulation sim, List<String> names, long ttlMillis, long loopWaitMillis, Options options) {
     this.sim = sim;
+    this.options = options;
     this.store = new InMemoryStore(sim.clock());
     this.timings = new DcsTimings(Duration.ofMillis(ttlMillis), Duration.ofSeconds(2));
     for (String name : names) {
@@ -52,7 +87,7 @@ final class SimCluster {
               false,
               false,
               1,
-              SyncSettings.OFF,
+              options.sync(),
               null,
               false,
               false,
@@ -100,10 +135,35 @@ final class SimCluster {
     return Long.toString(7_000_000_000_000_000_000L + ++systemIds);
   }
 
-  /** What {@code GET /patroni} of {@code name} answers: nothing while its agent is down. */
-  PeerStatus peerStatus(String name) {
+  private static String pair(String a, String b) {
+    return a.compareTo(b) < 0 ? a + "|" + b : b + "|" + a;
+  }
+
+  /** {@code a} and {@code b} can no longer reach each other's REST API. */
+  void cutPeers(String a, String b) {
+    peerCuts.add(pair(a, b));
+  }
+
+  void healPeers(String a, String b) {
+    peerCuts.remove(pair(a, b));
+  }
+
+  void healPeers() {
+    peerCuts.clear();
+  }
+
+  /** The leader key's path in the store. */
+  String leaderKey() {
+    return path.key(io.pgregent.core.dcs.ClusterKey.LEADER);
+  }
+
+  /**
+   * What {@code GET /patroni} of {@code name} answers {@code asker}: nothing while its agent is
+   * down or frozen, or the two are cut apart.
+   */
+  PeerStatus peerStatus(String asker, String name) {
     SimAgent a = agents.get(name);
-    if (a == null || !a.up()) {
+    if (a == null || !a.answers() || peerCuts.contains(pair(asker, name))) {
       return PeerStatus.unreachable(name);
     }
     return new PeerStatus(name, true, a.pg.writable(), a.pg.lsn(), a.pg.timeline(), false, 1);
@@ -126,11 +186,60 @@ final class SimCluster {
       long catchUp = sim.random().nextLong(0, 96 * 1024);
       a.pg.upstream().ifPresent(u -> a.pg.replicateFrom(pg(u), catchUp));
     }
+    if (options.sync().enabled()) {
+      for (SimAgent a : agents.values()) {
+        if (a.pg.writable()) {
+          acknowledged(a.name, a.pg.timeline(), a.pg.acknowledgeable(standbysOf(a.name)));
+        }
+      }
+    }
     if (store.expire() > 0) {
       sim.trace("store: lease expired");
     }
     wakeWatchers();
     sim.schedule(TICK, "tick", this::tick);
+  }
+
+  /** The running standbys streaming from {@code name}. */
+  List<PgModel> standbysOf(String name) {
+    List<PgModel> out = new ArrayList<>();
+    for (SimAgent a : agents.values()) {
+      if (a.pg.runningReplica()
+          && a.pg.streaming()
+          && a.pg.upstream().map(name::equals).orElse(false)) {
+        out.add(a.pg);
+      }
+    }
+    return out;
+  }
+
+  private void acknowledged(String primary, long timeline, long position) {
+    if (position > ackedLsn) {
+      ackedTimeline = timeline;
+      ackedLsn = position;
+      ackedBy = primary;
+    }
+  }
+
+  /** A writable PostgreSQL without the newest acknowledged commit: a commit was lost. */
+  String acknowledgedCommitLost() {
+    if (ackedLsn < 0) {
+      return null;
+    }
+    for (SimAgent a : agents.values()) {
+      if (a.pg.writable() && !a.pg.holds(ackedTimeline, ackedLsn)) {
+        return a.name
+            + " is writable without the commit acknowledged at timeline "
+            + ackedTimeline
+            + " lsn "
+            + ackedLsn
+            + " (by "
+            + ackedBy
+            + ") | "
+            + describe();
+      }
+    }
+    return null;
   }
 
   /** Delivers watch events to the loops whose keys changed, after a short random delay. */

@@ -12,11 +12,12 @@ import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /**
- * The leader-crash simulation over a range of seeds, as {@code bench/simulate.sh} runs it: {@code
- * -Dregent.sim.seeds=FIRST-LAST} (seeds 1–20 by default, so the runner itself is tested), or {@code
- * -Dregent.sim.seed=S} to replay one seed: its whole trace, the same bytes every time. A range ends
- * with one line: {@code <N> schedules, <V> violations, <R> schedules/s}. With {@code
- * -Dregent.sim.out=FILE} that output also goes to FILE.
+ * A simulation scenario over a range of seeds, as {@code bench/simulate.sh} runs it: {@code
+ * -Dregent.sim.scenario=faults} ({@link FaultSimulationTests}, the default) or {@code leader-crash}
+ * ({@link LeaderCrashSimulationTests}); {@code -Dregent.sim.seeds=FIRST-LAST} (seeds 1–20 by
+ * default, so the runner itself is tested), or {@code -Dregent.sim.seed=S} to replay one seed: its
+ * whole trace, the same bytes every time. A range ends with one line: {@code <N> schedules, <V>
+ * violations, <R> schedules/s}. With {@code -Dregent.sim.out=FILE} that output also goes to FILE.
  */
 class SimulationRangeTests {
 
@@ -33,12 +34,22 @@ class SimulationRangeTests {
       first = Long.parseLong(range[0]);
       last = range.length > 1 ? Long.parseLong(range[1]) : first;
     }
+    boolean leaderCrash =
+        switch (System.getProperty("regent.sim.scenario", "faults").trim()) {
+          case "faults" -> false;
+          case "leader-crash" -> true;
+          default ->
+              throw new IllegalArgumentException(
+                  "regent.sim.scenario: faults or leader-crash, not "
+                      + System.getProperty("regent.sim.scenario"));
+        };
     List<String> violations = new ArrayList<>();
     StringBuilder out = new StringBuilder();
     long started = System.nanoTime();
     for (long seed = first; seed <= last; seed++) {
       try {
-        LeaderCrashSimulationTests.Run r = LeaderCrashSimulationTests.run(seed);
+        LeaderCrashSimulationTests.Run r =
+            leaderCrash ? LeaderCrashSimulationTests.run(seed) : FaultSimulationTests.run(seed);
         if (!one.isBlank()) {
           out.append(r.trace());
         }
