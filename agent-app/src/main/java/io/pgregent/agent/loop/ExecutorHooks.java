@@ -40,6 +40,11 @@ final class ExecutorHooks implements LoopHooks {
   }
 
   @Override
+  public boolean leaseHeld() {
+    return guards.mayStayPrimary();
+  }
+
+  @Override
   public int loopWaitSeconds() {
     return config.dynamic().loopWait();
   }

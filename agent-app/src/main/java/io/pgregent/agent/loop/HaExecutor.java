@@ -53,6 +53,7 @@ final class HaExecutor {
   private final PeerClient peers;
   private final FailsafeClient failsafe;
   private final LoopState state;
+  private final LoopHooks hooks;
   private final Clock clock;
   private final LockKeeper lock;
   private final RenewingWorker worker;
@@ -75,6 +76,7 @@ final class HaExecutor {
     this.config = config;
     this.peers = peers;
     this.state = state;
+    this.hooks = hooks;
     this.clock = clock;
     this.failsafe =
         new FailsafeClient(
@@ -152,6 +154,9 @@ final class HaExecutor {
       boolean ourLock =
           view.flatMap(ClusterView::leader).map(l -> l.name().equals(config.name())).orElse(false);
       if (!a.asReplica() && ourLock && state.holdsLock) {
+        if (!leaseHeld("start PostgreSQL as the primary")) {
+          return new Outcome(facts, false);
+        }
         // The decider hands the lock back rather than retrying a start that fails.
         try {
           replicas.start(a, view);
@@ -167,6 +172,9 @@ final class HaExecutor {
         replicas.start(a, view);
       }
     } else if (action instanceof Action.Promote) {
+      if (!leaseHeld("promote")) {
+        return new Outcome(facts, false);
+      }
       roles.promote(view);
     } else if (action instanceof Action.Demote a) {
       roles.demote(a, view);
@@ -198,6 +206,20 @@ final class HaExecutor {
       throw new IllegalStateException("no handler for " + action);
     }
     return new Outcome(facts, false);
+  }
+
+  /**
+   * Whether PostgreSQL may become writable: the lease the last renewal vouched for has not run out.
+   * A loop that stalled between renewing the lock and acting on it (a long pause, a store call that
+   * answered late) may be past it, and the lock another member's by now; the next cycle renews
+   * first.
+   */
+  private boolean leaseHeld(String what) {
+    if (hooks.leaseHeld()) {
+      return true;
+    }
+    log.warn("not going to {}: the lease deadline passed since the lock was renewed", what);
+    return false;
   }
 
   private static List<Member> peerMembers(Action.QueryPeers action) {

@@ -14,6 +14,12 @@ interface LoopHooks {
   /** A promoted PostgreSQL accepts writes, as {@code pg} shows: say "primary" now. */
   void promoted(LocalPostgresState pg);
 
+  /**
+   * Whether a renewal still vouches for the lease (or the cluster is paused): PostgreSQL may become
+   * writable now.
+   */
+  boolean leaseHeld();
+
   /** How long the loop waits between cycles, in seconds. */
   int loopWaitSeconds();
 

@@ -42,6 +42,11 @@ final class LeaderAndReplica implements AutoCloseable {
     return pg1.getBean(PostgresController.class);
   }
 
+  /** One of the replica agent's beans. */
+  <T> T replicaBean(Class<T> type) {
+    return pg1.getBean(type);
+  }
+
   /** The store as the replica's agent reads it. */
   Dcs dcs() {
     return pg1.getBean(Dcs.class);

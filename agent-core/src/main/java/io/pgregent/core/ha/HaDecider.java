@@ -152,6 +152,10 @@ public final class HaDecider {
             // Retrying every cycle would hold the lock forever: hand it back, keep out for a ttl.
             return Decision.of(new Action.ReleaseLock(), Reason.PROMOTION_FAILED_RELEASING_LOCK);
           }
+          Optional<Decision> unsafe = promotionNoLongerSafe(in, view);
+          if (unsafe.isPresent()) {
+            return unsafe.get();
+          }
           return Decision.of(new Action.Promote(), Reason.PROMOTED_BECAUSE_HAD_LOCK);
         }
         Optional<Decision> syncStep = SyncStandbyResolver.nextStep(in, view);
@@ -195,6 +199,47 @@ public final class HaDecider {
         return Decision.of(
             new Action.StartPostgres(false, null), Reason.STARTING_PRIMARY_AFTER_FAILURE);
     }
+  }
+
+  /**
+   * A standby holding the lock judges its promotion again on this cycle's view. The race judged it
+   * on the view of its own cycle; a loop that stalled (or a process frozen) between that race and
+   * the lock may have taken the lock long after, while another member led and had commits
+   * acknowledged. In synchronous mode that member claimed the {@code sync} key first: a key that
+   * does not name us (and we did not claim) means we may lack acknowledged commits, so the lock
+   * goes back instead of a promotion.
+   */
+  private static Optional<Decision> promotionNoLongerSafe(HaInput in, ClusterView view) {
+    HaSettings s = in.settings();
+    if (!FailoverEligibility.syncActive(view, s)) {
+      return Optional.empty();
+    }
+    String me = s.member();
+    String keyLeader = view.sync().map(k -> k.leader()).orElse("");
+    if (me.equalsIgnoreCase(keyLeader)) {
+      return Optional.empty();
+    }
+    if (!FailoverEligibility.inSyncState(view, me)) {
+      return Optional.of(
+          Decision.of(new Action.ReleaseLock(), Reason.NOT_SYNC_STANDBY_RELEASING_LOCK, keyLeader));
+    }
+    if (s.sync().mode() != SyncSettings.Mode.QUORUM) {
+      return Optional.empty();
+    }
+    if (in.cycle().peers().isEmpty()) {
+      return Optional.of(
+          Decision.of(
+              new Action.QueryPeers(LeaderRace.peersToAsk(in, view)), Reason.QUERYING_PEERS));
+    }
+    java.util.Map<String, PeerStatus> peers =
+        LeaderRace.rivalsInTheStore(in, view, in.cycle().peers().get());
+    return FailoverEligibility.quorumRejection(view, s, in.local().walPosition(), peers.values())
+        .map(
+            no ->
+                Decision.of(
+                    new Action.ReleaseLock(),
+                    Reason.QUORUM_NOT_REACHED_RELEASING_LOCK,
+                    no.args().toArray(String[]::new)));
   }
 
   private static boolean primaryStartTimedOut(HaInput in) {

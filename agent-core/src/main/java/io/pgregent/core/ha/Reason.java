@@ -104,6 +104,12 @@ public enum Reason {
   NOT_IN_FAILSAFE_TOPOLOGY(
       "following a different leader because I am not in the failsafe topology: only the members"
           + " the last leader knew may be promoted"),
+  NOT_SYNC_STANDBY_RELEASING_LOCK(
+      "releasing the leader lock instead of promoting: the synchronous replication state names"
+          + " %s and its standbys, not me"),
+  QUORUM_NOT_REACHED_RELEASING_LOCK(
+      "releasing the leader lock instead of promoting: the quorum requirement %s cannot be"
+          + " reached: %s vote(s)"),
   PROMOTION_FAILED_RELEASING_LOCK(
       "Promotion cancelled because the pre-promote script or the promotion failed: releasing the"
           + " leader lock"),

@@ -42,14 +42,19 @@ public final class InMemoryDcs implements Dcs {
   @Override
   public ClusterView read() {
     List<RawNode> nodes = new ArrayList<>();
+    ClusterView view;
     synchronized (store) {
       store.check(member);
-      for (Map.Entry<String, InMemoryStore.Entry> e : store.range(path.prefix()).entrySet()) {
-        InMemoryStore.Entry v = e.getValue();
-        nodes.add(new RawNode(path.relative(e.getKey()), v.value(), v.version()));
+      view = store.cachedView(path.prefix()).orElse(null);
+      if (view == null) {
+        for (Map.Entry<String, InMemoryStore.Entry> e : store.range(path.prefix()).entrySet()) {
+          InMemoryStore.Entry v = e.getValue();
+          nodes.add(new RawNode(path.relative(e.getKey()), v.value(), v.version()));
+        }
+        view = assembler.assemble(nodes);
+        store.cacheView(path.prefix(), store.revision(), view);
       }
     }
-    ClusterView view = assembler.assemble(nodes);
     if (view.member(member).isEmpty()) {
       synchronized (this) {
         lastMemberValue = null;

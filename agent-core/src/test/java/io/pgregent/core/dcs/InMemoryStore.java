@@ -1,5 +1,6 @@
 package io.pgregent.core.dcs;
 
+import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -81,6 +82,27 @@ public final class InMemoryStore {
           "in-memory:" + member, "store unreachable for " + member, null);
     }
     expire();
+  }
+
+  // ---- views ----
+
+  private record CachedView(long revision, ClusterView view) {}
+
+  // The last view assembled per cluster prefix: unchanged until the next write (the simulation
+  // reads far more often than anything changes, and decoding every key each time dominates it).
+  private final Map<String, CachedView> views = new java.util.HashMap<>();
+
+  synchronized Optional<ClusterView> cachedView(String prefix) {
+    CachedView c = views.get(prefix);
+    return c != null && c.revision() == revision ? Optional.of(c.view()) : Optional.empty();
+  }
+
+  synchronized long revision() {
+    return revision;
+  }
+
+  synchronized void cacheView(String prefix, long atRevision, ClusterView view) {
+    views.put(prefix, new CachedView(atRevision, view));
   }
 
   // ---- time ----

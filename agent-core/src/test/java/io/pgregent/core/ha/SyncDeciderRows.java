@@ -275,6 +275,39 @@ final class SyncDeciderRows {
                 .cycle(won),
             new Action.Promote(),
             Reason.PROMOTED_BY_ACQUIRING_LOCK),
+        // a standby holding the lock judges its promotion again on this cycle's view
+        row(
+            "sync on: a standby holding a lock the sync key does not allow (another led since)"
+                + " hands it back",
+            HaInputs.refreshedLeader(replica).settings(on()).sync(key("pg2", 0, "pg0")),
+            new Action.ReleaseLock(),
+            Reason.NOT_SYNC_STANDBY_RELEASING_LOCK),
+        row(
+            "sync on: a synchronous standby holding the lock claims the key to promote",
+            HaInputs.refreshedLeader(replica).settings(on()).sync(key("pg0", 0, ME)),
+            new Action.WriteSyncState(new SyncState(ME, List.of(), 0, 7)),
+            Reason.SYNC_BEFORE_PROMOTE),
+        row(
+            "quorum: a voter holding the lock asks the voters again before promoting",
+            HaInputs.refreshedLeader(replica).settings(quorum()).sync(key("pg0", 1, ME, "pg2")),
+            HaInputs.ask("pg0", "pg2"),
+            Reason.QUERYING_PEERS),
+        row(
+            "quorum: a voter holding the lock with a voter ahead of it hands the lock back",
+            HaInputs.refreshedLeader(replica)
+                .settings(quorum())
+                .sync(key("pg0", 1, ME, "pg2"))
+                .cycle(HaInputs.refreshed().withPeers(peers(replicaPeer("pg2", 900)))),
+            new Action.ReleaseLock(),
+            Reason.QUORUM_NOT_REACHED_RELEASING_LOCK),
+        row(
+            "quorum: a voter holding the lock with the quorum behind it claims the key to promote",
+            HaInputs.refreshedLeader(replica)
+                .settings(quorum())
+                .sync(key("pg0", 1, ME, "pg2"))
+                .cycle(HaInputs.refreshed().withPeers(peers(replicaPeer("pg2", 300)))),
+            new Action.WriteSyncState(new SyncState(ME, List.of(), 0, 7)),
+            Reason.SYNC_BEFORE_PROMOTE),
         // the leader race in synchronous mode
         row(
             "sync on: a member not in the sync key does not race",

@@ -311,4 +311,34 @@ class FaultSimulationTests {
         .hasMessageContaining("invariant 'no acknowledged commit lost' violated")
         .hasMessageContaining("is writable without the commit acknowledged");
   }
+
+  /**
+   * Found by this simulation (seed 307, quorum mode): a member froze right after asking its peers;
+   * while it was frozen another member led, had commits acknowledged and stalled past its lease.
+   * The thawed member took the lock on its 34-second-old answers and, in its next cycle, claimed
+   * the sync key and promoted without those commits. A standby holding the lock now judges its
+   * promotion again on the cycle's view: the key named the other leader, so it hands the lock back.
+   * Seed 2953 is the same in synchronous mode.
+   */
+  @Test
+  void aLockTakenOnStaleAnswersIsHandedBackInSynchronousMode() {
+    for (long seed : new long[] {307, 2953}) {
+      LeaderCrashSimulationTests.Run r = run(seed);
+      assertThat(r.notConverged()).as(r.trace()).isNull();
+      assertThat(r.trace()).contains("releasing the leader lock instead of promoting");
+    }
+  }
+
+  /**
+   * Found by this simulation (seed 914): a member's loop stalled 22 s right after renewing the lock
+   * of its crashed primary; the lease ran out, another member led, and the stalled cycle then
+   * started PostgreSQL as the primary: two writable primaries. The executor now refuses to make
+   * PostgreSQL writable on a renewal whose lease ran out (StaleRenewalTests for the agent's).
+   */
+  @Test
+  void noPrimaryStartsOnARenewalWhoseLeaseRanOut() {
+    LeaderCrashSimulationTests.Run r = run(914);
+    assertThat(r.notConverged()).as(r.trace()).isNull();
+    assertThat(r.trace()).contains("not becoming writable: the lease deadline passed");
+  }
 }

@@ -275,6 +275,11 @@ final class SimAgent {
     }
   }
 
+  /** A renewal still vouches for the lease (always, without the guard modelled). */
+  private boolean leaseHeld() {
+    return !guarded() || leaseDeadline != NONE && localNanos() - leaseDeadline < 0;
+  }
+
   /** The deadline passed without a renewal: the guard (or, frozen, the fence) stops PostgreSQL. */
   private void guardCheck(long generation) {
     if (generation != guardGeneration
@@ -611,6 +616,11 @@ final class SimAgent {
       memory = memory.withBootstrapping(false);
     } else if (action instanceof Action.CloneFromLeader a) {
       pg.cloneFrom(world.pg(a.source()));
+    } else if ((action instanceof Action.Promote
+            || action instanceof Action.StartPostgres a0 && !a0.asReplica() && holdsLock)
+        && !leaseHeld()) {
+      // As the executor: PostgreSQL never becomes writable on a renewal whose lease ran out.
+      world.sim.trace(name + " not becoming writable: the lease deadline passed since the renewal");
     } else if (action instanceof Action.StartPostgres a) {
       if (a.asReplica()
           && a.leader() != null
