@@ -40,7 +40,8 @@ final class LockKeeper {
         state.holdsLock = false;
         return false;
       }
-      return holds(dcs.refresh(), sent);
+      // Only a lease we still vouch for may bring back a key that vanished (see LeaderLock).
+      return holds(dcs.refresh(hooks.leaseHeld()), sent);
     } catch (DcsUnreachableException e) {
       state.holdsLock = false;
       throw e;

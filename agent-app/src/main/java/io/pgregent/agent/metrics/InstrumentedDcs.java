@@ -119,8 +119,8 @@ final class InstrumentedDcs extends ForwardingDcs {
   }
 
   @Override
-  public boolean refresh() {
-    return timed("refresh", delegate()::refresh);
+  public boolean refresh(boolean mayRecreate) {
+    return timed("refresh", () -> delegate().refresh(mayRecreate));
   }
 
   @Override

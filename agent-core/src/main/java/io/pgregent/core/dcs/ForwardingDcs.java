@@ -63,8 +63,8 @@ public abstract class ForwardingDcs implements Dcs {
   }
 
   @Override
-  public boolean refresh() {
-    return delegate.refresh();
+  public boolean refresh(boolean mayRecreate) {
+    return delegate.refresh(mayRecreate);
   }
 
   @Override

@@ -22,7 +22,19 @@ public interface LeaderLock {
    * @return true if we hold the lock afterwards
    * @throws DcsUnreachableException when the store cannot be reached within retry_timeout
    */
-  boolean refresh();
+  default boolean refresh() {
+    return refresh(true);
+  }
+
+  /**
+   * As {@link #refresh()}; an absent key is recreated only if {@code mayRecreate}. A holder whose
+   * lease deadline has passed must not: the key's absence then means the lease lapsed, and another
+   * member may have led (and lost the lock) meanwhile.
+   *
+   * @return true if we hold the lock afterwards
+   * @throws DcsUnreachableException when the store cannot be reached within retry_timeout
+   */
+  boolean refresh(boolean mayRecreate);
 
   /**
    * Deletes the leader key if and only if it holds our name.

@@ -2,6 +2,7 @@ package io.pgregent.core.ha;
 
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Leader;
+import io.pgregent.core.cluster.Member;
 import java.util.Optional;
 
 /**
@@ -242,6 +243,14 @@ public final class HaDecider {
                     no.args().toArray(String[]::new)));
   }
 
+  /** The leader's member key says it runs as the primary (Patroni before 3.0 said master). */
+  private static boolean leaderRunsAsPrimary(ClusterView view, String leader) {
+    return view.member(leader)
+        .flatMap(Member::role)
+        .map(r -> r.equals("primary") || r.equals("master"))
+        .orElse(false);
+  }
+
   private static boolean primaryStartTimedOut(HaInput in) {
     return in.memory().primaryDownSinceNanos().stream()
         .anyMatch(
@@ -277,6 +286,12 @@ public final class HaDecider {
         // standby (the operator asked for the switchover, not for a stopped member).
         if (s.paused() && !in.memory().steppedDown()) {
           return Decision.of(new Action.None(), Reason.PAUSED_POSTGRES_NOT_RUNNING);
+        }
+        if (!local.inRecovery() && !s.inStandbyCluster() && !leaderRunsAsPrimary(view, leader)) {
+          // Joining rewinds a primary's data onto the leader's: a lock holder that has not
+          // promoted may never do so (it may hand the lock back), and our WAL may hold the only
+          // copy of acknowledged commits.
+          return Decision.of(new Action.None(), Reason.WAITING_FOR_LEADER_TO_PROMOTE, leader);
         }
         return Decision.of(new Action.StartPostgres(true, leader), Reason.STARTING_AS_SECONDARY);
       case STARTING:

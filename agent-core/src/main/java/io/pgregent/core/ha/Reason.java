@@ -43,6 +43,9 @@ public enum Reason {
   CLONING_FROM_REPLICA("trying to bootstrap from replica '%s'"),
   CLONING_WITHOUT_LEADER("trying to bootstrap (without leader)"),
   WAITING_FOR_LEADER_ADDRESS("waiting for leader '%s' to publish its address"),
+  WAITING_FOR_LEADER_TO_PROMOTE(
+      "waiting for the leader %s to run as the primary before rejoining it: my data is a"
+          + " primary's"),
   STARTING_AS_SECONDARY("starting as a secondary"),
   ADOPTING_PRIMARY(
       "taking the leader lock to start the existing primary: the store knows no cluster"),

@@ -135,14 +135,14 @@ public final class InMemoryDcs implements Dcs {
   }
 
   @Override
-  public synchronized boolean refresh() {
+  public synchronized boolean refresh(boolean mayRecreate) {
     return reach(
         () -> {
           String key = path.key(ClusterKey.LEADER);
           long id = currentLease();
           var current = store.get(key);
           if (current.isEmpty()) {
-            return store.compareAndPut(key, 0, member, id) > 0;
+            return mayRecreate && store.compareAndPut(key, 0, member, id) > 0;
           }
           if (!current.get().value().equals(member)) {
             return false;

@@ -284,6 +284,16 @@ class HaDeciderTests {
             new Action.StartPostgres(true, "pg0"),
             Reason.STARTING_AS_SECONDARY),
         row(
+            "a stopped primary's data waits for the lock holder to promote before rejoining it",
+            input().leaderNotPromotedYet("pg0").local(stoppedPrimary()),
+            new Action.None(),
+            Reason.WAITING_FOR_LEADER_TO_PROMOTE),
+        row(
+            "a stopped standby joins a lock holder that has not promoted (no rewind)",
+            input().leaderNotPromotedYet("pg0").local(stoppedStandby()),
+            new Action.StartPostgres(true, "pg0"),
+            Reason.STARTING_AS_SECONDARY),
+        row(
             "stopped, a leader exists, paused",
             input().leader("pg0").local(inState(PostgresRunState.STOPPED)).settings(paused()),
             new Action.None(),

@@ -31,6 +31,7 @@ final class HaInputs {
   static final class Builder {
     private boolean storeReachable = true;
     private boolean leaderPublished = true;
+    private boolean leaderPromoted = true;
     private String leader;
     private boolean initialized = true;
     private Long optime;
@@ -86,6 +87,13 @@ final class HaInputs {
 
     Builder leader(String name) {
       leader = name;
+      return this;
+    }
+
+    /** {@code name} holds the lock, its member key still says replica: it has not promoted. */
+    Builder leaderNotPromotedYet(String name) {
+      leader = name;
+      leaderPromoted = false;
       return this;
     }
 
@@ -180,7 +188,7 @@ final class HaInputs {
           ObjectNode data = ClusterCodec.nodes().objectNode();
           data.put("conn_url", "postgres://127.0.0.1:5432/postgres");
           data.put("api_url", apiUrl(name));
-          data.put("role", name.equals(leader) ? "primary" : "replica");
+          data.put("role", name.equals(leader) && leaderPromoted ? "primary" : "replica");
           data.put("state", states.getOrDefault(name, "running"));
           if (name.equals(leader) && leaderTimeline > 0) {
             data.put("timeline", leaderTimeline);

@@ -105,6 +105,7 @@ final class SimAgent {
     pendingStep = null;
     inCycle = false;
     pauseAfter = null;
+    slowStoreUntil = 0;
     leaseDeadline = NONE;
     leaseVouchedAt = NONE;
     guardGeneration++;
@@ -352,7 +353,32 @@ final class SimAgent {
     long now = localNanos();
     c.view.ifPresent(
         v -> memory = memory.rememberMembers(v, now, settings.ttlMillis() * 1_000_000L));
-    next(c, READ_NANOS);
+    next(c, READ_NANOS + storeDelay(null) + storeDelay(null));
+  }
+
+  // Until then (simulated nanos) this member's store calls are slow: each way takes up to 1 s.
+  private long slowStoreUntil;
+
+  /** A slow network to the store, or a store slow to answer this member, for {@code lasts}. */
+  void slowStore(Duration lasts) {
+    slowStoreUntil = world.sim.nowNanos() + lasts.toNanos();
+  }
+
+  /** How long one way of a store call takes now: 0 unless the store is slow for us. */
+  private long storeDelay(Action action) {
+    boolean storeCall =
+        action == null
+            || action instanceof Action.RefreshLock
+            || action instanceof Action.AcquireLock
+            || action instanceof Action.RaceInitialize
+            || action instanceof Action.WriteSyncState
+            || action instanceof Action.DeleteSyncState
+            || action instanceof Action.ClearFailover
+            || action instanceof Action.ReleaseLock;
+    if (!storeCall || world.sim.nowNanos() >= slowStoreUntil) {
+      return 0;
+    }
+    return world.sim.random().nextLong(0, 1_000) * 1_000_000L;
   }
 
   /** Simulated time a step takes: a store round trip, a PostgreSQL command. */
@@ -408,6 +434,24 @@ final class SimAgent {
       return;
     }
     long sentAt = localNanos();
+    long delay = storeDelay(d.action());
+    if (delay > 0) {
+      // The request reaches the store later than it was sent (the lease counts from the send).
+      long generation = cycleGeneration;
+      world.sim.schedule(
+          Duration.ofNanos(delay),
+          "store request " + name,
+          () -> {
+            if (generation == cycleGeneration && up && !halted) {
+              runStep(() -> act(c, d, sentAt));
+            }
+          });
+      return;
+    }
+    act(c, d, sentAt);
+  }
+
+  private void act(Cycle c, Decision d, long sentAt) {
     Step step;
     try {
       step = execute(d.action(), c.view, c.facts, sentAt);
@@ -423,7 +467,7 @@ final class SimAgent {
       c.view = Optional.empty();
     }
     if (step.gathering) {
-      next(c, cost(d.action()));
+      next(c, cost(d.action()) + storeDelay(d.action()));
       return;
     }
     boolean acted = !(d.action() instanceof Action.None);
@@ -457,7 +501,7 @@ final class SimAgent {
     guardLease(c.local);
     // The trace shows a cycle when it decided differently from the one before.
     String cycleLine = String.join("; ", c.decisions);
-    if (!cycleLine.equals(lastDecision)) {
+    if (!cycleLine.equals(lastDecision) || Boolean.getBoolean("regent.sim.verbose")) {
       world.sim.trace(name + " " + cycleLine);
     }
     lastDecision = cycleLine;
@@ -565,7 +609,7 @@ final class SimAgent {
     if (action instanceof Action.RefreshLock) {
       try {
         dcs.renewSession();
-        holdsLock = dcs.refresh();
+        holdsLock = dcs.refresh(leaseHeld());
         if (holdsLock) {
           leaseVouchedAt = sentAt;
         }

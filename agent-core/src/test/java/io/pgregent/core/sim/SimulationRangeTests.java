@@ -43,13 +43,25 @@ class SimulationRangeTests {
                   "regent.sim.scenario: faults or leader-crash, not "
                       + System.getProperty("regent.sim.scenario"));
         };
+    // The fault scenario's faults: all of them, or those of its first day (older ranges replay).
+    List<FaultSimulationTests.Fault> faults =
+        switch (System.getProperty("regent.sim.faults", "all").trim()) {
+          case "all" -> FaultSimulationTests.Fault.ALL;
+          case "first-day" -> FaultSimulationTests.Fault.FIRST_DAY;
+          default ->
+              throw new IllegalArgumentException(
+                  "regent.sim.faults: all or first-day, not "
+                      + System.getProperty("regent.sim.faults"));
+        };
     List<String> violations = new ArrayList<>();
     StringBuilder out = new StringBuilder();
     long started = System.nanoTime();
     for (long seed = first; seed <= last; seed++) {
       try {
         LeaderCrashSimulationTests.Run r =
-            leaderCrash ? LeaderCrashSimulationTests.run(seed) : FaultSimulationTests.run(seed);
+            leaderCrash
+                ? LeaderCrashSimulationTests.run(seed)
+                : FaultSimulationTests.run(seed, faults);
         if (!one.isBlank()) {
           out.append(r.trace());
         }

@@ -166,15 +166,15 @@ public final class ConsulDcs implements Dcs {
   }
 
   @Override
-  public boolean refresh() {
-    return sessions.withLive(this::refresh);
+  public boolean refresh(boolean mayRecreate) {
+    return sessions.withLive(s -> refresh(s, mayRecreate));
   }
 
-  private boolean refresh(String s) {
+  private boolean refresh(String s, boolean mayRecreate) {
     Optional<KvEntry> leader = kv.readKey("leader refresh", leaderKey);
     if (leader.isEmpty()) {
-      // Our session lapsed and nobody took the lock: take it again, as a create-if-absent.
-      return kv.acquire("leader acquire", leaderKey, member, s);
+      // Our session lapsed and nobody holds the lock now: take it again, as a create-if-absent.
+      return mayRecreate && kv.acquire("leader acquire", leaderKey, member, s);
     }
     KvEntry e = leader.get();
     if (!e.value().equals(member)) {

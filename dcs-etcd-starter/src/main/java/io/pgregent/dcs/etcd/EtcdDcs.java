@@ -264,7 +264,7 @@ public final class EtcdDcs implements Dcs {
   }
 
   @Override
-  public boolean refresh() {
+  public boolean refresh(boolean mayRecreate) {
     long id = currentLease();
     long known;
     synchronized (sessionLock) {
@@ -300,8 +300,8 @@ public final class EtcdDcs implements Dcs {
       }
       return true;
     }
-    // Absent (our lease lapsed and nobody took it): take it again, as a create-if-absent.
-    return tryAcquire();
+    // Absent (our lease lapsed and nobody holds it now): take it again, as a create-if-absent.
+    return mayRecreate && tryAcquire();
   }
 
   /**

@@ -378,6 +378,23 @@ public abstract class DcsConformanceTests {
     assertThat(readRaw(path.key(ClusterKey.LEADER))).contains("b");
   }
 
+  /**
+   * A lapsed lock nobody took: a refresh brings it back only when told it may (the holder still
+   * vouches for its lease); told not to, it fails and leaves the key absent, for the race.
+   */
+  @Test
+  void refreshRecreatesALapsedLockOnlyWhenAllowed() throws Exception {
+    Dcs a = memberWithSession("a");
+    Dcs b = member("b");
+    assertThat(a.tryAcquire()).isTrue();
+    awaitExpiry(Duration.ofMillis(100), () -> b.read().leader().isEmpty());
+    a.renewSession();
+    assertThat(a.refresh(false)).isFalse();
+    assertThat(b.read().leader()).isEmpty();
+    assertThat(a.refresh(true)).isTrue();
+    assertThat(b.read().isLockedBy("a")).isTrue();
+  }
+
   @Test
   void theHolderReleasesItsLock() {
     Dcs a = memberWithSession("a");

@@ -240,7 +240,7 @@ public final class ZooKeeperDcs implements Dcs {
   }
 
   @Override
-  public boolean refresh() {
+  public boolean refresh(boolean mayRecreate) {
     watchdog.armIfIdle();
     return retry.call(
         "leader refresh",
@@ -255,7 +255,7 @@ public final class ZooKeeperDcs implements Dcs {
           }
           CuratorEvent e = getData(s, leaderPath, deadline);
           if (code(e) == KeeperException.Code.NONODE) {
-            return createLeader(s, deadline);
+            return mayRecreate && createLeader(s, deadline);
           }
           check(e, leaderPath);
           if (!isOurs(e)) {
