@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,7 +35,7 @@ class LeaderCrashSimulationTests {
     Simulation sim = new Simulation(seed);
     SimCluster cluster =
         new SimCluster(sim, List.of("pg0", "pg1", "pg2"), TTL_MILLIS, LOOP_WAIT_MILLIS);
-    sim.check("one writable primary believing it leads", () -> twoLeaders(cluster));
+    sim.check("one writable primary believing it leads", cluster::twoLeadingPrimaries);
     cluster.start(Duration.ofMillis(LOOP_WAIT_MILLIS));
     sim.schedule(Duration.ofSeconds(30), "fault", () -> crashTheLeader(cluster));
     sim.runFor(FAULTS_UNTIL);
@@ -48,7 +47,7 @@ class LeaderCrashSimulationTests {
     }
     sim.runFor(FAULTS_UNTIL.plus(HEAL_BOUND));
     sim.trace("end: " + cluster.describe());
-    return new Run(seed, sim.trace(), converged(cluster), cluster.timelineReused());
+    return new Run(seed, sim.trace(), cluster.notConverged(), cluster.timelineReused());
   }
 
   /** Crashes whoever leads now, brings it back later, and schedules the next crash. */
@@ -79,32 +78,6 @@ class LeaderCrashSimulationTests {
         sim.between(Duration.ofSeconds(5), Duration.ofSeconds(90)),
         "fault",
         () -> crashTheLeader(cluster));
-  }
-
-  private static String twoLeaders(SimCluster cluster) {
-    List<SimAgent> leaders =
-        cluster.agents().stream()
-            .filter(a -> a.believesLeader() && a.pg.writable())
-            .collect(Collectors.toList());
-    return leaders.size() <= 1 ? null : cluster.describe();
-  }
-
-  static String converged(SimCluster cluster) {
-    List<SimAgent> leaders =
-        cluster.agents().stream().filter(SimAgent::believesLeader).collect(Collectors.toList());
-    if (leaders.size() != 1 || !leaders.get(0).pg.writable()) {
-      return "no single writable leader: " + cluster.describe();
-    }
-    String leader = leaders.get(0).name;
-    for (SimAgent a : cluster.agents()) {
-      if (!a.name.equals(leader)
-          && !(a.pg.runningReplica()
-              && a.pg.streaming()
-              && a.pg.upstream().map(leader::equals).orElse(false))) {
-        return a.name + " does not stream from " + leader + ": " + cluster.describe();
-      }
-    }
-    return null;
   }
 
   @Test
@@ -143,21 +116,18 @@ class LeaderCrashSimulationTests {
     Simulation sim = new Simulation(99);
     SimCluster cluster =
         new SimCluster(sim, List.of("pg0", "pg1", "pg2"), TTL_MILLIS, LOOP_WAIT_MILLIS);
-    sim.check("one writable primary believing it leads", () -> twoLeaders(cluster));
+    sim.check("one writable primary believing it leads", cluster::twoLeadingPrimaries);
     cluster.start(Duration.ofMillis(LOOP_WAIT_MILLIS));
     sim.schedule(
         Duration.ofSeconds(30),
         "partition the leader",
         () ->
-            cluster.agents().stream()
-                .filter(SimAgent::believesLeader)
-                .findFirst()
-                .ifPresent(
-                    leader -> {
-                      sim.trace("fault: cut " + leader.name + " from the store");
-                      leader.clingToLeadership();
-                      cluster.store.cut(leader.name);
-                    }));
+            cluster.onTheLeader(
+                leader -> {
+                  sim.trace("fault: cut " + leader.name + " from the store");
+                  leader.clingToLeadership();
+                  cluster.store.cut(leader.name);
+                }));
     assertThatThrownBy(() -> sim.runFor(Duration.ofMinutes(2)))
         .isInstanceOf(Simulation.Violation.class)
         .hasMessageContaining("seed 99, step")

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.stream.Collectors;
 
 /**
@@ -152,6 +153,11 @@ final class SimCluster {
     peerCuts.clear();
   }
 
+  /** Runs {@code fault} on the member whose agent believes it leads, if one does. */
+  void onTheLeader(java.util.function.Consumer<SimAgent> fault) {
+    agents.values().stream().filter(SimAgent::believesLeader).findFirst().ifPresent(fault);
+  }
+
   /** The leader key's path in the store. */
   String leaderKey() {
     return path.key(io.pgregent.core.dcs.ClusterKey.LEADER);
@@ -247,6 +253,51 @@ final class SimCluster {
     for (SimAgent a : agents.values()) {
       a.wakeIfChanged(sim.between(Duration.ofMillis(1), Duration.ofMillis(50)).toNanos());
     }
+  }
+
+  /** Two writable primaries whose agents both believe they lead: the cluster, else null. */
+  String twoLeadingPrimaries() {
+    long leaders =
+        agents.values().stream().filter(a -> a.believesLeader() && a.pg.writable()).count();
+    return leaders <= 1 ? null : describe();
+  }
+
+  /** Null when one leader is writable and every other member streams from it, else what is not. */
+  String notConverged() {
+    List<SimAgent> leaders =
+        agents().stream().filter(SimAgent::believesLeader).collect(Collectors.toList());
+    if (leaders.size() != 1 || !leaders.get(0).pg.writable()) {
+      return "no single writable leader: " + describe();
+    }
+    String leader = leaders.get(0).name;
+    for (SimAgent a : agents()) {
+      if (!a.name.equals(leader)
+          && !(a.pg.runningReplica()
+              && a.pg.streaming()
+              && a.pg.upstream().map(leader::equals).orElse(false))) {
+        return a.name + " does not stream from " + leader + ": " + describe();
+      }
+    }
+    return null;
+  }
+
+  /** A writable PostgreSQL past its lease: the store may have let another member lead. */
+  String writableWithoutLease() {
+    long now = sim.nowNanos();
+    String key = leaderKey();
+    String holder = store.get(key).map(e -> e.value()).orElse(null);
+    OptionalLong expiry = store.leaseExpiry(key);
+    for (SimAgent a : agents()) {
+      if (a.pg.writable()
+          && !(a.name.equals(holder) && expiry.isPresent() && expiry.getAsLong() - now > 0)) {
+        return a.name
+            + " is writable, the lock "
+            + (holder == null ? "is free" : "is " + holder + "'s")
+            + " | "
+            + describe();
+      }
+    }
+    return null;
   }
 
   /** One line with every member's state, for the trace. */
