@@ -475,16 +475,26 @@ class PlannedOperationsIT {
     awaitHealthy();
     String old = leader().orElseThrow();
     String next = other(old);
-    String json = regentctl("list", "-f", "json");
-    JsonNode rows = JSON.readTree(json.substring(json.indexOf('[')));
-    assertThat(rows).hasSize(3);
-    for (JsonNode row : rows) {
-      String name = row.path("Member").asText();
-      assertThat(row.path("Role").asText()).isEqualTo(name.equals(old) ? "Leader" : "Replica");
-      assertThat(row.path("State").asText()).isEqualTo(name.equals(old) ? "running" : "streaming");
-      assertThat(row.path("TL").asLong())
-          .isEqualTo(agents.get(name).patroni().orElseThrow().path("timeline").asLong());
-    }
+    // The list reads the member keys, which a member rewrites once a loop: a member that just
+    // moved to the new timeline says so in its key within a loop of saying so over REST.
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              String json = regentctl("list", "-f", "json");
+              JsonNode rows = JSON.readTree(json.substring(json.indexOf('[')));
+              assertThat(rows).hasSize(3);
+              for (JsonNode row : rows) {
+                String name = row.path("Member").asText();
+                assertThat(row.path("Role").asText())
+                    .isEqualTo(name.equals(old) ? "Leader" : "Replica");
+                assertThat(row.path("State").asText())
+                    .isEqualTo(name.equals(old) ? "running" : "streaming");
+                assertThat(row.path("TL").asLong())
+                    .isEqualTo(agents.get(name).patroni().orElseThrow().path("timeline").asLong());
+              }
+            });
     String out = regentctl("switchover", "--leader", old, "--candidate", next, "--force");
     // each step as the store showed it, in order, then the outcome the store shows
     assertThat(out)
