@@ -108,7 +108,8 @@ final class LocalStates {
         s.map(ServerStatus::streaming).orElse(false),
         task.get(),
         replication(s),
-        lineage(timeline));
+        lineage(timeline),
+        state.mayHaveDiverged);
   }
 
   /** The switches that led to {@code timeline}, from its history file (a few lines). */

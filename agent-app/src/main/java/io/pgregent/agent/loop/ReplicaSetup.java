@@ -72,6 +72,7 @@ final class ReplicaSetup {
     }
     postgres.followLeader(connection(view, leader));
     state.following = leader;
+    state.mayHaveDiverged = false;
   }
 
   void start(Action.StartPostgres a, Optional<ClusterView> view) {
@@ -148,6 +149,7 @@ final class ReplicaSetup {
       // Throws, keeping the data, unless remove_data_directory_on_diverged_timelines allows it.
       postgres.recloneOnDivergedTimelines(conn, LONG_TASK);
       postgres.start();
+      state.mayHaveDiverged = false;
     }
     state.following = leader;
   }

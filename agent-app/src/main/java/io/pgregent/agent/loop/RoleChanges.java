@@ -121,12 +121,11 @@ final class RoleChanges {
     postgres.stop(StopMode.IMMEDIATE, postgres.settings().pgCtlTimeout());
     state.holdsLock = false;
     state.mayHaveDiverged = true;
-    Optional<String> leader =
-        view.flatMap(v -> v.leader()).map(l -> l.name()).filter(n -> !n.equals(config.name()));
-    if (a.mode() == Action.DemoteMode.IMMEDIATE_NOLOCK && leader.isPresent()) {
-      replicas.rejoin(view.get(), ReplicaSetup.connection(view.get(), leader.get()));
-      state.following = leader.get();
+    if (a.rejoin() != null && view.isPresent()) {
+      replicas.rejoin(view.get(), ReplicaSetup.connection(view.get(), a.rejoin()));
+      state.following = a.rejoin();
     } else {
+      // Kept as it is, stopped (offline: read-only) until the decider says whom to join.
       postgres.demote(Optional.empty());
       state.following = null;
       if (a.mode() == Action.DemoteMode.OFFLINE) {

@@ -4,6 +4,7 @@ import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.postgres.PostgresController;
+import io.pgregent.testsupport.EtcdServer;
 import java.util.function.UnaryOperator;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -31,6 +32,20 @@ final class LeaderAndReplica implements AutoCloseable {
     pg1 = cluster.run(replica.apply(cluster.member("pg1", Tags.none())));
     TestMembers.awaitStreaming(replicaLoop());
     return this;
+  }
+
+  HaLoop leaderLoop() {
+    return pg0.getBean(HaLoop.class);
+  }
+
+  /** The leader's PostgreSQL. */
+  PostgresController leaderPostgres() {
+    return pg0.getBean(PostgresController.class);
+  }
+
+  /** The store the members share. */
+  EtcdServer etcd() {
+    return cluster.etcd();
   }
 
   HaLoop replicaLoop() {

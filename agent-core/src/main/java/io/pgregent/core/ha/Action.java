@@ -70,8 +70,17 @@ public sealed interface Action
   /** Promote the local standby. */
   record Promote() implements Action {}
 
-  /** Stop being primary, the way {@code mode} says. */
-  record Demote(DemoteMode mode) implements Action {}
+  /**
+   * Stop being primary, the way {@code mode} says.
+   *
+   * @param rejoin the leader to join at once (rewound onto it as needed), or null: stay stopped as
+   *     a standby with no upstream (or, offline, read-only), the data kept as it is
+   */
+  record Demote(DemoteMode mode, String rejoin) implements Action {
+    public Demote(DemoteMode mode) {
+      this(mode, null);
+    }
+  }
 
   /** Stream from {@code leader}: reconfigure, rewind or re-clone as needed, restart. */
   record FollowLeader(String leader) implements Action {}
@@ -181,7 +190,7 @@ public sealed interface Action
 
   /** How a primary steps down. */
   enum DemoteMode {
-    /** Another member holds the lock: stop at once, then follow it. */
+    /** Another member holds the lock: stop at once, then join it once it runs as primary. */
     IMMEDIATE_NOLOCK,
     /** The store is unreachable: stop at once and wait, read-only, for it to return. */
     OFFLINE

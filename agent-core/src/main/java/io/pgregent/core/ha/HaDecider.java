@@ -61,11 +61,8 @@ public final class HaDecider {
    */
   private static Decision taskRunning(HaInput in) {
     String task = in.local().task().get();
-    boolean leader =
-        in.view()
-            .flatMap(ClusterView::leader)
-            .map(l -> l.name().equals(in.settings().member()))
-            .orElse(false);
+    Optional<String> lockHolder = in.view().flatMap(ClusterView::leader).map(l -> l.name());
+    boolean leader = lockHolder.map(in.settings().member()::equals).orElse(false);
     if (leader) {
       Optional<Boolean> refreshed = in.cycle().lockRefreshed();
       if (refreshed.isEmpty()) {
@@ -83,7 +80,10 @@ public final class HaDecider {
           ? Decision.of(
               new Action.Demote(Action.DemoteMode.OFFLINE), Reason.DEMOTING_DCS_UNREACHABLE)
           : Decision.of(
-              new Action.Demote(Action.DemoteMode.IMMEDIATE_NOLOCK),
+              lockHolder
+                  .filter(holder -> !leader)
+                  .map(holder -> demoteFor(in.view().get(), in.settings(), holder))
+                  .orElse(new Action.Demote(Action.DemoteMode.IMMEDIATE_NOLOCK)),
               Reason.DEMOTED_LOCK_NOT_UPDATED);
     }
     return Decision.of(new Action.None(), Reason.TASK_RUNNING, task);
@@ -251,6 +251,21 @@ public final class HaDecider {
         .orElse(false);
   }
 
+  /**
+   * Whether a primary's data may join {@code leader} now. Joining may rewind it onto the leader's
+   * timeline: a lock holder that has not promoted may never do so (it may hand the lock back), and
+   * our WAL may hold the only copy of acknowledged commits.
+   */
+  private static boolean mayJoin(ClusterView view, HaSettings s, String leader) {
+    return s.inStandbyCluster() || leaderRunsAsPrimary(view, leader);
+  }
+
+  /** A primary steps down for {@code leader}: joins it at once only when it may. */
+  private static Action.Demote demoteFor(ClusterView view, HaSettings s, String leader) {
+    return new Action.Demote(
+        Action.DemoteMode.IMMEDIATE_NOLOCK, mayJoin(view, s, leader) ? leader : null);
+  }
+
   private static boolean primaryStartTimedOut(HaInput in) {
     return in.memory().primaryDownSinceNanos().stream()
         .anyMatch(
@@ -267,8 +282,7 @@ public final class HaDecider {
       if (s.paused()) {
         return Decision.of(new Action.None(), Reason.PAUSED_PRIMARY_WITHOUT_LOCK);
       }
-      return Decision.of(
-          new Action.Demote(Action.DemoteMode.IMMEDIATE_NOLOCK), Reason.DEMOTING_NO_LOCK);
+      return Decision.of(demoteFor(view, s, leader), Reason.DEMOTING_NO_LOCK);
     }
     switch (local.run()) {
       case NO_DATA:
@@ -287,22 +301,21 @@ public final class HaDecider {
         if (s.paused() && !in.memory().steppedDown()) {
           return Decision.of(new Action.None(), Reason.PAUSED_POSTGRES_NOT_RUNNING);
         }
-        if (!local.inRecovery() && !s.inStandbyCluster() && !leaderRunsAsPrimary(view, leader)) {
-          // Joining rewinds a primary's data onto the leader's: a lock holder that has not
-          // promoted may never do so (it may hand the lock back), and our WAL may hold the only
-          // copy of acknowledged commits.
+        if (local.hasPrimaryData() && !mayJoin(view, s, leader)) {
           return Decision.of(new Action.None(), Reason.WAITING_FOR_LEADER_TO_PROMOTE, leader);
         }
         return Decision.of(new Action.StartPostgres(true, leader), Reason.STARTING_AS_SECONDARY);
       case STARTING:
         if (unqueryablePrimary(local, s)) {
-          return Decision.of(
-              new Action.Demote(Action.DemoteMode.IMMEDIATE_NOLOCK),
-              Reason.UNQUERYABLE_PRIMARY_WITHOUT_LOCK);
+          return Decision.of(demoteFor(view, s, leader), Reason.UNQUERYABLE_PRIMARY_WITHOUT_LOCK);
         }
         return Decision.of(new Action.None(), Reason.WAITING_FOR_POSTGRES);
       case RUNNING:
       default:
+        if (local.formerPrimary() && !s.paused() && !mayJoin(view, s, leader)) {
+          // A former primary running read-only: following may rewind it, as above.
+          return Decision.of(new Action.None(), Reason.WAITING_FOR_LEADER_TO_PROMOTE, leader);
+        }
         Optional<Long> forkedAt = TimelineLineage.divergedFrom(view, leader, local);
         if (forkedAt.isPresent() && !s.paused()) {
           return Decision.of(

@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param replication a primary's synchronous replication
  * @param lineage the switches that led to our timeline, from its history file (timeline and the LSN
  *     where it ended; no timestamp or leader), empty on timeline 1 or when unknown
+ * @param formerPrimary the data was a primary's since it last joined a leader (demoted, or started
+ *     read-only with no leader): its WAL may go past the point where the leader's timeline forked
  */
 public record LocalState(
     PostgresRunState run,
@@ -30,7 +32,8 @@ public record LocalState(
     boolean streaming,
     Optional<String> task,
     ReplicationStatus replication,
-    List<TimelineHistory.Entry> lineage) {
+    List<TimelineHistory.Entry> lineage,
+    boolean formerPrimary) {
 
   public LocalState {
     Objects.requireNonNull(replication, "replication");
@@ -39,6 +42,32 @@ public record LocalState(
     Objects.requireNonNull(systemIdentifier, "systemIdentifier");
     Objects.requireNonNull(upstream, "upstream");
     Objects.requireNonNull(task, "task");
+  }
+
+  /** A local state that has not been a primary since it last joined a leader. */
+  public LocalState(
+      PostgresRunState run,
+      boolean inRecovery,
+      Optional<String> systemIdentifier,
+      long timeline,
+      long walPosition,
+      Optional<String> upstream,
+      boolean streaming,
+      Optional<String> task,
+      ReplicationStatus replication,
+      List<TimelineHistory.Entry> lineage) {
+    this(
+        run,
+        inRecovery,
+        systemIdentifier,
+        timeline,
+        walPosition,
+        upstream,
+        streaming,
+        task,
+        replication,
+        lineage,
+        false);
   }
 
   /** A local state without synchronous replication details or timeline history. */
@@ -76,7 +105,29 @@ public record LocalState(
         streaming,
         task,
         replication,
-        lineage);
+        lineage,
+        formerPrimary);
+  }
+
+  /** This state with {@code value} as whether the data was a primary's since it last joined. */
+  public LocalState withFormerPrimary(boolean value) {
+    return new LocalState(
+        run,
+        inRecovery,
+        systemIdentifier,
+        timeline,
+        walPosition,
+        upstream,
+        streaming,
+        task,
+        replication,
+        lineage,
+        value);
+  }
+
+  /** Our WAL may hold commits the leader's timeline does not: joining it may need a rewind. */
+  public boolean hasPrimaryData() {
+    return !inRecovery || formerPrimary;
   }
 
   public boolean isRunningPrimary() {

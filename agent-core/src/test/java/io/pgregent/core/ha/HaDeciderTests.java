@@ -207,10 +207,37 @@ class HaDeciderTests {
             new Action.None(),
             Reason.PAUSED_SECONDARY),
         row(
-            "primary without the lock",
+            "primary without the lock: demote and join the leader",
             input().leader("pg0").local(primary(10)),
+            new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK, "pg0"),
+            Reason.DEMOTING_NO_LOCK),
+        row(
+            "primary without the lock, the holder has not promoted: demote, join it later",
+            input().leaderNotPromotedYet("pg0").local(primary(10)),
             new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK),
             Reason.DEMOTING_NO_LOCK),
+        row(
+            "a demoted primary's data waits for the lock holder to promote before rejoining it",
+            input().leaderNotPromotedYet("pg0").local(stoppedStandby().withFormerPrimary(true)),
+            new Action.None(),
+            Reason.WAITING_FOR_LEADER_TO_PROMOTE),
+        row(
+            "a demoted primary's data joins the lock holder once it runs as primary",
+            input().leader("pg0").local(stoppedStandby().withFormerPrimary(true)),
+            new Action.StartPostgres(true, "pg0"),
+            Reason.STARTING_AS_SECONDARY),
+        row(
+            "a former primary running read-only waits for the lock holder to promote",
+            input().leaderNotPromotedYet("pg0").local(replicaOf("pg0", 10).withFormerPrimary(true)),
+            new Action.None(),
+            Reason.WAITING_FOR_LEADER_TO_PROMOTE),
+        row(
+            "a former primary running read-only follows the lock holder once it is primary",
+            input()
+                .leader("pg0")
+                .local(HaInputs.running(true, 10, Optional.empty()).withFormerPrimary(true)),
+            new Action.FollowLeader("pg0"),
+            Reason.FOLLOWING_NEW_LEADER),
         row(
             "primary without the lock, paused",
             input().leader("pg0").local(primary(10)).settings(paused()),
@@ -315,7 +342,7 @@ class HaDeciderTests {
         row(
             "a primary that does not answer, another leader: stop it",
             input().leader("pg0").local(inState(PostgresRunState.STARTING)),
-            new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK),
+            new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK, "pg0"),
             Reason.UNQUERYABLE_PRIMARY_WITHOUT_LOCK),
         row(
             "a primary that does not answer, another leader, paused: nothing is enforced",
@@ -601,7 +628,7 @@ class HaDeciderTests {
                 .leader("pg0")
                 .local(busyPrimary("restart"))
                 .cycle(CycleFacts.fresh().withLockRefreshed(false)),
-            new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK),
+            new Action.Demote(DemoteMode.IMMEDIATE_NOLOCK, "pg0"),
             Reason.DEMOTED_LOCK_NOT_UPDATED),
         row(
             "task running on a primary whose refresh was refused: demote",

@@ -523,14 +523,16 @@ final class SimAgent {
   private LocalState sample() {
     if (!pg.writable()) {
       syncMark = -1;
-      return pg.local(new ReplicationStatus(pg.synchronousStandbyNames(), -1, List.of()));
+      return pg.local(new ReplicationStatus(pg.synchronousStandbyNames(), -1, List.of()))
+          .withFormerPrimary(mayHaveDiverged);
     }
     if (syncMark < 0) {
       syncMark = pg.lsn();
     }
     return pg.local(
-        new ReplicationStatus(
-            pg.synchronousStandbyNames(), syncMark, pg.standbyLinks(world.standbysOf(name))));
+            new ReplicationStatus(
+                pg.synchronousStandbyNames(), syncMark, pg.standbyLinks(world.standbysOf(name))))
+        .withFormerPrimary(mayHaveDiverged);
   }
 
   private Optional<ClusterView> read() {
@@ -669,7 +671,9 @@ final class SimAgent {
       if (a.asReplica()
           && a.leader() != null
           && world.pg(a.leader()) != null
-          && (pg.primaryData() || world.pg(a.leader()).timeline() > pg.timeline())) {
+          && (pg.primaryData()
+              || mayHaveDiverged
+              || world.pg(a.leader()).timeline() > pg.timeline())) {
         // As the executor: a former primary, or a standby the leader's timeline moved past, joins
         // through pg_rewind (which rewinds only when the histories parted).
         pg.start(true, a.leader());
@@ -690,10 +694,9 @@ final class SimAgent {
     } else if (action instanceof Action.Demote a) {
       pg.stop(true);
       holdsLock = false;
-      Optional<String> leader =
-          view.flatMap(ClusterView::leader).map(l -> l.name()).filter(n -> !n.equals(name));
-      if (a.mode() == Action.DemoteMode.IMMEDIATE_NOLOCK && leader.isPresent()) {
-        rejoin(leader.get());
+      mayHaveDiverged = true;
+      if (a.rejoin() != null && view.isPresent()) {
+        rejoin(a.rejoin());
       } else if (a.mode() == Action.DemoteMode.OFFLINE) {
         pg.start(true, null);
       }
