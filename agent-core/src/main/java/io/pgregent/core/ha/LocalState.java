@@ -95,6 +95,15 @@ public record LocalState(
 
   /** This state with {@code lineage} as the switches that led to our timeline. */
   public LocalState withLineage(List<TimelineHistory.Entry> lineage) {
+    return with(lineage, formerPrimary);
+  }
+
+  /** This state with {@code value} as whether the data was a primary's since it last joined. */
+  public LocalState withFormerPrimary(boolean value) {
+    return with(lineage, value);
+  }
+
+  private LocalState with(List<TimelineHistory.Entry> lineage, boolean formerPrimary) {
     return new LocalState(
         run,
         inRecovery,
@@ -107,22 +116,6 @@ public record LocalState(
         replication,
         lineage,
         formerPrimary);
-  }
-
-  /** This state with {@code value} as whether the data was a primary's since it last joined. */
-  public LocalState withFormerPrimary(boolean value) {
-    return new LocalState(
-        run,
-        inRecovery,
-        systemIdentifier,
-        timeline,
-        walPosition,
-        upstream,
-        streaming,
-        task,
-        replication,
-        lineage,
-        value);
   }
 
   /** Our WAL may hold commits the leader's timeline does not: joining it may need a rewind. */

@@ -68,7 +68,7 @@ class FaultSimulationTests {
   static LeaderCrashSimulationTests.Run run(
       long seed, SimCluster.Options options, List<Fault> faults) {
     Simulation sim = new Simulation(seed);
-    SimCluster cluster = new SimCluster(sim, NAMES, TTL_MILLIS, LOOP_WAIT_MILLIS, options);
+    SimCluster cluster = cluster(sim, options);
     for (SimAgent a : cluster.agents()) {
       // Far beyond a real clock's drift, within the lease guard's margin (ttl / 5).
       long ppm = sim.random().nextLong(-20_000, 20_001);
@@ -87,6 +87,11 @@ class FaultSimulationTests {
     sim.trace("end: " + cluster.describe());
     return new LeaderCrashSimulationTests.Run(
         seed, sim.trace(), cluster.notConverged(), cluster.timelineReused());
+  }
+
+  /** The scenario's three members on a fresh store, not started yet. */
+  private static SimCluster cluster(Simulation sim, SimCluster.Options options) {
+    return new SimCluster(sim, NAMES, TTL_MILLIS, LOOP_WAIT_MILLIS, options);
   }
 
   private static void fault(SimCluster cluster, List<Fault> faults) {
@@ -236,13 +241,7 @@ class FaultSimulationTests {
   @Test
   void withoutTheFenceAFrozenLeaderIsCaught() {
     Simulation sim = new Simulation(7);
-    SimCluster cluster =
-        new SimCluster(
-            sim,
-            NAMES,
-            TTL_MILLIS,
-            LOOP_WAIT_MILLIS,
-            new SimCluster.Options(true, true, false, SyncSettings.OFF));
+    SimCluster cluster = cluster(sim, new SimCluster.Options(true, true, false, SyncSettings.OFF));
     sim.check("writable only under a live lease", cluster::writableWithoutLease);
     cluster.start(Duration.ofMillis(LOOP_WAIT_MILLIS));
     sim.schedule(
@@ -266,13 +265,7 @@ class FaultSimulationTests {
   @Test
   void aPrimaryWithoutAcknowledgedCommitsIsCaught() {
     Simulation sim = new Simulation(11);
-    SimCluster cluster =
-        new SimCluster(
-            sim,
-            NAMES,
-            TTL_MILLIS,
-            LOOP_WAIT_MILLIS,
-            SimCluster.Options.FULL.withSync(MODES.get(1)));
+    SimCluster cluster = cluster(sim, SimCluster.Options.FULL.withSync(MODES.get(1)));
     sim.check("no acknowledged commit lost", cluster::acknowledgedCommitLost);
     cluster.start(Duration.ofMillis(LOOP_WAIT_MILLIS));
     SimAgent[] behind = new SimAgent[1];
