@@ -4,10 +4,12 @@
 # mode are skipped, so a campaign can run over several sittings. Ends with the summary (RTO min /
 # median / max, split brain, lost commits, unavailability per fault class).
 # Needs root (network namespaces); other users of the machine's cores: it runs under nice.
-# Usage: bench/chaos.sh [--mode async|sync] [--faults N] [--results FILE] FIRST_SEED LAST_SEED [rig args]
+# Usage: bench/chaos.sh [--mode async|sync|quorum] [--faults N] [--results FILE] FIRST_SEED LAST_SEED [rig args]
 #   bench/chaos.sh 1 20                          # 20 runs x 10 faults, async, ttl 5/1/2
 #   bench/chaos.sh --mode sync 1 20
 #   bench/chaos.sh 1 10 --ttl 30 --loop-wait 10 --retry-timeout 10    # Patroni's defaults
+#   bench/chaos.sh --mode sync 1 10 --store zookeeper                  # a ZooKeeper ensemble
+#   bench/chaos.sh --mode sync 1 10 --agent patroni --ttl 20 --loop-wait 2 --retry-timeout 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=async faults=10 results=chaos/results/results.jsonl
@@ -20,21 +22,23 @@ while [[ $# -gt 0 && "$1" == --* ]]; do
   esac
 done
 if [[ $# -lt 2 ]]; then
-  sed -n '2,11p' "$0" >&2
+  sed -n '2,13p' "$0" >&2
   exit 2
 fi
 first="$1" last="$2"
 shift 2
-ttl=5 lw=1 rt=2
+ttl=5 lw=1 rt=2 store="" agent=""
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
   case "${args[i]}" in
+    --store) [[ "${args[i + 1]}" == etcd ]] || store="${args[i + 1]}/" ;;
+    --agent) [[ "${args[i + 1]}" == regent ]] || agent="${args[i + 1]}/" ;;
     --ttl) ttl="${args[i + 1]}" ;;
     --loop-wait) lw="${args[i + 1]}" ;;
     --retry-timeout) rt="${args[i + 1]}" ;;
   esac
 done
-profile="ttl$ttl/lw$lw/rt$rt"
+profile="${agent}${store}ttl$ttl/lw$lw/rt$rt"
 mkdir -p "$(dirname "$results")"
 touch "$results"
 failed=0

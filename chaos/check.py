@@ -10,7 +10,7 @@ Violations (exit status 1):
   with the overlap; an overlap longer than --bound-ms (default 500, the probe's own uncertainty)
   is reported separately as beyond the bound;
 - two hosts answering 200 on /primary at once (the same widest-interval rule);
-- acknowledged commits missing from the final primary, in synchronous mode (counted, not a
+- acknowledged commits missing from the final primary, in synchronous and quorum mode (counted, not a
   violation, in asynchronous mode);
 - no final primary, or a cluster not healthy again after a heal;
 - no commit acknowledged after a heal before the next fault (or the end of the run).
@@ -121,7 +121,7 @@ def main():
     lost = [(x["c"], x["s"]) for x in acks if (x["c"], x["s"]) not in final_rows]
     if final.get("host") is None:
         violations.append("no primary at the end to read the rows from (%s)" % final.get("error"))
-    elif lost and meta["mode"] == "sync":
+    elif lost and meta["mode"] in ("sync", "quorum"):
         violations.append("%d acknowledged commits missing from the final primary %s: %s"
                           % (len(lost), name_of.get(final["host"]), lost[:10]))
     for prev, f in zip(faults, faults[1:]):
@@ -171,8 +171,11 @@ def main():
 
     result = {
         "seed": meta["seed"], "mode": meta["mode"],
-        "profile": "ttl%d/lw%d/rt%d" % (meta["ttl"], meta["loop_wait"], meta["retry_timeout"]),
-        "wall_start": meta["wall_start"], "faults": per_fault,
+        # Regent on etcd keeps the profile's first form, so that campaigns recorded before match.
+        "profile": ("" if meta.get("agent", "regent") == "regent" else meta["agent"] + "/")
+        + ("" if meta.get("store", "etcd") == "etcd" else meta["store"] + "/")
+        + "ttl%d/lw%d/rt%d" % (meta["ttl"], meta["loop_wait"], meta["retry_timeout"]),
+        "wall_start": meta["wall_start"], "classes": meta.get("classes"), "faults": per_fault,
         "acknowledged": len(acks), "lost": len(lost),
         "final_primary": name_of.get(final.get("host")),
         "probe_samples": len(probe),

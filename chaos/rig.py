@@ -1,7 +1,8 @@
-"""The chaos rig: hosts as network namespaces, real agents, PostgreSQL and etcd, seeded faults.
+"""The chaos rig: hosts as network namespaces, real agents, PostgreSQL and a store, seeded faults.
 
-One run: a fresh cluster (three hosts, each one Regent agent with its PostgreSQL; a three-member
-etcd cluster; a client host running the workload and the probe), a number of faults drawn from
+One run: a fresh cluster (three hosts, each one agent, Regent or Patroni, with its PostgreSQL; a
+three-member etcd cluster or ZooKeeper ensemble; a client host running the workload and the
+probe), a number of faults drawn from
 the seed, then a heal, the final rows, the checker (check.py), and one result line appended to the
 results file. Everything lives in namespaces named after the run's random prefix; teardown kills
 every process in them by PID and deletes them, also after a failure or a signal.
@@ -18,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,7 +42,15 @@ FAULT_CLASSES = [
     "store-member-loss",
     "store-partition-oneway",
     "member-partition",
+    "switchover",
+    "switchover-kill9-agent",
+    "slow-postgres",
+    "store-minority",
+    "clock-jump",
 ]
+PATRONI = os.environ.get("CHAOS_PATRONI", "/var/cache/regent/patroni-4.1.5/bin/patroni")
+ZOOKEEPER_JAR = "/usr/share/java/zookeeper.jar"
+FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
 
 def log(msg):
@@ -58,15 +68,22 @@ def run(*cmd, check=True, ns=None, quiet=False):
     return r
 
 
-def preflight(classes):
+def preflight(classes, store="etcd", agent="regent"):
     """Why the rig cannot run here, or None."""
+    if agent == "patroni" and not os.access(PATRONI, os.X_OK):
+        return "no Patroni at %s (.ci/patroni.sh installs 4.1; CHAOS_PATRONI names another)" % (
+            PATRONI)
+    if store == "zookeeper" and not os.path.exists(ZOOKEEPER_JAR):
+        return "no ZooKeeper server: apt-get install -y --no-install-recommends zookeeper"
     if os.geteuid() != 0:
         return "the chaos rig needs root (network namespaces, veth pairs, nft, tc); run it as root"
     for tool in ["ip", "tc", "etcd", "setpriv"]:
         if not shutil.which(tool):
             return "no %s on PATH (Debian: iproute2, etcd-server, util-linux)" % tool
-    if any(c in classes for c in ("store-partition",)) and not shutil.which("nft"):
+    if not shutil.which("nft"):
         return "no nft on PATH: apt-get install -y nftables"
+    if "clock-jump" in classes and not os.path.exists(FAKETIME):
+        return "no libfaketime for clock-jump: apt-get install -y libfaketime"
     if not os.path.exists(PG_BIN + "/pg_ctl"):
         return "no PostgreSQL 15 in %s: apt-get install -y postgresql-15" % PG_BIN
     probe = "rcprobe%d" % os.getpid()
@@ -211,6 +228,18 @@ def http_get(ip, path, timeout=1.0):
         return -1, b""
 
 
+def http_post(ip, path, body, timeout=30.0):
+    try:
+        c = http.client.HTTPConnection(ip, 8008, timeout=timeout)
+        c.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        r = c.getresponse()
+        text = r.read()
+        c.close()
+        return r.status, text
+    except (OSError, http.client.HTTPException) as e:
+        return -1, str(e).encode()
+
+
 class Rig:
     def __init__(self, a):
         self.a = a
@@ -235,6 +264,29 @@ class Rig:
         self.procs[name] = p
         return p
 
+    def start_store(self, e):
+        if self.a.store == "zookeeper":
+            self.start_zookeeper(e)
+        else:
+            self.start_etcd(e)
+
+    def start_zookeeper(self, e):
+        """One server of a three-server ZooKeeper ensemble (Debian's zookeeper package)."""
+        d = os.path.join(self.base, e)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "myid"), "w") as f:
+            f.write("%d\n" % (STORES.index(e) + 1))
+        # tickTime 2 s: sessions of 4-40 s, so a ttl of 5 and one of 30 are both taken as asked.
+        cfg = ["tickTime=2000", "initLimit=10", "syncLimit=5", "dataDir=" + d,
+               "clientPort=2181", "clientPortAddress=" + self.net.addr[e],
+               "admin.enableServer=false", "4lw.commands.whitelist=*"]
+        cfg += ["server.%d=%s:2888:3888" % (i + 1, self.net.addr[s]) for i, s in enumerate(STORES)]
+        with open(os.path.join(d, "zoo.cfg"), "w") as f:
+            f.write("\n".join(cfg) + "\n")
+        self.spawn(e, e, ["java", "-Xmx128m", "-cp", ZOOKEEPER_JAR,
+                          "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+                          os.path.join(d, "zoo.cfg")])
+
     def start_etcd(self, e):
         ip = self.net.addr[e]
         cluster = ",".join("%s=http://%s:2380" % (s, self.net.addr[s]) for s in STORES)
@@ -252,22 +304,30 @@ class Rig:
     def agent_yaml(self, h):
         a, ip = self.a, self.net.addr[h]
         d = os.path.join(self.base, h)
-        stores = ",".join("%s:2379" % self.net.addr[s] for s in STORES)
+        # Regent runs as root and starts PostgreSQL as the postgres user; Patroni runs as that
+        # user itself and is told where the binaries are.
+        agent_section = ("regent:\n  postgres_user: postgres\n" if a.agent == "regent"
+                         else "  bin_dir: %s\n" % PG_BIN)
+        if a.store == "zookeeper":
+            store = "zookeeper:\n  hosts: [%s]" % ", ".join(
+                "'%s:2181'" % self.net.addr[s] for s in STORES)
+        else:
+            store = "etcd3:\n  hosts: %s" % ",".join(
+                "%s:2379" % self.net.addr[s] for s in STORES)
         net = self.net.subnet + ".0/24"
         return f"""scope: chaos
 name: {h}
 restapi:
   listen: {ip}:8008
   connect_address: {ip}:8008
-etcd3:
-  hosts: {stores}
+{store}
 bootstrap:
   dcs:
     ttl: {a.ttl}
     loop_wait: {a.loop_wait}
     retry_timeout: {a.retry_timeout}
     maximum_lag_on_failover: 1048576
-    synchronous_mode: {'true' if a.mode == 'sync' else 'false'}
+    synchronous_mode: {dict(sync='true', quorum='quorum').get(a.mode, 'false')}
     postgresql:
       use_pg_rewind: true
       use_slots: true
@@ -299,14 +359,33 @@ postgresql:
   parameters:
     shared_buffers: 16MB
     unix_socket_directories: {d}/sock
-regent:
-  postgres_user: postgres
-"""
+{agent_section}"""
 
     def start_agent(self, h):
         d = os.path.join(self.base, h)
+        if self.a.agent == "patroni":
+            # As the PostgreSQL OS user, owning its directory (Patroni writes pgpass and data there).
+            run("chown", "-R", "postgres:postgres", d)
+            self.spawn("agent-" + h, h, ["setpriv", "--reuid=postgres", "--regid=postgres",
+                                         "--init-groups", PATRONI, d + "/regent.yml"],
+                       {"HOME": d})
+            return
         env = {"REGENT_JAR": self.a.jar}
+        if "clock-jump" in self.a.classes:
+            # The host's wall clock, as its agent and PostgreSQL see it, is what the file says
+            # (an offset, read at most once a second); their monotonic clocks stay true.
+            env.update({"LD_PRELOAD": FAKETIME, "FAKETIME_TIMESTAMP_FILE": d + "/faketime",
+                        "FAKETIME_CACHE_DURATION": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+                        # Without it the JVM's timed waits spin (a core per agent).
+                        "FAKETIME_FORCE_MONOTONIC_FIX": "0"})
+            if not os.path.exists(d + "/faketime"):
+                self.set_clock(h, 0)
         self.spawn("agent-" + h, h, [os.path.join(REPO, "bin", "regent"), d + "/regent.yml"], env)
+
+    def set_clock(self, h, offset_s):
+        """Host h's wall clock runs offset_s seconds off from now on (clock-jump)."""
+        with open(os.path.join(self.base, h, "faketime"), "w") as f:
+            f.write("%+ds\n" % offset_s)
 
     def dump_threads(self, why):
         """SIGQUIT to every running agent: its JVM prints its threads into the agent's log."""
@@ -348,6 +427,11 @@ regent:
         with open(path, "w") as f:
             f.write(rules)
         run("nft", "-f", path, ns=self.net.ns(h))
+
+    @staticmethod
+    def unnft(ns):
+        """What removes the rules nft() put on a host: the faults' heal."""
+        return lambda: run("nft", "delete", "table", "inet", "chaos", ns=ns, check=False)
 
     def postgres_pids(self, h):
         """Every PostgreSQL process of host h (postmaster and its children)."""
@@ -423,8 +507,7 @@ regent:
             ns = self.net.ns(pick)
             ips = ", ".join(self.net.addr[s] for s in STORES)
             self.nft(pick, "ip daddr { %s } drop" % ips, "ip saddr { %s } drop" % ips)
-            return pick, {"hold_s": round(hold, 2)}, lambda: run(
-                "nft", "delete", "table", "inet", "chaos", ns=ns, check=False)
+            return pick, {"hold_s": round(hold, 2)}, self.unnft(ns)
         if cls == "store-partition-oneway":
             ns = self.net.ns(pick)
             ips = ", ".join(self.net.addr[s] for s in STORES)
@@ -432,15 +515,13 @@ regent:
             # "out": the member's requests are lost; "in": they arrive but no answer comes back.
             self.nft(pick, "ip daddr { %s } drop" % ips if way == "out" else "accept",
                      "ip saddr { %s } drop" % ips if way == "in" else "accept")
-            return pick, {"hold_s": round(hold, 2), "way": way}, lambda: run(
-                "nft", "delete", "table", "inet", "chaos", ns=ns, check=False)
+            return pick, {"hold_s": round(hold, 2), "way": way}, self.unnft(ns)
         if cls == "member-partition":
             ns = self.net.ns(pick)
             ips = ", ".join(self.net.addr[h] for h in HOSTS if h != pick)
             # Cut from the other members only: the store and the clients still reach it.
             self.nft(pick, "ip daddr { %s } drop" % ips, "ip saddr { %s } drop" % ips)
-            return pick, {"hold_s": round(hold, 2)}, lambda: run(
-                "nft", "delete", "table", "inet", "chaos", ns=ns, check=False)
+            return pick, {"hold_s": round(hold, 2)}, self.unnft(ns)
         if cls == "isolate-host":
             ns = self.net.ns(pick)
             run("ip", "-n", ns, "link", "set", "eth0", "down")
@@ -483,14 +564,83 @@ regent:
         if cls == "store-member-loss":
             s = rng.choice(STORES)
             kill_all_in(self.net.ns(s))
-            return s, {"down_s": round(hold, 2)}, lambda: self.start_etcd(s)
+            return s, {"down_s": round(hold, 2)}, lambda: self.start_store(s)
+        if cls in ("switchover", "switchover-kill9-agent"):
+            # A planned switchover under the workload; with -kill9-agent, the leader's or a
+            # replica's agent is killed 0-1.5 s into it (restarted after the hold): an agent
+            # restart in the middle of the operation.
+            if not leader:
+                return "none", {"skipped": "no leader"}, lambda: None
+            params = {}
+            victim = None
+            if cls == "switchover-kill9-agent":
+                victim = rng.choice(HOSTS)
+                delay = rng.uniform(0, 1.5)
+                params.update({"killed": victim, "after_s": round(delay, 2),
+                               "down_s": round(rng.uniform(2, self.a.ttl * 2), 2)})
+
+                def kill():
+                    time.sleep(delay)
+                    pid = self.agent_pid(victim)
+                    if pid:
+                        os.kill(pid, signal.SIGKILL)
+                threading.Thread(target=kill, daemon=True).start()
+            status, body = http_post(self.net.addr[leader], "/switchover", {"leader": leader})
+            params.update({"status": status, "answer": body.decode(errors="replace")[:120]})
+
+            def heal():
+                if victim and not self.agent_pid(victim):
+                    self.start_agent(victim)
+            return leader, params, heal
+        if cls == "slow-postgres":
+            # A slow disk, as the processes see it: every PostgreSQL process of the member is
+            # stopped for 50-400 ms in every 100-400 ms of running, for the hold.
+            stop_ms, run_ms = rng.randint(50, 400), rng.randint(100, 400)
+            done = threading.Event()
+
+            def stall():
+                while not done.is_set():
+                    pids = self.postgres_pids(pick)
+                    for sig, ms in ((signal.SIGSTOP, stop_ms), (signal.SIGCONT, run_ms)):
+                        for pid in pids:
+                            try:
+                                os.kill(pid, sig)
+                            except ProcessLookupError:
+                                pass
+                        time.sleep(ms / 1000.0)
+            t = threading.Thread(target=stall, daemon=True)
+            t.start()
+
+            def heal():
+                done.set()
+                t.join()
+                for pid in self.postgres_pids(pick):
+                    try:
+                        os.kill(pid, signal.SIGCONT)
+                    except ProcessLookupError:
+                        pass
+            return pick, {"hold_s": round(hold, 2), "stop_ms": stop_ms, "run_ms": run_ms}, heal
+        if cls == "store-minority":
+            # One etcd member cut from the other two: a minority of one that the members may still
+            # reach (it cannot serve a quorum read or write), and a majority of two.
+            s1 = rng.choice(STORES)
+            ns = self.net.ns(s1)
+            ips = ", ".join(self.net.addr[s] for s in STORES if s != s1)
+            self.nft(s1, "ip daddr { %s } drop" % ips, "ip saddr { %s } drop" % ips)
+            return s1, {"hold_s": round(hold, 2)}, self.unnft(ns)
+        if cls == "clock-jump":
+            # The host's wall clock jumps by up to an hour either way, and back at the heal.
+            offset = rng.choice([-1, 1]) * rng.randint(1, 3600)
+            self.set_clock(pick, offset)
+            return pick, {"hold_s": round(hold, 2), "offset_s": offset}, lambda: self.set_clock(
+                pick, 0)
         if cls == "store-outage":
             for s in STORES:
                 kill_all_in(self.net.ns(s))
 
             def heal():
                 for s in STORES:
-                    self.start_etcd(s)
+                    self.start_store(s)
             return "store", {"hold_s": round(hold, 2)}, heal
         raise ValueError("unknown fault class " + cls)
 
@@ -512,7 +662,7 @@ regent:
         run("tc", "qdisc", "del", "dev", "br0", "root", ns=sw, check=False, quiet=True)
         self.net.enter("cl")
         for s in STORES:
-            self.start_etcd(s)
+            self.start_store(s)
         for h in HOSTS:
             d = os.path.join(self.base, h)
             os.makedirs(d)
@@ -527,7 +677,9 @@ regent:
         a = self.a
         rng = random.Random(a.seed)
         meta = {
-            "seed": a.seed, "mode": a.mode, "ttl": a.ttl, "loop_wait": a.loop_wait,
+            "seed": a.seed, "mode": a.mode, "store": a.store, "agent": a.agent,
+            "classes": a.classes,
+            "ttl": a.ttl, "loop_wait": a.loop_wait,
             "retry_timeout": a.retry_timeout, "hosts": {h: self.net.addr[h] for h in HOSTS},
             "prefix": self.prefix, "wall_start": datetime.datetime.utcnow().isoformat() + "Z",
         }
@@ -582,7 +734,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--faults", type=int, default=5)
-    ap.add_argument("--mode", choices=["async", "sync"], default="async")
+    ap.add_argument("--mode", choices=["async", "sync", "quorum"], default="async")
+    ap.add_argument("--agent", choices=["regent", "patroni"], default="regent",
+                    help="what runs beside each PostgreSQL: Regent, or Patroni for the comparison")
+    ap.add_argument("--store", choices=["etcd", "zookeeper"], default="etcd",
+                    help="the store the members share: a three-member etcd cluster or ZooKeeper"
+                    " ensemble on hosts e1..e3")
     ap.add_argument("--ttl", type=int, default=5)
     ap.add_argument("--loop-wait", type=int, default=1)
     ap.add_argument("--retry-timeout", type=int, default=2)
@@ -602,7 +759,7 @@ def main():
     for c in a.classes:
         if c not in FAULT_CLASSES:
             ap.error("unknown fault class %s (known: %s)" % (c, ", ".join(FAULT_CLASSES)))
-    why = preflight(a.classes)
+    why = preflight(a.classes, a.store, a.agent)
     if why:
         print("chaos: " + why, file=sys.stderr)
         return 2

@@ -1,7 +1,7 @@
 """Summary of a chaos campaign: the result lines of chaos/run (one per seed), grouped by profile
 and mode, printed as the bench/ scripts print theirs.
 
-Usage: chaos/summary.py RESULTS.jsonl [--mode async|sync] [--profile ttl5/lw1/rt2]
+Usage: chaos/summary.py RESULTS.jsonl [--mode async|sync|quorum] [--profile ttl5/lw1/rt2]
 """
 
 import argparse
@@ -51,7 +51,7 @@ def main():
                  max(r["max_writable_overlap_ms"] for r in rs),
                  sum(r["overlaps_beyond_bound"] for r in rs)))
         print("acknowledged commits lost: %d%s" % (
-            sum(r["lost"] for r in rs), " (must be 0)" if mode == "sync" else " (counted)"))
+            sum(r["lost"] for r in rs), " (must be 0)" if mode in ("sync", "quorum") else " (counted)"))
         rto = [f["rto_s"] for f in faults if f.get("rto_s") is not None]
         rtow = [f["rto_writable_s"] for f in faults if f.get("rto_writable_s") is not None]
         print("RTO, kill -9 of the leader's host, to the first acknowledged commit (s): " + fmt(rto))
