@@ -34,13 +34,17 @@ public final class PatroniLogging {
   public static final String SPRING_LOGGING_SYSTEM =
       "org.springframework.boot.logging.LoggingSystem";
 
-  /** Logger levels Spring Boot sets by default, to keep the same start-up noise out. */
+  /**
+   * Logger levels Spring Boot sets by default, to keep the same start-up noise out; and jetcd's own
+   * retry lines: a failed store call is logged once, with endpoint and cause, by the store.
+   */
   private static final Map<String, Level> QUIET =
       Map.of(
           "org.apache.catalina.startup.DigesterFactory", Level.ERROR,
           "org.apache.catalina.util.LifecycleBase", Level.ERROR,
           "org.apache.coyote.http11.Http11NioProtocol", Level.WARN,
-          "org.apache.tomcat.util.net.NioSelectorPool", Level.WARN);
+          "org.apache.tomcat.util.net.NioSelectorPool", Level.WARN,
+          "io.etcd.jetcd.impl", Level.ERROR);
 
   private PatroniLogging() {}
 

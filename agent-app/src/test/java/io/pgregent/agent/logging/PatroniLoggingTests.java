@@ -104,6 +104,17 @@ class PatroniLoggingTests {
     assertThat(lines().get(1)).matches(PREFIX + "ERROR: an ordinary error");
   }
 
+  /** A failed store call is logged once by the store, not again by each jetcd retry. */
+  @Test
+  void jetcdsOwnRetryWarningsStayOut() throws IOException {
+    configure("");
+    Logger kv = ctx.getLogger("io.etcd.jetcd.impl.KVImpl");
+    kv.warn("maximum number of auto retries reached (attempt: 1, error: UNAVAILABLE)");
+    kv.error("not retried");
+
+    assertThat(lines()).singleElement().asString().matches(PREFIX + "ERROR: not retried");
+  }
+
   @Test
   void withoutALogSectionLinesArePatronis() throws IOException {
     Logger log = configure("");

@@ -39,6 +39,7 @@ public final class DcsRetry {
   private final LongSupplier nanoClock;
   private final Backoff backoff;
   private volatile Duration retryTimeout;
+  private volatile int endpoints = 1;
 
   /**
    * @param store the store's name for log lines, e.g. {@code etcd3}
@@ -78,6 +79,15 @@ public final class DcsRetry {
   }
 
   /**
+   * Spreads retry_timeout over {@code count} endpoints: each attempt gets at most retry_timeout /
+   * count, so that a request hanging at one endpoint (a store member cut off from its quorum
+   * answers nothing) leaves the time to try the others within the deadline.
+   */
+  public void spreadOver(int count) {
+    this.endpoints = Math.max(1, count);
+  }
+
+  /**
    * Runs the operation until it succeeds, fails for a reason that is not retryable, or the deadline
    * passes.
    *
@@ -87,6 +97,7 @@ public final class DcsRetry {
    */
   public <T> T call(String operation, Attempt<T> attempt) {
     long deadline = nanoClock.getAsLong() + retryTimeout.toNanos();
+    long perAttempt = retryTimeout.toNanos() / endpoints;
     long pause = FIRST_BACKOFF_MILLIS;
     int attempts = 0;
     while (true) {
@@ -94,7 +105,7 @@ public final class DcsRetry {
       Throwable failure;
       try {
         attempts++;
-        return attempt.call(Duration.ofNanos(Math.max(remaining, 1)));
+        return attempt.call(Duration.ofNanos(Math.max(Math.min(remaining, perAttempt), 1)));
       } catch (DcsException e) {
         throw e;
       } catch (InterruptedException e) {

@@ -51,6 +51,43 @@ class DcsRetryTests {
     assertThat(pauses).containsExactly(100L, 200L, 400L);
   }
 
+  /**
+   * A store member cut off from its quorum answers nothing: with three endpoints, an attempt that
+   * hangs gives up after a third of retry_timeout, leaving the time to try the other two.
+   */
+  @Test
+  void spreadOverEndpointsEachAttemptGetsItsShareOfTheDeadline() {
+    DcsRetry retry = retry(Duration.ofSeconds(3));
+    retry.spreadOver(3);
+    List<Duration> given = new ArrayList<>();
+    String result =
+        retry.call(
+            "read",
+            t -> {
+              given.add(t);
+              if (given.size() == 1) {
+                nanos.addAndGet(t.toNanos()); // the hung endpoint: no answer in its share
+                throw new java.net.SocketTimeoutException("no answer");
+              }
+              return "ok";
+            });
+    assertThat(result).isEqualTo("ok");
+    assertThat(given).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1));
+  }
+
+  @Test
+  void oneEndpointGetsTheWholeDeadline() {
+    List<Duration> given = new ArrayList<>();
+    retry(Duration.ofSeconds(3))
+        .call(
+            "read",
+            t -> {
+              given.add(t);
+              return "ok";
+            });
+    assertThat(given).containsExactly(Duration.ofSeconds(3));
+  }
+
   @Test
   void givesUpAtTheDeadlineNamingEndpointAndCause() {
     Logger logger = (Logger) LoggerFactory.getLogger(DcsRetry.class);

@@ -82,6 +82,9 @@ public final class EtcdDcs implements Dcs {
     this.kv = client.getKVClient();
     this.retry =
         new DcsRetry(STORE, settings::endpointList, timings.retryTimeout(), EtcdClients::retryable);
+    // The client sends each request to the next endpoint (round robin): a member cut off from its
+    // quorum must not take a whole retry_timeout.
+    retry.spreadOver(settings.endpoints().size());
     this.leaderKey = bytes(path.key(ClusterKey.LEADER));
     this.memberKey = bytes(path.memberKey(member));
     this.memberValue = bytes(member);
