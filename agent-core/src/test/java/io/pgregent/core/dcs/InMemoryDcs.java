@@ -17,24 +17,19 @@ import java.util.function.Supplier;
  * <p>{@link #awaitChange} blocks in real time, for tests with threads; a simulation never calls it:
  * it reads {@link #changeCount()} and schedules the wake-up itself.
  */
-public final class InMemoryDcs implements Dcs {
+public final class InMemoryDcs extends StoreDcs {
 
   private final InMemoryStore store;
-  private final String member;
-  private final ClusterPath path;
   private final ClusterViewAssembler assembler;
   private final ChangeCounter changes = new ChangeCounter();
-  private volatile DcsTimings timings;
   private long lease;
   private long leaseTtlNanos;
   private String lastMemberValue;
   private long lastMemberLease;
 
   InMemoryDcs(InMemoryStore store, String member, ClusterPath path, DcsTimings timings) {
+    super(path, member, timings);
     this.store = store;
-    this.member = member;
-    this.path = path;
-    this.timings = timings;
     this.assembler = new ClusterViewAssembler(path);
     store.watch(member, path, changes);
   }
@@ -55,22 +50,12 @@ public final class InMemoryDcs implements Dcs {
         store.cacheView(path.prefix(), store.revision(), view);
       }
     }
-    if (view.member(member).isEmpty()) {
-      synchronized (this) {
-        lastMemberValue = null;
-      }
-    }
-    return view;
+    return keepingMemberKey(view);
   }
 
   @Override
-  public String memberName() {
-    return member;
-  }
-
-  @Override
-  public ClusterPath path() {
-    return path;
+  protected synchronized void forgetMemberValue() {
+    lastMemberValue = null;
   }
 
   // ---- session ----
@@ -79,7 +64,7 @@ public final class InMemoryDcs implements Dcs {
   public synchronized boolean renewSession() {
     synchronized (store) {
       store.check(member);
-      long wantTtl = timings.ttl().toNanos();
+      long wantTtl = timings().ttl().toNanos();
       if (lease == 0) {
         grant(wantTtl);
         return true;
@@ -114,7 +99,7 @@ public final class InMemoryDcs implements Dcs {
 
   private long currentLease() {
     if (lease == 0 || !store.leaseAlive(lease)) {
-      grant(timings.ttl().toNanos());
+      grant(timings().ttl().toNanos());
     }
     return lease;
   }
@@ -230,16 +215,6 @@ public final class InMemoryDcs implements Dcs {
   @Override
   public boolean awaitChange(long since, Duration timeout) throws InterruptedException {
     return changes.awaitChange(since, timeout);
-  }
-
-  @Override
-  public void setTimings(DcsTimings timings) {
-    this.timings = timings;
-  }
-
-  @Override
-  public DcsTimings timings() {
-    return timings;
   }
 
   /** Drops the watch; the lease is left to expire, as a closed client's would. */

@@ -13,6 +13,7 @@ import io.pgregent.core.dcs.DcsRetry;
 import io.pgregent.core.dcs.DcsScheduler;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.core.dcs.RawNode;
+import io.pgregent.core.dcs.StoreDcs;
 import io.pgregent.dcs.consul.ConsulJson.KvEntry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,11 +32,9 @@ import java.util.Optional;
  * <p>With {@code register_service} the member is also registered as a service (see {@link
  * ConsulServiceRegistrar}).
  */
-public final class ConsulDcs implements Dcs {
+public final class ConsulDcs extends StoreDcs {
 
   private final ConsulSettings settings;
-  private final ClusterPath path;
-  private final String member;
   private final ConsulHttp http;
   private final DcsRetry retry;
   private final ConsulKv kv;
@@ -47,8 +46,6 @@ public final class ConsulDcs implements Dcs {
   private final String prefixKey;
   private final String leaderKey;
   private final String memberKey;
-
-  private volatile DcsTimings timings;
 
   /** Guarded by {@link #sessions}: the member value last written, and with which session. */
   private String lastMemberValue;
@@ -72,27 +69,23 @@ public final class ConsulDcs implements Dcs {
       String member,
       DcsTimings timings,
       DcsScheduler scheduler) {
+    super(path, member, timings);
     this.scheduler = Objects.requireNonNull(scheduler);
     this.settings = Objects.requireNonNull(settings);
-    this.path = Objects.requireNonNull(path);
-    this.member = Objects.requireNonNull(member);
-    this.timings = Objects.requireNonNull(timings);
     this.http = new ConsulHttp(settings);
     this.retry =
         new DcsRetry(ConsulKv.STORE, http::endpoint, timings.retryTimeout(), ConsulKv::retryable);
     this.kv = new ConsulKv(settings, http, retry);
     this.sessions =
-        new ConsulSession(
-            settings, http, retry, path.scope(), member, () -> this.timings, this::rebind);
+        new ConsulSession(settings, http, retry, path.scope(), member, this::timings, this::rebind);
     this.assembler = new ClusterViewAssembler(path);
     this.prefixKey = consulKey(path.prefix());
     this.leaderKey = consulKey(path.key(ClusterKey.LEADER));
     this.memberKey = consulKey(path.memberKey(member));
     this.watch =
-        new ConsulWatch(
-            kv, http, path, prefixKey, () -> this.timings, changes, scheduler.executor());
+        new ConsulWatch(kv, http, path, prefixKey, this::timings, changes, scheduler.executor());
     this.registrar =
-        new ConsulServiceRegistrar(settings, http, path.scope(), member, () -> this.timings);
+        new ConsulServiceRegistrar(settings, http, path.scope(), member, this::timings);
   }
 
   /** Consul's keys carry no leading slash: {@code service/batman/leader}. */
@@ -114,24 +107,14 @@ public final class ConsulDcs implements Dcs {
       }
     }
     watch.readAt(reply.index(), entries);
-    ClusterView view = assembler.assemble(nodes);
-    if (view.member(member).isEmpty()) {
-      // Deleted by someone else (patronictl remove): the next touch writes it again.
-      synchronized (sessions) {
-        lastMemberValue = null;
-      }
+    return keepingMemberKey(assembler.assemble(nodes));
+  }
+
+  @Override
+  protected void forgetMemberValue() {
+    synchronized (sessions) {
+      lastMemberValue = null;
     }
-    return view;
-  }
-
-  @Override
-  public String memberName() {
-    return member;
-  }
-
-  @Override
-  public ClusterPath path() {
-    return path;
   }
 
   // ---- leader lock ----
@@ -256,9 +239,7 @@ public final class ConsulDcs implements Dcs {
   public void deleteMember() {
     registrar.deregister();
     kv.delete("delete member " + member, memberKey);
-    synchronized (sessions) {
-      lastMemberValue = null;
-    }
+    forgetMemberValue();
   }
 
   @Override
@@ -297,14 +278,8 @@ public final class ConsulDcs implements Dcs {
   // ---- lifecycle ----
 
   @Override
-  public void setTimings(DcsTimings timings) {
-    this.timings = Objects.requireNonNull(timings);
+  protected void timingsChanged(DcsTimings timings) {
     retry.setRetryTimeout(timings.retryTimeout());
-  }
-
-  @Override
-  public DcsTimings timings() {
-    return timings;
   }
 
   /** Deregisters the service if we registered it; our keys lapse with the session. */

@@ -23,6 +23,7 @@ import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsRetry;
 import io.pgregent.core.dcs.DcsTimings;
+import io.pgregent.core.dcs.StoreDcs;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -37,14 +38,12 @@ import org.slf4j.LoggerFactory;
  * create and mod revisions; one prefix {@code Watch} resumed from the last revision seen. At rest a
  * leader's cycle costs the store one small read and one keep-alive message.
  */
-public final class EtcdDcs implements Dcs {
+public final class EtcdDcs extends StoreDcs {
 
   private static final Logger log = LoggerFactory.getLogger(EtcdDcs.class);
   private static final String STORE = "etcd3";
 
   private final EtcdSettings settings;
-  private final ClusterPath path;
-  private final String member;
   private final KeepAliveStream keepAlives = new KeepAliveStream();
   private final Client client;
   private final KV kv;
@@ -55,7 +54,6 @@ public final class EtcdDcs implements Dcs {
   private final ByteSequence memberKey;
   private final ByteSequence memberValue;
 
-  private volatile DcsTimings timings;
   private final Object sessionLock = new Object();
   private long leaseId;
   private long leaseTtlSeconds;
@@ -74,10 +72,8 @@ public final class EtcdDcs implements Dcs {
   private final EtcdWatch watch;
 
   public EtcdDcs(EtcdSettings settings, ClusterPath path, String member, DcsTimings timings) {
+    super(path, member, timings);
     this.settings = Objects.requireNonNull(settings);
-    this.path = Objects.requireNonNull(path);
-    this.member = Objects.requireNonNull(member);
-    this.timings = Objects.requireNonNull(timings);
     this.client = EtcdClients.build(settings, timings, keepAlives);
     this.kv = client.getKVClient();
     this.retry =
@@ -98,24 +94,14 @@ public final class EtcdDcs implements Dcs {
   @Override
   public ClusterView read() {
     watch.ensure();
-    ClusterView view = reader.read();
-    if (view.member(member).isEmpty()) {
-      // Deleted by someone else (patronictl remove): the next touch writes it again.
-      synchronized (sessionLock) {
-        lastMemberValue = null;
-      }
+    return keepingMemberKey(reader.read());
+  }
+
+  @Override
+  protected void forgetMemberValue() {
+    synchronized (sessionLock) {
+      lastMemberValue = null;
     }
-    return view;
-  }
-
-  @Override
-  public String memberName() {
-    return member;
-  }
-
-  @Override
-  public ClusterPath path() {
-    return path;
   }
 
   // ---- session ----
@@ -218,7 +204,7 @@ public final class EtcdDcs implements Dcs {
       client
           .getLeaseClient()
           .revoke(id)
-          .get(timings.retryTimeout().toMillis(), TimeUnit.MILLISECONDS);
+          .get(timings().retryTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       log.debug("etcd3 revoke of old lease {} failed: {}", Long.toHexString(id), e.toString());
     }
@@ -234,7 +220,7 @@ public final class EtcdDcs implements Dcs {
   }
 
   private long ttlSeconds() {
-    return Math.max(2, timings.ttl().toSeconds());
+    return Math.max(2, timings().ttl().toSeconds());
   }
 
   private static boolean isLeaseNotFound(Throwable t) {
@@ -326,7 +312,7 @@ public final class EtcdDcs implements Dcs {
     }
     return last != null
         && keptAt - last.atNanos() >= 0
-        && System.nanoTime() - keptAt < timings.ttl().toNanos() / 2
+        && System.nanoTime() - keptAt < timings().ttl().toNanos() / 2
         && last.view()
             .leader()
             .map(l -> l.name().equals(member) && l.version() == known)
@@ -374,9 +360,7 @@ public final class EtcdDcs implements Dcs {
   public void deleteMember() {
     retry.call(
         "delete member " + member, t -> kv.delete(memberKey).get(ms(t), TimeUnit.MILLISECONDS));
-    synchronized (sessionLock) {
-      lastMemberValue = null;
-    }
+    forgetMemberValue();
   }
 
   @Override
@@ -440,14 +424,8 @@ public final class EtcdDcs implements Dcs {
   // ---- lifecycle ----
 
   @Override
-  public void setTimings(DcsTimings timings) {
-    this.timings = Objects.requireNonNull(timings);
+  protected void timingsChanged(DcsTimings timings) {
     retry.setRetryTimeout(timings.retryTimeout());
-  }
-
-  @Override
-  public DcsTimings timings() {
-    return timings;
   }
 
   @Override

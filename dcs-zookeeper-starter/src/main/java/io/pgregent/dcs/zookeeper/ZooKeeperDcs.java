@@ -21,6 +21,7 @@ import io.pgregent.core.dcs.DcsRetry;
 import io.pgregent.core.dcs.DcsScheduler;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.core.dcs.RawNode;
+import io.pgregent.core.dcs.StoreDcs;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -51,13 +52,11 @@ import org.slf4j.LoggerFactory;
  * io.pgregent.core.dcs.DcsUnreachableException} in time. Changes are seen through one persistent
  * recursive watch on the cluster path (ZooKeeper 3.6 or later), re-registered after reconnecting.
  */
-public final class ZooKeeperDcs implements Dcs {
+public final class ZooKeeperDcs extends StoreDcs {
 
   private static final Logger log = LoggerFactory.getLogger(ZooKeeperDcs.class);
   private static final String STORE = "zookeeper";
 
-  private final ClusterPath path;
-  private final String member;
   private final byte[] memberBytes;
   private final String basePath;
   private final String leaderPath;
@@ -68,8 +67,6 @@ public final class ZooKeeperDcs implements Dcs {
   private final ZooKeeperSessions sessions;
   private final LoopWatchdog watchdog;
   private final DcsScheduler scheduler;
-
-  private volatile DcsTimings timings;
 
   /**
    * A client with a watchdog thread of its own (a daemon, stopped by {@link #close()}). Connects at
@@ -95,10 +92,8 @@ public final class ZooKeeperDcs implements Dcs {
       String member,
       DcsTimings timings,
       DcsScheduler scheduler) {
+    super(path, member, timings);
     Objects.requireNonNull(settings);
-    this.path = Objects.requireNonNull(path);
-    this.member = Objects.requireNonNull(member);
-    this.timings = Objects.requireNonNull(timings);
     this.scheduler = Objects.requireNonNull(scheduler);
     this.memberBytes = bytes(member);
     String prefix = path.prefix();
@@ -110,9 +105,9 @@ public final class ZooKeeperDcs implements Dcs {
             STORE, settings::connectString, timings.retryTimeout(), ZooKeeperCalls::retryable);
     this.assembler = new ClusterViewAssembler(path);
     this.sessions =
-        new ZooKeeperSessions(settings, path, member, changes, () -> this.timings.retryTimeout());
+        new ZooKeeperSessions(settings, path, member, changes, () -> timings().retryTimeout());
     this.watchdog =
-        new LoopWatchdog(scheduler.executor(), () -> this.timings.ttl(), this::loopStalled);
+        new LoopWatchdog(scheduler.executor(), () -> timings().ttl(), this::loopStalled);
   }
 
   // ---- reading ----
@@ -128,22 +123,12 @@ public final class ZooKeeperDcs implements Dcs {
               s.awaitWatch(deadline);
               return ZooKeeperTree.read(s, path, basePath, deadline);
             });
-    ClusterView view = assembler.assemble(nodes);
-    if (view.member(member).isEmpty()) {
-      // Deleted by someone else (patronictl remove): the next touch writes it again.
-      sessions.forgetMember();
-    }
-    return view;
+    return keepingMemberKey(assembler.assemble(nodes));
   }
 
   @Override
-  public String memberName() {
-    return member;
-  }
-
-  @Override
-  public ClusterPath path() {
-    return path;
+  protected void forgetMemberValue() {
+    sessions.forgetMember();
   }
 
   // ---- session and loop watchdog ----
@@ -180,7 +165,7 @@ public final class ZooKeeperDcs implements Dcs {
           "HA loop stalled: no cycle for {} ms (ttl {} s); closed the zookeeper session{} of"
               + " member {} so that its leader and member znodes drop",
           silentMillis,
-          timings.ttl().toSeconds(),
+          timings().ttl().toSeconds(),
           stale == null ? "" : " 0x" + Long.toHexString(stale.lastSessionId()),
           member);
       if (stale != null) {
@@ -197,7 +182,7 @@ public final class ZooKeeperDcs implements Dcs {
    */
   @Override
   public Duration leaseDuration() {
-    return sessions.leaseDuration(timings.ttl());
+    return sessions.leaseDuration(timings().ttl());
   }
 
   private ZooKeeperSession currentSession() {
@@ -209,7 +194,7 @@ public final class ZooKeeperDcs implements Dcs {
   }
 
   private int sessionTimeoutMs() {
-    return (int) Math.min(Integer.MAX_VALUE, timings.ttl().toMillis());
+    return (int) Math.min(Integer.MAX_VALUE, timings().ttl().toMillis());
   }
 
   // ---- leader lock ----
@@ -464,14 +449,8 @@ public final class ZooKeeperDcs implements Dcs {
   // ---- lifecycle ----
 
   @Override
-  public void setTimings(DcsTimings timings) {
-    this.timings = Objects.requireNonNull(timings);
+  protected void timingsChanged(DcsTimings timings) {
     retry.setRetryTimeout(timings.retryTimeout());
-  }
-
-  @Override
-  public DcsTimings timings() {
-    return timings;
   }
 
   /** Closes the session (our ephemeral znodes go at once) and stops the watchdog. */
