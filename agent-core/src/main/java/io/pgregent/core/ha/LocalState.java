@@ -44,32 +44,6 @@ public record LocalState(
     Objects.requireNonNull(task, "task");
   }
 
-  /** A local state that has not been a primary since it last joined a leader. */
-  public LocalState(
-      PostgresRunState run,
-      boolean inRecovery,
-      Optional<String> systemIdentifier,
-      long timeline,
-      long walPosition,
-      Optional<String> upstream,
-      boolean streaming,
-      Optional<String> task,
-      ReplicationStatus replication,
-      List<TimelineHistory.Entry> lineage) {
-    this(
-        run,
-        inRecovery,
-        systemIdentifier,
-        timeline,
-        walPosition,
-        upstream,
-        streaming,
-        task,
-        replication,
-        lineage,
-        false);
-  }
-
   /** A local state without synchronous replication details or timeline history. */
   public LocalState(
       PostgresRunState run,
@@ -90,7 +64,8 @@ public record LocalState(
         streaming,
         task,
         ReplicationStatus.NONE,
-        List.of());
+        List.of(),
+        false);
   }
 
   /** This state with {@code lineage} as the switches that led to our timeline. */

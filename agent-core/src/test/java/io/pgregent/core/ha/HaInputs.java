@@ -304,7 +304,8 @@ final class HaInputs {
         streaming,
         task,
         replication,
-        l.lineage());
+        l.lineage(),
+        l.formerPrimary());
   }
 
   /** A server that reports no timeline, WAL position or upstream yet. */

@@ -212,7 +212,8 @@ class SyncStandbyResolverTests {
               false,
               Optional.empty(),
               new ReplicationStatus(names, mark, links),
-              List.of());
+              List.of(),
+              false);
       HaSettings base = HaInputs.settings(false, false, 1, false, false);
       HaSettings settings =
           new HaSettings(

@@ -93,7 +93,8 @@ public final class PgModel {
         streaming,
         Optional.empty(),
         replication,
-        lineage());
+        lineage(),
+        false);
   }
 
   // ---- synchronous replication ----
