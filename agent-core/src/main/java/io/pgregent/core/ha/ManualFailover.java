@@ -157,9 +157,13 @@ public final class ManualFailover {
       }
     }
     if (me.equals(f.leader())) {
+      // Only a member that may be promoted can take over: in synchronous mode, one the sync key
+      // names (the others refuse to race, and standing aside for them leaves nobody leading).
+      boolean sync = FailoverEligibility.syncActive(view, in.settings());
       boolean someoneElse =
           peers.values().stream()
               .filter(p -> !p.name().equals(me) && !p.name().equals(f.candidate()))
+              .filter(p -> !sync || FailoverEligibility.inSyncState(view, p.name()))
               .anyMatch(p -> p.reachable() && p.eligible() && !p.primary());
       if (someoneElse) {
         return Optional.of(Decision.of(new Action.None(), Reason.FORMER_LEADER_STANDS_ASIDE));

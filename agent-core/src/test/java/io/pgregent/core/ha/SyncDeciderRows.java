@@ -308,6 +308,31 @@ final class SyncDeciderRows {
                 .cycle(HaInputs.refreshed().withPeers(peers(replicaPeer("pg2", 300)))),
             new Action.WriteSyncState(new SyncState(ME, List.of(), 0, 7)),
             Reason.SYNC_BEFORE_PROMOTE),
+        // a switchover whose candidate died: the former leader races unless a sync standby can
+        row(
+            "sync on: the former leader races when the only other member is not a sync standby",
+            input()
+                .local(replicaOf("pg0", 500))
+                .settings(on())
+                .sync(key(ME, 0, "pg2"))
+                .failover(ME, null, null)
+                .cycle(
+                    CycleFacts.fresh()
+                        .withPeers(peers(PeerStatus.unreachable("pg2"), replicaPeer("pg0", 500)))),
+            new Action.AcquireLock(),
+            Reason.ACQUIRING_LOCK),
+        row(
+            "sync on: the former leader stands aside while a sync standby can take over",
+            input()
+                .local(replicaOf("pg0", 500))
+                .settings(on())
+                .sync(key(ME, 0, "pg2"))
+                .failover(ME, null, null)
+                .cycle(
+                    CycleFacts.fresh()
+                        .withPeers(peers(replicaPeer("pg2", 500), replicaPeer("pg0", 500)))),
+            new Action.None(),
+            Reason.FORMER_LEADER_STANDS_ASIDE),
         // the leader race in synchronous mode
         row(
             "sync on: a member not in the sync key does not race",
