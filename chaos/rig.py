@@ -572,23 +572,30 @@ postgresql:
             if not leader:
                 return "none", {"skipped": "no leader"}, lambda: None
             params = {}
-            victim = None
+            victim, killer = None, None
             if cls == "switchover-kill9-agent":
                 victim = rng.choice(HOSTS)
-                delay = rng.uniform(0, 1.5)
+                delay, down = rng.uniform(0, 1.5), rng.uniform(2, self.a.ttl * 2)
                 params.update({"killed": victim, "after_s": round(delay, 2),
-                               "down_s": round(rng.uniform(2, self.a.ttl * 2), 2)})
+                               "restarted_after_s": round(down, 2)})
 
                 def kill():
+                    # The agent is started again `down` after the kill, however long the request
+                    # takes to answer.
                     time.sleep(delay)
                     pid = self.agent_pid(victim)
                     if pid:
                         os.kill(pid, signal.SIGKILL)
-                threading.Thread(target=kill, daemon=True).start()
+                        time.sleep(down)
+                        self.start_agent(victim)
+                killer = threading.Thread(target=kill, daemon=True)
+                killer.start()
             status, body = http_post(self.net.addr[leader], "/switchover", {"leader": leader})
             params.update({"status": status, "answer": body.decode(errors="replace")[:120]})
 
             def heal():
+                if killer:
+                    killer.join()
                 if victim and not self.agent_pid(victim):
                     self.start_agent(victim)
             return leader, params, heal
