@@ -64,6 +64,16 @@ final class SyncDeciderRows {
     return new Action.WriteSyncState(new SyncState(ME, List.of(standbys), quorum, 7));
   }
 
+  /** We stepped down for a switchover in synchronous mode, pg2 our sync standby; the answers. */
+  static HaInputs.Builder afterSwitchover(PeerStatus... answers) {
+    return input()
+        .local(replicaOf("pg0", 500))
+        .settings(on())
+        .sync(key(ME, 0, "pg2"))
+        .failover(ME, null, null)
+        .cycle(CycleFacts.fresh().withPeers(peers(answers)));
+  }
+
   static Action names(String value) {
     return new Action.SetSyncStandbyNames(Optional.of(value));
   }
@@ -311,26 +321,12 @@ final class SyncDeciderRows {
         // a switchover whose candidate died: the former leader races unless a sync standby can
         row(
             "sync on: the former leader races when the only other member is not a sync standby",
-            input()
-                .local(replicaOf("pg0", 500))
-                .settings(on())
-                .sync(key(ME, 0, "pg2"))
-                .failover(ME, null, null)
-                .cycle(
-                    CycleFacts.fresh()
-                        .withPeers(peers(PeerStatus.unreachable("pg2"), replicaPeer("pg0", 500)))),
+            afterSwitchover(PeerStatus.unreachable("pg2"), replicaPeer("pg0", 500)),
             new Action.AcquireLock(),
             Reason.ACQUIRING_LOCK),
         row(
             "sync on: the former leader stands aside while a sync standby can take over",
-            input()
-                .local(replicaOf("pg0", 500))
-                .settings(on())
-                .sync(key(ME, 0, "pg2"))
-                .failover(ME, null, null)
-                .cycle(
-                    CycleFacts.fresh()
-                        .withPeers(peers(replicaPeer("pg2", 500), replicaPeer("pg0", 500)))),
+            afterSwitchover(replicaPeer("pg2", 500), replicaPeer("pg0", 500)),
             new Action.None(),
             Reason.FORMER_LEADER_STANDS_ASIDE),
         // the leader race in synchronous mode
