@@ -121,6 +121,8 @@ final class SimAgent {
     syncMark = -1;
     memory = AgentMemory.initial();
     holdsLock = false;
+    // As the agent's: a new process knows of a demotion only what the data directory says.
+    mayHaveDiverged = false;
     dcs = world.connect(name);
     lastDecision = "";
     scheduleCycle(0);
