@@ -238,7 +238,8 @@ public final class TestMembers {
         s -> s.postgres().server().map(pg -> pg.inRecovery() && pg.streaming()).orElse(false));
   }
 
-  private static void awaitSnapshot(HaLoop loop, Predicate<AgentSnapshot> condition) {
+  /** Waits until the member's loop has published a snapshot that meets {@code condition}. */
+  static void awaitSnapshot(HaLoop loop, Predicate<AgentSnapshot> condition) {
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))

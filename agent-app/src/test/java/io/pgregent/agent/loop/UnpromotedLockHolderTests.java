@@ -37,14 +37,8 @@ class UnpromotedLockHolderTests {
     cluster.etcd().put("/service/" + SCOPE + "/leader", "pg1");
 
     HaLoop pg0 = cluster.leaderLoop();
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () ->
-                pg0.snapshot()
-                    .map(s -> s.message().contains("to run as the primary before rejoining it"))
-                    .orElse(false));
+    TestMembers.awaitSnapshot(
+        pg0, s -> s.message().contains("to run as the primary before rejoining it"));
     // It keeps waiting, its PostgreSQL stopped with its own WAL, while pg1 stays a standby.
     await()
         .during(Duration.ofSeconds(3))
