@@ -9,8 +9,8 @@ import static org.awaitility.Awaitility.await;
 import io.pgregent.postgres.config.Credentials;
 import io.pgregent.postgres.status.PostgresClient;
 import io.pgregent.postgres.status.PostgresQueryException;
+import io.pgregent.testsupport.TestCertificates;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -126,10 +125,10 @@ class TlsConnectionTests {
   }
 
   private void aPkcs1PemKeyIsConvertedInMemoryWhateverItsName() throws Exception {
-    openssl(certs, "genrsa", "-traditional", "-out", "legacy.rsa", "2048");
-    openssl(
-        certs, "req", "-new", "-key", "legacy.rsa", "-subj", "/CN=postgres", "-out", "legacy.csr");
-    signWithCa(certs, "legacy");
+    TestCertificates tls = TestCertificates.in(certs);
+    tls.openssl("genrsa", "-traditional", "-out", "legacy.rsa", "2048");
+    tls.openssl("req", "-new", "-key", "legacy.rsa", "-subj", "/CN=postgres", "-out", "legacy.csr");
+    tls.sign("legacy", "ca", null, null);
     Files.copy(certs.resolve("legacy.rsa"), certs.resolve("legacy.key"));
     assertThat(Files.readString(certs.resolve("legacy.key"), StandardCharsets.US_ASCII))
         .startsWith("-----BEGIN RSA PRIVATE KEY-----");
@@ -263,34 +262,10 @@ class TlsConnectionTests {
    * as libpq and the server require; root (the agent in CI) reads them anyway.
    */
   private static void makeCertificates(Path dir) throws Exception {
-    openssl(
-        dir,
-        "req",
-        "-x509",
-        "-new",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=regent-test-ca",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.crt");
-    for (String who : List.of("server", "client")) {
-      openssl(
-          dir,
-          "req",
-          "-new",
-          "-nodes",
-          "-subj",
-          "/CN=" + (who.equals("server") ? "127.0.0.1" : "postgres"),
-          "-keyout",
-          who + ".key",
-          "-out",
-          who + ".csr");
-      signWithCa(dir, who);
-    }
+    TestCertificates.in(dir)
+        .ca("ca", "/CN=regent-test-ca")
+        .signed("server", "/CN=127.0.0.1", "ca", null, null)
+        .signed("client", "/CN=postgres", "ca", null, null);
     assertThat(Files.readString(dir.resolve("client.key"), StandardCharsets.US_ASCII))
         .startsWith("-----BEGIN PRIVATE KEY-----");
     UserPrincipal owner =
@@ -305,40 +280,5 @@ class TlsConnectionTests {
       Files.setPosixFilePermissions(dir.resolve(pub), PosixFilePermissions.fromString("rw-r--r--"));
     }
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-  }
-
-  /** Signs {@code name}.csr with the test CA in {@code dir} into {@code name}.crt. */
-  private static void signWithCa(Path dir, String name) throws IOException, InterruptedException {
-    openssl(
-        dir,
-        "x509",
-        "-req",
-        "-days",
-        "2",
-        "-in",
-        name + ".csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        name + ".crt");
-  }
-
-  private static void openssl(Path dir, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add("openssl");
-    cmd.addAll(List.of(args));
-    Process p =
-        new ProcessBuilder(cmd)
-            .directory(dir.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("openssl.log").toFile())
-            .start();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue())
-        .as("openssl %s: %s", cmd, Files.readString(dir.resolve("openssl.log")))
-        .isZero();
   }
 }

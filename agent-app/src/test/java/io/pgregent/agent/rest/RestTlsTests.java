@@ -12,6 +12,7 @@ import io.pgregent.agent.loop.TestCluster;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.ha.PeerStatus;
+import io.pgregent.testsupport.TestCertificates;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,7 +23,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import org.junit.jupiter.api.AutoClose;
@@ -56,29 +56,7 @@ class RestTlsTests {
     cluster = new TestCluster("tls");
     cert = cluster.base().resolve("rest.crt");
     key = cluster.base().resolve("rest.key");
-    Process p =
-        new ProcessBuilder(
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                key.toString(),
-                "-out",
-                cert.toString(),
-                "-days",
-                "2",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1")
-            .redirectErrorStream(true)
-            .start();
-    p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).isZero();
+    TestCertificates.in(cluster.base()).selfSigned("rest", "/CN=127.0.0.1", "IP:127.0.0.1");
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("restapi.certfile", cert.toString());
     extra.put("restapi.keyfile", key.toString());

@@ -9,12 +9,9 @@ import io.pgregent.core.dcs.DcsConfigurationException;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.dcs.DcsTimings;
 import io.pgregent.testsupport.ConsulServer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.pgregent.testsupport.TestCertificates;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,11 +41,17 @@ class ConsulDcsTlsTests {
     if (unavailable != null) {
       return;
     }
-    selfSignedCa("ca", "/CN=regent-test-ca");
-    signed("server", "serverAuth,clientAuth", "IP:127.0.0.1,DNS:localhost,DNS:server.dc1.consul");
-    signed("client", "clientAuth", "DNS:regent");
-    // A second CA, whose certificates the agent must refuse.
-    selfSignedCa("other", "/CN=someone-else");
+    TestCertificates.in(dir)
+        .ca("ca", "/CN=regent-test-ca")
+        .signed(
+            "server",
+            "/CN=server",
+            "ca",
+            "serverAuth,clientAuth",
+            "IP:127.0.0.1,DNS:localhost,DNS:server.dc1.consul")
+        .signed("client", "/CN=client", "ca", "clientAuth", "DNS:regent")
+        // A second CA, whose certificates the agent must refuse.
+        .ca("other", "/CN=someone-else");
     consul =
         ConsulServer.dev(
             ConsulServer.Options.plain()
@@ -57,63 +60,6 @@ class ConsulDcsTlsTests {
                         dir.resolve("ca.crt"),
                         dir.resolve("server.crt"),
                         dir.resolve("server.key"))));
-  }
-
-  private static void selfSignedCa(String name, String subject) throws Exception {
-    newKey(name, name + ".crt", subject, "-x509", "-days", "2");
-  }
-
-  /** A new RSA key {@code name.key} and, from it, {@code out}: a request, or with -x509 a cert. */
-  private static void newKey(String name, String out, String subject, String... options)
-      throws Exception {
-    List<String> args = new ArrayList<>(List.of("req"));
-    args.addAll(List.of(options));
-    args.addAll(
-        List.of(
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            name + ".key",
-            "-out",
-            out,
-            "-subj",
-            subject));
-    openssl(args.toArray(String[]::new));
-  }
-
-  private static void signed(String name, String usage, String san) throws Exception {
-    newKey(name, name + ".csr", "/CN=" + name);
-    Files.writeString(
-        dir.resolve(name + ".ext"),
-        "subjectAltName=" + san + "\nextendedKeyUsage=" + usage + "\n",
-        StandardCharsets.UTF_8);
-    openssl(
-        "x509",
-        "-req",
-        "-in",
-        name + ".csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        name + ".crt",
-        "-days",
-        "2",
-        "-extfile",
-        name + ".ext");
-  }
-
-  private static void openssl(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("openssl"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("openssl " + String.join(" ", args) + ": " + out);
-    }
   }
 
   @AfterAll

@@ -6,16 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgregent.core.dcs.ClusterPath;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.dcs.DcsTimings;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.pgregent.testsupport.TestCertificates;
 import java.nio.file.Path;
-import java.security.Key;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +23,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Patroni's TLS settings against a ZooKeeper that only accepts TLS clients with a certificate: keys
- * made with the JDK's keytool, written as the PEM files Patroni's settings name.
+ * Patroni's TLS settings against a ZooKeeper that only accepts TLS clients with a certificate from
+ * its CA: PEM files as Patroni's settings name them, made with openssl.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ZooKeeperDcsTlsTests {
@@ -45,20 +38,21 @@ class ZooKeeperDcsTlsTests {
 
   @BeforeAll
   static void startTlsZooKeeper() throws Exception {
-    keypair("server", "CN=localhost", "SAN=ip:127.0.0.1,dns:localhost");
-    keypair("client", "CN=regent", null);
-    pem("server");
-    pem("client");
+    TestCertificates certs =
+        TestCertificates.in(dir)
+            .ca("ca", "/CN=regent-test-ca")
+            .signed("server", "/CN=localhost", "ca", null, "IP:127.0.0.1,DNS:localhost")
+            .signed("client", "/CN=regent", "ca", null, null);
     securePort = InstanceSpec.getRandomPort();
     Map<String, Object> props = new HashMap<>();
     props.put("minSessionTimeout", "400");
     props.put("maxSessionTimeout", "60000");
     props.put("secureClientPort", String.valueOf(securePort));
     props.put("serverCnxnFactory", "org.apache.zookeeper.server.NettyServerCnxnFactory");
-    props.put("ssl.keyStore.location", dir.resolve("server.p12").toString());
+    props.put("ssl.keyStore.location", certs.pkcs12("server", PASSWORD).toString());
     props.put("ssl.keyStore.password", PASSWORD);
     props.put("ssl.keyStore.type", "PKCS12");
-    props.put("ssl.trustStore.location", dir.resolve("client.crt").toString());
+    props.put("ssl.trustStore.location", certs.crt("ca").toString());
     props.put("ssl.trustStore.type", "PEM");
     // ZooKeeper turns unknown server keys into system properties: put them back afterwards.
     systemBefore = (Properties) System.getProperties().clone();
@@ -108,8 +102,7 @@ class ZooKeeperDcsTlsTests {
   @Test
   void patronisTlsSettingsConnectWithAClientCertificate() {
     try (ZooKeeperDcs dcs =
-        member(
-            tls(dir.resolve("server.crt"), dir.resolve("client.crt"), dir.resolve("client.key")))) {
+        member(tls(dir.resolve("ca.crt"), dir.resolve("client.crt"), dir.resolve("client.key")))) {
       dcs.renewSession();
       assertThat(dcs.tryAcquire()).isTrue();
       assertThat(dcs.read().isLockedBy("pg0")).isTrue();
@@ -118,7 +111,7 @@ class ZooKeeperDcsTlsTests {
 
   @Test
   void withoutAClientCertificateTheStoreIsUnreachable() {
-    try (ZooKeeperDcs dcs = member(tls(dir.resolve("server.crt"), null, null))) {
+    try (ZooKeeperDcs dcs = member(tls(dir.resolve("ca.crt"), null, null))) {
       assertThatThrownBy(dcs::read).isInstanceOf(DcsException.class);
     }
   }
@@ -126,66 +119,8 @@ class ZooKeeperDcsTlsTests {
   @Test
   void anUnreadableKeyFailsNamingTheSetting() {
     try (ZooKeeperDcs dcs =
-        member(
-            tls(dir.resolve("server.crt"), dir.resolve("client.crt"), dir.resolve("nope.key")))) {
+        member(tls(dir.resolve("ca.crt"), dir.resolve("client.crt"), dir.resolve("nope.key")))) {
       assertThatThrownBy(dcs::read).hasMessageContaining("zookeeper.key");
     }
-  }
-
-  // ---- key material ----
-
-  private static void keypair(String name, String dname, String san) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.addAll(
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-            "-genkeypair",
-            "-alias",
-            name,
-            "-keyalg",
-            "RSA",
-            "-keysize",
-            "2048",
-            "-validity",
-            "2",
-            "-dname",
-            dname,
-            "-storetype",
-            "PKCS12",
-            "-keystore",
-            dir.resolve(name + ".p12").toString(),
-            "-storepass",
-            PASSWORD,
-            "-keypass",
-            PASSWORD));
-    if (san != null) {
-      cmd.addAll(List.of("-ext", san));
-    }
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
-  }
-
-  /** Writes {@code <name>.crt} and {@code <name>.key} (PKCS#8, unencrypted) as PEM. */
-  private static void pem(String name) throws Exception {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(dir.resolve(name + ".p12"))) {
-      ks.load(in, PASSWORD.toCharArray());
-    }
-    Certificate cert = ks.getCertificate(name);
-    Key key = ks.getKey(name, PASSWORD.toCharArray());
-    Files.writeString(dir.resolve(name + ".crt"), pemBlock("CERTIFICATE", cert.getEncoded()));
-    Files.writeString(dir.resolve(name + ".key"), pemBlock("PRIVATE KEY", key.getEncoded()));
-  }
-
-  private static String pemBlock(String type, byte[] der) {
-    return "-----BEGIN "
-        + type
-        + "-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END "
-        + type
-        + "-----\n";
   }
 }
