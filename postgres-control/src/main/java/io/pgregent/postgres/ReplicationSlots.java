@@ -1,5 +1,6 @@
 package io.pgregent.postgres;
 
+import io.pgregent.core.slots.LocalSlot;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,7 +59,7 @@ public final class ReplicationSlots {
   }
 
   /** Every replication slot on this server ({@code pg_replication_slots}). */
-  public List<ReplicationSlot> replicationSlots() {
+  public List<LocalSlot> replicationSlots() {
     return operations.list();
   }
 

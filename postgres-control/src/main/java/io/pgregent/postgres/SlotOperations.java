@@ -1,5 +1,6 @@
 package io.pgregent.postgres;
 
+import io.pgregent.core.slots.LocalSlot;
 import io.pgregent.postgres.config.PostgresSettings;
 import io.pgregent.postgres.status.PostgresClient;
 import java.io.IOException;
@@ -45,17 +46,17 @@ final class SlotOperations {
     this.process = process;
   }
 
-  List<ReplicationSlot> list() {
+  List<LocalSlot> list() {
     return node.client.withConnection(
         c -> {
-          List<ReplicationSlot> out = new ArrayList<>();
+          List<LocalSlot> out = new ArrayList<>();
           try (var st = c.createStatement();
               ResultSet rs =
                   st.executeQuery(
                       String.format(SLOTS_SQL, failoverSlots() ? "failover OR synced" : "false"))) {
             while (rs.next()) {
               out.add(
-                  new ReplicationSlot(
+                  new LocalSlot(
                       rs.getString(1),
                       "logical".equals(rs.getString(2)),
                       rs.getString(3),

@@ -1,8 +1,8 @@
 package io.pgregent.ctl;
 
 import io.pgregent.core.cluster.Member;
+import io.pgregent.core.tls.PemTls;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,29 +10,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collection;
-import java.util.List;
-import javax.crypto.EncryptedPrivateKeyInfo;
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.PBEKeySpec;
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Calls a member's REST API at the {@code api_url} it published, with the endpoint in place of
@@ -141,98 +123,26 @@ final class MemberApi {
       if (settings.insecure()) {
         // -k: the operator chose not to verify the members' certificates.
         System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
-        trust = new TrustManager[] {new TrustAll()};
+        trust = PemTls.trustAll();
       } else if (settings.cacert() != null) {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        int i = 0;
-        for (Certificate c : certificates(settings.cacert(), "ctl.cacert")) {
-          ks.setCertificateEntry("ca" + i++, c);
-        }
-        TrustManagerFactory tmf =
-            TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        trust = tmf.getTrustManagers();
+        trust = PemTls.trust(settings.cacert(), "ctl.cacert");
       }
-      KeyManagerFactory kmf = null;
+      KeyManager[] keys = null;
       if (settings.certfile() != null) {
         if (settings.keyfile() == null) {
           throw new CtlException("ctl.certfile needs ctl.keyfile");
         }
-        char[] pw = new char[0];
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        List<Certificate> chain =
-            new ArrayList<>(certificates(settings.certfile(), "ctl.certfile"));
-        ks.setKeyEntry("client", privateKey(), pw, chain.toArray(new Certificate[0]));
-        kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, pw);
+        keys =
+            PemTls.keys(
+                settings.certfile(),
+                "ctl.certfile",
+                settings.keyfile(),
+                "ctl.keyfile",
+                settings.keyPassword());
       }
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(kmf == null ? null : kmf.getKeyManagers(), trust, null);
-      return ctx;
-    } catch (GeneralSecurityException | IOException e) {
+      return PemTls.context(keys, trust);
+    } catch (PemTls.TlsFileException e) {
       throw new CtlException("cannot set up TLS for the REST API: " + e.getMessage(), e);
-    }
-  }
-
-  private static Collection<? extends Certificate> certificates(Path file, String key)
-      throws IOException, GeneralSecurityException {
-    if (!Files.isReadable(file)) {
-      throw new CtlException(key + ": cannot read " + file);
-    }
-    try (InputStream in = Files.newInputStream(file)) {
-      return CertificateFactory.getInstance("X.509").generateCertificates(in);
-    }
-  }
-
-  private PrivateKey privateKey() throws IOException, GeneralSecurityException {
-    Path file = settings.keyfile();
-    if (!Files.isReadable(file)) {
-      throw new CtlException("ctl.keyfile: cannot read " + file);
-    }
-    String pem = Files.readString(file);
-    boolean encrypted = pem.contains("BEGIN ENCRYPTED PRIVATE KEY");
-    if (!encrypted && !pem.contains("BEGIN PRIVATE KEY")) {
-      throw new CtlException(
-          "ctl.keyfile: "
-              + file
-              + " is not a PKCS #8 PEM key (convert it: openssl pkcs8 -topk8 -nocrypt -in KEY)");
-    }
-    String base64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-    byte[] der = Base64.getDecoder().decode(base64);
-    PKCS8EncodedKeySpec spec;
-    if (encrypted) {
-      if (settings.keyPassword() == null) {
-        throw new CtlException("ctl.keyfile is encrypted: set ctl.keyfile_password");
-      }
-      EncryptedPrivateKeyInfo info = new EncryptedPrivateKeyInfo(der);
-      SecretKeyFactory f = SecretKeyFactory.getInstance(info.getAlgName());
-      spec =
-          info.getKeySpec(f.generateSecret(new PBEKeySpec(settings.keyPassword().toCharArray())));
-    } else {
-      spec = new PKCS8EncodedKeySpec(der);
-    }
-    for (String alg : List.of("RSA", "EC", "Ed25519")) {
-      try {
-        return KeyFactory.getInstance(alg).generatePrivate(spec);
-      } catch (GeneralSecurityException e) {
-        // try the next algorithm
-      }
-    }
-    throw new CtlException("ctl.keyfile: " + file + ": not an RSA, EC or Ed25519 key");
-  }
-
-  private static final class TrustAll implements X509TrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
     }
   }
 }

@@ -2,6 +2,9 @@ package io.pgregent.ctl;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -9,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * A REST endpoint standing in for a member's API: records every request and answers with what the
@@ -24,8 +29,32 @@ final class FakeMember implements AutoCloseable {
   final List<Request> requests = new CopyOnWriteArrayList<>();
   volatile Function<Request, Reply> answer = r -> new Reply(200, "ok");
 
+  private final String scheme;
+
   FakeMember() throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    this(null);
+  }
+
+  /** With {@code tls}, an HTTPS endpoint that requires a client certificate its CA trusts. */
+  FakeMember(SSLContext tls) throws IOException {
+    InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
+    if (tls == null) {
+      server = HttpServer.create(any, 0);
+      scheme = "http";
+    } else {
+      HttpsServer https = HttpsServer.create(any, 0);
+      https.setHttpsConfigurator(
+          new HttpsConfigurator(tls) {
+            @Override
+            public void configure(HttpsParameters params) {
+              SSLParameters p = tls.getDefaultSSLParameters();
+              p.setNeedClientAuth(true);
+              params.setSSLParameters(p);
+            }
+          });
+      server = https;
+      scheme = "https";
+    }
     server.createContext("/", this::handle);
     server.start();
   }
@@ -35,7 +64,7 @@ final class FakeMember implements AutoCloseable {
   }
 
   String apiUrl() {
-    return "http://127.0.0.1:" + port() + "/patroni";
+    return scheme + "://127.0.0.1:" + port() + "/patroni";
   }
 
   private void handle(HttpExchange ex) throws IOException {

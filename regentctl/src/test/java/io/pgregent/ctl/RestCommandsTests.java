@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgregent.core.tls.PemTls;
 import io.pgregent.testsupport.FreePorts;
+import io.pgregent.testsupport.TestCertificates;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -419,5 +422,50 @@ class RestCommandsTests extends WithEtcd {
             VersionCommand.line(), "pg0: Patroni 4.1.4 PostgreSQL 15.6 (Regent 0.1.0)");
     assertThat(pg0.requests.get(0).method()).isEqualTo("GET");
     assertThat(pg0.requests.get(0).authorization()).isNull();
+  }
+
+  @Test
+  void membersBehindTlsAreCalledWithTheClientCertificateAndItsEncryptedKey() throws Exception {
+    TestCertificates certs =
+        TestCertificates.in(dir)
+            .ca("ca", "/CN=regent-test-ca")
+            .signed("member", "/CN=127.0.0.1", "ca", "serverAuth", "IP:127.0.0.1")
+            .signed("ctl", "/CN=regentctl", "ca", "clientAuth", null);
+    // openssl 3 encrypts with PBES2 (AES-256, HMAC-SHA256), as operators' keys are today
+    certs.openssl(
+        "pkcs8", "-topk8", "-in", "ctl.key", "-out", "ctl-enc.key", "-passout", "pass:k3y");
+    SSLContext memberTls =
+        PemTls.context(
+            PemTls.keys(certs.crt("member"), "cert", certs.key("member"), "key", null),
+            PemTls.trust(certs.crt("ca"), "cacert"));
+    try (FakeMember secure = new FakeMember(memberTls)) {
+      secure.answer = r -> new FakeMember.Reply(200, "restarted successfully");
+      writeCluster(pg1.apiUrl(), "{\"ttl\":30,\"loop_wait\":10}");
+      etcd.put("/service/" + scope + "/members/pg0", member(5432, secure.apiUrl(), "replica"));
+      String tls =
+          "ctl:\n  cacert: %s\n  certfile: %s\n  keyfile: %s\n  keyfile_password: k3y\n"
+              .formatted(certs.crt("ca"), certs.crt("ctl"), dir.resolve("ctl-enc.key"));
+      String withTls = ctlConfig(dir.resolve("tls.yml"), scope, tls);
+
+      Ctl.Result restart = Ctl.run("-c", withTls, "restart", scope, "pg0", "--force");
+
+      assertThat(restart.out()).endsWith("Success: restart on member pg0\n");
+      assertThat(secure.requests).extracting(FakeMember.Request::path).contains("/restart");
+
+      // Without the client certificate the member refuses the handshake: nothing is sent.
+      int before = secure.requests.size();
+      String noCert =
+          ctlConfig(dir.resolve("nocert.yml"), scope, "ctl:\n  cacert: " + certs.crt("ca") + "\n");
+      Ctl.Result refused = Ctl.run("-c", noCert, "restart", scope, "pg0", "--force");
+      assertThat(refused.code()).isEqualTo(1);
+      assertThat(secure.requests).hasSize(before);
+
+      // A wrong password is named as the setting it belongs to.
+      String wrong =
+          ctlConfig(dir.resolve("wrong.yml"), scope, tls.replace("password: k3y", "password: x"));
+      Ctl.Result bad = Ctl.run("-c", wrong, "restart", scope, "pg0", "--force");
+      assertThat(bad.code()).isEqualTo(1);
+      assertThat(bad.out() + bad.err()).contains("ctl.keyfile");
+    }
   }
 }

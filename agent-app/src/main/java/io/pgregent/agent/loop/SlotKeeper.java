@@ -8,7 +8,6 @@ import io.pgregent.core.slots.SlotPlan;
 import io.pgregent.core.slots.SlotPolicy;
 import io.pgregent.core.slots.SlotSpec;
 import io.pgregent.postgres.PostgresController;
-import io.pgregent.postgres.ReplicationSlot;
 import io.pgregent.postgres.SlotNames;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -131,7 +130,7 @@ final class SlotKeeper {
     }
     Map<String, Long> out = new TreeMap<>();
     try {
-      for (ReplicationSlot r : postgres.slots().replicationSlots()) {
+      for (LocalSlot r : postgres.slots().replicationSlots()) {
         if (last.containsKey(r.name())) {
           long pos = r.logical() ? r.confirmedFlushLsn() : r.restartLsn();
           out.put(r.name(), pos > 0 ? pos : last.get(r.name()));
@@ -315,21 +314,7 @@ final class SlotKeeper {
   }
 
   private List<LocalSlot> local() {
-    return postgres.slots().replicationSlots().stream().map(SlotKeeper::toLocal).toList();
-  }
-
-  private static LocalSlot toLocal(ReplicationSlot r) {
-    return new LocalSlot(
-        r.name(),
-        r.logical(),
-        r.database(),
-        r.plugin(),
-        r.restartLsn(),
-        r.confirmedFlushLsn(),
-        r.hasXmin(),
-        r.walStatus(),
-        r.active(),
-        r.serverSynced());
+    return postgres.slots().replicationSlots();
   }
 
   private static void run(String what, Runnable r) {

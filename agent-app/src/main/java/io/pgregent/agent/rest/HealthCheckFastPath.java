@@ -25,28 +25,6 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
 public class HealthCheckFastPath extends OncePerRequestFilter {
 
-  static final Map<String, Check> PATHS =
-      Map.ofEntries(
-          Map.entry("/", Check.PRIMARY),
-          Map.entry("/primary", Check.PRIMARY),
-          Map.entry("/master", Check.PRIMARY),
-          Map.entry("/read-write", Check.PRIMARY),
-          Map.entry("/leader", Check.LEADER),
-          Map.entry("/standby-leader", Check.STANDBY_LEADER),
-          Map.entry("/standby_leader", Check.STANDBY_LEADER),
-          Map.entry("/replica", Check.REPLICA),
-          Map.entry("/read-only", Check.READ_ONLY),
-          Map.entry("/synchronous", Check.SYNC),
-          Map.entry("/sync", Check.SYNC),
-          Map.entry("/asynchronous", Check.ASYNC),
-          Map.entry("/async", Check.ASYNC),
-          Map.entry("/quorum", Check.QUORUM),
-          Map.entry("/read-only-sync", Check.READ_ONLY_SYNC),
-          Map.entry("/read-only-synchronous", Check.READ_ONLY_SYNC),
-          Map.entry("/read-only-quorum", Check.READ_ONLY_QUORUM),
-          Map.entry("/health", Check.HEALTH),
-          Map.entry("/patroni", Check.STATUS));
-
   private final PatroniStatusController controller;
 
   public HealthCheckFastPath(PatroniStatusController controller) {
@@ -57,14 +35,14 @@ public class HealthCheckFastPath extends OncePerRequestFilter {
   protected boolean shouldNotFilter(HttpServletRequest request) {
     String m = request.getMethod();
     return !(m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS"))
-        || !PATHS.containsKey(request.getRequestURI());
+        || Check.byPath(request.getRequestURI()) == null;
   }
 
   @Override
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    Check check = PATHS.get(request.getRequestURI());
+    Check check = Check.byPath(request.getRequestURI());
     Map<String, String> query = new HashMap<>();
     if (request.getQueryString() != null) {
       request.getParameterMap().forEach((k, v) -> query.put(k, v.length > 0 ? v[0] : ""));

@@ -3,6 +3,7 @@ package io.pgregent.agent.rest;
 import io.micrometer.observation.ObservationPredicate;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.server.observation.ServerRequestObservationContext;
@@ -17,28 +18,10 @@ public class HealthCheckObservations {
 
   /** Every health-check path, in a fixed order (the REST fuzz test draws from it by seed). */
   static final List<String> HEALTH_CHECK_PATHS =
-      List.of(
-          "/",
-          "/primary",
-          "/master",
-          "/read-write",
-          "/leader",
-          "/standby-leader",
-          "/standby_leader",
-          "/replica",
-          "/read-only",
-          "/synchronous",
-          "/sync",
-          "/asynchronous",
-          "/async",
-          "/quorum",
-          "/read-only-sync",
-          "/read-only-synchronous",
-          "/read-only-quorum",
-          "/health",
-          "/liveness",
-          "/readiness",
-          "/patroni");
+      Stream.concat(
+              Stream.of(HealthRules.Check.values()).flatMap(c -> c.paths().stream()),
+              Stream.of("/liveness", "/readiness"))
+          .toList();
 
   static final Set<String> HEALTH_CHECKS = Set.copyOf(HEALTH_CHECK_PATHS);
 

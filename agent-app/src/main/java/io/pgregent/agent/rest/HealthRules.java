@@ -6,6 +6,7 @@ import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Status;
 import io.pgregent.postgres.status.ServerStatus;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +14,8 @@ import java.util.OptionalLong;
 import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Patroni's health-check rules ({@code patroni/api.py} {@code do_GET}, {@code _readiness}), pure
@@ -23,19 +26,40 @@ public final class HealthRules {
 
   /** The health-check paths, grouped by the rule they answer with. */
   public enum Check {
-    PRIMARY,
-    LEADER,
-    STANDBY_LEADER,
-    REPLICA,
-    READ_ONLY,
-    SYNC,
-    QUORUM,
-    ASYNC,
-    READ_ONLY_SYNC,
-    READ_ONLY_QUORUM,
-    HEALTH,
+    PRIMARY("/", "/primary", "/master", "/read-write"),
+    LEADER("/leader"),
+    STANDBY_LEADER("/standby-leader", "/standby_leader"),
+    REPLICA("/replica"),
+    READ_ONLY("/read-only"),
+    SYNC("/synchronous", "/sync"),
+    QUORUM("/quorum"),
+    ASYNC("/asynchronous", "/async"),
+    READ_ONLY_SYNC("/read-only-sync", "/read-only-synchronous"),
+    READ_ONLY_QUORUM("/read-only-quorum"),
+    HEALTH("/health"),
     /** {@code /patroni}: always 200. */
-    STATUS
+    STATUS("/patroni");
+
+    private static final Map<String, Check> BY_PATH =
+        Stream.of(values())
+            .flatMap(c -> c.paths.stream().map(p -> Map.entry(p, c)))
+            .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
+
+    private final List<String> paths;
+
+    Check(String... paths) {
+      this.paths = List.of(paths);
+    }
+
+    /** Its paths (Patroni's aliases answer alike). */
+    public List<String> paths() {
+      return paths;
+    }
+
+    /** The check answering at {@code path}, or null. */
+    public static Check byPath(String path) {
+      return path == null ? null : BY_PATH.get(path);
+    }
   }
 
   private static final Pattern SIZE = Pattern.compile("^\\s*([+-]?\\d+)\\s*([a-zA-Z]*)\\s*$");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.agent.loop.AgentSnapshot;
 import io.pgregent.agent.loop.HaLoop;
 import io.pgregent.agent.rest.HealthRules.Check;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,6 +16,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.HandlerMapping;
 
 /**
  * Patroni's status and health-check endpoints. Every answer comes from the HA loop's last snapshot,
@@ -41,67 +43,32 @@ public class PatroniStatusController {
     this.serverVersion = serverVersion;
   }
 
-  @HealthCheckMapping("/patroni")
-  public ResponseEntity<byte[]> status(HttpMethod method, @RequestParam Map<String, String> q) {
-    return check(Check.STATUS, method, q);
-  }
-
-  @HealthCheckMapping({"/", "/primary", "/master", "/read-write"})
-  public ResponseEntity<byte[]> primary(HttpMethod method, @RequestParam Map<String, String> q) {
-    return check(Check.PRIMARY, method, q);
-  }
-
-  @HealthCheckMapping("/leader")
-  public ResponseEntity<byte[]> leader(HttpMethod method, @RequestParam Map<String, String> q) {
-    return check(Check.LEADER, method, q);
-  }
-
-  @HealthCheckMapping({"/standby-leader", "/standby_leader"})
-  public ResponseEntity<byte[]> standbyLeader(
-      HttpMethod method, @RequestParam Map<String, String> q) {
-    return check(Check.STANDBY_LEADER, method, q);
-  }
-
-  @HealthCheckMapping("/replica")
-  public ResponseEntity<byte[]> replica(HttpMethod method, @RequestParam Map<String, String> q) {
-    return check(Check.REPLICA, method, q);
-  }
-
-  @HealthCheckMapping("/read-only")
-  public ResponseEntity<byte[]> readOnly(HttpMethod method, @RequestParam Map<String, String> q) {
-    return check(Check.READ_ONLY, method, q);
-  }
-
-  @HealthCheckMapping({"/synchronous", "/sync"})
-  public ResponseEntity<byte[]> sync(HttpMethod method, @RequestParam Map<String, String> q) {
-    return check(Check.SYNC, method, q);
-  }
-
-  @HealthCheckMapping("/quorum")
-  public ResponseEntity<byte[]> quorum(HttpMethod method, @RequestParam Map<String, String> q) {
-    return check(Check.QUORUM, method, q);
-  }
-
-  @HealthCheckMapping({"/asynchronous", "/async"})
-  public ResponseEntity<byte[]> async(HttpMethod method, @RequestParam Map<String, String> q) {
-    return check(Check.ASYNC, method, q);
-  }
-
-  @HealthCheckMapping({"/read-only-sync", "/read-only-synchronous"})
-  public ResponseEntity<byte[]> readOnlySync(
-      HttpMethod method, @RequestParam Map<String, String> q) {
-    return check(Check.READ_ONLY_SYNC, method, q);
-  }
-
-  @HealthCheckMapping("/read-only-quorum")
-  public ResponseEntity<byte[]> readOnlyQuorum(
-      HttpMethod method, @RequestParam Map<String, String> q) {
-    return check(Check.READ_ONLY_QUORUM, method, q);
-  }
-
-  @HealthCheckMapping("/health")
-  public ResponseEntity<byte[]> health(HttpMethod method, @RequestParam Map<String, String> q) {
-    return check(Check.HEALTH, method, q);
+  /** Every check of {@link Check}: its paths, and no others, are mapped here. */
+  @HealthCheckMapping({
+    "/",
+    "/primary",
+    "/master",
+    "/read-write",
+    "/leader",
+    "/standby-leader",
+    "/standby_leader",
+    "/replica",
+    "/read-only",
+    "/synchronous",
+    "/sync",
+    "/quorum",
+    "/asynchronous",
+    "/async",
+    "/read-only-sync",
+    "/read-only-synchronous",
+    "/read-only-quorum",
+    "/health",
+    "/patroni"
+  })
+  public ResponseEntity<byte[]> healthCheck(
+      HttpServletRequest request, HttpMethod method, @RequestParam Map<String, String> q) {
+    String pattern = (String) request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
+    return check(Check.byPath(pattern), method, q);
   }
 
   /** The loop completed a cycle recently: within ttl as leader, 2 × ttl otherwise. No body. */
