@@ -28,10 +28,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
@@ -40,11 +37,12 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * Patroni 4.1's own command line ({@code patronictl} 4.1.5 from PyPI) drives a two-member Regent
  * cluster (one cluster for the class, real etcd and PostgreSQL): every command, its output parsed
- * and checked against the store and the members. {@code remove} runs last: it wipes the store.
- * demote-cluster and promote-cluster run in StandbyClusterIT, which has two clusters.
+ * and checked against the store and the members. Each case starts from a healthy cluster, whoever
+ * leads, and puts back what it changed; {@code remove} waits until the running members wrote the
+ * store whole again. demote-cluster and promote-cluster run in StandbyClusterIT, which has two
+ * clusters.
  */
 @Timeout(900)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class Patronictl41IT {
 
   @RegisterExtension
@@ -97,7 +95,11 @@ class Patronictl41IT {
     return agents.keySet().stream().filter(n -> !n.equals(l)).toList();
   }
 
-  /** One leader, the others streaming, no request pending, no pause. */
+  /**
+   * One leader, the others streaming, the cluster's system identifier and configuration in the
+   * store (a {@code remove} wiped them until the leader wrote them again), no request pending, no
+   * pause.
+   */
   static void awaitHealthy() {
     await()
         .atMost(Duration.ofSeconds(180))
@@ -105,6 +107,8 @@ class Patronictl41IT {
         .until(
             () ->
                 Members.healthy(agents)
+                    && etcd.get(PREFIX + "initialize").isPresent()
+                    && etcd.get(PREFIX + "config").isPresent()
                     && etcd.get(PREFIX + "failover").map(v -> v.equals("{}")).orElse(true)
                     && !etcd.get(PREFIX + "config").orElse("").contains("\"pause\":true"));
   }
@@ -171,7 +175,6 @@ class Patronictl41IT {
   // ---- reading the cluster ----
 
   @Test
-  @Order(1)
   void listShowsEveryMemberWithTheColumnsOfPatroni41() throws Exception {
     String current = leader().orElseThrow();
     String sysid = etcd.get(PREFIX + "initialize").orElseThrow();
@@ -212,7 +215,6 @@ class Patronictl41IT {
   }
 
   @Test
-  @Order(2)
   void topologyDrawsTheReplicasUnderTheLeader() throws Exception {
     String current = leader().orElseThrow();
     List<String> rows =
@@ -228,7 +230,6 @@ class Patronictl41IT {
   }
 
   @Test
-  @Order(3)
   void versionNamesPatronictlAndEachMembersPatroniAndPostgresVersions() throws Exception {
     String out = ctl("version", SCOPE);
     assertThat(out).startsWith("patronictl version " + Patroni41.VERSION);
@@ -238,7 +239,6 @@ class Patronictl41IT {
   }
 
   @Test
-  @Order(4)
   void dsnNamesTheLeaderOrTheGivenMember() throws Exception {
     String current = leader().orElseThrow();
     String replica = replicas().get(0);
@@ -248,7 +248,6 @@ class Patronictl41IT {
   }
 
   @Test
-  @Order(5)
   void queryRunsOnTheLeaderOrTheGivenMember() throws Exception {
     String replica = replicas().get(0);
     String sql = "SELECT pg_is_in_recovery() AS r, current_setting('port') AS p";
@@ -264,7 +263,6 @@ class Patronictl41IT {
   }
 
   @Test
-  @Order(6)
   void showConfigPrintsTheStoredDynamicConfiguration() throws Exception {
     Object yaml = new Yaml().load(ctl("show-config"));
     JsonNode shown = JSON.valueToTree(yaml);
@@ -275,7 +273,6 @@ class Patronictl41IT {
   // ---- changing the configuration ----
 
   @Test
-  @Order(10)
   void editConfigChangesAParameterThatEveryMemberApplies() throws Exception {
     String out = ctl("edit-config", "--force", "-p", "work_mem=8MB");
     assertThat(out).contains("+    work_mem: 8MB").contains("Configuration changed");
@@ -297,7 +294,6 @@ class Patronictl41IT {
   }
 
   @Test
-  @Order(11)
   void reloadIsReceivedByEveryMember() throws Exception {
     String out = ctl("reload", SCOPE, "--force");
     for (String name : agents.keySet()) {
@@ -310,7 +306,6 @@ class Patronictl41IT {
   }
 
   @Test
-  @Order(12)
   void pauseAndResumeWaitUntilEveryMemberSawThem() throws Exception {
     assertThat(ctl("pause", "--wait")).contains("Success: cluster management is paused");
     assertThat(storeJson("config").path("pause").asBoolean()).isTrue();
@@ -330,7 +325,6 @@ class Patronictl41IT {
   // ---- restarts ----
 
   @Test
-  @Order(20)
   void restartRestartsTheGivenMembersPostgres() throws Exception {
     String replica = replicas().get(0);
     RegentAgent a = agents.get(replica);
@@ -350,7 +344,6 @@ class Patronictl41IT {
   }
 
   @Test
-  @Order(21)
   void aScheduledRestartIsListedAndFlushed() throws Exception {
     String replica = replicas().get(0);
     String at = in(3600);
@@ -372,7 +365,6 @@ class Patronictl41IT {
   }
 
   @Test
-  @Order(22)
   void reinitWaitsUntilTheReplicaIsCreatedAgain() throws Exception {
     String replica = replicas().get(0);
     RegentAgent a = agents.get(replica);
@@ -407,7 +399,6 @@ class Patronictl41IT {
   // ---- moving the leader ----
 
   @Test
-  @Order(30)
   void switchoverNowMovesTheLeaderAndHistoryRecordsIt() throws Exception {
     String old = leader().orElseThrow();
     String next = replicas().get(0);
@@ -437,7 +428,6 @@ class Patronictl41IT {
   }
 
   @Test
-  @Order(31)
   void aScheduledSwitchoverIsListedAndHappensAtItsTime() throws Exception {
     String old = leader().orElseThrow();
     String next = replicas().get(0);
@@ -458,7 +448,6 @@ class Patronictl41IT {
   }
 
   @Test
-  @Order(32)
   void aScheduledSwitchoverIsFlushed() throws Exception {
     String old = leader().orElseThrow();
     String next = replicas().get(0);
@@ -472,7 +461,6 @@ class Patronictl41IT {
   }
 
   @Test
-  @Order(33)
   void failoverToACandidateMovesTheLeader() throws Exception {
     String next = replicas().get(0);
     String out = ctl("failover", "--candidate", next, "--force");
@@ -481,10 +469,9 @@ class Patronictl41IT {
     awaitHealthy();
   }
 
-  // ---- last: it wipes the store ----
+  // ---- wiping the store ----
 
   @Test
-  @Order(99)
   void removeWipesTheClusterAndTheRunningMembersPublishThemselvesAgain() throws Exception {
     String current = leader().orElseThrow();
     String out = ctlWithInput(SCOPE + "\nYes I am aware\n" + current + "\n", "remove", SCOPE);
@@ -509,6 +496,7 @@ class Patronictl41IT {
             .matcher(etcd.get(PREFIX + "members/" + current).orElseThrow());
     assertThat(m.find()).isTrue();
     assertThat(Long.parseLong(m.group(1))).isEqualTo(timeline);
+    // Whole again, as every case starts: the leader wrote the system identifier back too.
     awaitHealthy();
     assertThat(json(ctl("list", "-f", "json"))).hasSize(agents.size());
   }
