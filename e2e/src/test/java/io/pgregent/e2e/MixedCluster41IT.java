@@ -22,10 +22,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
@@ -34,31 +31,35 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * One cluster of a Patroni 4.1 agent ({@code patroni}, from PyPI) and a Regent agent ({@code
  * regent}) on one etcd: Patroni bootstraps and Regent joins; switchover both ways; failover both
  * ways (kill -9 of the agent and its postmaster); synchronous mode with a {@code /sync} key written
- * by either; and the keys each writes read by the other, compared field by field. Last, a second
- * cluster that Regent bootstraps and Patroni joins. The cases build on each other, in order.
+ * by either; and the keys each writes read by the other, compared field by field: one scenario, its
+ * steps in order, each from where the last left. Apart, a second cluster that Regent bootstraps and
+ * Patroni joins. Each case stops its cluster's agents when it ends.
  */
 @Timeout(900)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MixedCluster41IT {
 
   @RegisterExtension
   static final TestWatcher LOGS_ON_FAILURE =
       AgentLogs.onFailure(
-          () -> MixedCluster41IT.members, a -> a instanceof RegentAgent r ? r.logTail() : tail(a));
+          MixedCluster41IT::all, a -> a instanceof RegentAgent r ? r.logTail() : tail(a));
 
   private static final String SCOPE = "mixed41";
   private static final String PREFIX = "/service/" + SCOPE + "/";
+  private static final String SECOND_SCOPE = "mixed41b";
   // Patroni applies its own minimum ttl (20 s) to the shared dynamic configuration.
   private static final int TTL = 20;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static EtcdServer etcd;
   private static Path base;
+
+  /** The cluster Patroni bootstraps. */
   private static final Map<String, AgentProcess> members = new LinkedHashMap<>();
+
   private static PatroniAgent patroni;
   private static RegentAgent regent;
 
-  /** The member keys each agent wrote as a replica and as the leader, captured along the way. */
-  private static final Map<String, JsonNode> dumps = new LinkedHashMap<>();
+  /** The second cluster, which Regent bootstraps. */
+  private static final Map<String, AgentProcess> secondCluster = new LinkedHashMap<>();
 
   @BeforeAll
   static void startCluster() {
@@ -70,13 +71,23 @@ class MixedCluster41IT {
     regent = new RegentAgent(base, SCOPE, "regent", store, Map.of(), TTL, 2, 3, "", "");
     members.put("patroni", patroni);
     members.put("regent", regent);
+    secondCluster.put(
+        "rb", new RegentAgent(base, SECOND_SCOPE, "rb", store, Map.of(), TTL, 2, 3, "", ""));
+    secondCluster.put(
+        "pb", new PatroniAgent(Patroni41.patroni(), base, SECOND_SCOPE, "pb", store, TTL, 2, 3));
   }
 
   @AfterAll
   static void stopCluster() {
     if (etcd != null) {
-      Members.stopAll(members.values(), etcd, base);
+      Members.stopAll(all().values(), etcd, base);
     }
+  }
+
+  static Map<String, AgentProcess> all() {
+    Map<String, AgentProcess> m = new LinkedHashMap<>(members);
+    m.putAll(secondCluster);
+    return m;
   }
 
   // ---- helpers ----
@@ -215,9 +226,31 @@ class MixedCluster41IT {
 
   // ---- cases ----
 
+  /**
+   * Bootstrap by Patroni, switchovers and failovers both ways, synchronous mode, and the keys and
+   * history both wrote: each step starts from the cluster the one before left, and the keys
+   * compared are captured along the way.
+   */
   @Test
-  @Order(1)
-  void patroniBootstrapsAndRegentJoins() throws Exception {
+  void patroniBootstrapsRegentJoinsAndEachLeadsInTurn() throws Exception {
+    Map<String, JsonNode> dumps = new LinkedHashMap<>();
+    try {
+      patroniBootstrapsAndRegentJoins(dumps);
+      switchoverFromPatroniToRegent(dumps);
+      eachReadsTheMemberStatusAndFailsafeKeysTheOtherWrote(dumps);
+      switchoverFromRegentToPatroni();
+      synchronousModeWithASyncKeyWrittenByEither();
+      failoverFromACrashedRegentToPatroni();
+      failoverFromACrashedPatroniToRegent();
+      theHistoryBothWroteReadsTheSame();
+    } finally {
+      members.values().forEach(AgentProcess::close);
+    }
+  }
+
+  /** The member keys each agent wrote as a replica and as the leader go into {@code dumps}. */
+  private static void patroniBootstrapsAndRegentJoins(Map<String, JsonNode> dumps)
+      throws Exception {
     patroni.start();
     await()
         .atMost(Duration.ofSeconds(120))
@@ -259,9 +292,7 @@ class MixedCluster41IT {
     }
   }
 
-  @Test
-  @Order(2)
-  void switchoverFromPatroniToRegent() throws Exception {
+  private static void switchoverFromPatroniToRegent(Map<String, JsonNode> dumps) throws Exception {
     switchOver(patroni, regent);
     bothRenderTheSameCluster();
     await()
@@ -276,9 +307,8 @@ class MixedCluster41IT {
     dumps.put("failsafe by regent", awaitFailsafeListingBoth());
   }
 
-  @Test
-  @Order(3)
-  void eachReadsTheMemberStatusAndFailsafeKeysTheOtherWrote() {
+  private static void eachReadsTheMemberStatusAndFailsafeKeysTheOtherWrote(
+      Map<String, JsonNode> dumps) {
     sameShape(
         "leader member key",
         dumps.get("patroni leader"),
@@ -308,16 +338,12 @@ class MixedCluster41IT {
         .isEqualTo("http://127.0.0.1:" + regent.apiPort() + "/patroni");
   }
 
-  @Test
-  @Order(4)
-  void switchoverFromRegentToPatroni() throws Exception {
+  private static void switchoverFromRegentToPatroni() throws Exception {
     switchOver(regent, patroni);
     bothRenderTheSameCluster();
   }
 
-  @Test
-  @Order(5)
-  void synchronousModeWithASyncKeyWrittenByEither() throws Exception {
+  private static void synchronousModeWithASyncKeyWrittenByEither() throws Exception {
     JsonNode patched = JSON.readTree("{\"synchronous_mode\": true}");
     assertThat(patch(patroni, "/config", patched.toString())).isEqualTo(200);
     JsonNode byPatroni = awaitSyncKey(patroni, regent);
@@ -347,16 +373,12 @@ class MixedCluster41IT {
         .statusCode();
   }
 
-  @Test
-  @Order(6)
-  void failoverFromACrashedRegentToPatroni() throws Exception {
+  private static void failoverFromACrashedRegentToPatroni() throws Exception {
     assertThat(leader()).contains("regent");
     failOver(regent, patroni, "patroni");
   }
 
-  @Test
-  @Order(7)
-  void failoverFromACrashedPatroniToRegent() throws Exception {
+  private static void failoverFromACrashedPatroniToRegent() throws Exception {
     failOver(patroni, regent, "regent");
   }
 
@@ -382,9 +404,7 @@ class MixedCluster41IT {
     bothRenderTheSameCluster();
   }
 
-  @Test
-  @Order(8)
-  void theHistoryBothWroteReadsTheSame() throws Exception {
+  private static void theHistoryBothWroteReadsTheSame() throws Exception {
     JsonNode history = key("history");
     // Switchovers and failovers by both: four entries at least, each [tl, lsn, reason, ts, leader].
     assertThat(history.size()).isGreaterThanOrEqualTo(4);
@@ -423,30 +443,27 @@ class MixedCluster41IT {
   }
 
   @Test
-  @Order(9)
   void regentBootstrapsAndPatroniJoins() throws Exception {
-    members.values().forEach(AgentProcess::close);
-    members.clear();
-    String scope = "mixed41b";
-    String store = "127.0.0.1:" + etcd.clientPort();
-    RegentAgent first = new RegentAgent(base, scope, "rb", store, Map.of(), TTL, 2, 3, "", "");
-    PatroniAgent second =
-        new PatroniAgent(Patroni41.patroni(), base, scope, "pb", store, TTL, 2, 3);
-    members.put("rb", first);
-    members.put("pb", second);
-    first.start();
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> first.status("/primary") == 200);
-    second.start();
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> second.streaming() && first.status("/primary") == 200);
-    JsonNode init =
-        JSON.readTree("\"" + etcd.get("/service/" + scope + "/initialize").orElseThrow() + "\"");
-    assertThat(get(second, "/patroni").path("database_system_identifier").asText())
-        .isEqualTo(init.asText());
+    AgentProcess first = secondCluster.get("rb");
+    AgentProcess second = secondCluster.get("pb");
+    try {
+      first.start();
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(250))
+          .until(() -> first.status("/primary") == 200);
+      second.start();
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .pollInterval(Duration.ofMillis(250))
+          .until(() -> second.streaming() && first.status("/primary") == 200);
+      JsonNode init =
+          JSON.readTree(
+              "\"" + etcd.get("/service/" + SECOND_SCOPE + "/initialize").orElseThrow() + "\"");
+      assertThat(get(second, "/patroni").path("database_system_identifier").asText())
+          .isEqualTo(init.asText());
+    } finally {
+      secondCluster.values().forEach(AgentProcess::close);
+    }
   }
 }
