@@ -31,7 +31,7 @@ out="$(mktemp "${TMPDIR:-/tmp}/regent-simulate.XXXXXX")"
 log="$(mktemp "${TMPDIR:-/tmp}/regent-simulate-log.XXXXXX")"
 trap 'rm -f "$out" "$log"' EXIT
 rc=0
-./mvnw -B -q -o -pl agent-core test -Dtest=SimulationRangeTests \
+./mvnw -B -q -o -pl agent-core -am test -Dtest=SimulationRangeTests \
   -Dsurefire.failIfNoSpecifiedTests=false -Dspotless.check.skip=true -Djacoco.skip=true \
   "$prop" -Dregent.sim.scenario="$scenario" -Dregent.sim.out="$out" >"$log" 2>&1 || rc=$?
 if [[ ! -s "$out" ]]; then

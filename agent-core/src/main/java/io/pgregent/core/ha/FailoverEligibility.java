@@ -108,6 +108,20 @@ public final class FailoverEligibility {
     if (me.equalsIgnoreCase(key.leader())) {
       return Optional.empty();
     }
+    // The last primary holds every acknowledged commit: a member at or past its position, seen
+    // now as a replica, holds them all too (after a clean switchover stop, say).
+    boolean atTheLastPrimary =
+        peers.stream()
+            .filter(p -> p.name().equalsIgnoreCase(key.leader()))
+            .anyMatch(
+                p ->
+                    p.reachable()
+                        && !p.primary()
+                        && p.walPosition() > 0
+                        && p.walPosition() <= myWalPosition);
+    if (atTheLastPrimary) {
+      return Optional.empty();
+    }
     int quorum = key.quorum() == null ? 0 : key.quorum();
     long votes =
         (key.isSyncStandby(me) ? 1 : 0)

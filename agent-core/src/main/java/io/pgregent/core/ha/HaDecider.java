@@ -380,10 +380,27 @@ public final class HaDecider {
         && !(s.failsafeMode() && LeaderRace.failsafeHeartbeatFresh(in))
         && ManualFailover.iAmTheCandidate(in, view)) {
       // Named by a switchover or failover (also in maintenance mode): no race, no lag check.
-      if (cycle.lockAcquired().isEmpty()) {
-        return Decision.of(new Action.AcquireLock(), Reason.MANUAL_FAILOVER_CANDIDATE);
+      if (cycle.lockAcquired().isPresent()) {
+        return LeaderRace.lockRaceOutcome(in, cycle.lockAcquired().get());
       }
-      return LeaderRace.lockRaceOutcome(in, cycle.lockAcquired().get());
+      if (s.sync().mode() == SyncSettings.Mode.QUORUM && FailoverEligibility.syncActive(view, s)) {
+        // In quorum mode a voter may lack commits the others acknowledged: the same votes as in
+        // the race must show that it holds every one before it takes over.
+        if (cycle.peers().isEmpty()) {
+          return Decision.of(
+              new Action.QueryPeers(LeaderRace.peersToAsk(in, view)), Reason.QUERYING_PEERS);
+        }
+        Optional<Decision> noQuorum =
+            FailoverEligibility.quorumRejection(
+                view,
+                s,
+                local.walPosition(),
+                LeaderRace.rivalsInTheStore(in, view, cycle.peers().get()).values());
+        if (noQuorum.isPresent()) {
+          return noQuorum.get();
+        }
+      }
+      return Decision.of(new Action.AcquireLock(), Reason.MANUAL_FAILOVER_CANDIDATE);
     }
     if (s.paused()) {
       // Nothing is promoted in pause, but a running primary of this cluster takes the free lock.

@@ -117,18 +117,18 @@ public final class ManualFailover {
 
   /**
    * Whether a due request names this member as the candidate: it then takes the lock without the
-   * leader race (a manual failover bypasses the lag and timeline checks; the caller has checked
-   * that PostgreSQL runs).
+   * leader race (a manual failover bypasses the lag and timeline checks, not the promotion rule of
+   * synchronous and quorum mode; the caller has checked that PostgreSQL runs).
    */
   static boolean iAmTheCandidate(HaInput in, ClusterView view) {
     String me = in.settings().member();
     return due(view, in.epochMillis())
         .filter(f -> me.equals(f.candidate()))
-        // A switchover in synchronous mode never promotes a member outside the sync key.
+        // A request in synchronous mode, switchover or failover, never promotes a member outside
+        // the sync key: it may lack commits the sync standbys acknowledged.
         .filter(
             f ->
-                f.leader() == null
-                    || !FailoverEligibility.syncActive(view, in.settings())
+                !FailoverEligibility.syncActive(view, in.settings())
                     || FailoverEligibility.inSyncState(view, me))
         .isPresent();
   }
@@ -151,7 +151,12 @@ public final class ManualFailover {
     String me = in.settings().member();
     if (f.candidate() != null && !f.candidate().equals(me)) {
       PeerStatus c = peers.get(f.candidate());
-      if (c != null && c.reachable() && c.eligible()) {
+      // Only for a candidate that may be promoted: in synchronous mode one the sync key names
+      // (waiting for another leaves nobody leading).
+      boolean mayTakeOver =
+          !FailoverEligibility.syncActive(view, in.settings())
+              || FailoverEligibility.inSyncState(view, f.candidate());
+      if (c != null && c.reachable() && c.eligible() && mayTakeOver) {
         return Optional.of(
             Decision.of(new Action.None(), Reason.WAITING_FOR_CANDIDATE, f.candidate()));
       }

@@ -361,6 +361,61 @@ final class SyncDeciderRows {
                 .sync(key("pg0", 1, ME, "pg2"))
                 .cycle(CycleFacts.fresh().withPeers(peers(PeerStatus.unreachable("pg2")))),
             new Action.None(),
-            Reason.QUORUM_NOT_REACHED));
+            Reason.QUORUM_NOT_REACHED),
+        // a named candidate skips the race, not the quorum (simulation seed 75)
+        row(
+            "quorum: the candidate of a switchover whose leader is gone asks the voters first",
+            input()
+                .local(replica)
+                .settings(quorum())
+                .sync(key("pg0", 1, ME, "pg2"))
+                .failover("pg0", ME, null),
+            HaInputs.ask("pg0", "pg2"),
+            Reason.QUERYING_PEERS),
+        row(
+            "quorum: a candidate behind a voter, the last primary unreachable, does not take over",
+            input()
+                .local(replica)
+                .settings(quorum())
+                .sync(key("pg0", 1, ME, "pg2"))
+                .failover("pg0", ME, null)
+                .cycle(
+                    CycleFacts.fresh()
+                        .withPeers(peers(PeerStatus.unreachable("pg0"), replicaPeer("pg2", 900)))),
+            new Action.None(),
+            Reason.QUORUM_NOT_REACHED),
+        row(
+            "quorum: the candidate at the last primary's position (stopped cleanly) takes over",
+            input()
+                .local(replica)
+                .settings(quorum())
+                .sync(key("pg0", 1, ME))
+                .failover("pg0", ME, null)
+                .cycle(
+                    CycleFacts.fresh()
+                        .withPeers(peers(replicaPeer("pg0", 300), replicaPeer("pg2", 900)))),
+            new Action.AcquireLock(),
+            Reason.MANUAL_FAILOVER_CANDIDATE),
+        row(
+            "sync on: no member waits for a candidate outside the sync key (simulation seed 110)",
+            input()
+                .local(replica)
+                .settings(on())
+                .sync(key("pg2", 0, ME))
+                .failover("pg2", "pg0", null)
+                .cycle(
+                    CycleFacts.fresh()
+                        .withPeers(peers(replicaPeer("pg0", 300), replicaPeer("pg2", 200)))),
+            new Action.AcquireLock(),
+            Reason.ACQUIRING_LOCK),
+        row(
+            "sync on: a failover never promotes a candidate outside the sync key",
+            input()
+                .local(replica)
+                .settings(on())
+                .sync(key("pg0", 0, "pg2"))
+                .failover(null, ME, null),
+            new Action.None(),
+            Reason.NOT_SYNC_STANDBY));
   }
 }

@@ -38,7 +38,8 @@ class FaultSimulationTests {
     STALL,
     PAUSE_AFTER_ACTION,
     WALL_JUMP,
-    SLOW_STORE;
+    SLOW_STORE,
+    SWITCHOVER;
 
     /** The faults of the scenario's first day, which its regression seeds replay. */
     static final List<Fault> FIRST_DAY =
@@ -163,6 +164,14 @@ class FaultSimulationTests {
       case SLOW_STORE -> {
         sim.trace("fault: " + name + "'s store calls take up to 1 s each way for " + lasts);
         target.slowStore(lasts);
+      }
+      case SWITCHOVER -> {
+        // To the target, or from it when it leads: to another member.
+        String to =
+            target.believesLeader()
+                ? NAMES.get((NAMES.indexOf(name) + 1 + r.nextInt(2)) % NAMES.size())
+                : name;
+        sim.trace("fault: switchover to " + to + ": " + cluster.requestSwitchover(to));
       }
       case WALL_JUMP -> {
         long millis = (r.nextBoolean() ? 1 : -1) * r.nextLong(1_000, 3_600_000);

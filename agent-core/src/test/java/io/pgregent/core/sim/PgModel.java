@@ -265,6 +265,17 @@ public final class PgModel {
     streaming = false;
   }
 
+  /**
+   * A fast (clean) shutdown of a primary: its walsenders send the standbys streaming from it every
+   * record, the shutdown checkpoint included, before it stops; a standby signal is left.
+   */
+  public void stopClean(List<PgModel> streamingStandbys) {
+    for (PgModel s : streamingStandbys) {
+      s.replicateFrom(this, Math.max(0, lsn - s.lsn) + Long.MAX_VALUE / 4);
+    }
+    stop(true);
+  }
+
   /** The postmaster dies (with its machine): nothing is written any more. */
   public void crash() {
     if (run == PostgresRunState.RUNNING) {

@@ -716,6 +716,8 @@ final class SimAgent {
       }
       dcs.release();
       holdsLock = false;
+    } else if (action instanceof Action.StepDown a) {
+      stepDown(a, view);
     } else if (action instanceof Action.ClearFailover) {
       view.flatMap(ClusterView::failover)
           .ifPresent(f -> dcs.compareAndDelete(ClusterKey.FAILOVER, f.version()));
@@ -737,6 +739,37 @@ final class SimAgent {
       throw new IllegalStateException("not modelled in the simulation: " + action);
     }
     return Step.acted(facts);
+  }
+
+  /**
+   * As the executor: once a candidate streams from us, a clean stop (the candidate then has every
+   * record), the lock released; else the request is cleared and we stay the leader.
+   */
+  private void stepDown(Action.StepDown a, Optional<ClusterView> view) {
+    List<PgModel> streaming = world.standbysOf(name);
+    boolean ready =
+        pg.writable() && streaming.stream().anyMatch(s -> a.candidates().contains(s.member()));
+    if (!ready) {
+      world.sim.trace(name + " switchover: none of " + a.candidates() + " streams from it");
+      try {
+        view.flatMap(ClusterView::failover)
+            .ifPresent(f -> dcs.compareAndDelete(ClusterKey.FAILOVER, f.version()));
+      } catch (DcsUnreachableException e) {
+        // As the agent: logged; the next cycle decides again.
+      }
+      return;
+    }
+    pg.stopClean(streaming);
+    mayHaveDiverged = false;
+    memory = memory.withSteppedDown(true);
+    world.sim.trace(
+        name + " switchover: stopped cleanly, releasing the lock for " + a.candidates());
+    holdsLock = false;
+    try {
+      dcs.release();
+    } catch (DcsUnreachableException e) {
+      // As the agent: logged; the lease runs out instead.
+    }
   }
 
   /** Follows {@code leader}, rewinding first when our WAL went past its fork point. */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
 
@@ -246,6 +247,35 @@ final class SimCluster {
       }
     }
     return null;
+  }
+
+  /**
+   * An operator's switchover to {@code candidate}, as an API call or regentctl writes it when the
+   * leader cannot be asked: the {@code failover} key naming the lock holder and the candidate. What
+   * was done, for the trace.
+   */
+  String requestSwitchover(String candidate) {
+    InMemoryDcs operator = connect("operator");
+    try {
+      io.pgregent.core.cluster.ClusterView view = operator.read();
+      Optional<String> leader = view.leader().map(io.pgregent.core.cluster.Leader::name);
+      if (leader.isEmpty() || leader.get().equals(candidate)) {
+        return "not asked: the lock is held by " + leader.orElse("nobody");
+      }
+      boolean written =
+          operator.compareAndSet(
+              io.pgregent.core.dcs.ClusterKey.FAILOVER,
+              view.failover().map(io.pgregent.core.cluster.Failover::version).orElse(0L),
+              io.pgregent.core.dcs.ClusterCodec.encode(
+                  new io.pgregent.core.cluster.Failover(leader.get(), candidate, null, 0)));
+      wakeWatchers();
+      return (written ? "asked " : "not written, a newer key stands: ")
+          + leader.get()
+          + " -> "
+          + candidate;
+    } catch (io.pgregent.core.dcs.DcsException e) {
+      return "not asked: the store did not answer (" + e.getMessage() + ")";
+    }
   }
 
   /** Delivers watch events to the loops whose keys changed, after a short random delay. */
