@@ -2,7 +2,7 @@
 # The deterministic simulation (docs/simulation.md): three members running the real HaDecider
 # against the in-memory store. The default scenario, faults, lands seeded faults between any two
 # steps of the agents' loops (machine crashes, store and peer partitions, the store down, frozen
-# agents and stalled loops, clock drift and jumps) in asynchronous, synchronous and quorum mode,
+# agents and stalled loops, clock drift and jumps, switchover requests) in asynchronous, synchronous and quorum mode,
 # with the lease guard and the fence modelled; leader-crash is the first model (the leader's
 # machine crashed and restarted). Every event is checked for two leading writable primaries, a
 # writable primary without a live lease and a lost acknowledged commit; every run for
