@@ -176,6 +176,7 @@ def main():
         + ("" if meta.get("store", "etcd") == "etcd" else meta["store"] + "/")
         + "ttl%d/lw%d/rt%d" % (meta["ttl"], meta["loop_wait"], meta["retry_timeout"]),
         "wall_start": meta["wall_start"], "classes": meta.get("classes"), "faults": per_fault,
+        "agent_version": meta.get("agent_version"),
         "acknowledged": len(acks), "lost": len(lost),
         "final_primary": name_of.get(final.get("host")),
         "probe_samples": len(probe),

@@ -68,6 +68,14 @@ def run(*cmd, check=True, ns=None, quiet=False):
     return r
 
 
+def agent_version(agent):
+    """Patroni's version ("3.0.2"), or None for Regent (the jar is the checkout's)."""
+    if agent != "patroni" or not os.access(PATRONI, os.X_OK):
+        return None
+    r = subprocess.run([PATRONI, "--version"], capture_output=True, text=True)
+    return r.stdout.split()[-1] if r.returncode == 0 and r.stdout.split() else None
+
+
 def preflight(classes, store="etcd", agent="regent"):
     """Why the rig cannot run here, or None."""
     if agent == "patroni" and not os.access(PATRONI, os.X_OK):
@@ -250,6 +258,10 @@ class Rig:
         self.procs = {}  # name -> Popen
         self.faults = []
         self.t0 = None
+        self.agent_version = agent_version(a.agent)
+        # Patroni before 3.1 shows a streaming replica as "running" in /cluster (with its lag).
+        self.legacy_states = self.agent_version is not None and tuple(
+            int(x) for x in self.agent_version.split(".")[:2]) < (3, 1)
 
     # ---- processes -------------------------------------------------------------------------
     def spawn(self, name, node, cmd, env=None):
@@ -463,7 +475,10 @@ postgresql:
                 continue
             leaders = [m for m in members if m.get("role") in ("leader", "primary")
                        and m.get("state") == "running"]
-            streaming = [m for m in members if m.get("state") == "streaming"]
+            streaming = [m for m in members if m.get("state") == "streaming"
+                         or (self.legacy_states and m.get("state") == "running"
+                             and m.get("role") not in ("leader", "primary", "standby_leader")
+                             and isinstance(m.get("lag"), int))]
             if len(leaders) != 1 or len(streaming) != len(HOSTS) - 1:
                 return False
             # A leader whose PostgreSQL is still read-only (promotion under way) is not healthy.
@@ -685,7 +700,7 @@ postgresql:
         rng = random.Random(a.seed)
         meta = {
             "seed": a.seed, "mode": a.mode, "store": a.store, "agent": a.agent,
-            "classes": a.classes,
+            "agent_version": self.agent_version, "classes": a.classes,
             "ttl": a.ttl, "loop_wait": a.loop_wait,
             "retry_timeout": a.retry_timeout, "hosts": {h: self.net.addr[h] for h in HOSTS},
             "prefix": self.prefix, "wall_start": datetime.datetime.utcnow().isoformat() + "Z",

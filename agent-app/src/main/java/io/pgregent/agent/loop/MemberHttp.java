@@ -1,10 +1,10 @@
 package io.pgregent.agent.loop;
 
+import io.pgregent.core.tls.PemTls;
 import java.net.http.HttpClient;
 import java.security.KeyManagementException;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -17,7 +17,6 @@ import javax.net.ssl.SSLServerSocketFactory;
 import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.pem.PemSslStoreBundle;
 import org.springframework.boot.ssl.pem.PemSslStoreDetails;
@@ -136,7 +135,7 @@ public final class MemberHttp {
               ? null
               : SslBundle.of(new PemSslStoreBundle(keys, null)).getManagers().getKeyManagers();
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(km, new javax.net.ssl.TrustManager[] {new TrustAll()}, null);
+      ctx.init(km, PemTls.trustAll(), null);
       return ctx;
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);
@@ -221,34 +220,6 @@ public final class MemberHttp {
     @Override
     protected SSLParameters engineGetSupportedSSLParameters() {
       return delegate().getSupportedSSLParameters();
-    }
-  }
-
-  /** {@code ctl.insecure}: no certificate or host name checks. */
-  private static final class TrustAll extends X509ExtendedTrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkClientTrusted(
-        X509Certificate[] chain, String authType, java.net.Socket socket) {}
-
-    @Override
-    public void checkServerTrusted(
-        X509Certificate[] chain, String authType, java.net.Socket socket) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
     }
   }
 }
