@@ -170,6 +170,13 @@ public final class HaDecider {
               Reason.REPAIRING_HISTORY,
               Long.toString(local.timeline()));
         }
+        Optional<Long> unrecorded = TimelineLineage.historyLacksSwitch(view, local);
+        if (!in.cycle().historyRepaired() && unrecorded.isPresent()) {
+          return Decision.of(
+              new Action.RepairHistory(),
+              Reason.REPAIRING_HISTORY,
+              Long.toString(unrecorded.get() + 1));
+        }
         Optional<TimelineLineage.Parting> parting = TimelineLineage.partingFromHistory(view, local);
         if (!in.cycle().historyRepaired() && parting.isPresent()) {
           // Members compare their lineage with this key: it must be ours, to the byte.

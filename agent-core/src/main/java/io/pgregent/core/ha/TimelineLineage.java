@@ -5,6 +5,9 @@ import io.pgregent.core.cluster.Lsn;
 import io.pgregent.core.cluster.TimelineHistory;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * How this member's timeline relates to the cluster's history and the leader's: whether the history
@@ -33,6 +36,26 @@ final class TimelineLineage {
                 h.entries().stream().noneMatch(e -> e.timeline() == timeline - 1)
                     && !lastSwitchBy(h, leader, timeline))
         .orElse(true);
+  }
+
+  /**
+   * The first switch of our own lineage (the timeline history file of our timeline) the history key
+   * does not record, by the timeline it left: a promotion made while the store was unreachable.
+   * Standbys that went past that switch point on the old timeline find out only from the key.
+   */
+  static Optional<Long> historyLacksSwitch(ClusterView view, LocalState local) {
+    if (local.lineage().isEmpty()) {
+      return Optional.empty();
+    }
+    Set<Long> recorded =
+        view.history()
+            .map(h -> h.entries().stream().map(TimelineHistory.Entry::timeline))
+            .orElse(Stream.empty())
+            .collect(Collectors.toSet());
+    return local.lineage().stream()
+        .map(TimelineHistory.Entry::timeline)
+        .filter(t -> !recorded.contains(t))
+        .findFirst();
   }
 
   /**

@@ -46,6 +46,16 @@ final class LineageDeciderRows {
             new Action.RepairHistory(),
             Reason.HISTORY_DIFFERS_FROM_TIMELINE_FILE),
         row(
+            "leader whose key lacks an older switch of its lineage (a promotion made while the"
+                + " store was down): repair the key (simulation seed 6106)",
+            input()
+                .leader(ME)
+                .local(onLineage(primary(300), 4, 100, 200, 300))
+                .historyLeaving(null, 2, 3)
+                .cycle(CycleFacts.fresh().withLockRefreshed(true)),
+            new Action.RepairHistory(),
+            Reason.REPAIRING_HISTORY),
+        row(
             "leader whose timeline history is the key: nothing to repair",
             input()
                 .leader(ME)

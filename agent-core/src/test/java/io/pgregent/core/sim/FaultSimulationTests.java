@@ -46,6 +46,20 @@ class FaultSimulationTests {
         List.of(
             CRASH, STORE_CUT, PEER_CUT, STORE_DOWN, FREEZE, STALL, PAUSE_AFTER_ACTION, WALL_JUMP);
 
+    /** Every fault as of the switchover requests' day, which its regression seeds replay. */
+    static final List<Fault> SWITCHOVER_DAY =
+        List.of(
+            CRASH,
+            STORE_CUT,
+            PEER_CUT,
+            STORE_DOWN,
+            FREEZE,
+            STALL,
+            PAUSE_AFTER_ACTION,
+            WALL_JUMP,
+            SLOW_STORE,
+            SWITCHOVER);
+
     static final List<Fault> ALL = List.of(values());
   }
 
@@ -351,9 +365,24 @@ class FaultSimulationTests {
     replaysSafely(16995, "to run as the primary before rejoining it");
   }
 
-  /** A regression seed, replayed with the faults it was found with: safe, converged, and fixed. */
+  /**
+   * Found by this simulation (seed 6106, synchronous mode): a promotion made while the store was
+   * down never reached the history key, and a standby whose WAL had gone past that switch point on
+   * the old timeline never learnt that it had diverged: it never streamed again. The leader now
+   * records every switch of its lineage the key lacks.
+   */
+  @Test
+  void aSwitchMadeWhileTheStoreWasDownReachesTheHistoryKey() {
+    replaysSafely(6106, Fault.SWITCHOVER_DAY, "the cluster history lacks the switch to timeline");
+  }
+
   private static void replaysSafely(long seed, String fixedBy) {
-    LeaderCrashSimulationTests.Run r = run(seed, Fault.FIRST_DAY);
+    replaysSafely(seed, Fault.FIRST_DAY, fixedBy);
+  }
+
+  /** A regression seed, replayed with the faults it was found with: safe, converged, and fixed. */
+  private static void replaysSafely(long seed, List<Fault> faults, String fixedBy) {
+    LeaderCrashSimulationTests.Run r = run(seed, faults);
     assertThat(r.notConverged()).as(r.trace()).isNull();
     assertThat(r.trace()).as("seed %d", seed).contains(fixedBy);
   }
