@@ -166,8 +166,27 @@ def teardown(prefix, base=None):
         pass
 
 
+def remove_dead_faketime_files():
+    """libfaketime names its shared memory and semaphore in /dev/shm by the process's pid and
+    leaves them when the process is killed: a later process of another user given the same pid
+    then fails to start ("sem_open failed ... Permission denied"). Removes those of dead pids."""
+    for name in os.listdir("/dev/shm"):
+        for stem in ("faketime_shm_", "sem.faketime_sem_"):
+            if name.startswith(stem) and name[len(stem):].isdigit():
+                try:
+                    os.kill(int(name[len(stem):]), 0)
+                except ProcessLookupError:
+                    try:
+                        os.remove(os.path.join("/dev/shm", name))
+                    except OSError:
+                        pass
+                except OSError:
+                    pass
+
+
 def cleanup_stale():
     """Tears down runs whose rig process is gone (a run killed with SIGKILL)."""
+    remove_dead_faketime_files()
     if not os.path.isdir(OWNERS):
         return
     for prefix in os.listdir(OWNERS):
