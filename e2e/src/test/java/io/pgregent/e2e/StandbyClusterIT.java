@@ -89,8 +89,11 @@ class StandbyClusterIT {
       return false;
     }
     String replica = leader.get().equals("dr0") ? "dr1" : "dr0";
+    // The replica's own WAL receiver, not only a walsender of its name: pg_basebackup's WAL
+    // stream shows in pg_stat_replication under the same name while the replica is cloned.
     return replicationClients(main0).contains(leader.get())
-        && replicationClients(dr.get(leader.get())).contains(replica);
+        && replicationClients(dr.get(leader.get())).contains(replica)
+        && Members.streaming(dr.get(replica));
   }
 
   @AfterAll
