@@ -126,11 +126,14 @@ public final class ManualFailover {
         .filter(f -> me.equals(f.candidate()))
         // A request in synchronous mode, switchover or failover, never promotes a member outside
         // the sync key: it may lack commits the sync standbys acknowledged.
-        .filter(
-            f ->
-                !FailoverEligibility.syncActive(view, in.settings())
-                    || FailoverEligibility.inSyncState(view, me))
+        .filter(f -> mayBePromoted(view, in.settings(), me))
         .isPresent();
+  }
+
+  /** Whether synchronous mode lets {@code member} be promoted: off, or the sync key names it. */
+  private static boolean mayBePromoted(ClusterView view, HaSettings settings, String member) {
+    return !FailoverEligibility.syncActive(view, settings)
+        || FailoverEligibility.inSyncState(view, member);
   }
 
   private static boolean isSyncStandby(ClusterView view, String member) {
@@ -153,10 +156,10 @@ public final class ManualFailover {
       PeerStatus c = peers.get(f.candidate());
       // Only for a candidate that may be promoted: in synchronous mode one the sync key names
       // (waiting for another leaves nobody leading).
-      boolean mayTakeOver =
-          !FailoverEligibility.syncActive(view, in.settings())
-              || FailoverEligibility.inSyncState(view, f.candidate());
-      if (c != null && c.reachable() && c.eligible() && mayTakeOver) {
+      if (c != null
+          && c.reachable()
+          && c.eligible()
+          && mayBePromoted(view, in.settings(), f.candidate())) {
         return Optional.of(
             Decision.of(new Action.None(), Reason.WAITING_FOR_CANDIDATE, f.candidate()));
       }
@@ -164,11 +167,10 @@ public final class ManualFailover {
     if (me.equals(f.leader())) {
       // Only a member that may be promoted can take over: in synchronous mode, one the sync key
       // names (the others refuse to race, and standing aside for them leaves nobody leading).
-      boolean sync = FailoverEligibility.syncActive(view, in.settings());
       boolean someoneElse =
           peers.values().stream()
               .filter(p -> !p.name().equals(me) && !p.name().equals(f.candidate()))
-              .filter(p -> !sync || FailoverEligibility.inSyncState(view, p.name()))
+              .filter(p -> mayBePromoted(view, in.settings(), p.name()))
               .anyMatch(p -> p.reachable() && p.eligible() && !p.primary());
       if (someoneElse) {
         return Optional.of(Decision.of(new Action.None(), Reason.FORMER_LEADER_STANDS_ASIDE));
