@@ -1,5 +1,6 @@
 package io.pgregent.agent.loop;
 
+import io.pgregent.core.time.TaskRunner;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,7 +38,8 @@ public final class LeaseGuard implements AutoCloseable {
   private final Runnable stopWrites;
   private final Object lock = new Object();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-  private final Thread thread;
+  private final TaskRunner.Signal changed;
+  private final TaskRunner.Task thread;
   private long deadline = NONE;
   private long expiredCount;
   private boolean closed;
@@ -48,11 +50,17 @@ public final class LeaseGuard implements AutoCloseable {
    * @param name this member's name, for the thread's name
    */
   public LeaseGuard(LongSupplier clock, Runnable stopWrites, String name) {
+    this(clock, MachineTasks.INSTANCE, stopWrites, name);
+  }
+
+  /**
+   * @param runner the guard's thread and its waits, timed on {@code clock}
+   */
+  public LeaseGuard(LongSupplier clock, TaskRunner runner, Runnable stopWrites, String name) {
     this.clock = clock;
     this.stopWrites = stopWrites;
-    this.thread = new Thread(this::run, "lease-guard-" + name);
-    this.thread.setDaemon(true);
-    this.thread.start();
+    this.changed = runner.signal();
+    this.thread = runner.start("lease-guard-" + name, this::run);
   }
 
   /** The default safety margin: max(1 s, ttl / 5). */
@@ -75,12 +83,16 @@ public final class LeaseGuard implements AutoCloseable {
     long marginNanos = Math.min(margin.toNanos(), leaseTtl.toNanos() / 2);
     long next = sentAtNanos + leaseTtl.toNanos() - marginNanos;
     long remaining;
+    boolean moved = false;
     synchronized (lock) {
       if (deadline == NONE || next - deadline > 0) {
         deadline = next;
-        lock.notifyAll();
+        moved = true;
       }
       remaining = deadline - clock.getAsLong();
+    }
+    if (moved) {
+      changed.raise();
     }
     Duration left = Duration.ofNanos(Math.max(0, remaining));
     for (Listener l : listeners) {
@@ -98,8 +110,8 @@ public final class LeaseGuard implements AutoCloseable {
     synchronized (lock) {
       had = deadline != NONE;
       deadline = NONE;
-      lock.notifyAll();
     }
+    changed.raise();
     if (had) {
       for (Listener l : listeners) {
         try {
@@ -143,26 +155,32 @@ public final class LeaseGuard implements AutoCloseable {
 
   private void run() {
     while (true) {
-      long missed;
+      // Read before looking, so that a renewal or a close after the look is not missed.
+      long seen = changed.count();
+      long waitNanos;
+      long missed = NONE;
       synchronized (lock) {
-        try {
-          while (!closed && (deadline == NONE || deadline - clock.getAsLong() > 0)) {
-            if (deadline == NONE) {
-              lock.wait();
-            } else {
-              long nanos = deadline - clock.getAsLong();
-              lock.wait(Math.max(1, nanos / 1_000_000), 0);
-            }
-          }
-        } catch (InterruptedException e) {
-          return;
-        }
         if (closed) {
           return;
         }
-        missed = deadline;
-        deadline = NONE;
-        expiredCount++;
+        if (deadline == NONE) {
+          waitNanos = -1;
+        } else {
+          waitNanos = deadline - clock.getAsLong();
+          if (waitNanos <= 0) {
+            missed = deadline;
+            deadline = NONE;
+            expiredCount++;
+          }
+        }
+      }
+      if (missed == NONE) {
+        try {
+          changed.await(seen, waitNanos);
+        } catch (InterruptedException e) {
+          return;
+        }
+        continue;
       }
       log.error(
           "the leader lease deadline passed {} ms ago without a renewal: stopping PostgreSQL",
@@ -180,10 +198,10 @@ public final class LeaseGuard implements AutoCloseable {
   public void close() {
     synchronized (lock) {
       closed = true;
-      lock.notifyAll();
     }
+    changed.raise();
     try {
-      thread.join(5000);
+      thread.join(5_000_000_000L);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
