@@ -14,6 +14,7 @@ import io.pgregent.core.ha.HaDecider;
 import io.pgregent.core.ha.HaInput;
 import io.pgregent.core.ha.HaSettings;
 import io.pgregent.core.ha.LocalState;
+import io.pgregent.core.lease.LeaseGuard;
 import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;

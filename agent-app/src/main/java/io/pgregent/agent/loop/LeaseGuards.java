@@ -4,6 +4,7 @@ import io.pgregent.agent.config.GuardMode;
 import io.pgregent.agent.watchdog.Watchdog;
 import io.pgregent.core.config.DynamicConfig;
 import io.pgregent.core.dcs.Dcs;
+import io.pgregent.core.lease.LeaseGuard;
 import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;
@@ -37,6 +38,7 @@ final class LeaseGuards {
     this.guard =
         new LeaseGuard(
             clock::nanoTime,
+            MachineTasks.INSTANCE,
             () -> postgres.emergencyStop(Duration.ofSeconds(5)),
             config.local().name());
     guard.addListener(

@@ -1,5 +1,6 @@
 package io.pgregent.agent.loop;
 
+import io.pgregent.core.lease.LeaseGuard;
 import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;

@@ -3,6 +3,7 @@ package io.pgregent.agent.loop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.pgregent.core.lease.LeaseGuard;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -23,7 +24,8 @@ class LeaseGuardTests {
   void withoutARenewalPostgresIsStoppedAtTheDeadlineNotBefore() {
     AtomicLong stoppedAt = new AtomicLong();
     try (LeaseGuard guard =
-        new LeaseGuard(System::nanoTime, () -> stoppedAt.set(System.nanoTime()), "t")) {
+        new LeaseGuard(
+            System::nanoTime, MachineTasks.INSTANCE, () -> stoppedAt.set(System.nanoTime()), "t")) {
       long sent = System.nanoTime();
       guard.renewed(sent, Duration.ofMillis(600), Duration.ofMillis(200));
       assertThat(guard.valid()).isTrue();
@@ -40,7 +42,8 @@ class LeaseGuardTests {
     // passed at the renewal: the margin shrinks to half the lease.
     AtomicLong stoppedAt = new AtomicLong();
     try (LeaseGuard guard =
-        new LeaseGuard(System::nanoTime, () -> stoppedAt.set(System.nanoTime()), "t")) {
+        new LeaseGuard(
+            System::nanoTime, MachineTasks.INSTANCE, () -> stoppedAt.set(System.nanoTime()), "t")) {
       long sent = System.nanoTime();
       guard.renewed(sent, Duration.ofMillis(1000), Duration.ofMillis(800));
       assertThat(guard.remaining()).hasValueSatisfying(r -> assertThat(r).isPositive());
@@ -53,7 +56,8 @@ class LeaseGuardTests {
   @Test
   void renewalsKeepPostgresRunningAndTheDeadlineNeverMovesBack() {
     AtomicInteger stops = new AtomicInteger();
-    try (LeaseGuard guard = new LeaseGuard(System::nanoTime, stops::incrementAndGet, "t")) {
+    try (LeaseGuard guard =
+        new LeaseGuard(System::nanoTime, MachineTasks.INSTANCE, stops::incrementAndGet, "t")) {
       long end = System.nanoTime() + 1_500_000_000L;
       while (System.nanoTime() < end) {
         guard.renewed(System.nanoTime(), Duration.ofMillis(600), Duration.ofMillis(200));
@@ -71,7 +75,8 @@ class LeaseGuardTests {
   void aClearedGuardStopsNothingAndTellsItsListeners() {
     AtomicInteger stops = new AtomicInteger();
     List<String> heard = new CopyOnWriteArrayList<>();
-    try (LeaseGuard guard = new LeaseGuard(System::nanoTime, stops::incrementAndGet, "t")) {
+    try (LeaseGuard guard =
+        new LeaseGuard(System::nanoTime, MachineTasks.INSTANCE, stops::incrementAndGet, "t")) {
       guard.addListener(
           new LeaseGuard.Listener() {
             @Override

@@ -7,6 +7,7 @@ import io.pgregent.agent.RegentApplication;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.Tags;
 import io.pgregent.core.dcs.Dcs;
+import io.pgregent.core.lease.LeaseGuard;
 import io.pgregent.testsupport.postgres.PostgresTestEnvironment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

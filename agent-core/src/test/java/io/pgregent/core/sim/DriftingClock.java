@@ -4,7 +4,7 @@ import io.pgregent.core.time.Clock;
 
 /**
  * One machine's clocks in a simulation: its monotonic clock runs {@code ppm} millionths fast (or
- * slow, negative) against simulated time, its wall clock may be set off by jumps.
+ * slow, negative) against simulated time; its wall clock follows simulated time but for jumps.
  */
 public final class DriftingClock implements Clock {
 
@@ -31,9 +31,10 @@ public final class DriftingClock implements Clock {
     return localAt(sim.nowNanos());
   }
 
+  /** Kept in step by NTP: simulated wall time, moved only by jumps. */
   @Override
   public long wallMillis() {
-    return Simulation.EPOCH_MILLIS + Math.floorDiv(nanoTime(), 1_000_000L) + wallOffsetMillis;
+    return sim.clock().wallMillis() + wallOffsetMillis;
   }
 
   private long localAt(long simNanos) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,7 +75,13 @@ class FaultSimulationTests {
   static LeaderCrashSimulationTests.Run run(
       long seed, SimCluster.Options options, List<Fault> faults) {
     Simulation sim = new Simulation(seed);
-    SimCluster cluster = cluster(sim, options);
+    try (SimCluster cluster = cluster(sim, options)) {
+      return run(sim, cluster, options, faults);
+    }
+  }
+
+  private static LeaderCrashSimulationTests.Run run(
+      Simulation sim, SimCluster cluster, SimCluster.Options options, List<Fault> faults) {
     for (SimAgent a : cluster.agents()) {
       // Far beyond a real clock's drift, within the lease guard's margin (ttl / 5).
       long ppm = sim.random().nextLong(-20_000, 20_001);
@@ -92,7 +99,19 @@ class FaultSimulationTests {
     sim.runFor(FAULTS_UNTIL.plus(HEAL_BOUND));
     sim.trace("end: " + cluster.describe());
     return new LeaderCrashSimulationTests.Run(
-        seed, sim.trace(), cluster.notConverged(), cluster.timelineReused());
+        sim.seed(), sim.trace(), cluster.notConverged(), cluster.timelineReused());
+  }
+
+  private final List<SimCluster> started = new ArrayList<>();
+
+  private SimCluster closing(SimCluster cluster) {
+    started.add(cluster);
+    return cluster;
+  }
+
+  @AfterEach
+  void noThreadOutlivesItsTest() {
+    started.forEach(SimCluster::close);
   }
 
   /** The scenario's three members on a fresh store, not started yet. */
@@ -255,7 +274,8 @@ class FaultSimulationTests {
   @Test
   void withoutTheFenceAFrozenLeaderIsCaught() {
     Simulation sim = new Simulation(7);
-    SimCluster cluster = cluster(sim, new SimCluster.Options(true, true, false, SyncSettings.OFF));
+    SimCluster cluster =
+        closing(cluster(sim, new SimCluster.Options(true, true, false, SyncSettings.OFF)));
     sim.check("writable only under a live lease", cluster::writableWithoutLease);
     cluster.start(Duration.ofMillis(LOOP_WAIT_MILLIS));
     sim.schedule(
@@ -279,7 +299,7 @@ class FaultSimulationTests {
   @Test
   void aPrimaryWithoutAcknowledgedCommitsIsCaught() {
     Simulation sim = new Simulation(11);
-    SimCluster cluster = cluster(sim, SimCluster.Options.FULL.withSync(MODES.get(1)));
+    SimCluster cluster = closing(cluster(sim, SimCluster.Options.FULL.withSync(MODES.get(1))));
     sim.check("no acknowledged commit lost", cluster::acknowledgedCommitLost);
     cluster.start(Duration.ofMillis(LOOP_WAIT_MILLIS));
     SimAgent[] behind = new SimAgent[1];

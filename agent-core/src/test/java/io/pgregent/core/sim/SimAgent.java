@@ -19,6 +19,7 @@ import io.pgregent.core.ha.LocalState;
 import io.pgregent.core.ha.PeerStatus;
 import io.pgregent.core.ha.PostgresRunState;
 import io.pgregent.core.ha.ReplicationStatus;
+import io.pgregent.core.lease.LeaseGuard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,14 +66,16 @@ final class SimAgent {
   private long pauseToken;
   private boolean inCycle;
   // This machine's clocks: the monotonic one runs ppm fast (negative: slow), the wall one is off.
-  private long driftPpm;
-  private long wallOffsetMillis;
-  // The lease guard, as LeaseGuard: a deadline on our monotonic clock, handed over after each
-  // action; the fence (another process) holds the same deadline.
+  private final DriftingClock clock;
+  // The agent's process: its threads (the lease guard's) freeze and die with it.
+  private SimThreads.Process process;
+  // The agent's own lease guard, on its own thread, handed each renewal after an action; the
+  // fence (another process) hears of each renewal and holds the same deadline.
+  private LeaseGuard guard;
   private static final long NONE = Long.MIN_VALUE;
-  private long leaseDeadline = NONE;
   private long leaseVouchedAt = NONE;
-  private long guardGeneration;
+  private long fenceDeadline = NONE;
+  private long fenceGeneration;
 
   SimAgent(String name, SimCluster world, HaSettings settings) {
     this.name = name;
@@ -80,6 +83,32 @@ final class SimAgent {
     this.settings = settings;
     this.pg = new PgModel(name);
     this.dcs = world.connect(name);
+    this.clock = new DriftingClock(world.sim);
+    startProcess();
+  }
+
+  /** A fresh agent process: its lease guard's thread starts with it. */
+  private void startProcess() {
+    if (!guarded()) {
+      return;
+    }
+    process = world.threads.process(name, clock);
+    guard = new LeaseGuard(clock::nanoTime, process, this::guardStops, name);
+    if (world.options.fence()) {
+      guard.addListener(
+          new LeaseGuard.Listener() {
+            @Override
+            public void renewed(Duration remaining) {
+              armFence(remaining);
+            }
+
+            @Override
+            public void cleared() {
+              fenceDeadline = NONE;
+              fenceGeneration++;
+            }
+          });
+    }
   }
 
   void clingToLeadership() {
@@ -106,9 +135,12 @@ final class SimAgent {
     inCycle = false;
     pauseAfter = null;
     slowStoreUntil = 0;
-    leaseDeadline = NONE;
     leaseVouchedAt = NONE;
-    guardGeneration++;
+    fenceDeadline = NONE;
+    fenceGeneration++;
+    if (process != null) {
+      process.kill();
+    }
     holdsLock = false;
     pg.crash();
     dcs.close();
@@ -125,6 +157,7 @@ final class SimAgent {
     mayHaveDiverged = false;
     dcs = world.connect(name);
     lastDecision = "";
+    startProcess();
     scheduleCycle(0);
   }
 
@@ -134,6 +167,9 @@ final class SimAgent {
    */
   long freeze() {
     frozen = true;
+    if (process != null) {
+      process.freeze();
+    }
     return ++pauseToken;
   }
 
@@ -158,8 +194,8 @@ final class SimAgent {
     if (!up) {
       return;
     }
-    if (wasFrozen) {
-      guardCheck(guardGeneration);
+    if (wasFrozen && process != null) {
+      process.thaw();
     }
     Runnable step = pendingStep;
     pendingStep = null;
@@ -217,36 +253,20 @@ final class SimAgent {
   }
 
   void drift(long ppm) {
-    driftPpm = ppm;
+    clock.drift(ppm);
   }
 
   void jumpWallClock(long millis) {
-    wallOffsetMillis += millis;
+    clock.jumpWall(millis);
   }
 
   /** Our monotonic clock. */
   private long localNanos() {
-    return localAt(world.sim.nowNanos());
-  }
-
-  private long localAt(long simNanos) {
-    return simNanos + simNanos * driftPpm / 1_000_000L;
+    return clock.nanoTime();
   }
 
   private long wallMillis() {
-    return world.sim.clock().wallMillis() + wallOffsetMillis;
-  }
-
-  /** The first simulated instant our clock reads {@code local} or later. */
-  private long simNanosAt(long local) {
-    long t = local * 1_000_000L / (1_000_000L + driftPpm);
-    while (localAt(t) < local) {
-      t++;
-    }
-    while (t > 0 && localAt(t - 1) >= local) {
-      t--;
-    }
-    return Math.max(t, world.sim.nowNanos());
+    return clock.wallMillis();
   }
 
   // ---- the lease guard and the fence ----
@@ -263,44 +283,42 @@ final class SimAgent {
     long vouched = leaseVouchedAt;
     leaseVouchedAt = NONE;
     if (vouched != NONE && holdsLock) {
-      long ttl = settings.ttlMillis() * 1_000_000L;
-      long margin = Math.min(Math.max(1_000_000_000L, ttl / 5), ttl / 2);
-      long next = vouched + ttl - margin;
-      if (leaseDeadline == NONE || next - leaseDeadline > 0) {
-        leaseDeadline = next;
-        long generation = ++guardGeneration;
-        world.sim.scheduleAt(
-            simNanosAt(next), "lease deadline " + name, () -> guardCheck(generation));
-      }
+      Duration ttl = Duration.ofMillis(settings.ttlMillis());
+      guard.renewed(vouched, ttl, LeaseGuard.defaultMargin(ttl));
     } else if (!holdsLock && !(sample.run() == PostgresRunState.RUNNING && !sample.inRecovery())) {
-      leaseDeadline = NONE;
-      guardGeneration++;
+      guard.clear();
     }
   }
 
   /** A renewal still vouches for the lease (always, without the guard modelled). */
   private boolean leaseHeld() {
-    return !guarded() || leaseDeadline != NONE && localNanos() - leaseDeadline < 0;
+    return !guarded() || guard.valid();
   }
 
-  /** The deadline passed without a renewal: the guard (or, frozen, the fence) stops PostgreSQL. */
-  private void guardCheck(long generation) {
-    if (generation != guardGeneration
-        || leaseDeadline == NONE
-        || localNanos() - leaseDeadline < 0
-        || !up) {
+  /** The guard's action at the deadline, on the guard's own thread. */
+  private void guardStops() {
+    if (up && pg.run() == PostgresRunState.RUNNING) {
+      world.sim.trace(name + " lease guard: the lease deadline passed, stopping PostgreSQL");
+      pg.stop(false);
+    }
+  }
+
+  /** The fence, a process of its own, takes the deadline the guard just moved. */
+  private void armFence(Duration remaining) {
+    fenceDeadline = localNanos() + remaining.toNanos();
+    long generation = ++fenceGeneration;
+    world.sim.scheduleAt(
+        clock.simNanosAt(fenceDeadline), "fence deadline " + name, () -> fenceCheck(generation));
+  }
+
+  /** The fence stops PostgreSQL at the deadline when the agent, frozen, cannot. */
+  private void fenceCheck(long generation) {
+    if (generation != fenceGeneration || !up || !frozen || localNanos() - fenceDeadline < 0) {
       return;
     }
-    if (frozen && !world.options.fence()) {
-      return;
-    }
-    leaseDeadline = NONE;
-    guardGeneration++;
+    fenceDeadline = NONE;
     if (pg.run() == PostgresRunState.RUNNING) {
-      world.sim.trace(
-          name
-              + (frozen ? " fence" : " lease guard")
-              + ": the lease deadline passed, stopping PostgreSQL");
+      world.sim.trace(name + " fence: the lease deadline passed, stopping PostgreSQL");
       pg.stop(false);
     }
   }

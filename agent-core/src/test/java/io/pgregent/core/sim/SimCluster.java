@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  * simulation's clock. The world ticks every {@link #TICK}: clients write on writable primaries,
  * standbys stream, the store expires leases and watches wake the loops they concern.
  */
-final class SimCluster {
+final class SimCluster implements AutoCloseable {
 
   static final Duration TICK = Duration.ofMillis(100);
 
@@ -62,6 +62,8 @@ final class SimCluster {
   private String ackedBy;
 
   final Options options;
+  // The agents' own threads (their lease guards), run one at a time in simulated time.
+  final SimThreads threads;
   // Pairs of members that cannot reach each other's REST API.
   private final java.util.Set<String> peerCuts = new java.util.TreeSet<>();
 
@@ -73,6 +75,7 @@ final class SimCluster {
       Simulation sim, List<String> names, long ttlMillis, long loopWaitMillis, Options options) {
     this.sim = sim;
     this.options = options;
+    this.threads = new SimThreads(sim);
     this.store = new InMemoryStore(sim.clock());
     this.timings = new DcsTimings(Duration.ofMillis(ttlMillis), Duration.ofSeconds(2));
     for (String name : names) {
@@ -177,6 +180,12 @@ final class SimCluster {
   }
 
   /** Starts every agent at a random offset within one loop_wait, and the world's tick. */
+  /** Ends the run: the agents' threads are killed, so that none outlives it. */
+  @Override
+  public void close() {
+    threads.close();
+  }
+
   void start(Duration loopWait) {
     for (SimAgent a : agents.values()) {
       a.scheduleCycle(sim.between(Duration.ZERO, loopWait).toNanos());

@@ -1,4 +1,4 @@
-package io.pgregent.agent.loop;
+package io.pgregent.core.lease;
 
 import io.pgregent.core.time.TaskRunner;
 import java.time.Duration;
@@ -46,15 +46,9 @@ public final class LeaseGuard implements AutoCloseable {
 
   /**
    * @param clock the monotonic clock ({@link System#nanoTime()})
+   * @param runner starts the guard's own thread; its waits are timed on {@code clock}
    * @param stopWrites stops PostgreSQL at once; runs on the guard's own thread
    * @param name this member's name, for the thread's name
-   */
-  public LeaseGuard(LongSupplier clock, Runnable stopWrites, String name) {
-    this(clock, MachineTasks.INSTANCE, stopWrites, name);
-  }
-
-  /**
-   * @param runner the guard's thread and its waits, timed on {@code clock}
    */
   public LeaseGuard(LongSupplier clock, TaskRunner runner, Runnable stopWrites, String name) {
     this.clock = clock;

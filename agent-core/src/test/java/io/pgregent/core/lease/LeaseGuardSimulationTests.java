@@ -1,4 +1,4 @@
-package io.pgregent.agent.loop;
+package io.pgregent.core.lease;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
