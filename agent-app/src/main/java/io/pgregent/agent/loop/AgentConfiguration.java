@@ -4,6 +4,7 @@ import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.springframework.context.annotation.Bean;
@@ -37,7 +38,7 @@ public class AgentConfiguration {
   @Bean
   HaLoop haLoop(
       Dcs dcs,
-      PostgresController postgres,
+      PostgresPort postgres,
       AgentConfig config,
       FailsafeHeartbeats heartbeats,
       ScheduledExecutorService scheduler) {

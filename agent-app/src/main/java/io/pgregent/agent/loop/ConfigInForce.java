@@ -6,7 +6,7 @@ import io.pgregent.core.config.DynamicConfig;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.Timings;
 import io.pgregent.core.ha.HaSettings;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.config.DynamicPostgresConfig;
 import java.time.Duration;
 import java.util.Optional;
@@ -23,7 +23,7 @@ final class ConfigInForce {
   private static final Logger log = LoggerFactory.getLogger(ConfigInForce.class);
 
   private final Dcs dcs;
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
 
   /** Replaced when the local configuration is reloaded (the parts that apply without restart). */
   private volatile AgentConfig local;
@@ -32,7 +32,7 @@ final class ConfigInForce {
   private boolean applied;
   private final LocalSettingsReload settingsReload;
 
-  ConfigInForce(Dcs dcs, PostgresController postgres, AgentConfig local) {
+  ConfigInForce(Dcs dcs, PostgresPort postgres, AgentConfig local) {
     this.dcs = dcs;
     this.postgres = postgres;
     this.local = local;

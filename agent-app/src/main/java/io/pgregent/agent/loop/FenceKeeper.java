@@ -3,7 +3,7 @@ package io.pgregent.agent.loop;
 import io.pgregent.agent.config.FenceSettings;
 import io.pgregent.agent.config.GuardMode;
 import io.pgregent.core.time.Clock;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.fence.FenceProcess;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -16,13 +16,13 @@ final class FenceKeeper {
   private static final Duration FENCE_RETRY = Duration.ofMinutes(1);
 
   private final FenceSettings settings;
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
   private final Clock clock;
   private final Object lock = new Object();
   private FenceProcess fence;
   private long failedAtNanos = Long.MIN_VALUE;
 
-  FenceKeeper(FenceSettings settings, PostgresController postgres, Clock clock) {
+  FenceKeeper(FenceSettings settings, PostgresPort postgres, Clock clock) {
     this.settings = settings;
     this.postgres = postgres;
     this.clock = clock;

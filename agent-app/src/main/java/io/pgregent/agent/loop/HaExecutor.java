@@ -12,7 +12,7 @@ import io.pgregent.core.ha.Action;
 import io.pgregent.core.ha.CycleFacts;
 import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.ConditionWaiter;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.PostmasterStillPresentException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,7 +65,7 @@ final class HaExecutor {
 
   HaExecutor(
       Dcs dcs,
-      PostgresController postgres,
+      PostgresPort postgres,
       AgentConfig config,
       PeerClient peers,
       LoopState state,

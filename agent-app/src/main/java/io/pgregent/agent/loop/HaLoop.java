@@ -17,7 +17,7 @@ import io.pgregent.core.ha.LocalState;
 import io.pgregent.core.lease.LeaseGuard;
 import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.LocalPostgresState;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -51,7 +51,7 @@ public final class HaLoop implements SmartLifecycle {
 
   private final Clock clock;
   private final Dcs dcs;
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
   private final LoopState state = new LoopState();
   private final FailsafeHeartbeats heartbeats;
   private final ConfigInForce config;
@@ -78,7 +78,7 @@ public final class HaLoop implements SmartLifecycle {
    */
   public HaLoop(
       Dcs dcs,
-      PostgresController postgres,
+      PostgresPort postgres,
       AgentConfig config,
       FailsafeHeartbeats heartbeats,
       ScheduledExecutorService scheduler,

@@ -7,7 +7,7 @@ import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.time.Clock;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.TimelineHistoryFile;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,12 +25,12 @@ final class HistoryKeeper {
   private static final Logger log = LoggerFactory.getLogger(HistoryKeeper.class);
 
   private final Dcs dcs;
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
   private final String member;
   private final Path dataDir;
   private final Clock clock;
 
-  HistoryKeeper(Dcs dcs, PostgresController postgres, String member, Path dataDir, Clock clock) {
+  HistoryKeeper(Dcs dcs, PostgresPort postgres, String member, Path dataDir, Clock clock) {
     this.dcs = dcs;
     this.postgres = postgres;
     this.member = member;

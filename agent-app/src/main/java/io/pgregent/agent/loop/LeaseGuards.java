@@ -7,7 +7,7 @@ import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.lease.LeaseGuard;
 import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.LocalPostgresState;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.RunState;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -28,8 +28,7 @@ final class LeaseGuards {
   private final Watchdog watchdog;
   private final FenceKeeper fence;
 
-  LeaseGuards(
-      Dcs dcs, PostgresController postgres, ConfigInForce config, LoopState state, Clock clock) {
+  LeaseGuards(Dcs dcs, PostgresPort postgres, ConfigInForce config, LoopState state, Clock clock) {
     this.dcs = dcs;
     this.config = config;
     this.state = state;

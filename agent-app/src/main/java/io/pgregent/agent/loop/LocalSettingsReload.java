@@ -4,7 +4,7 @@ import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.agent.config.LogSettings;
 import io.pgregent.agent.config.RestApiSettings;
 import io.pgregent.agent.logging.PatroniLogging;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,13 +21,13 @@ final class LocalSettingsReload {
 
   private static final Logger log = LoggerFactory.getLogger(LocalSettingsReload.class);
 
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
   private final AtomicReference<AgentConfig> pending = new AtomicReference<>();
 
   /**
    * @param postgres the local server, or null when the loop has none
    */
-  LocalSettingsReload(PostgresController postgres) {
+  LocalSettingsReload(PostgresPort postgres) {
     this.postgres = postgres;
   }
 

@@ -7,7 +7,7 @@ import io.pgregent.core.ha.PostgresRunState;
 import io.pgregent.core.ha.ReplicationStatus;
 import io.pgregent.core.ha.StandbyLink;
 import io.pgregent.postgres.LocalPostgresState;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.PostgresRole;
 import io.pgregent.postgres.RunState;
 import io.pgregent.postgres.TimelineHistoryFile;
@@ -20,13 +20,13 @@ import java.util.function.Supplier;
 /** Puts a PostgreSQL sample into the decider's terms ({@link LocalState}) and Patroni's names. */
 final class LocalStates {
 
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
   private final ConfigInForce config;
   private final LoopState state;
   private final Supplier<Optional<String>> task;
 
   LocalStates(
-      PostgresController postgres,
+      PostgresPort postgres,
       ConfigInForce config,
       LoopState state,
       Supplier<Optional<String>> task) {

@@ -2,7 +2,7 @@ package io.pgregent.agent.loop;
 
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.StopMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +13,7 @@ final class LoopShutdown {
   private static final Logger log = LoggerFactory.getLogger(LoopShutdown.class);
 
   private final Dcs dcs;
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
   private final ConfigInForce config;
   private final LeaseGuards guards;
   private final Snapshots snapshots;
@@ -21,7 +21,7 @@ final class LoopShutdown {
 
   LoopShutdown(
       Dcs dcs,
-      PostgresController postgres,
+      PostgresPort postgres,
       ConfigInForce config,
       LeaseGuards guards,
       Snapshots snapshots,

@@ -7,7 +7,7 @@ import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.ha.Action;
 import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.LeaderConnection;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.PostgresRole;
 import io.pgregent.postgres.RewindOutcome;
 import io.pgregent.postgres.StopMode;
@@ -28,7 +28,7 @@ final class ReplicaSetup {
   static final Duration LONG_TASK = Duration.ofMinutes(30);
 
   private final Dcs dcs;
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
   private final LoopState state;
   private final LoopHooks hooks;
   private final RenewingWorker worker;
@@ -36,7 +36,7 @@ final class ReplicaSetup {
 
   ReplicaSetup(
       Dcs dcs,
-      PostgresController postgres,
+      PostgresPort postgres,
       LoopState state,
       LoopHooks hooks,
       RenewingWorker worker,

@@ -12,7 +12,7 @@ import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.ConditionWaiter;
 import io.pgregent.postgres.ControlData;
 import io.pgregent.postgres.LocalPostgresState;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.PostgresRole;
 import io.pgregent.postgres.StopMode;
 import java.time.Duration;
@@ -38,7 +38,7 @@ final class RoleChanges {
   private static final Duration STREAMING_WAIT = Duration.ofSeconds(6);
 
   private final Dcs dcs;
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
   private final AgentConfig config;
   private final LoopState state;
   private final LoopHooks hooks;
@@ -51,7 +51,7 @@ final class RoleChanges {
 
   RoleChanges(
       Dcs dcs,
-      PostgresController postgres,
+      PostgresPort postgres,
       AgentConfig config,
       LoopState state,
       LoopHooks hooks,

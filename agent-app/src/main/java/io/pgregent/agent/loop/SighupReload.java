@@ -1,7 +1,7 @@
 package io.pgregent.agent.loop;
 
-import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.PostgresException;
+import io.pgregent.postgres.PostgresPort;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,11 +19,10 @@ public class SighupReload implements SmartLifecycle {
 
   private final LocalConfigReload reloader;
   private final HaLoop loop;
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
   private volatile boolean running;
 
-  public SighupReload(
-      Optional<LocalConfigReload> reloader, HaLoop loop, PostgresController postgres) {
+  public SighupReload(Optional<LocalConfigReload> reloader, HaLoop loop, PostgresPort postgres) {
     this.reloader = reloader.orElse(null);
     this.loop = loop;
     this.postgres = postgres;

@@ -7,7 +7,7 @@ import io.pgregent.core.slots.SlotMatcher;
 import io.pgregent.core.slots.SlotPlan;
 import io.pgregent.core.slots.SlotPolicy;
 import io.pgregent.core.slots.SlotSpec;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.SlotNames;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -31,7 +31,7 @@ final class SlotKeeper {
   /** What the leader writes in {@code status}: slot positions and slots kept for absent members. */
   record StatusSlots(Map<String, Long> slots, List<String> retain) {}
 
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
   private final String name;
   private final boolean nostream;
   private Map<String, Long> retainSeen = new TreeMap<>();
@@ -40,7 +40,7 @@ final class SlotKeeper {
   private volatile Map<String, Long> leaderSlots = Map.of();
   private ClusterView lastView;
 
-  SlotKeeper(PostgresController postgres, String name, boolean nostream) {
+  SlotKeeper(PostgresPort postgres, String name, boolean nostream) {
     this.postgres = postgres;
     this.name = name;
     this.nostream = nostream;

@@ -3,7 +3,7 @@ package io.pgregent.agent.loop;
 import io.pgregent.core.lease.LeaseGuard;
 import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.LocalPostgresState;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class Snapshots {
 
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
   private final LeaseGuard guard;
   private final Clock clock;
   private final AtomicReference<AgentSnapshot> snapshot = new AtomicReference<>();
@@ -25,7 +25,7 @@ final class Snapshots {
   private final java.util.function.Supplier<Optional<String>> task;
 
   Snapshots(
-      PostgresController postgres,
+      PostgresPort postgres,
       LeaseGuard guard,
       Clock clock,
       java.util.function.Supplier<Optional<String>> task) {

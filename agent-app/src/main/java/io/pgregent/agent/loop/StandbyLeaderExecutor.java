@@ -4,7 +4,7 @@ import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.core.config.StandbyCluster;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.postgres.LeaderConnection;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.StopMode;
 import io.pgregent.postgres.config.RemotePrimary;
 import java.time.Duration;
@@ -25,7 +25,7 @@ final class StandbyLeaderExecutor {
   private static final Duration LONG_TASK = Duration.ofMinutes(30);
 
   private final Dcs dcs;
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
   private final AgentConfig config;
   private final LoopState state;
   private final Supplier<Optional<StandbyCluster>> standby;
@@ -34,7 +34,7 @@ final class StandbyLeaderExecutor {
 
   StandbyLeaderExecutor(
       Dcs dcs,
-      PostgresController postgres,
+      PostgresPort postgres,
       AgentConfig config,
       LoopState state,
       Supplier<Optional<StandbyCluster>> standby,

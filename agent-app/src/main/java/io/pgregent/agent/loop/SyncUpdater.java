@@ -4,7 +4,7 @@ import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.ha.Action;
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,10 +15,10 @@ final class SyncUpdater {
   private static final Logger log = LoggerFactory.getLogger(SyncUpdater.class);
 
   private final Dcs dcs;
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
   private final LoopState state;
 
-  SyncUpdater(Dcs dcs, PostgresController postgres, LoopState state) {
+  SyncUpdater(Dcs dcs, PostgresPort postgres, LoopState state) {
     this.dcs = dcs;
     this.postgres = postgres;
     this.state = state;

@@ -11,8 +11,8 @@ import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
-import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.PostgresException;
+import io.pgregent.postgres.PostgresPort;
 import java.net.URI;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -43,14 +43,14 @@ public class ActionsController {
 
   private final Dcs dcs;
   private final HaLoop loop;
-  private final PostgresController postgres;
+  private final PostgresPort postgres;
   private final ServerVersion serverVersion;
   private final LocalConfigReload reloader;
 
   public ActionsController(
       Dcs dcs,
       HaLoop loop,
-      PostgresController postgres,
+      PostgresPort postgres,
       ServerVersion serverVersion,
       Optional<LocalConfigReload> reloader) {
     this.reloader = reloader.orElse(null);

@@ -1,6 +1,6 @@
 package io.pgregent.agent.rest;
 
-import io.pgregent.postgres.PostgresController;
+import io.pgregent.postgres.PostgresPort;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.OptionalInt;
@@ -20,7 +20,7 @@ public class ServerVersion {
 
   private final OptionalInt number;
 
-  public ServerVersion(PostgresController postgres) {
+  public ServerVersion(PostgresPort postgres) {
     this.number = read(postgres);
   }
 
@@ -29,7 +29,7 @@ public class ServerVersion {
     return number;
   }
 
-  private static OptionalInt read(PostgresController postgres) {
+  private static OptionalInt read(PostgresPort postgres) {
     try {
       Process p =
           new ProcessBuilder(postgres.binaries().postgres().toString(), "--version")
