@@ -1,5 +1,6 @@
 package io.pgregent.agent.loop;
 
+import io.pgregent.core.time.MonitorSignal;
 import io.pgregent.core.time.TaskRunner;
 import java.util.concurrent.TimeUnit;
 
@@ -18,36 +19,5 @@ public enum MachineTasks implements TaskRunner {
   @Override
   public Signal signal() {
     return new MonitorSignal();
-  }
-
-  private static final class MonitorSignal implements Signal {
-    private long count;
-
-    @Override
-    public synchronized long count() {
-      return count;
-    }
-
-    @Override
-    public synchronized void raise() {
-      count++;
-      notifyAll();
-    }
-
-    @Override
-    public synchronized void await(long seen, long timeoutNanos) throws InterruptedException {
-      long end = System.nanoTime() + timeoutNanos;
-      while (count == seen) {
-        if (timeoutNanos < 0) {
-          wait();
-          continue;
-        }
-        long left = end - System.nanoTime();
-        if (left <= 0) {
-          return;
-        }
-        TimeUnit.NANOSECONDS.timedWait(this, left);
-      }
-    }
   }
 }

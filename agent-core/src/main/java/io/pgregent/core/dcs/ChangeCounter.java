@@ -1,51 +1,45 @@
 package io.pgregent.core.dcs;
 
+import io.pgregent.core.time.MonitorSignal;
+import io.pgregent.core.time.TaskRunner;
 import java.time.Duration;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
-/** The {@link ChangeSignal} behind each store: watch callbacks bump it, the loop waits on it. */
+/**
+ * The {@link ChangeSignal} behind each store: watch callbacks bump it, the loop waits on it,
+ * through a {@link TaskRunner.Signal} (the machine's monitor, or a simulation's).
+ */
 public final class ChangeCounter implements ChangeSignal {
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
-  private long count;
+  private final TaskRunner.Signal signal;
+
+  public ChangeCounter() {
+    this(new MonitorSignal());
+  }
+
+  public ChangeCounter(TaskRunner.Signal signal) {
+    this.signal = signal;
+  }
 
   /** Records one change and wakes every waiter. */
   public void bump() {
-    lock.lock();
-    try {
-      count++;
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    signal.raise();
   }
 
   @Override
   public long changeCount() {
-    lock.lock();
-    try {
-      return count;
-    } finally {
-      lock.unlock();
-    }
+    return signal.count();
   }
 
   @Override
   public boolean awaitChange(long since, Duration timeout) throws InterruptedException {
-    long remaining = timeout.toNanos();
-    lock.lock();
-    try {
-      while (count <= since) {
-        if (remaining <= 0) {
-          return false;
-        }
-        remaining = changed.awaitNanos(remaining);
-      }
+    long seen = signal.count();
+    if (seen > since) {
       return true;
-    } finally {
-      lock.unlock();
     }
+    if (timeout.isNegative() || timeout.isZero()) {
+      return false;
+    }
+    signal.await(seen, timeout.toNanos());
+    return signal.count() > since;
   }
 }

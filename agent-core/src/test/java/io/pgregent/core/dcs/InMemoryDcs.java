@@ -14,22 +14,30 @@ import java.util.function.Supplier;
  * {@link #renewSession()}, as with etcd. For unit tests (a fast store) and the simulation (leases
  * expire in simulated time).
  *
- * <p>{@link #awaitChange} blocks in real time, for tests with threads; a simulation never calls it:
- * it reads {@link #changeCount()} and schedules the wake-up itself.
+ * <p>{@link #awaitChange} blocks in real time, for tests with threads, or in simulated time when
+ * connected with a simulated thread's signal ({@link io.pgregent.core.sim.SimThreads}); the model
+ * agents of the simulation never call it: they read {@link #changeCount()} and schedule the wake-up
+ * themselves.
  */
 public final class InMemoryDcs extends StoreDcs {
 
   private final InMemoryStore store;
   private final ClusterViewAssembler assembler;
-  private final ChangeCounter changes = new ChangeCounter();
+  private final ChangeCounter changes;
   private long lease;
   private long leaseTtlNanos;
   private String lastMemberValue;
   private long lastMemberLease;
 
-  InMemoryDcs(InMemoryStore store, String member, ClusterPath path, DcsTimings timings) {
+  InMemoryDcs(
+      InMemoryStore store,
+      String member,
+      ClusterPath path,
+      DcsTimings timings,
+      ChangeCounter changes) {
     super(path, member, timings);
     this.store = store;
+    this.changes = changes;
     this.assembler = new ClusterViewAssembler(path);
     store.watch(member, path, changes);
   }

@@ -2,6 +2,7 @@ package io.pgregent.core.dcs;
 
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.time.Clock;
+import io.pgregent.core.time.TaskRunner;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -49,7 +50,13 @@ public final class InMemoryStore {
 
   /** A client for {@code member} of the cluster at {@code path}. */
   public InMemoryDcs connect(String member, ClusterPath path, DcsTimings timings) {
-    return new InMemoryDcs(this, member, path, timings);
+    return new InMemoryDcs(this, member, path, timings, new ChangeCounter());
+  }
+
+  /** A client whose loop waits for changes through {@code changes} (a simulated thread's). */
+  public InMemoryDcs connect(
+      String member, ClusterPath path, DcsTimings timings, TaskRunner.Signal changes) {
+    return new InMemoryDcs(this, member, path, timings, new ChangeCounter(changes));
   }
 
   // ---- faults ----

@@ -3,6 +3,10 @@ package io.pgregent.core.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgregent.core.dcs.ClusterPath;
+import io.pgregent.core.dcs.DcsTimings;
+import io.pgregent.core.dcs.InMemoryDcs;
+import io.pgregent.core.dcs.InMemoryStore;
 import io.pgregent.core.time.TaskRunner;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -217,5 +221,38 @@ class SimThreadsTests {
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("p/failing failed")
         .hasRootCauseMessage("broken");
+  }
+
+  @Test
+  void aThreadWaitingForTheStoreWakesAtTheInstantTheLeaderKeyChanges() {
+    Simulation sim = new Simulation(1);
+    SimThreads.Process p = closing(new SimThreads(sim)).process("p", new DriftingClock(sim));
+    InMemoryStore store = new InMemoryStore(sim.clock());
+    ClusterPath path = ClusterPath.of(null, "sim");
+    DcsTimings timings = new DcsTimings(Duration.ofSeconds(10), Duration.ofSeconds(2));
+    InMemoryDcs watched = store.connect("a", path, timings, p.signal());
+    InMemoryDcs other = store.connect("b", path, timings);
+    List<String> woke = new ArrayList<>();
+    p.start(
+        "loop",
+        () -> {
+          try {
+            for (int i = 0; i < 2; i++) {
+              boolean changed = watched.awaitChange(watched.changeCount(), Duration.ofSeconds(5));
+              woke.add(changed + " at " + sim.nowNanos() / 1_000_000);
+            }
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+    sim.schedule(
+        Duration.ofSeconds(3),
+        "b takes the lock",
+        () -> {
+          other.renewSession();
+          other.tryAcquire();
+        });
+    sim.runFor(Duration.ofSeconds(20));
+    assertThat(woke).containsExactly("true at 3000", "false at 8000");
   }
 }
