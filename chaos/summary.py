@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Summary of a chaos campaign: the result lines of chaos/run (one per seed), grouped by profile
 and mode, printed as the bench/ scripts print theirs.
 

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -308,6 +310,24 @@ public final class PostgresController implements PostgresPort, AutoCloseable {
   }
 
   @Override
+  public Set<String> streamingStandbys() {
+    return new TreeSet<>(
+        client()
+            .queryStrings(
+                "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'"));
+  }
+
+  @Override
+  public void checkpoint() {
+    client().execute("CHECKPOINT");
+  }
+
+  @Override
+  public void probeTimeout(Duration bound) {
+    client().probeTimeout(bound);
+  }
+
+  /** A client for ad-hoc queries on the local server (bounded like the status queries). */
   public PostgresClient client() {
     return node.client;
   }

@@ -4,11 +4,11 @@ import io.pgregent.postgres.config.DynamicPostgresConfig;
 import io.pgregent.postgres.config.PostgresSettings;
 import io.pgregent.postgres.config.RemotePrimary;
 import io.pgregent.postgres.os.OsUser;
-import io.pgregent.postgres.status.PostgresClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -260,6 +260,18 @@ public interface PostgresPort {
   /** The replication slots of this server. */
   ReplicationSlots slots();
 
-  /** A client for ad-hoc queries on the local server (bounded like the status queries). */
-  PostgresClient client();
+  /**
+   * The application names of the standbys streaming from this server now ({@code
+   * pg_stat_replication}, read directly: a standby leader's cascading standbys count too).
+   */
+  Set<String> streamingStandbys();
+
+  /** Runs {@code CHECKPOINT} on the local server (bounded like the status queries). */
+  void checkpoint();
+
+  /**
+   * How long a status query may take before the sample reports the server as not answering (the
+   * login and the query each).
+   */
+  void probeTimeout(Duration bound);
 }

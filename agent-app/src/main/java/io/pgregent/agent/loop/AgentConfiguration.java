@@ -36,12 +36,7 @@ public class AgentConfiguration {
   }
 
   @Bean
-  HaLoop haLoop(
-      Dcs dcs,
-      PostgresPort postgres,
-      AgentConfig config,
-      FailsafeHeartbeats heartbeats,
-      ScheduledExecutorService scheduler) {
-    return new HaLoop(dcs, postgres, config, heartbeats, scheduler, Clock.system());
+  HaLoop haLoop(Dcs dcs, PostgresPort postgres, AgentConfig config, FailsafeHeartbeats heartbeats) {
+    return new HaLoop(dcs, postgres, config, heartbeats, MachineTasks.INSTANCE, Clock.system());
   }
 }

@@ -134,7 +134,7 @@ final class ConfigInForce {
 
   private void applyProbeTimeout(DynamicConfig config) {
     if (postgres != null) {
-      postgres.client().probeTimeout(probeTimeout(config));
+      postgres.probeTimeout(probeTimeout(config));
     }
   }
 

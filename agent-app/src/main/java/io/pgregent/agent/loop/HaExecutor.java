@@ -11,14 +11,13 @@ import io.pgregent.core.dcs.DcsUnreachableException;
 import io.pgregent.core.ha.Action;
 import io.pgregent.core.ha.CycleFacts;
 import io.pgregent.core.time.Clock;
-import io.pgregent.postgres.ConditionWaiter;
+import io.pgregent.core.time.TaskRunner;
 import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.PostmasterStillPresentException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,9 +30,6 @@ import org.slf4j.LoggerFactory;
 final class HaExecutor {
 
   private static final Logger log = LoggerFactory.getLogger(HaExecutor.class);
-
-  /** How often a switchover checks whether a candidate streams. */
-  private static final Duration STREAMING_CHECK = Duration.ofMillis(200);
 
   /**
    * What executing an action changed.
@@ -70,7 +66,7 @@ final class HaExecutor {
       PeerClient peers,
       LoopState state,
       LoopHooks hooks,
-      ScheduledExecutorService scheduler,
+      TaskRunner runner,
       Clock clock) {
     this.dcs = dcs;
     this.config = config;
@@ -85,23 +81,13 @@ final class HaExecutor {
             config.restapi().username(),
             config.restapi().password());
     this.lock = new LockKeeper(dcs, state, hooks, clock);
-    this.worker = new RenewingWorker(config.name(), state, hooks, lock, clock);
+    this.worker = new RenewingWorker(config.name(), state, hooks, lock, clock, runner);
     this.replicas = new ReplicaSetup(dcs, postgres, state, hooks, worker, clock);
     this.history =
         new HistoryKeeper(dcs, postgres, config.name(), config.postgresql().dataDir(), clock);
     this.roles =
         new RoleChanges(
-            dcs,
-            postgres,
-            config,
-            state,
-            hooks,
-            lock,
-            worker,
-            replicas,
-            history,
-            new ConditionWaiter(scheduler, STREAMING_CHECK),
-            clock);
+            dcs, postgres, config, state, hooks, lock, worker, replicas, history, runner, clock);
     this.sync = new SyncUpdater(dcs, postgres, state);
     this.standby =
         new StandbyLeaderExecutor(

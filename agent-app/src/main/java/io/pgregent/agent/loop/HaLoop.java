@@ -16,6 +16,7 @@ import io.pgregent.core.ha.HaSettings;
 import io.pgregent.core.ha.LocalState;
 import io.pgregent.core.lease.LeaseGuard;
 import io.pgregent.core.time.Clock;
+import io.pgregent.core.time.TaskRunner;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresPort;
 import java.net.http.HttpClient;
@@ -23,7 +24,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +73,7 @@ public final class HaLoop implements SmartLifecycle {
   private String lastMessage = "";
 
   /**
-   * @param scheduler runs the checks of bounded waits (the agent's shared scheduler)
+   * @param runner the threads and waits of the loop's work ({@link MachineTasks} in production)
    * @param clock the clocks the loop reads ({@link Clock#system()} in production)
    */
   public HaLoop(
@@ -81,7 +81,7 @@ public final class HaLoop implements SmartLifecycle {
       PostgresPort postgres,
       AgentConfig config,
       FailsafeHeartbeats heartbeats,
-      ScheduledExecutorService scheduler,
+      TaskRunner runner,
       Clock clock) {
     this.clock = clock;
     this.heartbeats = heartbeats;
@@ -91,7 +91,7 @@ public final class HaLoop implements SmartLifecycle {
     // Built now, not on first use: the first use is the leader race, right after the lock expired.
     HttpClient http = MemberHttp.client(config.properties(), Duration.ofSeconds(2));
     this.peers = new PeerClient(Duration.ofSeconds(2), () -> http);
-    this.guards = new LeaseGuards(dcs, postgres, this.config, state, clock);
+    this.guards = new LeaseGuards(dcs, postgres, this.config, state, runner, clock);
     this.tasks = new TaskGate(config.name(), this::wake);
     this.snapshots = new Snapshots(postgres, guards.guard(), clock, tasks::task);
     this.restarts = new RestartSchedule(this::wake);
@@ -117,7 +117,7 @@ public final class HaLoop implements SmartLifecycle {
             peers,
             state,
             new ExecutorHooks(this.config, guards, snapshots, state),
-            scheduler,
+            runner,
             clock);
     this.shutdown = new LoopShutdown(dcs, postgres, this.config, guards, snapshots, executor);
   }

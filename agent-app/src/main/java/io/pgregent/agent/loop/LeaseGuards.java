@@ -6,6 +6,7 @@ import io.pgregent.core.config.DynamicConfig;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.lease.LeaseGuard;
 import io.pgregent.core.time.Clock;
+import io.pgregent.core.time.TaskRunner;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.RunState;
@@ -28,7 +29,13 @@ final class LeaseGuards {
   private final Watchdog watchdog;
   private final FenceKeeper fence;
 
-  LeaseGuards(Dcs dcs, PostgresPort postgres, ConfigInForce config, LoopState state, Clock clock) {
+  LeaseGuards(
+      Dcs dcs,
+      PostgresPort postgres,
+      ConfigInForce config,
+      LoopState state,
+      TaskRunner runner,
+      Clock clock) {
     this.dcs = dcs;
     this.config = config;
     this.state = state;
@@ -37,7 +44,7 @@ final class LeaseGuards {
     this.guard =
         new LeaseGuard(
             clock::nanoTime,
-            MachineTasks.INSTANCE,
+            runner,
             () -> postgres.emergencyStop(Duration.ofSeconds(5)),
             config.local().name());
     guard.addListener(

@@ -13,7 +13,17 @@ public enum MachineTasks implements TaskRunner {
     Thread t = new Thread(body, name);
     t.setDaemon(true);
     t.start();
-    return timeoutNanos -> TimeUnit.NANOSECONDS.timedJoin(t, Math.max(1, timeoutNanos));
+    return new Task() {
+      @Override
+      public void join(long timeoutNanos) throws InterruptedException {
+        TimeUnit.NANOSECONDS.timedJoin(t, Math.max(1, timeoutNanos));
+      }
+
+      @Override
+      public void interrupt() {
+        t.interrupt();
+      }
+    };
   }
 
   @Override

@@ -9,7 +9,7 @@ import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.ha.Action;
 import io.pgregent.core.time.Clock;
-import io.pgregent.postgres.ConditionWaiter;
+import io.pgregent.core.time.TaskRunner;
 import io.pgregent.postgres.ControlData;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresPort;
@@ -21,8 +21,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +37,9 @@ final class RoleChanges {
   /** How long a switchover waits for a candidate to stream: PostgreSQL's default retry, and 1 s. */
   private static final Duration STREAMING_WAIT = Duration.ofSeconds(6);
 
+  /** How often a switchover checks whether a candidate streams. */
+  private static final Duration STREAMING_CHECK = Duration.ofMillis(200);
+
   private final Dcs dcs;
   private final PostgresPort postgres;
   private final AgentConfig config;
@@ -46,7 +49,7 @@ final class RoleChanges {
   private final RenewingWorker worker;
   private final ReplicaSetup replicas;
   private final HistoryKeeper history;
-  private final ConditionWaiter waiter;
+  private final TaskRunner runner;
   private final Clock clock;
 
   RoleChanges(
@@ -59,7 +62,7 @@ final class RoleChanges {
       RenewingWorker worker,
       ReplicaSetup replicas,
       HistoryKeeper history,
-      ConditionWaiter waiter,
+      TaskRunner runner,
       Clock clock) {
     this.dcs = dcs;
     this.postgres = postgres;
@@ -70,7 +73,7 @@ final class RoleChanges {
     this.worker = worker;
     this.replicas = replicas;
     this.history = history;
-    this.waiter = waiter;
+    this.runner = runner;
     this.clock = clock;
   }
 
@@ -162,13 +165,13 @@ final class RoleChanges {
     worker.run(
         "switchover",
         () ->
-            waiter.await(
+            within(
+                STREAMING_WAIT,
                 () -> {
                   Set<String> now = streamingStandbys();
                   streaming.set(now);
                   return a.candidates().stream().anyMatch(now::contains);
-                },
-                STREAMING_WAIT));
+                }));
     List<String> ready = a.candidates().stream().filter(streaming.get()::contains).toList();
     if (ready.isEmpty()) {
       log.warn(
@@ -181,7 +184,7 @@ final class RoleChanges {
     }
     try {
       // A checkpoint now makes the shutdown checkpoint, and so the write pause, short.
-      postgres.client().execute("CHECKPOINT");
+      postgres.checkpoint();
     } catch (RuntimeException e) {
       log.warn("manual failover: CHECKPOINT failed, stopping anyway: {}", e.getMessage());
     }
@@ -210,21 +213,34 @@ final class RoleChanges {
     state.memory = state.memory.withSteppedDown(true);
   }
 
+  /** Whether {@code condition} holds within {@code timeout}, checked every STREAMING_CHECK. */
+  private boolean within(Duration timeout, BooleanSupplier condition) {
+    TaskRunner.Signal tick = runner.signal();
+    long end = clock.nanoTime() + timeout.toNanos();
+    while (condition.getAsBoolean() == false) {
+      long left = end - clock.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      try {
+        tick.await(tick.count(), Math.min(left, STREAMING_CHECK.toNanos()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The standbys streaming from this primary now, by application name. */
   private Set<String> streamingStandbys() {
-    Set<String> streaming = new TreeSet<>();
     try {
-      // Read directly: a standby leader's cascading standbys count too, and the status sample
-      // reports replication on a primary only.
-      streaming.addAll(
-          postgres
-              .client()
-              .queryStrings(
-                  "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'"));
+      // Not the status sample: it reports replication on a primary only.
+      return postgres.streamingStandbys();
     } catch (RuntimeException e) {
       log.warn("manual failover: could not read pg_stat_replication: {}", e.getMessage());
+      return Set.of();
     }
-    return streaming;
   }
 
   void clearFailover(ClusterView view) {

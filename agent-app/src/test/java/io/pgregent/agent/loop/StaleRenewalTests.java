@@ -95,7 +95,7 @@ class StaleRenewalTests {
             new PeerClient(Duration.ofSeconds(2)),
             state,
             hooks,
-            scheduler,
+            MachineTasks.INSTANCE,
             Clock.system());
 
     HaExecutor.Outcome refused =

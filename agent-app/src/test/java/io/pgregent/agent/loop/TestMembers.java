@@ -139,7 +139,12 @@ public final class TestMembers {
   /** A loop that is never started: for what only reads its configuration or its empty snapshot. */
   public static HaLoop offlineLoop(AgentConfig config) {
     return new HaLoop(
-        null, null, config, new FailsafeHeartbeats(), null, io.pgregent.core.time.Clock.system());
+        null,
+        null,
+        config,
+        new FailsafeHeartbeats(),
+        MachineTasks.INSTANCE,
+        io.pgregent.core.time.Clock.system());
   }
 
   /**

@@ -18,6 +18,9 @@ public interface TaskRunner {
   interface Task {
     /** Waits up to {@code timeoutNanos} (on the runner's clock) for the thread to end. */
     void join(long timeoutNanos) throws InterruptedException;
+
+    /** Interrupts the thread: its waits throw {@link InterruptedException}, its commands end. */
+    void interrupt();
   }
 
   /**

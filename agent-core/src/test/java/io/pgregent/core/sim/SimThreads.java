@@ -100,7 +100,17 @@ public final class SimThreads implements AutoCloseable {
       SimThread t = new SimThread(this, name + "/" + threadName, body);
       threads.add(t);
       sim.schedule(Duration.ZERO, "start " + t.name, () -> resume(t, t.generation));
-      return timeoutNanos -> join(t, timeoutNanos);
+      return new Task() {
+        @Override
+        public void join(long timeoutNanos) throws InterruptedException {
+          SimThreads.this.join(t, timeoutNanos);
+        }
+
+        @Override
+        public void interrupt() {
+          SimThreads.this.interrupt(t);
+        }
+      };
     }
 
     @Override
@@ -145,8 +155,13 @@ public final class SimThreads implements AutoCloseable {
       return threads.stream().filter(t -> !t.done).count();
     }
 
+    /** The simulated instant a timeout from now ends at; -1 for none (or one too long). */
     private long simDeadline(long timeoutNanos) {
-      return clock.simNanosAt(clock.nanoTime() + timeoutNanos);
+      long now = clock.nanoTime();
+      if (timeoutNanos < 0 || now + timeoutNanos < now) {
+        return -1;
+      }
+      return clock.simNanosAt(now + timeoutNanos);
     }
   }
 
@@ -158,6 +173,7 @@ public final class SimThreads implements AutoCloseable {
     final List<SimThread> joiners = new ArrayList<>();
     long generation;
     boolean done;
+    boolean interrupted;
     Throwable failure;
 
     SimThread(Process process, String name, Runnable body) {
@@ -242,9 +258,13 @@ public final class SimThreads implements AutoCloseable {
    * Parks the calling thread until a wake-up of this generation falls due: at {@code atSimNanos}
    * (negative: only when woken) or earlier through {@code wakers}.
    */
-  private void park(SimThread me, long atSimNanos) {
+  private void park(SimThread me, long atSimNanos) throws InterruptedException {
     if (me.process.killed) {
       throw new Killed();
+    }
+    if (me.interrupted) {
+      me.interrupted = false;
+      throw new InterruptedException();
     }
     long generation = me.generation;
     if (atSimNanos >= 0) {
@@ -255,6 +275,21 @@ public final class SimThreads implements AutoCloseable {
     if (me.process.killed) {
       throw new Killed();
     }
+    if (me.interrupted) {
+      me.interrupted = false;
+      Thread.interrupted();
+      throw new InterruptedException();
+    }
+  }
+
+  /** As Thread.interrupt: a wait under way, or the next one, ends with InterruptedException. */
+  private void interrupt(SimThread t) {
+    if (t.done) {
+      return;
+    }
+    t.interrupted = true;
+    long g = t.generation;
+    sim.schedule(Duration.ZERO, "interrupt " + t.name, () -> resume(t, g));
   }
 
   private SimThread current(String what) {
@@ -265,14 +300,17 @@ public final class SimThreads implements AutoCloseable {
     return me;
   }
 
-  private void join(SimThread t, long timeoutNanos) {
+  private void join(SimThread t, long timeoutNanos) throws InterruptedException {
     SimThread me = current("join");
     if (t.done) {
       return;
     }
     t.joiners.add(me);
-    park(me, me.process.simDeadline(timeoutNanos));
-    t.joiners.remove(me);
+    try {
+      park(me, me.process.simDeadline(timeoutNanos));
+    } finally {
+      t.joiners.remove(me);
+    }
   }
 
   private final class SimSignal implements TaskRunner.Signal {
@@ -300,7 +338,7 @@ public final class SimThreads implements AutoCloseable {
     }
 
     @Override
-    public void await(long seen, long timeoutNanos) {
+    public void await(long seen, long timeoutNanos) throws InterruptedException {
       SimThread me = current("await");
       if (me.process != process) {
         throw new IllegalStateException(me.name + " waits on a signal of " + process.name);
@@ -309,8 +347,11 @@ public final class SimThreads implements AutoCloseable {
         return;
       }
       waiters.add(me);
-      park(me, timeoutNanos < 0 ? -1 : process.simDeadline(timeoutNanos));
-      waiters.remove(me);
+      try {
+        park(me, process.simDeadline(timeoutNanos));
+      } finally {
+        waiters.remove(me);
+      }
     }
   }
 }

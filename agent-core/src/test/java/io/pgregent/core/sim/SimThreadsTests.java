@@ -255,4 +255,38 @@ class SimThreadsTests {
     sim.runFor(Duration.ofSeconds(20));
     assertThat(woke).containsExactly("true at 3000", "false at 8000");
   }
+
+  @Test
+  void anInterruptEndsAWaitAndAJoinWaitsForTheInterruptedThreadToEnd() {
+    Simulation sim = new Simulation(1);
+    SimThreads.Process p = closing(new SimThreads(sim)).process("p", new DriftingClock(sim));
+    TaskRunner.Signal never = p.signal();
+    List<String> seen = new ArrayList<>();
+    TaskRunner.Task worker =
+        p.start(
+            "worker",
+            () -> {
+              try {
+                never.await(never.count(), -1);
+                seen.add("worker woke");
+              } catch (InterruptedException e) {
+                seen.add("worker interrupted at " + sim.nowNanos() / 1_000_000);
+              }
+            });
+    p.start(
+        "boss",
+        () -> {
+          try {
+            never.await(never.count(), Duration.ofSeconds(2).toNanos());
+            worker.interrupt();
+            worker.join(Long.MAX_VALUE);
+            seen.add("joined at " + sim.nowNanos() / 1_000_000);
+          } catch (InterruptedException e) {
+            seen.add("boss interrupted");
+          }
+        });
+    sim.runFor(Duration.ofSeconds(5));
+    assertThat(seen).containsExactly("worker interrupted at 2000", "joined at 2000");
+    assertThat(p.alive()).isZero();
+  }
 }
