@@ -55,6 +55,11 @@ class LeaseGuardSimulationTests {
               "n1");
     }
 
+    /** One renewal, sent at {@code at} on the machine's clock. */
+    void renewOnceAt(Duration at) {
+      sim.schedule(at, "renew", () -> guard.renewed(clock.nanoTime(), TTL, MARGIN));
+    }
+
     /** A loop on the machine's own thread renewing every second until {@code stallAt}. */
     void renewEverySecondUntil(Duration stallAt) {
       TaskRunner.Signal never = process.signal();
@@ -82,8 +87,7 @@ class LeaseGuardSimulationTests {
   @Test
   void withoutARenewalTheGuardStopsPostgresAtTheDeadlineOnTheMachinesClock() {
     Machine m = new Machine(1, 0);
-    m.sim.schedule(
-        Duration.ofMillis(500), "renew", () -> m.guard.renewed(m.clock.nanoTime(), TTL, MARGIN));
+    m.renewOnceAt(Duration.ofMillis(500));
     m.sim.runFor(Duration.ofSeconds(20));
     assertThat(m.stops).containsExactly("4500 ms");
     assertThat(m.guard.expiredCount()).isEqualTo(1);
@@ -91,10 +95,7 @@ class LeaseGuardSimulationTests {
     // On a clock 2 % fast the renewal is sent at 510 ms and its deadline, 4510 ms on that clock,
     // falls due sooner in simulated time: 4510 / 1.02.
     Machine fast = new Machine(1, 20_000);
-    fast.sim.schedule(
-        Duration.ofMillis(500),
-        "renew",
-        () -> fast.guard.renewed(fast.clock.nanoTime(), TTL, MARGIN));
+    fast.renewOnceAt(Duration.ofMillis(500));
     fast.sim.runFor(Duration.ofSeconds(20));
     assertThat(fast.stops).containsExactly("4421 ms");
   }
@@ -127,8 +128,7 @@ class LeaseGuardSimulationTests {
   @Test
   void aClearedGuardStopsNothing() {
     Machine m = new Machine(1, 0);
-    m.sim.schedule(
-        Duration.ofMillis(500), "renew", () -> m.guard.renewed(m.clock.nanoTime(), TTL, MARGIN));
+    m.renewOnceAt(Duration.ofMillis(500));
     m.sim.schedule(Duration.ofSeconds(2), "clear", m.guard::clear);
     m.sim.runFor(Duration.ofSeconds(20));
     assertThat(m.stops).isEmpty();
