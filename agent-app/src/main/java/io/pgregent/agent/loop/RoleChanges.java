@@ -217,7 +217,7 @@ final class RoleChanges {
   private boolean within(Duration timeout, BooleanSupplier condition) {
     TaskRunner.Signal tick = runner.signal();
     long end = clock.nanoTime() + timeout.toNanos();
-    while (condition.getAsBoolean() == false) {
+    while (!condition.getAsBoolean()) {
       long left = end - clock.nanoTime();
       if (left <= 0) {
         return false;
