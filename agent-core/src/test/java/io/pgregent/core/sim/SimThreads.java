@@ -88,10 +88,6 @@ public final class SimThreads implements AutoCloseable {
       return clock;
     }
 
-    public boolean frozen() {
-      return frozen;
-    }
-
     @Override
     public Task start(String threadName, Runnable body) {
       if (killed) {
@@ -144,10 +140,6 @@ public final class SimThreads implements AutoCloseable {
           runUntilItYields(t);
         }
       }
-    }
-
-    public boolean killed() {
-      return killed;
     }
 
     /** Threads of this process still running or waiting. */
