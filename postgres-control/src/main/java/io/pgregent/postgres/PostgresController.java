@@ -72,8 +72,7 @@ public final class PostgresController implements PostgresPort, AutoCloseable {
     this.bootstrapper = new Bootstrapper(node, config, dataDirectory, process);
     this.replicas = new ReplicaCreator(node, config, dataDirectory, process, upstream);
     this.rewinder = new Rewinder(node, config, dataDirectory, process, upstream, replicas);
-    this.slots =
-        new ReplicationSlots(new SlotManager(node, config), new SlotOperations(node, process));
+    this.slots = new ServerSlots(new SlotManager(node, config), new SlotOperations(node, process));
     this.settingsReload = new SettingsReload(node, config);
   }
 

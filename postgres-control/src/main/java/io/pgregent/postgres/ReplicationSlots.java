@@ -6,20 +6,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The replication slots of the local server ({@link PostgresController#slots()}): the members' and
+ * The replication slots of the local server ({@link PostgresPort#slots()}): the members' and
  * permanent slots Regent keeps on a primary and on a cascading replica, and the single statements
  * the HA loop uses to keep slots in step with the cluster (create, drop, advance, copy logical
  * slots from the primary).
  */
-public final class ReplicationSlots {
-
-  private final SlotManager manager;
-  private final SlotOperations operations;
-
-  ReplicationSlots(SlotManager manager, SlotOperations operations) {
-    this.manager = manager;
-    this.operations = operations;
-  }
+public interface ReplicationSlots {
 
   /**
    * On a primary: creates the physical slot of every other member in {@code members} plus the
@@ -28,86 +20,59 @@ public final class ReplicationSlots {
    *
    * @return the slot names that should exist
    */
-  public Set<String> syncReplicationSlots(Set<String> members) {
-    return syncReplicationSlots(members, Map.of());
-  }
+  Set<String> syncReplicationSlots(Set<String> members);
 
   /**
    * As {@link #syncReplicationSlots(Set)}; the slots of members that stream from another member
    * ({@code cascading}: member name to the WAL position it reports) are not used here, so they are
    * moved on to that position, keeping no WAL those members already have.
    */
-  public Set<String> syncReplicationSlots(Set<String> members, Map<String, Long> cascading) {
-    return manager.syncReplicationSlots(members, cascading);
-  }
+  Set<String> syncReplicationSlots(Set<String> members, Map<String, Long> cascading);
 
   /**
    * The position of each replication slot on this server: a physical slot's {@code restart_lsn}, a
    * logical slot's {@code confirmed_flush_lsn}.
    */
-  public Map<String, Long> slotPositions() {
-    return manager.slotPositions();
-  }
+  Map<String, Long> slotPositions();
 
   /**
    * On a replica: the physical slots of the members that stream from it (tag {@code replicatefrom})
    * exist, other inactive physical slots are dropped. Does nothing on a primary or when {@code
    * use_slots} is off.
    */
-  public void syncCascadingSlots(Set<String> members) {
-    manager.syncCascadingSlots(members);
-  }
+  void syncCascadingSlots(Set<String> members);
 
   /** Every replication slot on this server ({@code pg_replication_slots}). */
-  public List<LocalSlot> replicationSlots() {
-    return operations.list();
-  }
+  List<LocalSlot> replicationSlots();
 
   /** Drops a replication slot no consumer streams from; true when it was dropped. */
-  public boolean dropReplicationSlot(String name) {
-    return operations.drop(name);
-  }
+  boolean dropReplicationSlot(String name);
 
   /** Creates a physical slot that reserves WAL at once, unless one of that name exists. */
-  public void createPhysicalSlot(String name) {
-    operations.createPhysical(name);
-  }
+  void createPhysicalSlot(String name);
 
   /** Creates a logical slot in {@code database} (a primary with {@code wal_level=logical}). */
-  public void createLogicalSlot(String name, String database, String plugin) {
-    operations.createLogical(name, database, plugin);
-  }
+  void createLogicalSlot(String name, String database, String plugin);
 
   /** Moves a physical slot on to {@code lsn} (PostgreSQL caps it at what the server has). */
-  public void advancePhysicalSlot(String name, long lsn) {
-    operations.advancePhysical(name, lsn);
-  }
+  void advancePhysicalSlot(String name, long lsn);
 
   /**
    * Moves a logical slot on to {@code lsn}, connected to its database. False when a replica's copy
    * is unusable (the WAL it needs is gone here) and must be copied from the primary again.
    */
-  public boolean advanceLogicalSlot(String name, String database, long lsn) {
-    return operations.advanceLogical(name, database, lsn);
-  }
+  boolean advanceLogicalSlot(String name, String database, long lsn);
 
   /** How far this standby has replayed WAL (0 on a primary). */
-  public long replayLsn() {
-    return operations.replayLsn();
-  }
+  long replayLsn();
 
   /**
    * On a replica: copies the logical slots {@code expected} (name to database and plugin) from the
    * primary, restarting this server to install them (PostgreSQL 15 cannot create logical slots on a
    * standby). Returns the slots copied.
    */
-  public List<String> copyLogicalSlots(
-      LeaderConnection leader, Map<String, List<String>> expected) {
-    return operations.copyFromPrimary(leader, expected);
-  }
+  List<String> copyLogicalSlots(LeaderConnection leader, Map<String, List<String>> expected);
 
   /** The physical replication slots on this server. */
-  public List<String> physicalSlots() {
-    return manager.physicalSlots();
-  }
+  List<String> physicalSlots();
 }

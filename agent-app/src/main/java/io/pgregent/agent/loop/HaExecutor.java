@@ -14,7 +14,6 @@ import io.pgregent.core.time.Clock;
 import io.pgregent.core.time.TaskRunner;
 import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.PostmasterStillPresentException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -46,8 +45,7 @@ final class HaExecutor {
 
   private final Dcs dcs;
   private final AgentConfig config;
-  private final PeerClient peers;
-  private final FailsafeClient failsafe;
+  private final PeerCalls peers;
   private final LoopState state;
   private final LoopHooks hooks;
   private final Clock clock;
@@ -63,7 +61,7 @@ final class HaExecutor {
       Dcs dcs,
       PostgresPort postgres,
       AgentConfig config,
-      PeerClient peers,
+      PeerCalls peers,
       LoopState state,
       LoopHooks hooks,
       TaskRunner runner,
@@ -74,12 +72,6 @@ final class HaExecutor {
     this.state = state;
     this.hooks = hooks;
     this.clock = clock;
-    this.failsafe =
-        new FailsafeClient(
-            Duration.ofSeconds(2),
-            peers.http(),
-            config.restapi().username(),
-            config.restapi().password());
     this.lock = new LockKeeper(dcs, state, hooks, clock);
     this.worker = new RenewingWorker(config.name(), state, hooks, lock, clock, runner);
     this.replicas = new ReplicaSetup(dcs, postgres, state, hooks, worker, clock);
@@ -231,7 +223,7 @@ final class HaExecutor {
             state.failsafeListed,
             state.failsafeMembers,
             others ->
-                failsafe.allAccept(
+                peers.allAcceptFailsafe(
                     config.name(),
                     "postgres://" + config.postgresql().connectAddress() + "/postgres",
                     config.restapi().apiUrl(),

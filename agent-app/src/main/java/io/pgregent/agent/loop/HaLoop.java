@@ -19,7 +19,6 @@ import io.pgregent.core.time.Clock;
 import io.pgregent.core.time.TaskRunner;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresPort;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Optional;
@@ -55,7 +54,8 @@ public final class HaLoop implements SmartLifecycle {
   private final LoopState state = new LoopState();
   private final FailsafeHeartbeats heartbeats;
   private final ConfigInForce config;
-  private final PeerClient peers;
+  private final PeerCalls peers;
+  private final TaskRunner runner;
   private final LeaseGuards guards;
   private final Snapshots snapshots;
   private final TaskGate tasks;
@@ -67,7 +67,7 @@ public final class HaLoop implements SmartLifecycle {
 
   private volatile boolean running;
   private volatile boolean waiting;
-  private volatile Thread thread;
+  private volatile TaskRunner.Task thread;
   private volatile boolean wakeRequested;
   private volatile IntConsumer onFatal;
   private String lastMessage = "";
@@ -83,20 +83,35 @@ public final class HaLoop implements SmartLifecycle {
       FailsafeHeartbeats heartbeats,
       TaskRunner runner,
       Clock clock) {
+    this(dcs, postgres, config, heartbeats, new HttpPeerCalls(config), runner, clock);
+  }
+
+  /**
+   * @param peers the calls to other members' REST APIs ({@link HttpPeerCalls} in production)
+   * @param runner the threads and waits of the loop's work ({@link MachineTasks} in production)
+   * @param clock the clocks the loop reads ({@link Clock#system()} in production)
+   */
+  public HaLoop(
+      Dcs dcs,
+      PostgresPort postgres,
+      AgentConfig config,
+      FailsafeHeartbeats heartbeats,
+      PeerCalls peers,
+      TaskRunner runner,
+      Clock clock) {
+    this.runner = runner;
     this.clock = clock;
     this.heartbeats = heartbeats;
     this.dcs = dcs;
     this.postgres = postgres;
     this.config = new ConfigInForce(dcs, postgres, config);
-    // Built now, not on first use: the first use is the leader race, right after the lock expired.
-    HttpClient http = MemberHttp.client(config.properties(), Duration.ofSeconds(2));
-    this.peers = new PeerClient(Duration.ofSeconds(2), () -> http);
+    this.peers = peers;
     this.guards = new LeaseGuards(dcs, postgres, this.config, state, runner, clock);
     this.tasks = new TaskGate(config.name(), this::wake);
     this.snapshots = new Snapshots(postgres, guards.guard(), clock, tasks::task);
     this.restarts = new RestartSchedule(this::wake);
     this.locals = new LocalStates(postgres, this.config, state, tasks::task);
-    SlotKeeper slots = new SlotKeeper(postgres, config.name(), config.tags().nostream());
+    SlotKeeper slots = new SlotKeeper(postgres, config.name(), config.tags().nostream(), clock);
     state.failsafeSlots = slots::currentPositions;
     this.publisher =
         new MemberPublisher(
@@ -145,8 +160,13 @@ public final class HaLoop implements SmartLifecycle {
     return guards.guard();
   }
 
-  /** The client for other members' REST APIs, shared with the REST API's switchover checks. */
-  public PeerClient peers() {
+  /** Whether this agent believes it holds the leader lock: its last read or renewal said so. */
+  public boolean holdsLock() {
+    return state.holdsLock;
+  }
+
+  /** The calls to other members' REST APIs, shared with the REST API's switchover checks. */
+  public PeerCalls peers() {
     return peers;
   }
 
@@ -248,7 +268,7 @@ public final class HaLoop implements SmartLifecycle {
   /** Makes a waiting loop run its next cycle now. */
   public void wake() {
     wakeRequested = true;
-    Thread t = thread;
+    TaskRunner.Task t = thread;
     if (t != null && waiting) {
       t.interrupt();
     }
@@ -260,10 +280,7 @@ public final class HaLoop implements SmartLifecycle {
   public void start() {
     guards.startFence();
     running = true;
-    Thread t = new Thread(this::run, "ha-loop-" + config.local().name());
-    t.setDaemon(false);
-    thread = t;
-    t.start();
+    thread = runner.start("ha-loop-" + config.local().name(), this::run);
     // Our REST API is up (we start after the web server): warm both ends of member-to-member TLS.
     peers.warmUp(config.local().restapi().apiUrl());
   }
@@ -271,7 +288,7 @@ public final class HaLoop implements SmartLifecycle {
   @Override
   public void stop() {
     running = false;
-    Thread t = thread;
+    TaskRunner.Task t = thread;
     if (t != null) {
       // Wake the loop only while it waits: an interrupt in the middle of a store or PostgreSQL
       // call would turn into a failed action, and the loop must not act on that.
@@ -279,7 +296,7 @@ public final class HaLoop implements SmartLifecycle {
         t.interrupt();
       }
       try {
-        t.join(Duration.ofSeconds(60).toMillis());
+        t.join(Duration.ofSeconds(60).toNanos());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

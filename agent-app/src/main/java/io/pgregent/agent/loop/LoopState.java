@@ -10,7 +10,7 @@ final class LoopState {
   String following;
 
   /** We hold the leader lock as of our last refresh or acquisition. */
-  boolean holdsLock;
+  volatile boolean holdsLock;
 
   /** Our lease was renewed in this cycle already. */
   boolean sessionRenewed;

@@ -46,11 +46,6 @@ public final class PeerClient {
     this.http = http;
   }
 
-  /** The client it calls members with. */
-  Supplier<HttpClient> http() {
-    return http;
-  }
-
   /** The answers of {@code members}; a member that does not answer in time is unreachable. */
   public Map<String, PeerStatus> query(Collection<Member> members) {
     Map<String, CompletableFuture<PeerStatus>> pending = new HashMap<>();
@@ -172,7 +167,7 @@ public final class PeerClient {
   }
 
   /** Reads the fields the leader race uses from a {@code /patroni} document. */
-  static PeerStatus parse(String name, String body) {
+  public static PeerStatus parse(String name, String body) {
     try {
       JsonNode json = JSON.readTree(body);
       JsonNode xlog = json.path("xlog");

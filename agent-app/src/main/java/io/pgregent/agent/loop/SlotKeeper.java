@@ -7,6 +7,7 @@ import io.pgregent.core.slots.SlotMatcher;
 import io.pgregent.core.slots.SlotPlan;
 import io.pgregent.core.slots.SlotPolicy;
 import io.pgregent.core.slots.SlotSpec;
+import io.pgregent.core.time.Clock;
 import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.SlotNames;
 import java.util.HashMap;
@@ -40,7 +41,10 @@ final class SlotKeeper {
   private volatile Map<String, Long> leaderSlots = Map.of();
   private ClusterView lastView;
 
-  SlotKeeper(PostgresPort postgres, String name, boolean nostream) {
+  private final Clock clock;
+
+  SlotKeeper(PostgresPort postgres, String name, boolean nostream, Clock clock) {
+    this.clock = clock;
     this.postgres = postgres;
     this.name = name;
     this.nostream = nostream;
@@ -53,7 +57,7 @@ final class SlotKeeper {
    */
   StatusSlots keepAsLeader(
       ClusterView view, DynamicConfig dynamic, boolean nofailover, long optime) {
-    long now = System.nanoTime();
+    long now = clock.nanoTime();
     if (!wasLeader) {
       // A new leader keeps what the previous one retained, for a full member_slots_ttl from now.
       retainSeen = new TreeMap<>();
@@ -291,7 +295,7 @@ final class SlotKeeper {
   }
 
   private void copyLogical(ClusterView view, List<SlotSpec> slots) {
-    long now = System.nanoTime();
+    long now = clock.nanoTime();
     Map<String, List<String>> expected = new LinkedHashMap<>();
     for (SlotSpec s : slots) {
       Long tried = copyTriedAt.get(s.name());

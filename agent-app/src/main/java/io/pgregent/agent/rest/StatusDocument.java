@@ -14,14 +14,14 @@ import java.time.format.DateTimeFormatter;
 import java.util.OptionalInt;
 
 /** Patroni's member status document ({@code GET /patroni}), rendered from the loop's snapshot. */
-final class StatusDocument {
+public final class StatusDocument {
 
   private static final DateTimeFormatter START_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx");
 
   private StatusDocument() {}
 
-  static ObjectNode render(AgentSnapshot s, AgentConfig config) {
+  public static ObjectNode render(AgentSnapshot s, AgentConfig config) {
     return render(
         new HealthRules.Facts(s, config.name(), config.tags()), config, OptionalInt.empty());
   }

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.agent.loop.AgentSnapshot;
 import io.pgregent.agent.loop.HaLoop;
-import io.pgregent.agent.loop.PeerClient;
+import io.pgregent.agent.loop.PeerCalls;
 import io.pgregent.core.cluster.ClusterConfig;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Failover;
@@ -55,7 +55,7 @@ public class SwitchoverController {
 
   private final Dcs dcs;
   private final HaLoop loop;
-  private final PeerClient peers;
+  private final PeerCalls peers;
   private final Duration pollTimeout;
 
   public SwitchoverController(

@@ -92,7 +92,7 @@ class StaleRenewalTests {
             dcs,
             pg1,
             cluster.replicaBean(AgentConfig.class),
-            new PeerClient(Duration.ofSeconds(2)),
+            new HttpPeerCalls(cluster.replicaBean(AgentConfig.class)),
             state,
             hooks,
             MachineTasks.INSTANCE,

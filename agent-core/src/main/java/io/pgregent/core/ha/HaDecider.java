@@ -311,7 +311,10 @@ public final class HaDecider {
         if (local.hasPrimaryData() && !mayJoin(view, s, leader)) {
           return Decision.of(new Action.None(), Reason.WAITING_FOR_LEADER_TO_PROMOTE, leader);
         }
-        return Decision.of(new Action.StartPostgres(true, leader), Reason.STARTING_AS_SECONDARY);
+        return joining(
+            view,
+            leader,
+            Decision.of(new Action.StartPostgres(true, leader), Reason.STARTING_AS_SECONDARY));
       case STARTING:
         if (unqueryablePrimary(local, s)) {
           return Decision.of(demoteFor(view, s, leader), Reason.UNQUERYABLE_PRIMARY_WITHOUT_LOCK);
@@ -325,40 +328,53 @@ public final class HaDecider {
         }
         Optional<Long> forkedAt = TimelineLineage.divergedFrom(view, leader, local);
         if (forkedAt.isPresent() && !s.paused()) {
-          return Decision.of(
-              new Action.Rejoin(leader),
-              Reason.DIVERGED_FROM_LEADER,
-              Long.toString(local.timeline()),
-              TimelineLineage.lsn(forkedAt.get()),
-              leader);
+          return joining(
+              view,
+              leader,
+              Decision.of(
+                  new Action.Rejoin(leader),
+                  Reason.DIVERGED_FROM_LEADER,
+                  Long.toString(local.timeline()),
+                  TimelineLineage.lsn(forkedAt.get()),
+                  leader));
         }
         if (TimelineLineage.onAbandonedTimeline(view, leader, local) && !s.paused()) {
-          return Decision.of(
-              new Action.Rejoin(leader),
-              Reason.TIMELINE_NOT_IN_LEADER_HISTORY,
-              Long.toString(local.timeline()),
-              leader);
+          return joining(
+              view,
+              leader,
+              Decision.of(
+                  new Action.Rejoin(leader),
+                  Reason.TIMELINE_NOT_IN_LEADER_HISTORY,
+                  Long.toString(local.timeline()),
+                  leader));
         }
         Optional<TimelineLineage.Parting> parting =
             TimelineLineage.partingFromLeader(view, leader, local);
         if (parting.isPresent() && !s.paused()) {
-          return Decision.of(
-              new Action.Rejoin(leader),
-              Reason.FORKED_OFF_LEADER_LINEAGE,
-              Long.toString(parting.get().timeline()),
-              TimelineLineage.lsn(parting.get().local()),
-              TimelineLineage.lsn(parting.get().inHistory()),
-              leader);
+          return joining(
+              view,
+              leader,
+              Decision.of(
+                  new Action.Rejoin(leader),
+                  Reason.FORKED_OFF_LEADER_LINEAGE,
+                  Long.toString(parting.get().timeline()),
+                  TimelineLineage.lsn(parting.get().local()),
+                  TimelineLineage.lsn(parting.get().inHistory()),
+                  leader));
         }
         String upstream = Upstream.toFollow(view, s, leader);
         if (!local.upstream().map(upstream::equals).orElse(false) && !s.paused()) {
-          return upstream.equals(leader)
-              ? Decision.of(new Action.FollowLeader(leader), Reason.FOLLOWING_NEW_LEADER, leader)
-              : Decision.of(
-                  new Action.FollowLeader(upstream),
-                  Reason.FOLLOWING_REPLICATEFROM,
-                  upstream,
-                  leader);
+          return joining(
+              view,
+              upstream,
+              upstream.equals(leader)
+                  ? Decision.of(
+                      new Action.FollowLeader(leader), Reason.FOLLOWING_NEW_LEADER, leader)
+                  : Decision.of(
+                      new Action.FollowLeader(upstream),
+                      Reason.FOLLOWING_REPLICATEFROM,
+                      upstream,
+                      leader));
         }
         return Decision.of(
             new Action.None(),
@@ -368,6 +384,17 @@ public final class HaDecider {
             s.member(),
             leader);
     }
+  }
+
+  /**
+   * {@code decision} joins {@code target}, which needs its address: until its member key publishes
+   * one (a new leader's key may lag its lock, after the keys expired in a store outage), wait.
+   */
+  private static Decision joining(ClusterView view, String target, Decision decision) {
+    if (view.member(target).flatMap(m -> m.connUrl()).isEmpty()) {
+      return Decision.of(new Action.None(), Reason.WAITING_FOR_LEADER_ADDRESS, target);
+    }
+    return decision;
   }
 
   // ---- nobody holds the lock ----

@@ -306,6 +306,16 @@ class HaDeciderTests {
             new Action.None(),
             Reason.WAITING_FOR_LEADER_ADDRESS),
         row(
+            "follower: a new leader whose member key is not back yet is waited for",
+            input().leaderWithoutMemberKey("pg2").local(replicaOf("pg0", 10)),
+            new Action.None(),
+            Reason.WAITING_FOR_LEADER_ADDRESS),
+        row(
+            "stopped standby: a leader whose member key is not back yet is waited for",
+            input().leaderWithoutMemberKey("pg0").local(stoppedStandby()),
+            new Action.None(),
+            Reason.WAITING_FOR_LEADER_ADDRESS),
+        row(
             "stopped, a leader exists",
             input().leader("pg0").local(inState(PostgresRunState.STOPPED)),
             new Action.StartPostgres(true, "pg0"),

@@ -21,17 +21,8 @@ class LeaderCrashSimulationTests {
   private static final Duration FAULTS_UNTIL = Duration.ofMinutes(10);
   private static final Duration HEAL_BOUND = Duration.ofMinutes(2);
 
-  /**
-   * One run.
-   *
-   * @param trace the readable trace, the same bytes for the same seed
-   * @param notConverged null when one leader and every member streaming from it, else what is not
-   * @param timelineReused a promotion created a timeline number that already existed elsewhere
-   */
-  record Run(long seed, String trace, String notConverged, boolean timelineReused) {}
-
   /** Runs one seed; throws {@link Simulation.Violation} (with seed and trace) on a violation. */
-  static Run run(long seed) {
+  static SimRun run(long seed) {
     Simulation sim = new Simulation(seed);
     SimCluster cluster =
         new SimCluster(sim, List.of("pg0", "pg1", "pg2"), TTL_MILLIS, LOOP_WAIT_MILLIS);
@@ -39,15 +30,15 @@ class LeaderCrashSimulationTests {
     cluster.start(Duration.ofMillis(LOOP_WAIT_MILLIS));
     sim.schedule(Duration.ofSeconds(30), "fault", () -> crashTheLeader(cluster));
     sim.runFor(FAULTS_UNTIL);
-    for (SimAgent a : cluster.agents()) {
+    for (SimMachine a : cluster.agents()) {
       if (!a.up()) {
-        sim.trace("heal: " + a.name + " restarts");
+        sim.trace("heal: " + a.name() + " restarts");
         a.restart();
       }
     }
     sim.runFor(FAULTS_UNTIL.plus(HEAL_BOUND));
     sim.trace("end: " + cluster.describe());
-    return new Run(seed, sim.trace(), cluster.notConverged(), cluster.timelineReused());
+    return new SimRun(seed, sim.trace(), cluster.notConverged(), cluster.timelineReused());
   }
 
   /** Crashes whoever leads now, brings it back later, and schedules the next crash. */
@@ -57,19 +48,19 @@ class LeaderCrashSimulationTests {
       return;
     }
     cluster.agents().stream()
-        .filter(SimAgent::believesLeader)
+        .filter(SimMachine::believesLeader)
         .findFirst()
         .ifPresent(
             leader -> {
-              sim.trace("fault: crash " + leader.name + " | " + cluster.describe());
+              sim.trace("fault: crash " + leader.name() + " | " + cluster.describe());
               leader.crash();
               Duration down = sim.between(Duration.ofSeconds(1), Duration.ofSeconds(60));
               sim.schedule(
                   down,
-                  "restart " + leader.name,
+                  "restart " + leader.name(),
                   () -> {
                     if (!leader.up()) {
-                      sim.trace("restart " + leader.name);
+                      sim.trace("restart " + leader.name());
                       leader.restart();
                     }
                   });
@@ -82,7 +73,7 @@ class LeaderCrashSimulationTests {
 
   @Test
   void oneSeedGivesTheSameTraceByteForByte() {
-    Run first = run(20261204L);
+    SimRun first = run(20261204L);
     assertThat(run(20261204L).trace()).isEqualTo(first.trace());
     assertThat(first.trace()).contains("fault: crash").contains("Promote").contains("pg_rewind");
     assertThat(first.notConverged()).isNull();
@@ -98,7 +89,7 @@ class LeaderCrashSimulationTests {
     List<String> stuck = new ArrayList<>();
     List<Long> reused = new ArrayList<>();
     for (long seed = 1; seed <= 200; seed++) {
-      Run r = run(seed);
+      SimRun r = run(seed);
       if (r.timelineReused()) {
         reused.add(seed);
       }
@@ -124,9 +115,9 @@ class LeaderCrashSimulationTests {
         () ->
             cluster.onTheLeader(
                 leader -> {
-                  sim.trace("fault: cut " + leader.name + " from the store");
-                  leader.clingToLeadership();
-                  cluster.store.cut(leader.name);
+                  sim.trace("fault: cut " + leader.name() + " from the store");
+                  ((SimAgent) leader).clingToLeadership();
+                  cluster.store.cut(leader.name());
                 }));
     assertThatThrownBy(() -> sim.runFor(Duration.ofMinutes(2)))
         .isInstanceOf(Simulation.Violation.class)
@@ -143,7 +134,7 @@ class LeaderCrashSimulationTests {
    */
   @Test
   void aReusedTimelineIsRewound() {
-    Run r = run(6);
+    SimRun r = run(6);
     assertThat(r.timelineReused()).isTrue();
     assertThat(r.notConverged()).as(r.trace()).isNull();
     assertThat(r.trace()).contains("pg_rewind onto");
@@ -156,7 +147,7 @@ class LeaderCrashSimulationTests {
    */
   @Test
   void aStandbyOnTheOtherLineageOfATimelineNumberIsRewound() {
-    Run r = run(809);
+    SimRun r = run(809);
     assertThat(r.timelineReused()).isTrue();
     assertThat(r.notConverged()).as(r.trace()).isNull();
     assertThat(r.trace())

@@ -76,6 +76,11 @@ public final class PgModel {
     return run;
   }
 
+  /** The system identifier of the data directory, empty before a bootstrap or clone. */
+  public Optional<String> systemIdentifier() {
+    return Optional.ofNullable(systemId);
+  }
+
   /** The local state the decider sees. */
   public LocalState local() {
     return local(ReplicationStatus.NONE);
@@ -276,6 +281,30 @@ public final class PgModel {
     stop(true);
   }
 
+  /**
+   * A fast (clean) shutdown that leaves the configuration as it is (a primary's data stays a
+   * primary's): as {@link #stopClean}, the standbys streaming from it get every record first.
+   */
+  public void stopFast(List<PgModel> streamingStandbys) {
+    for (PgModel s : streamingStandbys) {
+      s.replicateFrom(this, Math.max(0, lsn - s.lsn) + Long.MAX_VALUE / 4);
+    }
+    stop(false);
+  }
+
+  /**
+   * Writes a standby's configuration into the data directory of a server that does not run: the
+   * standby signal, and {@code upstream} as the member it streams from once started (null: none).
+   */
+  public void configureStandby(String upstream) {
+    if (run == PostgresRunState.RUNNING) {
+      throw new IllegalStateException("the standby configuration of a running server: " + this);
+    }
+    inRecovery = true;
+    this.upstream = upstream;
+    streaming = false;
+  }
+
   /** The postmaster dies (with its machine): nothing is written any more. */
   public void crash() {
     if (run == PostgresRunState.RUNNING) {
@@ -315,14 +344,14 @@ public final class PgModel {
   // ---- the world's ticks ----
 
   /** Clients commit on a writable primary. */
-  void write(long bytes) {
+  public void write(long bytes) {
     if (writable()) {
       lsn += bytes;
     }
   }
 
   /** A running standby streams from its upstream when their histories agree. */
-  void replicateFrom(PgModel source, long maxBytes) {
+  public void replicateFrom(PgModel source, long maxBytes) {
     if (!runningReplica()) {
       streaming = false;
       return;
@@ -366,7 +395,7 @@ public final class PgModel {
    * timeline both histories end elsewhere is two timelines under one number: PostgreSQL will not
    * stream across it, even from where they still agree.
    */
-  boolean canFollow(PgModel source) {
+  public boolean canFollow(PgModel source) {
     for (var e : history.entrySet()) {
       Long theirs = source.history.get(e.getKey());
       if (theirs != null && !theirs.equals(e.getValue())) {

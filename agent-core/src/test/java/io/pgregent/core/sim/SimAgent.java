@@ -35,7 +35,7 @@ import java.util.TreeMap;
  * for the agent's own until that one runs here through ports (see the report of the simulation
  * groundwork); it keeps to the same outcomes per action.
  */
-final class SimAgent {
+final class SimAgent implements SimMachine {
 
   private static final int MAX_DECISIONS_PER_CYCLE = 8;
 
@@ -111,23 +111,41 @@ final class SimAgent {
     }
   }
 
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public PgModel pg() {
+    return pg;
+  }
+
+  @Override
+  public void start(long delayNanos) {
+    scheduleCycle(delayNanos);
+  }
+
   void clingToLeadership() {
     clingsToLeadership = true;
   }
 
-  boolean up() {
+  @Override
+  public boolean up() {
     return up;
   }
 
   /** What the agent believes: it holds the leader lock. */
-  boolean believesLeader() {
+  @Override
+  public boolean believesLeader() {
     return up && holdsLock;
   }
 
   // ---- faults ----
 
   /** The machine dies: agent and PostgreSQL with it; the lease runs out in the store. */
-  void crash() {
+  @Override
+  public void crash() {
     up = false;
     frozen = false;
     stalled = false;
@@ -148,7 +166,8 @@ final class SimAgent {
   }
 
   /** The machine is back: a fresh agent process, PostgreSQL still down. */
-  void restart() {
+  @Override
+  public void restart() {
     up = true;
     syncMark = -1;
     memory = AgentMemory.initial();
@@ -165,7 +184,8 @@ final class SimAgent {
    * SIGSTOP: the loop, the REST API and the lease guard stop; PostgreSQL and the fence go on.
    * Returns the token {@link #resume(long)} takes.
    */
-  long freeze() {
+  @Override
+  public long freeze() {
     frozen = true;
     if (process != null) {
       process.freeze();
@@ -174,20 +194,23 @@ final class SimAgent {
   }
 
   /** The loop stops between two steps; the REST API and the lease guard go on. */
-  long stall() {
+  @Override
+  public long stall() {
     stalled = true;
     return ++pauseToken;
   }
 
   /** Ends the freeze or stall {@code token} began, unless a later one began since. */
-  void resume(long token) {
+  @Override
+  public void resume(long token) {
     if (token == pauseToken) {
       resume();
     }
   }
 
   /** SIGCONT, or the stalled step returns: the guard catches up first, then the loop. */
-  void resume() {
+  @Override
+  public void resume() {
     boolean wasFrozen = frozen;
     frozen = false;
     stalled = false;
@@ -224,7 +247,8 @@ final class SimAgent {
    * The next time this agent has executed an action of {@code kind}, it freezes (or its loop
    * stalls) for {@code lasts}: the windows between a decision's facts and the next action.
    */
-  void pauseAfterNext(Class<? extends Action> kind, boolean freeze, Duration lasts) {
+  @Override
+  public void pauseAfterNext(Class<? extends Action> kind, boolean freeze, Duration lasts) {
     pauseAfter = kind;
     pauseFreezes = freeze;
     pauseLasts = lasts;
@@ -248,15 +272,18 @@ final class SimAgent {
   }
 
   /** Answers HTTP: up and not frozen. */
-  boolean answers() {
+  @Override
+  public boolean answers() {
     return up && !frozen;
   }
 
-  void drift(long ppm) {
+  @Override
+  public void drift(long ppm) {
     clock.drift(ppm);
   }
 
-  void jumpWallClock(long millis) {
+  @Override
+  public void jumpWallClock(long millis) {
     clock.jumpWall(millis);
   }
 
@@ -347,7 +374,8 @@ final class SimAgent {
   }
 
   /** A watch fired: cut the wait short, as the loop's awaitChange does. */
-  void wakeIfChanged(long deliveryNanos) {
+  @Override
+  public void wakeIfChanged(long deliveryNanos) {
     if (up && !halted && !inCycle && !frozen && dcs.changeCount() > seenChanges) {
       seenChanges = dcs.changeCount();
       scheduleCycle(deliveryNanos);
@@ -380,7 +408,8 @@ final class SimAgent {
   private long slowStoreUntil;
 
   /** A slow network to the store, or a store slow to answer this member, for {@code lasts}. */
-  void slowStore(Duration lasts) {
+  @Override
+  public void slowStore(Duration lasts) {
     slowStoreUntil = world.sim.nowNanos() + lasts.toNanos();
   }
 

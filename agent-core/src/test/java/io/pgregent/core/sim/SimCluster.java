@@ -21,15 +21,15 @@ import java.util.stream.Collectors;
  * simulation's clock. The world ticks every {@link #TICK}: clients write on writable primaries,
  * standbys stream, the store expires leases and watches wake the loops they concern.
  */
-final class SimCluster implements AutoCloseable {
+public final class SimCluster implements AutoCloseable {
 
   static final Duration TICK = Duration.ofMillis(100);
 
-  final Simulation sim;
-  final InMemoryStore store;
+  public final Simulation sim;
+  public final InMemoryStore store;
   private final ClusterPath path = ClusterPath.of(null, "sim");
   private final DcsTimings timings;
-  private final Map<String, SimAgent> agents = new LinkedHashMap<>();
+  private final Map<String, SimMachine> agents = new LinkedHashMap<>();
   private long systemIds;
   // Every timeline ever created, with who created it: PostgreSQL picks the next number from the
   // history files it has, so a member that never saw timeline N creates another N.
@@ -45,13 +45,13 @@ final class SimCluster implements AutoCloseable {
    * @param fence a process beside PostgreSQL holds the same deadline, frozen agent or not
    * @param sync {@code synchronous_mode} and its settings
    */
-  record Options(boolean stepwise, boolean leaseGuard, boolean fence, SyncSettings sync) {
+  public record Options(boolean stepwise, boolean leaseGuard, boolean fence, SyncSettings sync) {
     /** The first model: instant cycles, no lease guard (the leader-crash seeds replay it). */
-    static final Options FIRST = new Options(false, false, false, SyncSettings.OFF);
+    public static final Options FIRST = new Options(false, false, false, SyncSettings.OFF);
 
-    static final Options FULL = new Options(true, true, true, SyncSettings.OFF);
+    public static final Options FULL = new Options(true, true, true, SyncSettings.OFF);
 
-    Options withSync(SyncSettings s) {
+    public Options withSync(SyncSettings s) {
       return new Options(stepwise, leaseGuard, fence, s);
     }
   }
@@ -61,9 +61,9 @@ final class SimCluster implements AutoCloseable {
   private long ackedLsn = -1;
   private String ackedBy;
 
-  final Options options;
+  public final Options options;
   // The agents' own threads (their lease guards), run one at a time in simulated time.
-  final SimThreads threads;
+  public final SimThreads threads;
   // Pairs of members that cannot reach each other's REST API.
   private final java.util.Set<String> peerCuts = new java.util.TreeSet<>();
 
@@ -71,38 +71,57 @@ final class SimCluster implements AutoCloseable {
     this(sim, names, ttlMillis, loopWaitMillis, Options.FIRST);
   }
 
-  SimCluster(
-      Simulation sim, List<String> names, long ttlMillis, long loopWaitMillis, Options options) {
+  /** Makes one machine of a cluster. */
+  public interface Machines {
+    SimMachine create(String name, SimCluster world);
+  }
+
+  /** A cluster of the machines {@code machines} makes, one per name. */
+  public SimCluster(
+      Simulation sim, List<String> names, long ttlMillis, Options options, Machines machines) {
     this.sim = sim;
     this.options = options;
     this.threads = new SimThreads(sim);
     this.store = new InMemoryStore(sim.clock());
     this.timings = new DcsTimings(Duration.ofMillis(ttlMillis), Duration.ofSeconds(2));
     for (String name : names) {
-      HaSettings settings =
-          new HaSettings(
-              name,
-              ttlMillis,
-              loopWaitMillis,
-              2_000,
-              1_048_576,
-              false,
-              300_000,
-              false,
-              false,
-              false,
-              1,
-              options.sync(),
-              null,
-              false,
-              false,
-              null);
-      agents.put(name, new SimAgent(name, this, settings));
+      agents.put(name, machines.create(name, this));
     }
   }
 
+  /** A cluster of model agents ({@link SimAgent}). */
+  SimCluster(
+      Simulation sim, List<String> names, long ttlMillis, long loopWaitMillis, Options options) {
+    this(
+        sim,
+        names,
+        ttlMillis,
+        options,
+        (name, world) -> {
+          HaSettings settings =
+              new HaSettings(
+                  name,
+                  ttlMillis,
+                  loopWaitMillis,
+                  2_000,
+                  1_048_576,
+                  false,
+                  300_000,
+                  false,
+                  false,
+                  false,
+                  1,
+                  options.sync(),
+                  null,
+                  false,
+                  false,
+                  null);
+          return new SimAgent(name, world, settings);
+        });
+  }
+
   /** Records a promotion to {@code timeline}; a number created before is a reuse. */
-  void timelineCreated(long timeline, String member) {
+  public void timelineCreated(long timeline, String member) {
     String first = timelines.putIfAbsent(timeline, member);
     if (first != null) {
       timelineReused = true;
@@ -111,32 +130,42 @@ final class SimCluster implements AutoCloseable {
     }
   }
 
-  boolean timelineReused() {
+  public boolean timelineReused() {
     return timelineReused;
   }
 
-  static String apiUrl(String member) {
+  public static String apiUrl(String member) {
     return "http://" + member + ":8008/patroni";
   }
 
-  InMemoryDcs connect(String member) {
+  public InMemoryDcs connect(String member) {
     return store.connect(member, path, timings);
   }
 
-  SimAgent agent(String name) {
+  /** A client whose loop waits for changes through {@code changes} (a simulated thread's). */
+  public InMemoryDcs connect(String member, io.pgregent.core.time.TaskRunner.Signal changes) {
+    return store.connect(member, path, timings, changes);
+  }
+
+  /** Whether {@code a} and {@code b} cannot reach each other's REST API. */
+  public boolean peersCut(String a, String b) {
+    return peerCuts.contains(pair(a, b));
+  }
+
+  public SimMachine agent(String name) {
     return agents.get(name);
   }
 
-  List<SimAgent> agents() {
+  public List<SimMachine> agents() {
     return new ArrayList<>(agents.values());
   }
 
-  PgModel pg(String name) {
-    SimAgent a = agents.get(name);
-    return a == null ? null : a.pg;
+  public PgModel pg(String name) {
+    SimMachine a = agents.get(name);
+    return a == null ? null : a.pg();
   }
 
-  String newSystemId() {
+  public String newSystemId() {
     return Long.toString(7_000_000_000_000_000_000L + ++systemIds);
   }
 
@@ -145,25 +174,25 @@ final class SimCluster implements AutoCloseable {
   }
 
   /** {@code a} and {@code b} can no longer reach each other's REST API. */
-  void cutPeers(String a, String b) {
+  public void cutPeers(String a, String b) {
     peerCuts.add(pair(a, b));
   }
 
-  void healPeers(String a, String b) {
+  public void healPeers(String a, String b) {
     peerCuts.remove(pair(a, b));
   }
 
-  void healPeers() {
+  public void healPeers() {
     peerCuts.clear();
   }
 
   /** Runs {@code fault} on the member whose agent believes it leads, if one does. */
-  void onTheLeader(java.util.function.Consumer<SimAgent> fault) {
-    agents.values().stream().filter(SimAgent::believesLeader).findFirst().ifPresent(fault);
+  public void onTheLeader(java.util.function.Consumer<SimMachine> fault) {
+    agents.values().stream().filter(SimMachine::believesLeader).findFirst().ifPresent(fault);
   }
 
   /** The leader key's path in the store. */
-  String leaderKey() {
+  public String leaderKey() {
     return path.key(io.pgregent.core.dcs.ClusterKey.LEADER);
   }
 
@@ -171,12 +200,12 @@ final class SimCluster implements AutoCloseable {
    * What {@code GET /patroni} of {@code name} answers {@code asker}: nothing while its agent is
    * down or frozen, or the two are cut apart.
    */
-  PeerStatus peerStatus(String asker, String name) {
-    SimAgent a = agents.get(name);
+  public PeerStatus peerStatus(String asker, String name) {
+    SimMachine a = agents.get(name);
     if (a == null || !a.answers() || peerCuts.contains(pair(asker, name))) {
       return PeerStatus.unreachable(name);
     }
-    return new PeerStatus(name, true, a.pg.writable(), a.pg.lsn(), a.pg.timeline(), false, 1);
+    return new PeerStatus(name, true, a.pg().writable(), a.pg().lsn(), a.pg().timeline(), false, 1);
   }
 
   /** Starts every agent at a random offset within one loop_wait, and the world's tick. */
@@ -186,26 +215,26 @@ final class SimCluster implements AutoCloseable {
     threads.close();
   }
 
-  void start(Duration loopWait) {
-    for (SimAgent a : agents.values()) {
-      a.scheduleCycle(sim.between(Duration.ZERO, loopWait).toNanos());
+  public void start(Duration loopWait) {
+    for (SimMachine a : agents.values()) {
+      a.start(sim.between(Duration.ZERO, loopWait).toNanos());
     }
     sim.schedule(TICK, "tick", this::tick);
   }
 
   private void tick() {
-    for (SimAgent a : agents.values()) {
-      a.pg.write(sim.random().nextLong(0, 64 * 1024));
+    for (SimMachine a : agents.values()) {
+      a.pg().write(sim.random().nextLong(0, 64 * 1024));
     }
-    for (SimAgent a : agents.values()) {
+    for (SimMachine a : agents.values()) {
       // Standbys sometimes fall behind, so a crash can lose WAL and force a rewind.
       long catchUp = sim.random().nextLong(0, 96 * 1024);
-      a.pg.upstream().ifPresent(u -> a.pg.replicateFrom(pg(u), catchUp));
+      a.pg().upstream().ifPresent(u -> a.pg().replicateFrom(pg(u), catchUp));
     }
     if (options.sync().enabled()) {
-      for (SimAgent a : agents.values()) {
-        if (a.pg.writable()) {
-          acknowledged(a.name, a.pg.timeline(), a.pg.acknowledgeable(standbysOf(a.name)));
+      for (SimMachine a : agents.values()) {
+        if (a.pg().writable()) {
+          acknowledged(a.name(), a.pg().timeline(), a.pg().acknowledgeable(standbysOf(a.name())));
         }
       }
     }
@@ -217,13 +246,13 @@ final class SimCluster implements AutoCloseable {
   }
 
   /** The running standbys streaming from {@code name}. */
-  List<PgModel> standbysOf(String name) {
+  public List<PgModel> standbysOf(String name) {
     List<PgModel> out = new ArrayList<>();
-    for (SimAgent a : agents.values()) {
-      if (a.pg.runningReplica()
-          && a.pg.streaming()
-          && a.pg.upstream().map(name::equals).orElse(false)) {
-        out.add(a.pg);
+    for (SimMachine a : agents.values()) {
+      if (a.pg().runningReplica()
+          && a.pg().streaming()
+          && a.pg().upstream().map(name::equals).orElse(false)) {
+        out.add(a.pg());
       }
     }
     return out;
@@ -238,13 +267,13 @@ final class SimCluster implements AutoCloseable {
   }
 
   /** A writable PostgreSQL without the newest acknowledged commit: a commit was lost. */
-  String acknowledgedCommitLost() {
+  public String acknowledgedCommitLost() {
     if (ackedLsn < 0) {
       return null;
     }
-    for (SimAgent a : agents.values()) {
-      if (a.pg.writable() && !a.pg.holds(ackedTimeline, ackedLsn)) {
-        return a.name
+    for (SimMachine a : agents.values()) {
+      if (a.pg().writable() && !a.pg().holds(ackedTimeline, ackedLsn)) {
+        return a.name()
             + " is writable without the commit acknowledged at timeline "
             + ackedTimeline
             + " lsn "
@@ -263,7 +292,7 @@ final class SimCluster implements AutoCloseable {
    * leader cannot be asked: the {@code failover} key naming the lock holder and the candidate. What
    * was done, for the trace.
    */
-  String requestSwitchover(String candidate) {
+  public String requestSwitchover(String candidate) {
     InMemoryDcs operator = connect("operator");
     try {
       io.pgregent.core.cluster.ClusterView view = operator.read();
@@ -288,48 +317,56 @@ final class SimCluster implements AutoCloseable {
   }
 
   /** Delivers watch events to the loops whose keys changed, after a short random delay. */
-  void wakeWatchers() {
-    for (SimAgent a : agents.values()) {
+  public void wakeWatchers() {
+    for (SimMachine a : agents.values()) {
       a.wakeIfChanged(sim.between(Duration.ofMillis(1), Duration.ofMillis(50)).toNanos());
     }
   }
 
   /** Two writable primaries whose agents both believe they lead: the cluster, else null. */
-  String twoLeadingPrimaries() {
+  public String twoLeadingPrimaries() {
     long leaders =
-        agents.values().stream().filter(a -> a.believesLeader() && a.pg.writable()).count();
+        agents.values().stream().filter(a -> a.believesLeader() && a.pg().writable()).count();
     return leaders <= 1 ? null : describe();
   }
 
   /** Null when one leader is writable and every other member streams from it, else what is not. */
-  String notConverged() {
-    List<SimAgent> leaders =
-        agents().stream().filter(SimAgent::believesLeader).collect(Collectors.toList());
-    if (leaders.size() != 1 || !leaders.get(0).pg.writable()) {
+  public String notConverged() {
+    List<SimMachine> leaders =
+        agents().stream().filter(SimMachine::believesLeader).collect(Collectors.toList());
+    if (leaders.size() != 1 || !leaders.get(0).pg().writable()) {
       return "no single writable leader: " + describe();
     }
-    String leader = leaders.get(0).name;
-    for (SimAgent a : agents()) {
-      if (!a.name.equals(leader)
-          && !(a.pg.runningReplica()
-              && a.pg.streaming()
-              && a.pg.upstream().map(leader::equals).orElse(false))) {
-        return a.name + " does not stream from " + leader + ": " + describe();
+    String leader = leaders.get(0).name();
+    for (SimMachine a : agents()) {
+      if (!a.name().equals(leader)
+          && !(a.pg().runningReplica()
+              && a.pg().streaming()
+              && a.pg().upstream().map(leader::equals).orElse(false))) {
+        return a.name() + " does not stream from " + leader + ": " + describe();
       }
     }
     return null;
   }
 
   /** A writable PostgreSQL past its lease: the store may have let another member lead. */
-  String writableWithoutLease() {
+  public String writableWithoutLease() {
+    if (store
+        .get(path.key(io.pgregent.core.dcs.ClusterKey.INITIALIZE))
+        .map(e -> e.value().isEmpty())
+        .orElse(false)) {
+      // A bootstrap under way: its new primary takes the lock once initdb is done; nobody else
+      // has data until the key names the new system identifier.
+      return null;
+    }
     long now = sim.nowNanos();
     String key = leaderKey();
     String holder = store.get(key).map(e -> e.value()).orElse(null);
     OptionalLong expiry = store.leaseExpiry(key);
-    for (SimAgent a : agents()) {
-      if (a.pg.writable()
-          && !(a.name.equals(holder) && expiry.isPresent() && expiry.getAsLong() - now > 0)) {
-        return a.name
+    for (SimMachine a : agents()) {
+      if (a.pg().writable()
+          && !(a.name().equals(holder) && expiry.isPresent() && expiry.getAsLong() - now > 0)) {
+        return a.name()
             + " is writable, the lock "
             + (holder == null ? "is free" : "is " + holder + "'s")
             + " | "
@@ -340,7 +377,7 @@ final class SimCluster implements AutoCloseable {
   }
 
   /** One line with every member's state, for the trace. */
-  String describe() {
-    return agents.values().stream().map(SimAgent::toString).collect(Collectors.joining(" | "));
+  public String describe() {
+    return agents.values().stream().map(SimMachine::toString).collect(Collectors.joining(" | "));
   }
 }

@@ -4,8 +4,6 @@ import io.pgregent.core.time.TaskRunner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Real threads, run one at a time in simulated time: the agent's own code (its loop, its lease
@@ -34,7 +32,8 @@ public final class SimThreads implements AutoCloseable {
 
   private final Simulation sim;
   private final long realLimitMillis;
-  private final Semaphore back = new Semaphore(0);
+  // The scheduler waits for a thread's turn, usually microseconds: it spins first.
+  private final Handoff back = new Handoff(Carrier.virtual() ? 0 : 2_000);
   private final ThreadLocal<SimThread> self = new ThreadLocal<>();
   private final List<Process> processes = new ArrayList<>();
 
@@ -161,7 +160,7 @@ public final class SimThreads implements AutoCloseable {
     final Process process;
     final String name;
     final Thread thread;
-    final Semaphore baton = new Semaphore(0);
+    final Handoff baton = new Handoff(0);
     final List<SimThread> joiners = new ArrayList<>();
     long generation;
     boolean done;
@@ -177,10 +176,11 @@ public final class SimThreads implements AutoCloseable {
 
   private Thread newThread(SimThread t, Runnable body) {
     Thread thread =
-        new Thread(
+        Carrier.thread(
+            t.name,
             () -> {
               self.set(t);
-              t.baton.acquireUninterruptibly();
+              t.baton.acquire();
               try {
                 if (!t.process.killed) {
                   body.run();
@@ -197,9 +197,7 @@ public final class SimThreads implements AutoCloseable {
                 }
                 back.release();
               }
-            },
-            t.name);
-    thread.setDaemon(true);
+            });
     return thread;
   }
 
@@ -221,23 +219,18 @@ public final class SimThreads implements AutoCloseable {
       t.thread.start();
     }
     t.baton.release();
-    try {
-      if (!back.tryAcquire(realLimitMillis, TimeUnit.MILLISECONDS)) {
-        AssertionError e =
-            new AssertionError(
-                "thread "
-                    + t.name
-                    + " did not hand back within "
-                    + realLimitMillis
-                    + " ms of real time: it blocks outside the simulation ("
-                    + t.thread.getState()
-                    + ")");
-        e.setStackTrace(t.thread.getStackTrace());
-        throw e;
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while " + t.name + " ran", e);
+    if (!back.tryAcquire(realLimitMillis)) {
+      AssertionError e =
+          new AssertionError(
+              "thread "
+                  + t.name
+                  + " did not hand back within "
+                  + realLimitMillis
+                  + " ms of real time: it blocks outside the simulation ("
+                  + t.thread.getState()
+                  + ")");
+      e.setStackTrace(t.thread.getStackTrace());
+      throw e;
     }
     if (t.failure != null && !(t.failure instanceof Killed)) {
       Throwable f = t.failure;
@@ -263,7 +256,7 @@ public final class SimThreads implements AutoCloseable {
       sim.scheduleAt(atSimNanos, "wake " + me.name, () -> resume(me, generation));
     }
     back.release();
-    me.baton.acquireUninterruptibly();
+    me.baton.acquire();
     if (me.process.killed) {
       throw new Killed();
     }

@@ -1,14 +1,7 @@
 package io.pgregent.core.sim;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,17 +16,6 @@ class SimulationRangeTests {
 
   @Test
   void everyScheduleOfTheRangeIsSafeAndConverges() throws IOException {
-    String one = System.getProperty("regent.sim.seed", "");
-    long first;
-    long last;
-    if (!one.isBlank()) {
-      first = Long.parseLong(one.trim());
-      last = first;
-    } else {
-      String[] range = System.getProperty("regent.sim.seeds", "1-20").trim().split("-", 2);
-      first = Long.parseLong(range[0]);
-      last = range.length > 1 ? Long.parseLong(range[1]) : first;
-    }
     boolean leaderCrash =
         switch (System.getProperty("regent.sim.scenario", "faults").trim()) {
           case "faults" -> false;
@@ -43,52 +25,11 @@ class SimulationRangeTests {
                   "regent.sim.scenario: faults or leader-crash, not "
                       + System.getProperty("regent.sim.scenario"));
         };
-    // The fault scenario's faults: all of them, or those of its first day (older ranges replay).
-    List<FaultSimulationTests.Fault> faults =
-        switch (System.getProperty("regent.sim.faults", "all").trim()) {
-          case "all" -> FaultSimulationTests.Fault.ALL;
-          case "first-day" -> FaultSimulationTests.Fault.FIRST_DAY;
-          default ->
-              throw new IllegalArgumentException(
-                  "regent.sim.faults: all or first-day, not "
-                      + System.getProperty("regent.sim.faults"));
-        };
-    List<String> violations = new ArrayList<>();
-    StringBuilder out = new StringBuilder();
-    long started = System.nanoTime();
-    for (long seed = first; seed <= last; seed++) {
-      try {
-        LeaderCrashSimulationTests.Run r =
+    List<FaultSchedule.Fault> faults = SimRange.faults();
+    SimRange.run(
+        seed ->
             leaderCrash
                 ? LeaderCrashSimulationTests.run(seed)
-                : FaultSimulationTests.run(seed, faults);
-        if (!one.isBlank()) {
-          out.append(r.trace());
-        }
-        if (r.notConverged() != null) {
-          violations.add("seed " + seed + ": not converged: " + r.notConverged());
-        }
-      } catch (Simulation.Violation v) {
-        violations.add(v.getMessage());
-      }
-    }
-    violations.forEach(v -> out.append(v).append('\n'));
-    if (one.isBlank()) {
-      long n = last - first + 1;
-      double seconds = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
-      out.append(
-          String.format(
-              Locale.ROOT,
-              "%d schedules, %d violations, %.1f schedules/s%n",
-              n,
-              violations.size(),
-              n / seconds));
-    }
-    System.out.print(out);
-    String file = System.getProperty("regent.sim.out", "");
-    if (!file.isBlank()) {
-      Files.writeString(Path.of(file), out, StandardCharsets.UTF_8);
-    }
-    assertThat(violations).isEmpty();
+                : FaultSimulationTests.run(seed, faults));
   }
 }

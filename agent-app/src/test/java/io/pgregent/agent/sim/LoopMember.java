@@ -1,0 +1,451 @@
+package io.pgregent.agent.sim;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgregent.agent.config.AgentConfig;
+import io.pgregent.agent.config.FenceSettings;
+import io.pgregent.agent.config.GuardMode;
+import io.pgregent.agent.config.LeaseSettings;
+import io.pgregent.agent.config.LogSettings;
+import io.pgregent.agent.config.RestApiSettings;
+import io.pgregent.agent.config.Tags;
+import io.pgregent.agent.config.WatchdogSettings;
+import io.pgregent.agent.loop.AgentSnapshot;
+import io.pgregent.agent.loop.FailsafeHeartbeats;
+import io.pgregent.agent.loop.HaLoop;
+import io.pgregent.agent.loop.PeerClient;
+import io.pgregent.agent.rest.StatusDocument;
+import io.pgregent.core.dcs.ClusterCodec;
+import io.pgregent.core.dcs.InMemoryDcs;
+import io.pgregent.core.ha.Action;
+import io.pgregent.core.ha.PeerStatus;
+import io.pgregent.core.ha.PostgresRunState;
+import io.pgregent.core.lease.LeaseGuard;
+import io.pgregent.core.sim.DriftingClock;
+import io.pgregent.core.sim.PgModel;
+import io.pgregent.core.sim.SimCluster;
+import io.pgregent.core.sim.SimMachine;
+import io.pgregent.core.sim.SimThreads;
+import io.pgregent.core.time.TaskRunner;
+import io.pgregent.postgres.config.Credentials;
+import io.pgregent.postgres.config.PostgresSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One machine running the agent's own loop ({@link HaLoop}, with its executor and lease guard) on
+ * simulated threads: its PostgreSQL is a {@link ModelPostgres}, its store client a {@link SimDcs},
+ * its calls to other members {@link SimPeers}, and its REST API one thread that serves other
+ * members' status queries. The fence, a process of its own, holds the lease guard's deadline while
+ * the agent is frozen.
+ */
+final class LoopMember implements SimMachine, SimDcs.Network {
+
+  private static final long NONE = Long.MIN_VALUE;
+
+  private final String name;
+  private final SimCluster world;
+  private final PgModel pg;
+  private final DriftingClock clock;
+  private final AgentConfig config;
+  private final SimWorld pgWorld;
+
+  private boolean up = true;
+  private SimThreads.Process process;
+  private InMemoryDcs store;
+  private HaLoop loop;
+  // Status queries of other members, served one at a time by the REST thread.
+  private final ArrayDeque<SimPeers.Pending> requests = new ArrayDeque<>();
+  private TaskRunner.Signal requestArrived;
+
+  private boolean frozen;
+  private boolean stalled;
+  private TaskRunner.Signal stallEnded;
+  private long pauseToken;
+  private String pauseAfter;
+  private boolean pauseFreezes;
+  private Duration pauseLasts;
+  private long slowStoreUntil;
+  private long fenceDeadline = NONE;
+  private long fenceGeneration;
+
+  LoopMember(String name, SimCluster world, ObjectNode bootstrapDcs, Path base) {
+    this.name = name;
+    this.world = world;
+    this.pg = new PgModel(name);
+    this.clock = new DriftingClock(world.sim);
+    this.config = config(name, bootstrapDcs, base.resolve(name));
+    this.pgWorld = new MemberWorld();
+  }
+
+  private static AgentConfig config(String name, ObjectNode bootstrapDcs, Path dataDir) {
+    PostgresSettings pg =
+        PostgresSettings.builder()
+            .scope("sim")
+            .name(name)
+            .dataDir(dataDir)
+            .listen(name + ":5432")
+            .connectAddress(name + ":5432")
+            .superuser(Credentials.of("postgres", "secret"))
+            .replication(Credentials.of("replicator", "secret"))
+            .usePgRewind(true)
+            .build();
+    return new AgentConfig(
+        "sim",
+        null,
+        name,
+        new RestApiSettings(name, 8008, name + ":8008", null, null, false),
+        pg,
+        bootstrapDcs,
+        Tags.none(),
+        Map.of(),
+        new LeaseSettings(
+            new WatchdogSettings(
+                GuardMode.OFF,
+                WatchdogSettings.DEFAULT_DEVICE,
+                WatchdogSettings.DEFAULT_SAFETY_MARGIN,
+                WatchdogSettings.Driver.LINUX),
+            new FenceSettings(GuardMode.OFF, dataDir.resolveSibling(name + "-fence"))),
+        LogSettings.DEFAULT);
+  }
+
+  // ---- the machine ----
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public PgModel pg() {
+    return pg;
+  }
+
+  @Override
+  public boolean up() {
+    return up;
+  }
+
+  @Override
+  public boolean believesLeader() {
+    return up && loop != null && loop.holdsLock();
+  }
+
+  @Override
+  public boolean answers() {
+    return up && !frozen;
+  }
+
+  @Override
+  public void start(long delayNanos) {
+    world.sim.schedule(Duration.ofNanos(delayNanos), "start " + name, this::startAgent);
+  }
+
+  /** A fresh agent process: the loop, its lease guard and the REST thread start with it. */
+  private void startAgent() {
+    process = world.threads.process(name, clock);
+    store = world.connect(name, process.signal());
+    requestArrived = process.signal();
+    stallEnded = process.signal();
+    ModelPostgres postgres =
+        new ModelPostgres(name, pg, config.postgresql().dataDir(), config.postgresql(), pgWorld);
+    loop =
+        new HaLoop(
+            new SimDcs(store, this),
+            postgres,
+            config,
+            new FailsafeHeartbeats(),
+            new SimPeers(this),
+            process,
+            clock);
+    if (world.options.fence()) {
+      loop.leaseGuard().addListener(new Fence());
+    }
+    loop.start();
+    process.start("rest", this::serveRest);
+  }
+
+  @Override
+  public void wakeIfChanged(long deliveryNanos) {
+    // The store's watch wakes the loop itself, through the signal it waits on.
+  }
+
+  @Override
+  public void crash() {
+    up = false;
+    frozen = false;
+    stalled = false;
+    pauseAfter = null;
+    slowStoreUntil = 0;
+    fenceDeadline = NONE;
+    fenceGeneration++;
+    requests.clear();
+    if (process != null) {
+      process.kill();
+    }
+    loop = null;
+    pg.crash();
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  @Override
+  public void restart() {
+    up = true;
+    startAgent();
+  }
+
+  @Override
+  public long freeze() {
+    frozen = true;
+    if (process != null) {
+      process.freeze();
+    }
+    return ++pauseToken;
+  }
+
+  @Override
+  public long stall() {
+    stalled = true;
+    return ++pauseToken;
+  }
+
+  @Override
+  public void resume(long token) {
+    if (token == pauseToken) {
+      resume();
+    }
+  }
+
+  @Override
+  public void resume() {
+    boolean wasFrozen = frozen;
+    frozen = false;
+    stalled = false;
+    if (!up) {
+      return;
+    }
+    if (wasFrozen && process != null) {
+      process.thaw();
+    }
+    if (stallEnded != null) {
+      stallEnded.raise();
+    }
+  }
+
+  @Override
+  public void pauseAfterNext(Class<? extends Action> kind, boolean freeze, Duration lasts) {
+    pauseAfter =
+        kind == Action.AcquireLock.class
+            ? "acquire"
+            : kind == Action.RefreshLock.class
+                ? "refresh"
+                : kind == Action.QueryPeers.class
+                    ? "peers"
+                    : kind == Action.Promote.class ? "promote" : null;
+    pauseFreezes = freeze;
+    pauseLasts = lasts;
+  }
+
+  @Override
+  public void slowStore(Duration lasts) {
+    slowStoreUntil = world.sim.nowNanos() + lasts.toNanos();
+  }
+
+  @Override
+  public void drift(long ppm) {
+    clock.drift(ppm);
+  }
+
+  @Override
+  public void jumpWallClock(long millis) {
+    clock.jumpWall(millis);
+  }
+
+  // ---- what the loop's ports ask of the machine ----
+
+  TaskRunner.Signal signal() {
+    return process.signal();
+  }
+
+  long nanoTime() {
+    return clock.nanoTime();
+  }
+
+  LoopMember peer(String member) {
+    return world.agent(member) instanceof LoopMember m ? m : null;
+  }
+
+  boolean cutFrom(String member) {
+    return world.peersCut(name, member);
+  }
+
+  /** The calling thread (one of this machine's) spends {@code nanos} of its clock. */
+  void sleep(long nanos) throws InterruptedException {
+    TaskRunner.Signal s = process.signal();
+    long end = clock.nanoTime() + nanos;
+    for (long left = nanos; left > 0; left = end - clock.nanoTime()) {
+      s.await(s.count(), left);
+    }
+  }
+
+  private long millis(long min, long max) {
+    return world.sim.random().nextLong(min, max + 1) * 1_000_000L;
+  }
+
+  @Override
+  public void travel() throws InterruptedException {
+    boolean slow = world.sim.nowNanos() < slowStoreUntil;
+    sleep(slow ? millis(0, 1_000) : world.sim.random().nextLong(500_000, 5_000_001));
+  }
+
+  @Override
+  public void beforeCall() throws InterruptedException {
+    while (stalled) {
+      long seen = stallEnded.count();
+      if (!stalled) {
+        break;
+      }
+      stallEnded.await(seen, -1);
+    }
+  }
+
+  @Override
+  public void afterCall(String what) throws InterruptedException {
+    if (pauseAfter == null || !pauseAfter.equals(what)) {
+      return;
+    }
+    pauseAfter = null;
+    world.sim.trace(
+        "fault: "
+            + (pauseFreezes ? "freeze " : "stall the loop of ")
+            + name
+            + " after "
+            + what
+            + " for "
+            + pauseLasts);
+    long token = pauseFreezes ? freeze() : stall();
+    world.sim.schedule(pauseLasts, "resume " + name, () -> resume(token));
+    // Frozen, the next wait lasts until the thaw; stalled, until the stall ends.
+    sleep(1);
+    beforeCall();
+  }
+
+  /** {@link #afterCall} for a caller that cannot throw: an interrupt is kept for later. */
+  void afterCallKeepingInterrupt(String what) {
+    try {
+      afterCall(what);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---- the REST API ----
+
+  /** Queues a status query for the REST thread. */
+  void serve(SimPeers.Pending pending) {
+    requests.add(pending);
+    requestArrived.raise();
+  }
+
+  private void serveRest() {
+    try {
+      while (true) {
+        long seen = requestArrived.count();
+        SimPeers.Pending p = requests.poll();
+        if (p == null) {
+          requestArrived.await(seen, -1);
+          continue;
+        }
+        sleep(millis(1, 3));
+        HaLoop l = loop;
+        Optional<AgentSnapshot> s = l.sampledSince(clock.nanoTime());
+        PeerStatus status =
+            s.isEmpty()
+                ? PeerStatus.unreachable(name)
+                : PeerClient.parse(name, ClusterCodec.json(StatusDocument.render(s.get(), config)));
+        sleep(millis(1, 3));
+        p.answer(status);
+      }
+    } catch (InterruptedException e) {
+      // The process ends.
+    }
+  }
+
+  // ---- the fence ----
+
+  /** The fence hears each renewal the guard takes and holds the same deadline. */
+  private final class Fence implements LeaseGuard.Listener {
+    @Override
+    public void renewed(Duration remaining) {
+      fenceDeadline = clock.nanoTime() + remaining.toNanos();
+      long generation = ++fenceGeneration;
+      world.sim.scheduleAt(
+          clock.simNanosAt(fenceDeadline), "fence deadline " + name, () -> fenceCheck(generation));
+    }
+
+    @Override
+    public void cleared() {
+      fenceDeadline = NONE;
+      fenceGeneration++;
+    }
+  }
+
+  /** The fence stops PostgreSQL at the deadline when the agent, frozen, cannot. */
+  private void fenceCheck(long generation) {
+    if (generation != fenceGeneration || !up || !frozen || clock.nanoTime() - fenceDeadline < 0) {
+      return;
+    }
+    fenceDeadline = NONE;
+    if (pg.run() == PostgresRunState.RUNNING) {
+      world.sim.trace(name + " fence: the lease deadline passed, stopping PostgreSQL");
+      pg.stop(false);
+    }
+  }
+
+  /** This member's view of the world, for its PostgreSQL. */
+  private final class MemberWorld implements SimWorld {
+    @Override
+    public PgModel pg(String member) {
+      return world.pg(member);
+    }
+
+    @Override
+    public java.util.List<PgModel> standbysOf(String member) {
+      return world.standbysOf(member);
+    }
+
+    @Override
+    public String newSystemId() {
+      return world.newSystemId();
+    }
+
+    @Override
+    public void timelineCreated(long timeline, String member) {
+      world.timelineCreated(timeline, member);
+    }
+
+    @Override
+    public void spend(long minMillis, long maxMillis) throws InterruptedException {
+      sleep(millis(minMillis, maxMillis));
+    }
+
+    @Override
+    public void landed(String program) {
+      afterCallKeepingInterrupt(program);
+    }
+
+    @Override
+    public void trace(String line) {
+      world.sim.trace(line);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + (up ? "" : " (down)") + (believesLeader() ? " [lock]" : "") + " " + pg;
+  }
+}

@@ -1,0 +1,53 @@
+package io.pgregent.agent.sim;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import io.pgregent.core.sim.Simulation;
+import org.slf4j.LoggerFactory;
+
+/**
+ * For one run, the agents' log goes into the simulation's trace (at info and above, each line
+ * prefixed with the thread, {@code member/thread}), not to the console: the trace then reads as the
+ * agents' own logs interleaved with the faults.
+ */
+final class SimLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+
+  private final Simulation sim;
+  private final Logger logger = (Logger) LoggerFactory.getLogger("io.pgregent");
+  private final Level level;
+  private final boolean additive;
+
+  private SimLog(Simulation sim) {
+    this.sim = sim;
+    this.level = logger.getLevel();
+    this.additive = logger.isAdditive();
+  }
+
+  /** Starts sending the agents' log to {@code sim}'s trace until closed. */
+  static SimLog into(Simulation sim) {
+    SimLog log = new SimLog(sim);
+    log.setContext(log.logger.getLoggerContext());
+    log.setName("simulation");
+    log.start();
+    log.logger.addAppender(log);
+    log.logger.setLevel(Level.INFO);
+    log.logger.setAdditive(false);
+    return log;
+  }
+
+  @Override
+  protected void append(ILoggingEvent e) {
+    String line = e.getThreadName() + " " + e.getLevel() + " " + e.getFormattedMessage();
+    sim.trace(line);
+  }
+
+  @Override
+  public void close() {
+    logger.detachAppender(this);
+    logger.setLevel(level);
+    logger.setAdditive(additive);
+    stop();
+  }
+}
