@@ -69,6 +69,9 @@ public final class FaultSchedule {
     sim.check("one writable primary believing it leads", cluster::twoLeadingPrimaries);
     sim.check("writable only under a live lease", cluster::writableWithoutLease);
     sim.check("no acknowledged commit lost", cluster::acknowledgedCommitLost);
+    sim.check(
+        "the sync key names holders of every acknowledged commit",
+        cluster::syncKeyNamesAMemberWithoutACommit);
     sim.trace("synchronous_mode: " + cluster.options.sync());
     cluster.start(loopWait);
     sim.schedule(Duration.ofSeconds(30), "fault", () -> fault(cluster, faults));

@@ -139,6 +139,51 @@ class FaultSimulationTests {
   }
 
   /**
+   * The sync key checker has teeth: a key naming a standby that missed acknowledged commits (what
+   * an agent that names a standby before it caught up would write) is caught.
+   */
+  @Test
+  void aSyncKeyNamingAStandbyWithoutTheCommitsIsCaught() {
+    Simulation sim = new Simulation(11);
+    SimCluster cluster =
+        closing(cluster(sim, SimCluster.Options.FULL.withSync(FaultSchedule.MODES.get(1))));
+    sim.check(
+        "the sync key names holders of every acknowledged commit",
+        cluster::syncKeyNamesAMemberWithoutACommit);
+    cluster.start(Duration.ofMillis(LOOP_WAIT_MILLIS));
+    SimMachine[] behind = new SimMachine[1];
+    sim.schedule(
+        Duration.ofSeconds(30),
+        "crash a standby",
+        () -> {
+          behind[0] =
+              cluster.agents().stream().filter(a -> !a.believesLeader()).findFirst().orElseThrow();
+          sim.trace("fault: crash " + behind[0].name());
+          behind[0].crash();
+        });
+    sim.schedule(
+        Duration.ofSeconds(40),
+        "name the stale standby in the sync key by hand",
+        () -> {
+          String leader =
+              cluster.agents().stream()
+                  .filter(SimMachine::believesLeader)
+                  .findFirst()
+                  .orElseThrow()
+                  .name();
+          sim.trace("fault: the sync key names " + behind[0].name() + " by hand");
+          cluster.store.writeRaw(
+              cluster.leaderKey().replace("/leader", "/sync"),
+              "{\"leader\":\"" + leader + "\",\"sync_standby\":\"" + behind[0].name() + "\"}");
+        });
+    assertThatThrownBy(() -> sim.runFor(Duration.ofMinutes(1)))
+        .isInstanceOf(Simulation.Violation.class)
+        .hasMessageContaining(
+            "invariant 'the sync key names holders of every acknowledged commit' violated")
+        .hasMessageContaining("which lacks the commit acknowledged");
+  }
+
+  /**
    * Found by this simulation (seed 307, quorum mode): a member froze right after asking its peers;
    * while it was frozen another member led, had commits acknowledged and stalled past its lease.
    * The thawed member took the lock on its 34-second-old answers and, in its next cycle, claimed

@@ -288,6 +288,53 @@ public final class SimCluster implements AutoCloseable {
   }
 
   /**
+   * In synchronous mode, a member the {@code sync} key names (leader or synchronous standby)
+   * without the newest acknowledged commit: a failover to it, which the key allows, would lose it.
+   */
+  // The sync key's names, parsed once per version of the key.
+  private long syncVersion = -1;
+
+  private List<String> syncNamed = List.of();
+
+  public String syncKeyNamesAMemberWithoutACommit() {
+    if (ackedLsn < 0 || options.sync().mode() != io.pgregent.core.ha.SyncSettings.Mode.ON) {
+      return null;
+    }
+    String key = path.key(io.pgregent.core.dcs.ClusterKey.SYNC);
+    Optional<InMemoryStore.Entry> entry = store.get(key);
+    if (entry.isEmpty()) {
+      return null;
+    }
+    if (entry.get().version() != syncVersion) {
+      io.pgregent.core.cluster.SyncState sync =
+          io.pgregent.core.dcs.ClusterCodec.sync(
+              new io.pgregent.core.dcs.RawNode(key, entry.get().value(), entry.get().version()));
+      syncNamed = new ArrayList<>(sync.syncStandbys());
+      if (sync.leader() != null) {
+        syncNamed.add(0, sync.leader());
+      }
+      syncVersion = entry.get().version();
+    }
+    List<String> named = syncNamed;
+    for (String m : named) {
+      PgModel p = pg(m);
+      if (p != null && !p.holds(ackedTimeline, ackedLsn)) {
+        return "the sync key names "
+            + m
+            + ", which lacks the commit acknowledged at timeline "
+            + ackedTimeline
+            + " lsn "
+            + ackedLsn
+            + " (by "
+            + ackedBy
+            + ") | "
+            + describe();
+      }
+    }
+    return null;
+  }
+
+  /**
    * An operator's switchover to {@code candidate}, as an API call or regentctl writes it when the
    * leader cannot be asked: the {@code failover} key naming the lock holder and the candidate. What
    * was done, for the trace.
