@@ -18,11 +18,10 @@ import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.InMemoryDcs;
 import io.pgregent.core.ha.Action;
 import io.pgregent.core.ha.PeerStatus;
-import io.pgregent.core.ha.PostgresRunState;
-import io.pgregent.core.lease.LeaseGuard;
 import io.pgregent.core.sim.DriftingClock;
 import io.pgregent.core.sim.PgModel;
 import io.pgregent.core.sim.SimCluster;
+import io.pgregent.core.sim.SimFence;
 import io.pgregent.core.sim.SimMachine;
 import io.pgregent.core.sim.SimThreads;
 import io.pgregent.core.time.TaskRunner;
@@ -42,8 +41,6 @@ import java.util.Optional;
  * the agent is frozen.
  */
 final class LoopMember implements SimMachine, SimDcs.Network {
-
-  private static final long NONE = Long.MIN_VALUE;
 
   private final String name;
   private final SimCluster world;
@@ -68,8 +65,7 @@ final class LoopMember implements SimMachine, SimDcs.Network {
   private boolean pauseFreezes;
   private Duration pauseLasts;
   private long slowStoreUntil;
-  private long fenceDeadline = NONE;
-  private long fenceGeneration;
+  private final SimFence fence;
 
   LoopMember(String name, SimCluster world, ObjectNode bootstrapDcs, Path base) {
     this.name = name;
@@ -78,6 +74,7 @@ final class LoopMember implements SimMachine, SimDcs.Network {
     this.clock = new DriftingClock(world.sim);
     this.config = config(name, bootstrapDcs, base.resolve(name));
     this.pgWorld = new MemberWorld();
+    this.fence = new SimFence(world.sim, clock, pg, name, () -> up && frozen);
   }
 
   private static AgentConfig config(String name, ObjectNode bootstrapDcs, Path dataDir) {
@@ -161,7 +158,7 @@ final class LoopMember implements SimMachine, SimDcs.Network {
             process,
             clock);
     if (world.options.fence()) {
-      loop.leaseGuard().addListener(new Fence());
+      loop.leaseGuard().addListener(fence);
     }
     loop.start();
     process.start("rest", this::serveRest);
@@ -179,8 +176,7 @@ final class LoopMember implements SimMachine, SimDcs.Network {
     stalled = false;
     pauseAfter = null;
     slowStoreUntil = 0;
-    fenceDeadline = NONE;
-    fenceGeneration++;
+    fence.cleared();
     requests.clear();
     if (process != null) {
       process.kill();
@@ -372,37 +368,6 @@ final class LoopMember implements SimMachine, SimDcs.Network {
       }
     } catch (InterruptedException e) {
       // The process ends.
-    }
-  }
-
-  // ---- the fence ----
-
-  /** The fence hears each renewal the guard takes and holds the same deadline. */
-  private final class Fence implements LeaseGuard.Listener {
-    @Override
-    public void renewed(Duration remaining) {
-      fenceDeadline = clock.nanoTime() + remaining.toNanos();
-      long generation = ++fenceGeneration;
-      world.sim.scheduleAt(
-          clock.simNanosAt(fenceDeadline), "fence deadline " + name, () -> fenceCheck(generation));
-    }
-
-    @Override
-    public void cleared() {
-      fenceDeadline = NONE;
-      fenceGeneration++;
-    }
-  }
-
-  /** The fence stops PostgreSQL at the deadline when the agent, frozen, cannot. */
-  private void fenceCheck(long generation) {
-    if (generation != fenceGeneration || !up || !frozen || clock.nanoTime() - fenceDeadline < 0) {
-      return;
-    }
-    fenceDeadline = NONE;
-    if (pg.run() == PostgresRunState.RUNNING) {
-      world.sim.trace(name + " fence: the lease deadline passed, stopping PostgreSQL");
-      pg.stop(false);
     }
   }
 

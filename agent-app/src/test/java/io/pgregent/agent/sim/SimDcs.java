@@ -3,12 +3,9 @@ package io.pgregent.agent.sim;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.dcs.ClusterKey;
-import io.pgregent.core.dcs.ClusterPath;
-import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
-import io.pgregent.core.dcs.DcsTimings;
+import io.pgregent.core.dcs.ForwardingDcs;
 import io.pgregent.core.dcs.InMemoryDcs;
-import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
@@ -17,7 +14,7 @@ import java.util.function.Supplier;
  * late), and the member's loop-side faults that land at a store call (a stalled loop, a pause right
  * after taking or renewing the lock).
  */
-final class SimDcs implements Dcs {
+final class SimDcs extends ForwardingDcs {
 
   /** What the member does around each store call. */
   interface Network {
@@ -31,11 +28,10 @@ final class SimDcs implements Dcs {
     void afterCall(String what) throws InterruptedException;
   }
 
-  private final InMemoryDcs store;
   private final Network network;
 
   SimDcs(InMemoryDcs store, Network network) {
-    this.store = store;
+    super(store);
     this.network = network;
   }
 
@@ -70,86 +66,51 @@ final class SimDcs implements Dcs {
 
   @Override
   public ClusterView read() {
-    return call("read", store::read);
-  }
-
-  @Override
-  public String memberName() {
-    return store.memberName();
-  }
-
-  @Override
-  public ClusterPath path() {
-    return store.path();
+    return call("read", super::read);
   }
 
   @Override
   public boolean tryAcquire() {
-    return call("acquire", store::tryAcquire);
+    return call("acquire", super::tryAcquire);
   }
 
   @Override
   public boolean refresh(boolean mayRecreate) {
-    return call("refresh", () -> store.refresh(mayRecreate));
+    return call("refresh", () -> super.refresh(mayRecreate));
   }
 
   @Override
   public boolean release() {
-    return call("release", store::release);
+    return call("release", super::release);
   }
 
   @Override
   public boolean renewSession() {
-    return call("session", store::renewSession);
+    return call("session", super::renewSession);
   }
 
   @Override
   public void touchMember(Member member) {
-    run("member", () -> store.touchMember(member));
+    run("member", () -> super.touchMember(member));
   }
 
   @Override
   public void deleteMember() {
-    run("member", store::deleteMember);
+    run("member", super::deleteMember);
   }
 
   @Override
   public boolean compareAndSet(ClusterKey key, long expectedVersion, String value) {
-    return call("write", () -> store.compareAndSet(key, expectedVersion, value));
+    return call("write", () -> super.compareAndSet(key, expectedVersion, value));
   }
 
   @Override
   public void put(ClusterKey key, String value) {
-    run("write", () -> store.put(key, value));
+    run("write", () -> super.put(key, value));
   }
 
   @Override
   public boolean compareAndDelete(ClusterKey key, long expectedVersion) {
-    return call("write", () -> store.compareAndDelete(key, expectedVersion));
-  }
-
-  @Override
-  public long changeCount() {
-    return store.changeCount();
-  }
-
-  @Override
-  public boolean awaitChange(long since, Duration timeout) throws InterruptedException {
-    return store.awaitChange(since, timeout);
-  }
-
-  @Override
-  public void setTimings(DcsTimings timings) {
-    store.setTimings(timings);
-  }
-
-  @Override
-  public DcsTimings timings() {
-    return store.timings();
-  }
-
-  @Override
-  public void close() {
-    store.close();
+    return call("write", () -> super.compareAndDelete(key, expectedVersion));
   }
 }

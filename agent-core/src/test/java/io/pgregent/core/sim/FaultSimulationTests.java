@@ -114,16 +114,7 @@ class FaultSimulationTests {
         closing(cluster(sim, SimCluster.Options.FULL.withSync(FaultSchedule.MODES.get(1))));
     sim.check("no acknowledged commit lost", cluster::acknowledgedCommitLost);
     cluster.start(Duration.ofMillis(LOOP_WAIT_MILLIS));
-    SimMachine[] behind = new SimMachine[1];
-    sim.schedule(
-        Duration.ofSeconds(30),
-        "crash a standby",
-        () -> {
-          behind[0] =
-              cluster.agents().stream().filter(a -> !a.believesLeader()).findFirst().orElseThrow();
-          sim.trace("fault: crash " + behind[0].name());
-          behind[0].crash();
-        });
+    SimMachine[] behind = crashAStandbyAt30Seconds(sim, cluster);
     sim.schedule(
         Duration.ofSeconds(40),
         "promote the stale standby by hand",
@@ -136,6 +127,21 @@ class FaultSimulationTests {
         .isInstanceOf(Simulation.Violation.class)
         .hasMessageContaining("invariant 'no acknowledged commit lost' violated")
         .hasMessageContaining("is writable without the commit acknowledged");
+  }
+
+  /** Crashes a standby 30 s into the run, so that it misses commits; the array then holds it. */
+  private static SimMachine[] crashAStandbyAt30Seconds(Simulation sim, SimCluster cluster) {
+    SimMachine[] behind = new SimMachine[1];
+    sim.schedule(
+        Duration.ofSeconds(30),
+        "crash a standby",
+        () -> {
+          behind[0] =
+              cluster.agents().stream().filter(a -> !a.believesLeader()).findFirst().orElseThrow();
+          sim.trace("fault: crash " + behind[0].name());
+          behind[0].crash();
+        });
+    return behind;
   }
 
   /**
@@ -151,16 +157,7 @@ class FaultSimulationTests {
         "the sync key names holders of every acknowledged commit",
         cluster::syncKeyNamesAMemberWithoutACommit);
     cluster.start(Duration.ofMillis(LOOP_WAIT_MILLIS));
-    SimMachine[] behind = new SimMachine[1];
-    sim.schedule(
-        Duration.ofSeconds(30),
-        "crash a standby",
-        () -> {
-          behind[0] =
-              cluster.agents().stream().filter(a -> !a.believesLeader()).findFirst().orElseThrow();
-          sim.trace("fault: crash " + behind[0].name());
-          behind[0].crash();
-        });
+    SimMachine[] behind = crashAStandbyAt30Seconds(sim, cluster);
     sim.schedule(
         Duration.ofSeconds(40),
         "name the stale standby in the sync key by hand",

@@ -74,8 +74,7 @@ final class SimAgent implements SimMachine {
   private LeaseGuard guard;
   private static final long NONE = Long.MIN_VALUE;
   private long leaseVouchedAt = NONE;
-  private long fenceDeadline = NONE;
-  private long fenceGeneration;
+  private final SimFence fence;
 
   SimAgent(String name, SimCluster world, HaSettings settings) {
     this.name = name;
@@ -84,6 +83,7 @@ final class SimAgent implements SimMachine {
     this.pg = new PgModel(name);
     this.dcs = world.connect(name);
     this.clock = new DriftingClock(world.sim);
+    this.fence = new SimFence(world.sim, clock, pg, name, () -> up && frozen);
     startProcess();
   }
 
@@ -95,19 +95,7 @@ final class SimAgent implements SimMachine {
     process = world.threads.process(name, clock);
     guard = new LeaseGuard(clock::nanoTime, process, this::guardStops, name);
     if (world.options.fence()) {
-      guard.addListener(
-          new LeaseGuard.Listener() {
-            @Override
-            public void renewed(Duration remaining) {
-              armFence(remaining);
-            }
-
-            @Override
-            public void cleared() {
-              fenceDeadline = NONE;
-              fenceGeneration++;
-            }
-          });
+      guard.addListener(fence);
     }
   }
 
@@ -154,8 +142,7 @@ final class SimAgent implements SimMachine {
     pauseAfter = null;
     slowStoreUntil = 0;
     leaseVouchedAt = NONE;
-    fenceDeadline = NONE;
-    fenceGeneration++;
+    fence.cleared();
     if (process != null) {
       process.kill();
     }
@@ -326,26 +313,6 @@ final class SimAgent implements SimMachine {
   private void guardStops() {
     if (up && pg.run() == PostgresRunState.RUNNING) {
       world.sim.trace(name + " lease guard: the lease deadline passed, stopping PostgreSQL");
-      pg.stop(false);
-    }
-  }
-
-  /** The fence, a process of its own, takes the deadline the guard just moved. */
-  private void armFence(Duration remaining) {
-    fenceDeadline = localNanos() + remaining.toNanos();
-    long generation = ++fenceGeneration;
-    world.sim.scheduleAt(
-        clock.simNanosAt(fenceDeadline), "fence deadline " + name, () -> fenceCheck(generation));
-  }
-
-  /** The fence stops PostgreSQL at the deadline when the agent, frozen, cannot. */
-  private void fenceCheck(long generation) {
-    if (generation != fenceGeneration || !up || !frozen || localNanos() - fenceDeadline < 0) {
-      return;
-    }
-    fenceDeadline = NONE;
-    if (pg.run() == PostgresRunState.RUNNING) {
-      world.sim.trace(name + " fence: the lease deadline passed, stopping PostgreSQL");
       pg.stop(false);
     }
   }
