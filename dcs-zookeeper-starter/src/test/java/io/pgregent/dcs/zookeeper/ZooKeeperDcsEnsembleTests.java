@@ -288,10 +288,15 @@ class ZooKeeperDcsEnsembleTests {
                   assertThat(e.getFormattedMessage())
                       .contains("HA loop stalled")
                       .contains(Long.toHexString(session)));
-      // The loop resumes: it learns its session was replaced and takes the free lock again.
+      // The loop resumes: it learns its session was replaced and takes the free lock again. Its
+      // new session may be served by an ensemble member that has not applied the old znode's
+      // deletion yet (the observer's has): then the create fails and the next cycle succeeds.
       assertThat(holder.renewSession()).isFalse();
       assertThat(holder.zooKeeperForTests().getSessionId()).isNotEqualTo(session);
-      assertThat(holder.refresh()).isTrue();
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .pollInterval(Duration.ofMillis(200))
+          .until(holder::refresh);
       assertThat(observer.read().isLockedBy("holder")).isTrue();
     } finally {
       logger.detachAppender(logs);
