@@ -265,6 +265,11 @@ public final class PostgresController implements PostgresPort, AutoCloseable {
   }
 
   @Override
+  public void start(BooleanSupplier mayBePrimary) {
+    process.start(!roles.takeAnnouncedWhileStopped(), mayBePrimary);
+  }
+
+  @Override
   public void stop(StopMode mode, Duration timeout) {
     process.stop(mode, timeout, true);
   }
@@ -298,7 +303,13 @@ public final class PostgresController implements PostgresPort, AutoCloseable {
 
   @Override
   public void promote(Duration timeout, Consumer<LocalPostgresState> onWritable) {
-    roles.promote(timeout, onWritable);
+    roles.promote(timeout, () -> true, onWritable);
+  }
+
+  @Override
+  public void promote(
+      Duration timeout, BooleanSupplier mayPromote, Consumer<LocalPostgresState> onWritable) {
+    roles.promote(timeout, mayPromote, onWritable);
   }
 
   // ---------------------------------------------------------------- slots

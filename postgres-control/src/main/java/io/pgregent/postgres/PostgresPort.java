@@ -214,6 +214,14 @@ public interface PostgresPort {
   void start();
 
   /**
+   * As {@link #start()}; a primary's data directory comes up as a standby without upstream unless
+   * {@code mayBePrimary} still says so right before the server is started: the leader lease that
+   * allowed the start may have lapsed while the agent was held up (a freeze between the decision
+   * and the command).
+   */
+  void start(BooleanSupplier mayBePrimary);
+
+  /**
    * Stops the server: {@code before_stop}, then the given mode, escalating smart → fast → immediate
    * when a step runs over {@code timeout}, and SIGKILL of the postmaster as the last resort.
    * Returns once the postmaster is gone.
@@ -256,6 +264,14 @@ public interface PostgresPort {
    * taken).
    */
   void promote(Duration timeout, Consumer<LocalPostgresState> onWritable);
+
+  /**
+   * As {@link #promote(Duration, Consumer)}, unless {@code mayPromote} says no right before {@code
+   * pg_ctl promote}: then {@link PromotionAbortedException} and the server stays a standby (the
+   * leader lease that allowed the promotion may have lapsed while the agent was held up).
+   */
+  void promote(
+      Duration timeout, BooleanSupplier mayPromote, Consumer<LocalPostgresState> onWritable);
 
   /** The replication slots of this server. */
   ReplicationSlots slots();

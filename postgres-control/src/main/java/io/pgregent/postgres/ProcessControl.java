@@ -43,6 +43,18 @@ final class ProcessControl {
     start(callback, node.settings.pgHba());
   }
 
+  /**
+   * As {@link #start(boolean)}; a primary's data comes up as a standby without upstream unless
+   * {@code mayBePrimary} says so, asked as late as possible: right before the server starts.
+   */
+  void start(boolean callback, BooleanSupplier mayBePrimary) {
+    if (node.fileRole(true) == PostgresRole.PRIMARY && !mayBePrimary.getAsBoolean()) {
+      log.warn("the leader lease lapsed before the start: starting as a standby");
+      config.writeStandbyWithoutUpstream();
+    }
+    start(callback);
+  }
+
   void start(boolean callback, List<String> pgHba) {
     dataDirectory.checkHoldsCluster();
     Optional<PostmasterPid> pid = PostmasterPid.read(node.dataDir);

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /** Changes the role of the local server: promotion, demotion, following another leader. */
@@ -85,11 +86,16 @@ final class RoleChange {
     announcedWhileStopped = newLeader.isEmpty();
   }
 
-  void promote(Duration timeout, Consumer<LocalPostgresState> onWritable) {
+  void promote(
+      Duration timeout, BooleanSupplier mayPromote, Consumer<LocalPostgresState> onWritable) {
     PostgresSettings settings = node.settings;
     runPrePromote(settings.prePromote(), timeout);
     ServerStatus before = node.client.status();
     if (before.inRecovery()) {
+      // Asked as late as possible: the lease may have lapsed since the decision.
+      if (!mayPromote.getAsBoolean()) {
+        throw new PromotionAbortedException("the leader lease lapsed before the promotion");
+      }
       List<String> cmd = node.pgCtl("promote", "-W");
       CommandResult r = node.runner.run(cmd, Map.of(), timeout.plusSeconds(5));
       if (!r.succeeded()) {

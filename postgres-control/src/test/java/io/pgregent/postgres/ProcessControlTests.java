@@ -310,6 +310,43 @@ class ProcessControlTests {
         .containsExactly("true");
   }
 
+  /**
+   * A primary's start asks the lease right before the server starts: one whose lease lapsed since
+   * the decision (the agent froze in between) comes up read-only, a standby without upstream.
+   */
+  @Test
+  void aPrimaryStartedAfterItsLeaseLapsedComesUpReadOnly() {
+    node.stop(StopMode.FAST, LONG);
+    assertThat(node.state().role()).isEqualTo(PostgresRole.PRIMARY);
+
+    node.start(() -> false);
+
+    assertThat(node.state().role()).isEqualTo(PostgresRole.REPLICA);
+    assertThat(node.client().queryStrings("SELECT pg_is_in_recovery()::text"))
+        .containsExactly("true");
+    // With the lease held the same start is a primary's (after the standby is promoted back).
+    node.promote(LONG);
+    node.stop(StopMode.FAST, LONG);
+    node.start(() -> true);
+    assertThat(node.client().queryStrings("SELECT pg_is_in_recovery()::text"))
+        .containsExactly("false");
+  }
+
+  /** The promotion asks the lease right before pg_ctl promote: a lapsed one leaves a standby. */
+  @Test
+  void aPromotionAfterTheLeaseLapsedIsAbortedBeforePgCtlPromote() {
+    node.demote(java.util.Optional.empty());
+    node.start();
+    assertThat(node.state().role()).isEqualTo(PostgresRole.REPLICA);
+
+    assertThatThrownBy(() -> node.promote(LONG, () -> false, s -> {}))
+        .isInstanceOf(PromotionAbortedException.class)
+        .hasMessageContaining("lease lapsed");
+
+    assertThat(node.client().queryStrings("SELECT pg_is_in_recovery()::text"))
+        .containsExactly("true");
+  }
+
   @Test
   void aSynchronousStandbyNamesChangeNotInForceIsReportedAsNotMade() {
     assertThat(node.setSynchronousStandbyNames(Optional.of("pg9"), LONG)).isNotNull();

@@ -87,7 +87,9 @@ final class ReplicaSetup {
       // primary_start_timeout after the primary went down; then another member takes over.
       long downSince = state.memory.primaryDownSinceNanos().orElse(clock.nanoTime());
       long giveUpAt = downSince + hooks.primaryStartTimeout().toNanos();
-      if (!worker.run("start", postgres::start, OptionalLong.of(giveUpAt))) {
+      // The lease is asked again right before the server starts: the loop may have been held up
+      // since the executor asked (a freeze), and a start then must not make it writable.
+      if (!worker.run("start", () -> postgres.start(hooks::leaseHeld), OptionalLong.of(giveUpAt))) {
         log.info("demoting self because primary startup is taking too long");
         // The start's commands were killed; a postmaster that got further is stopped here.
         postgres.emergencyStop(postgres.settings().pgCtlTimeout());

@@ -109,7 +109,7 @@ final class RoleChanges {
     Duration timeout =
         Duration.ofSeconds(Math.max(10, postgres.settings().pgCtlTimeout().toSeconds()));
     try {
-      worker.run("promote", () -> postgres.promote(timeout, hooks::promoted));
+      worker.run("promote", () -> postgres.promote(timeout, hooks::leaseHeld, hooks::promoted));
     } catch (RuntimeException e) {
       // The decider then hands the lock back and keeps out of the race for a ttl.
       state.memory = state.memory.withPromotionFailed(OptionalLong.of(clock.nanoTime()));

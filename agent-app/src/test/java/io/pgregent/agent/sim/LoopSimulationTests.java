@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgregent.core.ha.SyncSettings;
 import io.pgregent.core.sim.Carrier;
+import io.pgregent.core.sim.FaultSchedule;
 import io.pgregent.core.sim.SimCluster;
 import io.pgregent.core.sim.SimMachine;
 import io.pgregent.core.sim.SimRun;
@@ -51,11 +52,30 @@ class LoopSimulationTests {
    */
   @Test
   void aNewLeaderWhoseMemberKeyIsNotBackYetIsWaitedFor() {
-    SimRun r = LoopSimulation.run(1);
+    // Replayed with the faults of the day it was found (the lossy store came after).
+    SimRun r = LoopSimulation.run(1, FaultSchedule.Fault.SWITCHOVER_DAY);
     assertThat(r.notConverged()).as(r.trace()).isNull();
     assertThat(r.trace())
         .contains("waiting for leader 'pg2' to publish its address")
         .doesNotContain("no member key for");
+  }
+
+  /**
+   * Found by this simulation (seeds 20 and 195): a leader whose PostgreSQL had been stopped by its
+   * fence renewed the lock on waking, decided to start its primary again, and froze for 33 s before
+   * the start went through: the lease had lapsed, another member led, and the start made a second
+   * writable primary. The start (and a promotion) now asks the lease right before the command: a
+   * lapsed one brings the server up read-only (ProcessControlTests on real PostgreSQL).
+   */
+  @Test
+  void aStartAfterTheLeaseLapsedComesUpReadOnly() {
+    SimRun r = LoopSimulation.run(20);
+    assertThat(r.notConverged()).as(r.trace()).isNull();
+    assertThat(r.trace()).contains("the lease lapsed before the start: starting as a standby");
+    // Seed 195 of the switchover requests' faults: the same after a freeze on its own.
+    SimRun again = LoopSimulation.run(195, FaultSchedule.Fault.SWITCHOVER_DAY);
+    assertThat(again.notConverged()).as(again.trace()).isNull();
+    assertThat(again.trace()).contains("the lease lapsed before the start: starting as a standby");
   }
 
   /** Without the fence, a frozen leader's PostgreSQL outlives its lease: the checker sees it. */

@@ -13,6 +13,7 @@ import io.pgregent.postgres.PostgresException;
 import io.pgregent.postgres.PostgresPort;
 import io.pgregent.postgres.PostgresRole;
 import io.pgregent.postgres.PostgresSetupException;
+import io.pgregent.postgres.PromotionAbortedException;
 import io.pgregent.postgres.ReplicationSlots;
 import io.pgregent.postgres.RewindOutcome;
 import io.pgregent.postgres.RunState;
@@ -469,11 +470,20 @@ public final class ModelPostgres implements PostgresPort {
 
   @Override
   public void start() {
+    start(() -> true);
+  }
+
+  @Override
+  public void start(BooleanSupplier mayBePrimary) {
     requireData("start");
     if (pg.run() == PostgresRunState.RUNNING) {
       return; // adopted
     }
     command("pg_ctl", 100, 5_000);
+    if (pg.run() != PostgresRunState.RUNNING && pg.primaryData() && !mayBePrimary.getAsBoolean()) {
+      world.trace(member + " the lease lapsed before the start: starting as a standby");
+      pg.configureStandby(null);
+    }
     if (pg.run() != PostgresRunState.RUNNING) {
       // In the role its files give it: a standby signal makes it recover from its upstream.
       pg.start(false, null);
@@ -544,7 +554,16 @@ public final class ModelPostgres implements PostgresPort {
 
   @Override
   public void promote(Duration timeout, Consumer<LocalPostgresState> onWritable) {
+    promote(timeout, () -> true, onWritable);
+  }
+
+  @Override
+  public void promote(
+      Duration timeout, BooleanSupplier mayPromote, Consumer<LocalPostgresState> onWritable) {
     command("pg_ctl", 50, 3_000);
+    if (pg.runningReplica() && !mayPromote.getAsBoolean()) {
+      throw new PromotionAbortedException("the leader lease lapsed before the promotion");
+    }
     if (pg.runningReplica()) {
       long old = pg.promote();
       world.timelineCreated(pg.timeline(), member);

@@ -57,6 +57,7 @@ public final class InMemoryDcs extends StoreDcs {
         view = assembler.assemble(nodes);
         store.cacheView(path.prefix(), store.revision(), view);
       }
+      store.answered(member);
     }
     return keepingMemberKey(view);
   }
@@ -209,7 +210,9 @@ public final class InMemoryDcs extends StoreDcs {
   private <T> T reach(Supplier<T> op) {
     synchronized (store) {
       store.check(member);
-      return op.get();
+      T result = op.get();
+      store.answered(member);
+      return result;
     }
   }
 

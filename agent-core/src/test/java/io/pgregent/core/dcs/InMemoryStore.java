@@ -83,12 +83,42 @@ public final class InMemoryStore {
     }
   }
 
+  // Members whose link to the store loses calls: the chance a request, or an answer, is lost.
+  private final Map<String, Double> lossy = new java.util.HashMap<>();
+  private java.util.SplittableRandom losses;
+
+  /**
+   * {@code member}'s link to the store loses each request, and each answer, with probability {@code
+   * p} (drawn from {@code random}): a call then fails, applied or not.
+   */
+  public synchronized void lossy(String member, double p, java.util.SplittableRandom random) {
+    lossy.put(member, p);
+    losses = random;
+  }
+
+  public synchronized void reliable(String member) {
+    lossy.remove(member);
+  }
+
   synchronized void check(String member) {
-    if (down || cut.contains(member)) {
+    if (down || cut.contains(member) || lost(member)) {
       throw new DcsUnreachableException(
           "in-memory:" + member, "store unreachable for " + member, null);
     }
     expire();
+  }
+
+  /** After a call was applied: its answer may be lost on the way back. */
+  synchronized void answered(String member) {
+    if (lost(member)) {
+      throw new DcsUnreachableException(
+          "in-memory:" + member, "the store's answer to " + member + " was lost", null);
+    }
+  }
+
+  private boolean lost(String member) {
+    Double p = lossy.get(member);
+    return p != null && losses.nextDouble() < p;
   }
 
   // ---- views ----

@@ -31,7 +31,8 @@ public final class FaultSchedule {
     PAUSE_AFTER_ACTION,
     WALL_JUMP,
     SLOW_STORE,
-    SWITCHOVER;
+    SWITCHOVER,
+    LOSSY_STORE;
 
     /** The faults of the scenario's first day, which its regression seeds replay. */
     public static final List<Fault> FIRST_DAY =
@@ -149,6 +150,19 @@ public final class FaultSchedule {
                 + after.getSimpleName());
         target.pauseAfterNext(after, freeze, lasts);
       }
+      case LOSSY_STORE -> {
+        // Calls fail either way: before the store applies them, or after (the caller cannot tell).
+        double p = 0.1 * (1 + r.nextInt(5));
+        sim.trace(
+            "fault: "
+                + name
+                + "'s link to the store loses "
+                + Math.round(p * 100)
+                + " % of requests and answers for "
+                + lasts);
+        cluster.store.lossy(name, p, r);
+        sim.schedule(lasts, "reliable " + name, () -> cluster.store.reliable(name));
+      }
       case SLOW_STORE -> {
         sim.trace("fault: " + name + "'s store calls take up to 1 s each way for " + lasts);
         target.slowStore(lasts);
@@ -207,6 +221,7 @@ public final class FaultSchedule {
     cluster.healPeers();
     for (SimMachine a : cluster.agents()) {
       cluster.store.restore(a.name());
+      cluster.store.reliable(a.name());
       if (!a.up()) {
         a.restart();
       } else {

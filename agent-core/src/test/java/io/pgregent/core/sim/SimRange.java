@@ -24,15 +24,16 @@ public final class SimRange {
 
   /**
    * The fault scenario's faults ({@code -Dregent.sim.faults}): all of them, or those of its first
-   * day (older ranges replay).
+   * day or of the switchover requests' day (older ranges and seeds replay).
    */
   public static List<FaultSchedule.Fault> faults() {
     return switch (System.getProperty("regent.sim.faults", "all").trim()) {
       case "all" -> FaultSchedule.Fault.ALL;
       case "first-day" -> FaultSchedule.Fault.FIRST_DAY;
+      case "switchover-day" -> FaultSchedule.Fault.SWITCHOVER_DAY;
       default ->
           throw new IllegalArgumentException(
-              "regent.sim.faults: all or first-day, not "
+              "regent.sim.faults: all, first-day or switchover-day, not "
                   + System.getProperty("regent.sim.faults"));
     };
   }
