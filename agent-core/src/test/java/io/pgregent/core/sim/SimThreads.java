@@ -4,6 +4,8 @@ import io.pgregent.core.time.TaskRunner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Real threads, run one at a time in simulated time: the agent's own code (its loop, its lease
@@ -32,8 +34,7 @@ public final class SimThreads implements AutoCloseable {
 
   private final Simulation sim;
   private final long realLimitMillis;
-  // The scheduler waits for a thread's turn, usually microseconds: it spins first.
-  private final Handoff back = new Handoff(Carrier.virtual() ? 0 : 2_000);
+  private final Semaphore back = new Semaphore(0);
   private final ThreadLocal<SimThread> self = new ThreadLocal<>();
   private final List<Process> processes = new ArrayList<>();
 
@@ -160,7 +161,7 @@ public final class SimThreads implements AutoCloseable {
     final Process process;
     final String name;
     final Thread thread;
-    final Handoff baton = new Handoff(0);
+    final Semaphore baton = new Semaphore(0);
     final List<SimThread> joiners = new ArrayList<>();
     long generation;
     boolean done;
@@ -180,7 +181,7 @@ public final class SimThreads implements AutoCloseable {
             t.name,
             () -> {
               self.set(t);
-              t.baton.acquire();
+              t.baton.acquireUninterruptibly();
               try {
                 if (!t.process.killed) {
                   body.run();
@@ -214,12 +215,22 @@ public final class SimThreads implements AutoCloseable {
     runUntilItYields(t);
   }
 
+  /** Waits for the running thread to hand the baton back, at most the real-time limit. */
+  private boolean acquireBack() {
+    try {
+      return back.tryAcquire(realLimitMillis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while a simulated thread ran", e);
+    }
+  }
+
   private void runUntilItYields(SimThread t) {
     if (t.thread.getState() == Thread.State.NEW) {
       t.thread.start();
     }
     t.baton.release();
-    if (!back.tryAcquire(realLimitMillis)) {
+    if (!acquireBack()) {
       AssertionError e =
           new AssertionError(
               "thread "
@@ -256,7 +267,7 @@ public final class SimThreads implements AutoCloseable {
       sim.scheduleAt(atSimNanos, "wake " + me.name, () -> resume(me, generation));
     }
     back.release();
-    me.baton.acquire();
+    me.baton.acquireUninterruptibly();
     if (me.process.killed) {
       throw new Killed();
     }
