@@ -448,7 +448,6 @@ public final class HaLoop implements SmartLifecycle {
         break;
       }
       facts = outcome.facts();
-      guards.guardLease(settings.paused(), pg);
       if (outcome.storeLost()) {
         view = Optional.empty();
       }
@@ -460,6 +459,10 @@ public final class HaLoop implements SmartLifecycle {
         }
         break;
       }
+      // Only after a fact-gathering step, which leaves PostgreSQL as sampled: after an action the
+      // guard is handed the sample taken since (below), never the one from before it (a start
+      // that made PostgreSQL writable while the lock was being lost would clear the guard).
+      guards.guardLease(settings.paused(), pg);
     }
     if (view.isPresent()) {
       state.memory = state.memory.withWasLeader(state.holdsLock);

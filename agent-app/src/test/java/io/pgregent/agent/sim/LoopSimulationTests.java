@@ -78,6 +78,21 @@ class LoopSimulationTests {
     assertThat(again.trace()).contains("the lease lapsed before the start: starting as a standby");
   }
 
+  /**
+   * Found by this simulation (seed 400): a leader's store calls were slow, then cut; its loop
+   * restarted the stopped primary while the worker could no longer renew the lock. After the start
+   * the loop handed the lease guard the PostgreSQL sample from before it (stopped) with the lock
+   * lost, so the guard stood down (and the fence with it) while PostgreSQL was a writable primary:
+   * it stayed writable after the store's lease ran out. The guard is now handed a sample taken
+   * after an action; it stops PostgreSQL at the deadline.
+   */
+  @Test
+  void theGuardIsNotClearedOnASampleFromBeforeAStart() {
+    SimRun r = LoopSimulation.run(400);
+    assertThat(r.notConverged()).as(r.trace()).isNull();
+    assertThat(r.trace()).contains("491.707 pg1/lease-guard-pg1 ERROR the leader lease deadline");
+  }
+
   /** Without the fence, a frozen leader's PostgreSQL outlives its lease: the checker sees it. */
   @Test
   void withoutTheFenceAFrozenLeaderIsCaught() {

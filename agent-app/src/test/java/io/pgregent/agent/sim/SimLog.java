@@ -32,7 +32,8 @@ final class SimLog extends AppenderBase<ILoggingEvent> implements AutoCloseable 
     log.setName("simulation");
     log.start();
     log.logger.addAppender(log);
-    log.logger.setLevel(Level.INFO);
+    // -Dregent.sim.log=DEBUG shows the agents' debug lines too (a long trace).
+    log.logger.setLevel(Level.toLevel(System.getProperty("regent.sim.log", "INFO"), Level.INFO));
     log.logger.setAdditive(false);
     return log;
   }
