@@ -18,12 +18,9 @@ import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.InMemoryDcs;
 import io.pgregent.core.ha.Action;
 import io.pgregent.core.ha.PeerStatus;
-import io.pgregent.core.sim.DriftingClock;
+import io.pgregent.core.sim.PausableMachine;
 import io.pgregent.core.sim.PgModel;
 import io.pgregent.core.sim.SimCluster;
-import io.pgregent.core.sim.SimFence;
-import io.pgregent.core.sim.SimMachine;
-import io.pgregent.core.sim.SimThreads;
 import io.pgregent.core.time.TaskRunner;
 import io.pgregent.postgres.config.Credentials;
 import io.pgregent.postgres.config.PostgresSettings;
@@ -40,41 +37,24 @@ import java.util.Optional;
  * members' status queries. The fence, a process of its own, holds the lease guard's deadline while
  * the agent is frozen.
  */
-final class LoopMember implements SimMachine, SimDcs.Network {
+final class LoopMember extends PausableMachine implements SimDcs.Network {
 
-  private final String name;
-  private final SimCluster world;
-  private final PgModel pg;
-  private final DriftingClock clock;
   private final AgentConfig config;
   private final SimWorld pgWorld;
 
-  private boolean up = true;
-  private SimThreads.Process process;
   private InMemoryDcs store;
   private HaLoop loop;
   // Status queries of other members, served one at a time by the REST thread.
   private final ArrayDeque<SimPeers.Pending> requests = new ArrayDeque<>();
   private TaskRunner.Signal requestArrived;
 
-  private boolean frozen;
-  private boolean stalled;
   private TaskRunner.Signal stallEnded;
-  private long pauseToken;
-  private String pauseAfter;
-  private boolean pauseFreezes;
-  private Duration pauseLasts;
   private long slowStoreUntil;
-  private final SimFence fence;
 
   LoopMember(String name, SimCluster world, ObjectNode bootstrapDcs, Path base) {
-    this.name = name;
-    this.world = world;
-    this.pg = new PgModel(name);
-    this.clock = new DriftingClock(world.sim);
+    super(name, world);
     this.config = config(name, bootstrapDcs, base.resolve(name));
     this.pgWorld = new MemberWorld();
-    this.fence = new SimFence(world.sim, clock, pg, name, () -> up && frozen);
   }
 
   private static AgentConfig config(String name, ObjectNode bootstrapDcs, Path dataDir) {
@@ -111,28 +91,8 @@ final class LoopMember implements SimMachine, SimDcs.Network {
   // ---- the machine ----
 
   @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public PgModel pg() {
-    return pg;
-  }
-
-  @Override
-  public boolean up() {
-    return up;
-  }
-
-  @Override
   public boolean believesLeader() {
     return up && loop != null && loop.holdsLock();
-  }
-
-  @Override
-  public boolean answers() {
-    return up && !frozen;
   }
 
   @Override
@@ -172,9 +132,7 @@ final class LoopMember implements SimMachine, SimDcs.Network {
   @Override
   public void crash() {
     up = false;
-    frozen = false;
-    stalled = false;
-    pauseAfter = null;
+    forgetPauses();
     slowStoreUntil = 0;
     fence.cleared();
     requests.clear();
@@ -195,70 +153,15 @@ final class LoopMember implements SimMachine, SimDcs.Network {
   }
 
   @Override
-  public long freeze() {
-    frozen = true;
-    if (process != null) {
-      process.freeze();
-    }
-    return ++pauseToken;
-  }
-
-  @Override
-  public long stall() {
-    stalled = true;
-    return ++pauseToken;
-  }
-
-  @Override
-  public void resume(long token) {
-    if (token == pauseToken) {
-      resume();
-    }
-  }
-
-  @Override
-  public void resume() {
-    boolean wasFrozen = frozen;
-    frozen = false;
-    stalled = false;
-    if (!up) {
-      return;
-    }
-    if (wasFrozen && process != null) {
-      process.thaw();
-    }
+  protected void resumed() {
     if (stallEnded != null) {
       stallEnded.raise();
     }
   }
 
   @Override
-  public void pauseAfterNext(Class<? extends Action> kind, boolean freeze, Duration lasts) {
-    pauseAfter =
-        kind == Action.AcquireLock.class
-            ? "acquire"
-            : kind == Action.RefreshLock.class
-                ? "refresh"
-                : kind == Action.QueryPeers.class
-                    ? "peers"
-                    : kind == Action.Promote.class ? "promote" : null;
-    pauseFreezes = freeze;
-    pauseLasts = lasts;
-  }
-
-  @Override
   public void slowStore(Duration lasts) {
     slowStoreUntil = world.sim.nowNanos() + lasts.toNanos();
-  }
-
-  @Override
-  public void drift(long ppm) {
-    clock.drift(ppm);
-  }
-
-  @Override
-  public void jumpWallClock(long millis) {
-    clock.jumpWall(millis);
   }
 
   // ---- what the loop's ports ask of the machine ----
@@ -311,23 +214,19 @@ final class LoopMember implements SimMachine, SimDcs.Network {
 
   @Override
   public void afterCall(String what) throws InterruptedException {
-    if (pauseAfter == null || !pauseAfter.equals(what)) {
-      return;
+    Class<? extends Action> done =
+        switch (what) {
+          case "acquire" -> Action.AcquireLock.class;
+          case "refresh" -> Action.RefreshLock.class;
+          case "peers" -> Action.QueryPeers.class;
+          case "promote" -> Action.Promote.class;
+          default -> null;
+        };
+    if (done != null && pauseIfArmed(done)) {
+      // Frozen, the next wait lasts until the thaw; stalled, until the stall ends.
+      sleep(1);
+      beforeCall();
     }
-    pauseAfter = null;
-    world.sim.trace(
-        "fault: "
-            + (pauseFreezes ? "freeze " : "stall the loop of ")
-            + name
-            + " after "
-            + what
-            + " for "
-            + pauseLasts);
-    long token = pauseFreezes ? freeze() : stall();
-    world.sim.schedule(pauseLasts, "resume " + name, () -> resume(token));
-    // Frozen, the next wait lasts until the thaw; stalled, until the stall ends.
-    sleep(1);
-    beforeCall();
   }
 
   /** {@link #afterCall} for a caller that cannot throw: an interrupt is kept for later. */

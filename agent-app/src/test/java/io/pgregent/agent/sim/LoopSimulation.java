@@ -44,7 +44,7 @@ final class LoopSimulation {
         FaultSchedule.MODES.get((int) Math.floorMod(seed, (long) FaultSchedule.MODES.size()));
     Simulation sim = new Simulation(seed);
     Path base = tempDir();
-    try (SimLog log = SimLog.into(sim);
+    try (SimLog log = SimLog.into(sim, base);
         SimCluster cluster = cluster(sim, SimCluster.Options.FULL.withSync(sync), base)) {
       return FaultSchedule.run(sim, cluster, Duration.ofSeconds(LOOP_WAIT_SECONDS), faults);
     } finally {

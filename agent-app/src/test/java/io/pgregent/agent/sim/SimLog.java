@@ -5,6 +5,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import io.pgregent.core.sim.Simulation;
+import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -15,19 +16,25 @@ import org.slf4j.LoggerFactory;
 final class SimLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
 
   private final Simulation sim;
+  // The run's temporary directory, shown as <data> so that a seed's trace is the same every time.
+  private final String base;
   private final Logger logger = (Logger) LoggerFactory.getLogger("io.pgregent");
   private final Level level;
   private final boolean additive;
 
-  private SimLog(Simulation sim) {
+  private SimLog(Simulation sim, Path base) {
     this.sim = sim;
+    this.base = base.toString();
     this.level = logger.getLevel();
     this.additive = logger.isAdditive();
   }
 
-  /** Starts sending the agents' log to {@code sim}'s trace until closed. */
-  static SimLog into(Simulation sim) {
-    SimLog log = new SimLog(sim);
+  /**
+   * Starts sending the agents' log to {@code sim}'s trace until closed; {@code base}, the run's
+   * files, shows as {@code <data>}.
+   */
+  static SimLog into(Simulation sim, Path base) {
+    SimLog log = new SimLog(sim, base);
     log.setContext(log.logger.getLoggerContext());
     log.setName("simulation");
     log.start();
@@ -40,7 +47,12 @@ final class SimLog extends AppenderBase<ILoggingEvent> implements AutoCloseable 
 
   @Override
   protected void append(ILoggingEvent e) {
-    String line = e.getThreadName() + " " + e.getLevel() + " " + e.getFormattedMessage();
+    String line =
+        e.getThreadName()
+            + " "
+            + e.getLevel()
+            + " "
+            + e.getFormattedMessage().replace(base, "<data>");
     sim.trace(line);
   }
 

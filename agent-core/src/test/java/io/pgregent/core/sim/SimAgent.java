@@ -35,18 +35,14 @@ import java.util.TreeMap;
  * for the agent's own until that one runs here through ports (see the report of the simulation
  * groundwork); it keeps to the same outcomes per action.
  */
-final class SimAgent implements SimMachine {
+final class SimAgent extends PausableMachine {
 
   private static final int MAX_DECISIONS_PER_CYCLE = 8;
 
-  final String name;
-  final PgModel pg;
-  private final SimCluster world;
   private final HaSettings settings;
   private InMemoryDcs dcs;
   private AgentMemory memory = AgentMemory.initial();
   private boolean holdsLock;
-  private boolean up = true;
   private boolean halted;
   // As the executor's: a primary's data started read-only may have gone past the next leader's
   // fork.
@@ -58,32 +54,19 @@ final class SimAgent implements SimMachine {
   // every demotion.
   private boolean clingsToLeadership;
 
-  // Faults of the process: frozen (SIGSTOP: every thread, REST included), or its loop stalled
-  // (the lease guard and REST still run). A step that falls due meanwhile waits for the thaw.
-  private boolean frozen;
-  private boolean stalled;
+  // A step that falls due while the agent is frozen or its loop stalled waits for the thaw.
   private Runnable pendingStep;
-  private long pauseToken;
   private boolean inCycle;
-  // This machine's clocks: the monotonic one runs ppm fast (negative: slow), the wall one is off.
-  private final DriftingClock clock;
-  // The agent's process: its threads (the lease guard's) freeze and die with it.
-  private SimThreads.Process process;
   // The agent's own lease guard, on its own thread, handed each renewal after an action; the
   // fence (another process) hears of each renewal and holds the same deadline.
   private LeaseGuard guard;
   private static final long NONE = Long.MIN_VALUE;
   private long leaseVouchedAt = NONE;
-  private final SimFence fence;
 
   SimAgent(String name, SimCluster world, HaSettings settings) {
-    this.name = name;
-    this.world = world;
+    super(name, world);
     this.settings = settings;
-    this.pg = new PgModel(name);
     this.dcs = world.connect(name);
-    this.clock = new DriftingClock(world.sim);
-    this.fence = new SimFence(world.sim, clock, pg, name, () -> up && frozen);
     startProcess();
   }
 
@@ -100,27 +83,12 @@ final class SimAgent implements SimMachine {
   }
 
   @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public PgModel pg() {
-    return pg;
-  }
-
-  @Override
   public void start(long delayNanos) {
     scheduleCycle(delayNanos);
   }
 
   void clingToLeadership() {
     clingsToLeadership = true;
-  }
-
-  @Override
-  public boolean up() {
-    return up;
   }
 
   /** What the agent believes: it holds the leader lock. */
@@ -135,11 +103,9 @@ final class SimAgent implements SimMachine {
   @Override
   public void crash() {
     up = false;
-    frozen = false;
-    stalled = false;
+    forgetPauses();
     pendingStep = null;
     inCycle = false;
-    pauseAfter = null;
     slowStoreUntil = 0;
     leaseVouchedAt = NONE;
     fence.cleared();
@@ -167,46 +133,8 @@ final class SimAgent implements SimMachine {
     scheduleCycle(0);
   }
 
-  /**
-   * SIGSTOP: the loop, the REST API and the lease guard stop; PostgreSQL and the fence go on.
-   * Returns the token {@link #resume(long)} takes.
-   */
   @Override
-  public long freeze() {
-    frozen = true;
-    if (process != null) {
-      process.freeze();
-    }
-    return ++pauseToken;
-  }
-
-  /** The loop stops between two steps; the REST API and the lease guard go on. */
-  @Override
-  public long stall() {
-    stalled = true;
-    return ++pauseToken;
-  }
-
-  /** Ends the freeze or stall {@code token} began, unless a later one began since. */
-  @Override
-  public void resume(long token) {
-    if (token == pauseToken) {
-      resume();
-    }
-  }
-
-  /** SIGCONT, or the stalled step returns: the guard catches up first, then the loop. */
-  @Override
-  public void resume() {
-    boolean wasFrozen = frozen;
-    frozen = false;
-    stalled = false;
-    if (!up) {
-      return;
-    }
-    if (wasFrozen && process != null) {
-      process.thaw();
-    }
+  protected void resumed() {
     Runnable step = pendingStep;
     pendingStep = null;
     if (step != null) {
@@ -220,58 +148,6 @@ final class SimAgent implements SimMachine {
             }
           });
     }
-  }
-
-  boolean frozen() {
-    return frozen;
-  }
-
-  private Class<? extends Action> pauseAfter;
-  private boolean pauseFreezes;
-  private Duration pauseLasts;
-
-  /**
-   * The next time this agent has executed an action of {@code kind}, it freezes (or its loop
-   * stalls) for {@code lasts}: the windows between a decision's facts and the next action.
-   */
-  @Override
-  public void pauseAfterNext(Class<? extends Action> kind, boolean freeze, Duration lasts) {
-    pauseAfter = kind;
-    pauseFreezes = freeze;
-    pauseLasts = lasts;
-  }
-
-  private void pauseIfArmed(Action done) {
-    if (pauseAfter == null || !pauseAfter.isInstance(done)) {
-      return;
-    }
-    pauseAfter = null;
-    world.sim.trace(
-        "fault: "
-            + (pauseFreezes ? "freeze " : "stall the loop of ")
-            + name
-            + " after "
-            + done.getClass().getSimpleName()
-            + " for "
-            + pauseLasts);
-    long token = pauseFreezes ? freeze() : stall();
-    world.sim.schedule(pauseLasts, "resume " + name, () -> resume(token));
-  }
-
-  /** Answers HTTP: up and not frozen. */
-  @Override
-  public boolean answers() {
-    return up && !frozen;
-  }
-
-  @Override
-  public void drift(long ppm) {
-    clock.drift(ppm);
-  }
-
-  @Override
-  public void jumpWallClock(long millis) {
-    clock.jumpWall(millis);
   }
 
   /** Our monotonic clock. */
@@ -478,7 +354,7 @@ final class SimAgent implements SimMachine {
     }
     c.facts = step.facts;
     guardLease(c.local);
-    pauseIfArmed(d.action());
+    pauseIfArmed(d.action().getClass());
     if (step.storeLost) {
       c.view = Optional.empty();
     }
