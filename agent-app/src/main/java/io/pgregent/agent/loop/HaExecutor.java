@@ -125,7 +125,7 @@ final class HaExecutor {
     if (action instanceof Action.Bootstrap) {
       roles.bootstrap();
     } else if (action instanceof Action.CloneFromLeader a) {
-      replicas.cloneFrom(view.orElseThrow(), a.source());
+      replicas.cloneFrom(view.orElseThrow(), a.source(), a.upstream());
     } else if (action instanceof Action.CloneWithoutLeader) {
       replicas.cloneWithoutLeader();
     } else if (action instanceof Action.StartPostgres a) {

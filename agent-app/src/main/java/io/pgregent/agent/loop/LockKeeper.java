@@ -41,7 +41,17 @@ final class LockKeeper {
         return false;
       }
       // Only a lease we still vouch for may bring back a key that vanished (see LeaderLock).
-      return holds(dcs.refresh(hooks.leaseHeld()), sent);
+      boolean mayRecreate = hooks.leaseHeld();
+      boolean held = dcs.refresh(mayRecreate);
+      if (held && mayRecreate && !hooks.leaseHeld()) {
+        // The call outlived our deadline (a freeze, a slow store): the store may have brought the
+        // key back after our lease lapsed, when another member may have led. Not ours to keep.
+        log.warn("the leader lock refresh returned after the lease deadline: releasing the lock");
+        dcs.release();
+        state.holdsLock = false;
+        return false;
+      }
+      return holds(held, sent);
     } catch (DcsUnreachableException e) {
       state.holdsLock = false;
       throw e;

@@ -49,12 +49,19 @@ final class ReplicaSetup {
     this.clock = clock;
   }
 
-  /** A new replica copied from {@code source}, started to stream from it. */
-  void cloneFrom(ClusterView view, String source) {
-    LeaderConnection conn = connection(view, source);
-    postgres.createReplica(conn, LONG_TASK);
-    postgres.start();
-    state.following = source;
+  /**
+   * A new replica copied from {@code source}, started to stream from {@code upstream}. Streaming
+   * from the source first would leave hot-standby feedback (an {@code xmin}) on a slot there that
+   * the replica does not use afterwards.
+   */
+  void cloneFrom(ClusterView view, String source, String upstream) {
+    postgres.createReplica(connection(view, source), LONG_TASK);
+    if (upstream.equals(source)) {
+      postgres.start();
+    } else {
+      postgres.followLeader(connection(view, upstream));
+    }
+    state.following = upstream;
   }
 
   /** A new replica made without a leader (e.g. from an archive), started with no upstream. */

@@ -100,6 +100,13 @@ class ReplicationTagsTests {
             });
     assertThat(dcs.read().status().map(Status::slots).get()).doesNotContainKey("pg1");
     assertThat(pg0.slots().physicalSlots()).containsExactly("pg2");
+    // pg2 never streamed from pg0: no hot-standby feedback pins pg0's slot for it (a slot holding
+    // an xmin that its member does not use is dropped and recreated, and missing from status).
+    assertThat(
+            pg0.client()
+                .queryStrings(
+                    "SELECT (xmin IS NULL)::text FROM pg_replication_slots WHERE slot_name = 'pg2'"))
+        .containsExactly("true");
     assertThat(
             pg0.client()
                 .queryStrings(

@@ -3,12 +3,10 @@ package io.pgregent.agent.loop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgregent.agent.config.AgentConfig;
-import io.pgregent.core.config.StandbyCluster;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.ha.Action;
 import io.pgregent.core.ha.CycleFacts;
 import io.pgregent.core.time.Clock;
-import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresController;
 import io.pgregent.postgres.StopMode;
 import java.time.Duration;
@@ -34,45 +32,6 @@ class StaleRenewalTests {
   @AutoClose("shutdownNow")
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
 
-  /** The loop's hooks, with a lease that does or does not still hold. */
-  private static final class Hooks implements LoopHooks {
-    boolean leaseHeld;
-
-    @Override
-    public void steppingDown() {}
-
-    @Override
-    public void leaseRenewed() {}
-
-    @Override
-    public void promoted(LocalPostgresState pg) {}
-
-    @Override
-    public boolean leaseHeld() {
-      return leaseHeld;
-    }
-
-    @Override
-    public int loopWaitSeconds() {
-      return 1;
-    }
-
-    @Override
-    public boolean mayLead() {
-      return true;
-    }
-
-    @Override
-    public Duration primaryStartTimeout() {
-      return Duration.ofSeconds(60);
-    }
-
-    @Override
-    public Optional<StandbyCluster> standbyCluster() {
-      return Optional.empty();
-    }
-  }
-
   @Test
   void neitherAPromotionNorAPrimaryStartOnARenewalWhoseLeaseRanOut() {
     cluster.start(c -> c);
@@ -86,7 +45,7 @@ class StaleRenewalTests {
     assertThat(dcs.tryAcquire()).isTrue();
     LoopState state = new LoopState();
     state.holdsLock = true;
-    Hooks hooks = new Hooks();
+    LeaseHooks hooks = new LeaseHooks();
     HaExecutor executor =
         new HaExecutor(
             dcs,

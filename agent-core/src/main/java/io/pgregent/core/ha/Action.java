@@ -43,9 +43,10 @@ public sealed interface Action
 
   /**
    * Create a replica (pg_basebackup or the configured methods) from {@code source}: the leader, or
-   * a running member tagged {@code clonefrom}.
+   * a running member tagged {@code clonefrom}; it starts streaming from {@code upstream} (the
+   * leader, or the member its {@code replicatefrom} tag names), not from the copy's source.
    */
-  record CloneFromLeader(String source) implements Action {}
+  record CloneFromLeader(String source, String upstream) implements Action {}
 
   /**
    * Create a replica while the cluster has no leader, with the {@code no_leader} replica methods (a

@@ -153,7 +153,7 @@ public final class HaDecider {
             // Retrying every cycle would hold the lock forever: hand it back, keep out for a ttl.
             return Decision.of(new Action.ReleaseLock(), Reason.PROMOTION_FAILED_RELEASING_LOCK);
           }
-          Optional<Decision> unsafe = promotionNoLongerSafe(in, view);
+          Optional<Decision> unsafe = writableNoLongerSafe(in, view);
           if (unsafe.isPresent()) {
             return unsafe.get();
           }
@@ -204,20 +204,25 @@ public final class HaDecider {
         if (local.run() == PostgresRunState.STARTING) {
           return Decision.of(new Action.None(), Reason.WAITING_FOR_POSTGRES);
         }
+        // Our stopped primary comes back writable: judged as a promotion would be.
+        Optional<Decision> unsafeStart = writableNoLongerSafe(in, view);
+        if (unsafeStart.isPresent()) {
+          return unsafeStart.get();
+        }
         return Decision.of(
             new Action.StartPostgres(false, null), Reason.STARTING_PRIMARY_AFTER_FAILURE);
     }
   }
 
   /**
-   * A standby holding the lock judges its promotion again on this cycle's view. The race judged it
-   * on the view of its own cycle; a loop that stalled (or a process frozen) between that race and
-   * the lock may have taken the lock long after, while another member led and had commits
-   * acknowledged. In synchronous mode that member claimed the {@code sync} key first: a key that
-   * does not name us (and we did not claim) means we may lack acknowledged commits, so the lock
-   * goes back instead of a promotion.
+   * A lock holder about to become writable (a standby's promotion, a stopped primary's start)
+   * judges it again on this cycle's view. The race judged it on the view of its own cycle; a loop
+   * that stalled (or a process frozen) between that race and the lock may have taken the lock long
+   * after, while another member led and had commits acknowledged. In synchronous mode that member
+   * claimed the {@code sync} key first: a key that does not name us (and we did not claim) means we
+   * may lack acknowledged commits, so the lock goes back instead.
    */
-  private static Optional<Decision> promotionNoLongerSafe(HaInput in, ClusterView view) {
+  private static Optional<Decision> writableNoLongerSafe(HaInput in, ClusterView view) {
     HaSettings s = in.settings();
     if (!FailoverEligibility.syncActive(view, s)) {
       return Optional.empty();
@@ -298,7 +303,7 @@ public final class HaDecider {
         }
         String source = Upstream.toClone(view, s, leader);
         return Decision.of(
-            new Action.CloneFromLeader(source),
+            new Action.CloneFromLeader(source, Upstream.toFollow(view, s, leader)),
             source.equals(leader) ? Reason.CLONING_FROM_LEADER : Reason.CLONING_FROM_REPLICA,
             source);
       case STOPPED:

@@ -246,7 +246,7 @@ class HaDeciderTests {
         row(
             "empty data directory, a leader exists",
             input().leader("pg0").local(inState(PostgresRunState.NO_DATA)),
-            new Action.CloneFromLeader("pg0"),
+            new Action.CloneFromLeader("pg0", "pg0"),
             Reason.CLONING_FROM_LEADER),
         row(
             "no data: clone a running member tagged clonefrom rather than the leader",
@@ -254,7 +254,7 @@ class HaDeciderTests {
                 .leader("pg0")
                 .tag("pg2", "clonefrom", "true")
                 .local(inState(PostgresRunState.NO_DATA)),
-            new Action.CloneFromLeader("pg2"),
+            new Action.CloneFromLeader("pg2", "pg0"),
             Reason.CLONING_FROM_REPLICA),
         row(
             "no data: a clonefrom member that is not running is not cloned",
@@ -263,7 +263,15 @@ class HaDeciderTests {
                 .tag("pg2", "clonefrom", true)
                 .memberState("pg2", "stopped")
                 .local(inState(PostgresRunState.NO_DATA)),
-            new Action.CloneFromLeader("pg0"),
+            new Action.CloneFromLeader("pg0", "pg0"),
+            Reason.CLONING_FROM_LEADER),
+        row(
+            "no data: cloned from the leader, a replicatefrom member streams from that member",
+            input()
+                .leader("pg0")
+                .settings(replicateFrom("pg2"))
+                .local(inState(PostgresRunState.NO_DATA)),
+            new Action.CloneFromLeader("pg0", "pg2"),
             Reason.CLONING_FROM_LEADER),
         row(
             "replicatefrom: stream from the named member",

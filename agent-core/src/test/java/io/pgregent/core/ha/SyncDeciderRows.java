@@ -318,6 +318,29 @@ final class SyncDeciderRows {
                 .cycle(HaInputs.refreshed().withPeers(peers(replicaPeer("pg2", 300)))),
             new Action.WriteSyncState(new SyncState(ME, List.of(), 0, 7)),
             Reason.SYNC_BEFORE_PROMOTE),
+        // a lock holder whose primary is down judges its start as a promotion (loop seeds 5037,
+        // 5502: it froze, took the lock back long after, and another member had led meanwhile)
+        row(
+            "sync on: a lock holder does not restart its stopped primary when another led since",
+            HaInputs.refreshedLeader(HaInputs.stoppedPrimary())
+                .settings(on())
+                .sync(key("pg2", 0, "pg0")),
+            new Action.ReleaseLock(),
+            Reason.NOT_SYNC_STANDBY_RELEASING_LOCK),
+        row(
+            "sync on: the last leader restarts its crashed primary",
+            HaInputs.refreshedLeader(HaInputs.inState(PostgresRunState.CRASHED))
+                .settings(on())
+                .sync(key(ME, 0, "pg2")),
+            new Action.StartPostgres(false, null),
+            Reason.STARTING_PRIMARY_AFTER_FAILURE),
+        row(
+            "quorum: a lock holder asks the voters before restarting a primary it did not lead last",
+            HaInputs.refreshedLeader(HaInputs.stoppedPrimary())
+                .settings(quorum())
+                .sync(key("pg0", 1, ME, "pg2")),
+            HaInputs.ask("pg0", "pg2"),
+            Reason.QUERYING_PEERS),
         // a switchover whose candidate died: the former leader races unless a sync standby can
         row(
             "sync on: the former leader races when the only other member is not a sync standby",
