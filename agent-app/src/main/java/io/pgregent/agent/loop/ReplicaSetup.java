@@ -2,6 +2,7 @@ package io.pgregent.agent.loop;
 
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Member;
+import io.pgregent.core.config.StandbyCluster;
 import io.pgregent.core.dcs.Dcs;
 import io.pgregent.core.dcs.DcsException;
 import io.pgregent.core.ha.Action;
@@ -115,6 +116,17 @@ final class ReplicaSetup {
       return;
     }
     // No leader to follow: come up read-only, never as a second primary.
+    Optional<StandbyCluster> standby = hooks.standbyCluster().filter(StandbyCluster::streams);
+    if (standby.isPresent()
+        && view.isPresent()
+        && postgres.state().role() == PostgresRole.PRIMARY) {
+      // A primary's data joining a standby cluster: its WAL may go past the point where the remote
+      // primary's timeline forked off, and it would never stream. Rewound first, as a member
+      // joining its leader (pg_rewind says when nothing needs rewinding).
+      rejoin(view.get(), StandbyLeaderExecutor.remotePrimary(standby.get()).connection());
+      state.following = null;
+      return;
+    }
     if (postgres.state().role() == PostgresRole.PRIMARY) {
       postgres.demote(Optional.empty());
       // Its WAL may go past where the next leader's timeline forks off: checked when it follows.
