@@ -108,8 +108,9 @@ public final class DemoCommand {
   }
 
   /**
-   * Ctrl-C stops the demo even when SIGINT reached this JVM ignored (a shell starts background jobs
-   * so): exiting runs the shutdown hook.
+   * Ctrl-C exits through the shutdown hook. A process started with SIGINT ignored (a background job
+   * of a shell script) keeps ignoring it, as the JVM does not take over an ignored signal: SIGTERM
+   * stops the demo then.
    */
   @SuppressWarnings("removal")
   private static void handleInterrupt() {

@@ -48,7 +48,11 @@ class DemoIT {
 
   @Test
   void demoRunsAClusterAndCtrlCRemovesEverything() throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "demo").redirectErrorStream(true);
+    // As a terminal starts it, SIGINT at its default: a test run started as a background job
+    // inherits SIGINT ignored, and a JVM does not take over an ignored signal.
+    ProcessBuilder pb =
+        new ProcessBuilder("env", "--default-signal=INT", launcher.toString(), "demo")
+            .redirectErrorStream(true);
     pb.environment().remove("REGENT_JAR");
     pb.environment().keySet().removeIf(k -> k.startsWith("PATRONI_"));
     Process demo = pb.start();
