@@ -50,6 +50,11 @@ final class LoopMember extends PausableMachine implements SimDcs.Network {
 
   private TaskRunner.Signal stallEnded;
   private long slowStoreUntil;
+  // Hand-made schedules' knobs (LoopSimulationTests): PostgreSQL commands at their longest, and
+  // an event right after a given store call returns.
+  private long slowPostgresUntil;
+  private String hookedCall;
+  private Runnable hook;
 
   LoopMember(String name, SimCluster world, ObjectNode bootstrapDcs, Path base) {
     super(name, world);
@@ -164,6 +169,17 @@ final class LoopMember extends PausableMachine implements SimDcs.Network {
     slowStoreUntil = world.sim.nowNanos() + lasts.toNanos();
   }
 
+  /** Each PostgreSQL command started in the next {@code lasts} takes its longest time. */
+  void slowPostgres(Duration lasts) {
+    slowPostgresUntil = world.sim.nowNanos() + lasts.toNanos();
+  }
+
+  /** Runs {@code event} right after this member's next store call {@code what} returns. */
+  void afterNextCall(String what, Runnable event) {
+    hookedCall = what;
+    hook = event;
+  }
+
   // ---- what the loop's ports ask of the machine ----
 
   TaskRunner.Signal signal() {
@@ -214,6 +230,12 @@ final class LoopMember extends PausableMachine implements SimDcs.Network {
 
   @Override
   public void afterCall(String what) throws InterruptedException {
+    if (what.equals(hookedCall)) {
+      Runnable event = hook;
+      hookedCall = null;
+      hook = null;
+      event.run();
+    }
     Class<? extends Action> done =
         switch (what) {
           case "acquire" -> Action.AcquireLock.class;
@@ -294,7 +316,8 @@ final class LoopMember extends PausableMachine implements SimDcs.Network {
 
     @Override
     public void spend(long minMillis, long maxMillis) throws InterruptedException {
-      sleep(millis(minMillis, maxMillis));
+      boolean slow = world.sim.nowNanos() < slowPostgresUntil;
+      sleep(slow ? maxMillis * 1_000_000L : millis(minMillis, maxMillis));
     }
 
     @Override

@@ -98,6 +98,74 @@ class LoopSimulationTests {
   }
 
   /**
+   * The path of seed 400 on a hand-made schedule (the seed no longer reaches it): a leader's
+   * PostgreSQL crashes; its loop renews the lock and starts the primary again, slowly; its store
+   * link is cut meanwhile, so the renewal during the start fails and the lock counts as lost; then
+   * its loop stalls. Handed the sample from before the start (stopped) with the lock lost, the
+   * guard would stand down while PostgreSQL had just become a writable primary, and it would stay
+   * writable after the store's lease ran out; handed the sample after the start, the guard stops it
+   * at the deadline.
+   */
+  @Test
+  void aStartDuringWhichTheLockIsLostLeavesTheGuardArmed() {
+    Path base = LoopSimulation.tempDir();
+    try {
+      SimRun r =
+          Carrier.call(
+              () -> {
+                Simulation sim = new Simulation(400);
+                try (SimLog log = SimLog.into(sim, base);
+                    SimCluster cluster =
+                        LoopSimulation.cluster(sim, SimCluster.Options.FULL, base)) {
+                  FaultSchedule.checkInvariants(sim, cluster);
+                  cluster.start(Duration.ofSeconds(LoopSimulation.LOOP_WAIT_SECONDS));
+                  sim.runFor(Duration.ofSeconds(30));
+                  LoopMember leader =
+                      (LoopMember)
+                          cluster.agents().stream()
+                              .filter(SimMachine::believesLeader)
+                              .findFirst()
+                              .orElseThrow();
+                  String name = leader.name();
+                  leader.afterNextCall(
+                      "refresh",
+                      () -> {
+                        // The start begun next takes 5 s; the renewal during it, 1 s in, fails.
+                        leader.slowPostgres(Duration.ofMillis(100));
+                        sim.trace("cut " + name + " from the store");
+                        cluster.store.cut(name);
+                        sim.schedule(
+                            Duration.ofMillis(1500),
+                            "stall " + name,
+                            () -> {
+                              long token = leader.stall();
+                              sim.schedule(
+                                  Duration.ofSeconds(40),
+                                  "heal " + name,
+                                  () -> {
+                                    cluster.store.restore(name);
+                                    leader.resume(token);
+                                  });
+                            });
+                      });
+                  sim.trace("crash the PostgreSQL of " + name);
+                  leader.pg().crash();
+                  sim.runFor(Duration.ofMinutes(3));
+                  return new SimRun(
+                      sim.seed(), sim.trace(), cluster.notConverged(), cluster.timelineReused());
+                }
+              });
+      assertThat(r.notConverged()).as(r.trace()).isNull();
+      assertThat(r.trace())
+          .contains("starting primary after failure")
+          .contains("the leader lock could not be renewed while PostgreSQL works")
+          .contains("ERROR the leader lease deadline passed");
+    } finally {
+      LoopSimulation.delete(base);
+    }
+  }
+
+  /**
    * Found by this simulation (seeds 5037 and 5502, synchronous and strict synchronous mode): a
    * leader's loop froze inside its lock refresh, after judging that its lease might bring back a
    * vanished key. The store applied the refresh half a minute later: the lease had lapsed, another

@@ -67,12 +67,7 @@ public final class FaultSchedule {
       a.drift(ppm);
       sim.trace(a.name() + " clock drift " + ppm + " ppm");
     }
-    sim.check("one writable primary believing it leads", cluster::twoLeadingPrimaries);
-    sim.check("writable only under a live lease", cluster::writableWithoutLease);
-    sim.check("no acknowledged commit lost", cluster::acknowledgedCommitLost);
-    sim.check(
-        "the sync key names holders of every acknowledged commit",
-        cluster::syncKeyNamesAMemberWithoutACommit);
+    checkInvariants(sim, cluster);
     sim.trace("synchronous_mode: " + cluster.options.sync());
     cluster.start(loopWait);
     sim.schedule(Duration.ofSeconds(30), "fault", () -> fault(cluster, faults));
@@ -81,6 +76,16 @@ public final class FaultSchedule {
     sim.runFor(FAULTS_UNTIL.plus(HEAL_BOUND));
     sim.trace("end: " + cluster.describe());
     return new SimRun(sim.seed(), sim.trace(), cluster.notConverged(), cluster.timelineReused());
+  }
+
+  /** The scenario's invariants, checked after every event of {@code sim} from now on. */
+  public static void checkInvariants(Simulation sim, SimCluster cluster) {
+    sim.check("one writable primary believing it leads", cluster::twoLeadingPrimaries);
+    sim.check("writable only under a live lease", cluster::writableWithoutLease);
+    sim.check("no acknowledged commit lost", cluster::acknowledgedCommitLost);
+    sim.check(
+        "the sync key names holders of every acknowledged commit",
+        cluster::syncKeyNamesAMemberWithoutACommit);
   }
 
   private static void fault(SimCluster cluster, List<Fault> faults) {
