@@ -150,9 +150,35 @@ class FaultSimulationTests {
    */
   @Test
   void aSyncKeyNamingAStandbyWithoutTheCommitsIsCaught() {
+    assertThatThrownBy(() -> runWithAHandWrittenSyncKey(1, "\"sync_standby\":\"%s\""))
+        .isInstanceOf(Simulation.Violation.class)
+        .hasMessageContaining(
+            "invariant 'the sync key names holders of every acknowledged commit' violated")
+        .hasMessageContaining("which lacks the commit acknowledged");
+  }
+
+  /**
+   * In quorum mode too: a key whose quorum (0) is smaller than the number of its voters that missed
+   * acknowledged commits (1) lets such a voter be elected alone.
+   */
+  @Test
+  void aQuorumTooSmallForTheVotersWithoutTheCommitsIsCaught() {
+    assertThatThrownBy(() -> runWithAHandWrittenSyncKey(3, "\"sync_standby\":\"%s\",\"quorum\":0"))
+        .isInstanceOf(Simulation.Violation.class)
+        .hasMessageContaining(
+            "invariant 'the sync key names holders of every acknowledged commit' violated")
+        .hasMessageContaining("the sync key's quorum is 0, but voters ")
+        .hasMessageContaining(" lack the commit acknowledged");
+  }
+
+  /**
+   * A standby crashes at 30 s and misses commits; at 40 s the sync key is written by hand, its
+   * {@code fields} ({@code %s} the stale standby's name) after the leader's; runs a minute.
+   */
+  private void runWithAHandWrittenSyncKey(int mode, String fields) {
     Simulation sim = new Simulation(11);
     SimCluster cluster =
-        closing(cluster(sim, SimCluster.Options.FULL.withSync(FaultSchedule.MODES.get(1))));
+        closing(cluster(sim, SimCluster.Options.FULL.withSync(FaultSchedule.MODES.get(mode))));
     sim.check(
         "the sync key names holders of every acknowledged commit",
         cluster::syncKeyNamesAMemberWithoutACommit);
@@ -171,13 +197,9 @@ class FaultSimulationTests {
           sim.trace("fault: the sync key names " + behind[0].name() + " by hand");
           cluster.store.writeRaw(
               cluster.leaderKey().replace("/leader", "/sync"),
-              "{\"leader\":\"" + leader + "\",\"sync_standby\":\"" + behind[0].name() + "\"}");
+              "{\"leader\":\"" + leader + "\"," + fields.formatted(behind[0].name()) + "}");
         });
-    assertThatThrownBy(() -> sim.runFor(Duration.ofMinutes(1)))
-        .isInstanceOf(Simulation.Violation.class)
-        .hasMessageContaining(
-            "invariant 'the sync key names holders of every acknowledged commit' violated")
-        .hasMessageContaining("which lacks the commit acknowledged");
+    sim.runFor(Duration.ofMinutes(1));
   }
 
   /**

@@ -287,17 +287,20 @@ public final class SimCluster implements AutoCloseable {
     return null;
   }
 
-  /**
-   * In synchronous mode, a member the {@code sync} key names (leader or synchronous standby)
-   * without the newest acknowledged commit: a failover to it, which the key allows, would lose it.
-   */
-  // The sync key's names, parsed once per version of the key.
+  // The sync key, parsed once per version of the key.
   private long syncVersion = -1;
 
-  private List<String> syncNamed = List.of();
+  private io.pgregent.core.cluster.SyncState syncKey;
 
+  /**
+   * A {@code sync} key that allows a failover to a member without the newest acknowledged commit.
+   * Synchronous mode: a member it names (leader or synchronous standby) lacks it. Quorum mode: its
+   * leader lacks it, or more than {@code quorum} of its voters do (then {@code quorum + 1} voters
+   * without it could elect one of them).
+   */
   public String syncKeyNamesAMemberWithoutACommit() {
-    if (ackedLsn < 0 || options.sync().mode() != io.pgregent.core.ha.SyncSettings.Mode.ON) {
+    io.pgregent.core.ha.SyncSettings.Mode mode = options.sync().mode();
+    if (ackedLsn < 0 || mode == io.pgregent.core.ha.SyncSettings.Mode.OFF) {
       return null;
     }
     String key = path.key(io.pgregent.core.dcs.ClusterKey.SYNC);
@@ -306,32 +309,46 @@ public final class SimCluster implements AutoCloseable {
       return null;
     }
     if (entry.get().version() != syncVersion) {
-      io.pgregent.core.cluster.SyncState sync =
+      syncKey =
           io.pgregent.core.dcs.ClusterCodec.sync(
               new io.pgregent.core.dcs.RawNode(key, entry.get().value(), entry.get().version()));
-      syncNamed = new ArrayList<>(sync.syncStandbys());
-      if (sync.leader() != null) {
-        syncNamed.add(0, sync.leader());
-      }
       syncVersion = entry.get().version();
     }
-    List<String> named = syncNamed;
-    for (String m : named) {
-      PgModel p = pg(m);
-      if (p != null && !p.holds(ackedTimeline, ackedLsn)) {
-        return "the sync key names "
-            + m
-            + ", which lacks the commit acknowledged at timeline "
-            + ackedTimeline
-            + " lsn "
-            + ackedLsn
-            + " (by "
-            + ackedBy
-            + ") | "
-            + describe();
-      }
+    io.pgregent.core.cluster.SyncState sync = syncKey;
+    if (sync.leader() != null && lacksTheCommit(sync.leader())) {
+      return "the sync key names leader " + sync.leader() + ", which " + lacking();
     }
-    return null;
+    List<String> without = sync.syncStandbys().stream().filter(this::lacksTheCommit).toList();
+    if (mode == io.pgregent.core.ha.SyncSettings.Mode.ON) {
+      return without.isEmpty()
+          ? null
+          : "the sync key names " + without.get(0) + ", which " + lacking();
+    }
+    int quorum = sync.quorum() == null ? 0 : sync.quorum();
+    return without.size() <= quorum
+        ? null
+        : "the sync key's quorum is "
+            + quorum
+            + ", but voters "
+            + String.join(",", without)
+            + " lack the commit"
+            + lacking().substring("lacks the commit".length());
+  }
+
+  private boolean lacksTheCommit(String member) {
+    PgModel p = pg(member);
+    return p != null && !p.holds(ackedTimeline, ackedLsn);
+  }
+
+  private String lacking() {
+    return "lacks the commit acknowledged at timeline "
+        + ackedTimeline
+        + " lsn "
+        + ackedLsn
+        + " (by "
+        + ackedBy
+        + ") | "
+        + describe();
   }
 
   /**
