@@ -146,8 +146,16 @@ public final class PgModel {
     }
   }
 
+  // The rule of the setting last parsed (asked at every replication step).
+  private Optional<String> ruleParsedFrom;
+  private Rule rule = Rule.NONE;
+
   private Rule rule() {
-    return synchronousStandbyNames.map(Rule::of).orElse(Rule.NONE);
+    if (synchronousStandbyNames != ruleParsedFrom) {
+      rule = synchronousStandbyNames.map(Rule::of).orElse(Rule.NONE);
+      ruleParsedFrom = synchronousStandbyNames;
+    }
+    return rule;
   }
 
   /** pg_stat_replication of this primary, given the standbys that stream from it. */

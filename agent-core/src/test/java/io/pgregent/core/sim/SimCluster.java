@@ -28,6 +28,10 @@ public final class SimCluster implements AutoCloseable {
   public final Simulation sim;
   public final InMemoryStore store;
   private final ClusterPath path = ClusterPath.of(null, "sim");
+  // Checked after every event: built once.
+  private final String leaderKey = path.key(io.pgregent.core.dcs.ClusterKey.LEADER);
+  private final String syncKeyPath = path.key(io.pgregent.core.dcs.ClusterKey.SYNC);
+  private final String initializeKey = path.key(io.pgregent.core.dcs.ClusterKey.INITIALIZE);
   private final DcsTimings timings;
   private final Map<String, SimMachine> agents = new LinkedHashMap<>();
   private long systemIds;
@@ -193,7 +197,7 @@ public final class SimCluster implements AutoCloseable {
 
   /** The leader key's path in the store. */
   public String leaderKey() {
-    return path.key(io.pgregent.core.dcs.ClusterKey.LEADER);
+    return leaderKey;
   }
 
   /**
@@ -303,7 +307,7 @@ public final class SimCluster implements AutoCloseable {
     if (ackedLsn < 0 || mode == io.pgregent.core.ha.SyncSettings.Mode.OFF) {
       return null;
     }
-    String key = path.key(io.pgregent.core.dcs.ClusterKey.SYNC);
+    String key = syncKeyPath;
     Optional<InMemoryStore.Entry> entry = store.get(key);
     if (entry.isEmpty()) {
       return null;
@@ -415,10 +419,10 @@ public final class SimCluster implements AutoCloseable {
 
   /** A writable PostgreSQL past its lease: the store may have let another member lead. */
   public String writableWithoutLease() {
-    if (store
-        .get(path.key(io.pgregent.core.dcs.ClusterKey.INITIALIZE))
-        .map(e -> e.value().isEmpty())
-        .orElse(false)) {
+    if (agents.values().stream().noneMatch(a -> a.pg().writable())) {
+      return null;
+    }
+    if (store.get(initializeKey).map(e -> e.value().isEmpty()).orElse(false)) {
       // A bootstrap under way: its new primary takes the lock once initdb is done; nobody else
       // has data until the key names the new system identifier.
       return null;
@@ -427,7 +431,7 @@ public final class SimCluster implements AutoCloseable {
     String key = leaderKey();
     String holder = store.get(key).map(e -> e.value()).orElse(null);
     OptionalLong expiry = store.leaseExpiry(key);
-    for (SimMachine a : agents()) {
+    for (SimMachine a : agents.values()) {
       if (a.pg().writable()
           && !(a.name().equals(holder) && expiry.isPresent() && expiry.getAsLong() - now > 0)) {
         return a.name()
