@@ -17,16 +17,25 @@ public final class CandidateRanking {
     return outranked(myWalPosition, myPriority, peers).isEmpty();
   }
 
+  /** Not the healthiest while a reachable member still runs as a primary. */
+  public static Optional<Decision> anotherPrimary(Collection<PeerStatus> peers) {
+    for (PeerStatus p : peers) {
+      if (p.reachable() && p.primary()) {
+        return Optional.of(Decision.of(new Action.None(), Reason.NOT_HEALTHIEST));
+      }
+    }
+    return Optional.empty();
+  }
+
   /**
    * Why this member is not the healthiest, naming the first member that outranks it (operators read
    * who won and why), or empty when none does.
    */
   public static Optional<Decision> outranked(
       long myWalPosition, int myPriority, Collection<PeerStatus> peers) {
-    for (PeerStatus p : peers) {
-      if (p.reachable() && p.primary()) {
-        return Optional.of(Decision.of(new Action.None(), Reason.NOT_HEALTHIEST));
-      }
+    Optional<Decision> primary = anotherPrimary(peers);
+    if (primary.isPresent()) {
+      return primary;
     }
     for (PeerStatus p : peers) {
       if (!p.reachable() || !p.eligible()) {

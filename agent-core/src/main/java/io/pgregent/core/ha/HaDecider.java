@@ -505,11 +505,14 @@ public final class HaDecider {
     if (aside.isPresent()) {
       return aside.get();
     }
+    java.util.List<PeerStatus> rivals =
+        FailoverEligibility.rivals(view, s, ManualFailover.rivals(in, view, peers));
+    // A running primary (its timeline judged above) is behind none of its standbys, which hold
+    // only what it sent them; its WAL sample, taken at the start of the cycle, is (as Patroni).
     Optional<Decision> outranked =
-        CandidateRanking.outranked(
-            local.walPosition(),
-            s.failoverPriority(),
-            FailoverEligibility.rivals(view, s, ManualFailover.rivals(in, view, peers)));
+        local.isRunningPrimary()
+            ? CandidateRanking.anotherPrimary(rivals)
+            : CandidateRanking.outranked(local.walPosition(), s.failoverPriority(), rivals);
     if (outranked.isPresent()) {
       return outranked.get();
     }

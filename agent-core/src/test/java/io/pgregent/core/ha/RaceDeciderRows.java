@@ -190,6 +190,32 @@ final class RaceDeciderRows {
                 .cycle(CycleFacts.fresh().withViewReread()),
             ask("pg0", "pg2"),
             Reason.QUERYING_PEERS),
+        row(
+            "no leader, running as a primary, re-read: standbys past its cycle's WAL sample (they"
+                + " streamed on since) do not outrank it",
+            input()
+                .local(HaInputs.withTimeline(primary(10), 3))
+                .historyUpTo(3)
+                .cycle(
+                    CycleFacts.fresh()
+                        .withViewReread()
+                        .withPeers(peers(replicaPeer("pg0", 900), replicaPeer("pg2", 100)))),
+            new Action.AcquireLock(),
+            Reason.ACQUIRING_LOCK),
+        row(
+            "no leader, running as a primary, re-read: another member running as a primary does",
+            input()
+                .local(HaInputs.withTimeline(primary(10), 3))
+                .historyUpTo(3)
+                .cycle(
+                    CycleFacts.fresh()
+                        .withViewReread()
+                        .withPeers(
+                            peers(
+                                new PeerStatus("pg0", true, true, 5, 1, false, 1),
+                                replicaPeer("pg2", 100)))),
+            new Action.None(),
+            Reason.NOT_HEALTHIEST),
         // the leader keeps the cluster history whole
         row(
             "leader on timeline 3 whose history lacks the switch to it: repair the history",
