@@ -8,11 +8,12 @@
 # writable primary without a live lease and a lost acknowledged commit; every run for
 # convergence after the faults healed.
 # The loop scenario runs the same schedules on the agent's own loop, executor and lease guard
-# (HaLoop on simulated threads, PostgreSQL behind its port): slower, the whole agent.
-# Usage: bench/simulate.sh [--scenario faults|loop|leader-crash] N          seeds 1..N (default 1000)
-#        bench/simulate.sh [--scenario faults|loop|leader-crash] FIRST LAST seeds FIRST..LAST
+# (HaLoop on simulated threads, PostgreSQL behind its port): slower, the whole agent;
+# loop-failsafe runs them with DCS failsafe mode on.
+# Usage: bench/simulate.sh [--scenario faults|loop|loop-failsafe|leader-crash] N          seeds 1..N (default 1000)
+#        bench/simulate.sh [--scenario faults|loop|loop-failsafe|leader-crash] FIRST LAST seeds FIRST..LAST
 #                                                                           (ranges add up)
-#        bench/simulate.sh [--scenario faults|loop|leader-crash] --seed S   replay seed S: its
+#        bench/simulate.sh [--scenario faults|loop|loop-failsafe|leader-crash] --seed S   replay seed S: its
 #                                                                           trace, the same bytes
 #                                                                           every time
 # The tests run on a JDK of version 21 or later when one is installed (REGENT_SIM_JAVA_HOME, else
@@ -24,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=faults
 if [[ "${1:-}" == --scenario ]]; then
-  scenario="${2:?usage: bench/simulate.sh --scenario faults|loop|leader-crash ...}"
+  scenario="${2:?usage: bench/simulate.sh --scenario faults|loop|loop-failsafe|leader-crash ...}"
   shift 2
 fi
 if [[ "${1:-}" == --seed ]]; then
@@ -49,7 +50,7 @@ done
 rc=0
 module=agent-core
 runner=SimulationRangeTests
-if [[ "$scenario" == loop ]]; then
+if [[ "$scenario" == loop || "$scenario" == loop-failsafe ]]; then
   module=agent-app
   runner=LoopSimulationRangeTests
 fi

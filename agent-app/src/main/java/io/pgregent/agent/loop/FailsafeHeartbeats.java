@@ -1,5 +1,7 @@
 package io.pgregent.agent.loop;
 
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -15,6 +17,34 @@ public final class FailsafeHeartbeats {
 
   private long lastNanos = Long.MIN_VALUE;
   private boolean claimed;
+
+  /** What {@code POST /failsafe} answers: 200 with this member's WAL position, or a refusal. */
+  public record Answer(int status, String body, OptionalLong lsn) {
+    public boolean accepted() {
+      return status == 200;
+    }
+  }
+
+  /**
+   * Answers a failsafe primary's heartbeat received at {@code nanos}, with its slot positions,
+   * given this member's last snapshot: refused while this member holds the lock or runs a primary,
+   * races for the lock or just took it (accepting would let two primaries run); else recorded.
+   */
+  public Answer answer(Optional<AgentSnapshot> snapshot, long nanos, Map<String, Long> slots) {
+    // Patroni answers 500 to a leader's refusal; any answer but 200 is a refusal to its primary,
+    // and a refusal is no server error.
+    if (snapshot.map(s -> s.holdsLock() || s.runningPrimary()).orElse(false) || !accept(nanos)) {
+      return new Answer(409, "Running as a leader", OptionalLong.empty());
+    }
+    slots(slots);
+    return new Answer(
+        200,
+        "Accepted",
+        snapshot
+            .flatMap(s -> s.postgres().server())
+            .map(server -> OptionalLong.of(Math.max(server.receiveLsn(), server.replayLsn())))
+            .orElse(OptionalLong.empty()));
+  }
 
   /**
    * A primary's heartbeat arrived at {@code nanos}: recorded, and true, unless this member races

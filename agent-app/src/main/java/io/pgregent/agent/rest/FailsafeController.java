@@ -6,7 +6,6 @@ import io.pgregent.agent.loop.FailsafeHeartbeats;
 import io.pgregent.agent.loop.HaLoop;
 import io.pgregent.core.cluster.Failsafe;
 import java.util.Map;
-import java.util.Optional;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -52,16 +51,6 @@ public class FailsafeController {
     if (body == null || !body.isObject() || !body.path("name").isTextual()) {
       return ResponseEntity.badRequest().body("expected a JSON object with the primary's name");
     }
-    Optional<AgentSnapshot> s = loop.snapshot();
-    if (s.map(x -> x.holdsLock() || x.runningPrimary()).orElse(false)) {
-      // Patroni answers 500 here; any answer but 200 is a refusal to its primary, and a refusal
-      // is no server error.
-      return ResponseEntity.status(HttpStatus.CONFLICT).body("Running as a leader");
-    }
-    if (!heartbeats.accept(System.nanoTime())) {
-      // Racing for the lock, or just took it: accepting would let two primaries run.
-      return ResponseEntity.status(HttpStatus.CONFLICT).body("Running as a leader");
-    }
     java.util.Map<String, Long> slots = new java.util.TreeMap<>();
     body.path("slots")
         .properties()
@@ -71,12 +60,9 @@ public class FailsafeController {
                 slots.put(e.getKey(), e.getValue().asLong());
               }
             });
-    heartbeats.slots(slots);
-    ResponseEntity.BodyBuilder ok = ResponseEntity.ok();
-    s.flatMap(x -> x.postgres().server())
-        .ifPresent(
-            server ->
-                ok.header("lsn", Long.toString(Math.max(server.receiveLsn(), server.replayLsn()))));
-    return ok.body("Accepted");
+    FailsafeHeartbeats.Answer answer = heartbeats.answer(loop.snapshot(), System.nanoTime(), slots);
+    ResponseEntity.BodyBuilder response = ResponseEntity.status(answer.status());
+    answer.lsn().ifPresent(lsn -> response.header("lsn", Long.toString(lsn)));
+    return response.body(answer.body());
   }
 }

@@ -44,8 +44,9 @@ final class LoopMember extends PausableMachine implements SimDcs.Network {
 
   private InMemoryDcs store;
   private HaLoop loop;
-  // Status queries of other members, served one at a time by the REST thread.
-  private final ArrayDeque<SimPeers.Pending> requests = new ArrayDeque<>();
+  private FailsafeHeartbeats heartbeats;
+  // Requests of other members, served one at a time by the REST thread.
+  private final ArrayDeque<RestRequest> requests = new ArrayDeque<>();
   private TaskRunner.Signal requestArrived;
 
   private TaskRunner.Signal stallEnded;
@@ -97,7 +98,12 @@ final class LoopMember extends PausableMachine implements SimDcs.Network {
 
   @Override
   public boolean believesLeader() {
-    return up && loop != null && loop.holdsLock();
+    return up && loop != null && (loop.holdsLock() || failsafePrimary());
+  }
+
+  /** As its last cycle published it (a cycle under way starts from no failsafe), lease guarded. */
+  private boolean failsafePrimary() {
+    return up && loop != null && loop.snapshot().map(AgentSnapshot::failsafeActive).orElse(false);
   }
 
   @Override
@@ -113,12 +119,13 @@ final class LoopMember extends PausableMachine implements SimDcs.Network {
     stallEnded = process.signal();
     ModelPostgres postgres =
         new ModelPostgres(name, pg, config.postgresql().dataDir(), config.postgresql(), pgWorld);
+    heartbeats = new FailsafeHeartbeats();
     loop =
         new HaLoop(
             new SimDcs(store, this),
             postgres,
             config,
-            new FailsafeHeartbeats(),
+            heartbeats,
             new SimPeers(this),
             process,
             clock);
@@ -137,6 +144,7 @@ final class LoopMember extends PausableMachine implements SimDcs.Network {
   @Override
   public void crash() {
     up = false;
+    world.promisesForgotten(name);
     forgetPauses();
     slowStoreUntil = 0;
     fence.cleared();
@@ -262,30 +270,52 @@ final class LoopMember extends PausableMachine implements SimDcs.Network {
 
   // ---- the REST API ----
 
-  /** Queues a status query for the REST thread. */
-  void serve(SimPeers.Pending pending) {
-    requests.add(pending);
+  /** A request to this member's REST API. */
+  interface RestRequest {
+    /** Handled on the REST thread with the member's loop; returns the delivery of its answer. */
+    Runnable handle(HaLoop loop, FailsafeHeartbeats heartbeats, long nanos);
+  }
+
+  /** Queues a request for the REST thread. */
+  void serve(RestRequest request) {
+    requests.add(request);
     requestArrived.raise();
+  }
+
+  /**
+   * Records this member's promise to {@code primary}, whose heartbeat it just accepted: out of the
+   * race for a ttl (the shortest validity), less the largest clock drift.
+   */
+  void promise(String primary) {
+    long ttl = Duration.ofSeconds(loop.ttlSeconds()).toNanos();
+    world.promised(name, primary, world.sim.nowNanos() + ttl - ttl / 50);
+  }
+
+  /** {@code GET /patroni}: the status document the leader race reads. */
+  RestRequest statusQuery(SimPeers.Pending pending) {
+    return (l, h, nanos) -> {
+      Optional<AgentSnapshot> s = l.sampledSince(nanos);
+      PeerStatus status =
+          s.isEmpty()
+              ? PeerStatus.unreachable(name)
+              : PeerClient.parse(name, ClusterCodec.json(StatusDocument.render(s.get(), config)));
+      return () -> pending.answer(status);
+    };
   }
 
   private void serveRest() {
     try {
       while (true) {
         long seen = requestArrived.count();
-        SimPeers.Pending p = requests.poll();
-        if (p == null) {
+        RestRequest r = requests.poll();
+        if (r == null) {
           requestArrived.await(seen, -1);
           continue;
         }
         sleep(millis(1, 3));
-        HaLoop l = loop;
-        Optional<AgentSnapshot> s = l.sampledSince(clock.nanoTime());
-        PeerStatus status =
-            s.isEmpty()
-                ? PeerStatus.unreachable(name)
-                : PeerClient.parse(name, ClusterCodec.json(StatusDocument.render(s.get(), config)));
+        Runnable answer = r.handle(loop, heartbeats, clock.nanoTime());
         sleep(millis(1, 3));
-        p.answer(status);
+        answer.run();
       }
     } catch (InterruptedException e) {
       // The process ends.

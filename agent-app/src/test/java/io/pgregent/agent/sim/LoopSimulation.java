@@ -36,16 +36,28 @@ final class LoopSimulation {
 
   /** Runs one seed; throws {@link Simulation.Violation} (with seed and trace) on a violation. */
   static SimRun run(long seed, List<FaultSchedule.Fault> faults) {
-    return Carrier.call(() -> runHere(seed, faults));
+    return run(seed, faults, false);
   }
 
-  private static SimRun runHere(long seed, List<FaultSchedule.Fault> faults) {
+  /**
+   * As {@link #run(long, List)}, with DCS failsafe mode on when {@code failsafe} (the {@code
+   * loop-failsafe} scenario): a primary cut from the store keeps running while every member accepts
+   * its heartbeats.
+   */
+  static SimRun run(long seed, List<FaultSchedule.Fault> faults, boolean failsafe) {
+    return Carrier.call(() -> runHere(seed, faults, failsafe));
+  }
+
+  private static SimRun runHere(long seed, List<FaultSchedule.Fault> faults, boolean failsafe) {
     SyncSettings sync =
         FaultSchedule.MODES.get((int) Math.floorMod(seed, (long) FaultSchedule.MODES.size()));
     Simulation sim = new Simulation(seed);
     Path base = tempDir();
     try (SimLog log = SimLog.into(sim, base);
-        SimCluster cluster = cluster(sim, SimCluster.Options.FULL.withSync(sync), base)) {
+        SimCluster cluster = cluster(sim, SimCluster.Options.FULL.withSync(sync), failsafe, base)) {
+      if (failsafe) {
+        sim.trace("failsafe_mode: on");
+      }
       return FaultSchedule.run(sim, cluster, Duration.ofSeconds(LOOP_WAIT_SECONDS), faults);
     } finally {
       delete(base);
@@ -54,17 +66,25 @@ final class LoopSimulation {
 
   /** The scenario's three machines on a fresh store, their files under {@code base}. */
   static SimCluster cluster(Simulation sim, SimCluster.Options options, Path base) {
+    return cluster(sim, options, false, base);
+  }
+
+  static SimCluster cluster(
+      Simulation sim, SimCluster.Options options, boolean failsafe, Path base) {
     return new SimCluster(
         sim,
         NAMES,
         TTL_SECONDS * 1000,
         options,
-        (name, world) -> new LoopMember(name, world, bootstrapDcs(options.sync()), base));
+        (name, world) -> new LoopMember(name, world, bootstrapDcs(options.sync(), failsafe), base));
   }
 
-  /** The cluster-wide configuration the first member writes: the scenario's timings and mode. */
-  static ObjectNode bootstrapDcs(SyncSettings sync) {
+  /** The cluster-wide configuration the first member writes: the scenario's timings and modes. */
+  static ObjectNode bootstrapDcs(SyncSettings sync, boolean failsafe) {
     ObjectNode dcs = ClusterCodec.nodes().objectNode();
+    if (failsafe) {
+      dcs.put("failsafe_mode", true);
+    }
     dcs.put("ttl", TTL_SECONDS);
     dcs.put("loop_wait", LOOP_WAIT_SECONDS);
     dcs.put("retry_timeout", 2);

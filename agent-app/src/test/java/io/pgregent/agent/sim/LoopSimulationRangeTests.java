@@ -8,13 +8,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The agent's own loop in the fault scenario over a range of seeds, as {@code bench/simulate.sh
- * --scenario loop} runs it (the properties of {@link SimRange}).
+ * --scenario loop} (or {@code loop-failsafe}, with DCS failsafe mode on) runs it (the properties of
+ * {@link SimRange}).
  */
 class LoopSimulationRangeTests {
 
   @Test
   void everyScheduleOfTheRangeIsSafeAndConverges() throws IOException {
     List<FaultSchedule.Fault> faults = SimRange.faults();
-    SimRange.run(seed -> LoopSimulation.run(seed, faults));
+    boolean failsafe = "loop-failsafe".equals(System.getProperty("regent.sim.scenario"));
+    SimRange.run(seed -> LoopSimulation.run(seed, faults, failsafe));
   }
 }

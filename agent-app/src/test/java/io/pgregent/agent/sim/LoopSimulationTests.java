@@ -184,6 +184,90 @@ class LoopSimulationTests {
     }
   }
 
+  @Test
+  void safeThroughoutAndConvergedAfterwardsWithFailsafeModeOn() {
+    List<String> stuck = new ArrayList<>();
+    for (long seed = 1; seed <= 10; seed++) {
+      SimRun r = LoopSimulation.run(seed, FaultSchedule.Fault.ALL, true);
+      if (r.notConverged() != null) {
+        stuck.add("seed " + seed + ": " + r.notConverged());
+      }
+    }
+    assertThat(stuck).isEmpty();
+  }
+
+  /**
+   * Failsafe mode keeps the primary through a store outage longer than its lease (every member
+   * accepts its heartbeats), and the checker allows it only while every member's promise holds: one
+   * member forgetting its promise (as a restarted agent would) is caught.
+   */
+  @Test
+  void failsafeModeKeepsThePrimaryWhileEveryMemberVouchesForIt() {
+    SimRun kept = storeOutageWithFailsafe(false);
+    assertThat(kept.notConverged()).as(kept.trace()).isNull();
+    assertThat(kept.trace())
+        .contains("continue to run as a leader because failsafe mode is enabled")
+        .doesNotContain("promoted self to leader because I had the session lock")
+        .contains("failover: none");
+    assertThatThrownBy(() -> storeOutageWithFailsafe(true))
+        .isInstanceOf(Simulation.Violation.class)
+        .hasMessageContaining("invariant 'writable only under a live lease' violated");
+  }
+
+  /** The store down from 30 s to 70 s; {@code forget}: at 55 s a standby forgets its promise. */
+  private static SimRun storeOutageWithFailsafe(boolean forget) {
+    Path base = LoopSimulation.tempDir();
+    try {
+      return Carrier.call(
+          () -> {
+            Simulation sim = new Simulation(11);
+            try (SimLog log = SimLog.into(sim, base);
+                SimCluster cluster =
+                    LoopSimulation.cluster(sim, SimCluster.Options.FULL, true, base)) {
+              FaultSchedule.checkInvariants(sim, cluster);
+              cluster.start(Duration.ofSeconds(LoopSimulation.LOOP_WAIT_SECONDS));
+              sim.runFor(Duration.ofSeconds(30));
+              String leader =
+                  cluster.agents().stream()
+                      .filter(SimMachine::believesLeader)
+                      .findFirst()
+                      .orElseThrow()
+                      .name();
+              sim.trace("the store is down for 40 s");
+              cluster.store.down();
+              sim.schedule(Duration.ofSeconds(40), "store up", cluster.store::up);
+              if (forget) {
+                String standby =
+                    cluster.agents().stream()
+                        .map(SimMachine::name)
+                        .filter(n -> !n.equals(leader))
+                        .findFirst()
+                        .orElseThrow();
+                sim.schedule(
+                    Duration.ofSeconds(25),
+                    "forget",
+                    () -> {
+                      sim.trace(standby + " forgets its failsafe promise");
+                      cluster.promisesForgotten(standby);
+                    });
+              }
+              sim.runFor(Duration.ofMinutes(2));
+              String now =
+                  cluster.agents().stream()
+                      .filter(SimMachine::believesLeader)
+                      .findFirst()
+                      .map(SimMachine::name)
+                      .orElse("none");
+              sim.trace("failover: " + (now.equals(leader) ? "none" : leader + " -> " + now));
+              return new SimRun(
+                  sim.seed(), sim.trace(), cluster.notConverged(), cluster.timelineReused());
+            }
+          });
+    } finally {
+      LoopSimulation.delete(base);
+    }
+  }
+
   /** Without the fence, a frozen leader's PostgreSQL outlives its lease: the checker sees it. */
   @Test
   void withoutTheFenceAFrozenLeaderIsCaught() {

@@ -1,5 +1,6 @@
 package io.pgregent.agent.sim;
 
+import io.pgregent.agent.loop.FailsafeHeartbeats;
 import io.pgregent.agent.loop.PeerCalls;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.ha.PeerStatus;
@@ -8,12 +9,14 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /**
- * One member's calls to the other members' REST APIs in the simulation: each request is served on
- * the other machine's REST thread (so a frozen or dead agent does not answer), within the 2 s bound
- * and the 200 ms of slack the HTTP client has; members cut apart never hear each other.
+ * One member's calls to the other members' REST APIs in the simulation (status queries and failsafe
+ * mode's heartbeats): each request is served on the other machine's REST thread (so a frozen or
+ * dead agent does not answer), within the 2 s bound and the 200 ms of slack the HTTP client has;
+ * members cut apart never hear each other.
  */
 final class SimPeers implements PeerCalls {
 
@@ -53,7 +56,7 @@ final class SimPeers implements PeerCalls {
         // Connection refused: no agent listens there.
         pending.answers.put(m.name(), PeerStatus.unreachable(m.name()));
       } else if (!self.cutFrom(m.name())) {
-        target.serve(pending);
+        target.serve(target.statusQuery(pending));
       }
     }
     try {
@@ -86,6 +89,62 @@ final class SimPeers implements PeerCalls {
       Map<String, String> members,
       Map<String, Long> slots,
       Map<String, Long> lsns) {
-    throw new UnsupportedOperationException("failsafe mode is not modelled in the simulation");
+    Map<String, FailsafeHeartbeats.Answer> answers = new TreeMap<>();
+    TaskRunner.Signal arrived = self.signal();
+    boolean[] closed = {false};
+    List<String> sorted = members.keySet().stream().sorted().toList();
+    for (String m : sorted) {
+      LoopMember target = self.peer(m);
+      if (target == null || !target.up()) {
+        // Connection refused: no agent listens there.
+        answers.put(m, REFUSED);
+      } else if (!self.cutFrom(m)) {
+        // POST /failsafe, as the REST API answers it (FailsafeController).
+        target.serve(
+            (loop, heartbeats, nanos) -> {
+              FailsafeHeartbeats.Answer a =
+                  loop.failsafeMode()
+                      ? heartbeats.answer(loop.snapshot(), nanos, slots)
+                      : new FailsafeHeartbeats.Answer(
+                          502, "Failsafe mode is not enabled", OptionalLong.empty());
+              if (a.accepted()) {
+                target.promise(name);
+              }
+              return () -> {
+                if (!closed[0]) {
+                  answers.put(m, a);
+                  arrived.raise();
+                }
+              };
+            });
+      }
+    }
+    try {
+      long deadline = self.nanoTime() + BOUND_NANOS;
+      while (answers.size() < sorted.size()) {
+        long seen = arrived.count();
+        long left = deadline - self.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        arrived.await(seen, left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closed[0] = true;
+    boolean all = true;
+    for (String m : sorted) {
+      FailsafeHeartbeats.Answer a = answers.get(m);
+      if (a != null && a.accepted()) {
+        a.lsn().ifPresent(lsn -> lsns.put(m, lsn));
+      } else {
+        all = false;
+      }
+    }
+    return all;
   }
+
+  private static final FailsafeHeartbeats.Answer REFUSED =
+      new FailsafeHeartbeats.Answer(0, "connection refused", OptionalLong.empty());
 }

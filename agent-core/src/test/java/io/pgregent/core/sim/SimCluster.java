@@ -9,6 +9,7 @@ import io.pgregent.core.ha.PeerStatus;
 import io.pgregent.core.ha.SyncSettings;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,7 @@ public final class SimCluster implements AutoCloseable {
   private final String leaderKey = path.key(io.pgregent.core.dcs.ClusterKey.LEADER);
   private final String syncKeyPath = path.key(io.pgregent.core.dcs.ClusterKey.SYNC);
   private final String initializeKey = path.key(io.pgregent.core.dcs.ClusterKey.INITIALIZE);
+  private final String failsafeKey = path.key(io.pgregent.core.dcs.ClusterKey.FAILSAFE);
   private final DcsTimings timings;
   private final Map<String, SimMachine> agents = new LinkedHashMap<>();
   private long systemIds;
@@ -417,7 +419,57 @@ public final class SimCluster implements AutoCloseable {
     return null;
   }
 
-  /** A writable PostgreSQL past its lease: the store may have let another member lead. */
+  // Failsafe mode: member -> primary -> until when (simulated) it promised to keep out of the race.
+  private final Map<String, Map<String, Long>> promises = new HashMap<>();
+
+  /**
+   * {@code member} accepted a failsafe heartbeat of {@code primary}: it keeps out of the leader
+   * race until {@code untilNanos} (simulated time, its clock's drift taken off).
+   */
+  public void promised(String member, String primary, long untilNanos) {
+    promises.computeIfAbsent(member, m -> new HashMap<>()).put(primary, untilNanos);
+  }
+
+  /** {@code member}'s agent stopped: a new one remembers no promise. */
+  public void promisesForgotten(String member) {
+    promises.remove(member);
+  }
+
+  /**
+   * In failsafe mode (its leader keeps the {@code failsafe} key), every other running member that
+   * may race promised {@code primary} to keep out of it, still now. Only members the key names may
+   * race (all when it names none).
+   */
+  private boolean vouchedByEveryone(String primary, long now) {
+    Optional<InMemoryStore.Entry> key = store.get(failsafeKey);
+    if (key.isEmpty()) {
+      return false;
+    }
+    java.util.Set<String> mayRace =
+        io.pgregent.core.dcs.ClusterCodec.failsafe(
+                new io.pgregent.core.dcs.RawNode(
+                    failsafeKey, key.get().value(), key.get().version()))
+            .members()
+            .keySet();
+    for (SimMachine m : agents.values()) {
+      if (m.name().equals(primary)
+          || !m.up()
+          || !(mayRace.isEmpty() || mayRace.contains(m.name()))) {
+        continue;
+      }
+      Long until = promises.getOrDefault(m.name(), Map.of()).get(primary);
+      if (until == null || until - now <= 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A writable PostgreSQL past its lease: the store may have let another member lead. In failsafe
+   * mode a primary may run on without one while every other running member keeps its promise to
+   * stay out of the race (an accepted heartbeat).
+   */
   public String writableWithoutLease() {
     if (agents.values().stream().noneMatch(a -> a.pg().writable())) {
       return null;
@@ -433,7 +485,8 @@ public final class SimCluster implements AutoCloseable {
     OptionalLong expiry = store.leaseExpiry(key);
     for (SimMachine a : agents.values()) {
       if (a.pg().writable()
-          && !(a.name().equals(holder) && expiry.isPresent() && expiry.getAsLong() - now > 0)) {
+          && !(a.name().equals(holder) && expiry.isPresent() && expiry.getAsLong() - now > 0)
+          && !vouchedByEveryone(a.name(), now)) {
         return a.name()
             + " is writable, the lock "
             + (holder == null ? "is free" : "is " + holder + "'s")

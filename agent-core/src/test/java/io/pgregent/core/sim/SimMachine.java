@@ -17,7 +17,7 @@ public interface SimMachine {
   /** The machine runs (not crashed). */
   boolean up();
 
-  /** What the agent believes: it holds the leader lock. */
+  /** What the agent believes: it holds the leader lock, or leads in failsafe mode. */
   boolean believesLeader();
 
   /** Its REST API answers: up and not frozen. */
