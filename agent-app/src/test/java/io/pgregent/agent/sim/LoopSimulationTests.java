@@ -120,12 +120,7 @@ class LoopSimulationTests {
                   FaultSchedule.checkInvariants(sim, cluster);
                   cluster.start(Duration.ofSeconds(LoopSimulation.LOOP_WAIT_SECONDS));
                   sim.runFor(Duration.ofSeconds(30));
-                  LoopMember leader =
-                      (LoopMember)
-                          cluster.agents().stream()
-                              .filter(SimMachine::believesLeader)
-                              .findFirst()
-                              .orElseThrow();
+                  LoopMember leader = (LoopMember) cluster.leader().orElseThrow();
                   String name = leader.name();
                   leader.afterNextCall(
                       "refresh",
@@ -227,12 +222,7 @@ class LoopSimulationTests {
               FaultSchedule.checkInvariants(sim, cluster);
               cluster.start(Duration.ofSeconds(LoopSimulation.LOOP_WAIT_SECONDS));
               sim.runFor(Duration.ofSeconds(30));
-              String leader =
-                  cluster.agents().stream()
-                      .filter(SimMachine::believesLeader)
-                      .findFirst()
-                      .orElseThrow()
-                      .name();
+              String leader = cluster.leader().orElseThrow().name();
               sim.trace("the store is down for 40 s");
               cluster.store.down();
               sim.schedule(Duration.ofSeconds(40), "store up", cluster.store::up);
@@ -252,12 +242,7 @@ class LoopSimulationTests {
                     });
               }
               sim.runFor(Duration.ofMinutes(2));
-              String now =
-                  cluster.agents().stream()
-                      .filter(SimMachine::believesLeader)
-                      .findFirst()
-                      .map(SimMachine::name)
-                      .orElse("none");
+              String now = cluster.leader().map(SimMachine::name).orElse("none");
               sim.trace("failover: " + (now.equals(leader) ? "none" : leader + " -> " + now));
               return new SimRun(
                   sim.seed(), sim.trace(), cluster.notConverged(), cluster.timelineReused());

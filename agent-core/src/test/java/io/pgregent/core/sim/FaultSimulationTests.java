@@ -188,12 +188,7 @@ class FaultSimulationTests {
         Duration.ofSeconds(40),
         "name the stale standby in the sync key by hand",
         () -> {
-          String leader =
-              cluster.agents().stream()
-                  .filter(SimMachine::believesLeader)
-                  .findFirst()
-                  .orElseThrow()
-                  .name();
+          String leader = cluster.leader().orElseThrow().name();
           sim.trace("fault: the sync key names " + behind[0].name() + " by hand");
           cluster.store.writeRaw(
               cluster.leaderKey().replace("/leader", "/sync"),

@@ -47,9 +47,8 @@ class LeaderCrashSimulationTests {
     if (sim.nowNanos() >= FAULTS_UNTIL.toNanos()) {
       return;
     }
-    cluster.agents().stream()
-        .filter(SimMachine::believesLeader)
-        .findFirst()
+    cluster
+        .leader()
         .ifPresent(
             leader -> {
               sim.trace("fault: crash " + leader.name() + " | " + cluster.describe());

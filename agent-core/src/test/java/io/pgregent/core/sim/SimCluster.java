@@ -194,7 +194,12 @@ public final class SimCluster implements AutoCloseable {
 
   /** Runs {@code fault} on the member whose agent believes it leads, if one does. */
   public void onTheLeader(java.util.function.Consumer<SimMachine> fault) {
-    agents.values().stream().filter(SimMachine::believesLeader).findFirst().ifPresent(fault);
+    leader().ifPresent(fault);
+  }
+
+  /** The first member whose agent believes it leads, if any. */
+  public Optional<SimMachine> leader() {
+    return agents.values().stream().filter(SimMachine::believesLeader).findFirst();
   }
 
   /** The leader key's path in the store. */
@@ -279,15 +284,7 @@ public final class SimCluster implements AutoCloseable {
     }
     for (SimMachine a : agents.values()) {
       if (a.pg().writable() && !a.pg().holds(ackedTimeline, ackedLsn)) {
-        return a.name()
-            + " is writable without the commit acknowledged at timeline "
-            + ackedTimeline
-            + " lsn "
-            + ackedLsn
-            + " (by "
-            + ackedBy
-            + ") | "
-            + describe();
+        return a.name() + " is writable without " + newestCommit();
       }
     }
     return null;
@@ -347,7 +344,12 @@ public final class SimCluster implements AutoCloseable {
   }
 
   private String lacking() {
-    return "lacks the commit acknowledged at timeline "
+    return "lacks " + newestCommit();
+  }
+
+  /** The newest acknowledged commit, then the members' states. */
+  private String newestCommit() {
+    return "the commit acknowledged at timeline "
         + ackedTimeline
         + " lsn "
         + ackedLsn
