@@ -33,6 +33,11 @@ final class ExecutorHooks implements LoopHooks {
   }
 
   @Override
+  public void claimingLock(boolean on) {
+    snapshots.claiming(on);
+  }
+
+  @Override
   public void promoted(LocalPostgresState pg) {
     snapshots.promoted(
         pg, state.holdsLock, config.dynamic().pause(), state.dcsLastSeenEpochSeconds);

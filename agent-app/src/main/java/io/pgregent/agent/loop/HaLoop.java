@@ -108,7 +108,7 @@ public final class HaLoop implements SmartLifecycle {
     this.peers = peers;
     this.guards = new LeaseGuards(dcs, postgres, this.config, state, runner, clock);
     this.tasks = new TaskGate(config.name(), this::wake);
-    this.snapshots = new Snapshots(postgres, guards.guard(), clock, tasks::task);
+    this.snapshots = new Snapshots(postgres, guards.guard(), clock, tasks::task, runner.signal());
     this.restarts = new RestartSchedule(this::wake);
     this.locals = new LocalStates(postgres, this.config, state, tasks::task);
     SlotKeeper slots = new SlotKeeper(postgres, config.name(), config.tags().nostream(), clock);
@@ -177,6 +177,11 @@ public final class HaLoop implements SmartLifecycle {
    */
   public Optional<AgentSnapshot> snapshot() {
     return snapshots.current();
+  }
+
+  /** As {@link #snapshot()}, without waiting: for observers that must never block (a monitor). */
+  public Optional<AgentSnapshot> snapshotNow() {
+    return snapshots.currentNow();
   }
 
   /**

@@ -11,6 +11,12 @@ interface LoopHooks {
   /** The lock was renewed during a long action: hand the renewal to the lease guard now. */
   void leaseRenewed();
 
+  /**
+   * A bootstrap starts ({@code true}) or ends writing the leader key: readers of the snapshot wait
+   * for the outcome.
+   */
+  void claimingLock(boolean on);
+
   /** A promoted PostgreSQL accepts writes, as {@code pg} shows: say "primary" now. */
   void promoted(LocalPostgresState pg);
 

@@ -83,9 +83,15 @@ final class RoleChanges {
       // Sampled before the key is written: the health checks answer as the primary the moment the
       // key names us (a check right after it appears must see the primary), then the lease guard.
       LocalPostgresState primary = postgres.state();
-      lock.acquireForBootstrap();
-      hooks.promoted(primary);
-      hooks.leaseRenewed();
+      // Others see the key before we learn we hold it: health checks wait for the outcome.
+      hooks.claimingLock(true);
+      try {
+        lock.acquireForBootstrap();
+        hooks.promoted(primary);
+        hooks.leaseRenewed();
+      } finally {
+        hooks.claimingLock(false);
+      }
       String sysid =
           ClusterSeed.seed(
               dcs,

@@ -2,6 +2,7 @@ package io.pgregent.agent.loop;
 
 import io.pgregent.core.lease.LeaseGuard;
 import io.pgregent.core.time.Clock;
+import io.pgregent.core.time.TaskRunner;
 import io.pgregent.postgres.LocalPostgresState;
 import io.pgregent.postgres.PostgresPort;
 import java.time.Duration;
@@ -24,15 +25,54 @@ final class Snapshots {
 
   private final java.util.function.Supplier<Optional<String>> task;
 
+  // A bootstrap's write of the leader key is under way: others see the key before we learn that we
+  // hold it, so a reader waits for the outcome rather than answer from the snapshot before it.
+  private static final long CLAIM_WAIT_NANOS = Duration.ofSeconds(2).toNanos();
+  private volatile boolean claiming;
+  private final TaskRunner.Signal claimSettled;
+
   Snapshots(
       PostgresPort postgres,
       LeaseGuard guard,
       Clock clock,
-      java.util.function.Supplier<Optional<String>> task) {
+      java.util.function.Supplier<Optional<String>> task,
+      TaskRunner.Signal claimSettled) {
     this.task = task;
     this.postgres = postgres;
     this.guard = guard;
     this.clock = clock;
+    this.claimSettled = claimSettled;
+  }
+
+  /**
+   * A bootstrap starts ({@code true}) or ends its write of the leader key, with the snapshot and
+   * the lease guard updated after it succeeded.
+   */
+  void claiming(boolean on) {
+    claiming = on;
+    if (!on) {
+      claimSettled.raise();
+    }
+  }
+
+  /** Waits (at most {@link #CLAIM_WAIT_NANOS}) for a bootstrap's leader key write to settle. */
+  private void awaitClaim() {
+    if (!claiming) {
+      return;
+    }
+    long end = clock.nanoTime() + CLAIM_WAIT_NANOS;
+    try {
+      while (true) {
+        long seen = claimSettled.count();
+        long left = end - clock.nanoTime();
+        if (!claiming || left <= 0) {
+          return;
+        }
+        claimSettled.await(seen, left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The last published snapshot as published, null before the first. */
@@ -57,6 +97,12 @@ final class Snapshots {
    * write-routing health checks must not outlive the lease.
    */
   Optional<AgentSnapshot> current() {
+    awaitClaim();
+    return currentNow();
+  }
+
+  /** As {@link #current()}, without waiting for a bootstrap's leader key write. */
+  Optional<AgentSnapshot> currentNow() {
     return leased(snapshot.get());
   }
 
@@ -80,6 +126,7 @@ final class Snapshots {
 
   /** As {@link HaLoop#sampledSince(long)}. */
   Optional<AgentSnapshot> sampledSince(long sinceNanos) {
+    awaitClaim();
     AgentSnapshot s = snapshot.get();
     if (s == null || sampledAtNanos - sinceNanos >= 0) {
       return leased(s);

@@ -16,6 +16,9 @@ final class LeaseHooks implements LoopHooks {
   public void leaseRenewed() {}
 
   @Override
+  public void claimingLock(boolean on) {}
+
+  @Override
   public void promoted(LocalPostgresState pg) {}
 
   @Override

@@ -94,7 +94,10 @@ class RestApiClusterTests {
                     && json(get(other, "/patroni"))
                         .path("replication_state")
                         .asText()
-                        .equals("streaming")) {
+                        .equals("streaming")
+                    // ... and as its member key says, which /cluster shows (published a cycle
+                    // later than /patroni's fresh sample).
+                    && clusterState(m, other).equals("streaming")) {
                   leader = m;
                   replica = other;
                   return true;
@@ -102,6 +105,16 @@ class RestApiClusterTests {
               }
               return false;
             });
+  }
+
+  /** The {@code state} that {@code GET /cluster} of {@code asked} shows for {@code member}. */
+  static String clusterState(String asked, String member) throws IOException {
+    for (JsonNode m : json(get(asked, "/cluster")).path("members")) {
+      if (m.path("name").asText().equals(member)) {
+        return m.path("state").asText();
+      }
+    }
+    return "";
   }
 
   static int port(String member) {

@@ -103,7 +103,9 @@ final class LoopMember extends PausableMachine implements SimDcs.Network {
 
   /** As its last cycle published it (a cycle under way starts from no failsafe), lease guarded. */
   private boolean failsafePrimary() {
-    return up && loop != null && loop.snapshot().map(AgentSnapshot::failsafeActive).orElse(false);
+    return up
+        && loop != null
+        && loop.snapshotNow().map(AgentSnapshot::failsafeActive).orElse(false);
   }
 
   @Override
