@@ -49,6 +49,17 @@ final class RaceDeciderRows {
     return input().withoutMember("pg0").local(local).memory(pg0Seen(agoNanos)).now(NOW);
   }
 
+  /**
+   * No leader; we run as a primary on the cluster's timeline 3, the view re-read, and these peers
+   * answered.
+   */
+  private static HaInputs.Builder lapsedPrimaryReread(PeerStatus... answered) {
+    return input()
+        .local(HaInputs.withTimeline(primary(10), 3))
+        .historyUpTo(3)
+        .cycle(CycleFacts.fresh().withViewReread().withPeers(peers(answered)));
+  }
+
   static AgentMemory promotionFailed(long agoNanos) {
     return AgentMemory.initial().withPromotionFailed(OptionalLong.of(NOW - agoNanos));
   }
@@ -193,27 +204,13 @@ final class RaceDeciderRows {
         row(
             "no leader, running as a primary, re-read: standbys past its cycle's WAL sample (they"
                 + " streamed on since) do not outrank it",
-            input()
-                .local(HaInputs.withTimeline(primary(10), 3))
-                .historyUpTo(3)
-                .cycle(
-                    CycleFacts.fresh()
-                        .withViewReread()
-                        .withPeers(peers(replicaPeer("pg0", 900), replicaPeer("pg2", 100)))),
+            lapsedPrimaryReread(replicaPeer("pg0", 900), replicaPeer("pg2", 100)),
             new Action.AcquireLock(),
             Reason.ACQUIRING_LOCK),
         row(
             "no leader, running as a primary, re-read: another member running as a primary does",
-            input()
-                .local(HaInputs.withTimeline(primary(10), 3))
-                .historyUpTo(3)
-                .cycle(
-                    CycleFacts.fresh()
-                        .withViewReread()
-                        .withPeers(
-                            peers(
-                                new PeerStatus("pg0", true, true, 5, 1, false, 1),
-                                replicaPeer("pg2", 100)))),
+            lapsedPrimaryReread(
+                new PeerStatus("pg0", true, true, 5, 1, false, 1), replicaPeer("pg2", 100)),
             new Action.None(),
             Reason.NOT_HEALTHIEST),
         // the leader keeps the cluster history whole
