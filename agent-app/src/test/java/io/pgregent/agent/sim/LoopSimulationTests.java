@@ -192,6 +192,26 @@ class LoopSimulationTests {
   }
 
   /**
+   * Found by this simulation with failsafe mode on (seed 1 and 6 more of seeds 1–20): pg0, kept
+   * running as primary in failsafe mode while it could not reach the store, found the store again
+   * with its lock expired and raced for it; its WAL sample was taken at the start of the cycle and
+   * its standbys, streaming on, answered past it, so it judged itself not the healthiest and could
+   * lose the lock to its own standby. A running primary on the cluster's timeline is outranked only
+   * by another running primary (decider rows in {@code RaceDeciderRows}).
+   */
+  @Test
+  void aPrimaryBackFromFailsafeModeIsNotOutrankedByItsOwnStandbys() {
+    SimRun r = LoopSimulation.run(1, FaultSchedule.Fault.ALL, true);
+    assertThat(r.notConverged()).as(r.trace()).isNull();
+    assertThat(r.trace())
+        .contains("continue to run as a leader because failsafe mode is enabled")
+        .contains(
+            "pg0/ha-loop-pg0 INFO trying to acquire the leader lock: I am the healthiest node")
+        .doesNotContain(
+            "pg0/ha-loop-pg0 INFO following a different leader because i am not the healthiest node");
+  }
+
+  /**
    * Failsafe mode keeps the primary through a store outage longer than its lease (every member
    * accepts its heartbeats), and the checker allows it only while every member's promise holds: one
    * member forgetting its promise (as a restarted agent would) is caught.
