@@ -102,6 +102,7 @@ public final class HaLoop implements SmartLifecycle {
     this.runner = runner;
     this.clock = clock;
     this.heartbeats = heartbeats;
+    state.memory = state.memory.withStarted(clock.nanoTime());
     this.dcs = dcs;
     this.postgres = postgres;
     this.config = new ConfigInForce(dcs, postgres, config);
@@ -245,6 +246,11 @@ public final class HaLoop implements SmartLifecycle {
   /** Whether the cluster-wide configuration turns DCS failsafe mode on. */
   public boolean failsafeMode() {
     return config.dynamic().failsafeMode();
+  }
+
+  /** When this agent started (its monotonic clock), as the leader race counts promises from. */
+  public java.util.OptionalLong startedNanos() {
+    return state.memory.startedNanos();
   }
 
   /** The long operation in progress, if any. */

@@ -134,6 +134,14 @@ final class LoopMember extends PausableMachine implements SimDcs.Network {
     if (world.options.fence()) {
       loop.leaseGuard().addListener(fence);
     }
+    if (loop.failsafeMode() && loop.startedNanos().isPresent()) {
+      // A restarted agent may have vouched for a primary before: it keeps out of the race as if
+      // it had just accepted every member's heartbeat.
+      world.agents().stream()
+          .map(io.pgregent.core.sim.SimMachine::name)
+          .filter(other -> !other.equals(name))
+          .forEach(this::promise);
+    }
     loop.start();
     process.start("rest", this::serveRest);
   }

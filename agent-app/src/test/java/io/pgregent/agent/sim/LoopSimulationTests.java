@@ -212,6 +212,68 @@ class LoopSimulationTests {
   }
 
   /**
+   * Found by this simulation with failsafe mode on (seed 331 of the loop scenario): a standby that
+   * had vouched for a primary running in failsafe mode crashed and came back at once; its new
+   * agent, remembering no promise, could race while that primary still ran on the heartbeats the
+   * old agent had accepted. Here the primary, cut from the store, freezes right after a heartbeat
+   * round, so its PostgreSQL stays writable until the fence's deadline; the restarted standby
+   * reaches the store, and neither the frozen primary nor the third member answers it. A restarted
+   * agent now keeps out of the race for the heartbeats' validity (decider rows in {@code
+   * RaceDeciderRows}); without that it takes the free lock and promotes beside the primary.
+   */
+  @Test
+  void aRestartedStandbyKeepsTheFailsafePromiseItForgot() {
+    Path base = LoopSimulation.tempDir();
+    try {
+      SimRun r =
+          Carrier.call(
+              () -> {
+                Simulation sim = new Simulation(331);
+                try (SimLog log = SimLog.into(sim, base);
+                    SimCluster cluster =
+                        LoopSimulation.cluster(sim, SimCluster.Options.FULL, true, base)) {
+                  FaultSchedule.checkInvariants(sim, cluster);
+                  cluster.start(Duration.ofSeconds(LoopSimulation.LOOP_WAIT_SECONDS));
+                  sim.runFor(Duration.ofSeconds(30));
+                  SimMachine leader = cluster.leader().orElseThrow();
+                  List<SimMachine> standbys =
+                      cluster.agents().stream().filter(m -> m != leader).toList();
+                  SimMachine standby = standbys.get(0);
+                  SimMachine other = standbys.get(1);
+                  sim.trace("cut " + leader.name() + " from the store");
+                  cluster.store.cut(leader.name());
+                  sim.runFor(Duration.ofSeconds(50));
+                  sim.trace(
+                      "freeze "
+                          + leader.name()
+                          + ", crash "
+                          + standby.name()
+                          + ", cut it from "
+                          + other.name());
+                  long frozen = leader.freeze();
+                  cluster.cutPeers(standby.name(), other.name());
+                  standby.crash();
+                  sim.schedule(Duration.ofMillis(500), "restart", standby::restart);
+                  sim.runFor(Duration.ofSeconds(80));
+                  sim.trace("heal");
+                  leader.resume(frozen);
+                  cluster.store.restore(leader.name());
+                  cluster.healPeers();
+                  sim.runFor(Duration.ofSeconds(200));
+                  return new SimRun(
+                      sim.seed(), sim.trace(), cluster.notConverged(), cluster.timelineReused());
+                }
+              });
+      assertThat(r.notConverged()).as(r.trace()).isNull();
+      assertThat(r.trace())
+          .contains("continue to run as a leader because failsafe mode is enabled")
+          .contains("a secondary: started within the failsafe heartbeat validity, no leader race");
+    } finally {
+      LoopSimulation.delete(base);
+    }
+  }
+
+  /**
    * Failsafe mode keeps the primary through a store outage longer than its lease (every member
    * accepts its heartbeats), and the checker allows it only while every member's promise holds: one
    * member forgetting its promise (as a restarted agent would) is caught.

@@ -17,6 +17,8 @@ import java.util.TreeMap;
  * @param promotionFailedNanos when our last promotion (pre_promote or the promotion itself) failed
  * @param steppedDown we stopped our primary for a switchover and have not started it again: it
  *     comes back as a standby of the new leader, in maintenance mode too
+ * @param startedNanos when this agent started: in failsafe mode a restarted agent has forgotten the
+ *     heartbeats it accepted before, so it keeps out of the race as if it had just accepted one
  */
 public record AgentMemory(
     boolean bootstrapping,
@@ -25,7 +27,8 @@ public record AgentMemory(
     OptionalLong failsafeHeartbeatNanos,
     Map<String, Seen> membersSeen,
     OptionalLong promotionFailedNanos,
-    boolean steppedDown) {
+    boolean steppedDown,
+    OptionalLong startedNanos) {
 
   public AgentMemory withSteppedDown(boolean value) {
     return new AgentMemory(
@@ -35,7 +38,8 @@ public record AgentMemory(
         failsafeHeartbeatNanos,
         membersSeen,
         promotionFailedNanos,
-        value);
+        value,
+        startedNanos);
   }
 
   /** A member's REST API as last seen in a view, and when. */
@@ -53,7 +57,8 @@ public record AgentMemory(
         OptionalLong.empty(),
         Map.of(),
         OptionalLong.empty(),
-        false);
+        false,
+        OptionalLong.empty());
   }
 
   public AgentMemory withBootstrapping(boolean value) {
@@ -64,7 +69,8 @@ public record AgentMemory(
         failsafeHeartbeatNanos,
         membersSeen,
         promotionFailedNanos,
-        steppedDown);
+        steppedDown,
+        startedNanos);
   }
 
   public AgentMemory withPrimaryDownSince(OptionalLong value) {
@@ -75,7 +81,8 @@ public record AgentMemory(
         failsafeHeartbeatNanos,
         membersSeen,
         promotionFailedNanos,
-        steppedDown);
+        steppedDown,
+        startedNanos);
   }
 
   public AgentMemory withWasLeader(boolean value) {
@@ -86,7 +93,21 @@ public record AgentMemory(
         failsafeHeartbeatNanos,
         membersSeen,
         promotionFailedNanos,
-        steppedDown);
+        steppedDown,
+        startedNanos);
+  }
+
+  /** This agent started at {@code nanos} (its monotonic clock). */
+  public AgentMemory withStarted(long nanos) {
+    return new AgentMemory(
+        bootstrapping,
+        primaryDownSinceNanos,
+        wasLeader,
+        failsafeHeartbeatNanos,
+        membersSeen,
+        promotionFailedNanos,
+        steppedDown,
+        OptionalLong.of(nanos));
   }
 
   public AgentMemory withFailsafeHeartbeat(OptionalLong value) {
@@ -97,7 +118,8 @@ public record AgentMemory(
         value,
         membersSeen,
         promotionFailedNanos,
-        steppedDown);
+        steppedDown,
+        startedNanos);
   }
 
   public AgentMemory withPromotionFailed(OptionalLong value) {
@@ -108,7 +130,8 @@ public record AgentMemory(
         failsafeHeartbeatNanos,
         membersSeen,
         value,
-        steppedDown);
+        steppedDown,
+        startedNanos);
   }
 
   /**
@@ -133,6 +156,7 @@ public record AgentMemory(
         failsafeHeartbeatNanos,
         seen,
         promotionFailedNanos,
-        steppedDown);
+        steppedDown,
+        startedNanos);
   }
 }

@@ -5,6 +5,7 @@ import io.pgregent.core.cluster.SyncState;
 import io.pgregent.core.cluster.TimelineHistory;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** May this member join the leader race at all? Pure. */
@@ -20,13 +21,15 @@ public final class FailoverEligibility {
    * @param settings this member's settings
    */
   public static Optional<Decision> rejection(
-      ClusterView view, LocalState local, HaSettings settings) {
+      ClusterView view,
+      LocalState local,
+      HaSettings settings,
+      Optional<Map<String, PeerStatus>> peers) {
     if (!settings.mayPromote()) {
       return Optional.of(Decision.of(new Action.None(), Reason.NOT_ALLOWED_TO_PROMOTE));
     }
-    if (settings.failsafeMode()
-        && !local.isRunningPrimary()
-        && !inFailsafeTopology(view, settings)) {
+    if (outsideFailsafeTopology(view, local, settings)
+        && !peers.map(p -> failsafeMembersAllStandbys(view, p)).orElse(false)) {
       return Optional.of(Decision.of(new Action.None(), Reason.NOT_IN_FAILSAFE_TOPOLOGY));
     }
     if (syncActive(view, settings) && !inSyncState(view, settings.member())) {
@@ -49,6 +52,36 @@ public final class FailoverEligibility {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * In failsafe mode, a member the {@code failsafe} key does not name, and which runs no primary,
+   * may race only once every member the key names has answered that it runs no primary.
+   */
+  public static boolean outsideFailsafeTopology(
+      ClusterView view, LocalState local, HaSettings settings) {
+    return settings.failsafeMode()
+        && !local.isRunningPrimary()
+        && !inFailsafeTopology(view, settings);
+  }
+
+  /**
+   * Whether every member the {@code failsafe} key names answered, and none runs a primary: then no
+   * primary runs on in failsafe mode counting on the members it asked, and the restriction to them
+   * would only keep the cluster leaderless (the key may name a leader alone, written while the
+   * others' member keys had lapsed, which the {@code sync} key then rules out).
+   */
+  static boolean failsafeMembersAllStandbys(ClusterView view, Map<String, PeerStatus> peers) {
+    return view.failsafe()
+        .map(
+            f ->
+                f.members().keySet().stream()
+                    .allMatch(
+                        name -> {
+                          PeerStatus p = peers.get(name);
+                          return p != null && p.reachable() && !p.primary();
+                        }))
+        .orElse(false);
   }
 
   /**

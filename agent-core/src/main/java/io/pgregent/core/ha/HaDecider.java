@@ -416,7 +416,7 @@ public final class HaDecider {
     }
     if (local.run() == PostgresRunState.RUNNING
         && s.mayPromote()
-        && !(s.failsafeMode() && LeaderRace.failsafeHeartbeatFresh(in))
+        && !LeaderRace.keepsFailsafePromise(in, view)
         && ManualFailover.iAmTheCandidate(in, view)) {
       // Named by a switchover or failover (also in maintenance mode): no race, no lag check.
       if (cycle.lockAcquired().isPresent()) {
@@ -484,6 +484,9 @@ public final class HaDecider {
       // The old primary runs on in failsafe mode and we vouched for it: racing would make two.
       return Decision.of(new Action.None(), Reason.FAILSAFE_LEADER_ALIVE, s.member());
     }
+    if (LeaderRace.startedWithinFailsafePromise(in, view)) {
+      return Decision.of(new Action.None(), Reason.FAILSAFE_PROMISE_AFTER_START, s.member());
+    }
     if (cycle.lockAcquired().isPresent()) {
       return LeaderRace.lockRaceOutcome(in, cycle.lockAcquired().get());
     }
@@ -491,7 +494,14 @@ public final class HaDecider {
       // Our lock lapsed: judge the timeline on a view read now, not at the start of the cycle.
       return Decision.of(new Action.ReadView(), Reason.REREADING_BEFORE_RETAKING_LOCK);
     }
-    Optional<Decision> rejected = FailoverEligibility.rejection(view, local, s);
+    if (cycle.peers().isEmpty()
+        && s.mayPromote()
+        && FailoverEligibility.outsideFailsafeTopology(view, local, s)) {
+      // Whether the members the failsafe key names all run standbys decides if we may race.
+      return Decision.of(
+          new Action.QueryPeers(LeaderRace.peersToAsk(in, view)), Reason.QUERYING_PEERS);
+    }
+    Optional<Decision> rejected = FailoverEligibility.rejection(view, local, s, cycle.peers());
     if (rejected.isPresent()) {
       return rejected.get();
     }

@@ -32,6 +32,29 @@ final class LeaderRace {
   }
 
   /**
+   * In failsafe mode, whether this member keeps out of the leader race because it may have vouched
+   * for a primary that still runs: a heartbeat accepted within its validity, or an agent started
+   * within it while the {@code failsafe} key names this member (a restarted agent has forgotten the
+   * heartbeats it accepted before; the primary it vouched for counts on them for that long). A
+   * running primary vouched for nobody: it refuses heartbeats.
+   */
+  static boolean keepsFailsafePromise(HaInput in, ClusterView view) {
+    if (!in.settings().failsafeMode()) {
+      return false;
+    }
+    return failsafeHeartbeatFresh(in) || startedWithinFailsafePromise(in, view);
+  }
+
+  /** The restart half of {@link #keepsFailsafePromise}. */
+  static boolean startedWithinFailsafePromise(HaInput in, ClusterView view) {
+    long validNanos = in.settings().failsafeHeartbeatValidityMillis() * 1_000_000L;
+    return in.settings().failsafeMode()
+        && !in.local().isRunningPrimary()
+        && view.failsafe().map(f -> f.members().containsKey(in.settings().member())).orElse(false)
+        && in.memory().startedNanos().stream().anyMatch(at -> in.nowNanos() - at < validNanos);
+  }
+
+  /**
    * Whom the leader race asks: the members of this view, and those of recent views (seen within a
    * ttl), because the old leader's member key vanishes with its lease while its PostgreSQL may
    * still run as a primary; in failsafe mode also every member the {@code failsafe} key names.

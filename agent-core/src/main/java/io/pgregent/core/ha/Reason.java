@@ -35,6 +35,9 @@ public enum Reason {
           + " accessible"),
   FAILSAFE_LEADER_ALIVE(
       "no action. I am (%s), a secondary: the primary is alive in failsafe mode, no leader race"),
+  FAILSAFE_PROMISE_AFTER_START(
+      "no action. I am (%s), a secondary: started within the failsafe heartbeat validity, no"
+          + " leader race (a promise to a primary in failsafe mode may have been forgotten)"),
   TRYING_TO_BOOTSTRAP("trying to bootstrap a new cluster"),
   BOOTSTRAPPING("bootstrapping a new cluster"),
   INITIALIZE_RACE_LOST("failed to acquire initialize lock"),

@@ -39,7 +39,8 @@ final class RaceDeciderRows {
         OptionalLong.empty(),
         Map.of("pg0", new AgentMemory.Seen(apiUrl("pg0"), NOW - agoNanos)),
         OptionalLong.empty(),
-        false);
+        false,
+        OptionalLong.empty());
   }
 
   /**
@@ -58,6 +59,18 @@ final class RaceDeciderRows {
         .local(HaInputs.withTimeline(primary(10), 3))
         .historyUpTo(3)
         .cycle(CycleFacts.fresh().withViewReread().withPeers(peers(answered)));
+  }
+
+  /**
+   * Failsafe mode, the {@code failsafe} key names pg0 and pg2 but not us; the peers answered {@code
+   * answered}.
+   */
+  private static HaInputs.Builder outsideTheFailsafeKey(LocalState local, PeerStatus... answered) {
+    return input()
+        .local(local)
+        .settings(failsafeOn())
+        .failsafe("pg0", "pg2")
+        .cycle(CycleFacts.fresh().withPeers(peers(answered)));
   }
 
   static AgentMemory promotionFailed(long agoNanos) {
@@ -127,10 +140,93 @@ final class RaceDeciderRows {
             Reason.QUERYING_PEERS),
         // failsafe mode
         row(
-            "failsafe mode: a member the failsafe key does not name never races",
+            "failsafe mode: a member the failsafe key does not name first asks the named members",
             input().local(replica).settings(failsafeOn()).failsafe("pg0", "pg2"),
+            ask("pg0", "pg2"),
+            Reason.QUERYING_PEERS),
+        row(
+            "failsafe mode: a member the failsafe key does not name never races while a named"
+                + " member runs a primary",
+            outsideTheFailsafeKey(
+                replica,
+                new PeerStatus("pg0", true, true, 300, 1, false, 1),
+                replicaPeer("pg2", 1)),
             new Action.None(),
             Reason.NOT_IN_FAILSAFE_TOPOLOGY),
+        row(
+            "failsafe mode: ... nor while a named member does not answer",
+            outsideTheFailsafeKey(replica, PeerStatus.unreachable("pg0"), replicaPeer("pg2", 1)),
+            new Action.None(),
+            Reason.NOT_IN_FAILSAFE_TOPOLOGY),
+        row(
+            "failsafe mode: ... but races once every named member runs a standby (the key may name"
+                + " a member the sync key rules out, and the cluster would stay leaderless)",
+            outsideTheFailsafeKey(replica, replicaPeer("pg0", 1), replicaPeer("pg2", 1)),
+            new Action.AcquireLock(),
+            Reason.ACQUIRING_LOCK),
+        row(
+            "failsafe mode: an agent started within the heartbeat validity, named in the failsafe"
+                + " key, keeps out of the race (before a restart it may have vouched for a primary)",
+            input()
+                .local(replica)
+                .settings(failsafeOn())
+                .failsafe("pg0", ME, "pg2")
+                .memory(AgentMemory.initial().withStarted(NOW - 20 * SECOND))
+                .now(NOW),
+            new Action.None(),
+            Reason.FAILSAFE_PROMISE_AFTER_START),
+        row(
+            "failsafe mode: ... and is no failover candidate either",
+            input()
+                .local(replica)
+                .settings(failsafeOn())
+                .failsafe("pg0", ME, "pg2")
+                .failover(null, ME, null)
+                .memory(AgentMemory.initial().withStarted(NOW - 20 * SECOND))
+                .now(NOW),
+            new Action.None(),
+            Reason.FAILSAFE_PROMISE_AFTER_START),
+        row(
+            "failsafe mode: an agent started longer ago than the heartbeat validity races",
+            input()
+                .local(replica)
+                .settings(failsafeOn())
+                .failsafe("pg0", ME, "pg2")
+                .memory(AgentMemory.initial().withStarted(NOW - 60 * SECOND))
+                .now(NOW),
+            ask("pg0", "pg2"),
+            Reason.QUERYING_PEERS),
+        row(
+            "failsafe mode: a freshly started agent the failsafe key does not name was never asked"
+                + " to vouch: no wait",
+            input()
+                .local(replica)
+                .settings(failsafeOn())
+                .failsafe("pg0", "pg2")
+                .memory(AgentMemory.initial().withStarted(NOW - 20 * SECOND))
+                .now(NOW),
+            ask("pg0", "pg2"),
+            Reason.QUERYING_PEERS),
+        row(
+            "failsafe mode: a running primary whose agent just started vouched for nobody: it"
+                + " judges its lapsed lock",
+            input()
+                .local(primary(300))
+                .settings(failsafeOn())
+                .failsafe("pg0", ME, "pg2")
+                .memory(AgentMemory.initial().withStarted(NOW - 20 * SECOND))
+                .now(NOW),
+            new Action.ReadView(),
+            Reason.REREADING_BEFORE_RETAKING_LOCK),
+        row(
+            "failsafe mode off: a freshly started agent races at once",
+            input()
+                .local(replica)
+                .failsafe("pg0", ME, "pg2")
+                .memory(AgentMemory.initial().withStarted(NOW - 20 * SECOND))
+                .now(NOW),
+            ask("pg0", "pg2"),
+            Reason.QUERYING_PEERS),
         row(
             "failsafe mode: an empty failsafe key excludes nobody",
             input().local(replica).settings(failsafeOn()).failsafe(),
