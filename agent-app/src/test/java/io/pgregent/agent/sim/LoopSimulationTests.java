@@ -267,7 +267,7 @@ class LoopSimulationTests {
       assertThat(r.notConverged()).as(r.trace()).isNull();
       assertThat(r.trace())
           .contains("continue to run as a leader because failsafe mode is enabled")
-          .contains("a secondary: started within the failsafe heartbeat validity, no leader race");
+          .contains("a secondary: restarted within the failsafe heartbeat validity");
     } finally {
       LoopSimulation.delete(base);
     }

@@ -29,7 +29,7 @@ public final class FailoverEligibility {
       return Optional.of(Decision.of(new Action.None(), Reason.NOT_ALLOWED_TO_PROMOTE));
     }
     if (outsideFailsafeTopology(view, local, settings)
-        && !peers.map(p -> failsafeMembersAllStandbys(view, p)).orElse(false)) {
+        && !peers.map(p -> failsafeMembersAllStandbys(view, p, settings.member())).orElse(false)) {
       return Optional.of(Decision.of(new Action.None(), Reason.NOT_IN_FAILSAFE_TOPOLOGY));
     }
     if (syncActive(view, settings) && !inSyncState(view, settings.member())) {
@@ -66,16 +66,19 @@ public final class FailoverEligibility {
   }
 
   /**
-   * Whether every member the {@code failsafe} key names answered, and none runs a primary: then no
-   * primary runs on in failsafe mode counting on the members it asked, and the restriction to them
-   * would only keep the cluster leaderless (the key may name a leader alone, written while the
-   * others' member keys had lapsed, which the {@code sync} key then rules out).
+   * Whether every member the {@code failsafe} key names (but {@code me}) answered, and none runs a
+   * primary: then no primary runs on in failsafe mode counting on the members it asked. A member
+   * the key does not name may then race (the restriction to the named members would only keep the
+   * cluster leaderless: the key may name a leader alone, written while the others' member keys had
+   * lapsed, which the {@code sync} key then rules out), and so may a restarted one it names.
    */
-  static boolean failsafeMembersAllStandbys(ClusterView view, Map<String, PeerStatus> peers) {
+  static boolean failsafeMembersAllStandbys(
+      ClusterView view, Map<String, PeerStatus> peers, String me) {
     return view.failsafe()
         .map(
             f ->
                 f.members().keySet().stream()
+                    .filter(name -> !name.equals(me))
                     .allMatch(
                         name -> {
                           PeerStatus p = peers.get(name);

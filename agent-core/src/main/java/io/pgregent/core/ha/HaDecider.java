@@ -484,7 +484,12 @@ public final class HaDecider {
       // The old primary runs on in failsafe mode and we vouched for it: racing would make two.
       return Decision.of(new Action.None(), Reason.FAILSAFE_LEADER_ALIVE, s.member());
     }
-    if (LeaderRace.startedWithinFailsafePromise(in, view)) {
+    if (LeaderRace.restartedWithinFailsafePromise(in, view)) {
+      if (cycle.peers().isEmpty()) {
+        // Whether the members we may have vouched for all run standbys decides if we may race.
+        return Decision.of(
+            new Action.QueryPeers(LeaderRace.peersToAsk(in, view)), Reason.QUERYING_PEERS);
+      }
       return Decision.of(new Action.None(), Reason.FAILSAFE_PROMISE_AFTER_START, s.member());
     }
     if (cycle.lockAcquired().isPresent()) {

@@ -33,25 +33,32 @@ final class LeaderRace {
 
   /**
    * In failsafe mode, whether this member keeps out of the leader race because it may have vouched
-   * for a primary that still runs: a heartbeat accepted within its validity, or an agent started
-   * within it while the {@code failsafe} key names this member (a restarted agent has forgotten the
-   * heartbeats it accepted before; the primary it vouched for counts on them for that long). A
-   * running primary vouched for nobody: it refuses heartbeats.
+   * for a primary that still runs: a heartbeat accepted within its validity, or a restart within it
+   * (see {@link #restartedWithinFailsafePromise}).
    */
   static boolean keepsFailsafePromise(HaInput in, ClusterView view) {
-    if (!in.settings().failsafeMode()) {
-      return false;
-    }
-    return failsafeHeartbeatFresh(in) || startedWithinFailsafePromise(in, view);
+    return in.settings().failsafeMode()
+        && (failsafeHeartbeatFresh(in) || restartedWithinFailsafePromise(in, view));
   }
 
-  /** The restart half of {@link #keepsFailsafePromise}. */
-  static boolean startedWithinFailsafePromise(HaInput in, ClusterView view) {
+  /**
+   * A restarted agent has forgotten the heartbeats it accepted before, and the primary it vouched
+   * for may run on them for their validity: so an agent started within it, named in the {@code
+   * failsafe} key, keeps out of the race until every other member the key names has answered (in
+   * this cycle's peer answers) that it runs no primary. A running primary vouched for nobody: it
+   * refuses heartbeats.
+   */
+  static boolean restartedWithinFailsafePromise(HaInput in, ClusterView view) {
     long validNanos = in.settings().failsafeHeartbeatValidityMillis() * 1_000_000L;
+    String me = in.settings().member();
     return in.settings().failsafeMode()
         && !in.local().isRunningPrimary()
-        && view.failsafe().map(f -> f.members().containsKey(in.settings().member())).orElse(false)
-        && in.memory().startedNanos().stream().anyMatch(at -> in.nowNanos() - at < validNanos);
+        && view.failsafe().map(f -> f.members().containsKey(me)).orElse(false)
+        && in.memory().startedNanos().stream().anyMatch(at -> in.nowNanos() - at < validNanos)
+        && !in.cycle()
+            .peers()
+            .map(p -> FailoverEligibility.failsafeMembersAllStandbys(view, p, me))
+            .orElse(false);
   }
 
   /**

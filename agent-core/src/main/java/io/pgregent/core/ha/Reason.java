@@ -36,8 +36,8 @@ public enum Reason {
   FAILSAFE_LEADER_ALIVE(
       "no action. I am (%s), a secondary: the primary is alive in failsafe mode, no leader race"),
   FAILSAFE_PROMISE_AFTER_START(
-      "no action. I am (%s), a secondary: started within the failsafe heartbeat validity, no"
-          + " leader race (a promise to a primary in failsafe mode may have been forgotten)"),
+      "no action. I am (%s), a secondary: restarted within the failsafe heartbeat validity and a"
+          + " member I may have vouched for does not answer as a standby, no leader race"),
   TRYING_TO_BOOTSTRAP("trying to bootstrap a new cluster"),
   BOOTSTRAPPING("bootstrapping a new cluster"),
   INITIALIZE_RACE_LOST("failed to acquire initialize lock"),

@@ -73,6 +73,16 @@ final class RaceDeciderRows {
         .cycle(CycleFacts.fresh().withPeers(peers(answered)));
   }
 
+  /** Failsafe mode, the {@code failsafe} key names us, and our agent started 20 s ago. */
+  private static HaInputs.Builder restartedInTheFailsafeKey(LocalState local) {
+    return input()
+        .local(local)
+        .settings(failsafeOn())
+        .failsafe("pg0", ME, "pg2")
+        .memory(AgentMemory.initial().withStarted(NOW - 20 * SECOND))
+        .now(NOW);
+  }
+
   static AgentMemory promotionFailed(long agoNanos) {
     return AgentMemory.initial().withPromotionFailed(OptionalLong.of(NOW - agoNanos));
   }
@@ -166,26 +176,46 @@ final class RaceDeciderRows {
             Reason.ACQUIRING_LOCK),
         row(
             "failsafe mode: an agent started within the heartbeat validity, named in the failsafe"
-                + " key, keeps out of the race (before a restart it may have vouched for a primary)",
-            input()
-                .local(replica)
-                .settings(failsafeOn())
-                .failsafe("pg0", ME, "pg2")
-                .memory(AgentMemory.initial().withStarted(NOW - 20 * SECOND))
-                .now(NOW),
+                + " key, first asks the members it may have vouched for before a restart",
+            restartedInTheFailsafeKey(replica),
+            ask("pg0", "pg2"),
+            Reason.QUERYING_PEERS),
+        row(
+            "failsafe mode: ... and keeps out of the race while one of them does not answer",
+            restartedInTheFailsafeKey(replica)
+                .cycle(
+                    CycleFacts.fresh()
+                        .withPeers(peers(PeerStatus.unreachable("pg0"), replicaPeer("pg2", 1)))),
             new Action.None(),
             Reason.FAILSAFE_PROMISE_AFTER_START),
         row(
-            "failsafe mode: ... and is no failover candidate either",
-            input()
-                .local(replica)
-                .settings(failsafeOn())
-                .failsafe("pg0", ME, "pg2")
-                .failover(null, ME, null)
-                .memory(AgentMemory.initial().withStarted(NOW - 20 * SECOND))
-                .now(NOW),
+            "failsafe mode: ... or runs a primary",
+            restartedInTheFailsafeKey(replica)
+                .cycle(
+                    CycleFacts.fresh()
+                        .withPeers(
+                            peers(
+                                new PeerStatus("pg0", true, true, 300, 1, false, 1),
+                                replicaPeer("pg2", 1)))),
             new Action.None(),
             Reason.FAILSAFE_PROMISE_AFTER_START),
+        row(
+            "failsafe mode: ... and is no failover candidate meanwhile",
+            restartedInTheFailsafeKey(replica)
+                .failover(null, ME, null)
+                .cycle(
+                    CycleFacts.fresh()
+                        .withPeers(peers(PeerStatus.unreachable("pg0"), replicaPeer("pg2", 1)))),
+            new Action.None(),
+            Reason.FAILSAFE_PROMISE_AFTER_START),
+        row(
+            "failsafe mode: ... but races once all of them answer as standbys",
+            restartedInTheFailsafeKey(replica)
+                .cycle(
+                    CycleFacts.fresh()
+                        .withPeers(peers(replicaPeer("pg0", 1), replicaPeer("pg2", 1)))),
+            new Action.AcquireLock(),
+            Reason.ACQUIRING_LOCK),
         row(
             "failsafe mode: an agent started longer ago than the heartbeat validity races",
             input()
