@@ -50,6 +50,11 @@ final class ExecutorHooks implements LoopHooks {
   }
 
   @Override
+  public boolean leaseLiveFrom(long sentNanos) {
+    return guards.leaseLiveFrom(sentNanos);
+  }
+
+  @Override
   public int loopWaitSeconds() {
     return config.dynamic().loopWait();
   }

@@ -28,6 +28,7 @@ final class LeaseGuards {
   private final LeaseGuard guard;
   private final Watchdog watchdog;
   private final FenceKeeper fence;
+  private final Clock clock;
 
   LeaseGuards(
       Dcs dcs,
@@ -39,6 +40,7 @@ final class LeaseGuards {
     this.dcs = dcs;
     this.config = config;
     this.state = state;
+    this.clock = clock;
     this.watchdog = new Watchdog(config.local().lease().watchdog());
     this.fence = new FenceKeeper(config.local().lease().fence(), postgres, clock);
     this.guard =
@@ -123,18 +125,29 @@ final class LeaseGuards {
     if (paused) {
       guard.clear();
     } else if (vouched != Long.MIN_VALUE && (state.holdsLock || state.failsafeActive)) {
-      Duration ttl = dcs.timings().ttl();
-      Duration margin =
-          watchdog.isActive()
-              ? Duration.ofSeconds(watchdog.settings().safetyMarginSeconds((int) ttl.toSeconds()))
-              : LeaseGuard.defaultMargin(ttl);
-      guard.renewed(vouched, dcs.leaseDuration(), margin);
+      guard.renewed(vouched, dcs.leaseDuration(), margin());
     } else if (pg != null
         && !state.holdsLock
         && !state.failsafeActive
         && !pg.server().map(s -> !s.inRecovery()).orElse(pg.runState() == RunState.RUNNING)) {
       guard.clear();
     }
+  }
+
+  /**
+   * Whether a lease renewed at {@code sentNanos} is still one the guard would count as held now: a
+   * call that returns later outlived the lease it renewed, and another member may have led since.
+   */
+  boolean leaseLiveFrom(long sentNanos) {
+    return clock.nanoTime() - sentNanos < dcs.leaseDuration().minus(margin()).toNanos();
+  }
+
+  /** How long before the lease runs out in the store the guard stops PostgreSQL. */
+  private Duration margin() {
+    Duration ttl = dcs.timings().ttl();
+    return watchdog.isActive()
+        ? Duration.ofSeconds(watchdog.settings().safetyMarginSeconds((int) ttl.toSeconds()))
+        : LeaseGuard.defaultMargin(ttl);
   }
 
   /**

@@ -69,7 +69,18 @@ final class LockKeeper {
     }
     try {
       long sent = renewSession();
-      return holds(dcs.tryAcquire(), sent);
+      boolean held = dcs.tryAcquire();
+      if (held && !hooks.leaseLiveFrom(sent)) {
+        // The call outlived the lease it took (a freeze, a stalled loop, a slow store): the lock
+        // may have lapsed meanwhile and another member led. Not ours to keep, nor to write as
+        // leader with (the failsafe, sync and status keys).
+        log.warn(
+            "the leader lock was taken after the lease it renewed ran out: releasing the lock");
+        dcs.release();
+        state.holdsLock = false;
+        return false;
+      }
+      return holds(held, sent);
     } catch (DcsException e) {
       log.warn("could not acquire the leader lock: {}", e.getMessage());
       return false;

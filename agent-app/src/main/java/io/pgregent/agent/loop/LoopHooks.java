@@ -26,6 +26,12 @@ interface LoopHooks {
    */
   boolean leaseHeld();
 
+  /**
+   * Whether a lease renewed at {@code sentNanos} (this agent's clock) would still be held now:
+   * false once a call outlived it.
+   */
+  boolean leaseLiveFrom(long sentNanos);
+
   /** How long the loop waits between cycles, in seconds. */
   int loopWaitSeconds();
 

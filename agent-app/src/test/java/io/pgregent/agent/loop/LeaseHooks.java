@@ -27,6 +27,11 @@ final class LeaseHooks implements LoopHooks {
   }
 
   @Override
+  public boolean leaseLiveFrom(long sentNanos) {
+    return leaseHeld;
+  }
+
+  @Override
   public int loopWaitSeconds() {
     return 1;
   }

@@ -67,6 +67,16 @@ class LockKeeperTests {
   }
 
   @Test
+  void aLockTakenByACallThatOutlivedItsLeaseIsGivenBack() {
+    // The acquisition returned after the lease it renewed would have run out (a freeze, a stall).
+    hooks.leaseHeld = false;
+
+    assertThat(keeper.acquire()).isFalse();
+    assertThat(state.holdsLock).isFalse();
+    assertThat(store.get(path.key(ClusterKey.LEADER))).isEmpty();
+  }
+
+  @Test
   void aKeyThatVanishedWhileTheLeaseHoldsIsBroughtBack() {
     hooks.leaseHeld = true;
     assertThat(keeper.acquire()).isTrue();
