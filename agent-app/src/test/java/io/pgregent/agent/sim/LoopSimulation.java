@@ -103,6 +103,32 @@ final class LoopSimulation {
     return dcs;
   }
 
+  /**
+   * A schedule written by hand: seed {@code seed}, DCS failsafe mode on when {@code failsafe},
+   * every invariant checked after each event, the cluster started; {@code schedule} runs the faults
+   * and the simulated time (its own horizons), and the run is returned with its trace.
+   */
+  static SimRun handMade(
+      long seed, boolean failsafe, java.util.function.BiConsumer<Simulation, SimCluster> schedule) {
+    Path base = tempDir();
+    try {
+      return Carrier.call(
+          () -> {
+            Simulation sim = new Simulation(seed);
+            try (SimLog log = SimLog.into(sim, base);
+                SimCluster cluster = cluster(sim, SimCluster.Options.FULL, failsafe, base)) {
+              FaultSchedule.checkInvariants(sim, cluster);
+              cluster.start(Duration.ofSeconds(LOOP_WAIT_SECONDS));
+              schedule.accept(sim, cluster);
+              return new SimRun(
+                  sim.seed(), sim.trace(), cluster.notConverged(), cluster.timelineReused());
+            }
+          });
+    } finally {
+      delete(base);
+    }
+  }
+
   static Path tempDir() {
     try {
       return Files.createTempDirectory("regent-sim");

@@ -109,56 +109,44 @@ class LoopSimulationTests {
    */
   @Test
   void aStartDuringWhichTheLockIsLostLeavesTheGuardArmed() {
-    Path base = LoopSimulation.tempDir();
-    try {
-      SimRun r =
-          Carrier.call(
-              () -> {
-                Simulation sim = new Simulation(400);
-                try (SimLog log = SimLog.into(sim, base);
-                    SimCluster cluster =
-                        LoopSimulation.cluster(sim, SimCluster.Options.FULL, base)) {
-                  FaultSchedule.checkInvariants(sim, cluster);
-                  cluster.start(Duration.ofSeconds(LoopSimulation.LOOP_WAIT_SECONDS));
-                  sim.runFor(Duration.ofSeconds(30));
-                  LoopMember leader = (LoopMember) cluster.leader().orElseThrow();
-                  String name = leader.name();
-                  leader.afterNextCall(
-                      "refresh",
-                      () -> {
-                        // The start begun next takes 5 s; the renewal during it, 1 s in, fails.
-                        leader.slowPostgres(Duration.ofMillis(100));
-                        sim.trace("cut " + name + " from the store");
-                        cluster.store.cut(name);
-                        sim.schedule(
-                            Duration.ofMillis(1500),
-                            "stall " + name,
-                            () -> {
-                              long token = leader.stall();
-                              sim.schedule(
-                                  Duration.ofSeconds(40),
-                                  "heal " + name,
-                                  () -> {
-                                    cluster.store.restore(name);
-                                    leader.resume(token);
-                                  });
-                            });
-                      });
-                  sim.trace("crash the PostgreSQL of " + name);
-                  leader.pg().crash();
-                  sim.runFor(Duration.ofMinutes(3));
-                  return new SimRun(
-                      sim.seed(), sim.trace(), cluster.notConverged(), cluster.timelineReused());
-                }
-              });
-      assertThat(r.notConverged()).as(r.trace()).isNull();
-      assertThat(r.trace())
-          .contains("starting primary after failure")
-          .contains("the leader lock could not be renewed while PostgreSQL works")
-          .contains("ERROR the leader lease deadline passed");
-    } finally {
-      LoopSimulation.delete(base);
-    }
+    SimRun r =
+        LoopSimulation.handMade(
+            400,
+            false,
+            (sim, cluster) -> {
+              sim.runFor(Duration.ofSeconds(30));
+              LoopMember leader = (LoopMember) cluster.leader().orElseThrow();
+              String name = leader.name();
+              leader.afterNextCall(
+                  "refresh",
+                  () -> {
+                    // The start begun next takes 5 s; the renewal during it, 1 s in, fails.
+                    leader.slowPostgres(Duration.ofMillis(100));
+                    sim.trace("cut " + name + " from the store");
+                    cluster.store.cut(name);
+                    sim.schedule(
+                        Duration.ofMillis(1500),
+                        "stall " + name,
+                        () -> {
+                          long token = leader.stall();
+                          sim.schedule(
+                              Duration.ofSeconds(40),
+                              "heal " + name,
+                              () -> {
+                                cluster.store.restore(name);
+                                leader.resume(token);
+                              });
+                        });
+                  });
+              sim.trace("crash the PostgreSQL of " + name);
+              leader.pg().crash();
+              sim.runFor(Duration.ofMinutes(3));
+            });
+    assertThat(r.notConverged()).as(r.trace()).isNull();
+    assertThat(r.trace())
+        .contains("starting primary after failure")
+        .contains("the leader lock could not be renewed while PostgreSQL works")
+        .contains("ERROR the leader lease deadline passed");
   }
 
   /**
@@ -227,54 +215,42 @@ class LoopSimulationTests {
    */
   @Test
   void aRestartedStandbyKeepsTheFailsafePromiseItForgot() {
-    Path base = LoopSimulation.tempDir();
-    try {
-      SimRun r =
-          Carrier.call(
-              () -> {
-                Simulation sim = new Simulation(331);
-                try (SimLog log = SimLog.into(sim, base);
-                    SimCluster cluster =
-                        LoopSimulation.cluster(sim, SimCluster.Options.FULL, true, base)) {
-                  FaultSchedule.checkInvariants(sim, cluster);
-                  cluster.start(Duration.ofSeconds(LoopSimulation.LOOP_WAIT_SECONDS));
-                  sim.runFor(Duration.ofSeconds(30));
-                  SimMachine leader = cluster.leader().orElseThrow();
-                  List<SimMachine> standbys =
-                      cluster.agents().stream().filter(m -> m != leader).toList();
-                  SimMachine standby = standbys.get(0);
-                  SimMachine other = standbys.get(1);
-                  sim.trace("cut " + leader.name() + " from the store");
-                  cluster.store.cut(leader.name());
-                  sim.runFor(Duration.ofSeconds(50));
-                  sim.trace(
-                      "freeze "
-                          + leader.name()
-                          + ", crash "
-                          + standby.name()
-                          + ", cut it from "
-                          + other.name());
-                  long frozen = leader.freeze();
-                  cluster.cutPeers(standby.name(), other.name());
-                  standby.crash();
-                  sim.schedule(Duration.ofMillis(500), "restart", standby::restart);
-                  sim.runFor(Duration.ofSeconds(80));
-                  sim.trace("heal");
-                  leader.resume(frozen);
-                  cluster.store.restore(leader.name());
-                  cluster.healPeers();
-                  sim.runFor(Duration.ofSeconds(200));
-                  return new SimRun(
-                      sim.seed(), sim.trace(), cluster.notConverged(), cluster.timelineReused());
-                }
-              });
-      assertThat(r.notConverged()).as(r.trace()).isNull();
-      assertThat(r.trace())
-          .contains("continue to run as a leader because failsafe mode is enabled")
-          .contains("a secondary: restarted within the failsafe heartbeat validity");
-    } finally {
-      LoopSimulation.delete(base);
-    }
+    SimRun r =
+        LoopSimulation.handMade(
+            331,
+            true,
+            (sim, cluster) -> {
+              sim.runFor(Duration.ofSeconds(30));
+              SimMachine leader = cluster.leader().orElseThrow();
+              List<SimMachine> standbys =
+                  cluster.agents().stream().filter(m -> m != leader).toList();
+              SimMachine standby = standbys.get(0);
+              SimMachine other = standbys.get(1);
+              sim.trace("cut " + leader.name() + " from the store");
+              cluster.store.cut(leader.name());
+              sim.runFor(Duration.ofSeconds(50));
+              sim.trace(
+                  "freeze "
+                      + leader.name()
+                      + ", crash "
+                      + standby.name()
+                      + ", cut it from "
+                      + other.name());
+              long frozen = leader.freeze();
+              cluster.cutPeers(standby.name(), other.name());
+              standby.crash();
+              sim.schedule(Duration.ofMillis(500), "restart", standby::restart);
+              sim.runFor(Duration.ofSeconds(80));
+              sim.trace("heal");
+              leader.resume(frozen);
+              cluster.store.restore(leader.name());
+              cluster.healPeers();
+              sim.runFor(Duration.ofSeconds(200));
+            });
+    assertThat(r.notConverged()).as(r.trace()).isNull();
+    assertThat(r.trace())
+        .contains("continue to run as a leader because failsafe mode is enabled")
+        .contains("a secondary: restarted within the failsafe heartbeat validity");
   }
 
   /**
@@ -288,59 +264,43 @@ class LoopSimulationTests {
    */
   @Test
   void aLockTakenAfterItsLeaseRanOutIsGivenBack() {
-    Path base = LoopSimulation.tempDir();
-    try {
-      java.util.Set<String> keysAfterTheStall = new java.util.TreeSet<>();
-      String[] leaders = new String[2];
-      SimRun r =
-          Carrier.call(
-              () -> {
-                Simulation sim = new Simulation(250);
-                try (SimLog log = SimLog.into(sim, base);
-                    SimCluster cluster =
-                        LoopSimulation.cluster(sim, SimCluster.Options.FULL, true, base)) {
-                  FaultSchedule.checkInvariants(sim, cluster);
-                  cluster.start(Duration.ofSeconds(LoopSimulation.LOOP_WAIT_SECONDS));
-                  sim.runFor(Duration.ofSeconds(30));
-                  SimMachine leader = cluster.leader().orElseThrow();
-                  sim.trace("the store is down for 20 s");
-                  cluster.store.down();
-                  sim.runFor(Duration.ofSeconds(50));
-                  leader.pauseAfterNext(Action.AcquireLock.class, false, Duration.ofSeconds(30));
-                  cluster.store.up();
-                  // Every value the failsafe key takes while the stall ends.
-                  String key = cluster.leaderKey().replace("/leader", "/failsafe");
-                  for (int ms = 20; ms <= 2_000; ms += 20) {
-                    sim.schedule(
-                        Duration.ofMillis(30_000 + ms),
-                        "read the failsafe key",
-                        () ->
-                            cluster
-                                .store
-                                .get(key)
-                                .ifPresent(e -> keysAfterTheStall.add(e.value())));
-                  }
-                  sim.runFor(Duration.ofSeconds(200));
-                  leaders[0] = leader.name();
-                  leaders[1] = cluster.leader().map(SimMachine::name).orElse("none");
-                  return new SimRun(
-                      sim.seed(), sim.trace(), cluster.notConverged(), cluster.timelineReused());
-                }
-              });
-      assertThat(r.notConverged()).as(r.trace()).isNull();
-      assertThat(leaders[1]).as(r.trace()).isNotEqualTo(leaders[0]);
-      // Every value the key took names the member that leads after the stall: the stalled one
-      // never wrote a key of its own over the new leader's.
-      assertThat(keysAfterTheStall)
-          .isNotEmpty()
-          .allSatisfy(k -> assertThat(k).contains("\"" + leaders[1] + "\""));
-      assertThat(r.trace())
-          .contains("continue to run as a leader because failsafe mode is enabled")
-          .contains("after AcquireLock for PT30S")
-          .contains("the leader lock was taken after the lease it renewed ran out");
-    } finally {
-      LoopSimulation.delete(base);
-    }
+    java.util.Set<String> keysAfterTheStall = new java.util.TreeSet<>();
+    String[] leaders = new String[2];
+    SimRun r =
+        LoopSimulation.handMade(
+            250,
+            true,
+            (sim, cluster) -> {
+              sim.runFor(Duration.ofSeconds(30));
+              SimMachine leader = cluster.leader().orElseThrow();
+              sim.trace("the store is down for 20 s");
+              cluster.store.down();
+              sim.runFor(Duration.ofSeconds(50));
+              leader.pauseAfterNext(Action.AcquireLock.class, false, Duration.ofSeconds(30));
+              cluster.store.up();
+              // Every value the failsafe key takes while the stall ends.
+              String key = cluster.leaderKey().replace("/leader", "/failsafe");
+              for (int ms = 20; ms <= 2_000; ms += 20) {
+                sim.schedule(
+                    Duration.ofMillis(30_000 + ms),
+                    "read the failsafe key",
+                    () -> cluster.store.get(key).ifPresent(e -> keysAfterTheStall.add(e.value())));
+              }
+              sim.runFor(Duration.ofSeconds(200));
+              leaders[0] = leader.name();
+              leaders[1] = cluster.leader().map(SimMachine::name).orElse("none");
+            });
+    assertThat(r.notConverged()).as(r.trace()).isNull();
+    assertThat(leaders[1]).as(r.trace()).isNotEqualTo(leaders[0]);
+    // Every value the key took names the member that leads after the stall: the stalled one
+    // never wrote a key of its own over the new leader's.
+    assertThat(keysAfterTheStall)
+        .isNotEmpty()
+        .allSatisfy(k -> assertThat(k).contains("\"" + leaders[1] + "\""));
+    assertThat(r.trace())
+        .contains("continue to run as a leader because failsafe mode is enabled")
+        .contains("after AcquireLock for PT30S")
+        .contains("the leader lock was taken after the lease it renewed ran out");
   }
 
   /**
@@ -363,46 +323,34 @@ class LoopSimulationTests {
 
   /** The store down from 30 s to 70 s; {@code forget}: at 55 s a standby forgets its promise. */
   private static SimRun storeOutageWithFailsafe(boolean forget) {
-    Path base = LoopSimulation.tempDir();
-    try {
-      return Carrier.call(
-          () -> {
-            Simulation sim = new Simulation(11);
-            try (SimLog log = SimLog.into(sim, base);
-                SimCluster cluster =
-                    LoopSimulation.cluster(sim, SimCluster.Options.FULL, true, base)) {
-              FaultSchedule.checkInvariants(sim, cluster);
-              cluster.start(Duration.ofSeconds(LoopSimulation.LOOP_WAIT_SECONDS));
-              sim.runFor(Duration.ofSeconds(30));
-              String leader = cluster.leader().orElseThrow().name();
-              sim.trace("the store is down for 40 s");
-              cluster.store.down();
-              sim.schedule(Duration.ofSeconds(40), "store up", cluster.store::up);
-              if (forget) {
-                String standby =
-                    cluster.agents().stream()
-                        .map(SimMachine::name)
-                        .filter(n -> !n.equals(leader))
-                        .findFirst()
-                        .orElseThrow();
-                sim.schedule(
-                    Duration.ofSeconds(25),
-                    "forget",
-                    () -> {
-                      sim.trace(standby + " forgets its failsafe promise");
-                      cluster.promisesForgotten(standby);
-                    });
-              }
-              sim.runFor(Duration.ofMinutes(2));
-              String now = cluster.leader().map(SimMachine::name).orElse("none");
-              sim.trace("failover: " + (now.equals(leader) ? "none" : leader + " -> " + now));
-              return new SimRun(
-                  sim.seed(), sim.trace(), cluster.notConverged(), cluster.timelineReused());
-            }
-          });
-    } finally {
-      LoopSimulation.delete(base);
-    }
+    return LoopSimulation.handMade(
+        11,
+        true,
+        (sim, cluster) -> {
+          sim.runFor(Duration.ofSeconds(30));
+          String leader = cluster.leader().orElseThrow().name();
+          sim.trace("the store is down for 40 s");
+          cluster.store.down();
+          sim.schedule(Duration.ofSeconds(40), "store up", cluster.store::up);
+          if (forget) {
+            String standby =
+                cluster.agents().stream()
+                    .map(SimMachine::name)
+                    .filter(n -> !n.equals(leader))
+                    .findFirst()
+                    .orElseThrow();
+            sim.schedule(
+                Duration.ofSeconds(25),
+                "forget",
+                () -> {
+                  sim.trace(standby + " forgets its failsafe promise");
+                  cluster.promisesForgotten(standby);
+                });
+          }
+          sim.runFor(Duration.ofMinutes(2));
+          String now = cluster.leader().map(SimMachine::name).orElse("none");
+          sim.trace("failover: " + (now.equals(leader) ? "none" : leader + " -> " + now));
+        });
   }
 
   /** Without the fence, a frozen leader's PostgreSQL outlives its lease: the checker sees it. */

@@ -404,6 +404,11 @@ final class HaInputs {
     return new PeerStatus(name, true, false, wal, 1, false, 1);
   }
 
+  /** A reachable member that runs a primary on timeline 1 at {@code wal}. */
+  static PeerStatus primaryPeer(String name, long wal) {
+    return new PeerStatus(name, true, true, wal, 1, false, 1);
+  }
+
   static AgentMemory leaderMemory() {
     return AgentMemory.initial().withWasLeader(true);
   }

@@ -7,6 +7,7 @@ import static io.pgregent.core.ha.HaInputs.ask;
 import static io.pgregent.core.ha.HaInputs.input;
 import static io.pgregent.core.ha.HaInputs.peers;
 import static io.pgregent.core.ha.HaInputs.primary;
+import static io.pgregent.core.ha.HaInputs.primaryPeer;
 import static io.pgregent.core.ha.HaInputs.refreshedLeader;
 import static io.pgregent.core.ha.HaInputs.replicaOf;
 import static io.pgregent.core.ha.HaInputs.replicaPeer;
@@ -115,10 +116,7 @@ final class RaceDeciderRows {
             pg0Gone(replica, 2 * SECOND)
                 .cycle(
                     CycleFacts.fresh()
-                        .withPeers(
-                            peers(
-                                new PeerStatus("pg0", true, true, 250, 1, false, 1),
-                                replicaPeer("pg2", 100)))),
+                        .withPeers(peers(primaryPeer("pg0", 250), replicaPeer("pg2", 100)))),
             new Action.None(),
             Reason.NOT_HEALTHIEST),
         row(
@@ -157,10 +155,7 @@ final class RaceDeciderRows {
         row(
             "failsafe mode: a member the failsafe key does not name never races while a named"
                 + " member runs a primary",
-            outsideTheFailsafeKey(
-                replica,
-                new PeerStatus("pg0", true, true, 300, 1, false, 1),
-                replicaPeer("pg2", 1)),
+            outsideTheFailsafeKey(replica, primaryPeer("pg0", 300), replicaPeer("pg2", 1)),
             new Action.None(),
             Reason.NOT_IN_FAILSAFE_TOPOLOGY),
         row(
@@ -193,10 +188,7 @@ final class RaceDeciderRows {
             restartedInTheFailsafeKey(replica)
                 .cycle(
                     CycleFacts.fresh()
-                        .withPeers(
-                            peers(
-                                new PeerStatus("pg0", true, true, 300, 1, false, 1),
-                                replicaPeer("pg2", 1)))),
+                        .withPeers(peers(primaryPeer("pg0", 300), replicaPeer("pg2", 1)))),
             new Action.None(),
             Reason.FAILSAFE_PROMISE_AFTER_START),
         row(
@@ -335,8 +327,7 @@ final class RaceDeciderRows {
             Reason.ACQUIRING_LOCK),
         row(
             "no leader, running as a primary, re-read: another member running as a primary does",
-            lapsedPrimaryReread(
-                new PeerStatus("pg0", true, true, 5, 1, false, 1), replicaPeer("pg2", 100)),
+            lapsedPrimaryReread(primaryPeer("pg0", 5), replicaPeer("pg2", 100)),
             new Action.None(),
             Reason.NOT_HEALTHIEST),
         // the leader keeps the cluster history whole
