@@ -138,14 +138,17 @@ final class TimelineLineage {
    * Where a standby that does not stream parted from the leader's lineage, as the history key (the
    * leader's timeline history file) records it: a timeline number both used, begun at other points,
    * so nothing but the switch points tells them apart, and our WAL can never stream from the
-   * leader.
+   * leader. A standby on a timeline past the leader's is judged only by a key the leader wrote into
+   * the timeline its member key names: right after a promotion both keys may still describe the one
+   * before.
    */
   static Optional<Parting> partingFromLeader(ClusterView view, String leader, LocalState local) {
     if (!local.isRunningReplica() || local.streaming()) {
       return Optional.empty();
     }
     long leaderTimeline = view.member(leader).flatMap(m -> m.timeline()).orElse(0L);
-    if (leaderTimeline < local.timeline()) {
+    if (leaderTimeline < local.timeline()
+        && !view.history().map(h -> lastSwitchBy(h, leader, leaderTimeline)).orElse(false)) {
       return Optional.empty();
     }
     return partingFromHistory(view, local);

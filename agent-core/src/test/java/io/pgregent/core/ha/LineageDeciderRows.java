@@ -115,7 +115,37 @@ final class LineageDeciderRows {
             new Action.None(),
             Reason.FOLLOWING_LEADER),
         row(
-            "a standby ahead of the leader's timeline is not judged by the key",
+            "a standby ahead of the leader's timeline, parted from the key the leader wrote,"
+                + " rejoins through pg_rewind (simulation seed 891088)",
+            input()
+                .leader("pg0")
+                .leaderTimeline(2)
+                .historyLeaving("pg0", 1)
+                .local(notStreaming(onLineage(replicaOf("pg0", 250), 3, 150, 200))),
+            new Action.Rejoin("pg0"),
+            Reason.FORKED_OFF_LEADER_LINEAGE),
+        row(
+            "a standby ahead of a leader that promoted again (its keys still name the promotion"
+                + " before) follows",
+            input()
+                .leader("pg0")
+                .leaderTimeline(2)
+                .historyLeaving("pg0", 1)
+                .local(notStreaming(onLineage(replicaOf("pg0", 250), 3, 100, 200))),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
+            "a streaming standby ahead of the leader's timeline follows",
+            input()
+                .leader("pg0")
+                .leaderTimeline(2)
+                .historyLeaving("pg0", 1)
+                .local(onLineage(replicaOf("pg0", 250), 3, 150, 200)),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
+            "a standby ahead of the leader's timeline is not judged by a key the leader did not"
+                + " write",
             input()
                 .leader("pg0")
                 .leaderTimeline(2)

@@ -275,6 +275,19 @@ class FaultSimulationTests {
         "the cluster history lacks the switch to timeline");
   }
 
+  /**
+   * Found by this simulation (seed 891088): a primary stopped by its fence came back and, promoted
+   * again, numbered its timeline 11 as another member had before; a standby that had followed that
+   * member's lineage onto timeline 12 was ahead of the leader's number, so it was never judged by
+   * the history key and never streamed again. A standby past the leader's timeline is judged by the
+   * key once the leader wrote it, and rejoins through pg_rewind.
+   */
+  @Test
+  void aStandbyPastTheLeadersTimelineNumberRejoinsItsLineage() {
+    replaysSafely(
+        891088, FaultSchedule.Fault.ALL, "pg2 Rejoin: my timeline history has timeline 10 ending");
+  }
+
   private static void replaysSafely(long seed, String fixedBy) {
     replaysSafely(seed, FaultSchedule.Fault.FIRST_DAY, fixedBy);
   }
