@@ -255,6 +255,10 @@ public final class HaDecider {
                     no.args().toArray(String[]::new)));
   }
 
+  private static long leaderTimeline(ClusterView view, String leader) {
+    return view.member(leader).flatMap(Member::timeline).orElse(0L);
+  }
+
   /** The leader's member key says it runs as the primary (Patroni before 3.0 said master). */
   private static boolean leaderRunsAsPrimary(ClusterView view, String leader) {
     return view.member(leader)
@@ -366,6 +370,28 @@ public final class HaDecider {
                   TimelineLineage.lsn(parting.get().local()),
                   TimelineLineage.lsn(parting.get().inHistory()),
                   leader));
+        }
+        Optional<Long> leftAt = TimelineLineage.pastLeaderTimeline(view, leader, local);
+        if (leftAt.isPresent() && !s.paused()) {
+          String ours = Long.toString(local.timeline());
+          String theirs = Long.toString(leaderTimeline(view, leader));
+          return joining(
+              view,
+              leader,
+              leftAt.get() < 0
+                  ? Decision.of(
+                      new Action.Rejoin(leader),
+                      Reason.NEVER_ON_LEADER_TIMELINE,
+                      ours,
+                      theirs,
+                      leader)
+                  : Decision.of(
+                      new Action.Rejoin(leader),
+                      Reason.PAST_LEADER_TIMELINE,
+                      ours,
+                      theirs,
+                      TimelineLineage.lsn(leftAt.get()),
+                      leader));
         }
         String upstream = Upstream.toFollow(view, s, leader);
         if (!local.upstream().map(upstream::equals).orElse(false) && !s.paused()) {

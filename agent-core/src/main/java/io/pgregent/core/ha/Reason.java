@@ -140,7 +140,13 @@ public enum Reason {
       "my timeline history has timeline %s ending at %s, the leader's at %s: rejoining %s through"
           + " pg_rewind"),
   TIMELINE_NOT_IN_LEADER_HISTORY(
-      "my timeline %s is not in the leader's history: rejoining %s through pg_rewind");
+      "my timeline %s is not in the leader's history: rejoining %s through pg_rewind"),
+  PAST_LEADER_TIMELINE(
+      "my timeline %s is past the leader's %s, which my timeline history left at %s and the"
+          + " leader wrote past: rejoining %s through pg_rewind"),
+  NEVER_ON_LEADER_TIMELINE(
+      "my timeline %s is past the leader's %s, which my timeline history never passed: rejoining"
+          + " %s through pg_rewind");
 
   private final String template;
 

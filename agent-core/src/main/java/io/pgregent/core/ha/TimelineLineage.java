@@ -2,6 +2,7 @@ package io.pgregent.core.ha;
 
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Lsn;
+import io.pgregent.core.cluster.Member;
 import io.pgregent.core.cluster.TimelineHistory;
 import java.util.List;
 import java.util.Optional;
@@ -152,6 +153,37 @@ final class TimelineLineage {
       return Optional.empty();
     }
     return partingFromHistory(view, local);
+  }
+
+  /**
+   * Where our timeline history left the leader's timeline, if the leader has written past that
+   * point on it: a standby on a timeline past the leader's then never streams from it (a fenced
+   * primary that came back and promoted numbers its timeline from its own history files, so a
+   * number may be taken twice). A leader's member key may still name the timeline it has just left,
+   * but at a position no further than where it left it, so only WAL beyond our switch point tells;
+   * the key's switch points may not (both lineages may leave the timeline before at one point).
+   * {@code -1} when our history never passed the leader's timeline at all.
+   */
+  static Optional<Long> pastLeaderTimeline(ClusterView view, String leader, LocalState local) {
+    if (!local.isRunningReplica() || local.streaming() || local.lineage().isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<Member> primary =
+        view.member(leader).filter(m -> m.role().map("primary"::equals).orElse(false));
+    long leaderTimeline = primary.flatMap(Member::timeline).orElse(0L);
+    long leaderPosition = primary.flatMap(Member::xlogLocation).orElse(0L);
+    if (leaderTimeline <= 0 || leaderTimeline >= local.timeline()) {
+      return Optional.empty();
+    }
+    Optional<Long> left =
+        local.lineage().stream()
+            .filter(e -> e.timeline() == leaderTimeline)
+            .map(TimelineHistory.Entry::switchLsn)
+            .findFirst();
+    if (left.isEmpty()) {
+      return Optional.of(-1L);
+    }
+    return left.filter(switchLsn -> leaderPosition > switchLsn);
   }
 
   /** An LSN as PostgreSQL writes it ({@code 0/3000060}). */

@@ -78,6 +78,7 @@ final class HaInputs {
 
     private long epochMillis = EPOCH_MILLIS;
     private long leaderTimeline;
+    private long leaderPosition;
     private Failover failover;
 
     Builder storeDown() {
@@ -162,6 +163,13 @@ final class HaInputs {
       return this;
     }
 
+    /** The leader's member key names {@code timeline} and WAL position {@code lsn}. */
+    Builder leaderAt(long timeline, long lsn) {
+      leaderTimeline = timeline;
+      leaderPosition = lsn;
+      return this;
+    }
+
     Builder epochMillis(long value) {
       epochMillis = value;
       return this;
@@ -192,6 +200,9 @@ final class HaInputs {
           data.put("state", states.getOrDefault(name, "running"));
           if (name.equals(leader) && leaderTimeline > 0) {
             data.put("timeline", leaderTimeline);
+          }
+          if (name.equals(leader) && leaderPosition > 0) {
+            data.put("xlog_location", leaderPosition);
           }
           if (tags.containsKey(name)) {
             ObjectNode t = data.putObject("tags");

@@ -144,6 +144,46 @@ final class LineageDeciderRows {
             new Action.None(),
             Reason.FOLLOWING_LEADER),
         row(
+            "a standby past the leader's timeline, which it left where the leader has written"
+                + " past, rejoins through pg_rewind (the number taken twice; simulation seed"
+                + " 449068)",
+            input()
+                .leader("pg0")
+                .leaderAt(2, 260)
+                .historyUpTo(2)
+                .local(notStreaming(onLineage(replicaOf("pg0", 250), 3, 100, 200))),
+            new Action.Rejoin("pg0"),
+            Reason.PAST_LEADER_TIMELINE),
+        row(
+            "a standby past the leader's timeline, which its history never passed, rejoins"
+                + " through pg_rewind",
+            input()
+                .leader("pg0")
+                .leaderAt(2, 260)
+                .historyUpTo(2)
+                .local(notStreaming(onLineage(replicaOf("pg0", 250), 3, 100))),
+            new Action.Rejoin("pg0"),
+            Reason.NEVER_ON_LEADER_TIMELINE),
+        row(
+            "a standby past the leader's timeline follows while the leader's key is not past"
+                + " where it left that timeline (the leader may have promoted again)",
+            input()
+                .leader("pg0")
+                .leaderAt(2, 200)
+                .historyUpTo(2)
+                .local(notStreaming(onLineage(replicaOf("pg0", 250), 3, 100, 200))),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
+            "a streaming standby past the leader's timeline follows",
+            input()
+                .leader("pg0")
+                .leaderAt(2, 260)
+                .historyUpTo(2)
+                .local(onLineage(replicaOf("pg0", 250), 3, 100, 200)),
+            new Action.None(),
+            Reason.FOLLOWING_LEADER),
+        row(
             "a standby ahead of the leader's timeline is not judged by a key the leader did not"
                 + " write",
             input()

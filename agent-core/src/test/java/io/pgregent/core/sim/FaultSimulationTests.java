@@ -288,6 +288,18 @@ class FaultSimulationTests {
         891088, FaultSchedule.Fault.ALL, "pg2 Rejoin: my timeline history has timeline 10 ending");
   }
 
+  /**
+   * Found by this simulation (seed 449068): a leader promoted four times while its store link lost
+   * requests, taking a standby with it to timeline 12; a frozen member then led and promoted from
+   * where both lineages had left timeline 9, numbering its timeline 10 again. The key's switch
+   * points agreed with the standbys', so only the leader's WAL on timeline 10, past where their
+   * history left it, shows they can never stream from it: they now rejoin through pg_rewind.
+   */
+  @Test
+  void aStandbyPastATimelineNumberTakenAgainRejoinsTheLeader() {
+    replaysSafely(449068, FaultSchedule.Fault.ALL, "is past the leader's 10, which my timeline");
+  }
+
   private static void replaysSafely(long seed, String fixedBy) {
     replaysSafely(seed, FaultSchedule.Fault.FIRST_DAY, fixedBy);
   }
