@@ -375,23 +375,25 @@ public final class HaDecider {
         if (leftAt.isPresent() && !s.paused()) {
           String ours = Long.toString(local.timeline());
           String theirs = Long.toString(leaderTimeline(view, leader));
-          return joining(
-              view,
-              leader,
-              leftAt.get() < 0
-                  ? Decision.of(
-                      new Action.Rejoin(leader),
-                      Reason.NEVER_ON_LEADER_TIMELINE,
-                      ours,
-                      theirs,
-                      leader)
-                  : Decision.of(
-                      new Action.Rejoin(leader),
-                      Reason.PAST_LEADER_TIMELINE,
-                      ours,
-                      theirs,
-                      TimelineLineage.lsn(leftAt.get()),
-                      leader));
+          if (leftAt.get() < 0) {
+            return joining(
+                view,
+                leader,
+                Decision.of(
+                    new Action.Rejoin(leader),
+                    Reason.NEVER_ON_LEADER_TIMELINE,
+                    ours,
+                    theirs,
+                    leader));
+          }
+          // Both lineages may have begun the leader's timeline number at one point: pg_rewind
+          // would take their WAL after it for one and rewind too little. Only a new copy is safe.
+          return Decision.of(
+              new Action.None(),
+              Reason.PAST_LEADER_TIMELINE,
+              ours,
+              theirs,
+              TimelineLineage.lsn(leftAt.get()));
         }
         String upstream = Upstream.toFollow(view, s, leader);
         if (!local.upstream().map(upstream::equals).orElse(false) && !s.paused()) {

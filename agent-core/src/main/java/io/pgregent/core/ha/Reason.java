@@ -143,7 +143,7 @@ public enum Reason {
       "my timeline %s is not in the leader's history: rejoining %s through pg_rewind"),
   PAST_LEADER_TIMELINE(
       "my timeline %s is past the leader's %s, which my timeline history left at %s and the"
-          + " leader wrote past: rejoining %s through pg_rewind"),
+          + " leader wrote past: pg_rewind cannot tell where we parted, reinitialize this member"),
   NEVER_ON_LEADER_TIMELINE(
       "my timeline %s is past the leader's %s, which my timeline history never passed: rejoining"
           + " %s through pg_rewind");
