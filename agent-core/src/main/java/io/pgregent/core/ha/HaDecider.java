@@ -255,10 +255,6 @@ public final class HaDecider {
                     no.args().toArray(String[]::new)));
   }
 
-  private static long leaderTimeline(ClusterView view, String leader) {
-    return view.member(leader).flatMap(Member::timeline).orElse(0L);
-  }
-
   /** The leader's member key says it runs as the primary (Patroni before 3.0 said master). */
   private static boolean leaderRunsAsPrimary(ClusterView view, String leader) {
     return view.member(leader)
@@ -374,7 +370,7 @@ public final class HaDecider {
         Optional<Long> leftAt = TimelineLineage.pastLeaderTimeline(view, leader, local);
         if (leftAt.isPresent() && !s.paused()) {
           String ours = Long.toString(local.timeline());
-          String theirs = Long.toString(leaderTimeline(view, leader));
+          String theirs = Long.toString(TimelineLineage.leaderTimeline(view, leader));
           if (leftAt.get() < 0) {
             return joining(
                 view,

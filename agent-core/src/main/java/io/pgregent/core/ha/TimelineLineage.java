@@ -80,7 +80,7 @@ final class TimelineLineage {
     if (!local.isRunningReplica() || local.timeline() <= 0) {
       return Optional.empty();
     }
-    long leaderTimeline = view.member(leader).flatMap(m -> m.timeline()).orElse(0L);
+    long leaderTimeline = leaderTimeline(view, leader);
     if (leaderTimeline <= local.timeline()) {
       return Optional.empty();
     }
@@ -103,7 +103,7 @@ final class TimelineLineage {
     if (!local.isRunningReplica() || local.timeline() <= 1) {
       return false;
     }
-    long leaderTimeline = view.member(leader).flatMap(m -> m.timeline()).orElse(0L);
+    long leaderTimeline = leaderTimeline(view, leader);
     if (leaderTimeline <= local.timeline()) {
       return false;
     }
@@ -147,7 +147,7 @@ final class TimelineLineage {
     if (!local.isRunningReplica() || local.streaming()) {
       return Optional.empty();
     }
-    long leaderTimeline = view.member(leader).flatMap(m -> m.timeline()).orElse(0L);
+    long leaderTimeline = leaderTimeline(view, leader);
     if (leaderTimeline < local.timeline()
         && !view.history().map(h -> lastSwitchBy(h, leader, leaderTimeline)).orElse(false)) {
       return Optional.empty();
@@ -184,6 +184,11 @@ final class TimelineLineage {
       return Optional.of(-1L);
     }
     return left.filter(switchLsn -> leaderPosition > switchLsn);
+  }
+
+  /** The timeline the leader's member key names, 0 when it names none. */
+  static long leaderTimeline(ClusterView view, String leader) {
+    return view.member(leader).flatMap(Member::timeline).orElse(0L);
   }
 
   /** An LSN as PostgreSQL writes it ({@code 0/3000060}). */
