@@ -8,6 +8,7 @@ import io.pgregent.postgres.os.OsUser;
 import io.pgregent.postgres.status.PostgresClient;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -325,6 +326,16 @@ public final class PostgresController implements PostgresPort, AutoCloseable {
         client()
             .queryStrings(
                 "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'"));
+  }
+
+  @Override
+  public List<Long> reserveTimelines(long through) {
+    // A checkpoint's timeline may lag a standby's: the numbers between are our lineage's, whose
+    // files are there and kept.
+    int current = state().timeline().orElse(0);
+    return current == 0
+        ? List.of()
+        : TimelineHistoryFile.reserve(node.dataDir, current, through, node.runner.user());
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.pgregent.postgres.config.RemotePrimary;
 import io.pgregent.postgres.os.OsUser;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -272,6 +273,14 @@ public interface PostgresPort {
    */
   void promote(
       Duration timeout, BooleanSupplier mayPromote, Consumer<LocalPostgresState> onWritable);
+
+  /**
+   * Makes the next promotion number its timeline past {@code through}: a placeholder history file
+   * for each number after ours up to it that pg_wal lacks ({@link TimelineHistoryFile#reserve}).
+   *
+   * @return the numbers reserved, none when {@code through} is not past our timeline
+   */
+  List<Long> reserveTimelines(long through);
 
   /** The replication slots of this server. */
   ReplicationSlots slots();

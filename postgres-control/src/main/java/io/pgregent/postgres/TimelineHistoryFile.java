@@ -1,9 +1,15 @@
 package io.pgregent.postgres;
 
+import io.pgregent.postgres.os.OsUser;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -24,6 +30,53 @@ public final class TimelineHistoryFile {
   /** The history file of {@code timeline} in {@code dataDir}'s pg_wal. */
   public static Path of(Path dataDir, long timeline) {
     return dataDir.resolve("pg_wal").resolve(String.format("%08X.history", timeline));
+  }
+
+  /**
+   * Makes PostgreSQL number its next timeline past {@code through}: a promotion takes the first
+   * number after its own timeline that has no history file in pg_wal (or the archive), so a
+   * placeholder is written for each number from {@code current + 1} to {@code through} that has
+   * none. These are timelines other members took; a member that never received their history files
+   * would otherwise take the same number again, and two timelines under one number that begin at
+   * one point look the same to pg_rewind. A placeholder holds only a comment: it names no parent,
+   * so a standby never takes it for a timeline to follow (PostgreSQL reads it as "not a child" of
+   * its own), and standbys fetching history files from this server get it too, which keeps them
+   * from the number as well.
+   *
+   * @return the numbers written
+   */
+  public static List<Long> reserve(Path dataDir, long current, long through, OsUser owner) {
+    List<Long> written = new ArrayList<>();
+    for (long tl = Math.max(current + 1, 2); tl <= through; tl++) {
+      Path file = of(dataDir, tl);
+      if (Files.exists(file)) {
+        continue;
+      }
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      try {
+        Files.writeString(
+            tmp,
+            "# timeline "
+                + tl
+                + " was taken by another member of the cluster: this placeholder keeps a promotion"
+                + " here from taking its number again\n",
+            StandardCharsets.US_ASCII,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE);
+        owner.chown(tmp);
+        try {
+          Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ignored) {
+          // not a POSIX file system: PostgreSQL checks nothing there either
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the placeholder history file " + file, e);
+      }
+      written.add(tl);
+    }
+    return written;
   }
 
   /** The switches before {@code timeline}, oldest first; empty on timeline 1 or without a file. */

@@ -149,11 +149,11 @@ final class HaExecutor {
       } else {
         replicas.start(a, view);
       }
-    } else if (action instanceof Action.Promote) {
+    } else if (action instanceof Action.Promote a) {
       if (!leaseHeld("promote")) {
         return new Outcome(facts, false);
       }
-      roles.promote(view);
+      roles.promote(view, a.reserveThrough());
     } else if (action instanceof Action.Demote a) {
       roles.demote(a, view);
     } else if (action instanceof Action.FollowLeader a) {

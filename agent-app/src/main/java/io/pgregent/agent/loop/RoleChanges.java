@@ -108,14 +108,29 @@ final class RoleChanges {
     }
   }
 
-  void promote(Optional<ClusterView> view) {
+  /**
+   * Promotes PostgreSQL; timeline numbers through {@code reserveThrough} are taken in the cluster,
+   * so placeholder history files make it number the new timeline past them.
+   */
+  void promote(Optional<ClusterView> view, long reserveThrough) {
     LocalPostgresState before = postgres.state();
     long oldTimeline = before.timeline().orElse(0);
     long switchLsn = before.server().map(s -> Math.max(s.receiveLsn(), s.replayLsn())).orElse(0L);
     Duration timeout =
         Duration.ofSeconds(Math.max(10, postgres.settings().pgCtlTimeout().toSeconds()));
     try {
-      worker.run("promote", () -> postgres.promote(timeout, hooks::leaseHeld, hooks::promoted));
+      worker.run(
+          "promote",
+          () -> {
+            List<Long> reserved = postgres.reserveTimelines(reserveThrough);
+            if (!reserved.isEmpty()) {
+              log.info(
+                  "timelines {} are taken in the cluster: placeholder history files make the new"
+                      + " timeline's number pass them",
+                  reserved);
+            }
+            postgres.promote(timeout, hooks::leaseHeld, hooks::promoted);
+          });
     } catch (RuntimeException e) {
       // The decider then hands the lock back and keeps out of the race for a ttl.
       state.memory = state.memory.withPromotionFailed(OptionalLong.of(clock.nanoTime()));

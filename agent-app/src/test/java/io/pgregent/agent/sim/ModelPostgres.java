@@ -727,6 +727,16 @@ public final class ModelPostgres implements PostgresPort {
     return source;
   }
 
+  @Override
+  public List<Long> reserveTimelines(long through) {
+    List<Long> reserved = pg.reserveTimelines(through);
+    syncHistoryFiles();
+    if (!reserved.isEmpty()) {
+      world.trace(member + " reserved timelines " + reserved);
+    }
+    return reserved;
+  }
+
   private static UnsupportedOperationException unsupported(String method, String what) {
     return new UnsupportedOperationException(
         "ModelPostgres." + method + " is not in the simulated PostgreSQL: " + what);
@@ -805,6 +815,10 @@ public final class ModelPostgres implements PostgresPort {
       if (text.length() > 0) {
         files.put(TimelineHistoryFile.of(dataDir, tl), text.toString());
       }
+    }
+    // Placeholders (or files fetched from an upstream) past our timeline.
+    for (long tl = pg.timeline() + 1; tl <= pg.newestHistory(); tl++) {
+      files.put(TimelineHistoryFile.of(dataDir, tl), "# timeline " + tl + " is taken\n");
     }
     return files;
   }

@@ -68,8 +68,17 @@ public sealed interface Action
   /** Take the free leader lock (create-if-absent). */
   record AcquireLock() implements Action {}
 
-  /** Promote the local standby. */
-  record Promote() implements Action {}
+  /**
+   * Promote the local standby.
+   *
+   * @param reserveThrough timeline numbers up to this one are taken in the cluster: the new
+   *     timeline is numbered past them (0: none past ours)
+   */
+  record Promote(long reserveThrough) implements Action {
+    public Promote() {
+      this(0);
+    }
+  }
 
   /**
    * Stop being primary, the way {@code mode} says.

@@ -157,7 +157,7 @@ public final class HaDecider {
           if (unsafe.isPresent()) {
             return unsafe.get();
           }
-          return Decision.of(new Action.Promote(), Reason.PROMOTED_BECAUSE_HAD_LOCK);
+          return Decision.of(TimelineLineage.promotion(in), Reason.PROMOTED_BECAUSE_HAD_LOCK);
         }
         Optional<Decision> syncStep = SyncStandbyResolver.nextStep(in, view);
         if (syncStep.isPresent()) {

@@ -20,7 +20,7 @@ final class LeaderRace {
       return StandbyLeader.acquiredLock(in);
     }
     return local.inRecovery()
-        ? Decision.of(new Action.Promote(), Reason.PROMOTED_BY_ACQUIRING_LOCK)
+        ? Decision.of(TimelineLineage.promotion(in), Reason.PROMOTED_BY_ACQUIRING_LOCK)
         : Decision.of(new Action.None(), Reason.ACQUIRED_LOCK);
   }
 

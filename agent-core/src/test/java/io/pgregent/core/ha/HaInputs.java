@@ -43,6 +43,7 @@ final class HaInputs {
     private long now = 1_000_000_000_000L;
     private SyncState sync;
     private final Map<String, Map<String, Object>> tags = new TreeMap<>();
+    private final Map<String, Long> memberTimelines = new TreeMap<>();
     private final java.util.Set<String> absent = new java.util.TreeSet<>();
     private Map<String, String> failsafe;
 
@@ -163,6 +164,12 @@ final class HaInputs {
       return this;
     }
 
+    /** The member key of {@code member} (not the leader) names {@code timeline}. */
+    Builder memberTimeline(String member, long timeline) {
+      memberTimelines.put(member, timeline);
+      return this;
+    }
+
     /** The leader's member key names {@code timeline} and WAL position {@code lsn}. */
     Builder leaderAt(long timeline, long lsn) {
       leaderTimeline = timeline;
@@ -200,6 +207,8 @@ final class HaInputs {
           data.put("state", states.getOrDefault(name, "running"));
           if (name.equals(leader) && leaderTimeline > 0) {
             data.put("timeline", leaderTimeline);
+          } else if (memberTimelines.containsKey(name)) {
+            data.put("timeline", memberTimelines.get(name));
           }
           if (name.equals(leader) && leaderPosition > 0) {
             data.put("xlog_location", leaderPosition);

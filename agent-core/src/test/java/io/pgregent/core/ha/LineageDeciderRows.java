@@ -5,6 +5,7 @@ import static io.pgregent.core.ha.HaInputs.ME;
 import static io.pgregent.core.ha.HaInputs.input;
 import static io.pgregent.core.ha.HaInputs.notStreaming;
 import static io.pgregent.core.ha.HaInputs.primary;
+import static io.pgregent.core.ha.HaInputs.refreshedLeader;
 import static io.pgregent.core.ha.HaInputs.replicaOf;
 import static io.pgregent.core.ha.HaInputs.withTimeline;
 
@@ -202,6 +203,27 @@ final class LineageDeciderRows {
                 .historyUpTo(3)
                 .local(forked),
             new Action.None(),
-            Reason.PAUSED_SECONDARY));
+            Reason.PAUSED_SECONDARY),
+        row(
+            "standby holding the lock, the key past its timeline: promote, numbering past the"
+                + " key's timelines (simulation seeds 6, 809, 891088)",
+            refreshedLeader(withTimeline(replicaOf("pg0", 10), 3)).historyUpTo(5),
+            new Action.Promote(5),
+            Reason.PROMOTED_BECAUSE_HAD_LOCK),
+        row(
+            "standby holding the lock, a member's key names a timeline no switch in the key has:"
+                + " promote, numbering past it",
+            refreshedLeader(withTimeline(replicaOf("pg0", 10), 3))
+                .historyUpTo(3)
+                .memberTimeline("pg2", 7),
+            new Action.Promote(7),
+            Reason.PROMOTED_BECAUSE_HAD_LOCK),
+        row(
+            "standby holding the lock, no timeline known past its own: a plain promotion",
+            refreshedLeader(withTimeline(replicaOf("pg0", 10), 6))
+                .historyUpTo(6)
+                .memberTimeline("pg2", 4),
+            new Action.Promote(),
+            Reason.PROMOTED_BECAUSE_HAD_LOCK));
   }
 }

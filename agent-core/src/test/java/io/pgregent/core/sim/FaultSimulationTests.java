@@ -280,12 +280,15 @@ class FaultSimulationTests {
    * again, numbered its timeline 11 as another member had before; a standby that had followed that
    * member's lineage onto timeline 12 was ahead of the leader's number, so it was never judged by
    * the history key and never streamed again. A standby past the leader's timeline is judged by the
-   * key once the leader wrote it, and rejoins through pg_rewind.
+   * key once the leader wrote it (rows in {@code LineageDeciderRows}). The keys named timelines 11
+   * and 12 by then: the promotion now numbers past them, and no number is taken twice.
    */
   @Test
-  void aStandbyPastTheLeadersTimelineNumberRejoinsItsLineage() {
-    replaysSafely(
-        891088, FaultSchedule.Fault.ALL, "pg2 Rejoin: my timeline history has timeline 10 ending");
+  void aPromotionNumbersPastTheTimelinesOtherMembersTook() {
+    SimRun r = run(891088, FaultSchedule.Fault.ALL);
+    assertThat(r.timelineReused()).isFalse();
+    assertThat(r.notConverged()).as(r.trace()).isNull();
+    assertThat(r.trace()).contains("pg1 reserved timelines [11, 12]");
   }
 
   /**

@@ -27,6 +27,7 @@ class LeaderCrashSimulationTests {
     SimCluster cluster =
         new SimCluster(sim, List.of("pg0", "pg1", "pg2"), TTL_MILLIS, LOOP_WAIT_MILLIS);
     sim.check("one writable primary believing it leads", cluster::twoLeadingPrimaries);
+    sim.check("no WAL taken for another timeline's", cluster::walFromAnotherTimeline);
     cluster.start(Duration.ofMillis(LOOP_WAIT_MILLIS));
     sim.schedule(Duration.ofSeconds(30), "fault", () -> crashTheLeader(cluster));
     sim.runFor(FAULTS_UNTIL);
@@ -81,7 +82,7 @@ class LeaderCrashSimulationTests {
   /**
    * Never two leading primaries (a {@link Simulation.Violation} names seed, step and trace), and
    * after the faults every member streams from one leader, also where a promotion took a timeline
-   * number another member had used ({@link #aReusedTimelineIsRewound}).
+   * number another member had used ({@link #aStandbyOnTheOtherLineageOfATimelineNumberIsRewound}).
    */
   @Test
   void safeThroughoutAndConvergedAfterwardsOverASeedRange() {
@@ -127,30 +128,35 @@ class LeaderCrashSimulationTests {
 
   /**
    * Found by this simulation (seed 6): all members but one crash; the one that comes back first
-   * never saw timeline 6 and promotes to a timeline 6 of its own, as PostgreSQL numbers it. The
-   * former primary of the other timeline 6 must not simply follow (equal numbers, parted WAL): it
-   * comes back through pg_rewind, which compares where each timeline began, and streams.
+   * never saw timeline 6 and promoted to a timeline 6 of its own, as PostgreSQL numbers it. The
+   * keys knew timeline 6 (the other member's key named it): a promotion now numbers past every
+   * timeline they know, and the number is not taken again.
    */
   @Test
-  void aReusedTimelineIsRewound() {
+  void aPromotionNumbersPastTheTimelinesTheKeysKnow() {
     SimRun r = run(6);
-    assertThat(r.timelineReused()).isTrue();
+    assertThat(r.timelineReused()).isFalse();
     assertThat(r.notConverged()).as(r.trace()).isNull();
-    assertThat(r.trace()).contains("pg_rewind onto");
+    assertThat(r.trace()).contains("pg1 reserved timelines [6]");
   }
 
   /**
-   * Seed 809: a standby rewound onto one timeline 8 comes back beside a leader descended from the
-   * other timeline 8. Only the switch points tell them apart: the leader's history key must be its
-   * timeline history to the byte, and the standby, which cannot stream, compares its own with it.
+   * Seed 71: a primary crashed right after its promotion to timeline 5, before any key named it;
+   * the former primary of timeline 4 came back, led, and numbered its own timeline 5. Only the
+   * switch points tell the two lineages apart: the leader's history key must be its timeline
+   * history to the byte (it repairs what the key says of timeline 3), and the standby on the other
+   * timeline 5, which cannot stream, compares its own history with it and comes back through
+   * pg_rewind, which compares where each timeline began (first seen at seeds 6 and 809, before
+   * promotions numbered past the timelines the keys know).
    */
   @Test
   void aStandbyOnTheOtherLineageOfATimelineNumberIsRewound() {
-    SimRun r = run(809);
+    SimRun r = run(71);
     assertThat(r.timelineReused()).isTrue();
     assertThat(r.notConverged()).as(r.trace()).isNull();
     assertThat(r.trace())
-        .contains("RepairHistory: the cluster history has timeline 7 ending at")
-        .contains("pg0 Rejoin: my timeline history has timeline 7 ending at");
+        .contains("RepairHistory: the cluster history has timeline 3 ending at")
+        .contains("pg1 Rejoin: my timeline history has timeline 3 ending at")
+        .contains("pg1 pg_rewind onto pg0");
   }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One member's PostgreSQL as the simulation sees it: its data directory (system identifier,
@@ -21,6 +22,10 @@ import java.util.TreeMap;
  */
 public final class PgModel {
 
+  // Every timeline ever created gets its own identity: PostgreSQL tells timelines apart only by
+  // number and starting point, the model also knows which ones are really the same.
+  private static final AtomicLong TIMELINES = new AtomicLong();
+
   private final String member;
   private String systemId;
   private PostgresRunState run = PostgresRunState.NO_DATA;
@@ -29,6 +34,12 @@ public final class PgModel {
   private long lsn;
   // Timeline -> the LSN where it ended, for every timeline before the current one.
   private TreeMap<Long, Long> history = new TreeMap<>();
+  // Timeline number -> its identity, for the timelines of our lineage and the current one.
+  private TreeMap<Long, Long> identities = new TreeMap<>();
+  // The highest timeline number pg_wal has a history file of: a promotion numbers past it.
+  private long newestHistory;
+  // What went wrong with our WAL that PostgreSQL would not notice (first finding), or null.
+  private String corruption;
   private String upstream;
   private boolean streaming;
   // synchronous_standby_names as the agent set it (in the configuration: it survives restarts).
@@ -232,6 +243,20 @@ public final class PgModel {
     return lines;
   }
 
+  /**
+   * WAL PostgreSQL took for another's without noticing: streamed or rewound across a timeline
+   * number taken twice from one point, so this copy holds records its upstream never wrote. Null
+   * while there is none.
+   */
+  public String corruption() {
+    return corruption;
+  }
+
+  /** The highest timeline number whose history file pg_wal holds. */
+  public long newestHistory() {
+    return newestHistory;
+  }
+
   // ---- operations ----
 
   /** initdb, then start as the primary of a new cluster on timeline 1. */
@@ -240,6 +265,8 @@ public final class PgModel {
     timeline = 1;
     lsn = 0x3000028L;
     history = new TreeMap<>();
+    identities = new TreeMap<>(java.util.Map.of(1L, TIMELINES.incrementAndGet()));
+    newestHistory = 1;
     run = PostgresRunState.RUNNING;
     inRecovery = false;
     upstream = null;
@@ -252,6 +279,9 @@ public final class PgModel {
     timeline = source.timeline;
     lsn = source.lsn;
     history = new TreeMap<>(source.history);
+    identities = new TreeMap<>(source.identities);
+    // pg_basebackup brings the history file of the source's timeline, not the others.
+    newestHistory = source.timeline;
     run = PostgresRunState.STOPPED;
     inRecovery = true;
     upstream = source.member;
@@ -321,15 +351,36 @@ public final class PgModel {
     streaming = false;
   }
 
-  /** pg_ctl promote: a new timeline forks at the current position. Returns the old timeline. */
+  /**
+   * pg_ctl promote: a new timeline forks at the current position, numbered after the newest history
+   * file in pg_wal. Returns the old timeline.
+   */
   public long promote() {
     long old = timeline;
     history.put(old, lsn);
-    timeline = old + 1;
+    timeline = Math.max(old, newestHistory) + 1;
+    newestHistory = timeline;
+    identities.put(timeline, TIMELINES.incrementAndGet());
     inRecovery = false;
     upstream = null;
     streaming = false;
     return old;
+  }
+
+  /**
+   * Placeholder history files for the numbers after ours through {@code through}: the next
+   * promotion numbers past them. Returns the numbers that had no file.
+   */
+  public List<Long> reserveTimelines(long through) {
+    List<Long> written = new ArrayList<>();
+    if (run == PostgresRunState.NO_DATA) {
+      return written;
+    }
+    for (long tl = Math.max(timeline, newestHistory) + 1; tl <= through; tl++) {
+      written.add(tl);
+    }
+    newestHistory = Math.max(newestHistory, through);
+    return written;
   }
 
   /** Restart as a standby of {@code leader} (primary_conninfo changed). */
@@ -343,9 +394,16 @@ public final class PgModel {
   /** pg_rewind onto {@code source}'s history, then start as its standby. */
   public void rewind(PgModel source) {
     long fork = forkPoint(source);
+    long rewound = Math.min(lsn, fork);
+    if (rewound > sharedWith(source)) {
+      corrupted("pg_rewind onto " + source.member + " kept our WAL to " + rewound, source);
+    }
     history = new TreeMap<>(source.history);
+    identities = new TreeMap<>(source.identities);
+    // pg_rewind copies the source's history files and removes the others.
+    newestHistory = source.newestHistory;
     timeline = source.timeline;
-    lsn = Math.min(lsn, fork);
+    lsn = rewound;
     follow(source.member);
   }
 
@@ -372,12 +430,18 @@ public final class PgModel {
       return;
     }
     streaming = true;
+    if (lsn > sharedWith(source)) {
+      corrupted("streaming from " + source.member + " at " + lsn, source);
+    }
+    // The walreceiver fetches the history files up to the upstream's timeline.
+    newestHistory = Math.max(newestHistory, source.timeline);
     long budget = maxBytes;
     while (source.timeline != timeline) {
       // Replay our timeline up to where the upstream's lineage switched off it, then the next one.
       Long end = source.history.get(timeline);
       if (end == null) {
         history = new TreeMap<>(source.history);
+        identities = new TreeMap<>(source.identities);
         timeline = source.timeline;
         break;
       }
@@ -390,6 +454,7 @@ public final class PgModel {
       Long next = source.history.higherKey(timeline);
       timeline = next != null ? next : source.timeline;
       history = new TreeMap<>(source.history.headMap(timeline));
+      identities = new TreeMap<>(source.identities.headMap(timeline, true));
     }
     lsn = Math.min(source.lsn, lsn + budget);
   }
@@ -411,6 +476,45 @@ public final class PgModel {
       }
     }
     return lsn <= forkPoint(source);
+  }
+
+  /**
+   * How far our WAL really is {@code source}'s: up to where we left the last timeline that is the
+   * same one for both (by identity, not number), or our position on it.
+   */
+  long sharedWith(PgModel source) {
+    long shared = 0;
+    for (var e : identities.entrySet()) {
+      long tl = e.getKey();
+      if (!e.getValue().equals(source.identities.get(tl))) {
+        return shared;
+      }
+      long ours = tl == timeline ? lsn : history.get(tl);
+      long theirs = tl == source.timeline ? source.lsn : source.history.get(tl);
+      if (ours != theirs || tl == timeline) {
+        return Math.min(ours, theirs);
+      }
+      shared = ours;
+    }
+    return shared;
+  }
+
+  private void corrupted(String what, PgModel source) {
+    if (corruption == null) {
+      corruption =
+          what
+              + ": past "
+              + sharedWith(source)
+              + ", where our timelines part ("
+              + this
+              + " "
+              + identities
+              + "; "
+              + source
+              + " "
+              + source.identities
+              + ")";
+    }
   }
 
   /** Where our history and {@code source}'s part: the last LSN they share. */

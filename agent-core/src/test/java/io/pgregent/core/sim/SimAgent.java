@@ -578,7 +578,11 @@ final class SimAgent extends PausableMachine {
       // pg_ctl promote needs a running standby: the guard or the fence may have stopped it since
       // the sample the decision was made on.
       world.sim.trace(name + " promote failed: PostgreSQL is " + pg.run());
-    } else if (action instanceof Action.Promote) {
+    } else if (action instanceof Action.Promote a) {
+      List<Long> reserved = pg.reserveTimelines(a.reserveThrough());
+      if (!reserved.isEmpty()) {
+        world.sim.trace(name + " reserved timelines " + reserved);
+      }
       long switchLsn = pg.lsn();
       long old = pg.promote();
       world.timelineCreated(pg.timeline(), name);

@@ -402,6 +402,18 @@ public final class SimCluster implements AutoCloseable {
     return leaders <= 1 ? null : describe();
   }
 
+  /**
+   * Null unless a member's WAL holds records its upstream never wrote while PostgreSQL sees nothing
+   * wrong: it streamed or was rewound across two timelines under one number.
+   */
+  public String walFromAnotherTimeline() {
+    return agents().stream()
+        .filter(a -> a.pg().corruption() != null)
+        .map(a -> a.name() + ": " + a.pg().corruption())
+        .findFirst()
+        .orElse(null);
+  }
+
   /** Null when one leader is writable and every other member streams from it, else what is not. */
   public String notConverged() {
     List<SimMachine> leaders =
