@@ -16,6 +16,8 @@ import java.util.TreeSet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Drives the local PostgreSQL for the HA loop: each method is one action a decider may ask for,
@@ -33,6 +35,8 @@ import java.util.function.Consumer;
  * through {@link LocalNode}.
  */
 public final class PostgresController implements PostgresPort, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(PostgresController.class);
 
   private final LocalNode node;
   private final ServerConfiguration config;
@@ -329,13 +333,22 @@ public final class PostgresController implements PostgresPort, AutoCloseable {
   }
 
   @Override
-  public List<Long> reserveTimelines(long through) {
+  public long reserveTimelines(long through) {
     // A checkpoint's timeline may lag a standby's: the numbers between are our lineage's, whose
     // files are there and kept.
-    int current = state().timeline().orElse(0);
-    return current == 0
-        ? List.of()
-        : TimelineHistoryFile.reserve(node.dataDir, current, through, node.runner.user());
+    long current = state().timeline().orElse(0);
+    if (current == 0) {
+      throw new PostgresException("the timeline of the server to promote is not known");
+    }
+    List<Long> written =
+        TimelineHistoryFile.reserve(node.dataDir, current, through, node.runner.user());
+    if (!written.isEmpty()) {
+      log.info(
+          "timelines {} are taken in the cluster: placeholder history files make the next"
+              + " promotion number past them",
+          written);
+    }
+    return TimelineHistoryFile.next(node.dataDir, current);
   }
 
   @Override

@@ -6,7 +6,6 @@ import io.pgregent.postgres.config.RemotePrimary;
 import io.pgregent.postgres.os.OsUser;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -278,9 +277,9 @@ public interface PostgresPort {
    * Makes the next promotion number its timeline past {@code through}: a placeholder history file
    * for each number after ours up to it that pg_wal lacks ({@link TimelineHistoryFile#reserve}).
    *
-   * @return the numbers reserved, none when {@code through} is not past our timeline
+   * @return the number the next promotion takes: the first after ours without a history file
    */
-  List<Long> reserveTimelines(long through);
+  long reserveTimelines(long through);
 
   /** The replication slots of this server. */
   ReplicationSlots slots();

@@ -79,6 +79,17 @@ public final class TimelineHistoryFile {
     return written;
   }
 
+  /**
+   * The number a promotion from {@code current} takes: the first after it without a history file.
+   */
+  public static long next(Path dataDir, long current) {
+    long tl = current + 1;
+    while (Files.exists(of(dataDir, tl))) {
+      tl++;
+    }
+    return tl;
+  }
+
   /** The switches before {@code timeline}, oldest first; empty on timeline 1 or without a file. */
   public static List<Switch> switchesBefore(Path dataDir, long timeline) {
     if (timeline <= 1) {

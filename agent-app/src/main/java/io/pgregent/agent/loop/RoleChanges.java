@@ -3,6 +3,7 @@ package io.pgregent.agent.loop;
 import io.pgregent.agent.config.AgentConfig;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Failover;
+import io.pgregent.core.cluster.TakenTimeline;
 import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
@@ -109,8 +110,10 @@ final class RoleChanges {
   }
 
   /**
-   * Promotes PostgreSQL; timeline numbers through {@code reserveThrough} are taken in the cluster,
-   * so placeholder history files make it number the new timeline past them.
+   * Promotes PostgreSQL, numbering the new timeline past {@code reserveThrough} and past the number
+   * the store records as taken, and records the number it takes in the store first: a member that
+   * promoted and was cut off before any other key named its timeline must not have that number
+   * taken again from the same WAL position.
    */
   void promote(Optional<ClusterView> view, long reserveThrough) {
     LocalPostgresState before = postgres.state();
@@ -119,18 +122,8 @@ final class RoleChanges {
     Duration timeout =
         Duration.ofSeconds(Math.max(10, postgres.settings().pgCtlTimeout().toSeconds()));
     try {
-      worker.run(
-          "promote",
-          () -> {
-            List<Long> reserved = postgres.reserveTimelines(reserveThrough);
-            if (!reserved.isEmpty()) {
-              log.info(
-                  "timelines {} are taken in the cluster: placeholder history files make the new"
-                      + " timeline's number pass them",
-                  reserved);
-            }
-            postgres.promote(timeout, hooks::leaseHeld, hooks::promoted);
-          });
+      recordTimelineTaken(reserveThrough);
+      worker.run("promote", () -> postgres.promote(timeout, hooks::leaseHeld, hooks::promoted));
     } catch (RuntimeException e) {
       // The decider then hands the lock back and keeps out of the race for a ttl.
       state.memory = state.memory.withPromotionFailed(OptionalLong.of(clock.nanoTime()));
@@ -138,6 +131,27 @@ final class RoleChanges {
     }
     state.following = null;
     view.ifPresent(v -> history.record(v, oldTimeline, switchLsn));
+  }
+
+  /**
+   * Placeholders past every number taken (the decision's, and the store's record read afresh: the
+   * view may predate the lock's lapse), then the number the promotion takes compare-and-set in the
+   * store. Throws when that cannot be written: no promotion then.
+   */
+  private void recordTimelineTaken(long reserveThrough) {
+    Optional<TakenTimeline> recorded = dcs.read().takenTimeline();
+    long next =
+        postgres.reserveTimelines(
+            Math.max(reserveThrough, recorded.map(TakenTimeline::timeline).orElse(0L)));
+    if (!dcs.compareAndSet(
+        ClusterKey.TAKEN_TIMELINE,
+        recorded.map(TakenTimeline::version).orElse(0L),
+        Long.toString(next))) {
+      throw new DcsException(
+          "not promoting: the timeline taken, recorded in "
+              + ClusterKey.TAKEN_TIMELINE.path()
+              + ", changed meanwhile");
+    }
   }
 
   void demote(Action.Demote a, Optional<ClusterView> view) {

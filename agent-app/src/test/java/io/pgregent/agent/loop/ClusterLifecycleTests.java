@@ -185,6 +185,18 @@ class ClusterLifecycleTests {
         .pollInterval(Duration.ofMillis(200))
         .until(() -> leader().filter(l -> !l.equals(old)).isPresent());
     String next = leader().orElseThrow();
+    // The promotion recorded the timeline it took, before it ran, beside Patroni's keys.
+    String timeline;
+    try (Connection c = connect(next);
+        Statement st = c.createStatement();
+        var rs =
+            st.executeQuery(
+                "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int")) {
+      rs.next();
+      timeline = rs.getString(1);
+    }
+    assertThat(timeline).isEqualTo("2");
+    assertThat(etcd.get("/service/lifecycle/regent-timeline")).contains(timeline);
     String other = running().stream().filter(m -> !m.equals(next)).findFirst().orElseThrow();
     try (Connection c = connect(next);
         Statement st = c.createStatement()) {

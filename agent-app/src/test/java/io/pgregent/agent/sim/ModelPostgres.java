@@ -728,13 +728,13 @@ public final class ModelPostgres implements PostgresPort {
   }
 
   @Override
-  public List<Long> reserveTimelines(long through) {
+  public long reserveTimelines(long through) {
     List<Long> reserved = pg.reserveTimelines(through);
     syncHistoryFiles();
     if (!reserved.isEmpty()) {
       world.trace(member + " reserved timelines " + reserved);
     }
-    return reserved;
+    return pg.nextTimeline();
   }
 
   private static UnsupportedOperationException unsupported(String method, String what) {

@@ -2,6 +2,7 @@ package io.pgregent.core.cluster;
 
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -21,6 +22,7 @@ import java.util.TreeMap;
  * @param sync the {@code sync} key
  * @param failsafe the {@code failsafe} key
  * @param malformedKeys keys (relative to the cluster path) whose value could not be parsed
+ * @param takenTimeline the {@code regent-timeline} key
  */
 public record ClusterView(
     Optional<Initialize> initialize,
@@ -32,11 +34,39 @@ public record ClusterView(
     Optional<Failover> failover,
     Optional<SyncState> sync,
     Optional<Failsafe> failsafe,
-    List<String> malformedKeys) {
+    List<String> malformedKeys,
+    Optional<TakenTimeline> takenTimeline) {
 
   public ClusterView {
     members = Collections.unmodifiableSortedMap(new TreeMap<>(members));
     malformedKeys = List.copyOf(malformedKeys);
+    Objects.requireNonNull(takenTimeline, "takenTimeline");
+  }
+
+  /** A view without the {@code regent-timeline} key. */
+  public ClusterView(
+      Optional<Initialize> initialize,
+      Optional<ClusterConfig> config,
+      Optional<Leader> leader,
+      SortedMap<String, Member> members,
+      Optional<Status> status,
+      Optional<TimelineHistory> history,
+      Optional<Failover> failover,
+      Optional<SyncState> sync,
+      Optional<Failsafe> failsafe,
+      List<String> malformedKeys) {
+    this(
+        initialize,
+        config,
+        leader,
+        members,
+        status,
+        history,
+        failover,
+        sync,
+        failsafe,
+        malformedKeys,
+        Optional.empty());
   }
 
   /** A store holding nothing for this cluster. */

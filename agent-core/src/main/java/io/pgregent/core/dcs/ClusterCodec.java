@@ -14,6 +14,7 @@ import io.pgregent.core.cluster.Leader;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.cluster.Status;
 import io.pgregent.core.cluster.SyncState;
+import io.pgregent.core.cluster.TakenTimeline;
 import io.pgregent.core.cluster.TimelineHistory;
 import io.pgregent.core.config.DynamicConfig;
 import java.net.URLDecoder;
@@ -47,6 +48,18 @@ public final class ClusterCodec {
 
   public static Initialize initialize(RawNode node) {
     return new Initialize(node.value().trim(), node.version());
+  }
+
+  public static TakenTimeline takenTimeline(RawNode node) {
+    try {
+      long timeline = Long.parseLong(node.value().trim());
+      if (timeline < 1) {
+        throw new MalformedValueException("a timeline number is 1 or more, not " + timeline);
+      }
+      return new TakenTimeline(timeline, node.version());
+    } catch (NumberFormatException e) {
+      throw new MalformedValueException("not a timeline number: \"" + node.value().trim() + "\"");
+    }
   }
 
   public static Leader leader(RawNode node) {

@@ -11,7 +11,12 @@ public enum ClusterKey {
   HISTORY("history"),
   FAILOVER("failover"),
   SYNC("sync"),
-  FAILSAFE("failsafe");
+  FAILSAFE("failsafe"),
+  /**
+   * Regent's own: the highest timeline number a promotion took (recorded before it ran). Patroni's
+   * readers ignore keys they do not know.
+   */
+  TAKEN_TIMELINE("regent-timeline");
 
   /** The folder holding one key per member. */
   public static final String MEMBERS_DIR = "members/";

@@ -9,6 +9,7 @@ import io.pgregent.core.cluster.Leader;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.cluster.Status;
 import io.pgregent.core.cluster.SyncState;
+import io.pgregent.core.cluster.TakenTimeline;
 import io.pgregent.core.cluster.TimelineHistory;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -69,6 +70,8 @@ public final class ClusterViewAssembler {
     Optional<SyncState> sync = parse(byPath, ClusterKey.SYNC, ClusterCodec::sync, malformed);
     Optional<Failsafe> failsafe =
         parse(byPath, ClusterKey.FAILSAFE, ClusterCodec::failsafe, malformed);
+    Optional<TakenTimeline> takenTimeline =
+        parse(byPath, ClusterKey.TAKEN_TIMELINE, ClusterCodec::takenTimeline, malformed);
 
     TreeMap<String, Member> members = new TreeMap<>();
     for (RawNode n : byPath.values()) {
@@ -87,7 +90,17 @@ public final class ClusterViewAssembler {
       }
     }
     return new ClusterView(
-        initialize, config, leader, members, status, history, failover, sync, failsafe, malformed);
+        initialize,
+        config,
+        leader,
+        members,
+        status,
+        history,
+        failover,
+        sync,
+        failsafe,
+        malformed,
+        takenTimeline);
   }
 
   private <T> Optional<T> parse(

@@ -186,31 +186,33 @@ final class TimelineLineage {
     return left.filter(switchLsn -> leaderPosition > switchLsn);
   }
 
-  /** The timeline the leader's member key names, 0 when it names none. */
+  /** Promote, numbering the new timeline past every one the cluster's keys know of. */
+  static Action.Promote promotion(HaInput in) {
+    return new Action.Promote(in.view().map(v -> takenPast(v, in.local().timeline())).orElse(0L));
+  }
+
   /**
    * The highest timeline number past {@code ours} that the cluster's keys know of, or 0 when none
    * is: a promotion here has to number its timeline past it. PostgreSQL takes the first number
    * after its own timeline that has no history file, and a member that never received the files of
    * timelines another member made would take one of their numbers again. The history key names
    * every timeline it records a switch out of, and the one after its last switch is at least one
-   * more; members' keys name their timelines.
+   * more; members' keys name their timelines; the {@code regent-timeline} key names the highest
+   * number a promotion took, recorded before it ran.
    */
-  /** Promote, numbering the new timeline past every one the cluster's keys know of. */
-  static Action.Promote promotion(HaInput in) {
-    return new Action.Promote(in.view().map(v -> takenPast(v, in.local().timeline())).orElse(0L));
-  }
-
   static long takenPast(ClusterView view, long ours) {
     long taken =
         view.history()
             .map(h -> h.entries().stream().mapToLong(e -> e.timeline() + 1).max().orElse(0))
             .orElse(0L);
+    taken = Math.max(taken, view.takenTimeline().map(t -> t.timeline()).orElse(0L));
     for (var m : view.members().values()) {
       taken = Math.max(taken, m.timeline().orElse(0L));
     }
     return taken > ours ? taken : 0;
   }
 
+  /** The timeline the leader's member key names, 0 when it names none. */
   static long leaderTimeline(ClusterView view, String leader) {
     return view.member(leader).flatMap(Member::timeline).orElse(0L);
   }

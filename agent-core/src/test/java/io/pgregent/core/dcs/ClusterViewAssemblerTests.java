@@ -12,6 +12,19 @@ class ClusterViewAssemblerTests {
       new ClusterViewAssembler(ClusterPath.of(null, "demo"));
 
   @Test
+  void theTakenTimelineKeyIsReadAndAMalformedOneIsReportedNotFatal() {
+    ClusterView view = assembler.assemble(List.of(new RawNode("regent-timeline", " 12\n", 5)));
+    assertThat(view.takenTimeline().orElseThrow().timeline()).isEqualTo(12);
+    assertThat(view.takenTimeline().orElseThrow().version()).isEqualTo(5);
+    assertThat(assembler.assemble(List.of()).takenTimeline()).isEmpty();
+    for (String bad : List.of("twelve", "0", "")) {
+      ClusterView malformed = assembler.assemble(List.of(new RawNode("regent-timeline", bad, 6)));
+      assertThat(malformed.takenTimeline()).as(bad).isEmpty();
+      assertThat(malformed.malformedKeys()).as(bad).containsExactly("regent-timeline");
+    }
+  }
+
+  @Test
   void theLegacyOptimeKeyServesWhenStatusIsAbsent() {
     ClusterView view = assembler.assemble(List.of(new RawNode("optime/leader", "4242", 3)));
     assertThat(view.status().orElseThrow().optime()).isEqualTo(4242);

@@ -9,6 +9,7 @@ import io.pgregent.core.cluster.Leader;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.cluster.Status;
 import io.pgregent.core.cluster.SyncState;
+import io.pgregent.core.cluster.TakenTimeline;
 import io.pgregent.core.cluster.TimelineHistory;
 import io.pgregent.core.dcs.ClusterCodec;
 import java.time.OffsetDateTime;
@@ -44,6 +45,7 @@ final class HaInputs {
     private SyncState sync;
     private final Map<String, Map<String, Object>> tags = new TreeMap<>();
     private final Map<String, Long> memberTimelines = new TreeMap<>();
+    private TakenTimeline takenTimeline;
     private final java.util.Set<String> absent = new java.util.TreeSet<>();
     private Map<String, String> failsafe;
 
@@ -164,6 +166,12 @@ final class HaInputs {
       return this;
     }
 
+    /** The {@code regent-timeline} key names {@code timeline}. */
+    Builder takenTimeline(long timeline) {
+      takenTimeline = new TakenTimeline(timeline, 6);
+      return this;
+    }
+
     /** The member key of {@code member} (not the leader) names {@code timeline}. */
     Builder memberTimeline(String member, long timeline) {
       memberTimelines.put(member, timeline);
@@ -233,7 +241,8 @@ final class HaInputs {
                     Optional.ofNullable(failover),
                     Optional.ofNullable(sync),
                     Optional.ofNullable(failsafe).map(f -> new Failsafe(f, 4)),
-                    List.of()));
+                    List.of(),
+                    Optional.ofNullable(takenTimeline)));
       }
       return new HaInput(view, local, cycle, settings, memory, now, epochMillis);
     }

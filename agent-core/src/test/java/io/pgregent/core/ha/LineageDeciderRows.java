@@ -219,6 +219,16 @@ final class LineageDeciderRows {
             new Action.Promote(7),
             Reason.PROMOTED_BECAUSE_HAD_LOCK),
         row(
+            "standby that won the lock while the store records a timeline past every key: promote,"
+                + " numbering past it (a promoter cut off before any other key named its timeline;"
+                + " loop simulation seed 24)",
+            refreshedLeader(withTimeline(replicaOf("pg0", 10), 3))
+                .historyUpTo(3)
+                .memberTimeline("pg2", 3)
+                .takenTimeline(4),
+            new Action.Promote(4),
+            Reason.PROMOTED_BECAUSE_HAD_LOCK),
+        row(
             "standby holding the lock, no timeline known past its own: a plain promotion",
             refreshedLeader(withTimeline(replicaOf("pg0", 10), 6))
                 .historyUpTo(6)

@@ -86,6 +86,7 @@ public final class FaultSchedule {
     sim.check(
         "the sync key names holders of every acknowledged commit",
         cluster::syncKeyNamesAMemberWithoutACommit);
+    sim.check("no WAL taken for another timeline's", cluster::walFromAnotherTimeline);
   }
 
   private static void fault(SimCluster cluster, List<Fault> faults) {

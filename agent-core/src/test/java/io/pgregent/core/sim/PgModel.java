@@ -383,6 +383,11 @@ public final class PgModel {
     return written;
   }
 
+  /** The number the next promotion takes: the first after ours without a history file. */
+  public long nextTimeline() {
+    return Math.max(timeline, newestHistory) + 1;
+  }
+
   /** Restart as a standby of {@code leader} (primary_conninfo changed). */
   public void follow(String leader) {
     upstream = leader;

@@ -3,6 +3,7 @@ package io.pgregent.core.sim;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgregent.core.cluster.ClusterView;
 import io.pgregent.core.cluster.Member;
+import io.pgregent.core.cluster.TakenTimeline;
 import io.pgregent.core.cluster.TimelineHistory;
 import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.ClusterKey;
@@ -579,14 +580,12 @@ final class SimAgent extends PausableMachine {
       // the sample the decision was made on.
       world.sim.trace(name + " promote failed: PostgreSQL is " + pg.run());
     } else if (action instanceof Action.Promote a) {
-      List<Long> reserved = pg.reserveTimelines(a.reserveThrough());
-      if (!reserved.isEmpty()) {
-        world.sim.trace(name + " reserved timelines " + reserved);
+      if (recordTimelineTaken(a.reserveThrough())) {
+        long switchLsn = pg.lsn();
+        long old = pg.promote();
+        world.timelineCreated(pg.timeline(), name);
+        recordHistory(view, old, switchLsn);
       }
-      long switchLsn = pg.lsn();
-      long old = pg.promote();
-      world.timelineCreated(pg.timeline(), name);
-      recordHistory(view, old, switchLsn);
     } else if (action instanceof Action.Demote a) {
       pg.stop(true);
       holdsLock = false;
@@ -664,6 +663,34 @@ final class SimAgent extends PausableMachine {
     } catch (DcsUnreachableException e) {
       // As the agent: logged; the lease runs out instead.
     }
+  }
+
+  /**
+   * As the executor: placeholders past every number taken (the decision's and the store's record,
+   * read afresh), then the number this promotion takes recorded in the store. False (and no
+   * promotion) when the record cannot be written.
+   */
+  private boolean recordTimelineTaken(long reserveThrough) {
+    try {
+      Optional<TakenTimeline> recorded = dcs.read().takenTimeline();
+      List<Long> reserved =
+          pg.reserveTimelines(
+              Math.max(reserveThrough, recorded.map(TakenTimeline::timeline).orElse(0L)));
+      if (!reserved.isEmpty()) {
+        world.sim.trace(name + " reserved timelines " + reserved);
+      }
+      long next = pg.nextTimeline();
+      if (dcs.compareAndSet(
+          ClusterKey.TAKEN_TIMELINE,
+          recorded.map(TakenTimeline::version).orElse(0L),
+          Long.toString(next))) {
+        return true;
+      }
+      world.sim.trace(name + " not promoting: the store's taken timeline changed meanwhile");
+    } catch (DcsUnreachableException e) {
+      world.sim.trace(name + " not promoting: the taken timeline cannot be recorded");
+    }
+    return false;
   }
 
   /** Follows {@code leader}, rewinding first when our WAL went past its fork point. */
