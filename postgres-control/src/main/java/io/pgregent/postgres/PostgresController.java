@@ -336,10 +336,11 @@ public final class PostgresController implements PostgresPort, AutoCloseable {
   public long reserveTimelines(long through) {
     // A checkpoint's timeline may lag a standby's: the numbers between are our lineage's, whose
     // files are there and kept.
-    long current = state().timeline().orElse(0);
-    if (current == 0) {
-      throw new PostgresException("the timeline of the server to promote is not known");
-    }
+    long current =
+        state()
+            .timeline()
+            .map(Integer::longValue)
+            .orElseGet(() -> (long) controlData().checkpointTimeline());
     List<Long> written =
         TimelineHistoryFile.reserve(node.dataDir, current, through, node.runner.user());
     if (!written.isEmpty()) {
