@@ -65,6 +65,7 @@ class RemoveCommand extends CtlCommand {
       view.status().ifPresent(x -> keys.put(ClusterKey.STATUS, x.version()));
       view.config().ifPresent(x -> keys.put(ClusterKey.CONFIG, x.version()));
       view.initialize().ifPresent(x -> keys.put(ClusterKey.INITIALIZE, x.version()));
+      view.takenTimeline().ifPresent(x -> keys.put(ClusterKey.TAKEN_TIMELINE, x.version()));
       int changed = 0;
       for (Map.Entry<ClusterKey, Long> e : keys.entrySet()) {
         if (e.getValue() > 0 && !s.dcs().compareAndDelete(e.getKey(), e.getValue())) {
