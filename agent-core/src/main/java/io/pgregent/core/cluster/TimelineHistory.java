@@ -29,8 +29,8 @@ public record TimelineHistory(List<Entry> entries, long version) {
   /**
    * The history a timeline history file gives ({@code lines}: timeline, switch point and reason
    * each), keeping the timestamp and new leader the current key has for a switch it records to the
-   * byte; the last switch, the one into our timeline, is {@code member}'s if the key did not know
-   * it. Empty when the file has no line.
+   * byte; the last switch, the one into our timeline, is {@code member}'s (our own promotion)
+   * unless the key already says so. Empty when the file has no line.
    */
   public static Optional<TimelineHistory> fromTimelineFile(
       List<Entry> lines, Optional<TimelineHistory> current, String member) {
@@ -47,6 +47,12 @@ public record TimelineHistory(List<Entry> entries, long version) {
               .orElse(line));
     }
     Entry last = entries.get(entries.size() - 1);
+    if (last.newLeader() != null && !last.newLeader().equals(member)) {
+      // Another member left that timeline at the same point, onto a timeline numbered otherwise:
+      // the switch into ours is our own promotion, not that one.
+      Entry line = lines.get(lines.size() - 1);
+      last = new Entry(line.timeline(), line.switchLsn(), line.reason(), null, null);
+    }
     if (last.newLeader() == null) {
       entries.set(
           entries.size() - 1,

@@ -262,7 +262,8 @@ public final class ClusterCodec {
     ArrayNode lines = nodes().arrayNode();
     for (TimelineHistory.Entry e : history.entries()) {
       ArrayNode line = lines.addArray().add(e.timeline()).add(e.switchLsn()).add(e.reason());
-      if (e.timestamp() != null) {
+      if (e.timestamp() != null || e.newLeader() != null) {
+        // Positional: a new leader without a known time keeps its place after a null.
         line.add(e.timestamp());
         if (e.newLeader() != null) {
           line.add(e.newLeader());

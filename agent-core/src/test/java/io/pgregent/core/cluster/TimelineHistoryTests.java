@@ -43,6 +43,31 @@ class TimelineHistoryTests {
         .containsExactly(by(1, 100, "a"), new TimelineHistory.Entry(2, 200, REASON, null, "me"));
   }
 
+  /**
+   * Simulation seed 28540: two members left timeline 7 at one point, onto timelines 8 and 9 (the
+   * second numbered past the first). The key's switch out of 7 names the first; the leader on 9
+   * records its own, or members never see that the leader wrote the switch into its timeline.
+   */
+  @Test
+  void theSwitchIntoOurTimelineIsOursEvenWhereAnotherLeftTheSameTimelineAtTheSamePoint() {
+    TimelineHistory key = new TimelineHistory(List.of(by(6, 100, "a"), by(7, 200, "b")), 7);
+
+    Optional<TimelineHistory> next =
+        TimelineHistory.fromTimelineFile(
+            List.of(line(6, 100), line(7, 200)), Optional.of(key), "me");
+
+    assertThat(next.orElseThrow().entries())
+        .containsExactly(by(6, 100, "a"), new TimelineHistory.Entry(7, 200, REASON, null, "me"));
+    // Where the key names us already, it stays as it is.
+    TimelineHistory ours = new TimelineHistory(List.of(by(6, 100, "a"), by(7, 200, "me")), 8);
+    assertThat(
+            TimelineHistory.fromTimelineFile(
+                    List.of(line(6, 100), line(7, 200)), Optional.of(ours), "me")
+                .orElseThrow()
+                .entries())
+        .containsExactly(by(6, 100, "a"), by(7, 200, "me"));
+  }
+
   @Test
   void anEmptyFileGivesNoHistory() {
     assertThat(TimelineHistory.fromTimelineFile(List.of(), Optional.empty(), "me")).isEmpty();

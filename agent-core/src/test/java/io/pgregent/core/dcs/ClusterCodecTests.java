@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgregent.core.cluster.Failover;
 import io.pgregent.core.cluster.Member;
 import io.pgregent.core.cluster.SyncState;
+import io.pgregent.core.cluster.TimelineHistory;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,23 @@ class ClusterCodecTests {
                     + "http%3A%2F%2F127.0.0.1%3A8008%2Fpatroni"));
     assertThat(m.connUrl()).contains("postgres://127.0.0.1:5432/postgres");
     assertThat(m.apiUrl()).contains("http://127.0.0.1:8008/patroni");
+  }
+
+  /** Simulation seed 28540: a repaired switch names its new leader without a time. */
+  @Test
+  void aHistoryLineKeepsItsNewLeaderWithoutATimestamp() {
+    TimelineHistory h =
+        new TimelineHistory(
+            List.of(
+                new TimelineHistory.Entry(6, 100, "r", "2026-12-06T10:00:00Z", "pg0"),
+                new TimelineHistory.Entry(7, 200, "r", null, "pg1"),
+                new TimelineHistory.Entry(8, 300, "r", null, null)),
+            0);
+    String encoded = ClusterCodec.encode(h);
+    assertThat(encoded)
+        .isEqualTo(
+            "[[6,100,\"r\",\"2026-12-06T10:00:00Z\",\"pg0\"],[7,200,\"r\",null,\"pg1\"],[8,300,\"r\"]]");
+    assertThat(ClusterCodec.history(node("history", encoded)).entries()).isEqualTo(h.entries());
   }
 
   @Test

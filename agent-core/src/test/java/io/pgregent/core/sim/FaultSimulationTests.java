@@ -306,6 +306,21 @@ class FaultSimulationTests {
     assertThat(r.trace()).contains("pg1 not promoting: the taken timeline cannot be recorded");
   }
 
+  /**
+   * Found by this simulation (seed 28540): two members left timeline 7 at one point, onto timelines
+   * 8 and 9 (the second numbering past the first, as promotions now do). The leader on 9 repaired
+   * the history key, but the switch out of 7 kept the first one's name, and a repaired switch lost
+   * its new leader when written without a time: the leader repaired the key every cycle, and the
+   * standby on 8 never learnt that its timeline is not in the leader's history. The switch into the
+   * leader's timeline is now its own, and the key keeps a new leader without a time.
+   */
+  @Test
+  void aStandbyOnATimelineTheLeaderSkippedRejoinsIt() {
+    replaysSafely(
+        28540, FaultSchedule.Fault.ALL, "pg0 Rejoin: my timeline 8 is not in the leader's history");
+    assertThat(run(28540).trace().split("history key repaired", -1)).hasSize(2);
+  }
+
   private static void replaysSafely(long seed, String fixedBy) {
     replaysSafely(seed, FaultSchedule.Fault.FIRST_DAY, fixedBy);
   }
