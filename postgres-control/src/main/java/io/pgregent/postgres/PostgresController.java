@@ -333,12 +333,12 @@ public final class PostgresController implements PostgresPort, AutoCloseable {
   }
 
   @Override
-  public long reserveTimelines(long through) {
+  public long reserveTimelines(Optional<Integer> timeline, long through) {
     // A checkpoint's timeline may lag a standby's: the numbers between are our lineage's, whose
     // files are there and kept.
     long current =
-        state()
-            .timeline()
+        timeline
+            .or(() -> state().timeline())
             .map(Integer::longValue)
             .orElseGet(() -> (long) controlData().checkpointTimeline());
     List<Long> written =

@@ -277,9 +277,11 @@ public interface PostgresPort {
    * Makes the next promotion number its timeline past {@code through}: a placeholder history file
    * for each number after ours up to it that pg_wal lacks ({@link TimelineHistoryFile#reserve}).
    *
+   * @param timeline ours as the caller last read it (empty: read it now); a number that moved on
+   *     meanwhile gives the same answer, its history file being there
    * @return the number the next promotion takes: the first after ours without a history file
    */
-  long reserveTimelines(long through);
+  long reserveTimelines(Optional<Integer> timeline, long through);
 
   /** The replication slots of this server. */
   ReplicationSlots slots();

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,12 +54,12 @@ class TimelineReservationTests {
     node1.stop(StopMode.FAST, LONG);
 
     // Timelines 2 to 4 are taken elsewhere in the cluster.
-    assertThat(node2.reserveTimelines(4)).isEqualTo(5);
+    assertThat(node2.reserveTimelines(Optional.empty(), 4)).isEqualTo(5);
     for (long tl = 2; tl <= 4; tl++) {
       assertThat(Files.readString(TimelineHistoryFile.of(node2.dataDir(), tl)))
           .startsWith("# timeline " + tl);
     }
-    assertThat(node2.reserveTimelines(1)).isEqualTo(5);
+    assertThat(node2.reserveTimelines(Optional.of(1), 1)).isEqualTo(5);
     // The standby looks for a newer timeline each time streaming fails: a placeholder is none.
     await()
         .atMost(LONG)

@@ -122,7 +122,7 @@ final class RoleChanges {
     Duration timeout =
         Duration.ofSeconds(Math.max(10, postgres.settings().pgCtlTimeout().toSeconds()));
     try {
-      recordTimelineTaken(reserveThrough);
+      recordTimelineTaken(view, before.timeline(), reserveThrough);
       worker.run("promote", () -> postgres.promote(timeout, hooks::leaseHeld, hooks::promoted));
     } catch (RuntimeException e) {
       // The decider then hands the lock back and keeps out of the race for a ttl.
@@ -134,24 +134,35 @@ final class RoleChanges {
   }
 
   /**
-   * Placeholders past every number taken (the decision's, and the store's record read afresh: the
-   * view may predate the lock's lapse), then the number the promotion takes compare-and-set in the
-   * store. Throws when that cannot be written: no promotion then.
+   * Placeholders past every number taken (the decision's, and the store's record), then the number
+   * the promotion takes compare-and-set in the store. The record is first taken from the view the
+   * decision saw (no extra read on the way to a promotion): when it has moved on since, the
+   * compare-and-set fails and the record is read afresh for a second try. Throws when the number
+   * cannot be written: no promotion then.
    */
-  private void recordTimelineTaken(long reserveThrough) {
-    Optional<TakenTimeline> recorded = dcs.read().takenTimeline();
-    long next =
-        postgres.reserveTimelines(
-            Math.max(reserveThrough, recorded.map(TakenTimeline::timeline).orElse(0L)));
-    if (!dcs.compareAndSet(
-        ClusterKey.TAKEN_TIMELINE,
-        recorded.map(TakenTimeline::version).orElse(0L),
-        Long.toString(next))) {
+  private void recordTimelineTaken(
+      Optional<ClusterView> view, Optional<Integer> timeline, long reserveThrough) {
+    if (view.isPresent() && tryRecordTimelineTaken(view.get(), timeline, reserveThrough)) {
+      return;
+    }
+    if (!tryRecordTimelineTaken(dcs.read(), timeline, reserveThrough)) {
       throw new DcsException(
           "not promoting: the timeline taken, recorded in "
               + ClusterKey.TAKEN_TIMELINE.path()
               + ", changed meanwhile");
     }
+  }
+
+  private boolean tryRecordTimelineTaken(
+      ClusterView view, Optional<Integer> timeline, long reserveThrough) {
+    Optional<TakenTimeline> recorded = view.takenTimeline();
+    long next =
+        postgres.reserveTimelines(
+            timeline, Math.max(reserveThrough, recorded.map(TakenTimeline::timeline).orElse(0L)));
+    return dcs.compareAndSet(
+        ClusterKey.TAKEN_TIMELINE,
+        recorded.map(TakenTimeline::version).orElse(0L),
+        Long.toString(next));
   }
 
   void demote(Action.Demote a, Optional<ClusterView> view) {

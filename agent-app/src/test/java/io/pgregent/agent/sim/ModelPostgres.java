@@ -728,7 +728,7 @@ public final class ModelPostgres implements PostgresPort {
   }
 
   @Override
-  public long reserveTimelines(long through) {
+  public long reserveTimelines(Optional<Integer> timeline, long through) {
     List<Long> reserved = pg.reserveTimelines(through);
     syncHistoryFiles();
     if (!reserved.isEmpty()) {
