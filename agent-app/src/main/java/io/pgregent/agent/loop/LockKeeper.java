@@ -68,7 +68,17 @@ final class LockKeeper {
       return false;
     }
     try {
-      long sent = renewSession();
+      long sent = clock.nanoTime();
+      boolean kept = dcs.renewSession();
+      state.renewed(sent);
+      if (!kept) {
+        // Our lease had lapsed, and our member key with it (a stalled loop, a store outage): the
+        // leader may have dropped us from its failsafe topology since the view this cycle decided
+        // on, and then asks us for nothing. Decided again on a view read after the key is back.
+        log.warn(
+            "not taking the leader lock: our lease lapsed since the view this cycle decided on");
+        return false;
+      }
       boolean held = dcs.tryAcquire();
       if (held && !hooks.leaseLiveFrom(sent)) {
         // The call outlived the lease it took (a freeze, a stalled loop, a slow store): the lock

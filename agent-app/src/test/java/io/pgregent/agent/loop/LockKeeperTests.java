@@ -76,6 +76,27 @@ class LockKeeperTests {
     assertThat(store.get(path.key(ClusterKey.LEADER))).isEmpty();
   }
 
+  /**
+   * Found by the simulation (loop-failsafe seed 668): a standby's loop stalled in the leader race
+   * past its lease; its member key lapsed, the leader dropped it from the failsafe topology and,
+   * cut from the store, stayed primary asking nobody. The standby's cycle went on with the view
+   * from before the stall and took the lapsed lock beside that primary. A lapsed lease now stops
+   * the acquisition: the next cycle decides on a fresh view.
+   */
+  @Test
+  void noLockIsTakenInTheCycleThatFindsOurLeaseLapsed() {
+    hooks.leaseHeld = true;
+    pg0.renewSession();
+    clock.advance(Duration.ofSeconds(11));
+    store.expire();
+
+    assertThat(keeper.acquire()).isFalse();
+    assertThat(state.holdsLock).isFalse();
+    assertThat(store.get(path.key(ClusterKey.LEADER))).isEmpty();
+    // With the lease renewed, the next cycle may race.
+    assertThat(keeper.acquire()).isTrue();
+  }
+
   @Test
   void aKeyThatVanishedWhileTheLeaseHoldsIsBroughtBack() {
     hooks.leaseHeld = true;

@@ -226,6 +226,22 @@ class LoopSimulationTests {
   }
 
   /**
+   * Found by this simulation with failsafe mode on (seed 668): a standby's loop stalled for 20 s
+   * after asking its peers in a leader race that another member won. Its lease lapsed and its
+   * member key with it; the new leader wrote a failsafe topology without it and, cut from the
+   * store, stayed primary with nobody to ask. When the stall ended the standby went on with the
+   * view from before it, took the lock that had lapsed meanwhile and promoted beside that primary.
+   * The cycle that finds its lease lapsed no longer takes the lock ({@code LockKeeperTests}).
+   */
+  @Test
+  void aStandbyWhoseLeaseLapsedInTheRaceDecidesAgainOnAFreshView() {
+    SimRun r = LoopSimulation.run(668, FaultSchedule.Fault.ALL, true);
+    assertThat(r.notConverged()).as(r.trace()).isNull();
+    assertThat(r.trace())
+        .contains("not taking the leader lock: our lease lapsed since the view this cycle decided");
+  }
+
+  /**
    * Found by this simulation (seeds 5037 and 5502, synchronous and strict synchronous mode): a
    * leader's loop froze inside its lock refresh, after judging that its lease might bring back a
    * vanished key. The store applied the refresh half a minute later: the lease had lapsed, another
