@@ -36,11 +36,17 @@ final class FailsafeTopology {
     view.members().values().forEach(m -> m.apiUrl().ifPresent(u -> all.put(m.name(), u)));
     all.put(local.name(), local.restapi().apiUrl());
     Map<String, String> current = view.failsafe().map(f -> f.members()).orElse(Map.of());
-    if (!current.equals(all)) {
-      dcs.put(ClusterKey.FAILSAFE, ClusterCodec.encode(new Failsafe(all, 0)));
-    }
     Map<String, String> others = new TreeMap<>(all);
     others.remove(local.name());
+    if (!current.equals(all)) {
+      // A write whose answer is lost may have landed: until one is known to have, every member
+      // either topology names may join the race, so each is asked for its heartbeat.
+      Map<String, String> either = new TreeMap<>(state.failsafeMembers);
+      either.putAll(others);
+      state.failsafeMembers = Map.copyOf(either);
+      state.failsafeListed = true;
+      dcs.put(ClusterKey.FAILSAFE, ClusterCodec.encode(new Failsafe(all, 0)));
+    }
     state.failsafeMembers = Map.copyOf(others);
     state.failsafeListed = true;
   }
