@@ -7,6 +7,7 @@ import io.pgregent.core.dcs.ClusterCodec;
 import io.pgregent.core.dcs.ClusterKey;
 import io.pgregent.core.dcs.Dcs;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -23,6 +24,23 @@ final class FailsafeTopology {
     this.dcs = dcs;
     this.config = config;
     this.state = state;
+  }
+
+  /**
+   * A lock just taken: until our own topology is written, the members to hear from are those the
+   * key names (they act on it) and those in the view. What we listed in an earlier term is stale:
+   * cut from the store before our first write, we would ask only members of that old topology.
+   */
+  static void takeOver(Optional<ClusterView> view, String self, LoopState state) {
+    Map<String, String> members = new TreeMap<>();
+    view.flatMap(ClusterView::failsafe).ifPresent(f -> members.putAll(f.members()));
+    view.ifPresent(
+        v ->
+            v.members().values().forEach(m -> m.apiUrl().ifPresent(u -> members.put(m.name(), u))));
+    members.remove(self);
+    state.failsafeMembers = Map.copyOf(members);
+    // No key: nobody has promised to keep out of the race, so nobody can vouch for us yet.
+    state.failsafeListed = view.flatMap(ClusterView::failsafe).isPresent();
   }
 
   void publish(ClusterView view) {

@@ -103,7 +103,11 @@ final class HaExecutor {
       }
     }
     if (action instanceof Action.AcquireLock) {
-      return new Outcome(facts.withLockAcquired(lock.acquire()), true);
+      boolean held = lock.acquire();
+      if (held) {
+        FailsafeTopology.takeOver(view, config.name(), state);
+      }
+      return new Outcome(facts.withLockAcquired(held), true);
     }
     if (action instanceof Action.RaceInitialize) {
       boolean won = dcs.compareAndSet(ClusterKey.INITIALIZE, 0, "");

@@ -80,6 +80,22 @@ class LoopSimulationTests {
   }
 
   /**
+   * Found by this simulation with failsafe mode on (seed 8816): after a store outage, a member that
+   * had led before took the lock and was cut from the store before its first topology write. It
+   * asked only the members it had listed in its earlier term, ran on past its lease, and a member
+   * the {@code failsafe} key named had never vouched for it. A lock just taken now asks the members
+   * the key names and those in its view.
+   */
+  @Test
+  void aNewLeaderCutOffBeforeItsFirstTopologyWriteAsksTheMembersTheKeyNames() {
+    SimRun r = LoopSimulation.run(8816, FaultSchedule.Fault.ALL, true);
+    assertThat(r.notConverged()).as(r.trace()).isNull();
+    assertThat(r.trace())
+        .contains(
+            "pg0/ha-loop-pg0 INFO continue to run as a leader because failsafe mode is enabled");
+  }
+
+  /**
    * Found by this simulation (seeds 20 and 195): a leader whose PostgreSQL had been stopped by its
    * fence renewed the lock on waking, decided to start its primary again, and froze for 33 s before
    * the start went through: the lease had lapsed, another member led, and the start made a second
