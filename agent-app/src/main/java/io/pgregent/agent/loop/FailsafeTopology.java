@@ -34,9 +34,7 @@ final class FailsafeTopology {
   static void takeOver(Optional<ClusterView> view, String self, LoopState state) {
     Map<String, String> members = new TreeMap<>();
     view.flatMap(ClusterView::failsafe).ifPresent(f -> members.putAll(f.members()));
-    view.ifPresent(
-        v ->
-            v.members().values().forEach(m -> m.apiUrl().ifPresent(u -> members.put(m.name(), u))));
+    view.ifPresent(v -> putApiUrls(v, members));
     members.remove(self);
     state.failsafeMembers = Map.copyOf(members);
     // No key: nobody has promised to keep out of the race, so nobody can vouch for us yet.
@@ -51,7 +49,7 @@ final class FailsafeTopology {
     }
     AgentConfig local = config.local();
     Map<String, String> all = new TreeMap<>();
-    view.members().values().forEach(m -> m.apiUrl().ifPresent(u -> all.put(m.name(), u)));
+    putApiUrls(view, all);
     all.put(local.name(), local.restapi().apiUrl());
     Map<String, String> current = view.failsafe().map(f -> f.members()).orElse(Map.of());
     Map<String, String> others = new TreeMap<>(all);
@@ -67,5 +65,9 @@ final class FailsafeTopology {
     }
     state.failsafeMembers = Map.copyOf(others);
     state.failsafeListed = true;
+  }
+
+  private static void putApiUrls(ClusterView view, Map<String, String> into) {
+    view.members().values().forEach(m -> m.apiUrl().ifPresent(u -> into.put(m.name(), u)));
   }
 }
