@@ -32,13 +32,14 @@ final class FailsafeTopology {
    * cut from the store before our first write, we would ask only members of that old topology.
    */
   static void takeOver(Optional<ClusterView> view, String self, LoopState state) {
+    Optional<Failsafe> key = view.flatMap(ClusterView::failsafe);
     Map<String, String> members = new TreeMap<>();
-    view.flatMap(ClusterView::failsafe).ifPresent(f -> members.putAll(f.members()));
+    key.ifPresent(f -> members.putAll(f.members()));
     view.ifPresent(v -> putApiUrls(v, members));
     members.remove(self);
     state.failsafeMembers = Map.copyOf(members);
     // No key: nobody has promised to keep out of the race, so nobody can vouch for us yet.
-    state.failsafeListed = view.flatMap(ClusterView::failsafe).isPresent();
+    state.failsafeListed = key.isPresent();
   }
 
   void publish(ClusterView view) {
